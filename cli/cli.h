@@ -1,0 +1,27 @@
+/*
+ * cli.h — the recur command-line tool's shared pieces. The CLI is the only
+ * code that prints usage, talks to the terminal or exits; the library only
+ * returns statuses.
+ */
+#ifndef RECUR_CLI_H
+#define RECUR_CLI_H
+
+#include "recur.h"
+
+/* Exit statuses of every subcommand. */
+enum { EXIT_OK = 0, EXIT_FAILURE_DATA = 1, EXIT_USAGE = 2 };
+
+/* Prints "recur <cmd>: <message>\n" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Prints the library's last error for a failed status. */
+int cli_fail(const char *cmd, recur_status status);
+
+int cmd_forward(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

@@ -1,0 +1,60 @@
+/* main.c — `recur`: dispatches to the subcommands. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: recur <command> [options]\n"
+    "\n"
+    "Recurrent neural networks (RNN, LSTM, GRU) with PyTorch's numerics.\n"
+    "\n"
+    "commands:\n"
+    "  forward   run an RNN stack from a safetensors file on inputs from\n"
+    "            another, forward and (given output gradients) backward\n"
+    "  info      list what a safetensors file holds\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     this text; `recur <command> --help` for a command's\n"
+    "  --version      the version\n";
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "recur %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(const char *cmd, recur_status status)
+{
+    cli_error(cmd, "%s (%s)", recur_last_error(), recur_status_str(status));
+    return EXIT_FAILURE_DATA;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("recur %s\n", RECUR_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "forward") == 0)
+        return cmd_forward(argc - 1, argv + 1);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,181 @@
+/*
+ * recur.h — public API of librecur: recurrent neural networks (RNN, LSTM, GRU)
+ * with PyTorch's numerics, forward and backpropagation through time.
+ *
+ * Conventions
+ *   - Sizes: T steps, B batch, I input size, H hidden size, P output size of a
+ *     direction (proj_size when an LSTM has a projection, else H), L layers,
+ *     D directions (1 or 2).
+ *   - Tensors are dense, row-major float32 buffers owned by the caller.
+ *     Sequences are time-major [T, B, .] unless the configuration says
+ *     batch_first, in which case they are [B, T, .]. States are always
+ *     [L*D, B, .], indexed layer*D + direction, as torch.nn.LSTM.
+ *   - Every fallible call returns a recur_status. On failure, outputs are left
+ *     untouched and recur_last_error() holds a message saying what was wrong.
+ *   - The library never prints, exits or aborts.
+ *
+ * Thread safety: distinct handles may be used from distinct threads at the
+ * same time. One handle must not be used by two threads at once (forward
+ * stores the activations that backward reads). recur_last_error() is
+ * per thread.
+ */
+#ifndef RECUR_H
+#define RECUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RECUR_VERSION "0.1.0"
+
+typedef enum {
+    RECUR_OK = 0,
+    RECUR_ERR_ARGUMENT,    /* a NULL, zero or out-of-range argument */
+    RECUR_ERR_MEMORY,      /* an allocation failed or a size overflowed */
+    RECUR_ERR_IO,          /* a file could not be opened, read or written */
+    RECUR_ERR_FORMAT,      /* a file is malformed (truncated, bad header, ...) */
+    RECUR_ERR_SHAPE,       /* a tensor has the wrong shape, dtype or is missing */
+    RECUR_ERR_STATE,       /* a call out of order, e.g. backward before forward */
+    RECUR_ERR_UNSUPPORTED  /* well-formed, but not something recur can do */
+} recur_status;
+
+/* The status's name, e.g. "RECUR_ERR_SHAPE". Static storage; never NULL. */
+const char *recur_status_str(recur_status status);
+
+/* The detailed message of the last failed call on this thread, e.g.
+ * "weight_hh_l1 has shape [40,9], expected [40,10]". Empty string when none.
+ * Valid until the next failing call on this thread. */
+const char *recur_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* RNN stacks                                                                */
+
+typedef enum {
+    RECUR_RNN_TANH = 0,       /* h' = tanh(W_ih x + b_ih + W_hh h + b_hh)       */
+    RECUR_RNN_RELU,           /* h' = relu(...)                                  */
+    RECUR_LSTM,               /* gates i,f,g,o; optional projection             */
+    RECUR_GRU,                /* gates r,z,n; linear before reset (PyTorch)     */
+    RECUR_GRU_RESET_BEFORE    /* gates r,z,n; n = tanh(W_in x + b_in +
+                                 W_hn (r*h) + b_hn)  (Cho 2014, Keras
+                                 reset_after=False, ONNX linear_before_reset=0) */
+} recur_mode;
+
+/* The mode's name as used in files: "RNN_TANH", "RNN_RELU", "LSTM", "GRU",
+ * "GRU_RESET_BEFORE". NULL for an unknown value. */
+const char *recur_mode_str(recur_mode mode);
+/* The inverse; RECUR_ERR_ARGUMENT for an unknown name. */
+recur_status recur_mode_parse(const char *name, recur_mode *mode);
+
+typedef struct {
+    recur_mode mode;
+    size_t input_size;   /* I */
+    size_t hidden_size;  /* H */
+    size_t proj_size;    /* LSTM only; 0 = no projection; else < hidden_size */
+    size_t num_layers;   /* L >= 1 */
+    int bidirectional;   /* 0 or 1 */
+    int bias;            /* 1: b_ih and b_hh exist (PyTorch bias=True) */
+    int batch_first;     /* 1: sequences are [B, T, .] at the API */
+} recur_config;
+
+/* A configuration with PyTorch's defaults: one layer, unidirectional, bias. */
+recur_config recur_config_default(recur_mode mode, size_t input_size,
+                                  size_t hidden_size);
+
+typedef struct recur_rnn recur_rnn;
+
+/* Creates a stack with PyTorch's default initialisation, every weight and
+ * bias drawn from U(-1/sqrt(H), 1/sqrt(H)) by a generator seeded with seed.
+ * Gradients start at zero. The caller owns *out and frees it with
+ * recur_rnn_free. */
+recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
+                              recur_rnn **out);
+
+/* Loads a stack from a safetensors file holding PyTorch state_dict names
+ * (weight_ih_l0, weight_hh_l0_reverse, bias_ih_l1, weight_hr_l0, ...),
+ * optionally all under one common prefix ("rnn.", "encoder.lstm.").
+ * Other tensors are ignored. The architecture is inferred from names and
+ * shapes; __metadata__ key "mode" overrides the cell kind (needed for
+ * RNN_RELU and GRU_RESET_BEFORE). batch_first is 0 after loading. */
+recur_status recur_rnn_load(const char *path, recur_rnn **out);
+
+/* Writes the parameters as a safetensors file under PyTorch's names with
+ * the handle's prefix, "mode" in __metadata__. Written to a temporary file,
+ * synced, then renamed: a failure leaves any existing file intact. */
+recur_status recur_rnn_save(const recur_rnn *rnn, const char *path);
+
+/* Frees the handle and everything it owns. NULL is allowed. */
+void recur_rnn_free(recur_rnn *rnn);
+
+/* The configuration; valid as long as the handle. */
+const recur_config *recur_rnn_config(const recur_rnn *rnn);
+
+/* Output size of one direction: proj_size if set, else hidden_size. */
+size_t recur_rnn_output_size(const recur_rnn *rnn);
+
+/* Switches the sequence layout of forward/backward between time-major (0)
+ * and batch-first (1). */
+recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first);
+
+/* The name prefix used for parameter names ("" after create; what the file
+ * used after load). Copied; at most 255 bytes. */
+recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix);
+const char *recur_rnn_prefix(const recur_rnn *rnn);
+
+/* Parameters, in PyTorch's state_dict order: for each layer, for each
+ * direction: weight_ih, weight_hh, [bias_ih, bias_hh], [weight_hr].
+ * recur_rnn_param gives the i-th one: its name without prefix (static to the
+ * handle), a pointer into the handle's parameter storage (writable; valid as
+ * long as the handle), and its shape (rows, cols; cols = 1 for biases). Its
+ * gradient, same shape, is at recur_rnn_grad. */
+size_t recur_rnn_param_count(const recur_rnn *rnn);
+recur_status recur_rnn_param(recur_rnn *rnn, size_t index, const char **name,
+                             float **data, size_t *rows, size_t *cols);
+recur_status recur_rnn_grad(recur_rnn *rnn, size_t index, float **grad);
+
+/* All parameters and all gradients as one flat array each (same order as
+ * above, each tensor row-major), for optimizers and clipping. */
+size_t recur_rnn_flat_size(const recur_rnn *rnn);
+float *recur_rnn_flat_params(recur_rnn *rnn);
+float *recur_rnn_flat_grads(recur_rnn *rnn);
+
+/* Sets every gradient to zero. */
+void recur_rnn_zero_grad(recur_rnn *rnn);
+
+/* Forward over a batch of sequences.
+ *   x       [T, B, I] (or [B, T, I] batch-first), read only.
+ *   lengths NULL (every sequence has T steps) or B lengths, each in [1, T],
+ *           in any order. Semantics of pack_padded_sequence(enforce_sorted=
+ *           False) + pad_packed_sequence(total_length=T): outputs past a
+ *           sequence's end are 0, h_n is taken at its own last step, the
+ *           reverse direction starts at its own last element.
+ *   h0      NULL (zeros) or [L*D, B, P];  c0 NULL (zeros) or [L*D, B, H]
+ *           (LSTM only; must be NULL otherwise).
+ *   y       [T, B, D*P] (or [B, T, D*P]), written.
+ *   h_n     NULL or [L*D, B, P], written;  c_n NULL or [L*D, B, H] (LSTM).
+ * The handle keeps what backward needs until the next forward; workspaces
+ * grow to the largest T and B seen and are reused. Buffers may not overlap. */
+recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
+                               const float *x, const int64_t *lengths,
+                               const float *h0, const float *c0, float *y,
+                               float *h_n, float *c_n);
+
+/* Backward through the last forward of this handle.
+ *   dy      NULL (zeros) or the gradient of y, same layout as y.
+ *   dh_n    NULL (zeros) or [L*D, B, P];  dc_n NULL or [L*D, B, H] (LSTM).
+ *   dx      NULL (not wanted) or [T, B, I] (layout as x), written.
+ *   dh0     NULL or [L*D, B, P], written;  dc0 NULL or [L*D, B, H], written.
+ * Parameter gradients are accumulated (+=) into the handle's gradients.
+ * Gradients at padded positions of dx are 0; dy there is ignored.
+ * RECUR_ERR_STATE if no forward preceded it. May be called more than once
+ * after one forward. */
+recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
+                                const float *dh_n, const float *dc_n,
+                                float *dx, float *dh0, float *dc0);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RECUR_H */

@@ -1,0 +1,162 @@
+/*
+ * cell.h — one layer, one direction of a recurrent network over a whole
+ * packed batch of sequences: forward and backward. The cells (rnn.c, lstm.c,
+ * gru.c) know nothing of files, stacks or the caller's layout.
+ *
+ * Packed layout (PyTorch's PackedSequence): sequences are sorted by
+ * decreasing length; step t holds the batch[t] sequences still running,
+ * stored as rows [offset[t], offset[t] + batch[t]) of every packed tensor,
+ * row j of a step being sequence j in sorted order. batch[] never grows with
+ * t, so the running sequences are always a prefix and no work is spent on
+ * padding. N = offset[T] is the total number of rows.
+ *
+ * States live in [B, .] buffers, row j = sorted sequence j. On entry they
+ * hold h0 (c0); on return h_n (c_n). A forward cell visits t = 0..T-1; a
+ * reverse one t = T-1..0. In both, a sequence that is not running keeps its
+ * state untouched: the forward direction therefore ends with each
+ * sequence's state at its own last step, and the reverse direction starts
+ * each sequence from h0 at its own last element.
+ *
+ * Backward runs the steps in the opposite order with state gradients in
+ * the same [B, .] buffers: dh_n (dc_n) on entry, dh0 (dc0) on return.
+ */
+#ifndef RECUR_CELL_H
+#define RECUR_CELL_H
+
+#include "recur.h"
+
+typedef struct {
+    size_t T;
+    const size_t *batch;   /* [T] running sequences at step t */
+    const size_t *offset;  /* [T+1] first row of step t; offset[T] = N */
+} packed_layout;
+
+typedef struct {
+    recur_mode mode;
+    size_t I;   /* input size */
+    size_t H;   /* hidden size */
+    size_t P;   /* output (and recurrent state) size: proj_size or H */
+    size_t G;   /* gates: 1 RNN, 3 GRU, 4 LSTM */
+} cell_dims;
+
+/* Views into the stack's flat parameters (or gradients). Biases are NULL
+ * for bias=False models, w_hr is NULL without projection. */
+typedef struct {
+    float *w_ih;   /* [G*H, I] */
+    float *w_hh;   /* [G*H, P] */
+    float *b_ih;   /* [G*H] */
+    float *b_hh;   /* [G*H] */
+    float *w_hr;   /* [P, H]  LSTM projection */
+} cell_params;
+
+/* What forward keeps for backward, every buffer packed over N rows.
+ * Unused buffers (per mode) are NULL. */
+typedef struct {
+    float *gates;  /* [N, G*H] post-activation gates (RNN: h itself)       */
+    float *hprev;  /* [N, P] state entering the step                       */
+    float *c;      /* [N, H] LSTM cell after the step                      */
+    float *cprev;  /* [N, H] LSTM cell entering the step                   */
+    float *hraw;   /* [N, H] LSTM with projection: o*tanh(c) before W_hr   */
+    float *aux;    /* [N, H] GRU: W_hn h + b_hn; reset-before GRU: r*h     */
+} cell_cache;
+
+/* Scratch shared by all cells of a stack, sized by cell_scratch_floats. */
+typedef struct {
+    float *step;   /* [B, G*H] per-step products                           */
+    float *step2;  /* [B, max(H,P)]                                        */
+    float *dgates; /* [N, G*H] gradients of gate pre-activations (input side) */
+    float *dgates_h; /* [N, G*H] GRU: gradients on the recurrent side       */
+    float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
+} cell_scratch;
+
+/* Floats each cache buffer needs (0 = unused) for N rows. */
+void cell_cache_sizes(const cell_dims *d, size_t N, size_t sizes[6]);
+/* Floats each scratch buffer needs for B sequences and N rows. */
+void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t sizes[5]);
+
+/*
+ * Forward.
+ *   x  [N, I] packed input, row stride ldx.
+ *   y  [N, P] packed output, row stride ldy (a column slice of the stack's
+ *      [N, D*P] output), written.
+ *   h  [B, P], c [B, H] (LSTM; else NULL): states, see above.
+ */
+typedef void (*cell_forward_fn)(const cell_dims *d, const cell_params *p,
+                                const packed_layout *lay, int reverse,
+                                const float *x, size_t ldx, float *y,
+                                size_t ldy, float *h, float *c,
+                                const cell_cache *cache,
+                                const cell_scratch *s);
+
+/*
+ * Backward.
+ *   dy [N, P] gradient of y, row stride lddy, read only.
+ *   dx [N, I] gradient of x, row stride lddx, ACCUMULATED (+=); NULL when
+ *      not wanted.
+ *   dh [B, P], dc [B, H]: state gradients, see above.
+ *   g  parameter gradients, ACCUMULATED.
+ */
+typedef void (*cell_backward_fn)(const cell_dims *d, const cell_params *p,
+                                 const cell_params *g,
+                                 const packed_layout *lay, int reverse,
+                                 const float *x, size_t ldx, const float *dy,
+                                 size_t lddy, float *dx, size_t lddx,
+                                 float *dh, float *dc,
+                                 const cell_cache *cache,
+                                 const cell_scratch *s);
+
+void rnn_cell_forward(const cell_dims *, const cell_params *,
+                      const packed_layout *, int, const float *, size_t,
+                      float *, size_t, float *, float *, const cell_cache *,
+                      const cell_scratch *);
+void rnn_cell_backward(const cell_dims *, const cell_params *,
+                       const cell_params *, const packed_layout *, int,
+                       const float *, size_t, const float *, size_t, float *,
+                       size_t, float *, float *, const cell_cache *,
+                       const cell_scratch *);
+void lstm_cell_forward(const cell_dims *, const cell_params *,
+                       const packed_layout *, int, const float *, size_t,
+                       float *, size_t, float *, float *, const cell_cache *,
+                       const cell_scratch *);
+void lstm_cell_backward(const cell_dims *, const cell_params *,
+                        const cell_params *, const packed_layout *, int,
+                        const float *, size_t, const float *, size_t, float *,
+                        size_t, float *, float *, const cell_cache *,
+                        const cell_scratch *);
+void gru_cell_forward(const cell_dims *, const cell_params *,
+                      const packed_layout *, int, const float *, size_t,
+                      float *, size_t, float *, float *, const cell_cache *,
+                      const cell_scratch *);
+void gru_cell_backward(const cell_dims *, const cell_params *,
+                       const cell_params *, const packed_layout *, int,
+                       const float *, size_t, const float *, size_t, float *,
+                       size_t, float *, float *, const cell_cache *,
+                       const cell_scratch *);
+
+/* ---- helpers shared by the cells (cell_common.c) ---- */
+
+/* Input projection of all N rows at once:
+ * out[N, G*H] = x · w_ihᵀ + b_ih + (b_hh where fold[gate] is set). */
+void cell_project_inputs(const cell_dims *d, const cell_params *p,
+                         const float *x, size_t ldx, size_t N,
+                         const int *fold, float *out);
+
+/* Weight gradients of the input side and the input gradient, all rows at
+ * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. */
+void cell_input_backward(const cell_dims *d, const cell_params *p,
+                         const cell_params *g, const float *x, size_t ldx,
+                         size_t N, const float *dG, float *dx, size_t lddx);
+
+/* Row sums: db[k] += Σ_n dG[n, k] for k < cols, rows of width ld. */
+void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
+                    size_t ld);
+
+/* Steps in the order a direction visits them: step(lay, reverse, i) is
+ * the i-th visited step. */
+static inline size_t cell_step(const packed_layout *lay, int reverse,
+                               size_t i)
+{
+    return reverse ? lay->T - 1 - i : i;
+}
+
+#endif

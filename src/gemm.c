@@ -1,0 +1,25 @@
+/* gemm.c — recur_gemm over CBLAS (OpenBLAS from Debian's packages). */
+#include "gemm.h"
+
+#include <cblas.h>
+#include <limits.h>
+
+size_t recur_gemm_max_dim(void) { return (size_t)INT_MAX; }
+
+void recur_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                float alpha, const float *A, size_t lda, const float *B,
+                size_t ldb, float beta, float *C, size_t ldc)
+{
+    if (M == 0 || N == 0)
+        return;
+    if (K == 0) {
+        /* The BLAS may skip scaling C when K is 0; do it here. */
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++)
+                C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+                alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}

@@ -1,0 +1,185 @@
+/*
+ * gru.c — GRU layer, one direction. Gate rows of w_ih [3H, I], w_hh [3H, H],
+ * b_ih, b_hh [3H] are ordered r, z, n (PyTorch's order).
+ *
+ * Linear before reset (RECUR_GRU; torch.nn.GRU, cuDNN, Keras
+ * reset_after=True, ONNX linear_before_reset=1):
+ *     r = σ(W_ir x + b_ir + W_hr h + b_hr)
+ *     z = σ(W_iz x + b_iz + W_hz h + b_hz)
+ *     n = tanh(W_in x + b_in + r ∘ (W_hn h + b_hn))
+ *     h' = (1 − z) ∘ n + z ∘ h
+ * Reset before (RECUR_GRU_RESET_BEFORE; Cho et al. 2014, Keras
+ * reset_after=False, ONNX linear_before_reset=0): the same but
+ *     n = tanh(W_in x + b_in + W_hn (r ∘ h) + b_hn)
+ * which needs r before the n-gate product: two GEMMs per step.
+ *
+ * The cache's gates hold r, z, n after activation; aux holds W_hn h + b_hn
+ * (linear before reset) or r ∘ h (reset before), the factor the backward
+ * of the n gate needs.
+ */
+#include "activation.h"
+#include "cell.h"
+#include "gemm.h"
+
+#include <string.h>
+
+/* Linear before reset: one product h·w_hhᵀ for all three gates. */
+static void forward_step_lbr(const cell_dims *d, const cell_params *p,
+                             size_t n, float *a, const float *hp, float *hn,
+                             float *aux, float *gh)
+{
+    const size_t H = d->H, GH = 3 * H;
+    recur_gemm(0, 1, n, GH, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, GH);
+    for (size_t j = 0; j < n; j++) {
+        float *g = a + j * GH;
+        const float *q = gh + j * GH;
+        for (size_t k = 0; k < H; k++) {
+            float r = sigmoidf(g[k] + q[k]);
+            float z = sigmoidf(g[H + k] + q[H + k]);
+            float hn_lin = q[2 * H + k] + (p->b_hh ? p->b_hh[2 * H + k] : 0.0f);
+            float nv = tanhf(g[2 * H + k] + r * hn_lin);
+            g[k] = r;
+            g[H + k] = z;
+            g[2 * H + k] = nv;
+            aux[j * H + k] = hn_lin;
+            hn[j * H + k] = (1.0f - z) * nv + z * hp[j * H + k];
+        }
+    }
+}
+
+/* Reset before: r and z from h·w_hh[r,z]ᵀ, then n from (r∘h)·w_hnᵀ. */
+static void forward_step_rb(const cell_dims *d, const cell_params *p,
+                            size_t n, float *a, const float *hp, float *hn,
+                            float *aux, float *gh)
+{
+    const size_t H = d->H, GH = 3 * H;
+    recur_gemm(0, 1, n, 2 * H, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, 2 * H);
+    for (size_t j = 0; j < n; j++) {
+        float *g = a + j * GH;
+        const float *q = gh + j * 2 * H;
+        for (size_t k = 0; k < H; k++) {
+            float r = sigmoidf(g[k] + q[k]);
+            g[k] = r;
+            g[H + k] = sigmoidf(g[H + k] + q[H + k]);
+            aux[j * H + k] = r * hp[j * H + k];
+        }
+    }
+    recur_gemm(0, 1, n, H, H, 1.0f, aux, H, p->w_hh + 2 * H * H, H, 1.0f,
+               a + 2 * H, GH);
+    for (size_t j = 0; j < n; j++) {
+        float *g = a + j * GH;
+        for (size_t k = 0; k < H; k++) {
+            float z = g[H + k];
+            float nv = tanhf(g[2 * H + k]);
+            g[2 * H + k] = nv;
+            hn[j * H + k] = (1.0f - z) * nv + z * hp[j * H + k];
+        }
+    }
+}
+
+void gru_cell_forward(const cell_dims *d, const cell_params *p,
+                      const packed_layout *lay, int reverse, const float *x,
+                      size_t ldx, float *y, size_t ldy, float *h, float *c,
+                      const cell_cache *cache, const cell_scratch *s)
+{
+    (void)c;
+    const size_t H = d->H, GH = 3 * H;
+    const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
+    /* b_hn stays outside r in the linear-before-reset form. */
+    const int fold[3] = {1, 1, rb};
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+
+    for (size_t i = 0; i < lay->T; i++) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        float *a = cache->gates + row * GH;
+        float *hp = cache->hprev + row * H;
+        float *aux = cache->aux + row * H;
+        memcpy(hp, h, n * H * sizeof(float));
+        if (rb)
+            forward_step_rb(d, p, n, a, hp, h, aux, s->step);
+        else
+            forward_step_lbr(d, p, n, a, hp, h, aux, s->step);
+        for (size_t j = 0; j < n; j++)
+            memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
+    }
+}
+
+void gru_cell_backward(const cell_dims *d, const cell_params *p,
+                       const cell_params *g, const packed_layout *lay,
+                       int reverse, const float *x, size_t ldx,
+                       const float *dy, size_t lddy, float *dx, size_t lddx,
+                       float *dh, float *dc, const cell_cache *cache,
+                       const cell_scratch *s)
+{
+    (void)dc;
+    const size_t H = d->H, GH = 3 * H, N = lay->offset[lay->T];
+    const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
+
+    for (size_t i = lay->T; i-- > 0;) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        const float *a = cache->gates + row * GH;
+        const float *hp = cache->hprev + row * H;
+        const float *aux = cache->aux + row * H;
+        float *dGi = s->dgates + row * GH;   /* input side   */
+        float *dGh = s->dgates_h + row * GH; /* recurrent side */
+
+        /* Pass 1: z and n gates; dh is overwritten with the direct path
+         * dL/dh · z, the products below add the rest. */
+        for (size_t j = 0; j < n; j++) {
+            const float *gv = a + j * GH;
+            for (size_t k = 0; k < H; k++) {
+                float z = gv[H + k], nv = gv[2 * H + k];
+                float dhv = dh[j * H + k] + dy[(row + j) * lddy + k];
+                float dn = dhv * (1.0f - z) * (1.0f - nv * nv);
+                float dz = dhv * (hp[j * H + k] - nv) * z * (1.0f - z);
+                dGi[j * GH + H + k] = dz;
+                dGh[j * GH + H + k] = dz;
+                dGi[j * GH + 2 * H + k] = dn;
+                dh[j * H + k] = dhv * z;
+            }
+        }
+        if (rb) {
+            /* d(r∘h) = dn · w_hn; then r's gradient and r's share of dh. */
+            float *drh = s->step2;
+            recur_gemm(0, 0, n, H, H, 1.0f, dGi + 2 * H, GH,
+                       p->w_hh + 2 * H * H, H, 0.0f, drh, H);
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < H; k++) {
+                    float r = a[j * GH + k];
+                    float dr = drh[j * H + k] * hp[j * H + k] * r * (1.0f - r);
+                    dGi[j * GH + k] = dr;
+                    dGh[j * GH + k] = dr;
+                    dGh[j * GH + 2 * H + k] = dGi[j * GH + 2 * H + k];
+                    dh[j * H + k] += drh[j * H + k] * r;
+                }
+            recur_gemm(0, 0, n, H, 2 * H, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dh,
+                       H);
+        } else {
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < H; k++) {
+                    float r = a[j * GH + k];
+                    float dn = dGi[j * GH + 2 * H + k];
+                    float dr = dn * aux[j * H + k] * r * (1.0f - r);
+                    dGi[j * GH + k] = dr;
+                    dGh[j * GH + k] = dr;
+                    dGh[j * GH + 2 * H + k] = dn * r;
+                }
+            recur_gemm(0, 0, n, H, GH, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dh, H);
+        }
+    }
+
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
+    if (rb) {
+        recur_gemm(1, 0, 2 * H, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
+                   1.0f, g->w_hh, H);
+        recur_gemm(1, 0, H, H, N, 1.0f, s->dgates_h + 2 * H, GH, cache->aux,
+                   H, 1.0f, g->w_hh + 2 * H * H, H);
+    } else {
+        recur_gemm(1, 0, GH, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
+                   1.0f, g->w_hh, H);
+    }
+    if (g->b_hh)
+        cell_bias_grad(g->b_hh, s->dgates_h, N, GH, GH);
+}

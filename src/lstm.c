@@ -1,0 +1,138 @@
+/*
+ * lstm.c — LSTM layer, one direction, as torch.nn.LSTM.
+ *
+ * Gate rows of w_ih [4H, I], w_hh [4H, P], b_ih, b_hh [4H] are ordered
+ * i, f, g, o:
+ *     i = σ(W_ii x + b_ii + W_hi h + b_hi)
+ *     f = σ(W_if x + b_if + W_hf h + b_hf)
+ *     g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+ *     o = σ(W_io x + b_io + W_ho h + b_ho)
+ *     c' = f ∘ c + i ∘ g
+ *     h' = o ∘ tanh(c')                 (P = H)
+ *     h' = W_hr (o ∘ tanh(c'))          (projection: w_hr [P, H], P < H)
+ * The recurrent state is h' (size P) and c' (size H); the output is h'.
+ *
+ * Forward: one GEMM projects the inputs of every step (both biases folded
+ * in); each step adds h·w_hhᵀ into its rows of that buffer with one GEMM,
+ * then one fused pass applies the gates and updates c and h in place.
+ * Backward: one fused pass per step turns dh, dc into the gate
+ * pre-activation gradients dG, one GEMM carries them back to h; the weight
+ * gradients and dx are then whole-sequence GEMMs over dG.
+ */
+#include "activation.h"
+#include "cell.h"
+#include "gemm.h"
+
+#include <string.h>
+
+void lstm_cell_forward(const cell_dims *d, const cell_params *p,
+                       const packed_layout *lay, int reverse, const float *x,
+                       size_t ldx, float *y, size_t ldy, float *h, float *c,
+                       const cell_cache *cache, const cell_scratch *s)
+{
+    (void)s;
+    const size_t H = d->H, P = d->P, GH = 4 * H;
+    const int fold[4] = {1, 1, 1, 1};
+    const int proj = p->w_hr != NULL;
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+
+    for (size_t i = 0; i < lay->T; i++) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        float *gates = cache->gates + row * GH;
+        float *hp = cache->hprev + row * P;
+        float *cp = cache->cprev + row * H;
+        float *cn = cache->c + row * H;
+        memcpy(hp, h, n * P * sizeof(float));
+        memcpy(cp, c, n * H * sizeof(float));
+        recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates, GH);
+
+        for (size_t j = 0; j < n; j++) {
+            float *a = gates + j * GH;
+            float *hr = proj ? cache->hraw + (row + j) * H
+                             : y + (row + j) * ldy;
+            for (size_t k = 0; k < H; k++) {
+                float ig = sigmoidf(a[k]);
+                float fg = sigmoidf(a[H + k]);
+                float gg = tanhf(a[2 * H + k]);
+                float og = sigmoidf(a[3 * H + k]);
+                float cv = fg * cp[j * H + k] + ig * gg;
+                a[k] = ig;
+                a[H + k] = fg;
+                a[2 * H + k] = gg;
+                a[3 * H + k] = og;
+                cn[j * H + k] = cv;
+                c[j * H + k] = cv;
+                hr[k] = og * tanhf(cv);
+            }
+        }
+        float *yt = y + row * ldy;
+        if (proj)
+            recur_gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,
+                       p->w_hr, H, 0.0f, yt, ldy);
+        for (size_t j = 0; j < n; j++)
+            memcpy(h + j * P, yt + j * ldy, P * sizeof(float));
+    }
+}
+
+void lstm_cell_backward(const cell_dims *d, const cell_params *p,
+                        const cell_params *g, const packed_layout *lay,
+                        int reverse, const float *x, size_t ldx,
+                        const float *dy, size_t lddy, float *dx, size_t lddx,
+                        float *dh, float *dc, const cell_cache *cache,
+                        const cell_scratch *s)
+{
+    const size_t H = d->H, P = d->P, GH = 4 * H;
+    const size_t N = lay->offset[lay->T];
+    const int proj = p->w_hr != NULL;
+
+    for (size_t i = lay->T; i-- > 0;) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        const float *gates = cache->gates + row * GH;
+        const float *cp = cache->cprev + row * H;
+        const float *cn = cache->c + row * H;
+        float *dG = s->dgates + row * GH;
+
+        /* dL/dh of this step's output: carried state gradient + dy. */
+        float *dhr = s->step2;
+        if (proj) {
+            float *dhp = s->dh_all + row * P;
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < P; k++)
+                    dhp[j * P + k] = dh[j * P + k] + dy[(row + j) * lddy + k];
+            recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
+        } else {
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < H; k++)
+                    dhr[j * H + k] = dh[j * H + k] + dy[(row + j) * lddy + k];
+        }
+
+        for (size_t j = 0; j < n; j++) {
+            const float *a = gates + j * GH;
+            float *da = dG + j * GH;
+            for (size_t k = 0; k < H; k++) {
+                float ig = a[k], fg = a[H + k], gg = a[2 * H + k],
+                      og = a[3 * H + k];
+                float tc = tanhf(cn[j * H + k]);
+                float dhv = dhr[j * H + k];
+                float dcv = dc[j * H + k] + dhv * og * (1.0f - tc * tc);
+                da[k] = dcv * gg * ig * (1.0f - ig);
+                da[H + k] = dcv * cp[j * H + k] * fg * (1.0f - fg);
+                da[2 * H + k] = dcv * ig * (1.0f - gg * gg);
+                da[3 * H + k] = dhv * tc * og * (1.0f - og);
+                dc[j * H + k] = dcv * fg;
+            }
+        }
+        recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P, 0.0f, dh, P);
+    }
+
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
+    recur_gemm(1, 0, GH, P, N, 1.0f, s->dgates, GH, cache->hprev, P, 1.0f,
+               g->w_hh, P);
+    if (g->b_hh)
+        cell_bias_grad(g->b_hh, s->dgates, N, GH, GH);
+    if (proj)
+        recur_gemm(1, 0, P, H, N, 1.0f, s->dh_all, P, cache->hraw, H, 1.0f,
+                   g->w_hr, H);
+}

@@ -1,0 +1,75 @@
+/*
+ * rnn.c — vanilla (Elman) RNN layer, one direction, as torch.nn.RNN:
+ *     h' = act(W_ih x + b_ih + W_hh h + b_hh),   act = tanh or relu
+ * w_ih [H, I], w_hh [H, H], b_ih, b_hh [H]. The cache's gates buffer holds
+ * h' itself: both derivatives are written from it (tanh' = 1 − h'²,
+ * relu' = [h' > 0], 0 at 0 as PyTorch's threshold_backward).
+ */
+#include "cell.h"
+#include "gemm.h"
+
+#include <math.h>
+#include <string.h>
+
+void rnn_cell_forward(const cell_dims *d, const cell_params *p,
+                      const packed_layout *lay, int reverse, const float *x,
+                      size_t ldx, float *y, size_t ldy, float *h, float *c,
+                      const cell_cache *cache, const cell_scratch *s)
+{
+    (void)c;
+    (void)s;
+    const size_t H = d->H;
+    const int fold[1] = {1};
+    const int relu = d->mode == RECUR_RNN_RELU;
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+
+    for (size_t i = 0; i < lay->T; i++) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        float *a = cache->gates + row * H;
+        float *hp = cache->hprev + row * H;
+        memcpy(hp, h, n * H * sizeof(float));
+        recur_gemm(0, 1, n, H, H, 1.0f, hp, H, p->w_hh, H, 1.0f, a, H);
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < H; k++) {
+                float v = a[j * H + k];
+                v = relu ? (v > 0.0f ? v : 0.0f) : tanhf(v);
+                a[j * H + k] = v;
+                h[j * H + k] = v;
+                y[(row + j) * ldy + k] = v;
+            }
+    }
+}
+
+void rnn_cell_backward(const cell_dims *d, const cell_params *p,
+                       const cell_params *g, const packed_layout *lay,
+                       int reverse, const float *x, size_t ldx,
+                       const float *dy, size_t lddy, float *dx, size_t lddx,
+                       float *dh, float *dc, const cell_cache *cache,
+                       const cell_scratch *s)
+{
+    (void)dc;
+    const size_t H = d->H, N = lay->offset[lay->T];
+    const int relu = d->mode == RECUR_RNN_RELU;
+
+    for (size_t i = lay->T; i-- > 0;) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        const float *hv = cache->gates + row * H;
+        float *dG = s->dgates + row * H;
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < H; k++) {
+                float v = hv[j * H + k];
+                float dv = dh[j * H + k] + dy[(row + j) * lddy + k];
+                dG[j * H + k] =
+                    relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
+            }
+        recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H, 0.0f, dh, H);
+    }
+
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
+    recur_gemm(1, 0, H, H, N, 1.0f, s->dgates, H, cache->hprev, H, 1.0f,
+               g->w_hh, H);
+    if (g->b_hh)
+        cell_bias_grad(g->b_hh, s->dgates, N, H, H);
+}

@@ -1,0 +1,655 @@
+/*
+ * stack.c — the recur_rnn handle: configuration, parameters, and forward /
+ * backward through L layers × D directions.
+ *
+ * Layer l > 0 reads the concatenated [forward, backward] outputs of layer
+ * l − 1 ([N, D*P] packed). States h_n / c_n are [L*D, B, .] indexed
+ * layer*D + direction, as PyTorch. Variable lengths follow
+ * pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence: the
+ * batch is sorted by decreasing length and packed (cell.h), so padded
+ * positions cost nothing and come out as zeros.
+ */
+#include "stack.h"
+#include "error.h"
+#include "gemm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- configuration ---- */
+
+static const char *const mode_names[] = {"RNN_TANH", "RNN_RELU", "LSTM", "GRU",
+                                         "GRU_RESET_BEFORE"};
+
+const char *recur_mode_str(recur_mode mode)
+{
+    if ((unsigned)mode >= sizeof mode_names / sizeof mode_names[0])
+        return NULL;
+    return mode_names[mode];
+}
+
+recur_status recur_mode_parse(const char *name, recur_mode *mode)
+{
+    if (!name || !mode)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_mode_parse: NULL argument");
+    for (size_t m = 0; m < sizeof mode_names / sizeof mode_names[0]; m++)
+        if (strcmp(name, mode_names[m]) == 0) {
+            *mode = (recur_mode)m;
+            return RECUR_OK;
+        }
+    return recur_fail(RECUR_ERR_ARGUMENT,
+                      "unknown mode '%.64s' (expected LSTM, GRU, "
+                      "GRU_RESET_BEFORE, RNN_TANH or RNN_RELU)", name);
+}
+
+recur_config recur_config_default(recur_mode mode, size_t input_size,
+                                  size_t hidden_size)
+{
+    recur_config c = {0};
+    c.mode = mode;
+    c.input_size = input_size;
+    c.hidden_size = hidden_size;
+    c.num_layers = 1;
+    c.bias = 1;
+    return c;
+}
+
+static size_t gates_of(recur_mode mode)
+{
+    switch (mode) {
+    case RECUR_LSTM: return 4;
+    case RECUR_GRU:
+    case RECUR_GRU_RESET_BEFORE: return 3;
+    default: return 1;
+    }
+}
+
+#define MAX_LAYERS 4096
+
+recur_status stack_check_config(const recur_config *c)
+{
+    if (!c)
+        return recur_fail(RECUR_ERR_ARGUMENT, "configuration is NULL");
+    if (!recur_mode_str(c->mode))
+        return recur_fail(RECUR_ERR_ARGUMENT, "unknown mode %d", (int)c->mode);
+    if (c->input_size == 0 || c->hidden_size == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "input_size (%zu) and hidden_size (%zu) must be >= 1",
+                          c->input_size, c->hidden_size);
+    if (c->num_layers == 0 || c->num_layers > MAX_LAYERS)
+        return recur_fail(RECUR_ERR_ARGUMENT, "num_layers %zu not in [1, %d]",
+                          c->num_layers, MAX_LAYERS);
+    if (c->proj_size && c->mode != RECUR_LSTM)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "proj_size is only for LSTM, not %s",
+                          recur_mode_str(c->mode));
+    if (c->proj_size >= c->hidden_size && c->proj_size)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "proj_size %zu must be smaller than hidden_size %zu",
+                          c->proj_size, c->hidden_size);
+    if ((c->bidirectional | c->bias | c->batch_first) & ~1)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "bidirectional, bias and batch_first must be 0 or 1");
+    /* Every dimension and leading dimension handed to the BLAS must fit. */
+    size_t G = gates_of(c->mode), D = c->bidirectional ? 2 : 1;
+    size_t P = c->proj_size ? c->proj_size : c->hidden_size, GH, wide, cells;
+    size_t in = c->input_size > D * P ? c->input_size : D * P;
+    if (!recur_mul_ok(G, c->hidden_size, &GH) || !recur_mul_ok(GH, in, &cells) ||
+        !recur_mul_ok(D, P, &wide) || cells > recur_gemm_max_dim() ||
+        in > recur_gemm_max_dim())
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "sizes too large (input %zu, hidden %zu)",
+                          c->input_size, c->hidden_size);
+    return RECUR_OK;
+}
+
+/* ---- parameters ---- */
+
+static size_t params_per_cell(const recur_rnn *rnn)
+{
+    return 2 + (rnn->config.bias ? 2 : 0) + (rnn->config.proj_size ? 1 : 0);
+}
+
+static size_t layer_input(const recur_rnn *rnn, size_t l)
+{
+    return l == 0 ? rnn->config.input_size : rnn->D * rnn->P;
+}
+
+void stack_layer_dims(const recur_rnn *rnn, size_t l, cell_dims *d)
+{
+    d->mode = rnn->config.mode;
+    d->I = layer_input(rnn, l);
+    d->H = rnn->config.hidden_size;
+    d->P = rnn->P;
+    d->G = rnn->G;
+}
+
+void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir, int grads,
+                        cell_params *out)
+{
+    float *base = grads ? rnn->grads : rnn->params;
+    const stack_param *t = rnn->table + (l * rnn->D + dir) * params_per_cell(rnn);
+    memset(out, 0, sizeof *out);
+    out->w_ih = base + t[0].offset;
+    out->w_hh = base + t[1].offset;
+    if (rnn->config.bias) {
+        out->b_ih = base + t[2].offset;
+        out->b_hh = base + t[3].offset;
+    }
+    if (rnn->config.proj_size)
+        out->w_hr = base + t[rnn->config.bias ? 4 : 2].offset;
+}
+
+static void add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
+                      size_t rows, size_t cols)
+{
+    stack_param *t = rnn->table + rnn->param_count++;
+    snprintf(t->name, sizeof t->name, "%s_l%zu%s", kind, l,
+             dir ? "_reverse" : "");
+    t->offset = rnn->flat_size;
+    t->rows = rows;
+    t->cols = cols;
+    rnn->flat_size += rows * cols;
+}
+
+recur_status stack_alloc(const recur_config *config, recur_rnn **out)
+{
+    if (!out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
+    recur_status st = stack_check_config(config);
+    if (st)
+        return st;
+    recur_rnn *rnn = calloc(1, sizeof *rnn);
+    if (!rnn)
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    rnn->config = *config;
+    rnn->G = gates_of(config->mode);
+    rnn->P = config->proj_size ? config->proj_size : config->hidden_size;
+    rnn->D = config->bidirectional ? 2 : 1;
+    size_t L = config->num_layers, D = rnn->D, H = config->hidden_size;
+    size_t GH = rnn->G * H;
+
+    rnn->table = calloc(L * D * params_per_cell(rnn), sizeof *rnn->table);
+    rnn->out = calloc(L, sizeof *rnn->out);
+    rnn->cache = calloc(L * D, sizeof *rnn->cache);
+    if (!rnn->table || !rnn->out || !rnn->cache) {
+        recur_rnn_free(rnn);
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    }
+    for (size_t l = 0; l < L; l++)
+        for (size_t dir = 0; dir < D; dir++) {
+            add_param(rnn, "weight_ih", l, dir, GH, layer_input(rnn, l));
+            add_param(rnn, "weight_hh", l, dir, GH, rnn->P);
+            if (config->bias) {
+                add_param(rnn, "bias_ih", l, dir, GH, 1);
+                add_param(rnn, "bias_hh", l, dir, GH, 1);
+            }
+            if (config->proj_size)
+                add_param(rnn, "weight_hr", l, dir, rnn->P, H);
+        }
+    rnn->params = calloc(rnn->flat_size, sizeof(float));
+    rnn->grads = calloc(rnn->flat_size, sizeof(float));
+    if (!rnn->params || !rnn->grads) {
+        recur_rnn_free(rnn);
+        return recur_fail(RECUR_ERR_MEMORY,
+                          "out of memory for %zu parameters", rnn->flat_size);
+    }
+    *out = rnn;
+    return RECUR_OK;
+}
+
+/* splitmix64: small, fast, and good enough for initialisation. */
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
+                              recur_rnn **out)
+{
+    recur_rnn *rnn;
+    recur_status st = stack_alloc(config, &rnn);
+    if (st)
+        return st;
+    /* PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)). */
+    float bound = 1.0f / sqrtf((float)config->hidden_size);
+    for (size_t i = 0; i < rnn->flat_size; i++) {
+        float u = (float)(splitmix64(&seed) >> 40) * (1.0f / 16777216.0f);
+        rnn->params[i] = (2.0f * u - 1.0f) * bound;
+    }
+    *out = rnn;
+    return RECUR_OK;
+}
+
+void recur_rnn_free(recur_rnn *rnn)
+{
+    if (!rnn)
+        return;
+    free(rnn->params);
+    free(rnn->grads);
+    free(rnn->table);
+    free(rnn->out);
+    free(rnn->cache);
+    free(rnn->work);
+    free(rnn->steps);
+    free(rnn);
+}
+
+const recur_config *recur_rnn_config(const recur_rnn *rnn)
+{
+    return rnn ? &rnn->config : NULL;
+}
+
+size_t recur_rnn_output_size(const recur_rnn *rnn) { return rnn ? rnn->P : 0; }
+
+recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first)
+{
+    if (!rnn || (batch_first & ~1))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_batch_first: NULL handle or value "
+                          "other than 0/1");
+    rnn->config.batch_first = batch_first;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix)
+{
+    if (!rnn || !prefix)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_prefix: NULL argument");
+    if (strlen(prefix) >= RECUR_PREFIX_MAX)
+        return recur_fail(RECUR_ERR_ARGUMENT, "prefix longer than %d bytes",
+                          RECUR_PREFIX_MAX - 1);
+    strcpy(rnn->prefix, prefix);
+    return RECUR_OK;
+}
+
+const char *recur_rnn_prefix(const recur_rnn *rnn) { return rnn ? rnn->prefix : ""; }
+
+size_t recur_rnn_param_count(const recur_rnn *rnn)
+{
+    return rnn ? rnn->param_count : 0;
+}
+
+recur_status recur_rnn_param(recur_rnn *rnn, size_t index, const char **name,
+                             float **data, size_t *rows, size_t *cols)
+{
+    if (!rnn || index >= rnn->param_count)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_param: NULL handle or index %zu out of range",
+                          index);
+    const stack_param *t = rnn->table + index;
+    if (name) *name = t->name;
+    if (data) *data = rnn->params + t->offset;
+    if (rows) *rows = t->rows;
+    if (cols) *cols = t->cols;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_grad(recur_rnn *rnn, size_t index, float **grad)
+{
+    if (!rnn || !grad || index >= rnn->param_count)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_grad: NULL argument or index %zu out of range",
+                          index);
+    *grad = rnn->grads + rnn->table[index].offset;
+    return RECUR_OK;
+}
+
+size_t recur_rnn_flat_size(const recur_rnn *rnn) { return rnn ? rnn->flat_size : 0; }
+float *recur_rnn_flat_params(recur_rnn *rnn) { return rnn ? rnn->params : NULL; }
+float *recur_rnn_flat_grads(recur_rnn *rnn) { return rnn ? rnn->grads : NULL; }
+
+void recur_rnn_zero_grad(recur_rnn *rnn)
+{
+    if (rnn)
+        memset(rnn->grads, 0, rnn->flat_size * sizeof(float));
+}
+
+/* ---- workspace ---- */
+
+/* Hands out consecutive pieces of the workspace. Run once with base NULL to
+ * size the block (every product checked), then again to carve it. */
+typedef struct {
+    float *base;
+    size_t used;
+    int ok;
+} carver;
+
+static float *take(carver *cv, size_t a, size_t b, size_t c)
+{
+    size_t n;
+    if (!cv->ok || !recur_mul_ok(a, b, &n) || !recur_mul_ok(n, c, &n) ||
+        !recur_add_ok(cv->used, n, &cv->used)) {
+        cv->ok = 0;
+        return NULL;
+    }
+    if (!cv->base || n == 0)
+        return NULL;
+    return cv->base + (cv->used - n);
+}
+
+static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
+{
+    const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
+    const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
+    const size_t wide = I > D * P ? I : D * P;
+    cell_dims d;
+    size_t cs[6], ss[5];
+    stack_layer_dims(rnn, 0, &d);
+    cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
+    cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
+
+    rnn->x_packed = take(cv, N, I, 1);
+    for (size_t l = 0; l < L; l++)
+        rnn->out[l] = take(cv, N, D, P);
+    rnn->h_state = take(cv, L * D, B, P);
+    rnn->c_state = take(cv, L * D, B, rnn->config.mode == RECUR_LSTM ? H : 0);
+    rnn->d_in = take(cv, N, wide, 1);
+    rnn->d_out = take(cv, N, wide, 1);
+    for (size_t c = 0; c < L * D; c++) {
+        cell_cache *cc = rnn->cache + c;
+        cc->gates = take(cv, N, cs[0], 1);
+        cc->hprev = take(cv, N, cs[1], 1);
+        cc->c = take(cv, N, cs[2], 1);
+        cc->cprev = take(cv, N, cs[3], 1);
+        cc->hraw = take(cv, N, cs[4], 1);
+        cc->aux = take(cv, N, cs[5], 1);
+    }
+    rnn->scratch.step = take(cv, B, ss[0], 1);
+    rnn->scratch.step2 = take(cv, B, ss[1], 1);
+    cell_scratch_sizes(&d, 0, 1, ss); /* per row */
+    rnn->scratch.dgates = take(cv, N, ss[2], 1);
+    rnn->scratch.dgates_h = take(cv, N, ss[3], 1);
+    rnn->scratch.dh_all = take(cv, N, ss[4], 1);
+}
+
+/* Sizes the workspace for T, B (at most N = T*B rows) and points every view
+ * into it, growing the block when this shape needs more. */
+static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
+{
+    size_t N, steps;
+    carver cv = {NULL, 0, 1};
+    int ok = recur_mul_ok(T, B, &N) && N <= recur_gemm_max_dim() &&
+             recur_mul_ok(T + 1, 3, &steps) && recur_add_ok(steps, B, &steps);
+    if (ok)
+        carve(rnn, &cv, N, B);
+    if (!ok || !cv.ok || cv.used > SIZE_MAX / sizeof(float))
+        return recur_fail(RECUR_ERR_MEMORY, "T=%zu, B=%zu is too large", T, B);
+
+    if (cv.used > rnn->work_size) {
+        float *w = malloc(cv.used * sizeof(float));
+        if (!w)
+            return recur_fail(RECUR_ERR_MEMORY,
+                              "out of memory for a %zu-float workspace", cv.used);
+        free(rnn->work);
+        rnn->work = w;
+        rnn->work_size = cv.used;
+    }
+    if (steps > rnn->steps_size) {
+        size_t *s = malloc(steps * sizeof(size_t));
+        if (!s)
+            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        free(rnn->steps);
+        rnn->steps = s;
+        rnn->steps_size = steps;
+    }
+    carver real = {rnn->work, 0, 1};
+    carve(rnn, &real, N, B);
+    return RECUR_OK;
+}
+
+/* ---- packing ---- */
+
+/* Sorts the batch by decreasing length (stable, a counting sort) and fills
+ * batch[], offset[] and perm. Lengths were checked to lie in [1, T]. */
+static void pack_layout(recur_rnn *rnn, size_t T, size_t B,
+                        const int64_t *lengths)
+{
+    size_t *batch = rnn->steps, *offset = batch + T, *perm = offset + T + 1;
+    size_t *cursor = perm + B;
+    if (lengths) {
+        for (size_t t = 0; t < T; t++)
+            batch[t] = 0;
+        for (size_t b = 0; b < B; b++)
+            batch[lengths[b] - 1]++;
+        /* batch[t] = number of sequences longer than t. */
+        for (size_t t = T - 1; t-- > 0;)
+            batch[t] += batch[t + 1];
+        /* Sequences of length t+1 take sorted places [batch[t+1], batch[t]). */
+        for (size_t t = 0; t < T; t++)
+            cursor[t] = t + 1 < T ? batch[t + 1] : 0;
+        for (size_t b = 0; b < B; b++)
+            perm[cursor[lengths[b] - 1]++] = b;
+    } else {
+        for (size_t b = 0; b < B; b++)
+            perm[b] = b;
+        for (size_t t = 0; t < T; t++)
+            batch[t] = B;
+    }
+    offset[0] = 0;
+    for (size_t t = 0; t < T; t++)
+        offset[t + 1] = offset[t] + batch[t];
+    rnn->layout.T = T;
+    rnn->layout.batch = batch;
+    rnn->layout.offset = offset;
+    rnn->perm = perm;
+    rnn->T = T;
+    rnn->B = B;
+    rnn->N = offset[T];
+}
+
+/* Row of the caller's [T, B, .] (or [B, T, .]) tensor at step t, batch b. */
+static size_t seq_row(const recur_rnn *rnn, size_t t, size_t b)
+{
+    return rnn->config.batch_first ? b * rnn->T + t : t * rnn->B + b;
+}
+
+/* Packs src (caller layout, width w) into dst [N, w]; src NULL gives 0. */
+static void gather_seq(const recur_rnn *rnn, const float *src, size_t w,
+                       float *dst)
+{
+    const packed_layout *lay = &rnn->layout;
+    for (size_t t = 0; t < lay->T; t++)
+        for (size_t j = 0; j < lay->batch[t]; j++) {
+            float *d = dst + (lay->offset[t] + j) * w;
+            if (src)
+                memcpy(d, src + seq_row(rnn, t, rnn->perm[j]) * w,
+                       w * sizeof(float));
+            else
+                memset(d, 0, w * sizeof(float));
+        }
+}
+
+/* Unpacks src [N, w] into dst (caller layout), zeros at padded steps. */
+static void scatter_seq(const recur_rnn *rnn, const float *src, size_t w,
+                        float *dst)
+{
+    const packed_layout *lay = &rnn->layout;
+    for (size_t t = 0; t < lay->T; t++)
+        for (size_t j = 0; j < rnn->B; j++) {
+            float *d = dst + seq_row(rnn, t, rnn->perm[j]) * w;
+            if (j < lay->batch[t])
+                memcpy(d, src + (lay->offset[t] + j) * w, w * sizeof(float));
+            else
+                memset(d, 0, w * sizeof(float));
+        }
+}
+
+/* States [L*D, B, w]: caller order <-> sorted order. */
+static void gather_state(const recur_rnn *rnn, const float *src, size_t w,
+                         float *dst)
+{
+    size_t cells = rnn->config.num_layers * rnn->D, B = rnn->B;
+    for (size_t c = 0; c < cells; c++)
+        for (size_t j = 0; j < B; j++) {
+            float *d = dst + (c * B + j) * w;
+            if (src)
+                memcpy(d, src + (c * B + rnn->perm[j]) * w, w * sizeof(float));
+            else
+                memset(d, 0, w * sizeof(float));
+        }
+}
+
+static void scatter_state(const recur_rnn *rnn, const float *src, size_t w,
+                          float *dst)
+{
+    size_t cells = rnn->config.num_layers * rnn->D, B = rnn->B;
+    for (size_t c = 0; c < cells; c++)
+        for (size_t j = 0; j < B; j++)
+            memcpy(dst + (c * B + rnn->perm[j]) * w, src + (c * B + j) * w,
+                   w * sizeof(float));
+}
+
+/* ---- forward and backward ---- */
+
+static void cell_fns(recur_mode mode, cell_forward_fn *fwd,
+                     cell_backward_fn *bwd)
+{
+    switch (mode) {
+    case RECUR_LSTM:
+        *fwd = lstm_cell_forward;
+        *bwd = lstm_cell_backward;
+        break;
+    case RECUR_GRU:
+    case RECUR_GRU_RESET_BEFORE:
+        *fwd = gru_cell_forward;
+        *bwd = gru_cell_backward;
+        break;
+    default:
+        *fwd = rnn_cell_forward;
+        *bwd = rnn_cell_backward;
+        break;
+    }
+}
+
+recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
+                               const float *x, const int64_t *lengths,
+                               const float *h0, const float *c0, float *y,
+                               float *h_n, float *c_n)
+{
+    if (!rnn || !x || !y)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_forward: handle, x and y must not be NULL");
+    if (T == 0 || B == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_forward: T (%zu) and B (%zu) must be >= 1",
+                          T, B);
+    const int lstm = rnn->config.mode == RECUR_LSTM;
+    if (!lstm && (c0 || c_n))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_forward: c0 and c_n are for LSTM only, "
+                          "this is %s", recur_mode_str(rnn->config.mode));
+    if (lengths)
+        for (size_t b = 0; b < B; b++)
+            if (lengths[b] < 1 || (uint64_t)lengths[b] > T)
+                return recur_fail(RECUR_ERR_ARGUMENT,
+                                  "lengths[%zu] = %lld is not in [1, %zu]", b,
+                                  (long long)lengths[b], T);
+    rnn->have_forward = 0;
+    recur_status st = plan(rnn, T, B);
+    if (st)
+        return st;
+    pack_layout(rnn, T, B, lengths);
+
+    const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
+    const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
+    cell_forward_fn fwd;
+    cell_backward_fn bwd;
+    cell_fns(rnn->config.mode, &fwd, &bwd);
+
+    gather_seq(rnn, x, I, rnn->x_packed);
+    gather_state(rnn, h0, P, rnn->h_state);
+    if (lstm)
+        gather_state(rnn, c0, H, rnn->c_state);
+
+    for (size_t l = 0; l < L; l++) {
+        cell_dims d;
+        stack_layer_dims(rnn, l, &d);
+        const float *in = l ? rnn->out[l - 1] : rnn->x_packed;
+        for (size_t dir = 0; dir < D; dir++) {
+            size_t c = l * D + dir;
+            cell_params p;
+            stack_layer_params(rnn, l, dir, 0, &p);
+            fwd(&d, &p, &rnn->layout, (int)dir, in, d.I, rnn->out[l] + dir * P,
+                D * P, rnn->h_state + c * B * P,
+                lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
+                &rnn->scratch);
+        }
+    }
+
+    scatter_seq(rnn, rnn->out[L - 1], D * P, y);
+    if (h_n)
+        scatter_state(rnn, rnn->h_state, P, h_n);
+    if (c_n)
+        scatter_state(rnn, rnn->c_state, H, c_n);
+    rnn->have_forward = 1;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
+                                const float *dh_n, const float *dc_n,
+                                float *dx, float *dh0, float *dc0)
+{
+    if (!rnn)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: NULL handle");
+    if (!rnn->have_forward)
+        return recur_fail(RECUR_ERR_STATE,
+                          "recur_rnn_backward: no successful forward to go "
+                          "back through");
+    const int lstm = rnn->config.mode == RECUR_LSTM;
+    if (!lstm && (dc_n || dc0))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_backward: dc_n and dc0 are for LSTM only, "
+                          "this is %s", recur_mode_str(rnn->config.mode));
+
+    const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
+    const size_t H = rnn->config.hidden_size, B = rnn->B, N = rnn->N;
+    cell_forward_fn fwd;
+    cell_backward_fn bwd;
+    cell_fns(rnn->config.mode, &fwd, &bwd);
+
+    /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
+     * not needed any more: the caches hold everything). */
+    float *d_out = rnn->d_out, *d_in = rnn->d_in;
+    gather_seq(rnn, dy, D * P, d_out);
+    gather_state(rnn, dh_n, P, rnn->h_state);
+    if (lstm)
+        gather_state(rnn, dc_n, H, rnn->c_state);
+
+    for (size_t l = L; l-- > 0;) {
+        cell_dims d;
+        stack_layer_dims(rnn, l, &d);
+        const float *in = l ? rnn->out[l - 1] : rnn->x_packed;
+        float *dinp = (l > 0 || dx) ? d_in : NULL;
+        if (dinp)
+            memset(dinp, 0, N * d.I * sizeof(float));
+        for (size_t dir = 0; dir < D; dir++) {
+            size_t c = l * D + dir;
+            cell_params p, g;
+            stack_layer_params(rnn, l, dir, 0, &p);
+            stack_layer_params(rnn, l, dir, 1, &g);
+            bwd(&d, &p, &g, &rnn->layout, (int)dir, in, d.I,
+                d_out + dir * P, D * P, dinp, d.I, rnn->h_state + c * B * P,
+                lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
+                &rnn->scratch);
+        }
+        float *tmp = d_out;
+        d_out = d_in;
+        d_in = tmp;
+    }
+
+    if (dx)
+        scatter_seq(rnn, d_out, rnn->config.input_size, dx);
+    if (dh0)
+        scatter_state(rnn, rnn->h_state, P, dh0);
+    if (dc0)
+        scatter_state(rnn, rnn->c_state, H, dc0);
+    /* The state buffers were overwritten: a second backward must still
+     * work, and it only needs the caches, which are intact. */
+    return RECUR_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * stack.h — the recur_rnn handle: L layers × D directions of one cell kind,
+ * with flat parameter and gradient storage and a workspace that grows with
+ * the largest (T, B) seen. Internal to the library.
+ */
+#ifndef RECUR_STACK_H
+#define RECUR_STACK_H
+
+#include "cell.h"
+
+#define RECUR_PREFIX_MAX 256
+#define RECUR_NAME_MAX 64
+
+/* One parameter tensor: its place in the flat arrays and its name. */
+typedef struct {
+    char name[RECUR_NAME_MAX];   /* state_dict name without prefix */
+    size_t offset, rows, cols;
+} stack_param;
+
+struct recur_rnn {
+    recur_config config;
+    size_t G, P, D;
+    char prefix[RECUR_PREFIX_MAX];
+
+    float *params, *grads;       /* flat, flat_size floats each */
+    size_t flat_size;
+    stack_param *table;          /* param_count entries */
+    size_t param_count;
+
+    /* Workspace: one block, carved per forward into the views below. */
+    float *work;
+    size_t work_size;
+    size_t *steps;               /* batch[T], offset[T+1], perm[B] */
+    size_t steps_size;
+
+    /* The last forward's shape and views, for backward. */
+    int have_forward;
+    size_t T, B, N;
+    packed_layout layout;
+    size_t *perm;                /* sorted position j -> caller's batch row */
+    float *x_packed;             /* [N, I] */
+    float **out;                 /* per layer [N, D*P] */
+    cell_cache *cache;           /* per layer*D + direction */
+    float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in
+                                    forward, their gradients in backward */
+    float *d_in, *d_out;         /* [N, max(I, D*P)] each */
+    cell_scratch scratch;
+};
+
+/* Parameter views of layer l, direction dir (params or grads). */
+void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir,
+                        int grads, cell_params *out);
+/* The cell dims of layer l. */
+void stack_layer_dims(const recur_rnn *rnn, size_t l, cell_dims *out);
+
+/* Validates a configuration (sizes, proj only for LSTM, overflow). */
+recur_status stack_check_config(const recur_config *config);
+
+/* Creates a handle with zeroed parameters and gradients. */
+recur_status stack_alloc(const recur_config *config, recur_rnn **out);
+
+#endif

@@ -1,0 +1,91 @@
+/* fixture.c — see fixture.h. */
+#include "fixture.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t fixture_names(char ***names)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/INDEX", test_fixture_dir());
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f)
+        return 0;
+    size_t n = 0, cap = 0;
+    char **v = NULL, line[256];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0])
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nv = realloc(v, cap * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n] = malloc(strlen(line) + 1);
+        if (!v[n])
+            break;
+        strcpy(v[n++], line);
+    }
+    fclose(f);
+    *names = v;
+    return n;
+}
+
+void fixture_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void fixture_path(char *buf, size_t n, const char *name, const char *file)
+{
+    snprintf(buf, n, "%s/%s/%s", test_fixture_dir(), name, file);
+}
+
+float *fixture_f32(const recur_st *st, const char *name)
+{
+    const recur_st_tensor *t = recur_st_find(st, name);
+    if (!t)
+        return NULL;
+    float *v = malloc((t->numel ? t->numel : 1) * sizeof(float));
+    if (v && recur_st_to_f32(t, v)) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+double fixture_tol(const char *name)
+{
+    return strncmp(name, "grad", 4) == 0 ? TOL_GRAD : TOL_OUTPUT;
+}
+
+int fixture_compare(const char *what, const char *name, const float *got,
+                    const recur_st_tensor *ref, double tol)
+{
+    float *want = malloc((ref->numel ? ref->numel : 1) * sizeof(float));
+    if (!want || recur_st_to_f32(ref, want)) {
+        free(want);
+        CHECK(0, "%s: cannot read reference '%s'", what, name);
+        return 0;
+    }
+    double err = 0, scale = 1;
+    int finite = 1;
+    for (size_t i = 0; i < ref->numel; i++) {
+        scale = fmax(scale, fabs(want[i]));
+        err = fmax(err, fabs((double)got[i] - want[i]));
+        finite &= isfinite(got[i]);
+    }
+    free(want);
+    int ok = finite && err <= tol * scale;
+    CHECK(ok, "%s: %s max error %.3g (tolerance %.3g)%s", what, name, err,
+          tol * scale, finite ? "" : ", not finite");
+    return ok;
+}

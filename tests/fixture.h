@@ -1,0 +1,35 @@
+/*
+ * fixture.h — reading the committed PyTorch reference cases
+ * (tests/fixtures/<case>/{model,input,expected}.safetensors, listed in
+ * tests/fixtures/INDEX) and comparing results against them.
+ */
+#ifndef RECUR_TEST_FIXTURE_H
+#define RECUR_TEST_FIXTURE_H
+
+#include "recur.h"
+#include "safetensors.h"
+
+/* Tolerances, relative to max(1, max|reference|) of each tensor. */
+#define TOL_OUTPUT 2e-5
+#define TOL_GRAD 1e-4
+
+/* Reads INDEX: *names gets an array of case names (free with
+ * fixture_free_names). Returns the count, 0 on failure (reported). */
+size_t fixture_names(char ***names);
+void fixture_free_names(char **names, size_t n);
+
+/* "tests/fixtures/<name>/<file>" into buf. */
+void fixture_path(char *buf, size_t n, const char *name, const char *file);
+
+/* Reads a tensor as float32 into a fresh buffer (NULL when absent). */
+float *fixture_f32(const recur_st *st, const char *name);
+
+/* Compares got (numel floats) with the reference tensor; one CHECK; prints
+ * the max error on failure. Returns 1 when within tolerance. */
+int fixture_compare(const char *what, const char *name, const float *got,
+                    const recur_st_tensor *ref, double tol);
+
+/* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
+double fixture_tol(const char *name);
+
+#endif

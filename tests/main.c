@@ -1,0 +1,57 @@
+/* main.c — the test runner: runs every group, ends with "N passed, N failed". */
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int test_passed, test_failed;
+
+const char *test_fixture_dir(void)
+{
+    const char *d = getenv("RECUR_FIXTURES");
+    return d && *d ? d : "tests/fixtures";
+}
+
+#define TESTS(X)                                                              \
+    X(test_safetensors_roundtrip)                                             \
+    X(test_safetensors_hostile)                                               \
+    X(test_safetensors_fuzz)                                                  \
+    X(test_parity_fixtures)                                                   \
+    X(test_parity_batch_first)                                                \
+    X(test_gradcheck)                                                         \
+    X(test_api_misuse)                                                        \
+    X(test_api_workspace)                                                     \
+    X(test_api_save_load)                                                     \
+    X(test_cli_forward_fixtures)                                              \
+    X(test_cli_bad_inputs)                                                    \
+    X(test_example)
+
+#define DECLARE(name) void name(void);
+TESTS(DECLARE)
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {
+#define ENTRY(name) {#name, name},
+        TESTS(ENTRY)
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        /* With arguments, run only the groups whose names contain one. */
+        int run = argc < 2;
+        for (int a = 1; a < argc; a++)
+            run |= strstr(tests[i].name, argv[a]) != NULL;
+        if (!run)
+            continue;
+        int failed_before = test_failed, passed_before = test_passed;
+        tests[i].fn();
+        printf("%-28s %4d checks, %d failed\n", tests[i].name,
+               test_passed - passed_before + test_failed - failed_before,
+               test_failed - failed_before);
+        fflush(stdout);
+    }
+    printf("%d passed, %d failed\n", test_passed, test_failed);
+    return test_failed ? 1 : 0;
+}
