@@ -212,6 +212,8 @@ static uint64_t splitmix64(uint64_t *s)
 recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
                               recur_rnn **out)
 {
+    if (!out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
     recur_rnn *rnn;
     recur_status st = stack_alloc(config, &rnn);
     if (st)
@@ -532,9 +534,13 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *h0, const float *c0, float *y,
                                float *h_n, float *c_n)
 {
-    if (!rnn || !x || !y)
+    if (!rnn)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: NULL handle");
+    /* A failed forward leaves nothing for backward to go through. */
+    rnn->have_forward = 0;
+    if (!x || !y)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_forward: handle, x and y must not be NULL");
+                          "recur_rnn_forward: x and y must not be NULL");
     if (T == 0 || B == 0)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: T (%zu) and B (%zu) must be >= 1",
@@ -550,7 +556,6 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                 return recur_fail(RECUR_ERR_ARGUMENT,
                                   "lengths[%zu] = %lld is not in [1, %zu]", b,
                                   (long long)lengths[b], T);
-    rnn->have_forward = 0;
     recur_status st = plan(rnn, T, B);
     if (st)
         return st;
