@@ -12,8 +12,8 @@
  * __metadata__ "mode" overrides the kind and must agree with the shapes.
  * A set that does not add up is refused with the name of what is wrong.
  */
+#include "rnn_io.h"
 #include "error.h"
-#include "safetensors.h"
 #include "stack.h"
 
 #include <stdio.h>
@@ -245,18 +245,13 @@ static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
     return RECUR_OK;
 }
 
-recur_status recur_rnn_load(const char *path, recur_rnn **out)
+recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
 {
-    if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_load: NULL argument");
-    recur_st *st;
-    recur_status s = recur_st_read(path, &st);
-    if (s)
-        return s;
     char prefix[RECUR_PREFIX_MAX];
     found_set *fs = calloc(1, sizeof *fs);
     recur_config config;
     recur_rnn *rnn = NULL;
+    recur_status s = RECUR_OK;
     if (!fs)
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
@@ -277,13 +272,25 @@ recur_status recur_rnn_load(const char *path, recur_rnn **out)
     if (!s)
         s = recur_rnn_set_prefix(rnn, prefix);
     free(fs);
-    recur_st_free(st);
     if (s) {
         recur_rnn_free(rnn);
         return s;
     }
     *out = rnn;
     return RECUR_OK;
+}
+
+recur_status recur_rnn_load(const char *path, recur_rnn **out)
+{
+    if (!path || !out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_load: NULL argument");
+    recur_st *st;
+    recur_status s = recur_st_read(path, &st);
+    if (s)
+        return s;
+    s = rnn_from_st(st, path, out);
+    recur_st_free(st);
+    return s;
 }
 
 recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
