@@ -12,6 +12,7 @@
 #include "stack.h"
 #include "error.h"
 #include "gemm.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -200,15 +201,6 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     return RECUR_OK;
 }
 
-/* splitmix64: small, fast, and good enough for initialisation. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
                               recur_rnn **out)
 {
@@ -220,10 +212,10 @@ recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
         return st;
     /* PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)). */
     float bound = 1.0f / sqrtf((float)config->hidden_size);
-    for (size_t i = 0; i < rnn->flat_size; i++) {
-        float u = (float)(splitmix64(&seed) >> 40) * (1.0f / 16777216.0f);
-        rnn->params[i] = (2.0f * u - 1.0f) * bound;
-    }
+    recur_rng rng;
+    rng_seed(&rng, seed);
+    for (size_t i = 0; i < rnn->flat_size; i++)
+        rnn->params[i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
     *out = rnn;
     return RECUR_OK;
 }
