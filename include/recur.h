@@ -175,6 +175,69 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                                 const float *dh_n, const float *dc_n,
                                 float *dx, float *dh0, float *dc0);
 
+/* Dropout between layers (PyTorch's `dropout` argument of nn.LSTM: on the
+ * outputs of every layer but the last), active only in training mode.
+ * p in [0, 1); masks come from a generator seeded with seed. */
+recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed);
+/* Training mode (1: dropout on) or evaluation mode (0, the default). */
+void recur_rnn_set_training(recur_rnn *rnn, int training);
+
+/* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default. */
+void recur_set_threads(int threads);
+
+/* ------------------------------------------------------------------------ */
+/* Language models                                                           */
+/*
+ * embedding [V, E] → dropout → RNN stack (dropout between layers) → dropout
+ * → linear [V, P] → softmax over V tokens, as PyTorch's word_language_model.
+ * Parameter names as that module's state_dict: embedding.weight,
+ * rnn.weight_ih_l0, ..., fc.weight, fc.bias. Models are trained by
+ * `recur train` and saved as safetensors checkpoints.
+ */
+
+typedef struct {
+    recur_config rnn;    /* the stack; input_size == embed_size, not
+                            bidirectional */
+    size_t vocab_size;   /* V */
+    size_t embed_size;   /* E */
+    float dropout;       /* p in [0, 1): embedding output, between layers,
+                            stack output; training only */
+    int tie_weights;     /* fc.weight is embedding.weight (needs E == P) */
+} recur_lm_config;
+
+typedef struct recur_lm recur_lm;
+
+/* Loads a model from a checkpoint written by `recur train` (any task whose
+ * model is a language model). The caller owns *out. */
+recur_status recur_lm_load(const char *path, recur_lm **out);
+void recur_lm_free(recur_lm *lm);
+/* Valid as long as the handle. */
+const recur_lm_config *recur_lm_config_get(const recur_lm *lm);
+/* The Unicode code point of token id (character models); 0 if the model
+ * has no character vocabulary or id >= V. */
+uint32_t recur_lm_codepoint(const recur_lm *lm, size_t id);
+/* The token id of a code point; RECUR_ERR_ARGUMENT if it is not in the
+ * vocabulary (the message names it). */
+recur_status recur_lm_token(const recur_lm *lm, uint32_t codepoint, size_t *id);
+
+/* One-step-at-a-time inference (streaming, sampling): a state holds the
+ * recurrent state of one sequence, starting from zeros. feed advances it by
+ * one token and computes the next token's logits. The state borrows the
+ * model: free states before the model, and feed states of one model from
+ * one thread at a time (they share its workspace). */
+typedef struct recur_lm_state recur_lm_state;
+recur_status recur_lm_state_new(recur_lm *lm, recur_lm_state **out);
+recur_status recur_lm_state_feed(recur_lm_state *state, size_t token);
+/* The V logits after the last feed (NULL before the first); valid until the
+ * next feed. */
+const float *recur_lm_state_logits(const recur_lm_state *state);
+/* softmax(logits / temperature) into probs[V]; temperature > 0. */
+recur_status recur_lm_state_probs(const recur_lm_state *state,
+                                  float temperature, float *probs);
+/* Back to the zero state. */
+void recur_lm_state_reset(recur_lm_state *state);
+void recur_lm_state_free(recur_lm_state *state);
+
 #ifdef __cplusplus
 }
 #endif

@@ -175,7 +175,12 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     rnn->table = calloc(L * D * params_per_cell(rnn), sizeof *rnn->table);
     rnn->out = calloc(L, sizeof *rnn->out);
     rnn->cache = calloc(L * D, sizeof *rnn->cache);
-    if (!rnn->table || !rnn->out || !rnn->cache) {
+    rnn->drop_in = calloc(L, sizeof *rnn->drop_in);
+    rnn->drop_mask = calloc(L, sizeof *rnn->drop_mask);
+    rnn->owns_params = 1;
+    rnn->rng = &rnn->own_rng;
+    if (!rnn->table || !rnn->out || !rnn->cache || !rnn->drop_in ||
+        !rnn->drop_mask) {
         recur_rnn_free(rnn);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory");
     }
@@ -193,9 +198,10 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     rnn->params = calloc(rnn->flat_size, sizeof(float));
     rnn->grads = calloc(rnn->flat_size, sizeof(float));
     if (!rnn->params || !rnn->grads) {
+        size_t flat_size = rnn->flat_size;
         recur_rnn_free(rnn);
         return recur_fail(RECUR_ERR_MEMORY,
-                          "out of memory for %zu parameters", rnn->flat_size);
+                          "out of memory for %zu parameters", flat_size);
     }
     *out = rnn;
     return RECUR_OK;
@@ -224,14 +230,59 @@ void recur_rnn_free(recur_rnn *rnn)
 {
     if (!rnn)
         return;
-    free(rnn->params);
-    free(rnn->grads);
+    if (rnn->owns_params) {
+        free(rnn->params);
+        free(rnn->grads);
+    }
     free(rnn->table);
     free(rnn->out);
     free(rnn->cache);
+    free(rnn->drop_in);
+    free(rnn->drop_mask);
     free(rnn->work);
     free(rnn->steps);
     free(rnn);
+}
+
+void stack_bind(recur_rnn *rnn, float *params, float *grads)
+{
+    memcpy(params, rnn->params, rnn->flat_size * sizeof(float));
+    memcpy(grads, rnn->grads, rnn->flat_size * sizeof(float));
+    if (rnn->owns_params) {
+        free(rnn->params);
+        free(rnn->grads);
+    }
+    rnn->params = params;
+    rnn->grads = grads;
+    rnn->owns_params = 0;
+}
+
+void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng)
+{
+    rnn->dropout = p;
+    rnn->rng = rng;
+}
+
+void stack_set_training(recur_rnn *rnn, int training)
+{
+    rnn->training = training != 0;
+}
+
+recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed)
+{
+    if (!rnn || !(p >= 0.0f && p < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_dropout: NULL handle or p = %g not in "
+                          "[0, 1)", (double)p);
+    rng_seed(&rnn->own_rng, seed);
+    stack_set_dropout(rnn, p, &rnn->own_rng);
+    return RECUR_OK;
+}
+
+void recur_rnn_set_training(recur_rnn *rnn, int training)
+{
+    if (rnn)
+        stack_set_training(rnn, training);
 }
 
 const recur_config *recur_rnn_config(const recur_rnn *rnn)
@@ -341,6 +392,11 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->x_packed = take(cv, N, I, 1);
     for (size_t l = 0; l < L; l++)
         rnn->out[l] = take(cv, N, D, P);
+    for (size_t l = 0; l + 1 < L; l++) {
+        size_t w = rnn->dropout > 0.0f ? D * P : 0;
+        rnn->drop_in[l] = take(cv, N, w, 1);
+        rnn->drop_mask[l] = take(cv, N, w, 1);
+    }
     rnn->h_state = take(cv, L * D, B, P);
     rnn->c_state = take(cv, L * D, B, rnn->config.mode == RECUR_LSTM ? H : 0);
     rnn->d_in = take(cv, N, wide, 1);
@@ -521,6 +577,28 @@ static void cell_fns(recur_mode mode, cell_forward_fn *fwd,
     }
 }
 
+/* The packed rows layer l reads: the input, the previous layer's output,
+ * or that output after dropout. */
+static const float *layer_input_rows(const recur_rnn *rnn, size_t l)
+{
+    if (l == 0)
+        return rnn->x_packed;
+    return rnn->dropped ? rnn->drop_in[l - 1] : rnn->out[l - 1];
+}
+
+/* Inverted dropout (PyTorch): keep with probability 1 − p, scale by
+ * 1/(1 − p); the scaled mask is kept for backward. */
+static void drop_layer_output(recur_rnn *rnn, size_t l)
+{
+    const size_t n = rnn->N * rnn->D * rnn->P;
+    const float p = rnn->dropout, keep = 1.0f / (1.0f - p);
+    float *mask = rnn->drop_mask[l], *out = rnn->drop_in[l];
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = rng_uniform(rnn->rng) < p ? 0.0f : keep;
+        out[i] = rnn->out[l][i] * mask[i];
+    }
+}
+
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *x, const int64_t *lengths,
                                const float *h0, const float *c0, float *y,
@@ -564,10 +642,11 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     if (lstm)
         gather_state(rnn, c0, H, rnn->c_state);
 
+    rnn->dropped = rnn->training && rnn->dropout > 0.0f && L > 1;
     for (size_t l = 0; l < L; l++) {
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
-        const float *in = l ? rnn->out[l - 1] : rnn->x_packed;
+        const float *in = layer_input_rows(rnn, l);
         for (size_t dir = 0; dir < D; dir++) {
             size_t c = l * D + dir;
             cell_params p;
@@ -577,6 +656,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                 lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
                 &rnn->scratch);
         }
+        if (rnn->dropped && l + 1 < L)
+            drop_layer_output(rnn, l);
     }
 
     scatter_seq(rnn, rnn->out[L - 1], D * P, y);
@@ -621,7 +702,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     for (size_t l = L; l-- > 0;) {
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
-        const float *in = l ? rnn->out[l - 1] : rnn->x_packed;
+        const float *in = layer_input_rows(rnn, l);
         float *dinp = (l > 0 || dx) ? d_in : NULL;
         if (dinp)
             memset(dinp, 0, N * d.I * sizeof(float));
@@ -634,6 +715,11 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                 d_out + dir * P, D * P, dinp, d.I, rnn->h_state + c * B * P,
                 lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
                 &rnn->scratch);
+        }
+        if (l > 0 && rnn->dropped) {
+            const float *mask = rnn->drop_mask[l - 1];
+            for (size_t i = 0; i < N * D * P; i++)
+                d_in[i] *= mask[i];
         }
         float *tmp = d_out;
         d_out = d_in;

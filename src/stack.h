@@ -7,6 +7,7 @@
 #define RECUR_STACK_H
 
 #include "cell.h"
+#include "rng.h"
 
 #define RECUR_PREFIX_MAX 256
 #define RECUR_NAME_MAX 64
@@ -23,6 +24,7 @@ struct recur_rnn {
     char prefix[RECUR_PREFIX_MAX];
 
     float *params, *grads;       /* flat, flat_size floats each */
+    int owns_params;             /* 0 after stack_bind */
     size_t flat_size;
     stack_param *table;          /* param_count entries */
     size_t param_count;
@@ -45,6 +47,13 @@ struct recur_rnn {
                                     forward, their gradients in backward */
     float *d_in, *d_out;         /* [N, max(I, D*P)] each */
     cell_scratch scratch;
+
+    /* Dropout between layers: drop_in[l] = out[l] * drop_mask[l] feeds
+     * layer l+1 when the forward ran in training mode with p > 0. */
+    float dropout;
+    int training, dropped;
+    recur_rng own_rng, *rng;
+    float **drop_in, **drop_mask; /* per layer but the last, [N, D*P] */
 };
 
 /* Parameter views of layer l, direction dir (params or grads). */
@@ -58,5 +67,13 @@ recur_status stack_check_config(const recur_config *config);
 
 /* Creates a handle with zeroed parameters and gradients. */
 recur_status stack_alloc(const recur_config *config, recur_rnn **out);
+
+/* Moves the parameters and gradients into caller storage (flat_size floats
+ * each, outliving the handle), e.g. a model's one flat array. */
+void stack_bind(recur_rnn *rnn, float *params, float *grads);
+
+/* Dropout between layers with masks from a borrowed generator. */
+void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng);
+void stack_set_training(recur_rnn *rnn, int training);
 
 #endif

@@ -1,0 +1,77 @@
+/*
+ * lm.h — the language model: embedding → dropout → RNN stack (dropout
+ * between layers) → dropout → linear → softmax, as PyTorch's
+ * word_language_model example, with optional weight tying. Internal to the
+ * library; the public face is recur_lm in recur.h.
+ *
+ * Parameters are ONE flat array, in this order, under these names (so a
+ * checkpoint loads into the equivalent PyTorch module):
+ *     embedding.weight [V, E]
+ *     rnn.<state_dict names of the stack>
+ *     fc.weight [V, P]      (absent from the array when tied: it IS
+ *                            embedding.weight, which needs E == P)
+ *     fc.bias [V]
+ * Optimizers, clipping and checkpoints are single loops over it.
+ */
+#ifndef RECUR_LM_H
+#define RECUR_LM_H
+
+#include "recur.h"
+#include "rng.h"
+
+struct recur_lm {
+    recur_lm_config config;
+    size_t V, E, P, L, H;
+    float *params, *grads;
+    size_t n_params;
+    size_t rnn_offset, fc_weight_offset, fc_bias_offset;
+    recur_rnn *rnn;          /* parameters bound into params/grads */
+    recur_rng rng;           /* dropout masks */
+    int training;
+
+    /* Chunk workspace, sized for the largest T*B seen. */
+    size_t rows_cap, B_cap;
+    float *emb, *emb_mask;   /* [T*B, E] */
+    float *out, *out_drop, *out_mask; /* [T*B, P] */
+    float *logits;           /* [T*B, V], then dlogits */
+    float *d_out, *d_emb;    /* [T*B, P], [T*B, E] */
+    float *state_block;      /* h, c, h_n, c_n below */
+    float *h, *c;            /* carried state [L, B, P], [L, B, H] */
+    float *h_n, *c_n;
+    size_t state_B;          /* B of the carried state (0: none yet) */
+
+    uint32_t *vocab;         /* V code points (char models), or NULL */
+};
+
+/* Creates the model with PyTorch's default initialisation from seed:
+ * embedding N(0, 1), the stack U(±1/√H), fc weight and bias U(±1/√P).
+ * init_flags: LM_INIT_ORTHOGONAL (recurrent matrices orthogonal, per
+ * gate block), LM_INIT_FORGET_BIAS (LSTM forget-gate b_ih = 1, b_hh = 0). */
+enum { LM_INIT_ORTHOGONAL = 1, LM_INIT_FORGET_BIAS = 2 };
+recur_status lm_create(const recur_lm_config *config, uint64_t seed,
+                       int init_flags, recur_lm **out);
+
+/* The name, offset and shape of each parameter tensor of the flat array;
+ * tied models list fc.weight too, at the embedding's offset. */
+size_t lm_tensor_count(const recur_lm *lm);
+void lm_tensor(const recur_lm *lm, size_t i, char *name, size_t name_size,
+               size_t *offset, size_t shape[2], size_t *ndim);
+
+/* Training mode (dropout on) or evaluation mode; dropout masks come from
+ * lm->rng. */
+void lm_set_training(recur_lm *lm, int training);
+
+/* Zeroes the carried state for B streams. */
+recur_status lm_reset_state(recur_lm *lm, size_t B);
+
+/* One chunk of truncated BPTT: x, y are [T, B] token ids (time-major); the
+ * carried state enters as h0/c0 and is replaced by the chunk's final state
+ * (the gradient stops there). With grads != 0, backward runs and the
+ * gradient of the MEAN loss over the chunk's counted tokens accumulates into
+ * lm->grads. Returns the summed loss and the number of counted tokens
+ * (targets < 0 are not counted). Ids must lie in [0, V) (checked). */
+recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
+                      const int32_t *y, int grads, double *loss_sum,
+                      size_t *counted);
+
+#endif
