@@ -27,6 +27,13 @@
  *   x.addcdiv(y, z, value=c) x + (c*y)/z
  *   x.lerp(y, w)             |w| < 0.5 ? fmaf(w, y-x, x) : fmaf(-(1-w), y-x, y)
  *   x.mul(c), x / c, x + c   one float operation, c rounded to float
+ * Every other product is rounded on its own: no expression has a multiply
+ * feeding an add outside fmaf, so clang's default contraction (within an
+ * expression) changes nothing; GCC contracts only with -ffp-contract=fast,
+ * its default in GNU modes but not with -std=c11 (then RMSprop with
+ * momentum moves by an ulp or so).
+ * fmaf is exact everywhere; without -mfma it is a libm call (glibc picks
+ * the hardware instruction at run time), a few ns per parameter per step.
  * Scalars PyTorch computes in Python (1 - beta, bias corrections, lr/bc1,
  * bc2**0.5, Adagrad's clr, 1 - lr*wd) are computed in double, then rounded
  * to float once, where the kernel receives them.
@@ -313,7 +320,8 @@ static void step_adam(recur_optim *opt, float *p, const float *grads, float lr)
     const float w2 = (float)(1.0 - (double)c->beta2);
     const float beta2 = c->beta2, eps = c->eps, wd = c->weight_decay;
     const int decoupled = c->kind == RECUR_OPT_ADAMW;
-    const float decay = (float)(1.0 - (double)lr * (double)wd);
+    const double lr_wd = (double)lr * (double)wd; /* Python: 1 - lr*wd */
+    const float decay = (float)(1.0 - lr_wd);
     float *m = opt->buffers[0], *v = opt->buffers[1];
     for (size_t i = 0; i < opt->n; i++) {
         float g = grads[i];
@@ -352,7 +360,8 @@ static void step_rmsprop(recur_optim *opt, float *p, const float *grads, float l
         }
         den += eps;
         if (b) {
-            b[i] = b[i] * mom + g / den;
+            float decayed = b[i] * mom; /* rounded, as buf.mul_(momentum) */
+            b[i] = decayed + g / den;
             p[i] = fmaf(b[i], -lr, p[i]);
         } else {
             p[i] = p[i] + (-lr * g) / den;
@@ -364,7 +373,8 @@ static void step_adagrad(recur_optim *opt, float *p, const float *grads, float l
 {
     const recur_optim_config *c = &opt->config;
     const double t = (double)opt->steps; /* already incremented */
-    const float neg_clr = (float)-((double)lr / (1.0 + (t - 1.0) * (double)c->lr_decay));
+    const double decays = (t - 1.0) * (double)c->lr_decay; /* Python's rounding */
+    const float neg_clr = (float)-((double)lr / (1.0 + decays));
     const float eps = c->eps, wd = c->weight_decay;
     float *s = opt->buffers[0];
     for (size_t i = 0; i < opt->n; i++) {

@@ -149,12 +149,15 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
 {
     const recur_st_tensor *whh = fs->t[0][0][W_HH], *wih = fs->t[0][0][W_IH];
     const recur_st_tensor *whr = fs->t[0][0][W_HR];
-    if (whh->ndim != 2 || wih->ndim != 2 || (whr && whr->ndim != 2))
+    const recur_st_tensor *not_2d = whh->ndim != 2   ? whh
+                                    : wih->ndim != 2 ? wih
+                                    : whr && whr->ndim != 2 ? whr
+                                                            : NULL;
+    if (not_2d)
         return recur_fail(RECUR_ERR_SHAPE,
                           "%s: weight_ih_l0, weight_hh_l0 and weight_hr_l0 "
                           "must be 2-D ('%s' has %zu dims)", path,
-                          whh->ndim != 2 ? whh->name : wih->name,
-                          whh->ndim != 2 ? whh->ndim : wih->ndim);
+                          not_2d->name, not_2d->ndim);
     size_t rows = whh->shape[0], P = whh->shape[1];
     size_t H = whr ? whr->shape[1] : P;
     if (whr && whr->shape[0] != P)
@@ -208,7 +211,55 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
     return RECUR_OK;
 }
 
-/* Copies every parameter from the file, checking each shape. */
+/* Checks the shape and dtype of every tensor against the configuration read
+ * off layer 0, before anything is allocated: a file whose layer 0 is large
+ * and whose other layers are empty or of an integer dtype must not make
+ * stack_alloc reserve L·D times layer 0. Once this passes, the stack holds
+ * no more floats than the file holds elements. c has passed
+ * stack_check_config, so D*P does not overflow. */
+static recur_status check_tensors(const found_set *fs, const recur_config *c,
+                                  const char *path)
+{
+    size_t D = c->bidirectional ? 2 : 1, H = c->hidden_size;
+    size_t P = c->proj_size ? c->proj_size : H;
+    size_t GH = fs->t[0][0][W_HH]->shape[0];
+    for (size_t l = 0; l < fs->layers; l++)
+        for (size_t d = 0; d < D; d++)
+            for (int k = 0; k < KINDS; k++) {
+                const recur_st_tensor *t = fs->t[l][d][k];
+                if (!t)
+                    continue;
+                size_t rows = k == W_HR ? P : GH;
+                size_t cols = k == W_IH   ? (l ? D * P : c->input_size)
+                              : k == W_HH ? P
+                              : k == W_HR ? H
+                                          : 0; /* biases are 1-D */
+                int ok = cols ? t->ndim == 2 && t->shape[0] == rows &&
+                                    t->shape[1] == cols
+                              : t->ndim == 1 && t->shape[0] == rows;
+                if (!ok) {
+                    char got[128] = "", *p = got;
+                    for (size_t i = 0; i < t->ndim && p < got + sizeof got - 24; i++)
+                        p += sprintf(p, "%s%zu", i ? "," : "", t->shape[i]);
+                    if (!cols)
+                        return recur_fail(RECUR_ERR_SHAPE,
+                                          "%s: '%s' has shape [%s], expected [%zu]",
+                                          path, t->name, got, rows);
+                    return recur_fail(RECUR_ERR_SHAPE,
+                                      "%s: '%s' has shape [%s], expected [%zu,%zu]",
+                                      path, t->name, got, rows, cols);
+                }
+                if (t->dtype != RECUR_DT_F32 && t->dtype != RECUR_DT_F64 &&
+                    t->dtype != RECUR_DT_F16 && t->dtype != RECUR_DT_BF16)
+                    return recur_fail(RECUR_ERR_SHAPE,
+                                      "%s: '%s' has dtype %s; parameters must be "
+                                      "F32, F64, F16 or BF16", path, t->name,
+                                      recur_dtype_str(t->dtype));
+            }
+    return RECUR_OK;
+}
+
+/* Copies every parameter from the file (check_tensors has passed). */
 static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
 {
     size_t per = recur_rnn_param_count(rnn) / (fs->layers * rnn->D);
@@ -220,29 +271,25 @@ static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
             if (strncmp(sp->name, kind_names[k], strlen(kind_names[k])) == 0)
                 kind = k;
         const recur_st_tensor *t = fs->t[l][d][kind];
-        int is_bias = sp->cols == 1 && (kind == B_IH || kind == B_HH);
-        int ok = is_bias ? t->ndim == 1 && t->shape[0] == sp->rows
-                         : t->ndim == 2 && t->shape[0] == sp->rows &&
-                               t->shape[1] == sp->cols;
-        if (!ok) {
-            char got[128] = "", *p = got;
-            for (size_t k = 0; k < t->ndim && p < got + sizeof got - 24; k++)
-                p += sprintf(p, "%s%zu", k ? "," : "", t->shape[k]);
-            if (is_bias)
-                return recur_fail(RECUR_ERR_SHAPE,
-                                  "%s: '%s' has shape [%s], expected [%zu]",
-                                  path, t->name, got, sp->rows);
+        /* The table's shapes and check_tensors' must agree: the copy below
+         * writes numel floats into a slot of rows*cols. */
+        if (t->numel != sp->rows * sp->cols)
             return recur_fail(RECUR_ERR_SHAPE,
-                              "%s: '%s' has shape [%s], expected [%zu,%zu]",
-                              path, t->name, got, sp->rows, sp->cols);
-        }
-        if (recur_st_to_f32(t, rnn->params + sp->offset))
-            return recur_fail(RECUR_ERR_SHAPE,
-                              "%s: '%s' has dtype %s; parameters must be F32, "
-                              "F64, F16 or BF16", path, t->name,
-                              recur_dtype_str(t->dtype));
+                              "%s: '%s' has %zu elements, expected %zu", path,
+                              t->name, t->numel, sp->rows * sp->cols);
+        recur_status s = recur_st_to_f32(t, rnn->params + sp->offset);
+        if (s)
+            return s;
     }
     return RECUR_OK;
+}
+
+/* Prefixes the last error message with the file's path. */
+static recur_status with_path(recur_status s, const char *path)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", recur_last_error());
+    return recur_fail(s, "%s: %s", path, why);
 }
 
 recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
@@ -262,11 +309,13 @@ recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
         s = check_complete(fs, path, prefix);
     if (!s)
         s = infer_config(st, fs, path, &config);
-    if (!s && (s = stack_alloc(&config, &rnn)) != RECUR_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", recur_last_error());
-        s = recur_fail(RECUR_ERR_SHAPE, "%s: %s", path, why);
-    }
+    /* Sizes recur cannot run are the file's fault: RECUR_ERR_SHAPE. */
+    if (!s && stack_check_config(&config) != RECUR_OK)
+        s = with_path(RECUR_ERR_SHAPE, path);
+    if (!s)
+        s = check_tensors(fs, &config, path);
+    if (!s && (s = stack_alloc(&config, &rnn)) != RECUR_OK)
+        s = with_path(s, path);
     if (!s)
         s = fill(rnn, fs, path);
     if (!s)

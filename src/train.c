@@ -252,9 +252,15 @@ static recur_status train_step(trainer *t, double *loss, float *lr,
         s = lm_chunk(lm, T, B, t->x, t->y, 1, &sum, &count);
     if (s)
         return s;
-    *grad_norm = t->config.clip > 0.0f
-                     ? recur_clip_grad_norm(lm->grads, lm->n_params, t->config.clip)
-                     : 0.0f;
+    *grad_norm = recur_clip_grad_norm(lm->grads, lm->n_params,
+                                      t->config.clip > 0.0f ? t->config.clip
+                                                            : INFINITY);
+    if (!isfinite(sum) || !isfinite(*grad_norm))
+        return recur_fail(RECUR_ERR_STATE,
+                          "training diverged at step %llu (loss %g, gradient "
+                          "norm %g); try a lower learning rate or --clip",
+                          (unsigned long long)t->step + 1, sum / (double)count,
+                          (double)*grad_norm);
     *lr = recur_sched_lr(&t->config.sched, &t->sched, t->step, t->epoch);
     s = recur_optim_step(t->opt, lm->params, lm->grads, *lr);
     if (s)

@@ -24,7 +24,17 @@ const char *test_fixture_dir(void)
     X(test_api_save_load)                                                     \
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
-    X(test_example)
+    X(test_example)                                                           \
+    X(test_text)                                                              \
+    X(test_sample)                                                            \
+    X(test_optim_pytorch)                                                     \
+    X(test_optim_misuse)                                                      \
+    X(test_schedule)                                                          \
+    X(test_clip)                                                              \
+    X(test_lm_gradcheck)                                                      \
+    X(test_lm_step_api)                                                       \
+    X(test_lm_training)                                                       \
+    X(test_lm_resume)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)
