@@ -32,7 +32,7 @@ endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all test asan check-build demo clean deps fixtures
+.PHONY: all test asan demo forward-demo clean deps fixtures
 all: build/recur build/librecur.a build/librecur.so
 
 $(eval $(call build_rules,build,))
@@ -54,14 +54,28 @@ asan: build/asan/recur build/asan/run_tests build/asan/example
 	ASAN_OPTIONS=detect_leaks=1 RECUR_BIN=build/asan/recur \
 	  RECUR_EXAMPLE=build/asan/example build/asan/run_tests
 
-# Until training lands, the main job runs `recur forward` on a committed
-# example model (a bidirectional 3-layer LSTM with projection from the
-# fixtures) and shows what it wrote.
-DEMO := tests/fixtures/lstm_proj-bi-L3-len-h0
+# The main job: train a small character-level LSTM on tinyshakespeare for a
+# few minutes (live progress line), then generate text from the best
+# checkpoint. DEMO_SECONDS shortens or lengthens it.
+DEMO_SECONDS ?= 240
+DEMO_TEXT := $(RECUR_DATA)/tinyshakespeare/input.txt
 demo: all
-	build/recur forward --model $(DEMO)/model.safetensors \
-	  --input $(DEMO)/input.safetensors --output build/demo_out.safetensors
-	build/recur info build/demo_out.safetensors
+	@test -f $(DEMO_TEXT) || { echo "demo: $(DEMO_TEXT) not found; set RECUR_DATA, or run scripts/get-data.sh tinyshakespeare" >&2; exit 1; }
+	@mkdir -p build/demo
+	build/recur train --task charlm --data $(DEMO_TEXT) --cell lstm --hidden 256 \
+	  --layers 2 --embed 64 --seq-len 100 --batch 32 --dropout 0.1 --lr 3e-3 \
+	  --time-limit $(DEMO_SECONDS) --val-every 200 --epochs 0 \
+	  --save build/demo/charlm.safetensors
+	build/recur sample --model build/demo/charlm.best.safetensors --length 600 \
+	  --temperature 0.8 --prime "ROMEO:"
+
+# `recur forward` on a committed example model (a bidirectional 3-layer
+# LSTM with projection from the fixtures), and what it wrote.
+FORWARD_DEMO := tests/fixtures/lstm_proj-bi-L3-len-h0
+forward-demo: all
+	build/recur forward --model $(FORWARD_DEMO)/model.safetensors \
+	  --input $(FORWARD_DEMO)/input.safetensors --output build/forward_out.safetensors
+	build/recur info build/forward_out.safetensors
 
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).
 fixtures:

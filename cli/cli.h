@@ -23,5 +23,8 @@ int cli_fail(const char *cmd, recur_status status);
 
 int cmd_forward(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 
 #endif

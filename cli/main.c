@@ -11,6 +11,9 @@ static const char usage[] =
     "Recurrent neural networks (RNN, LSTM, GRU) with PyTorch's numerics.\n"
     "\n"
     "commands:\n"
+    "  train     train a character language model on a text file\n"
+    "  eval      loss, bits per character and perplexity of a model on a text\n"
+    "  sample    generate text from a model, streaming\n"
     "  forward   run an RNN stack from a safetensors file on inputs from\n"
     "            another, forward and (given output gradients) backward\n"
     "  info      list what a safetensors file holds\n"
@@ -55,6 +58,12 @@ int main(int argc, char **argv)
         return cmd_forward(argc - 1, argv + 1);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0)
+        return cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "sample") == 0)
+        return cmd_sample(argc - 1, argv + 1);
     fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

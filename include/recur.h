@@ -116,7 +116,7 @@ const recur_config *recur_rnn_config(const recur_rnn *rnn);
 size_t recur_rnn_output_size(const recur_rnn *rnn);
 
 /* Switches the sequence layout of forward/backward between time-major (0)
- * and batch-first (1). */
+ * and batch-first (1). Forgets the last forward: backward needs a new one. */
 recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first);
 
 /* The name prefix used for parameter names ("" after create; what the file
@@ -182,7 +182,10 @@ recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed);
 /* Training mode (1: dropout on) or evaluation mode (0, the default). */
 void recur_rnn_set_training(recur_rnn *rnn, int training);
 
-/* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default. */
+/* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default.
+ * A process-wide setting that affects every handle: call it before starting
+ * threads that use recur. Results are reproducible bit for bit only at the
+ * same thread count. */
 void recur_set_threads(int threads);
 
 /* ------------------------------------------------------------------------ */

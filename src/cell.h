@@ -63,7 +63,7 @@ typedef struct {
 /* Scratch shared by all cells of a stack, sized by cell_scratch_floats. */
 typedef struct {
     float *step;   /* [B, G*H] per-step products                           */
-    float *step2;  /* [B, max(H,P)]                                        */
+    float *step2;  /* [B, H]                                               */
     float *dgates; /* [N, G*H] gradients of gate pre-activations (input side) */
     float *dgates_h; /* [N, G*H] GRU: gradients on the recurrent side       */
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
@@ -81,7 +81,7 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t sizes[5])
  *      [N, D*P] output), written.
  *   h  [B, P], c [B, H] (LSTM; else NULL): states, see above.
  */
-typedef void (*cell_forward_fn)(const cell_dims *d, const cell_params *p,
+typedef void cell_forward_fn(const cell_dims *d, const cell_params *p,
                                 const packed_layout *lay, int reverse,
                                 const float *x, size_t ldx, float *y,
                                 size_t ldy, float *h, float *c,
@@ -96,7 +96,7 @@ typedef void (*cell_forward_fn)(const cell_dims *d, const cell_params *p,
  *   dh [B, P], dc [B, H]: state gradients, see above.
  *   g  parameter gradients, ACCUMULATED.
  */
-typedef void (*cell_backward_fn)(const cell_dims *d, const cell_params *p,
+typedef void cell_backward_fn(const cell_dims *d, const cell_params *p,
                                  const cell_params *g,
                                  const packed_layout *lay, int reverse,
                                  const float *x, size_t ldx, const float *dy,
@@ -105,33 +105,8 @@ typedef void (*cell_backward_fn)(const cell_dims *d, const cell_params *p,
                                  const cell_cache *cache,
                                  const cell_scratch *s);
 
-void rnn_cell_forward(const cell_dims *, const cell_params *,
-                      const packed_layout *, int, const float *, size_t,
-                      float *, size_t, float *, float *, const cell_cache *,
-                      const cell_scratch *);
-void rnn_cell_backward(const cell_dims *, const cell_params *,
-                       const cell_params *, const packed_layout *, int,
-                       const float *, size_t, const float *, size_t, float *,
-                       size_t, float *, float *, const cell_cache *,
-                       const cell_scratch *);
-void lstm_cell_forward(const cell_dims *, const cell_params *,
-                       const packed_layout *, int, const float *, size_t,
-                       float *, size_t, float *, float *, const cell_cache *,
-                       const cell_scratch *);
-void lstm_cell_backward(const cell_dims *, const cell_params *,
-                        const cell_params *, const packed_layout *, int,
-                        const float *, size_t, const float *, size_t, float *,
-                        size_t, float *, float *, const cell_cache *,
-                        const cell_scratch *);
-void gru_cell_forward(const cell_dims *, const cell_params *,
-                      const packed_layout *, int, const float *, size_t,
-                      float *, size_t, float *, float *, const cell_cache *,
-                      const cell_scratch *);
-void gru_cell_backward(const cell_dims *, const cell_params *,
-                       const cell_params *, const packed_layout *, int,
-                       const float *, size_t, const float *, size_t, float *,
-                       size_t, float *, float *, const cell_cache *,
-                       const cell_scratch *);
+cell_forward_fn rnn_cell_forward, lstm_cell_forward, gru_cell_forward;
+cell_backward_fn rnn_cell_backward, lstm_cell_backward, gru_cell_backward;
 
 /* ---- helpers shared by the cells (cell_common.c) ---- */
 

@@ -20,8 +20,7 @@ void recur_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
 {
     if (M == 0 || N == 0)
         return;
-    if (K == 0) {
-        /* The BLAS may skip scaling C when K is 0; do it here. */
+    if (K == 0) { /* C = beta·C, which a BLAS may skip */
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++)
                 C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];

@@ -24,10 +24,9 @@ enum { W_IH, W_HH, B_IH, B_HH, W_HR, KINDS };
 static const char *const kind_names[KINDS] = {"weight_ih", "weight_hh",
                                               "bias_ih", "bias_hh",
                                               "weight_hr"};
-#define MAX_FILE_LAYERS 1024
 
 typedef struct {
-    const recur_st_tensor *t[MAX_FILE_LAYERS][2][KINDS];
+    const recur_st_tensor *t[RECUR_MAX_LAYERS][2][KINDS];
     size_t layers;
     int reverse;
 } found_set;
@@ -103,12 +102,12 @@ static recur_status collect(const recur_st *st, const char *path,
         int m = parse_param(t->name + plen, &kind, &layer, &rev);
         if (m == 0)
             continue;
-        if (m < 0 || layer >= MAX_FILE_LAYERS)
+        if (m < 0 || layer >= RECUR_MAX_LAYERS)
             return recur_fail(RECUR_ERR_SHAPE,
                               "%s: '%s' looks like an RNN parameter but is "
                               "not one (expected %s<kind>_l<layer>[_reverse], "
                               "layer < %d)", path, t->name, prefix,
-                              MAX_FILE_LAYERS);
+                              RECUR_MAX_LAYERS);
         fs->t[layer][rev][kind] = t;
         if (layer + 1 > fs->layers)
             fs->layers = layer + 1;

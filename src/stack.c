@@ -67,8 +67,6 @@ static size_t gates_of(recur_mode mode)
     }
 }
 
-#define MAX_LAYERS 4096
-
 recur_status stack_check_config(const recur_config *c)
 {
     if (!c)
@@ -79,9 +77,9 @@ recur_status stack_check_config(const recur_config *c)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "input_size (%zu) and hidden_size (%zu) must be >= 1",
                           c->input_size, c->hidden_size);
-    if (c->num_layers == 0 || c->num_layers > MAX_LAYERS)
+    if (c->num_layers == 0 || c->num_layers > RECUR_MAX_LAYERS)
         return recur_fail(RECUR_ERR_ARGUMENT, "num_layers %zu not in [1, %d]",
-                          c->num_layers, MAX_LAYERS);
+                          c->num_layers, RECUR_MAX_LAYERS);
     if (c->proj_size && c->mode != RECUR_LSTM)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "proj_size is only for LSTM, not %s",
@@ -143,8 +141,9 @@ void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir, int grads,
         out->w_hr = base + t[rnn->config.bias ? 4 : 2].offset;
 }
 
-static void add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
-                      size_t rows, size_t cols)
+/* Appends a parameter to the table; 0 when the total size overflows. */
+static int add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
+                     size_t rows, size_t cols)
 {
     stack_param *t = rnn->table + rnn->param_count++;
     snprintf(t->name, sizeof t->name, "%s_l%zu%s", kind, l,
@@ -152,7 +151,9 @@ static void add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
     t->offset = rnn->flat_size;
     t->rows = rows;
     t->cols = cols;
-    rnn->flat_size += rows * cols;
+    size_t n;
+    return recur_mul_ok(rows, cols, &n) &&
+           recur_add_ok(rnn->flat_size, n, &rnn->flat_size);
 }
 
 recur_status stack_alloc(const recur_config *config, recur_rnn **out)
@@ -184,17 +185,22 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
         recur_rnn_free(rnn);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory");
     }
+    int ok = 1;
     for (size_t l = 0; l < L; l++)
         for (size_t dir = 0; dir < D; dir++) {
-            add_param(rnn, "weight_ih", l, dir, GH, layer_input(rnn, l));
-            add_param(rnn, "weight_hh", l, dir, GH, rnn->P);
+            ok &= add_param(rnn, "weight_ih", l, dir, GH, layer_input(rnn, l));
+            ok &= add_param(rnn, "weight_hh", l, dir, GH, rnn->P);
             if (config->bias) {
-                add_param(rnn, "bias_ih", l, dir, GH, 1);
-                add_param(rnn, "bias_hh", l, dir, GH, 1);
+                ok &= add_param(rnn, "bias_ih", l, dir, GH, 1);
+                ok &= add_param(rnn, "bias_hh", l, dir, GH, 1);
             }
             if (config->proj_size)
-                add_param(rnn, "weight_hr", l, dir, rnn->P, H);
+                ok &= add_param(rnn, "weight_hr", l, dir, rnn->P, H);
         }
+    if (!ok) {
+        recur_rnn_free(rnn);
+        return recur_fail(RECUR_ERR_MEMORY, "too many parameters");
+    }
     rnn->params = calloc(rnn->flat_size, sizeof(float));
     rnn->grads = calloc(rnn->flat_size, sizeof(float));
     if (!rnn->params || !rnn->grads) {
@@ -299,6 +305,8 @@ recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first)
                           "recur_rnn_set_batch_first: NULL handle or value "
                           "other than 0/1");
     rnn->config.batch_first = batch_first;
+    /* The cached forward was in the other layout. */
+    rnn->have_forward = 0;
     return RECUR_OK;
 }
 
@@ -557,8 +565,8 @@ static void scatter_state(const recur_rnn *rnn, const float *src, size_t w,
 
 /* ---- forward and backward ---- */
 
-static void cell_fns(recur_mode mode, cell_forward_fn *fwd,
-                     cell_backward_fn *bwd)
+static void cell_fns(recur_mode mode, cell_forward_fn **fwd,
+                     cell_backward_fn **bwd)
 {
     switch (mode) {
     case RECUR_LSTM:
@@ -633,8 +641,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
 
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
-    cell_forward_fn fwd;
-    cell_backward_fn bwd;
+    cell_forward_fn *fwd;
+    cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
 
     gather_seq(rnn, x, I, rnn->x_packed);
@@ -687,8 +695,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
 
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     const size_t H = rnn->config.hidden_size, B = rnn->B, N = rnn->N;
-    cell_forward_fn fwd;
-    cell_backward_fn bwd;
+    cell_forward_fn *fwd;
+    cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are

@@ -10,6 +10,8 @@
 #include "rng.h"
 
 #define RECUR_PREFIX_MAX 256
+/* The most layers a stack may have (created or read from a file). */
+#define RECUR_MAX_LAYERS 1024
 #define RECUR_NAME_MAX 64
 
 /* One parameter tensor: its place in the flat arrays and its name. */
@@ -32,7 +34,7 @@ struct recur_rnn {
     /* Workspace: one block, carved per forward into the views below. */
     float *work;
     size_t work_size;
-    size_t *steps;               /* batch[T], offset[T+1], perm[B] */
+    size_t *steps;               /* batch[T], offset[T+1], perm[B], cursor[T] */
     size_t steps_size;
 
     /* The last forward's shape and views, for backward. */

@@ -1,0 +1,33 @@
+/*
+ * plot.h — line charts as self-contained SVG files (loss curves for
+ * `recur train`): title, axes with about five "nice" ticks (1, 2 or 5
+ * times a power of ten) and labels, a light grid, one line per series and
+ * a legend in the emptiest corner.
+ */
+#ifndef RECUR_CLI_PLOT_H
+#define RECUR_CLI_PLOT_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *name;  /* legend entry; NULL: not in the legend */
+    const double *x, *y; /* n points each */
+    size_t n;
+    const char *color; /* any SVG colour ("#1f77b4", "red"); NULL: the next
+                          of a ten-colour palette */
+} plot_series;
+
+/* Writes the chart to path. title, xlabel, ylabel may be NULL. Points with
+ * a NaN or infinite coordinate are skipped and break the line; an isolated
+ * point, and every point of a series of at most 40, gets a marker. A
+ * single point, all-equal values, empty series and no series at all give
+ * a sensible chart ("no data" when nothing is finite). Many points are
+ * thinned to the first, lowest, highest and last of each pixel column,
+ * which looks identical and keeps the file small.
+ * Written atomically: PATH.tmp, fsync, rename. Returns 0, or -1 with errno
+ * set (EINVAL for a NULL path or a series with n > 0 and NULL x or y),
+ * leaving any existing file at path as it was. */
+int plot_svg(const char *path, const char *title, const char *xlabel,
+             const char *ylabel, const plot_series *series, size_t n_series);
+
+#endif

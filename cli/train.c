@@ -1,0 +1,395 @@
+/*
+ * train.c — `recur train --task charlm`: trains a character-level language
+ * model on a UTF-8 text file (train.h says how), showing progress, writing
+ * checkpoints, a metrics log and a loss plot beside the checkpoint:
+ *     PATH                 latest checkpoint (every --save-every steps, end)
+ *     PATH.best            ... at the best validation loss ("m.safetensors"
+ *                          gives "m.best.safetensors")
+ *     PATH.metrics.csv     one row per step and per validation
+ *     PATH.loss.svg        training and validation loss against step
+ */
+#include "cli.h"
+#include "metrics.h"
+#include "options.h"
+#include "progress.h"
+#include "text.h"
+#include "train.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char synopsis[] = "--task charlm --data FILE [options]";
+static const char description[] =
+    "Trains a character-level language model (embedding -> RNN stack -> "
+    "linear -> softmax) on a UTF-8 text file by truncated backpropagation "
+    "through time: the text is cut into --batch parallel streams read in "
+    "chunks of --seq-len steps, the state carried from chunk to chunk and "
+    "reset each epoch. Writes the checkpoint at --save, the best one beside "
+    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg).";
+
+typedef struct {
+    const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
+    const char *save, *resume;
+    double val_fraction, lr, dropout, clip, momentum, weight_decay, beta1,
+        beta2, eps, decay_factor, min_lr, time_limit;
+    size_t hidden, layers, embed, proj, seq_len, batch, epochs, steps,
+        decay_after, warmup, patience, val_every, save_every, seed, threads;
+    int tie, forget_bias, nesterov, no_bias, json;
+    int given[64];
+} train_opts;
+
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* ---- data ---- */
+
+typedef struct {
+    int32_t *train, *val;
+    size_t n_train, n_val;
+    recur_vocab *vocab;
+} corpus;
+
+static void corpus_free(corpus *c)
+{
+    free(c->train);
+    free(c->val);
+    recur_vocab_free(c->vocab);
+}
+
+/* Reads the text, splits off validation, builds the vocabulary over both
+ * (as char-rnn does) and encodes. */
+static int load_corpus(const train_opts *o, corpus *c)
+{
+    uint32_t *text = NULL, *vtext = NULL, *all = NULL;
+    size_t n = 0, nv = 0;
+    recur_status s = recur_text_read(o->data, &text, &n);
+    if (!s && o->val_data)
+        s = recur_text_read(o->val_data, &vtext, &nv);
+    if (s) {
+        free(text);
+        return cli_fail("train", s);
+    }
+    size_t split = n;
+    if (!o->val_data) {
+        /* nanoGPT's split: the first int(N * (1 - f)) code points train. */
+        split = (size_t)((double)n * (1.0 - o->val_fraction));
+        nv = n - split;
+    }
+    all = malloc((n + (o->val_data ? nv : 0)) * sizeof(uint32_t));
+    c->train = malloc((split ? split : 1) * sizeof(int32_t));
+    c->val = malloc((nv ? nv : 1) * sizeof(int32_t));
+    int rc = EXIT_OK;
+    if (!all || !c->train || !c->val) {
+        cli_error("train", "out of memory for %zu characters", n + nv);
+        rc = EXIT_FAILURE_DATA;
+    }
+    if (!rc) {
+        memcpy(all, text, n * sizeof(uint32_t));
+        if (o->val_data)
+            memcpy(all + n, vtext, nv * sizeof(uint32_t));
+        s = recur_vocab_build(all, n + (o->val_data ? nv : 0), &c->vocab);
+        if (!s)
+            s = recur_vocab_encode(c->vocab, text, split, o->data, c->train);
+        if (!s && nv)
+            s = recur_vocab_encode(c->vocab, o->val_data ? vtext : text + split,
+                                   nv, o->val_data ? o->val_data : o->data, c->val);
+        if (s)
+            rc = cli_fail("train", s);
+    }
+    c->n_train = split;
+    c->n_val = nv;
+    free(text);
+    free(vtext);
+    free(all);
+    return rc;
+}
+
+/* ---- model and trainer from options ---- */
+
+static int parse_cell(const char *cell, recur_mode *mode)
+{
+    static const struct {
+        const char *name;
+        recur_mode mode;
+    } cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
+                 {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
+                 {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+        if (!strcmp(cell, cells[i].name)) {
+            *mode = cells[i].mode;
+            return 0;
+        }
+    return -1;
+}
+
+static int new_trainer(const train_opts *o, const corpus *c, trainer **out)
+{
+    recur_lm_config lc = {0};
+    recur_mode mode = RECUR_LSTM;
+    parse_cell(o->cell, &mode);
+    lc.vocab_size = recur_vocab_size(c->vocab);
+    lc.embed_size = o->embed;
+    lc.rnn = recur_config_default(mode, o->embed, o->hidden);
+    lc.rnn.num_layers = o->layers;
+    lc.rnn.proj_size = o->proj;
+    lc.rnn.bias = !o->no_bias;
+    lc.dropout = (float)o->dropout;
+    lc.tie_weights = o->tie;
+
+    train_config tc = {0};
+    recur_optim_kind kind;
+    recur_sched_kind sk;
+    recur_optim_parse(o->optimizer, &kind);
+    recur_sched_parse(o->schedule, &sk);
+    tc.batch = o->batch;
+    tc.seq_len = o->seq_len;
+    tc.optim = recur_optim_default(kind);
+    if (o->given[0]) tc.optim.momentum = (float)o->momentum;
+    if (o->given[1]) tc.optim.weight_decay = (float)o->weight_decay;
+    if (o->given[2]) tc.optim.beta1 = (float)o->beta1;
+    if (o->given[3]) tc.optim.beta2 = (float)o->beta2;
+    if (o->given[4]) tc.optim.eps = (float)o->eps;
+    tc.optim.nesterov = o->nesterov;
+    tc.sched = recur_sched_default(sk, (float)o->lr);
+    tc.sched.decay_after = o->decay_after;
+    tc.sched.factor = (float)o->decay_factor;
+    tc.sched.min_lr = (float)o->min_lr;
+    tc.sched.patience = o->patience;
+    tc.sched.warmup_steps = o->warmup;
+    if (sk == RECUR_SCHED_COSINE) {
+        /* Cosine needs its horizon: --steps, or --epochs of this data. */
+        size_t chunks = (c->n_train / o->batch - 1) / o->seq_len;
+        tc.sched.total_steps = o->steps ? o->steps : o->epochs * chunks;
+        if (tc.sched.total_steps == 0)
+            tc.sched.total_steps = 1;
+    }
+    tc.clip = (float)o->clip;
+    tc.seed = o->seed;
+
+    int flags = (!strcmp(o->init, "orthogonal") ? LM_INIT_ORTHOGONAL : 0) |
+                (o->forget_bias ? LM_INIT_FORGET_BIAS : 0);
+    recur_lm *lm;
+    recur_status s = lm_create(&lc, o->seed, flags, &lm);
+    if (s)
+        return cli_fail("train", s);
+    lm->vocab = malloc(lc.vocab_size * sizeof(uint32_t));
+    if (!lm->vocab) {
+        recur_lm_free(lm);
+        cli_error("train", "out of memory");
+        return EXIT_FAILURE_DATA;
+    }
+    memcpy(lm->vocab, recur_vocab_codepoints(c->vocab),
+           lc.vocab_size * sizeof(uint32_t));
+    s = trainer_create(lm, "charlm", &tc, c->train, c->n_train, c->val, c->n_val, out);
+    if (s) {
+        recur_lm_free(lm);
+        return cli_fail("train", s);
+    }
+    return EXIT_OK;
+}
+
+/* ---- reporting ---- */
+
+typedef struct {
+    const train_opts *opts;
+    progress bar;
+    metrics_log *log;
+    const char *plot_path;
+    double last_loss;
+} reporter;
+
+static int report(void *ctx, const train_event *ev)
+{
+    reporter *r = ctx;
+    switch (ev->kind) {
+    case TRAIN_STEP:
+        r->last_loss = ev->loss;
+        progress_update(&r->bar, ev->step, ev->epoch, ev->loss, ev->tokens_per_sec);
+        metrics_step(r->log, ev);
+        break;
+    case TRAIN_VALIDATION:
+        progress_line(&r->bar, "step %llu  epoch %.2f  validation loss %.4f  "
+                      "(%.4f bits/char, perplexity %.3f)%s",
+                      (unsigned long long)ev->step, ev->epoch, ev->val_loss,
+                      ev->val_loss / log(2.0), exp(ev->val_loss),
+                      ev->best ? "  best" : "");
+        metrics_validation(r->log, ev);
+        metrics_plot(r->log, r->plot_path);
+        if (r->opts->json)
+            printf("{\"step\": %llu, \"epoch\": %.4f, \"train_loss\": %.6f, "
+                   "\"val_loss\": %.6f, \"bpc\": %.6f, \"ppl\": %.6f, "
+                   "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s}\n",
+                   (unsigned long long)ev->step, ev->epoch, r->last_loss,
+                   ev->val_loss, ev->val_loss / log(2.0), exp(ev->val_loss),
+                   ev->val_tokens, ev->elapsed, ev->best ? "true" : "false");
+        fflush(stdout);
+        break;
+    case TRAIN_SAVED:
+        break;
+    }
+    return interrupted;
+}
+
+/* "m.safetensors" + ".best" -> "m.best.safetensors"; other names get the
+ * suffix appended. */
+static char *beside(const char *path, const char *suffix, int keep_ext)
+{
+    size_t n = strlen(path);
+    const char *ext = ".safetensors";
+    size_t e = strlen(ext);
+    int has_ext = n > e && !strcmp(path + n - e, ext);
+    size_t stem = has_ext ? n - e : n;
+    char *out = malloc(n + strlen(suffix) + e + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, path, stem);
+    strcpy(out + stem, suffix);
+    if (keep_ext)
+        strcat(out, ext);
+    return out;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_opts o = {0};
+    int *g = o.given;
+    int arch[10] = {0};
+    const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train", "charlm", 0, 0, NULL, NULL},
+        {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
+        {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
+        {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},
+        {"--cell", OPT_CHOICE, &o.cell, "lstm", "recurrent cell", "lstm|gru|gru_reset_before|rnn|rnn_relu", 0, 0, NULL, &arch[0]},
+        {"--hidden", OPT_SIZE, &o.hidden, "256", "hidden units per layer", NULL, 1, 16384, "H", &arch[1]},
+        {"--layers", OPT_SIZE, &o.layers, "2", "stacked layers", NULL, 1, 64, "L", &arch[2]},
+        {"--embed", OPT_SIZE, &o.embed, "64", "embedding size", NULL, 1, 16384, "E", &arch[3]},
+        {"--proj", OPT_SIZE, &o.proj, "0", "LSTM projection size (0: none)", NULL, 0, 16384, "P", &arch[4]},
+        {"--tie", OPT_FLAG, &o.tie, NULL, "tie the output matrix to the embedding (needs --embed = output size)", NULL, 0, 0, NULL, &arch[5]},
+        {"--no-bias", OPT_FLAG, &o.no_bias, NULL, "cells without biases", NULL, 0, 0, NULL, &arch[6]},
+        {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
+        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, or orthogonal recurrent matrices", "pytorch|orthogonal", 0, 0, NULL, &arch[8]},
+        {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
+        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", NULL},
+        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", NULL},
+        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, NULL},
+        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, NULL},
+        {"--momentum", OPT_FLOAT, &o.momentum, "0", "momentum (sgd, rmsprop)", NULL, 0.0, 0.9999, NULL, &g[0]},
+        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, NULL},
+        {"--weight-decay", OPT_FLOAT, &o.weight_decay, "0", "weight decay (adamw: decoupled, default 0.01)", NULL, 0.0, 1.0, NULL, &g[1]},
+        {"--beta1", OPT_FLOAT, &o.beta1, "0.9", "Adam beta1", NULL, 0.0, 0.9999999, NULL, &g[2]},
+        {"--beta2", OPT_FLOAT, &o.beta2, "0.999", "Adam beta2", NULL, 0.0, 0.9999999, NULL, &g[3]},
+        {"--eps", OPT_FLOAT, &o.eps, "1e-8", "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", NULL, 0.0, 1.0, NULL, &g[4]},
+        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, NULL},
+        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", NULL},
+        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, NULL},
+        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", NULL},
+        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, NULL},
+        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", NULL},
+        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, NULL},
+        {"--epochs", OPT_SIZE, &o.epochs, "10", "stop after this many epochs (0: no limit)", NULL, 0, 1000000, "N", NULL},
+        {"--steps", OPT_SIZE, &o.steps, "0", "stop after this many steps in all (0: no limit)", NULL, 0, 1e15, "N", NULL},
+        {"--time-limit", OPT_FLOAT, &o.time_limit, "0", "stop after this many seconds of training (0: no limit)", NULL, 0.0, 1e9, "SECONDS", NULL},
+        {"--val-every", OPT_SIZE, &o.val_every, "0", "also validate every N steps (0: at the end of each epoch)", NULL, 0, 1e15, "N", NULL},
+        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path", NULL, 0, 0, "PATH", NULL},
+        {"--save-every", OPT_SIZE, &o.save_every, "500", "checkpoint every N steps (0: at the end only)", NULL, 0, 1e15, "N", NULL},
+        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint (same --data)", NULL, 0, 0, "PATH", NULL},
+        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", NULL},
+        {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
+        {"--json", OPT_FLAG, &o.json, NULL, "one JSON object per validation on stdout", NULL, 0, 0, NULL, NULL},
+    };
+    int rc = opt_parse("train", synopsis, description, specs,
+                       sizeof specs / sizeof *specs, argc, argv);
+    if (rc)
+        return rc == 1 ? EXIT_OK : EXIT_USAGE;
+    if (!o.data) {
+        cli_error("train", "--data FILE is required (see recur train --help)");
+        return EXIT_USAGE;
+    }
+    recur_mode mode;
+    if (parse_cell(o.cell, &mode) == 0 && o.proj && mode != RECUR_LSTM) {
+        cli_error("train", "--proj is for --cell lstm only");
+        return EXIT_USAGE;
+    }
+    if (o.resume)
+        for (size_t i = 0; i < sizeof arch / sizeof *arch; i++)
+            if (arch[i]) {
+                cli_error("train", "the architecture options (--cell, --hidden, "
+                          "...) cannot change when resuming: the checkpoint's "
+                          "are used");
+                return EXIT_USAGE;
+            }
+    recur_set_threads((int)o.threads);
+
+    corpus c = {0};
+    trainer *t = NULL;
+    rc = load_corpus(&o, &c);
+    if (!rc && o.resume) {
+        recur_status s = trainer_resume(o.resume, c.train, c.n_train, c.val,
+                                        c.n_val, &t);
+        if (s)
+            rc = cli_fail("train", s);
+    } else if (!rc) {
+        rc = new_trainer(&o, &c, &t);
+    }
+    char *best = beside(o.save, ".best", 1);
+    char *csv = beside(o.save, ".metrics.csv", 0);
+    char *svg = beside(o.save, ".loss.svg", 0);
+    if (!rc && (!best || !csv || !svg)) {
+        cli_error("train", "out of memory");
+        rc = EXIT_FAILURE_DATA;
+    }
+    reporter r = {&o, {0}, NULL, svg, NAN};
+    if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
+        cli_error("train", "cannot write the metrics log %s", csv);
+        rc = EXIT_FAILURE_DATA;
+    }
+    if (!rc) {
+        const recur_lm_config *lc = recur_lm_config_get(trainer_model(t));
+        fprintf(stderr,
+                "recur train: %s %zux%zu, vocabulary %zu, %zu training and %zu "
+                "validation characters, %zu chunks of %zux%zu per epoch%s\n",
+                recur_mode_str(lc->rnn.mode), lc->rnn.num_layers,
+                lc->rnn.hidden_size, lc->vocab_size, c.n_train, c.n_val,
+                trainer_chunks_per_epoch(t), trainer_config(t)->batch,
+                trainer_config(t)->seq_len,
+                o.resume ? ", resumed" : "");
+        train_limits lim = {0};
+        lim.epochs = o.epochs;
+        lim.steps = o.steps;
+        lim.time_limit = o.time_limit;
+        lim.val_every = o.val_every;
+        lim.save_every = o.save_every;
+        lim.save_path = o.save;
+        lim.best_path = best;
+        uint64_t total = o.steps;
+        if (o.epochs && (!total || o.epochs * trainer_chunks_per_epoch(t) < total))
+            total = o.epochs * trainer_chunks_per_epoch(t);
+        progress_init(&r.bar, stderr, total, o.time_limit);
+        signal(SIGINT, on_sigint);
+        recur_status s = trainer_run(t, &lim, report, &r);
+        signal(SIGINT, SIG_DFL);
+        progress_done(&r.bar);
+        metrics_plot(r.log, svg);
+        if (s)
+            rc = cli_fail("train", s);
+        else
+            fprintf(stderr, "recur train: %s after %llu steps; checkpoint %s, "
+                    "best %s, log %s, plot %s\n",
+                    interrupted ? "interrupted" : "done",
+                    (unsigned long long)trainer_step(t), o.save, best, csv, svg);
+    }
+    metrics_close(r.log);
+    free(best);
+    free(csv);
+    free(svg);
+    trainer_free(t);
+    corpus_free(&c);
+    return rc;
+}
