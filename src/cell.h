@@ -54,7 +54,7 @@ typedef struct {
 typedef struct {
     float *gates;  /* [N, G*H] post-activation gates (RNN: h itself)       */
     float *hprev;  /* [N, P] state entering the step                       */
-    float *c;      /* [N, H] LSTM cell after the step                      */
+    float *tanh_c; /* [N, H] LSTM tanh(c) of the cell after the step       */
     float *cprev;  /* [N, H] LSTM cell entering the step                   */
     float *hraw;   /* [N, H] LSTM with projection: o*tanh(c) before W_hr   */
     float *aux;    /* [N, H] GRU: W_hn h + b_hn; reset-before GRU: r*h     */

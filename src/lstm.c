@@ -42,7 +42,7 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         float *gates = cache->gates + row * GH;
         float *hp = cache->hprev + row * P;
         float *cp = cache->cprev + row * H;
-        float *cn = cache->c + row * H;
+        float *tcn = cache->tanh_c + row * H;
         memcpy(hp, h, n * P * sizeof(float));
         memcpy(cp, c, n * H * sizeof(float));
         recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates, GH);
@@ -61,9 +61,10 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                 a[H + k] = fg;
                 a[2 * H + k] = gg;
                 a[3 * H + k] = og;
-                cn[j * H + k] = cv;
+                float tc = tanhf(cv);
+                tcn[j * H + k] = tc;
                 c[j * H + k] = cv;
-                hr[k] = og * tanhf(cv);
+                hr[k] = og * tc;
             }
         }
         float *yt = y + row * ldy;
@@ -91,7 +92,7 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *gates = cache->gates + row * GH;
         const float *cp = cache->cprev + row * H;
-        const float *cn = cache->c + row * H;
+        const float *tcn = cache->tanh_c + row * H;
         float *dG = s->dgates + row * GH;
 
         /* dL/dh of this step's output: carried state gradient + dy. */
@@ -114,7 +115,7 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
             for (size_t k = 0; k < H; k++) {
                 float ig = a[k], fg = a[H + k], gg = a[2 * H + k],
                       og = a[3 * H + k];
-                float tc = tanhf(cn[j * H + k]);
+                float tc = tcn[j * H + k];
                 float dhv = dhr[j * H + k];
                 float dcv = dc[j * H + k] + dhv * og * (1.0f - tc * tc);
                 da[k] = dcv * gg * ig * (1.0f - ig);

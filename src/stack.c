@@ -413,7 +413,7 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         cell_cache *cc = rnn->cache + c;
         cc->gates = take(cv, N, cs[0], 1);
         cc->hprev = take(cv, N, cs[1], 1);
-        cc->c = take(cv, N, cs[2], 1);
+        cc->tanh_c = take(cv, N, cs[2], 1);
         cc->cprev = take(cv, N, cs[3], 1);
         cc->hraw = take(cv, N, cs[4], 1);
         cc->aux = take(cv, N, cs[5], 1);
