@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[1024];
 
@@ -45,4 +46,11 @@ int recur_add_ok(size_t a, size_t b, size_t *out)
     if (b > SIZE_MAX - a) return 0;
     *out = a + b;
     return 1;
+}
+
+const char *recur_strerror(int err, char *buf, size_t size)
+{
+    if (strerror_r(err, buf, size) != 0)
+        snprintf(buf, size, "error %d", err);
+    return buf;
 }

@@ -13,6 +13,9 @@ __attribute__((format(printf, 2, 3)))
 #endif
 recur_status recur_fail(recur_status status, const char *fmt, ...);
 
+/* The system's message for errno value err, in buf (never NULL). */
+const char *recur_strerror(int err, char *buf, size_t size);
+
 /* Checked size arithmetic: 0 on overflow (and *out untouched), 1 otherwise. */
 int recur_mul_ok(size_t a, size_t b, size_t *out);
 int recur_add_ok(size_t a, size_t b, size_t *out);

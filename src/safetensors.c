@@ -22,6 +22,7 @@
 
 #include "safetensors.h"
 #include "error.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -431,67 +432,14 @@ recur_status recur_st_parse(const void *bytes, size_t size, const char *what, re
     return parse_owned(copy, size, what, out);
 }
 
-static const char *errno_str(int err, char *buf, size_t size)
-{
-    if (strerror_r(err, buf, size) != 0) snprintf(buf, size, "error %d", err);
-    return buf;
-}
-
 recur_status recur_st_read(const char *path, recur_st **out)
 {
-    char ebuf[128];
     if (!path || !out)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_read: NULL %s", path ? "out" : "path");
-
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
-     * below as not a regular file. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return recur_fail(RECUR_ERR_IO, "%s: cannot open: %s", path,
-                          errno_str(errno, ebuf, sizeof ebuf));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
-        close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
-                          errno_str(err, ebuf, sizeof ebuf));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: not a regular file", path);
-    }
-#if SIZE_MAX < INT64_MAX
-    if ((uint64_t)sb.st_size > SIZE_MAX) {
-        close(fd);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: %lld bytes do not fit in memory", path,
-                          (long long)sb.st_size);
-    }
-#endif
-    size_t size = (size_t)sb.st_size;
-    unsigned char *file = malloc(size ? size : 1);
-    if (!file) {
-        close(fd);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes", path, size);
-    }
-    size_t got = 0;
-    while (got < size) {
-        size_t want = size - got < ((size_t)1 << 30) ? size - got : (size_t)1 << 30;
-        ssize_t n = read(fd, file + got, want);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int err = errno;
-            close(fd);
-            free(file);
-            if (n == 0)
-                return recur_fail(RECUR_ERR_IO, "%s: file shrank to %zu bytes while read",
-                                  path, got);
-            return recur_fail(RECUR_ERR_IO, "%s: read failed: %s", path,
-                              errno_str(err, ebuf, sizeof ebuf));
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    return parse_owned(file, size, path, out);
+    unsigned char *file;
+    size_t size;
+    recur_status s = recur_read_file(path, UINT64_MAX, &file, &size);
+    return s ? s : parse_owned(file, size, path, out);
 }
 
 void recur_st_free(recur_st *st)
@@ -998,7 +946,7 @@ recur_status recur_st_writer_write(recur_st_writer *w, const char *path)
     free(order);
     if (!ok) {
         recur_status s = recur_fail(RECUR_ERR_IO, "%s: %s (%s): %s", path, step, tmp,
-                                    errno_str(err, ebuf, sizeof ebuf));
+                                    recur_strerror(err, ebuf, sizeof ebuf));
         free(tmp);
         return s;
     }

@@ -14,13 +14,12 @@
  */
 #include "text.h"
 #include "error.h"
+#include "file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_CODEPOINT 0x10FFFFu
@@ -186,72 +185,17 @@ size_t recur_utf8_encode(uint32_t cp, char *buf)
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 
-static const char *errno_str(int err, char *buf, size_t size)
-{
-    if (strerror_r(err, buf, size) != 0)
-        snprintf(buf, size, "error %d", err);
-    return buf;
-}
-
 recur_status recur_text_read(const char *path, uint32_t **out, size_t *n_out)
 {
-    char ebuf[128];
     if (!path || !out || !n_out)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_text_read: NULL %s",
                           !path ? "path" : !out ? "out" : "n_out");
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
-     * below as not a regular file. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return recur_fail(RECUR_ERR_IO, "%s: cannot open: %s", path,
-                          errno_str(errno, ebuf, sizeof ebuf));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
-        close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
-                          errno_str(err, ebuf, sizeof ebuf));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: not a regular file", path);
-    }
-    if (sb.st_size < 0 || (uint64_t)sb.st_size > RECUR_TEXT_MAX_BYTES ||
-        (uint64_t)sb.st_size > SIZE_MAX - 1) {
-        close(fd);
-        return recur_fail(RECUR_ERR_UNSUPPORTED,
-                          "%s: %lld bytes, more than the %llu recur reads as text",
-                          path, (long long)sb.st_size,
-                          (unsigned long long)RECUR_TEXT_MAX_BYTES);
-    }
-    size_t size = (size_t)sb.st_size;
-    unsigned char *file = malloc(size ? size : 1);
-    if (!file) {
-        close(fd);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes",
-                          path, size);
-    }
-    size_t got = 0;
-    while (got < size) {
-        size_t want = size - got < ((size_t)1 << 30) ? size - got : (size_t)1 << 30;
-        ssize_t k = read(fd, file + got, want);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            int err = errno;
-            close(fd);
-            free(file);
-            if (k == 0)
-                return recur_fail(RECUR_ERR_IO,
-                                  "%s: file shrank to %zu bytes while read",
-                                  path, got);
-            return recur_fail(RECUR_ERR_IO, "%s: read failed: %s", path,
-                              errno_str(err, ebuf, sizeof ebuf));
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    recur_status s = recur_utf8_decode(file, size, path, out, n_out);
+    unsigned char *file;
+    size_t size;
+    recur_status s = recur_read_file(path, RECUR_TEXT_MAX_BYTES, &file, &size);
+    if (s)
+        return s;
+    s = recur_utf8_decode(file, size, path, out, n_out);
     free(file);
     return s;
 }
