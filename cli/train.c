@@ -15,11 +15,13 @@
 #include "text.h"
 #include "train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char synopsis[] = "--task charlm --data FILE [options]";
 static const char description[] =
@@ -260,7 +262,9 @@ int cmd_train(int argc, char **argv)
 {
     train_opts o = {0};
     int *g = o.given;
-    int arch[10] = {0};
+    /* Options fixed for the whole run: the model's (arch) and the
+     * training's (run, g): a resumed run takes them from the checkpoint. */
+    int arch[10] = {0}, run[13] = {0};
     const opt_spec specs[] = {
         {"--task", OPT_CHOICE, &o.task, "charlm", "what to train", "charlm", 0, 0, NULL, NULL},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
@@ -276,31 +280,31 @@ int cmd_train(int argc, char **argv)
         {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
         {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, or orthogonal recurrent matrices", "pytorch|orthogonal", 0, 0, NULL, &arch[8]},
         {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
-        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", NULL},
-        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", NULL},
-        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, NULL},
-        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, NULL},
+        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &run[0]},
+        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &run[1]},
+        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &run[2]},
+        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, &run[3]},
         {"--momentum", OPT_FLOAT, &o.momentum, "0", "momentum (sgd, rmsprop)", NULL, 0.0, 0.9999, NULL, &g[0]},
-        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, NULL},
+        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, &run[4]},
         {"--weight-decay", OPT_FLOAT, &o.weight_decay, "0", "weight decay (adamw: decoupled, default 0.01)", NULL, 0.0, 1.0, NULL, &g[1]},
         {"--beta1", OPT_FLOAT, &o.beta1, "0.9", "Adam beta1", NULL, 0.0, 0.9999999, NULL, &g[2]},
         {"--beta2", OPT_FLOAT, &o.beta2, "0.999", "Adam beta2", NULL, 0.0, 0.9999999, NULL, &g[3]},
         {"--eps", OPT_FLOAT, &o.eps, "1e-8", "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", NULL, 0.0, 1.0, NULL, &g[4]},
-        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, NULL},
-        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", NULL},
-        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, NULL},
-        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", NULL},
-        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, NULL},
-        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", NULL},
-        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, NULL},
+        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, &run[5]},
+        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", &run[6]},
+        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, &run[7]},
+        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", &run[8]},
+        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, &run[9]},
+        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", &run[10]},
+        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, &run[11]},
         {"--epochs", OPT_SIZE, &o.epochs, "10", "stop after this many epochs (0: no limit)", NULL, 0, 1000000, "N", NULL},
         {"--steps", OPT_SIZE, &o.steps, "0", "stop after this many steps in all (0: no limit)", NULL, 0, 1e15, "N", NULL},
         {"--time-limit", OPT_FLOAT, &o.time_limit, "0", "stop after this many seconds of training (0: no limit)", NULL, 0.0, 1e9, "SECONDS", NULL},
         {"--val-every", OPT_SIZE, &o.val_every, "0", "also validate every N steps (0: at the end of each epoch)", NULL, 0, 1e15, "N", NULL},
         {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path", NULL, 0, 0, "PATH", NULL},
         {"--save-every", OPT_SIZE, &o.save_every, "500", "checkpoint every N steps (0: at the end only)", NULL, 0, 1e15, "N", NULL},
-        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint (same --data)", NULL, 0, 0, "PATH", NULL},
-        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", NULL},
+        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data)", NULL, 0, 0, "PATH", NULL},
+        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &run[12]},
         {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
         {"--json", OPT_FLAG, &o.json, NULL, "one JSON object per validation on stdout", NULL, 0, 0, NULL, NULL},
     };
@@ -317,14 +321,22 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "--proj is for --cell lstm only");
         return EXIT_USAGE;
     }
-    if (o.resume)
-        for (size_t i = 0; i < sizeof arch / sizeof *arch; i++)
-            if (arch[i]) {
-                cli_error("train", "the architecture options (--cell, --hidden, "
-                          "...) cannot change when resuming: the checkpoint's "
-                          "are used");
-                return EXIT_USAGE;
-            }
+    /* Every option with a `given` flag is fixed for the run: refuse it
+     * with --resume rather than ignore it. */
+    for (size_t i = 0; o.resume && i < sizeof specs / sizeof *specs; i++)
+        if (specs[i].given && *specs[i].given) {
+            cli_error("train", "%s cannot be given with --resume: a resumed "
+                      "run keeps the checkpoint's model and training settings "
+                      "(only the data, the limits, --save, --save-every, "
+                      "--threads and --json may be given)", specs[i].name);
+            return EXIT_USAGE;
+        }
+    /* Found now rather than when the first checkpoint is written. */
+    struct stat sb;
+    if (stat(o.save, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error("train", "--save %s is a directory; give a file path", o.save);
+        return EXIT_FAILURE_DATA;
+    }
     recur_set_threads((int)o.threads);
 
     corpus c = {0};
@@ -347,7 +359,8 @@ int cmd_train(int argc, char **argv)
     }
     reporter r = {&o, {0}, NULL, svg, NAN};
     if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
-        cli_error("train", "cannot write the metrics log %s", csv);
+        cli_error("train", "cannot write the metrics log %s: %s", csv,
+                  strerror(errno));
         rc = EXIT_FAILURE_DATA;
     }
     if (!rc) {
@@ -383,7 +396,8 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "recur train: %s after %llu steps; checkpoint %s, "
                     "best %s, log %s, plot %s\n",
                     interrupted ? "interrupted" : "done",
-                    (unsigned long long)trainer_step(t), o.save, best, csv, svg);
+                    (unsigned long long)trainer_step(t), o.save,
+                    c.n_val ? best : "none (no validation data)", csv, svg);
     }
     metrics_close(r.log);
     free(best);

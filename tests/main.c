@@ -34,7 +34,9 @@ const char *test_fixture_dir(void)
     X(test_lm_gradcheck)                                                      \
     X(test_lm_step_api)                                                       \
     X(test_lm_training)                                                       \
-    X(test_lm_resume)
+    X(test_lm_resume)                                                         \
+    X(test_cli_train_run)                                                     \
+    X(test_cli_train_bad_inputs)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)

@@ -4,25 +4,20 @@
  * its expected tensors, and on files built here that are wrong in one way
  * each — the exit status, a message naming the problem, and no output file
  * left behind (an existing one left as it was). Usage errors exit 2, data
- * errors 1.
+ * errors 1. The binary runs through spawn.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "safetensors.h"
+#include "spawn.h"
 #include "test.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* ------------------------------------------------------------------------ */
 /* Files and directories                                                     */
@@ -43,29 +38,6 @@ static const char *fixture_path(char *buf, size_t size, const char *name,
     return buf;
 }
 
-static void remove_tree(const char *path)
-{
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        char child[1024];
-        while (d && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            remove_tree(child);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static int scratch_open(void)
 {
     snprintf(scratch, sizeof scratch, "/tmp/recur-cli-XXXXXX");
@@ -78,160 +50,17 @@ static int scratch_open(void)
 
 static void scratch_close(void)
 {
-    remove_tree(scratch);
+    spawn_remove_tree(scratch);
     struct stat sb;
     CHECK(stat(scratch, &sb) != 0, "could not remove %s", scratch);
 }
 
-/* The whole file, NUL-terminated (*size bytes before the NUL). */
-static char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap + 1);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n < cap)
-            continue;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    if (size)
-        *size = n;
-    return buf;
-}
-
-static int write_all(const char *path, const void *bytes, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return 0;
-    int ok = fwrite(bytes, 1, size, f) == size;
-    return fclose(f) == 0 && ok;
-}
-
-static int exists(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Running the binary                                                        */
-
-typedef struct {
-    int status;  /* exit status; -1 when it could not run or was killed */
-    char *out;   /* what it printed (never NULL after run_cli) */
-    char *err;
-} cli_result;
-
-static void result_free(cli_result *r)
-{
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
-
-static const char *recur_bin(void)
-{
-    const char *bin = getenv("RECUR_BIN");
-    return bin && *bin ? bin : "build/recur";
-}
-
-/* Runs `recur args...` (args NULL-terminated), stdout and stderr captured. */
-static cli_result run_cli(const char *const *args)
-{
-    cli_result r = {-1, NULL, NULL};
-    const char *bin = recur_bin();
-    char out_path[300], err_path[300], line[512] = "recur";
-    const char *argv[32] = {bin};
-    size_t argc = 1;
-    for (; args[argc - 1] && argc < 31; argc++) {
-        argv[argc] = args[argc - 1];
-        snprintf(line + strlen(line), sizeof line - strlen(line), " %s",
-                 args[argc - 1]);
-    }
-    argv[argc] = NULL;
-    scratch_path(out_path, sizeof out_path, "stdout.txt");
-    scratch_path(err_path, sizeof err_path, "stderr.txt");
-
-    if (access(bin, X_OK) != 0) {
-        CHECK(0, "%s: binary %s is missing (set RECUR_BIN)", line, bin);
-    } else {
-        posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int rc, wstatus;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, out_path,
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addopen(&fa, 2, err_path,
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        CHECK(rc == 0, "%s: cannot start: %s", line, strerror(rc));
-        if (rc == 0 && waitpid(pid, &wstatus, 0) == pid) {
-            if (WIFEXITED(wstatus))
-                r.status = WEXITSTATUS(wstatus);
-            CHECK(WIFEXITED(wstatus), "%s: killed by signal %d", line,
-                  WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-        }
-    }
-    r.out = read_all(out_path, NULL);
-    r.err = read_all(err_path, NULL);
-    unlink(out_path);
-    unlink(err_path);
-    if (!r.out)
-        r.out = calloc(1, 1);
-    if (!r.err)
-        r.err = calloc(1, 1);
-    if (!r.out || !r.err) {
-        result_free(&r);
-        r.status = -1;
-    }
-    /* A sanitizer report exits 1 too; it must never pass for a refusal. */
-    CHECK(!r.err || (!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error")),
-          "%s: sanitizer report:\n%s", line, r.err);
-    return r;
-}
-
-/* Runs the command, checks its exit status and that stderr contains needle
- * (when not NULL). Returns the status. */
+/* Runs the command (captures in the scratch directory) and checks its exit
+ * status and that stderr or stdout contains needle (when not NULL). */
 static int expect_exit(const char *what, const char *const *args, int want,
                        const char *needle, const char *stream_name)
 {
-    cli_result r = run_cli(args);
-    if (!r.err)
-        return -1;
-    const char *text = strcmp(stream_name, "stdout") == 0 ? r.out : r.err;
-    CHECK(r.status == want, "%s: exit status %d, expected %d; stderr: %s",
-          what, r.status, want, r.err);
-    if (needle)
-        CHECK(strstr(text, needle) != NULL, "%s: %s does not mention '%s': %s",
-              what, stream_name, needle, text);
-    int status = r.status;
-    result_free(&r);
-    return status;
+    return spawn_expect(scratch, what, args, want, needle, stream_name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -351,7 +180,7 @@ void test_cli_forward_fixtures(void)
         return;
     char index_path[512], out_path[300];
     snprintf(index_path, sizeof index_path, "%s/INDEX", test_fixture_dir());
-    char *index = read_all(index_path, NULL);
+    char *index = spawn_read_file(index_path, NULL);
     CHECK(index != NULL, "cannot read %s", index_path);
     scratch_path(out_path, sizeof out_path, "out/out.safetensors");
     worst_errors worst = {0, 0};
@@ -456,17 +285,17 @@ static void expect_refused(const char *what, const char *model,
                           "--output", out_path, NULL};
     unlink(out_path);
     expect_exit(what, args, want, needle, "stderr");
-    CHECK(!exists(out_path), "%s: the failed run left %s", what, out_path);
-    CHECK(count_entries(out_dir) == 0, "%s: the failed run left files in %s",
+    CHECK(!spawn_exists(out_path), "%s: the failed run left %s", what, out_path);
+    CHECK(spawn_count_entries(out_dir) == 0, "%s: the failed run left files in %s",
           what, out_dir);
 
-    if (!write_all(out_path, OLD_CONTENT, strlen(OLD_CONTENT)))
+    if (!spawn_write_file(out_path, OLD_CONTENT, strlen(OLD_CONTENT)))
         return; /* an output path that cannot be written: nothing to keep */
     expect_exit(what, args, want, needle, "stderr");
-    char *now = read_all(out_path, NULL);
+    char *now = spawn_read_file(out_path, NULL);
     CHECK(now && strcmp(now, OLD_CONTENT) == 0,
           "%s: the failed run changed the existing output", what);
-    CHECK(count_entries(out_dir) == 1, "%s: the failed run left temporary "
+    CHECK(spawn_count_entries(out_dir) == 1, "%s: the failed run left temporary "
           "files in %s", what, out_dir);
     free(now);
     unlink(out_path);
@@ -564,10 +393,10 @@ static void refuse_broken_files(const char *out_path)
     expect_refused("model file missing", path, input, out_path, 1, path);
 
     size_t size = 0;
-    char *bytes = read_all(model, &size);
+    char *bytes = spawn_read_file(model, &size);
     CHECK(bytes && size > 16, "cannot read %s", model);
     scratch_path(path, sizeof path, "truncated.safetensors");
-    if (bytes && write_all(path, bytes, size / 2))
+    if (bytes && spawn_write_file(path, bytes, size / 2))
         expect_refused("model truncated to half", path, input, out_path, 1,
                        path);
     free(bytes);
@@ -575,14 +404,14 @@ static void refuse_broken_files(const char *out_path)
     static const char text[] = "weight_ih_l0 = [[1, 2], [3, 4]]\n"
                                "this is a text file, not safetensors\n";
     scratch_path(path, sizeof path, "text.safetensors");
-    if (write_all(path, text, strlen(text)))
+    if (spawn_write_file(path, text, strlen(text)))
         expect_refused("model is a text file", path, input, out_path, 1, path);
 
     scratch_path(missing, sizeof missing, "no-such-dir");
     scratch_path(path, sizeof path, "no-such-dir/out.safetensors");
     expect_refused("output in a missing directory", model, input, path, 1,
                    "no-such-dir");
-    CHECK(!exists(missing), "the failed run created %s", missing);
+    CHECK(!spawn_exists(missing), "the failed run created %s", missing);
 }
 
 static void check_usage(const char *model)
@@ -609,7 +438,7 @@ static void check_usage(const char *model)
     expect_exit("recur forward --help", fwd_help, 0, "--output", "stdout");
     expect_exit("recur info", info, 0, "weight_ih_l0", "stdout");
     expect_exit("recur bogus", bogus, 2, "bogus", "stderr");
-    CHECK(!exists(out_path), "a usage error left %s", out_path);
+    CHECK(!spawn_exists(out_path), "a usage error left %s", out_path);
 }
 
 void test_cli_bad_inputs(void)
@@ -647,12 +476,12 @@ void test_cli_bad_inputs(void)
         {"step", RECUR_DT_I64, 0, {0}, &step}}};
     scratch_path(variant_path, sizeof variant_path, "m.safetensors");
     worst_errors worst = {0, 0};
-    if (write_all(out_path, OLD_CONTENT, strlen(OLD_CONTENT)) &&
+    if (spawn_write_file(out_path, OLD_CONTENT, strlen(OLD_CONTENT)) &&
         write_variant(model, variant_path, &extras) &&
         forward_and_compare("model with extra tensors over an existing output",
                             variant_path, input, expected, out_path,
                             &worst) == 0) {
-        char *now = read_all(out_path, NULL);
+        char *now = spawn_read_file(out_path, NULL);
         CHECK(now && strcmp(now, OLD_CONTENT) != 0,
               "a good run did not replace the existing output");
         free(now);

@@ -1,0 +1,924 @@
+/*
+ * test_cli_train.c — `recur train`, `recur eval` and `recur sample` as a
+ * user runs them ($RECUR_BIN, through spawn.h), on a tiny LSTM and a
+ * synthetic UTF-8 text of a few KB with multi-byte characters:
+ *   - train --json: one JSON object per validation; the checkpoint, the
+ *     best one, the metrics log (exact header, one row per step and per
+ *     validation) and the SVG plot beside --save;
+ *   - resume through the CLI (30 steps straight against 12, then --resume
+ *     to 30, with dropout so the RNG state matters) gives bit-identical
+ *     tensors;
+ *   - eval --json: bpc = loss / ln 2, ppl = exp(loss);
+ *   - sample: the prime, then --length characters of the training text's
+ *     alphabet, the same for the same --seed (and at temperature 0);
+ *   - every refusal: exit status 2 for usage, 1 for data and files, a
+ *     message naming the problem, no sanitizer report, nothing printed on
+ *     stdout, no checkpoint left where there was none and an existing one
+ *     (with its log and plot) byte for byte as it was.
+ */
+#include "safetensors.h"
+#include "spawn.h"
+#include "test.h"
+#include "text.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define END ((const char *)NULL)
+
+/* ------------------------------------------------------------------------ */
+/* Scratch directory and arguments                                           */
+
+/* The running test's directory; captures go to its "cap" subdirectory so
+ * that they never count among the files a run leaves. */
+static char scratch[256], capture[300];
+
+static const char *path_in(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", scratch, name);
+    return buf;
+}
+
+static int scratch_open(void)
+{
+    snprintf(scratch, sizeof scratch, "/tmp/recur-train-XXXXXX");
+    int ok = mkdtemp(scratch) != NULL;
+    ok = ok && mkdir(path_in(capture, sizeof capture, "cap"), 0700) == 0;
+    CHECK(ok, "cannot create the scratch directory %s", scratch);
+    return ok;
+}
+
+static void scratch_close(void)
+{
+    spawn_remove_tree(scratch);
+    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
+}
+
+typedef struct {
+    const char *v[64];
+    size_t n;
+} arglist;
+
+/* Appends the strings up to END. */
+static void add(arglist *a, ...)
+{
+    va_list ap;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+        CHECK(a->n + 1 < sizeof a->v / sizeof *a->v, "too many arguments");
+        if (a->n + 1 >= sizeof a->v / sizeof *a->v)
+            break;
+        a->v[a->n++] = s;
+    }
+    a->v[a->n] = NULL;
+    va_end(ap);
+}
+
+static void add_list(arglist *a, const char *const *list)
+{
+    for (; list && *list; list++)
+        add(a, *list, END);
+}
+
+/* The tiny model and run every training here uses. */
+#define TINY "--hidden", "16", "--layers", "1", "--embed", "8", "--batch", "4", \
+             "--seq-len", "8", "--threads", "1", "--epochs", "0"
+
+static spawn_result run(const arglist *a)
+{
+    return spawn_recur(capture, a->v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The training text                                                         */
+
+/* A few KB of lines of lowercase words, some with 'é', 'ï', 'à', and '—'
+ * between clauses; deterministic. Has no 'Q', 'z' or Cyrillic. */
+static char *make_text(size_t *size)
+{
+    static const char *const words[] = {
+        "the", "river", "runs", "past", "old", "café", "stones", "and", "été",
+        "naïve", "light", "falls", "on", "water", "déjà", "vu", "à", "la",
+        "carte", "while", "bells", "ring", "over", "the", "town", "—", "slow",
+        "fields", "of", "grain", "élan", "morning"};
+    const size_t n_words = sizeof words / sizeof *words;
+    size_t cap = 8192, used = 0;
+    char *text = malloc(cap);
+    uint64_t x = 12345;
+    for (int line = 0; text && line < 70; line++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        int count = 6 + (int)((x >> 33) % 6);
+        for (int w = 0; w < count; w++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            const char *word = words[(x >> 33) % n_words];
+            used += (size_t)snprintf(text + used, cap - used, "%s%s",
+                                     w ? " " : "", word);
+        }
+        used += (size_t)snprintf(text + used, cap - used, "%s\n",
+                                 line % 3 == 2 ? "." : ",");
+    }
+    CHECK(text && used > 2000 && used < cap, "the synthetic text is %zu bytes",
+          used);
+    *size = used;
+    return text;
+}
+
+/* The distinct code points of text (a small bitmap of the BMP). */
+typedef struct {
+    unsigned char seen[0x10000 / 8];
+} alphabet;
+
+static int alphabet_has(const alphabet *a, uint32_t cp)
+{
+    return cp < 0x10000 && (a->seen[cp / 8] >> (cp % 8) & 1);
+}
+
+static void alphabet_of(const char *text, size_t size, alphabet *a)
+{
+    memset(a, 0, sizeof *a);
+    uint32_t *cps = NULL;
+    size_t n = 0;
+    recur_status s = recur_utf8_decode((const unsigned char *)text, size, "text",
+                                       &cps, &n);
+    CHECK(s == RECUR_OK, "the synthetic text does not decode: %s",
+          recur_last_error());
+    for (size_t i = 0; !s && i < n; i++)
+        if (cps[i] < 0x10000)
+            a->seen[cps[i] / 8] |= (unsigned char)(1u << (cps[i] % 8));
+    free(cps);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints                                                               */
+
+/* 1 when both files hold the same tensors, bit for bit (names, dtypes,
+ * shapes, bytes) and the same values of the metadata keys listed; when
+ * report, each difference is one failed CHECK. */
+static int same_checkpoints(const char *what, const char *a_path,
+                            const char *b_path, int report)
+{
+    static const char *const keys[] = {
+        "format", "mode", "vocab", "train.step", "train.epoch", "train.chunk",
+        "train.batch", "train.seq_len", "train.data_hash", "optim.steps",
+        "sched.lr"};
+    recur_st *a = NULL, *b = NULL;
+    int same = 1;
+    recur_status sa = recur_st_read(a_path, &a), sb = recur_st_read(b_path, &b);
+    CHECK(sa == RECUR_OK && sb == RECUR_OK, "%s: cannot read the checkpoints: %s",
+          what, recur_last_error());
+    if (sa || sb) {
+        recur_st_free(a);
+        recur_st_free(b);
+        return 0;
+    }
+    if (recur_st_count(a) != recur_st_count(b)) {
+        same = 0;
+        if (report)
+            CHECK(0, "%s: %zu tensors against %zu", what, recur_st_count(a),
+                  recur_st_count(b));
+    }
+    for (size_t i = 0; i < recur_st_count(a); i++) {
+        const recur_st_tensor *ta = recur_st_at(a, i);
+        const recur_st_tensor *tb = recur_st_find(b, ta->name);
+        int ok = tb && ta->dtype == tb->dtype && ta->ndim == tb->ndim &&
+                 ta->nbytes == tb->nbytes;
+        for (size_t k = 0; ok && k < ta->ndim; k++)
+            ok = ta->shape[k] == tb->shape[k];
+        ok = ok && memcmp(ta->data, tb->data, ta->nbytes) == 0;
+        if (!ok) {
+            same = 0;
+            if (report)
+                CHECK(0, "%s: tensor '%s' differs between %s and %s", what,
+                      ta->name, a_path, b_path);
+        }
+    }
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const char *va = recur_st_meta(a, keys[k]), *vb = recur_st_meta(b, keys[k]);
+        if (!va || !vb || strcmp(va, vb) != 0) {
+            same = 0;
+            if (report)
+                CHECK(0, "%s: metadata %s is '%s' against '%s'", what, keys[k],
+                      va ? va : "(none)", vb ? vb : "(none)");
+        }
+    }
+    if (report)
+        CHECK(same, "%s: %s and %s differ", what, a_path, b_path);
+    recur_st_free(a);
+    recur_st_free(b);
+    return same;
+}
+
+/* The metadata value of key in a checkpoint, copied into buf ("" when
+ * the file or the key is missing). */
+static const char *meta_of(const char *path, const char *key, char *buf,
+                           size_t size)
+{
+    recur_st *st = NULL;
+    buf[0] = '\0';
+    if (recur_st_read(path, &st) == RECUR_OK) {
+        const char *v = recur_st_meta(st, key);
+        snprintf(buf, size, "%s", v ? v : "");
+    }
+    recur_st_free(st);
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A training run and what it writes                                         */
+
+/* Checks stdout of --json: one object per line, each with a finite
+ * val_loss and its bpc; their steps into steps[] (up to max). Returns the
+ * count of lines. */
+static size_t check_json_lines(const char *out, uint64_t *steps,
+                               double *losses, size_t max)
+{
+    size_t lines = 0;
+    const char *p = out;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        CHECK(nl != NULL, "train --json: the last line has no newline: %s", p);
+        json_error_t error;
+        json_t *o = json_loadb(p, len, 0, &error);
+        CHECK(o && json_is_object(o), "train --json: line %zu is not a JSON "
+              "object (%s): %.*s", lines + 1, error.text, (int)len, p);
+        json_t *vl = o ? json_object_get(o, "val_loss") : NULL;
+        json_t *bpc = o ? json_object_get(o, "bpc") : NULL;
+        json_t *step = o ? json_object_get(o, "step") : NULL;
+        CHECK(json_is_number(vl) && isfinite(json_number_value(vl)) &&
+                  json_number_value(vl) > 0,
+              "train --json: line %zu has no positive val_loss: %.*s",
+              lines + 1, (int)len, p);
+        CHECK(json_is_number(bpc) && json_is_number(vl) &&
+                  fabs(json_number_value(bpc) - json_number_value(vl) / log(2.0)) <= 1e-5,
+              "train --json: line %zu: bpc is not val_loss / ln 2: %.*s",
+              lines + 1, (int)len, p);
+        CHECK(json_is_integer(step), "train --json: line %zu has no integer "
+              "step: %.*s", lines + 1, (int)len, p);
+        if (lines < max) {
+            steps[lines] = json_is_integer(step) ? (uint64_t)json_integer_value(step) : 0;
+            losses[lines] = json_is_number(vl) ? json_number_value(vl) : NAN;
+        }
+        json_decref(o);
+        lines++;
+        p += len + (nl != NULL);
+    }
+    return lines;
+}
+
+/* Splits a CSV line in place into exactly 8 columns; 0 when it has another
+ * number of them. */
+static int split8(char *line, char **col)
+{
+    int n = 0;
+    for (char *p = line;; n++) {
+        if (n == 8)
+            return 0;
+        col[n] = p;
+        p = strchr(p, ',');
+        if (!p)
+            return n + 1 == 8;
+        *p++ = '\0';
+    }
+}
+
+/* The metrics log: steps first_step.. (`steps` of them), validations at
+ * val_steps[0..n_val) with the losses val_losses (NULL: not compared). */
+static void check_metrics(const char *path, uint64_t first_step, uint64_t steps,
+                          const uint64_t *val_steps, const double *val_losses,
+                          size_t n_val)
+{
+    static const char header[] =
+        "step,epoch,lr,train_loss,grad_norm,val_loss,elapsed,tokens_per_sec\n";
+    char *csv = spawn_read_file(path, NULL);
+    CHECK(csv != NULL, "no metrics log %s", path);
+    if (!csv)
+        return;
+    CHECK(strncmp(csv, header, strlen(header)) == 0,
+          "%s: the header is not '%.*s'", path, (int)strlen(header) - 1, header);
+    uint64_t next_step = first_step;
+    size_t step_rows = 0, val_rows = 0, bad = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(csv + strlen(header), "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *col[8];
+        if (!split8(line, col)) {
+            bad++;
+            continue;
+        }
+        uint64_t step = strtoull(col[0], NULL, 10);
+        if (*col[3] && !*col[5]) { /* a step row */
+            bad += step != next_step || !isfinite(strtod(col[3], NULL)) ||
+                   !*col[2] || !*col[4];
+            next_step = step + 1;
+            step_rows++;
+        } else if (*col[5] && !*col[3]) { /* a validation row */
+            int ok = val_rows < n_val && step == val_steps[val_rows] &&
+                     isfinite(strtod(col[5], NULL)) &&
+                     (!val_losses || fabs(strtod(col[5], NULL) -
+                                          val_losses[val_rows]) <= 1e-5);
+            bad += !ok;
+            val_rows++;
+        } else {
+            bad++;
+        }
+    }
+    CHECK(step_rows == steps && next_step == first_step + steps,
+          "%s: %zu step rows, expected steps %llu to %llu", path, step_rows,
+          (unsigned long long)first_step,
+          (unsigned long long)(first_step + steps - 1));
+    CHECK(val_rows == n_val, "%s: %zu validation rows, expected %zu", path,
+          val_rows, n_val);
+    CHECK(bad == 0, "%s: %zu rows malformed, out of order, or not matching "
+          "the JSON lines", path, bad);
+    free(csv);
+}
+
+static void check_plot(const char *path)
+{
+    char *svg = spawn_read_file(path, NULL);
+    CHECK(svg && (strncmp(svg, "<?xml", 5) == 0 || strncmp(svg, "<svg", 4) == 0),
+          "%s is missing or not SVG", path);
+    CHECK(svg && strstr(svg, "</svg>"), "%s is not a complete SVG document", path);
+    free(svg);
+}
+
+/* `recur train` on text into save; the extra arguments follow the tiny
+ * model's. Returns the exit status (checked to be 0). */
+static int train(const char *what, const char *text, const char *save,
+                 const char *const *extra, spawn_result *keep)
+{
+    arglist a = {{NULL}, 0};
+    add(&a, "train", "--task", "charlm", "--data", text, TINY, "--save", save,
+        END);
+    add_list(&a, extra);
+    spawn_result r = run(&a);
+    CHECK(r.status == 0, "%s: exit status %d; stderr: %s", what, r.status,
+          r.err ? r.err : "");
+    int status = r.status;
+    if (keep)
+        *keep = r;
+    else
+        spawn_result_free(&r);
+    return status;
+}
+
+static void check_train_outputs(const char *text)
+{
+    char m[300], best[300], csv[300], svg[300];
+    path_in(m, sizeof m, "m.safetensors");
+    path_in(best, sizeof best, "m.best.safetensors");
+    path_in(csv, sizeof csv, "m.metrics.csv");
+    path_in(svg, sizeof svg, "m.loss.svg");
+    const char *extra[] = {"--steps", "30", "--val-every", "10", "--json", NULL};
+    spawn_result r;
+    if (train("train --json", text, m, extra, &r) != 0) {
+        spawn_result_free(&r);
+        return;
+    }
+    uint64_t steps[8] = {0};
+    double losses[8] = {0};
+    size_t n = check_json_lines(r.out ? r.out : "", steps, losses, 8);
+    CHECK(n == 3 && steps[0] == 10 && steps[1] == 20 && steps[2] == 30,
+          "train --json: %zu lines, expected validations at steps 10, 20, 30:\n%s",
+          n, r.out ? r.out : "");
+    spawn_result_free(&r);
+
+    char buf[64];
+    CHECK(strcmp(meta_of(m, "train.step", buf, sizeof buf), "30") == 0,
+          "%s: train.step is '%s', expected 30", m, buf);
+    CHECK(strcmp(meta_of(best, "format", buf, sizeof buf), "recur-lm") == 0,
+          "%s is missing or not a recur-lm checkpoint", best);
+    check_metrics(csv, 1, 30, steps, losses, n < 8 ? n : 8);
+    check_plot(svg);
+}
+
+/* Run A: 30 steps straight. Run B: 12 steps, then --resume to 30 into C.
+ * A and C must be the same bit for bit. */
+static void check_resume(const char *text)
+{
+    char a[300], b[300], c[300], c_csv[300];
+    path_in(a, sizeof a, "a.safetensors");
+    path_in(b, sizeof b, "b.safetensors");
+    path_in(c, sizeof c, "c.safetensors");
+    path_in(c_csv, sizeof c_csv, "c.metrics.csv");
+    const char *straight[] = {"--dropout", "0.2", "--val-every", "10",
+                              "--steps", "30", NULL};
+    const char *part[] = {"--dropout", "0.2", "--val-every", "10",
+                          "--steps", "12", NULL};
+    if (train("resume: run A, 30 steps", text, a, straight, NULL) != 0 ||
+        train("resume: run B, 12 steps", text, b, part, NULL) != 0)
+        return;
+    char buf[64];
+    CHECK(strcmp(meta_of(b, "train.step", buf, sizeof buf), "12") == 0,
+          "%s: train.step is '%s', expected 12", b, buf);
+    /* Otherwise comparing A with C proves nothing. */
+    CHECK(!same_checkpoints("resume", a, b, 0),
+          "12 steps and 30 steps gave the same checkpoint");
+
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--task", "charlm", "--data", text, "--resume", b,
+        "--steps", "30", "--epochs", "0", "--val-every", "10", "--threads",
+        "1", "--save", c, END);
+    spawn_result r = run(&args);
+    CHECK(r.status == 0, "train --resume: exit status %d; stderr: %s", r.status,
+          r.err ? r.err : "");
+    CHECK(r.err && strstr(r.err, "resumed"), "train --resume does not say it "
+          "resumed: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    if (!spawn_exists(c)) {
+        CHECK(0, "train --resume wrote no %s", c);
+        return;
+    }
+    same_checkpoints("30 steps against 12 + resumed 18", a, c, 1);
+    /* The resumed run's own log starts at step 13. */
+    const uint64_t val_steps[] = {20, 30};
+    check_metrics(c_csv, 13, 18, val_steps, NULL, 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* eval and sample                                                           */
+
+static void check_eval(const char *model, const char *text, size_t chars)
+{
+    arglist a = {{NULL}, 0};
+    add(&a, "eval", "--model", model, "--data", text, "--json", "--threads",
+        "1", END);
+    spawn_result r = run(&a);
+    CHECK(r.status == 0, "eval --json: exit status %d; stderr: %s", r.status,
+          r.err ? r.err : "");
+    if (!r.out || r.status != 0) {
+        spawn_result_free(&r);
+        return;
+    }
+    size_t len = strlen(r.out);
+    CHECK(len > 0 && r.out[len - 1] == '\n' && strchr(r.out, '\n') == r.out + len - 1,
+          "eval --json: stdout is not one line: %s", r.out);
+    json_error_t error;
+    json_t *o = json_loads(r.out, 0, &error);
+    CHECK(json_is_object(o), "eval --json: not a JSON object (%s): %s",
+          error.text, r.out);
+    json_t *loss = json_object_get(o, "loss"), *bpc = json_object_get(o, "bpc"),
+           *ppl = json_object_get(o, "ppl"), *tokens = json_object_get(o, "tokens");
+    CHECK(json_is_number(loss) && json_is_number(bpc) && json_is_number(ppl) &&
+              json_is_integer(tokens),
+          "eval --json: missing loss, bpc, ppl or tokens: %s", r.out);
+    if (json_is_number(loss) && json_is_number(bpc) && json_is_number(ppl) &&
+        json_is_integer(tokens)) {
+        double l = json_number_value(loss), b = json_number_value(bpc),
+               p = json_number_value(ppl);
+        json_int_t t = json_integer_value(tokens);
+        CHECK(isfinite(l) && l > 0 && l < 10, "eval: loss %g", l);
+        CHECK(fabs(b - l / log(2.0)) <= 1e-4, "eval: bpc %.6f is not loss / ln 2 "
+              "= %.6f", b, l / log(2.0));
+        CHECK(fabs(p - exp(l)) <= 1e-4 * exp(l), "eval: ppl %.6f is not "
+              "exp(loss) = %.6f", p, exp(l));
+        CHECK(t > 0 && (size_t)t < chars, "eval: %lld tokens of a text of %zu "
+              "characters", (long long)t, chars);
+    }
+    json_decref(o);
+    spawn_result_free(&r);
+}
+
+/* `recur sample` with the given temperature ("" for the default) and seed;
+ * the output, checked to start with the prime 'é' followed by 50 characters
+ * of the alphabet and a newline. Caller frees. */
+static char *sample(const char *model, const char *temperature,
+                    const char *seed, const alphabet *abc)
+{
+    arglist a = {{NULL}, 0};
+    add(&a, "sample", "--model", model, "--length", "50", "--seed", seed,
+        "--prime", "é", END);
+    if (*temperature)
+        add(&a, "--temperature", temperature, END);
+    spawn_result r = run(&a);
+    CHECK(r.status == 0, "sample (temperature %s, seed %s): exit status %d; "
+          "stderr: %s", *temperature ? temperature : "default", seed, r.status,
+          r.err ? r.err : "");
+    char *out = r.out;
+    r.out = NULL;
+    spawn_result_free(&r);
+    if (!out)
+        return NULL;
+    CHECK(strncmp(out, "é", strlen("é")) == 0, "sample: the output does not "
+          "start with the prime 'é': %s", out);
+    uint32_t *cps = NULL;
+    size_t n = 0;
+    recur_status s = recur_utf8_decode((const unsigned char *)out, strlen(out),
+                                       "sample output", &cps, &n);
+    CHECK(s == RECUR_OK, "sample: the output is not UTF-8: %s", recur_last_error());
+    if (s == RECUR_OK) {
+        /* prime + 50 + the final newline */
+        CHECK(n == 52 && cps[n - 1] == '\n', "sample: %zu characters after "
+              "the prime, expected 50 and a newline: %s", n - 1, out);
+        size_t foreign = 0;
+        for (size_t i = 1; i < n; i++)
+            foreign += !alphabet_has(abc, cps[i]);
+        CHECK(foreign == 0, "sample: %zu characters not in the training text: "
+              "%s", foreign, out);
+    }
+    free(cps);
+    return out;
+}
+
+static void check_sample(const char *model, const alphabet *abc)
+{
+    char *one = sample(model, "", "3", abc), *two = sample(model, "", "3", abc);
+    char *other = sample(model, "", "4", abc);
+    CHECK(one && two && strcmp(one, two) == 0,
+          "sample --seed 3 twice gave two texts:\n%s\n%s", one, two);
+    CHECK(one && other && strcmp(one, other) != 0,
+          "sample --seed 3 and --seed 4 gave the same text: %s", one);
+    char *cold1 = sample(model, "0", "3", abc), *cold2 = sample(model, "0", "4", abc);
+    CHECK(cold1 && cold2 && strcmp(cold1, cold2) == 0,
+          "sample --temperature 0 is not deterministic:\n%s\n%s", cold1, cold2);
+    free(one);
+    free(two);
+    free(other);
+    free(cold1);
+    free(cold2);
+}
+
+void test_cli_train_run(void)
+{
+    if (!scratch_open())
+        return;
+    char text_path[300], model[300];
+    size_t size = 0;
+    char *text = make_text(&size);
+    path_in(text_path, sizeof text_path, "text.txt");
+    path_in(model, sizeof model, "m.safetensors");
+    int ok = text && spawn_write_file(text_path, text, size);
+    CHECK(ok, "cannot write %s", text_path);
+    if (ok) {
+        alphabet abc;
+        alphabet_of(text, size, &abc);
+        uint32_t *cps = NULL;
+        size_t chars = 0;
+        recur_utf8_decode((const unsigned char *)text, size, NULL, &cps, &chars);
+        free(cps);
+        check_train_outputs(text_path);
+        check_resume(text_path);
+        if (spawn_exists(model)) {
+            check_eval(model, text_path, chars);
+            check_sample(model, &abc);
+        }
+    }
+    free(text);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Refusals                                                                  */
+
+/* The existing checkpoint the refusals must leave alone: ck/m.safetensors
+ * and what was written beside it. */
+static const char *const ck_files[] = {"m.safetensors", "m.best.safetensors",
+                                       "m.metrics.csv", "m.loss.svg"};
+enum { N_CK = sizeof ck_files / sizeof *ck_files };
+
+typedef struct {
+    char dir[300];
+    char *bytes[N_CK];
+    size_t size[N_CK];
+    int scratch_entries; /* entries of the scratch directory */
+} snapshot;
+
+static void snapshot_take(snapshot *s)
+{
+    char path[400];
+    for (size_t i = 0; i < N_CK; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->dir, ck_files[i]);
+        s->bytes[i] = spawn_read_file(path, &s->size[i]);
+        CHECK(s->bytes[i] != NULL, "the first run did not write %s", path);
+    }
+    s->scratch_entries = spawn_count_entries(scratch);
+}
+
+static void snapshot_free(snapshot *s)
+{
+    for (size_t i = 0; i < N_CK; i++)
+        free(s->bytes[i]);
+}
+
+/* The checkpoint directory holds exactly the snapshot's files, unchanged,
+ * and the scratch directory no new entry. */
+static void snapshot_check(const snapshot *s, const char *what)
+{
+    char path[400];
+    for (size_t i = 0; i < N_CK; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->dir, ck_files[i]);
+        size_t size = 0;
+        char *now = spawn_read_file(path, &size);
+        CHECK(now && s->bytes[i] && size == s->size[i] &&
+                  memcmp(now, s->bytes[i], size) == 0,
+              "%s: the failed run changed %s", what, path);
+        free(now);
+    }
+    CHECK(spawn_count_entries(s->dir) == N_CK, "%s: the failed run left files "
+          "in %s", what, s->dir);
+    CHECK(spawn_count_entries(scratch) == s->scratch_entries, "%s: the failed "
+          "run left files in %s", what, scratch);
+}
+
+/* Runs args; it must exit `want` (-1: 1 or 2) with a "recur <cmd>: "
+ * message on stderr naming needle and needle2 (when not NULL) and print
+ * nothing on stdout. */
+static void expect_refusal(const char *what, const arglist *a, int want,
+                           const char *needle, const char *needle2)
+{
+    spawn_result r = run(a);
+    if (!r.err)
+        return;
+    CHECK(want < 0 ? r.status == 1 || r.status == 2 : r.status == want,
+          "%s: exit status %d, expected %s; stderr: %s", what, r.status,
+          want == 1 ? "1" : want == 2 ? "2" : "1 or 2", r.err);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "recur %s: ", a->v[0]);
+    CHECK(strstr(r.err, prefix) != NULL, "%s: no '%s' message on stderr: %s",
+          what, prefix, r.err);
+    if (needle)
+        CHECK(strstr(r.err, needle) != NULL, "%s: stderr does not mention "
+              "'%s': %s", what, needle, r.err);
+    if (needle2)
+        CHECK(strstr(r.err, needle2) != NULL, "%s: stderr does not mention "
+              "'%s': %s", what, needle2, r.err);
+    CHECK(r.out[0] == '\0', "%s: printed on stdout: %s", what, r.out);
+    spawn_result_free(&r);
+}
+
+typedef struct {
+    const char *what;
+    int tiny;                /* 1: the tiny model's options come first */
+    const char *args[12];    /* after "train --task charlm" */
+    int want;                /* exit status; -1: 1 or 2 */
+    const char *needle, *needle2;
+} train_case;
+
+/* Each case twice: saving to a new path (nothing must appear there) and
+ * over the existing checkpoint (which must stay as it was). */
+static void refuse_train(const train_case *c, const snapshot *snap)
+{
+    char fresh[400], existing[400];
+    snprintf(fresh, sizeof fresh, "%s/new.safetensors", snap->dir);
+    snprintf(existing, sizeof existing, "%s/m.safetensors", snap->dir);
+    const char *saves[2] = {fresh, existing};
+    for (int pass = 0; pass < 2; pass++) {
+        arglist a = {{NULL}, 0};
+        add(&a, "train", "--task", "charlm", END);
+        if (c->tiny)
+            add(&a, TINY, "--steps", "3", END);
+        add_list(&a, c->args);
+        add(&a, "--save", saves[pass], END);
+        char what[256];
+        snprintf(what, sizeof what, "train, %s (%s)", c->what,
+                 pass ? "over a checkpoint" : "new checkpoint");
+        expect_refusal(what, &a, c->want, c->needle, c->needle2);
+        snapshot_check(snap, what);
+    }
+}
+
+/* Files the refusals read, in the scratch directory. */
+typedef struct {
+    char text[300], other[300], empty[300], bad[300], small[300], adir[300],
+        absent[300], absent_ck[300], novocab[300], fixture[512], nodir[300],
+        nodir_save[300], model[300];
+} bad_files;
+
+static int make_bad_files(bad_files *f, const char *text, size_t size)
+{
+    path_in(f->text, sizeof f->text, "text.txt");
+    path_in(f->other, sizeof f->other, "other.txt");
+    path_in(f->empty, sizeof f->empty, "empty.txt");
+    path_in(f->bad, sizeof f->bad, "latin1.txt");
+    path_in(f->small, sizeof f->small, "small.txt");
+    path_in(f->adir, sizeof f->adir, "adir");
+    path_in(f->absent, sizeof f->absent, "absent.txt");
+    path_in(f->absent_ck, sizeof f->absent_ck, "absent.safetensors");
+    path_in(f->novocab, sizeof f->novocab, "novocab.txt");
+    path_in(f->nodir, sizeof f->nodir, "nodir");
+    path_in(f->nodir_save, sizeof f->nodir_save, "nodir/m.safetensors");
+    path_in(f->model, sizeof f->model, "ck/m.safetensors");
+    snprintf(f->fixture, sizeof f->fixture, "%s/lstm-uni-L1/model.safetensors",
+             test_fixture_dir());
+    /* The text with one word changed: same length, other data. */
+    char *other = malloc(size + 1), *novocab = malloc(size + 8);
+    int ok = other && novocab;
+    if (ok) {
+        memcpy(other, text, size);
+        other[size] = '\0';
+        char *w = strstr(other, "river");
+        ok = w != NULL;
+        if (w)
+            memcpy(w, "rivet", 5);
+        /* 'Ж' (U+0416) in the middle of line 2. */
+        const char *nl = strchr(text, '\n');
+        size_t at = nl ? (size_t)(nl - text) + 4 : 0;
+        memcpy(novocab, text, at);
+        memcpy(novocab + at, "Ж", strlen("Ж"));
+        memcpy(novocab + at + strlen("Ж"), text + at, size - at);
+    }
+    static const char latin1[] = "first line\nsecond line, caf\xe9 au lait\n";
+    static const char small[] = "the river runs past old stones\n";
+    ok = ok && spawn_write_file(f->text, text, size) &&
+         spawn_write_file(f->other, other, size) &&
+         spawn_write_file(f->empty, "", 0) &&
+         spawn_write_file(f->bad, latin1, strlen(latin1)) &&
+         spawn_write_file(f->small, small, strlen(small)) &&
+         spawn_write_file(f->novocab, novocab, size + strlen("Ж")) &&
+         mkdir(f->adir, 0700) == 0;
+    free(other);
+    free(novocab);
+    CHECK(ok, "cannot write the test files in %s", scratch);
+    return ok;
+}
+
+static void refuse_train_cases(const bad_files *f, const snapshot *snap)
+{
+    const train_case cases[] = {
+        {"no --data", 1, {NULL}, 2, "--data", NULL},
+        {"--data missing", 1, {"--data", f->absent}, 1, f->absent, NULL},
+        {"--data a directory", 1, {"--data", f->adir}, 1, f->adir, NULL},
+        {"--data empty", 1, {"--data", f->empty}, 1, "empty", NULL},
+        {"--data not UTF-8", 1, {"--data", f->bad}, 1, "UTF-8", "line 2"},
+        {"--data too small for a batch", 1,
+         {"--data", f->small, "--batch", "64", "--seq-len", "100"}, 1,
+         "too small", NULL},
+        {"--hidden 0", 1, {"--data", f->text, "--hidden", "0"}, 2, "--hidden", NULL},
+        {"--seq-len -1", 1, {"--data", f->text, "--seq-len", "-1"}, 2,
+         "--seq-len", NULL},
+        {"--lr nan", 1, {"--data", f->text, "--lr", "nan"}, 2, "--lr", NULL},
+        {"--cell banana", 1, {"--data", f->text, "--cell", "banana"}, 2,
+         "--cell", "banana"},
+        {"--optimizer banana", 1, {"--data", f->text, "--optimizer", "banana"}, 2,
+         "--optimizer", "banana"},
+        {"--proj with --cell gru", 1,
+         {"--data", f->text, "--proj", "4", "--cell", "gru"}, 2, "--proj", NULL},
+        {"--tie with --embed 8 != --hidden 16", 1, {"--data", f->text, "--tie"},
+         -1, "tie", NULL},
+        {"unknown option", 1, {"--data", f->text, "--frobnicate"}, 2,
+         "--frobnicate", NULL},
+        {"--resume missing", 0,
+         {"--data", f->text, "--resume", f->absent_ck, "--steps", "3"}, 1,
+         f->absent_ck, NULL},
+        {"--resume of a plain RNN file", 0,
+         {"--data", f->text, "--resume", f->fixture, "--steps", "3"}, 1,
+         f->fixture, NULL},
+        {"--resume on other data", 0,
+         {"--data", f->other, "--resume", f->model, "--steps", "6"}, 1,
+         "other data", NULL},
+        {"--resume with --hidden 32", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--hidden",
+          "32"}, 2, "--hidden", "resum"},
+        {"--resume with --batch 8", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--batch",
+          "8"}, 2, "--batch", "resum"},
+        {"--resume with --lr 0.1", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--lr",
+          "0.1"}, 2, "--lr", "resum"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        refuse_train(&cases[i], snap);
+
+    /* --save where no file can go: into a missing directory, or a path
+     * that is a directory. */
+    arglist a = {{NULL}, 0};
+    add(&a, "train", "--task", "charlm", TINY, "--steps", "3", "--data", f->text,
+        "--save", f->nodir_save, END);
+    expect_refusal("train --save into a missing directory", &a, 1, "nodir", NULL);
+    CHECK(!spawn_exists(f->nodir), "train --save into a missing directory "
+          "created it");
+    snapshot_check(snap, "train --save into a missing directory");
+    arglist d = {{NULL}, 0};
+    add(&d, "train", "--task", "charlm", TINY, "--steps", "3", "--data", f->text,
+        "--save", f->adir, END);
+    expect_refusal("train --save a directory", &d, 1, f->adir, NULL);
+    CHECK(spawn_count_entries(f->adir) == 0, "train --save a directory wrote "
+          "into it");
+    snapshot_check(snap, "train --save a directory");
+}
+
+static void refuse_eval_sample(const bad_files *f, const snapshot *snap)
+{
+    struct {
+        const char *what;
+        const char *args[10];
+        int want;
+        const char *needle, *needle2;
+    } cases[] = {
+        {"eval, model missing", {"eval", "--model", f->absent_ck, "--data", f->text},
+         1, f->absent_ck, NULL},
+        {"eval, no --data", {"eval", "--model", f->model}, 2, "--data", NULL},
+        {"eval, a character not in the vocabulary",
+         {"eval", "--model", f->model, "--data", f->novocab}, 1, "vocabulary",
+         "line 2"},
+        {"eval, a plain RNN file", {"eval", "--model", f->fixture, "--data", f->text},
+         1, f->fixture, NULL},
+        {"sample, no --model", {"sample", "--length", "5"}, 2, "--model", NULL},
+        {"sample, --prime of an unknown character",
+         {"sample", "--model", f->model, "--prime", "Ж"}, 1, "vocabulary", NULL},
+        {"sample, --prime ending in an unknown character",
+         {"sample", "--model", f->model, "--prime", "the riveQ"}, 1,
+         "vocabulary", NULL},
+        {"sample, --top-p 0", {"sample", "--model", f->model, "--top-p", "0"}, 2,
+         "--top-p", NULL},
+        {"sample, --temperature -1",
+         {"sample", "--model", f->model, "--temperature", "-1"}, 2,
+         "--temperature", NULL},
+        {"sample, a plain RNN file", {"sample", "--model", f->fixture}, 1,
+         f->fixture, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        arglist a = {{NULL}, 0};
+        add_list(&a, cases[i].args);
+        expect_refusal(cases[i].what, &a, cases[i].want, cases[i].needle,
+                       cases[i].needle2);
+        snapshot_check(snap, cases[i].what);
+    }
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void check_help(void)
+{
+    static const char *const train_options[] = {
+        "--task", "--data", "--val-data", "--val-fraction", "--cell", "--hidden",
+        "--layers", "--embed", "--proj", "--tie", "--no-bias", "--dropout",
+        "--init", "--forget-bias", "--seq-len", "--batch", "--optimizer",
+        "--lr", "--momentum", "--nesterov", "--weight-decay", "--beta1",
+        "--beta2", "--eps", "--schedule", "--decay-after", "--decay-factor",
+        "--warmup", "--min-lr", "--patience", "--clip", "--epochs", "--steps",
+        "--time-limit", "--val-every", "--save", "--save-every", "--resume",
+        "--seed", "--threads", "--json", NULL};
+    static const char *const eval_options[] = {
+        "--model", "--data", "--batch", "--seq-len", "--threads", "--json", NULL};
+    static const char *const sample_options[] = {
+        "--model", "--prime", "--length", "--temperature", "--top-k", "--top-p",
+        "--seed", "--threads", NULL};
+    static const struct {
+        const char *cmd;
+        const char *const *options;
+    } commands[] = {{"train", train_options}, {"eval", eval_options},
+                    {"sample", sample_options}};
+    for (size_t i = 0; i < 3; i++) {
+        arglist a = {{NULL}, 0};
+        add(&a, commands[i].cmd, "--help", END);
+        spawn_result r = run(&a);
+        if (!r.out)
+            continue;
+        CHECK(r.status == 0, "recur %s --help: exit status %d", commands[i].cmd,
+              r.status);
+        char usage[64];
+        snprintf(usage, sizeof usage, "usage: recur %s", commands[i].cmd);
+        CHECK(strncmp(r.out, usage, strlen(usage)) == 0,
+              "recur %s --help does not start with '%s'", commands[i].cmd, usage);
+        for (const char *const *o = commands[i].options; *o; o++) {
+            char listed[64];
+            snprintf(listed, sizeof listed, "\n  %s ", *o);
+            char listed_eol[64];
+            snprintf(listed_eol, sizeof listed_eol, "\n  %s\n", *o);
+            CHECK(strstr(r.out, listed) || strstr(r.out, listed_eol),
+                  "recur %s --help does not list %s", commands[i].cmd, *o);
+        }
+        if (i == 0)
+            CHECK(count_of(r.out, "(default") >= 20,
+                  "recur train --help gives %zu defaults", count_of(r.out, "(default"));
+        spawn_result_free(&r);
+    }
+}
+
+void test_cli_train_bad_inputs(void)
+{
+    if (!scratch_open())
+        return;
+    size_t size = 0;
+    char *text = make_text(&size);
+    bad_files f;
+    snapshot snap = {{0}, {NULL}, {0}, 0};
+    path_in(snap.dir, sizeof snap.dir, "ck");
+    if (text && make_bad_files(&f, text, size) && mkdir(snap.dir, 0700) == 0) {
+        const char *extra[] = {"--steps", "3", NULL};
+        if (train("the checkpoint the refusals keep", f.text, f.model, extra,
+                  NULL) == 0) {
+            snapshot_take(&snap);
+            refuse_train_cases(&f, &snap);
+            refuse_eval_sample(&f, &snap);
+        }
+    }
+    check_help();
+    snapshot_free(&snap);
+    free(text);
+    scratch_close();
+}
