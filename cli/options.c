@@ -382,8 +382,8 @@ void opt_usage(FILE *out, const char *cmd, const char *synopsis,
 {
     fprintf(out, "usage: recur %s %s\n", cmd, synopsis ? synopsis : "[options]");
     if (description && *description) {
-        size_t len = strlen(description);
-        fprintf(out, "\n%s%s", description, description[len - 1] == '\n' ? "" : "\n");
+        fputc('\n', out);
+        wrap(out, description, 0, 0);
     }
     fputs("\noptions:\n", out);
     for (size_t k = 0; k < n_specs; k++) {
