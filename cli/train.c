@@ -35,11 +35,12 @@ static const char description[] =
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
     const char *save, *resume;
-    double val_fraction, lr, dropout, clip, momentum, weight_decay, beta1,
-        beta2, eps, decay_factor, min_lr, time_limit;
+    double val_fraction, lr, dropout, recurrent_dropout, zoneout, clip,
+        momentum, weight_decay, beta1, beta2, eps, decay_factor, min_lr,
+        time_limit;
     size_t hidden, layers, embed, proj, seq_len, batch, epochs, steps,
         decay_after, warmup, patience, val_every, save_every, seed, threads;
-    int tie, forget_bias, nesterov, no_bias, json;
+    int tie, forget_bias, nesterov, no_bias, variational, json;
     int given[64];
 } train_opts;
 
@@ -144,6 +145,9 @@ static int new_trainer(const train_opts *o, const corpus *c, trainer **out)
     lc.rnn.bias = !o->no_bias;
     lc.dropout = (float)o->dropout;
     lc.tie_weights = o->tie;
+    lc.variational = o->variational;
+    lc.recurrent_dropout = (float)o->recurrent_dropout;
+    lc.zoneout = (float)o->zoneout;
 
     train_config tc = {0};
     recur_optim_kind kind;
@@ -264,7 +268,7 @@ int cmd_train(int argc, char **argv)
     int *g = o.given;
     /* Options fixed for the whole run: the model's (arch) and the
      * training's (run, g): a resumed run takes them from the checkpoint. */
-    int arch[10] = {0}, run[13] = {0};
+    int arch[13] = {0}, run[13] = {0};
     const opt_spec specs[] = {
         {"--task", OPT_CHOICE, &o.task, "charlm", "what to train", "charlm", 0, 0, NULL, NULL},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
@@ -280,6 +284,9 @@ int cmd_train(int argc, char **argv)
         {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
         {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, or orthogonal recurrent matrices", "pytorch|orthogonal", 0, 0, NULL, &arch[8]},
         {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
+        {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &arch[10]},
+        {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &arch[11]},
+        {"--zoneout", OPT_FLOAT, &o.zoneout, "0", "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", NULL, 0.0, 0.95, "Z", &arch[12]},
         {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &run[0]},
         {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &run[1]},
         {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &run[2]},

@@ -177,9 +177,31 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
 
 /* Dropout between layers (PyTorch's `dropout` argument of nn.LSTM: on the
  * outputs of every layer but the last), active only in training mode.
- * p in [0, 1); masks come from a generator seeded with seed. */
+ * p in [0, 1); masks come from a generator seeded with seed (seed 0 until
+ * this is first called). Every mask of the regularisers below comes from
+ * the same generator, drawn in a fixed order (per layer, per direction:
+ * recurrent dropout, zoneout of h, of c; then the dropout after the layer),
+ * so calling this again with the same seed replays the same masks. */
 recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed);
-/* Training mode (1: dropout on) or evaluation mode (0, the default). */
+/* Variational dropout between layers (Gal & Ghahramani 2016): 1 draws one
+ * mask per sequence and feature, reused at every step, instead of one per
+ * element and step (0, the default). */
+recur_status recur_rnn_set_variational(recur_rnn *rnn, int variational);
+/* Recurrent dropout (Gal & Ghahramani 2016), training mode only: each
+ * layer and direction draws one inverted-dropout mask m [B, P] per forward
+ * (per sequence, the same at every step; kept with probability 1 − q,
+ * scaled by 1/(1 − q)) and uses h∘m wherever the state enters a product
+ * with W_hh; the GRU's z∘h keeps the unmasked h. q in [0, 1), 0 = off. */
+recur_status recur_rnn_set_recurrent_dropout(recur_rnn *rnn, float q);
+/* Zoneout (Krueger et al. 2016) of the recurrent state, z in [0, 1), 0 =
+ * off: in training, each element of h (and the LSTM's c) keeps its previous
+ * value with probability z at each step, h_t = d∘h_{t−1} + (1 − d)∘h̃_t,
+ * d ~ Bernoulli(z), without rescaling; in evaluation mode
+ * h_t = z·h_{t−1} + (1 − z)·h̃_t, the expectation. The output y_t is the
+ * zoned-out h_t. */
+recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z);
+/* Training mode (1: dropout on, zoneout random) or evaluation mode (0, the
+ * default). */
 void recur_rnn_set_training(recur_rnn *rnn, int training);
 
 /* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default.
@@ -192,7 +214,8 @@ void recur_set_threads(int threads);
 /* Language models                                                           */
 /*
  * embedding [V, E] → dropout → RNN stack (dropout between layers) → dropout
- * → linear [V, P] → softmax over V tokens, as PyTorch's word_language_model.
+ * → linear [V, P] → softmax over V tokens, as PyTorch's word_language_model;
+ * optionally variational dropout, recurrent dropout and zoneout.
  * Parameter names as that module's state_dict: embedding.weight,
  * rnn.weight_ih_l0, ..., fc.weight, fc.bias. Models are trained by
  * `recur train` and saved as safetensors checkpoints.
@@ -206,6 +229,11 @@ typedef struct {
     float dropout;       /* p in [0, 1): embedding output, between layers,
                             stack output; training only */
     int tie_weights;     /* fc.weight is embedding.weight (needs E == P) */
+    int variational;     /* 1: the dropout above draws one mask per sequence
+                            (batch row) and feature, reused at every step */
+    float recurrent_dropout; /* q in [0, 1): see
+                            recur_rnn_set_recurrent_dropout */
+    float zoneout;       /* z in [0, 1): see recur_rnn_set_zoneout */
 } recur_lm_config;
 
 typedef struct recur_lm recur_lm;

@@ -50,14 +50,30 @@ typedef struct {
 } cell_params;
 
 /* What forward keeps for backward, every buffer packed over N rows.
- * Unused buffers (per mode) are NULL. */
+ * Unused buffers (per mode) are NULL.
+ *
+ * Regularisers of the recurrent state (NULL when off), filled by the stack
+ * before the cell runs, read by forward and backward:
+ *   rmask  recurrent dropout (Gal & Ghahramani 2016): one mask per sequence,
+ *          row j = sorted sequence j, the same at every step, scaled
+ *          1/(1 − q). h∘m replaces h wherever h enters a product with
+ *          W_hh, so hprev holds h∘m; the GRU's z∘h keeps the unmasked h,
+ *          which it then caches in hfull.
+ *   zh, zc zoneout (Krueger et al. 2016) of h and c, per element and step:
+ *          state' = d∘state + (1 − d)∘candidate, d = 1 (keep the previous
+ *          value) or 0 in training, d = z (the expectation) in evaluation.
+ *          The output y is the zoned-out h. */
 typedef struct {
-    float *gates;  /* [N, G*H] post-activation gates (RNN: h itself)       */
-    float *hprev;  /* [N, P] state entering the step                       */
-    float *tanh_c; /* [N, H] LSTM tanh(c) of the cell after the step       */
+    float *gates;  /* [N, G*H] post-activation gates (RNN: the candidate h) */
+    float *hprev;  /* [N, P] state entering the step (times rmask if set)  */
+    float *tanh_c; /* [N, H] LSTM tanh(c) of the candidate cell            */
     float *cprev;  /* [N, H] LSTM cell entering the step                   */
     float *hraw;   /* [N, H] LSTM with projection: o*tanh(c) before W_hr   */
     float *aux;    /* [N, H] GRU: W_hn h + b_hn; reset-before GRU: r*h     */
+    float *rmask;  /* [B, P] recurrent dropout mask, or NULL               */
+    float *hfull;  /* [N, P] GRU with rmask: the unmasked state entering   */
+    float *zh;     /* [N, P] zoneout of h, or NULL                         */
+    float *zc;     /* [N, H] LSTM zoneout of c, or NULL                    */
 } cell_cache;
 
 /* Scratch shared by all cells of a stack, sized by cell_scratch_floats. */
@@ -125,6 +141,24 @@ void cell_input_backward(const cell_dims *d, const cell_params *p,
 /* Row sums: db[k] += Σ_n dG[n, k] for k < cols, rows of width ld. */
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
                     size_t ld);
+
+/* The recurrent input of one step's n rows: hp = h (or h∘m row by row,
+ * m = cache->rmask), width w. Also keeps the unmasked h in full when
+ * given (GRU). */
+void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,
+                          const float *h, float *hp, float *full);
+
+/* dh[n, w] = (add ? dh : 0) + dm ∘ m row by row (m = cache->rmask): the
+ * gradient of a product with h∘m, carried back to h. */
+void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
+                         const float *dm, int add, float *dh);
+
+/* Zoneout's blend: d·prev + (1 − d)·next (d = 1 keeps prev exactly when
+ * next is finite). */
+static inline float cell_zone(float d, float prev, float next)
+{
+    return d * prev + (1.0f - d) * next;
+}
 
 /* Steps in the order a direction visits them: step(lay, reverse, i) is
  * the i-th visited step. */

@@ -72,3 +72,25 @@ void cell_input_backward(const cell_dims *d, const cell_params *p,
         recur_gemm(0, 0, N, d->I, GH, 1.0f, dG, GH, p->w_ih, d->I, 1.0f, dx,
                    lddx);
 }
+
+void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,
+                          const float *h, float *hp, float *full)
+{
+    if (full)
+        memcpy(full, h, n * w * sizeof(float));
+    if (!cache->rmask) {
+        memcpy(hp, h, n * w * sizeof(float));
+        return;
+    }
+    /* Rows j < n of the step are sequences j: mask rows j, contiguous. */
+    for (size_t i = 0; i < n * w; i++)
+        hp[i] = h[i] * cache->rmask[i];
+}
+
+void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
+                         const float *dm, int add, float *dh)
+{
+    const float *m = cache->rmask;
+    for (size_t i = 0; i < n * w; i++)
+        dh[i] = (add ? dh[i] : 0.0f) + dm[i] * m[i];
+}

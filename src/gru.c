@@ -16,6 +16,11 @@
  * The cache's gates hold r, z, n after activation; aux holds W_hn h + b_hn
  * (linear before reset) or r ∘ h (reset before), the factor the backward
  * of the n gate needs.
+ *
+ * Regularisers (cell.h): recurrent dropout replaces h by h∘m in every
+ * product with W_hh (W_hn h, or W_hn (r ∘ h∘m)) but not in z ∘ h, which
+ * reads the unmasked h (cached in hfull); zoneout makes the state and
+ * output d∘h + (1 − d)∘h̃, h̃ being h' above.
  */
 #include "activation.h"
 #include "cell.h"
@@ -23,9 +28,21 @@
 
 #include <string.h>
 
-/* Linear before reset: one product h·w_hhᵀ for all three gates. */
+/* The new state from the candidate h' = (1 − z)∘n + z∘hu: zoned out
+ * against hu when zh is set. hu is the unmasked state entering the step. */
+static inline float gru_state(const float *zh, size_t i, float z, float nv,
+                              float hu)
+{
+    float v = (1.0f - z) * nv + z * hu;
+    return zh ? cell_zone(zh[i], hu, v) : v;
+}
+
+/* Linear before reset: one product h·w_hhᵀ for all three gates.
+ * hp: the state as it enters the products (times the recurrent dropout
+ * mask); hu: as it enters z ∘ h; hn: the new state, written. */
 static void forward_step_lbr(const cell_dims *d, const cell_params *p,
-                             size_t n, float *a, const float *hp, float *hn,
+                             size_t n, float *a, const float *hp,
+                             const float *hu, const float *zh, float *hn,
                              float *aux, float *gh)
 {
     const size_t H = d->H, GH = 3 * H;
@@ -42,14 +59,15 @@ static void forward_step_lbr(const cell_dims *d, const cell_params *p,
             g[H + k] = z;
             g[2 * H + k] = nv;
             aux[j * H + k] = hn_lin;
-            hn[j * H + k] = (1.0f - z) * nv + z * hp[j * H + k];
+            hn[j * H + k] = gru_state(zh, j * H + k, z, nv, hu[j * H + k]);
         }
     }
 }
 
 /* Reset before: r and z from h·w_hh[r,z]ᵀ, then n from (r∘h)·w_hnᵀ. */
 static void forward_step_rb(const cell_dims *d, const cell_params *p,
-                            size_t n, float *a, const float *hp, float *hn,
+                            size_t n, float *a, const float *hp,
+                            const float *hu, const float *zh, float *hn,
                             float *aux, float *gh)
 {
     const size_t H = d->H, GH = 3 * H;
@@ -72,7 +90,7 @@ static void forward_step_rb(const cell_dims *d, const cell_params *p,
             float z = g[H + k];
             float nv = tanhf(g[2 * H + k]);
             g[2 * H + k] = nv;
-            hn[j * H + k] = (1.0f - z) * nv + z * hp[j * H + k];
+            hn[j * H + k] = gru_state(zh, j * H + k, z, nv, hu[j * H + k]);
         }
     }
 }
@@ -95,11 +113,13 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
         float *a = cache->gates + row * GH;
         float *hp = cache->hprev + row * H;
         float *aux = cache->aux + row * H;
-        memcpy(hp, h, n * H * sizeof(float));
+        float *hu = cache->hfull ? cache->hfull + row * H : hp;
+        const float *zh = cache->zh ? cache->zh + row * H : NULL;
+        cell_recurrent_input(cache, n, H, h, hp, cache->hfull ? hu : NULL);
         if (rb)
-            forward_step_rb(d, p, n, a, hp, h, aux, s->step);
+            forward_step_rb(d, p, n, a, hp, hu, zh, h, aux, s->step);
         else
-            forward_step_lbr(d, p, n, a, hp, h, aux, s->step);
+            forward_step_lbr(d, p, n, a, hp, hu, zh, h, aux, s->step);
         for (size_t j = 0; j < n; j++)
             memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
     }
@@ -121,23 +141,34 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *a = cache->gates + row * GH;
         const float *hp = cache->hprev + row * H;
+        const float *hu = cache->hfull ? cache->hfull + row * H : hp;
+        const float *zh = cache->zh ? cache->zh + row * H : NULL;
         const float *aux = cache->aux + row * H;
         float *dGi = s->dgates + row * GH;   /* input side   */
         float *dGh = s->dgates_h + row * GH; /* recurrent side */
+        /* With recurrent dropout the products' gradient dL/d(h∘m) gathers
+         * in dm, then reaches dh times m; without, straight in dh. */
+        const int masked = cache->rmask != NULL;
+        float *dm = masked ? s->step : dh;
 
-        /* Pass 1: z and n gates; dh is overwritten with the direct path
-         * dL/dh · z, the products below add the rest. */
+        /* Pass 1: z and n gates; dh is overwritten with the direct paths
+         * dL/dh · z (and zoneout's d), the products below add the rest. */
         for (size_t j = 0; j < n; j++) {
             const float *gv = a + j * GH;
             for (size_t k = 0; k < H; k++) {
                 float z = gv[H + k], nv = gv[2 * H + k];
                 float dhv = dh[j * H + k] + dy[(row + j) * lddy + k];
+                float keep = 0.0f;
+                if (zh) {
+                    keep = dhv * zh[j * H + k];
+                    dhv *= 1.0f - zh[j * H + k];
+                }
                 float dn = dhv * (1.0f - z) * (1.0f - nv * nv);
-                float dz = dhv * (hp[j * H + k] - nv) * z * (1.0f - z);
+                float dz = dhv * (hu[j * H + k] - nv) * z * (1.0f - z);
                 dGi[j * GH + H + k] = dz;
                 dGh[j * GH + H + k] = dz;
                 dGi[j * GH + 2 * H + k] = dn;
-                dh[j * H + k] = dhv * z;
+                dh[j * H + k] = zh ? dhv * z + keep : dhv * z;
             }
         }
         if (rb) {
@@ -152,9 +183,12 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                     dGi[j * GH + k] = dr;
                     dGh[j * GH + k] = dr;
                     dGh[j * GH + 2 * H + k] = dGi[j * GH + 2 * H + k];
-                    dh[j * H + k] += drh[j * H + k] * r;
+                    if (masked)
+                        dm[j * H + k] = drh[j * H + k] * r;
+                    else
+                        dh[j * H + k] += drh[j * H + k] * r;
                 }
-            recur_gemm(0, 0, n, H, 2 * H, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dh,
+            recur_gemm(0, 0, n, H, 2 * H, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dm,
                        H);
         } else {
             for (size_t j = 0; j < n; j++)
@@ -166,8 +200,11 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                     dGh[j * GH + k] = dr;
                     dGh[j * GH + 2 * H + k] = dn * r;
                 }
-            recur_gemm(0, 0, n, H, GH, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dh, H);
+            recur_gemm(0, 0, n, H, GH, 1.0f, dGh, GH, p->w_hh, H,
+                       masked ? 0.0f : 1.0f, dm, H);
         }
+        if (masked)
+            cell_recurrent_grad(cache, n, H, dm, 1, dh);
     }
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);

@@ -4,9 +4,12 @@
  *
  * Dropout follows PyTorch (inverted dropout): in training, each element is
  * kept with probability 1 − p and scaled by 1/(1 − p); the masks are
- * stored scaled, so backward multiplies by the same mask. Masks are drawn
- * from lm->rng in a fixed order (embedding, stack, output), which makes a
- * run reproducible from a saved RNG state.
+ * stored scaled, so backward multiplies by the same mask. Variational
+ * dropout (Gal & Ghahramani 2016) draws one mask per stream and feature,
+ * [B, E] and [B, P], reused at every step of the chunk (row t*B + b takes
+ * mask row b). Masks are drawn from lm->rng in a fixed order (embedding;
+ * the stack's, per layer: recurrent dropout, zoneout, dropout after the
+ * layer; output), which makes a run reproducible from a saved RNG state.
  */
 #include "lm.h"
 #include "error.h"
@@ -40,6 +43,15 @@ static recur_status check_config(const recur_lm_config *c)
     if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
         return recur_fail(RECUR_ERR_ARGUMENT, "dropout %g is not in [0, 1)",
                           (double)c->dropout);
+    if (!(c->recurrent_dropout >= 0.0f && c->recurrent_dropout < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recurrent_dropout %g is not in [0, 1)",
+                          (double)c->recurrent_dropout);
+    if (!(c->zoneout >= 0.0f && c->zoneout < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT, "zoneout %g is not in [0, 1)",
+                          (double)c->zoneout);
+    if (c->variational & ~1)
+        return recur_fail(RECUR_ERR_ARGUMENT, "variational must be 0 or 1");
     size_t P = c->rnn.proj_size ? c->rnn.proj_size : c->rnn.hidden_size;
     if (c->tie_weights && c->embed_size != P)
         return recur_fail(RECUR_ERR_ARGUMENT,
@@ -163,6 +175,8 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
     recur_rnn_set_prefix(lm->rnn, "rnn.");
     rng_seed(&lm->rng, seed ^ 0xD1B54A32D192ED03ull);
     stack_set_dropout(lm->rnn, config->dropout, &lm->rng);
+    stack_set_regularization(lm->rnn, config->variational,
+                             config->recurrent_dropout, config->zoneout);
     init_params(lm, seed, init_flags);
     *out = lm;
     return RECUR_OK;
@@ -279,14 +293,27 @@ recur_status lm_reset_state(recur_lm *lm, size_t B)
     return RECUR_OK;
 }
 
-/* In training with p > 0: x *= mask, mask ~ Bernoulli(1-p)/(1-p). */
-static void dropout(recur_lm *lm, float *x, float *mask, size_t n)
+/* x[rows, w] *= mask: per element ([rows, w]), or variational ([B, w],
+ * row t*B + b taking mask row b). */
+static void apply_mask(const recur_lm *lm, float *x, const float *mask,
+                       size_t rows, size_t B, size_t w)
+{
+    size_t period = lm->config.variational ? B * w : rows * w;
+    for (size_t r = 0; r < rows * w; r += period)
+        for (size_t i = 0; i < period; i++)
+            x[r + i] *= mask[i];
+}
+
+/* In training with p > 0: x *= mask, mask ~ Bernoulli(1-p)/(1-p), drawn
+ * for every element, or for B rows when variational. */
+static void dropout(recur_lm *lm, float *x, float *mask, size_t rows,
+                    size_t B, size_t w)
 {
     float p = lm->config.dropout, keep = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) {
+    size_t n = lm->config.variational ? B * w : rows * w;
+    for (size_t i = 0; i < n; i++)
         mask[i] = rng_uniform(&lm->rng) < p ? 0.0f : keep;
-        x[i] *= mask[i];
-    }
+    apply_mask(lm, x, mask, rows, B, w);
 }
 
 recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
@@ -314,7 +341,7 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
     for (size_t i = 0; i < rows; i++)
         memcpy(lm->emb + i * E, emb_w + (size_t)x[i] * E, E * sizeof(float));
     if (drop)
-        dropout(lm, lm->emb, lm->emb_mask, rows * E);
+        dropout(lm, lm->emb, lm->emb_mask, rows, B, E);
     s = recur_rnn_forward(lm->rnn, T, B, lm->emb, NULL, lm->h,
                           lm->config.rnn.mode == RECUR_LSTM ? lm->c : NULL,
                           lm->out, lm->h_n,
@@ -324,7 +351,7 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
     const float *top = lm->out;
     if (drop) {
         memcpy(lm->out_drop, lm->out, rows * P * sizeof(float));
-        dropout(lm, lm->out_drop, lm->out_mask, rows * P);
+        dropout(lm, lm->out_drop, lm->out_mask, rows, B, P);
         top = lm->out_drop;
     }
     /* logits = top · fc_wᵀ + fc_b */
@@ -348,15 +375,13 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
         recur_gemm(0, 0, rows, P, V, 1.0f, lm->logits, V, fc_w, P, 0.0f,
                    lm->d_out, P);
         if (drop)
-            for (size_t i = 0; i < rows * P; i++)
-                lm->d_out[i] *= lm->out_mask[i];
+            apply_mask(lm, lm->d_out, lm->out_mask, rows, B, P);
         s = recur_rnn_backward(lm->rnn, lm->d_out, NULL, NULL, lm->d_emb, NULL,
                                NULL);
         if (s)
             return s;
         if (drop)
-            for (size_t i = 0; i < rows * E; i++)
-                lm->d_emb[i] *= lm->emb_mask[i];
+            apply_mask(lm, lm->d_emb, lm->emb_mask, rows, B, E);
         for (size_t i = 0; i < rows; i++) {
             float *g = lm->grads + (size_t)x[i] * E;
             for (size_t k = 0; k < E; k++)

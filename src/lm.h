@@ -26,13 +26,13 @@ struct recur_lm {
     size_t n_params;
     size_t rnn_offset, fc_weight_offset, fc_bias_offset;
     recur_rnn *rnn;          /* parameters bound into params/grads */
-    recur_rng rng;           /* dropout masks */
+    recur_rng rng;           /* dropout, recurrent dropout, zoneout masks */
     int training;
 
     /* Chunk workspace, sized for the largest T*B seen. */
     size_t rows_cap, B_cap;
-    float *emb, *emb_mask;   /* [T*B, E] */
-    float *out, *out_drop, *out_mask; /* [T*B, P] */
+    float *emb, *emb_mask;   /* [T*B, E] (variational masks: [B, E]) */
+    float *out, *out_drop, *out_mask; /* [T*B, P] (variational: [B, P]) */
     float *logits;           /* [T*B, V], then dlogits */
     float *d_out, *d_emb;    /* [T*B, P], [T*B, E] */
     float *state_block;      /* h, c, h_n, c_n below */
@@ -57,8 +57,8 @@ size_t lm_tensor_count(const recur_lm *lm);
 void lm_tensor(const recur_lm *lm, size_t i, char *name, size_t name_size,
                size_t *offset, size_t shape[2], size_t *ndim);
 
-/* Training mode (dropout on) or evaluation mode; dropout masks come from
- * lm->rng. */
+/* Training mode (dropout on) or evaluation mode; dropout, recurrent dropout
+ * and zoneout masks come from lm->rng. */
 void lm_set_training(recur_lm *lm, int training);
 
 /* Zeroes the carried state for B streams. */

@@ -9,6 +9,8 @@
  *     bias        0 | 1                 vocab_size, embed_size, tie_weights
  *     dropout     the training dropout  vocab       the characters, in id
  *                                                   order, as one UTF-8 string
+ *     variational 0 | 1                 recurrent_dropout, zoneout
+ *                 (absent in older checkpoints: 0)
  * A training checkpoint adds the trainer's state (train.c).
  */
 #include "lm_io.h"
@@ -90,6 +92,10 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
     if (!s) s = meta_put(w, "embed_size", "%zu", c->embed_size);
     if (!s) s = meta_put(w, "tie_weights", "%d", c->tie_weights);
     if (!s) s = meta_put(w, "dropout", "%.9g", (double)c->dropout);
+    if (!s) s = meta_put(w, "variational", "%d", c->variational);
+    if (!s) s = meta_put(w, "recurrent_dropout", "%.9g",
+                         (double)c->recurrent_dropout);
+    if (!s) s = meta_put(w, "zoneout", "%.9g", (double)c->zoneout);
     if (!s && lm->vocab) {
         /* At most 4 bytes per code point. */
         char *text = malloc(4 * lm->V + 1), *p = text;
@@ -101,6 +107,18 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
         s = recur_st_writer_meta(w, "vocab", text);
         free(text);
     }
+    return s;
+}
+
+/* A probability in [0, 1), checked before it is narrowed to a float. */
+static recur_status meta_probability(const recur_st *st, const char *path,
+                                     const char *key, double *out)
+{
+    recur_status s = meta_double(st, path, key, out);
+    if (!s && !(*out >= 0.0 && *out < 1.0))
+        s = recur_fail(RECUR_ERR_FORMAT,
+                       "%s: __metadata__ '%s' = %g is not in [0, 1)", path,
+                       key, *out);
     return s;
 }
 
@@ -118,8 +136,8 @@ static recur_status read_config(const recur_st *st, const char *path,
     if (!mode || recur_mode_parse(mode, &c->rnn.mode))
         return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
                           "is not a known cell", path, mode ? mode : "(none)");
-    size_t bias = 0, tie = 0, big = (size_t)1 << 24;
-    double dropout = 0;
+    size_t bias = 0, tie = 0, variational = 0, big = (size_t)1 << 24;
+    double dropout = 0, recurrent_dropout = 0, zoneout = 0;
     recur_status s = meta_size(st, path, "hidden_size", big, &c->rnn.hidden_size);
     if (!s) s = meta_size(st, path, "proj_size", big, &c->rnn.proj_size);
     if (!s) s = meta_size(st, path, "num_layers", 4096, &c->rnn.num_layers);
@@ -128,12 +146,22 @@ static recur_status read_config(const recur_st *st, const char *path,
     if (!s) s = meta_size(st, path, "embed_size", big, &c->embed_size);
     if (!s) s = meta_size(st, path, "tie_weights", 1, &tie);
     if (!s) s = meta_double(st, path, "dropout", &dropout);
+    /* Added later: a checkpoint without them had them off. */
+    if (!s && recur_st_meta(st, "variational"))
+        s = meta_size(st, path, "variational", 1, &variational);
+    if (!s && recur_st_meta(st, "recurrent_dropout"))
+        s = meta_probability(st, path, "recurrent_dropout", &recurrent_dropout);
+    if (!s && recur_st_meta(st, "zoneout"))
+        s = meta_probability(st, path, "zoneout", &zoneout);
     if (s)
         return s;
     c->rnn.input_size = c->embed_size;
     c->rnn.bias = (int)bias;
     c->tie_weights = (int)tie;
     c->dropout = (float)dropout;
+    c->variational = (int)variational;
+    c->recurrent_dropout = (float)recurrent_dropout;
+    c->zoneout = (float)zoneout;
     return RECUR_OK;
 }
 

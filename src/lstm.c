@@ -12,6 +12,11 @@
  *     h' = W_hr (o ∘ tanh(c'))          (projection: w_hr [P, H], P < H)
  * The recurrent state is h' (size P) and c' (size H); the output is h'.
  *
+ * Regularisers (cell.h): recurrent dropout uses h∘m in W_h· h (the cell
+ * path is not masked); zoneout keeps each element of h and of c with its
+ * own mask: c' = d_c∘c + (1 − d_c)∘c̃, h' = d_h∘h + (1 − d_h)∘h̃, where c̃
+ * and h̃ are the values above (tanh_c caches tanh(c̃)).
+ *
  * Forward: one GEMM projects the inputs of every step (both biases folded
  * in); each step adds h·w_hhᵀ into its rows of that buffer with one GEMM,
  * then one fused pass applies the gates and updates c and h in place.
@@ -43,7 +48,9 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         float *hp = cache->hprev + row * P;
         float *cp = cache->cprev + row * H;
         float *tcn = cache->tanh_c + row * H;
-        memcpy(hp, h, n * P * sizeof(float));
+        const float *zh = cache->zh ? cache->zh + row * P : NULL;
+        const float *zc = cache->zc ? cache->zc + row * H : NULL;
+        cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
         recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates, GH);
 
@@ -63,7 +70,8 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                 a[3 * H + k] = og;
                 float tc = tanhf(cv);
                 tcn[j * H + k] = tc;
-                c[j * H + k] = cv;
+                c[j * H + k] = zc ? cell_zone(zc[j * H + k], cp[j * H + k], cv)
+                                  : cv;
                 hr[k] = og * tc;
             }
         }
@@ -71,8 +79,13 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         if (proj)
             recur_gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,
                        p->w_hr, H, 0.0f, yt, ldy);
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < n; j++) {
+            if (zh)
+                for (size_t k = 0; k < P; k++)
+                    yt[j * ldy + k] = cell_zone(zh[j * P + k], h[j * P + k],
+                                                yt[j * ldy + k]);
             memcpy(h + j * P, yt + j * ldy, P * sizeof(float));
+        }
     }
 }
 
@@ -93,21 +106,26 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
         const float *gates = cache->gates + row * GH;
         const float *cp = cache->cprev + row * H;
         const float *tcn = cache->tanh_c + row * H;
+        const float *zh = cache->zh ? cache->zh + row * P : NULL;
+        const float *zc = cache->zc ? cache->zc + row * H : NULL;
         float *dG = s->dgates + row * GH;
 
-        /* dL/dh of this step's output: carried state gradient + dy. */
+        /* dL/dh of this step's output: carried state gradient + dy; with
+         * zoneout, the share 1 − d goes to h̃ and d straight to the
+         * previous h (left in dh). */
         float *dhr = s->step2;
-        if (proj) {
-            float *dhp = s->dh_all + row * P;
-            for (size_t j = 0; j < n; j++)
-                for (size_t k = 0; k < P; k++)
-                    dhp[j * P + k] = dh[j * P + k] + dy[(row + j) * lddy + k];
+        float *dhp = proj ? s->dh_all + row * P : dhr;
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < P; k++) {
+                float dv = dh[j * P + k] + dy[(row + j) * lddy + k];
+                if (zh) {
+                    dh[j * P + k] = dv * zh[j * P + k];
+                    dv *= 1.0f - zh[j * P + k];
+                }
+                dhp[j * P + k] = dv;
+            }
+        if (proj)
             recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
-        } else {
-            for (size_t j = 0; j < n; j++)
-                for (size_t k = 0; k < H; k++)
-                    dhr[j * H + k] = dh[j * H + k] + dy[(row + j) * lddy + k];
-        }
 
         for (size_t j = 0; j < n; j++) {
             const float *a = gates + j * GH;
@@ -117,15 +135,27 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
                       og = a[3 * H + k];
                 float tc = tcn[j * H + k];
                 float dhv = dhr[j * H + k];
-                float dcv = dc[j * H + k] + dhv * og * (1.0f - tc * tc);
+                float dcin = dc[j * H + k], keep = 0.0f;
+                if (zc) {
+                    keep = dcin * zc[j * H + k];
+                    dcin *= 1.0f - zc[j * H + k];
+                }
+                float dcv = dcin + dhv * og * (1.0f - tc * tc);
                 da[k] = dcv * gg * ig * (1.0f - ig);
                 da[H + k] = dcv * cp[j * H + k] * fg * (1.0f - fg);
                 da[2 * H + k] = dcv * ig * (1.0f - gg * gg);
                 da[3 * H + k] = dhv * tc * og * (1.0f - og);
-                dc[j * H + k] = dcv * fg;
+                dc[j * H + k] = zc ? dcv * fg + keep : dcv * fg;
             }
         }
-        recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P, 0.0f, dh, P);
+        if (cache->rmask) {
+            recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P, 0.0f,
+                       s->step, P);
+            cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
+        } else {
+            recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P,
+                       zh ? 1.0f : 0.0f, dh, P);
+        }
     }
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);

@@ -4,6 +4,9 @@
  * w_ih [H, I], w_hh [H, H], b_ih, b_hh [H]. The cache's gates buffer holds
  * h' itself: both derivatives are written from it (tanh' = 1 − h'²,
  * relu' = [h' > 0], 0 at 0 as PyTorch's threshold_backward).
+ *
+ * Regularisers (cell.h): recurrent dropout uses h∘m in W_hh h; zoneout
+ * makes the state and output d∘h + (1 − d)∘h', the cache keeping h'.
  */
 #include "cell.h"
 #include "gemm.h"
@@ -28,13 +31,16 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         float *a = cache->gates + row * H;
         float *hp = cache->hprev + row * H;
-        memcpy(hp, h, n * H * sizeof(float));
+        const float *zh = cache->zh ? cache->zh + row * H : NULL;
+        cell_recurrent_input(cache, n, H, h, hp, NULL);
         recur_gemm(0, 1, n, H, H, 1.0f, hp, H, p->w_hh, H, 1.0f, a, H);
         for (size_t j = 0; j < n; j++)
             for (size_t k = 0; k < H; k++) {
                 float v = a[j * H + k];
                 v = relu ? (v > 0.0f ? v : 0.0f) : tanhf(v);
                 a[j * H + k] = v;
+                if (zh)
+                    v = cell_zone(zh[j * H + k], h[j * H + k], v);
                 h[j * H + k] = v;
                 y[(row + j) * ldy + k] = v;
             }
@@ -56,15 +62,29 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *hv = cache->gates + row * H;
+        const float *zh = cache->zh ? cache->zh + row * H : NULL;
         float *dG = s->dgates + row * H;
         for (size_t j = 0; j < n; j++)
             for (size_t k = 0; k < H; k++) {
                 float v = hv[j * H + k];
                 float dv = dh[j * H + k] + dy[(row + j) * lddy + k];
+                if (zh) {
+                    /* d kept the previous state, 1 − d took h'. */
+                    float zd = zh[j * H + k];
+                    dh[j * H + k] = dv * zd;
+                    dv *= 1.0f - zd;
+                }
                 dG[j * H + k] =
                     relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
             }
-        recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H, 0.0f, dh, H);
+        if (cache->rmask) {
+            recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H, 0.0f, s->step,
+                       H);
+            cell_recurrent_grad(cache, n, H, s->step, zh != NULL, dh);
+        } else {
+            recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H,
+                       zh ? 1.0f : 0.0f, dh, H);
+        }
     }
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);

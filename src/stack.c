@@ -179,6 +179,8 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     rnn->drop_in = calloc(L, sizeof *rnn->drop_in);
     rnn->drop_mask = calloc(L, sizeof *rnn->drop_mask);
     rnn->owns_params = 1;
+    /* Seeded, so that masks are random even before recur_rnn_set_dropout. */
+    rng_seed(&rnn->own_rng, 0);
     rnn->rng = &rnn->own_rng;
     if (!rnn->table || !rnn->out || !rnn->cache || !rnn->drop_in ||
         !rnn->drop_mask) {
@@ -269,6 +271,14 @@ void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng)
     rnn->rng = rng;
 }
 
+void stack_set_regularization(recur_rnn *rnn, int variational, float q,
+                              float z)
+{
+    rnn->variational = variational != 0;
+    rnn->recurrent_dropout = q;
+    rnn->zoneout = z;
+}
+
 void stack_set_training(recur_rnn *rnn, int training)
 {
     rnn->training = training != 0;
@@ -282,6 +292,37 @@ recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed)
                           "[0, 1)", (double)p);
     rng_seed(&rnn->own_rng, seed);
     stack_set_dropout(rnn, p, &rnn->own_rng);
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_variational(recur_rnn *rnn, int variational)
+{
+    if (!rnn || (variational & ~1))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_variational: NULL handle or value "
+                          "other than 0/1");
+    stack_set_regularization(rnn, variational, rnn->recurrent_dropout,
+                             rnn->zoneout);
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_recurrent_dropout(recur_rnn *rnn, float q)
+{
+    if (!rnn || !(q >= 0.0f && q < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_recurrent_dropout: NULL handle or "
+                          "q = %g not in [0, 1)", (double)q);
+    stack_set_regularization(rnn, rnn->variational, q, rnn->zoneout);
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z)
+{
+    if (!rnn || !(z >= 0.0f && z < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_zoneout: NULL handle or z = %g not "
+                          "in [0, 1)", (double)z);
+    stack_set_regularization(rnn, rnn->variational, rnn->recurrent_dropout, z);
     return RECUR_OK;
 }
 
@@ -397,13 +438,17 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
     cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
 
+    /* What this forward uses (set before plan): masks sized 0 are NULL. */
+    const int lstm = rnn->config.mode == RECUR_LSTM, gru = rnn->G == 3;
+    const int rec = rnn->training && rnn->recurrent_dropout > 0.0f;
+    const int zone = rnn->zoneout > 0.0f;
     rnn->x_packed = take(cv, N, I, 1);
     for (size_t l = 0; l < L; l++)
         rnn->out[l] = take(cv, N, D, P);
     for (size_t l = 0; l + 1 < L; l++) {
-        size_t w = rnn->dropout > 0.0f ? D * P : 0;
+        size_t w = rnn->dropped ? D * P : 0;
         rnn->drop_in[l] = take(cv, N, w, 1);
-        rnn->drop_mask[l] = take(cv, N, w, 1);
+        rnn->drop_mask[l] = take(cv, rnn->per_sequence ? B : N, w, 1);
     }
     rnn->h_state = take(cv, L * D, B, P);
     rnn->c_state = take(cv, L * D, B, rnn->config.mode == RECUR_LSTM ? H : 0);
@@ -417,6 +462,10 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         cc->cprev = take(cv, N, cs[3], 1);
         cc->hraw = take(cv, N, cs[4], 1);
         cc->aux = take(cv, N, cs[5], 1);
+        cc->rmask = take(cv, B, rec ? P : 0, 1);
+        cc->hfull = take(cv, N, rec && gru ? P : 0, 1);
+        cc->zh = take(cv, N, zone ? P : 0, 1);
+        cc->zc = take(cv, N, zone && lstm ? H : 0, 1);
     }
     rnn->scratch.step = take(cv, B, ss[0], 1);
     rnn->scratch.step2 = take(cv, B, ss[1], 1);
@@ -596,15 +645,54 @@ static const float *layer_input_rows(const recur_rnn *rnn, size_t l)
 
 /* Inverted dropout (PyTorch): keep with probability 1 − p, scale by
  * 1/(1 − p); the scaled mask is kept for backward. */
+static void dropout_mask(recur_rng *rng, float p, float *mask, size_t n)
+{
+    const float keep = 1.0f / (1.0f - p);
+    for (size_t i = 0; i < n; i++)
+        mask[i] = rng_uniform(rng) < p ? 0.0f : keep;
+}
+
+/* x[N, w] *= the mask of each row: row j of every step takes mask row j
+ * (per sequence, [B, w]) or its own row (per element, [N, w]). */
+static void apply_mask(const recur_rnn *rnn, const float *mask, size_t w,
+                       const float *x, float *out)
+{
+    const packed_layout *lay = &rnn->layout;
+    for (size_t t = 0; t < lay->T; t++)
+        for (size_t j = 0; j < lay->batch[t]; j++) {
+            size_t row = lay->offset[t] + j;
+            const float *m = mask + (rnn->per_sequence ? j : row) * w;
+            for (size_t k = 0; k < w; k++)
+                out[row * w + k] = x[row * w + k] * m[k];
+        }
+}
+
+/* Dropout on layer l's output: drop_in[l] = out[l] ∘ mask, the mask drawn
+ * per element or (variational) per sequence. */
 static void drop_layer_output(recur_rnn *rnn, size_t l)
 {
-    const size_t n = rnn->N * rnn->D * rnn->P;
-    const float p = rnn->dropout, keep = 1.0f / (1.0f - p);
-    float *mask = rnn->drop_mask[l], *out = rnn->drop_in[l];
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = rng_uniform(rnn->rng) < p ? 0.0f : keep;
-        out[i] = rnn->out[l][i] * mask[i];
-    }
+    const size_t w = rnn->D * rnn->P;
+    dropout_mask(rnn->rng, rnn->dropout, rnn->drop_mask[l],
+                 (rnn->per_sequence ? rnn->B : rnn->N) * w);
+    apply_mask(rnn, rnn->drop_mask[l], w, rnn->out[l], rnn->drop_in[l]);
+}
+
+/* The masks of one cell, drawn before it runs: recurrent dropout [B, P]
+ * (one per sequence), then zoneout of h [N, P] and of c [N, H] (one per
+ * element and step; 1 = keep the previous value). In evaluation zoneout's
+ * masks hold z itself, its expectation. */
+static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
+{
+    const size_t P = rnn->P, H = rnn->config.hidden_size, N = rnn->N;
+    const float z = rnn->zoneout;
+    if (cc->rmask)
+        dropout_mask(rnn->rng, rnn->recurrent_dropout, cc->rmask, rnn->B * P);
+    float *zm[2] = {cc->zh, cc->zc};
+    size_t zn[2] = {N * P, N * H};
+    for (int m = 0; m < 2; m++)
+        for (size_t i = 0; zm[m] && i < zn[m]; i++)
+            zm[m][i] = !rnn->training ? z
+                       : rng_uniform(rnn->rng) < z ? 1.0f : 0.0f;
 }
 
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
@@ -634,12 +722,15 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                 return recur_fail(RECUR_ERR_ARGUMENT,
                                   "lengths[%zu] = %lld is not in [1, %zu]", b,
                                   (long long)lengths[b], T);
+    const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
+    /* Decided before plan: the workspace holds only the masks in use. */
+    rnn->dropped = rnn->training && rnn->dropout > 0.0f && L > 1;
+    rnn->per_sequence = rnn->dropped && rnn->variational;
     recur_status st = plan(rnn, T, B);
     if (st)
         return st;
     pack_layout(rnn, T, B, lengths);
 
-    const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
     cell_forward_fn *fwd;
     cell_backward_fn *bwd;
@@ -650,7 +741,6 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     if (lstm)
         gather_state(rnn, c0, H, rnn->c_state);
 
-    rnn->dropped = rnn->training && rnn->dropout > 0.0f && L > 1;
     for (size_t l = 0; l < L; l++) {
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
@@ -659,6 +749,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             size_t c = l * D + dir;
             cell_params p;
             stack_layer_params(rnn, l, dir, 0, &p);
+            draw_cell_masks(rnn, rnn->cache + c);
             fwd(&d, &p, &rnn->layout, (int)dir, in, d.I, rnn->out[l] + dir * P,
                 D * P, rnn->h_state + c * B * P,
                 lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
@@ -724,11 +815,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                 lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
                 &rnn->scratch);
         }
-        if (l > 0 && rnn->dropped) {
-            const float *mask = rnn->drop_mask[l - 1];
-            for (size_t i = 0; i < N * D * P; i++)
-                d_in[i] *= mask[i];
-        }
+        if (l > 0 && rnn->dropped)
+            apply_mask(rnn, rnn->drop_mask[l - 1], D * P, d_in, d_in);
         float *tmp = d_out;
         d_out = d_in;
         d_in = tmp;

@@ -51,11 +51,17 @@ struct recur_rnn {
     cell_scratch scratch;
 
     /* Dropout between layers: drop_in[l] = out[l] * drop_mask[l] feeds
-     * layer l+1 when the forward ran in training mode with p > 0. */
-    float dropout;
-    int training, dropped;
+     * layer l+1 when the forward ran in training mode with p > 0. The mask
+     * is [N, D*P], one per element, or with `variational` [B, D*P], one
+     * per sequence reused at every step (row j of each step: mask row j).
+     * Regularisers of the recurrent state (cell.h): recurrent_dropout q
+     * (training only) and zoneout z (training: random; evaluation: the
+     * expectation), their masks in each cell's cache. */
+    float dropout, recurrent_dropout, zoneout;
+    int variational;
+    int training, dropped, per_sequence; /* the last forward's dropout */
     recur_rng own_rng, *rng;
-    float **drop_in, **drop_mask; /* per layer but the last, [N, D*P] */
+    float **drop_in, **drop_mask; /* per layer but the last */
 };
 
 /* Parameter views of layer l, direction dir (params or grads). */
@@ -76,6 +82,11 @@ void stack_bind(recur_rnn *rnn, float *params, float *grads);
 
 /* Dropout between layers with masks from a borrowed generator. */
 void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng);
+/* Variational (per-sequence) dropout between layers, recurrent dropout q
+ * and zoneout z, masks from the same generator; values checked by the
+ * caller (q, z in [0, 1)). */
+void stack_set_regularization(recur_rnn *rnn, int variational, float q,
+                              float z);
 void stack_set_training(recur_rnn *rnn, int training);
 
 #endif

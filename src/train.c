@@ -4,8 +4,8 @@
  * A training checkpoint is a model checkpoint (lm_io.c) plus:
  *   tensors  optim.<buffer> [n_params] (the optimizer's moments, flat, in
  *            parameter order), train.h [L,B,P] and train.c [L,B,H] (the
- *            carried state, LSTM's c only), train.rng I64 [4] (the dropout
- *            generator's state)
+ *            carried state, LSTM's c only), train.rng I64 [4] (the state of
+ *            the generator of every dropout and zoneout mask)
  *   metadata train.* — step, epoch, chunk, batch, seq_len, seed, clip,
  *            optimizer and its settings, schedule and its state, best
  *            validation loss, and the data's fingerprint (sizes and an

@@ -19,6 +19,7 @@ const char *test_fixture_dir(void)
     X(test_parity_fixtures)                                                   \
     X(test_parity_batch_first)                                                \
     X(test_gradcheck)                                                         \
+    X(test_regularizers)                                                      \
     X(test_api_misuse)                                                        \
     X(test_api_workspace)                                                     \
     X(test_api_save_load)                                                     \
@@ -35,6 +36,8 @@ const char *test_fixture_dir(void)
     X(test_lm_step_api)                                                       \
     X(test_lm_training)                                                       \
     X(test_lm_resume)                                                         \
+    X(test_lm_regularizer_masks)                                              \
+    X(test_lm_metadata_regs)                                                  \
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)
 

@@ -7,6 +7,11 @@
  * Loss L = Σ wy∘y + Σ wh∘h_n + Σ wc∘c_n with fixed random weights w, summed
  * in double. Every parameter, input and initial-state entry is checked:
  * |numeric − analytic| <= ATOL + RTOL·|analytic|.
+ *
+ * The regularisers are checked the same way through the public API: in
+ * training mode, with (variational) dropout between layers and recurrent
+ * dropout, with zoneout; and zoneout in evaluation mode. Every evaluation
+ * re-seeds the handle's generator first, so it draws the same masks.
  */
 #include "test.h"
 #include "recur.h"
@@ -21,8 +26,15 @@
 
 enum { T = 4, B = 3, I = 3, H = 3, L = 2 };
 
+/* Regularisers of one run; all zero: none, evaluation mode. */
+typedef struct {
+    int training, variational;
+    float dropout, recurrent_dropout, zoneout;
+} regs;
+
 typedef struct {
     recur_rnn *rnn;
+    const regs *reg;
     size_t D, P, LD;
     int lstm;
     const int64_t *lengths;
@@ -54,6 +66,8 @@ static double dot(const float *a, const float *b, size_t n)
 
 static double loss(problem *p)
 {
+    if (p->reg && recur_rnn_set_dropout(p->rnn, p->reg->dropout, 99))
+        return NAN;
     recur_status s = recur_rnn_forward(p->rnn, T, B, p->x, p->lengths, p->h0,
                                        p->lstm ? p->c0 : NULL, p->y, p->h_n,
                                        p->lstm ? p->c_n : NULL);
@@ -102,13 +116,23 @@ static int check_entries(problem *p, const char *what, const char *tensor,
     return bad;
 }
 
-static void run(const char *what, recur_config cfg, int with_lengths)
+static void run(const char *what, recur_config cfg, int with_lengths,
+                const regs *reg)
 {
     static const int64_t lengths[B] = {2, 4, 3};
     problem p = {0};
     CHECK(recur_rnn_create(&cfg, 7, &p.rnn) == RECUR_OK, "%s: create", what);
     if (!p.rnn)
         return;
+    if (reg) {
+        p.reg = reg;
+        recur_rnn_set_training(p.rnn, reg->training);
+        CHECK(recur_rnn_set_variational(p.rnn, reg->variational) == RECUR_OK &&
+                  recur_rnn_set_recurrent_dropout(p.rnn, reg->recurrent_dropout) ==
+                      RECUR_OK &&
+                  recur_rnn_set_zoneout(p.rnn, reg->zoneout) == RECUR_OK,
+              "%s: regularisers: %s", what, recur_last_error());
+    }
     p.D = cfg.bidirectional ? 2 : 1;
     p.P = recur_rnn_output_size(p.rnn);
     p.LD = L * p.D;
@@ -164,17 +188,31 @@ void test_gradcheck(void)
         {"GRU", RECUR_GRU, 0},
         {"GRU_RESET_BEFORE", RECUR_GRU_RESET_BEFORE, 0},
     };
+    static const struct {
+        const char *name;
+        regs reg;
+    } reg_cases[] = {
+        {"recurrent dropout", {1, 0, 0.0f, 0.3f, 0.0f}},
+        {"variational + recurrent dropout", {1, 1, 0.3f, 0.3f, 0.0f}},
+        {"zoneout", {1, 0, 0.0f, 0.0f, 0.3f}},
+        {"zoneout evaluation", {0, 0, 0.0f, 0.0f, 0.3f}},
+    };
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         recur_config cfg = recur_config_default(kinds[k].mode, I, H);
         cfg.num_layers = L;
         cfg.bidirectional = 1;
         cfg.proj_size = kinds[k].proj;
-        run(kinds[k].name, cfg, 1);
+        run(kinds[k].name, cfg, 1, NULL);
+        char what[64];
+        for (size_t r = 0; r < sizeof reg_cases / sizeof reg_cases[0]; r++) {
+            snprintf(what, sizeof what, "%s %s", kinds[k].name,
+                     reg_cases[r].name);
+            run(what, cfg, 1, &reg_cases[r].reg);
+        }
         /* Unidirectional, without bias, all sequences full length. */
         cfg.bidirectional = 0;
         cfg.bias = 0;
-        char what[64];
         snprintf(what, sizeof what, "%s uni no-bias", kinds[k].name);
-        run(what, cfg, 0);
+        run(what, cfg, 0, NULL);
     }
 }

@@ -1,10 +1,13 @@
 /*
  * test_lm.c — the language model and its trainer: gradients (with dropout,
- * tied weights) against finite differences, the step API against the
- * chunk forward, loss going down, checkpoints, and bit-identical resume.
+ * tied weights, variational and recurrent dropout, zoneout) against finite
+ * differences, the step API against the chunk forward, masks per sequence
+ * constant over time, loss going down, checkpoints, and bit-identical
+ * resume.
  */
 #include "lm.h"
 #include "lm_io.h"
+#include "stack.h"
 #include "test.h"
 #include "train.h"
 
@@ -24,6 +27,17 @@ static recur_lm_config small_config(recur_mode mode, int tie, float dropout)
     c.rnn.num_layers = 2;
     c.dropout = dropout;
     c.tie_weights = tie;
+    return c;
+}
+
+static recur_lm_config reg_config(recur_mode mode, float dropout,
+                                  int variational, float recurrent_dropout,
+                                  float zoneout)
+{
+    recur_lm_config c = small_config(mode, 0, dropout);
+    c.variational = variational;
+    c.recurrent_dropout = recurrent_dropout;
+    c.zoneout = zoneout;
     return c;
 }
 
@@ -96,12 +110,24 @@ void test_lm_gradcheck(void)
     gradcheck("LSTM dropout 0.3", small_config(RECUR_LSTM, 0, 0.3f));
     gradcheck("GRU tied dropout 0.2", small_config(RECUR_GRU, 1, 0.2f));
     gradcheck("RNN_TANH no dropout", small_config(RECUR_RNN_TANH, 0, 0.0f));
+    gradcheck("LSTM variational 0.3 + recurrent dropout 0.3",
+              reg_config(RECUR_LSTM, 0.3f, 1, 0.3f, 0.0f));
+    gradcheck("GRU recurrent dropout 0.3",
+              reg_config(RECUR_GRU, 0.0f, 0, 0.3f, 0.0f));
+    gradcheck("GRU_RESET_BEFORE recurrent dropout 0.3",
+              reg_config(RECUR_GRU_RESET_BEFORE, 0.0f, 0, 0.3f, 0.0f));
+    gradcheck("LSTM zoneout 0.3", reg_config(RECUR_LSTM, 0.0f, 0, 0.0f, 0.3f));
+    gradcheck("GRU zoneout 0.3", reg_config(RECUR_GRU, 0.0f, 0, 0.0f, 0.3f));
+    gradcheck("RNN_TANH zoneout 0.3",
+              reg_config(RECUR_RNN_TANH, 0.0f, 0, 0.0f, 0.3f));
+    gradcheck("LSTM everything",
+              reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f));
 }
 
-/* feed() one token at a time gives the logits of the chunk forward. */
-void test_lm_step_api(void)
+/* feed() one token at a time gives the logits of the chunk forward (in
+ * evaluation: dropouts off, zoneout as its expectation in both). */
+static void step_api(recur_lm_config c)
 {
-    recur_lm_config c = small_config(RECUR_LSTM, 0, 0.0f);
     recur_lm *lm;
     recur_lm_state *st;
     CHECK(lm_create(&c, 5, LM_INIT_ORTHOGONAL | LM_INIT_FORGET_BIAS, &lm) == RECUR_OK,
@@ -134,6 +160,82 @@ void test_lm_step_api(void)
     CHECK(recur_lm_state_feed(st, V) == RECUR_ERR_ARGUMENT, "token V accepted");
     recur_lm_state_free(st);
     recur_lm_free(lm);
+}
+
+void test_lm_step_api(void)
+{
+    step_api(small_config(RECUR_LSTM, 0, 0.0f));
+    step_api(reg_config(RECUR_LSTM, 0.3f, 1, 0.3f, 0.3f));
+    step_api(reg_config(RECUR_GRU, 0.0f, 0, 0.0f, 0.4f));
+}
+
+/* Whether element k of row (t, b) of x [T, B, w] is zero, for every t the
+ * same (per sequence) or not; counts the zeros. */
+static int zeros_constant_over_t(const float *x, size_t T_, size_t t0,
+                                 size_t B_, size_t w, size_t *zeros)
+{
+    int same = 1;
+    *zeros = 0;
+    for (size_t t = t0; t < T_; t++)
+        for (size_t b = 0; b < B_; b++)
+            for (size_t k = 0; k < w; k++) {
+                int z = x[(t * B_ + b) * w + k] == 0.0f;
+                *zeros += (size_t)z;
+                same &= z == (x[(t0 * B_ + b) * w + k] == 0.0f);
+            }
+    return same;
+}
+
+/* Variational dropout: the embedding, between layers and at the output,
+ * each (stream, feature) is dropped at every step or at none; recurrent
+ * dropout: the state entering W_hh has the same units zeroed at every
+ * step after the first (h0 = 0). Without `variational` the dropout
+ * pattern changes over time (so the check can fail). */
+void test_lm_regularizer_masks(void)
+{
+    enum { TT = 6 };
+    for (int variational = 1; variational >= 0; variational--) {
+        recur_lm_config c = reg_config(RECUR_LSTM, 0.5f, variational, 0.5f, 0.0f);
+        recur_lm *lm;
+        CHECK(lm_create(&c, 2, 0, &lm) == RECUR_OK, "create");
+        int32_t x[TT * B], y[TT * B];
+        random_ids(x, TT * B, 5);
+        random_ids(y, TT * B, 6);
+        lm_set_training(lm, 1);
+        lm_reset_state(lm, B);
+        double sum;
+        size_t count, zeros;
+        CHECK(lm_chunk(lm, TT, B, x, y, 0, &sum, &count) == RECUR_OK, "chunk");
+        const size_t E = lm->E, P = lm->P, n_emb = TT * B * E, n_out = TT * B * P;
+        const char *v = variational ? "variational" : "per element";
+        const struct {
+            const char *what;
+            const float *x;
+            size_t w, n;
+        } dropped[] = {{"embedding", lm->emb, E, n_emb},
+                       {"between layers", lm->rnn->drop_in[0], P, n_out},
+                       {"output", lm->out_drop, P, n_out}};
+        for (size_t i = 0; i < 3; i++) {
+            int same = zeros_constant_over_t(dropped[i].x, TT, 0, B,
+                                             dropped[i].w, &zeros);
+            CHECK(same == variational, "%s dropout %s: the dropped units %s "
+                  "over time", v, dropped[i].what,
+                  same ? "stay the same" : "change");
+            CHECK(zeros > dropped[i].n / 5 && zeros < dropped[i].n * 4 / 5,
+                  "%s dropout %s: %zu of %zu dropped at p = 0.5", v,
+                  dropped[i].what, zeros, dropped[i].n);
+        }
+        for (size_t l = 0; l < lm->L; l++) {
+            const float *hp = lm->rnn->cache[l].hprev;
+            CHECK(zeros_constant_over_t(hp, TT, 1, B, P, &zeros) &&
+                      zeros > (TT - 1) * B * P / 5 &&
+                      zeros < (TT - 1) * B * P * 4 / 5,
+                  "recurrent dropout, layer %zu: %zu of %zu state units "
+                  "zeroed, not the same at every step", l, zeros,
+                  (size_t)(TT - 1) * B * P);
+        }
+        recur_lm_free(lm);
+    }
 }
 
 /* A text with structure: "abcd" repeated with a twist every 7th letter. */
@@ -212,8 +314,9 @@ static int same_tensors(const char *a, const char *b)
 }
 
 /* Training 23 steps straight equals 9 steps, save, resume, 14 more — bit
- * for bit — across epoch boundaries (8 chunks per epoch), with dropout. */
-void test_lm_resume(void)
+ * for bit — across epoch boundaries (10 chunks per epoch), with dropout,
+ * then with every regulariser. */
+static void resume_case(const char *what, recur_lm_config config)
 {
     static int32_t ids[160];
     pattern_text(ids, 160);
@@ -227,40 +330,137 @@ void test_lm_resume(void)
     const char *paths[2] = {straight, half};
     const uint64_t steps[2] = {23, 9};
     for (int run = 0; run < 2; run++) {
-        recur_lm_config c = small_config(RECUR_LSTM, 0, 0.25f);
+        recur_lm_config c = config;
         recur_lm *lm;
         trainer *t = NULL;
         lm_create(&c, 1, 0, &lm);
         train_config tc = small_train();
         trainer_create(lm, "test", &tc, ids, 130, ids + 130, 30, &t);
-        CHECK(t && trainer_chunks_per_epoch(t) == 10, "chunks per epoch");
+        CHECK(t && trainer_chunks_per_epoch(t) == 10, "%s: chunks per epoch",
+              what);
         train_limits lim = {0};
         lim.steps = steps[run];
         lim.save_path = paths[run];
-        CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "run %d", run);
+        CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "%s: run %d",
+              what, run);
         trainer_free(t);
     }
     trainer *t = NULL;
     CHECK(trainer_resume(half, ids, 130, ids + 130, 30, &t) == RECUR_OK,
-          "resume: %s", recur_last_error());
+          "%s: resume: %s", what, recur_last_error());
     train_limits lim = {0};
     lim.steps = 23;
     lim.save_path = resumed;
-    CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "resumed run");
+    CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "%s: resumed run",
+          what);
     trainer_free(t);
     CHECK(same_tensors(straight, resumed),
-          "resumed training is not bit-identical to uninterrupted training");
+          "%s: resumed training is not bit-identical to uninterrupted training",
+          what);
     /* Other data is refused. */
     t = NULL;
     CHECK(trainer_resume(half, ids + 1, 130, ids + 130, 30, &t) == RECUR_ERR_ARGUMENT,
-          "resume on other data accepted");
+          "%s: resume on other data accepted", what);
     trainer_free(t);
-    /* The model loads on its own. */
+    /* The model loads on its own, with its regularisers. */
     recur_lm *lm = NULL;
-    CHECK(recur_lm_load(resumed, &lm) == RECUR_OK, "load: %s", recur_last_error());
+    CHECK(recur_lm_load(resumed, &lm) == RECUR_OK, "%s: load: %s", what,
+          recur_last_error());
+    const recur_lm_config *c = lm ? recur_lm_config_get(lm) : NULL;
+    CHECK(c && c->dropout == config.dropout &&
+              c->variational == config.variational &&
+              c->recurrent_dropout == config.recurrent_dropout &&
+              c->zoneout == config.zoneout,
+          "%s: the regularisers do not read back", what);
     recur_lm_free(lm);
     unlink(straight);
     unlink(half);
     unlink(resumed);
+    rmdir(dir);
+}
+
+void test_lm_resume(void)
+{
+    resume_case("LSTM dropout", small_config(RECUR_LSTM, 0, 0.25f));
+    resume_case("LSTM variational, recurrent dropout, zoneout",
+                reg_config(RECUR_LSTM, 0.25f, 1, 0.2f, 0.15f));
+    resume_case("GRU recurrent dropout, zoneout",
+                reg_config(RECUR_GRU, 0.1f, 0, 0.3f, 0.1f));
+}
+
+/* Overwrites the first occurrence of `from` in the buffer by `to` (same
+ * length), after the first occurrence of `after`; 0 if not found. */
+static int patch(char *buf, size_t n, const char *after, const char *from,
+                 const char *to)
+{
+    size_t la = strlen(after), lf = strlen(from);
+    for (size_t i = 0; i + la <= n; i++)
+        if (!memcmp(buf + i, after, la))
+            for (size_t j = i; j + lf <= n; j++)
+                if (!memcmp(buf + j, from, lf)) {
+                    memcpy(buf + j, to, lf);
+                    return 1;
+                }
+    return 0;
+}
+
+/* The model metadata holds the regularisers; a checkpoint from before they
+ * existed (no keys) reads as all off; a value out of range is refused. */
+void test_lm_metadata_regs(void)
+{
+    char dir[] = "/tmp/recur-test-regs-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    char path[128];
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    recur_lm_config c = reg_config(RECUR_GRU, 0.25f, 1, 0.375f, 0.125f);
+    recur_lm *lm;
+    recur_st_writer *w;
+    CHECK(lm_create(&c, 1, 0, &lm) == RECUR_OK, "create");
+    CHECK(recur_st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
+              recur_st_writer_write(w, path) == RECUR_OK,
+          "write: %s", recur_last_error());
+    recur_st_writer_free(w);
+    recur_lm_free(lm);
+    FILE *f = fopen(path, "rb");
+    static char buf[1 << 16];
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(n > 0 && n < sizeof buf, "read back %zu bytes", n);
+    recur_st *st;
+    CHECK(recur_st_parse(buf, n, "new", &st) == RECUR_OK, "parse");
+    lm = NULL;
+    CHECK(lm_read(st, "new", &lm) == RECUR_OK && lm->config.variational == 1 &&
+              lm->config.recurrent_dropout == 0.375f &&
+              lm->config.zoneout == 0.125f,
+          "the regularisers do not read back");
+    recur_lm_free(lm);
+    recur_st_free(st);
+
+    /* Out of range: zoneout "0.125" -> "1.125". */
+    static char bad[sizeof buf];
+    memcpy(bad, buf, n);
+    CHECK(patch(bad, n, "\"zoneout\"", "\"0.125\"", "\"1.125\""), "patch");
+    lm = NULL;
+    CHECK(recur_st_parse(bad, n, "bad", &st) == RECUR_OK &&
+              lm_read(st, "bad", &lm) == RECUR_ERR_FORMAT && !lm &&
+              strstr(recur_last_error(), "zoneout"),
+          "zoneout 1.125 accepted or not named: %s", recur_last_error());
+    recur_st_free(st);
+
+    /* An older checkpoint: the keys renamed out of the way. */
+    CHECK(patch(buf, n, "", "\"variational\"", "\"xariational\"") &&
+              patch(buf, n, "", "\"recurrent_dropout\"", "\"xecurrent_dropout\"") &&
+              patch(buf, n, "", "\"zoneout\"", "\"xoneout\""),
+          "patch");
+    CHECK(recur_st_parse(buf, n, "old", &st) == RECUR_OK, "parse old");
+    lm = NULL;
+    CHECK(lm_read(st, "old", &lm) == RECUR_OK && lm->config.variational == 0 &&
+              lm->config.recurrent_dropout == 0.0f && lm->config.zoneout == 0.0f &&
+              lm->config.dropout == 0.25f,
+          "an older checkpoint: %s", recur_last_error());
+    recur_lm_free(lm);
+    recur_st_free(st);
+    unlink(path);
     rmdir(dir);
 }

@@ -1,0 +1,147 @@
+/*
+ * test_regularize.c — the stack's regularisers beyond their gradients
+ * (test_gradcheck.c): zoneout in evaluation is exactly its expectation on
+ * a case worked by hand; recurrent dropout is off in evaluation; variational
+ * dropout between layers uses one mask per sequence, in the packed layout
+ * with unsorted lengths; the setters refuse bad values.
+ */
+#include "stack.h"
+#include "test.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One tanh unit, I = H = 1, no bias: h̃_t = tanh(a·x_t + b·h_{t−1}),
+ * h_t = z·h_{t−1} + (1 − z)·h̃_t. a and b are powers of two, so both
+ * products are exact and the pre-activation is one rounding whatever the
+ * BLAS does: the result must match bit for bit. */
+static void zoneout_by_hand(void)
+{
+    enum { TT = 4 };
+    const float a = 0.5f, b = -0.25f, z = 0.3f, h0 = 0.75f;
+    const float x[TT] = {1.0f, -2.0f, 0.375f, 3.0f};
+    recur_config cfg = recur_config_default(RECUR_RNN_TANH, 1, 1);
+    cfg.bias = 0;
+    recur_rnn *rnn;
+    CHECK(recur_rnn_create(&cfg, 1, &rnn) == RECUR_OK, "create");
+    if (!rnn)
+        return;
+    float *w;
+    recur_rnn_param(rnn, 0, NULL, &w, NULL, NULL);
+    *w = a;
+    recur_rnn_param(rnn, 1, NULL, &w, NULL, NULL);
+    *w = b;
+    CHECK(recur_rnn_set_zoneout(rnn, z) == RECUR_OK, "zoneout");
+    /* Recurrent dropout does nothing in evaluation. */
+    CHECK(recur_rnn_set_recurrent_dropout(rnn, 0.5f) == RECUR_OK, "recurrent");
+    recur_rnn_set_training(rnn, 0);
+    float y[TT], h_n;
+    CHECK(recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y, &h_n, NULL) ==
+              RECUR_OK, "forward: %s", recur_last_error());
+    float h = h0;
+    int exact = 1;
+    for (int t = 0; t < TT; t++) {
+        float cand = tanhf(a * x[t] + b * h);
+        h = z * h + (1.0f - z) * cand;
+        exact &= y[t] == h;
+        if (y[t] != h)
+            fprintf(stderr, "  step %d: y %.9g, by hand %.9g\n", t, y[t], h);
+    }
+    CHECK(exact && h_n == h, "zoneout in evaluation is not z·h + (1 − z)·h̃");
+
+    /* Training with z close to 1 keeps nearly every previous value; with
+     * the same seed the run repeats exactly. */
+    float y2[TT];
+    recur_rnn_set_training(rnn, 1);
+    CHECK(recur_rnn_set_recurrent_dropout(rnn, 0.0f) == RECUR_OK &&
+              recur_rnn_set_zoneout(rnn, 0.999f) == RECUR_OK &&
+              recur_rnn_set_dropout(rnn, 0.0f, 5) == RECUR_OK, "setters");
+    recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y, NULL, NULL);
+    recur_rnn_set_dropout(rnn, 0.0f, 5);
+    recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y2, NULL, NULL);
+    CHECK(!memcmp(y, y2, sizeof y), "the same seed drew other masks");
+    CHECK(y[0] == h0 && y[TT - 1] == h0,
+          "zoneout 0.999 in training changed the state: %g %g", y[0],
+          y[TT - 1]);
+    recur_rnn_free(rnn);
+}
+
+/* A 2-layer stack with unsorted lengths and variational dropout: packed
+ * row j of every step (sorted sequence j) is dropped where mask row j is,
+ * and the previous layer's outputs are never 0 by themselves. */
+static void variational_packed(void)
+{
+    enum { TT = 5, BB = 4, I = 3, H = 8 };
+    static const int64_t lengths[BB] = {3, 5, 1, 4};
+    recur_config cfg = recur_config_default(RECUR_GRU, I, H);
+    cfg.num_layers = 2;
+    cfg.bidirectional = 1;
+    recur_rnn *rnn;
+    CHECK(recur_rnn_create(&cfg, 3, &rnn) == RECUR_OK, "create");
+    if (!rnn)
+        return;
+    float x[TT * BB * I], y[TT * BB * 2 * H];
+    for (size_t i = 0; i < TT * BB * I; i++)
+        x[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
+    for (int variational = 1; variational >= 0; variational--) {
+        recur_rnn_set_training(rnn, 1);
+        CHECK(recur_rnn_set_dropout(rnn, 0.5f, 9) == RECUR_OK &&
+                  recur_rnn_set_variational(rnn, variational) == RECUR_OK,
+              "setters");
+        CHECK(recur_rnn_forward(rnn, TT, BB, x, lengths, NULL, NULL, y, NULL,
+                                NULL) == RECUR_OK,
+              "forward: %s", recur_last_error());
+        const packed_layout *lay = &rnn->layout;
+        const float *out = rnn->out[0], *in = rnn->drop_in[0];
+        const size_t w = 2 * H;
+        int same = 1, nonzero = 1;
+        size_t zeros = 0;
+        for (size_t t = 0; t < TT; t++)
+            for (size_t j = 0; j < lay->batch[t]; j++)
+                for (size_t k = 0; k < w; k++) {
+                    size_t row = lay->offset[t] + j;
+                    int dropped = in[row * w + k] == 0.0f;
+                    nonzero &= out[row * w + k] != 0.0f;
+                    zeros += (size_t)dropped;
+                    /* Step 0 holds every sequence. */
+                    same &= dropped == (in[j * w + k] == 0.0f);
+                }
+        CHECK(nonzero, "a layer output is exactly 0");
+        CHECK(same == variational, "%s dropout between layers: the dropped "
+              "units %s over time", variational ? "variational" : "per element",
+              same ? "stay the same" : "change");
+        CHECK(zeros > 0 && zeros < rnn->N * w, "%zu of %zu dropped", zeros,
+              rnn->N * w);
+    }
+    recur_rnn_free(rnn);
+}
+
+static void setters_refuse(void)
+{
+    recur_config cfg = recur_config_default(RECUR_LSTM, 2, 3);
+    recur_rnn *rnn;
+    CHECK(recur_rnn_create(&cfg, 1, &rnn) == RECUR_OK, "create");
+    const float bad[] = {-0.1f, 1.0f, 2.0f, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK(recur_rnn_set_recurrent_dropout(rnn, bad[i]) == RECUR_ERR_ARGUMENT,
+              "recurrent dropout %g accepted", (double)bad[i]);
+        CHECK(recur_rnn_set_zoneout(rnn, bad[i]) == RECUR_ERR_ARGUMENT,
+              "zoneout %g accepted", (double)bad[i]);
+    }
+    CHECK(recur_rnn_set_variational(rnn, 2) == RECUR_ERR_ARGUMENT,
+          "variational 2 accepted");
+    CHECK(recur_rnn_set_recurrent_dropout(NULL, 0.1f) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_set_zoneout(NULL, 0.1f) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_set_variational(NULL, 1) == RECUR_ERR_ARGUMENT,
+          "NULL handle accepted");
+    CHECK(rnn->recurrent_dropout == 0.0f && rnn->zoneout == 0.0f &&
+              !rnn->variational, "a refused value was kept");
+    recur_rnn_free(rnn);
+}
+
+void test_regularizers(void)
+{
+    zoneout_by_hand();
+    variational_packed();
+    setters_refuse();
+}
