@@ -2,9 +2,10 @@
  * eval.c — `recur eval --model PATH --data FILE`: the loss of a character
  * language model on a text, in nats per character, bits per character and
  * perplexity. The text is read as --batch streams in chunks of --seq-len
- * (train.h), each stream from a zero state; --batch 1 (the default) reads
- * it as one sequence, which is the exact figure. Characters the model has
- * never seen are an error naming them.
+ * (train.h), each stream from a zero state, every stream predicting all
+ * its next tokens; --batch 1 (the default) reads it as one sequence, which
+ * is the exact figure: all N - 1 characters after the first are scored.
+ * Characters the model has never seen are an error naming them.
  */
 #include "cli.h"
 #include "error.h"
@@ -59,7 +60,7 @@ int cmd_eval(int argc, char **argv)
     if (!s)
         s = recur_vocab_encode(vocab, text, n, data, ids);
     if (!s)
-        s = lm_evaluate(lm, ids, n, batch, seq_len, &sum, &tokens);
+        s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
     if (s) {
         rc = cli_fail("eval", s);
     } else {

@@ -354,6 +354,12 @@ int cmd_train(int argc, char **argv)
                                         c.n_val, &t);
         if (s)
             rc = cli_fail("train", s);
+        if (!rc && o.steps && o.steps <= trainer_step(t)) {
+            cli_error("train", "%s is at step %llu already: --steps %zu leaves "
+                      "nothing to do", o.resume,
+                      (unsigned long long)trainer_step(t), o.steps);
+            rc = EXIT_USAGE;
+        }
     } else if (!rc) {
         rc = new_trainer(&o, &c, &t);
     }

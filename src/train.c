@@ -61,14 +61,15 @@ static uint64_t fnv1a(uint64_t h, const int32_t *ids, size_t n)
     return h;
 }
 
-/* Chunk i of the streams over ids: x, y [T, B] time-major. */
-static void fill_chunk(const int32_t *ids, size_t n, size_t B, size_t T,
-                       size_t i, int32_t *x, int32_t *y)
+/* The chunk of T steps starting at step `start` of the B streams over ids:
+ * x, y [T, B] time-major, y one step ahead. */
+static void fill_chunk(const int32_t *ids, size_t n, size_t B, size_t start,
+                       size_t T, int32_t *x, int32_t *y)
 {
     size_t L = n / B;
     for (size_t t = 0; t < T; t++)
         for (size_t b = 0; b < B; b++) {
-            size_t at = b * L + i * T + t;
+            size_t at = b * L + start + t;
             x[t * B + b] = ids[at];
             y[t * B + b] = ids[at + 1];
         }
@@ -184,22 +185,32 @@ size_t trainer_chunks_per_epoch(const trainer *t) { return t->chunks; }
 /* ---- evaluation ---- */
 
 recur_status lm_evaluate(recur_lm *lm, const int32_t *ids, size_t n, size_t B,
-                         size_t T, double *loss_sum, size_t *tokens)
+                         size_t T, int tail, double *loss_sum, size_t *tokens)
 {
-    recur_status s = check_data("evaluation", n, B, T);
+    const size_t L = B ? n / B : 0;
+    recur_status s = !tail ? check_data("evaluation", n, B, T)
+                     : L < 2 ? recur_fail(RECUR_ERR_ARGUMENT,
+                                          "evaluation text of %zu tokens is too "
+                                          "small for %zu streams of at least 2 "
+                                          "tokens", n, B)
+                             : RECUR_OK;
     int32_t *x = s ? NULL : malloc(2 * B * T * sizeof(int32_t));
     if (!s && !x)
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = lm_reset_state(lm, B);
     double sum = 0;
-    size_t count = 0, chunks = chunks_of(n, B, T);
+    size_t count = 0;
+    /* Each stream predicts its L - 1 next tokens; without the tail, only
+     * the whole chunks (the training reader's view). */
+    size_t steps = tail ? L - 1 : chunks_of(n, B, T) * T;
     lm_set_training(lm, 0);
-    for (size_t i = 0; !s && i < chunks; i++) {
+    for (size_t start = 0; !s && start < steps; start += T) {
+        size_t len = steps - start < T ? steps - start : T;
         double part;
         size_t c;
-        fill_chunk(ids, n, B, T, i, x, x + B * T);
-        s = lm_chunk(lm, T, B, x, x + B * T, 0, &part, &c);
+        fill_chunk(ids, n, B, start, len, x, x + B * len);
+        s = lm_chunk(lm, len, B, x, x + B * len, 0, &part, &c);
         sum += part;
         count += c;
     }
@@ -221,7 +232,7 @@ recur_status trainer_validate(trainer *t, double *loss, size_t *tokens)
     memcpy(t->stash, lm->h, lm->L * B * lm->P * sizeof(float));
     memcpy(t->stash + lm->L * B * lm->P, lm->c, lm->L * B * lm->H * sizeof(float));
     double sum;
-    recur_status s = lm_evaluate(lm, t->val, t->n_val, B, t->config.seq_len,
+    recur_status s = lm_evaluate(lm, t->val, t->n_val, B, t->config.seq_len, 0,
                                  &sum, tokens);
     lm_reset_state(lm, B);
     memcpy(lm->h, t->stash, lm->L * B * lm->P * sizeof(float));
@@ -243,7 +254,7 @@ static recur_status train_step(trainer *t, double *loss, float *lr,
     recur_status s = RECUR_OK;
     if (t->chunk == 0)
         s = lm_reset_state(lm, B);
-    fill_chunk(t->train, t->n_train, B, T, t->chunk, t->x, t->y);
+    fill_chunk(t->train, t->n_train, B, t->chunk * T, T, t->x, t->y);
     memset(lm->grads, 0, lm->n_params * sizeof(float));
     lm_set_training(lm, 1);
     double sum = 0;

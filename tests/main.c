@@ -36,6 +36,7 @@ const char *test_fixture_dir(void)
     X(test_lm_step_api)                                                       \
     X(test_lm_training)                                                       \
     X(test_lm_resume)                                                         \
+    X(test_lm_evaluate_tail)                                                  \
     X(test_lm_regularizer_masks)                                              \
     X(test_lm_metadata_regs)                                                  \
     X(test_cli_train_run)                                                     \

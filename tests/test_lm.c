@@ -464,3 +464,34 @@ void test_lm_metadata_regs(void)
     unlink(path);
     rmdir(dir);
 }
+
+/* recur eval's reading: with the tail, one stream scores all n - 1 next
+ * tokens, and its loss is what feeding them one at a time gives. */
+void test_lm_evaluate_tail(void)
+{
+    recur_lm_config c = small_config(RECUR_GRU, 0, 0.0f);
+    recur_lm *lm;
+    recur_lm_state *st;
+    lm_create(&c, 8, 0, &lm);
+    int32_t ids[23];
+    random_ids(ids, 23, 12);
+    double sum = 0, want = 0;
+    size_t tokens = 0;
+    CHECK(lm_evaluate(lm, ids, 23, 1, 5, 1, &sum, &tokens) == RECUR_OK &&
+          tokens == 22, "evaluate with tail: %zu tokens", tokens);
+    recur_lm_state_new(lm, &st);
+    for (int i = 0; i < 22; i++) {
+        float p[V];
+        recur_lm_state_feed(st, (size_t)ids[i]);
+        recur_lm_state_probs(st, 1.0f, p);
+        want -= log(p[ids[i + 1]]);
+    }
+    CHECK(fabs(sum - want) < 1e-4 * want, "tail loss %.6f, step by step %.6f", sum,
+          want);
+    CHECK(lm_evaluate(lm, ids, 23, 1, 5, 0, &sum, &tokens) == RECUR_OK &&
+          tokens == 20, "whole chunks only: %zu tokens", tokens);
+    CHECK(lm_evaluate(lm, ids, 3, 2, 5, 1, &sum, &tokens) == RECUR_ERR_ARGUMENT,
+          "streams of 1 token accepted");
+    recur_lm_state_free(st);
+    recur_lm_free(lm);
+}
