@@ -13,6 +13,7 @@
  */
 #include "cli.h"
 #include "safetensors.h"
+#include "stack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +215,7 @@ static int write_outputs(const char *path, recur_rnn *rnn, const job *j,
             recur_rnn_param(rnn, i, &pname, NULL, &shape[0], &shape[1]);
             recur_rnn_grad(rnn, i, &g);
             snprintf(name, sizeof name, "grad.%s%s", recur_rnn_prefix(rnn), pname);
-            size_t ndim = strncmp(pname, "bias", 4) == 0 ? 1 : 2;
+            size_t ndim = stack_param_ndim(pname);
             s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape, g);
         }
     }

@@ -70,10 +70,11 @@ int cmd_info(int argc, char **argv)
                recur_mode_str(c->mode), c->input_size, c->hidden_size);
         if (c->proj_size)
             printf(", proj %zu", c->proj_size);
-        printf(", %zu layer%s, %s, %s, %zu parameters\n", c->num_layers,
+        printf(", %zu layer%s, %s, %s%s, %zu parameters\n", c->num_layers,
                c->num_layers > 1 ? "s" : "",
                c->bidirectional ? "bidirectional" : "unidirectional",
-               c->bias ? "bias" : "no bias", recur_rnn_flat_size(rnn));
+               c->bias ? "bias" : "no bias",
+               c->layer_norm ? ", layer norm" : "", recur_rnn_flat_size(rnn));
         recur_rnn_free(rnn);
     }
     return EXIT_OK;

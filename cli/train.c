@@ -40,7 +40,7 @@ typedef struct {
         time_limit;
     size_t hidden, layers, embed, proj, seq_len, batch, epochs, steps,
         decay_after, warmup, patience, val_every, save_every, seed, threads;
-    int tie, forget_bias, nesterov, no_bias, variational, json;
+    int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
     int given[64];
 } train_opts;
 
@@ -143,6 +143,7 @@ static int new_trainer(const train_opts *o, const corpus *c, trainer **out)
     lc.rnn.num_layers = o->layers;
     lc.rnn.proj_size = o->proj;
     lc.rnn.bias = !o->no_bias;
+    lc.rnn.layer_norm = o->layer_norm;
     lc.dropout = (float)o->dropout;
     lc.tie_weights = o->tie;
     lc.variational = o->variational;
@@ -268,7 +269,7 @@ int cmd_train(int argc, char **argv)
     int *g = o.given;
     /* Options fixed for the whole run: the model's (arch) and the
      * training's (run, g): a resumed run takes them from the checkpoint. */
-    int arch[13] = {0}, run[13] = {0};
+    int arch[14] = {0}, run[13] = {0};
     const opt_spec specs[] = {
         {"--task", OPT_CHOICE, &o.task, "charlm", "what to train", "charlm", 0, 0, NULL, NULL},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
@@ -287,6 +288,7 @@ int cmd_train(int argc, char **argv)
         {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &arch[10]},
         {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &arch[11]},
         {"--zoneout", OPT_FLOAT, &o.zoneout, "0", "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", NULL, 0.0, 0.95, "Z", &arch[12]},
+        {"--layer-norm", OPT_FLAG, &o.layer_norm, NULL, "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", NULL, 0, 0, NULL, &arch[13]},
         {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &run[0]},
         {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &run[1]},
         {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &run[2]},
@@ -323,9 +325,13 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "--data FILE is required (see recur train --help)");
         return EXIT_USAGE;
     }
-    recur_mode mode;
+    recur_mode mode = RECUR_LSTM;
     if (parse_cell(o.cell, &mode) == 0 && o.proj && mode != RECUR_LSTM) {
         cli_error("train", "--proj is for --cell lstm only");
+        return EXIT_USAGE;
+    }
+    if (o.layer_norm && mode != RECUR_LSTM && mode != RECUR_GRU) {
+        cli_error("train", "--layer-norm is for --cell lstm and gru only");
         return EXIT_USAGE;
     }
     /* Every option with a `given` flag is fixed for the run: refuse it

@@ -78,6 +78,16 @@ typedef struct {
     int bidirectional;   /* 0 or 1 */
     int bias;            /* 1: b_ih and b_hh exist (PyTorch bias=True) */
     int batch_first;     /* 1: sequences are [B, T, .] at the API */
+    int layer_norm;      /* 1: layer-normalised cell (Ba, Kiros & Hinton
+                            2016), LSTM and GRU (linear before reset) only;
+                            other modes fail with RECUR_ERR_UNSUPPORTED.
+                            LSTM: gates = LN(W_ih x) + LN(W_hh h) + b_ih +
+                            b_hh, h' = o*tanh(LN(c')); GRU: LN(W_ih x) + b_ih
+                            and LN(W_hh h) + b_hh in place of the two
+                            products. Each LN has its own gain and bias
+                            (weight_ln_ih_l{k}, bias_ln_ih_l{k}, weight_ln_hh,
+                            bias_ln_hh, LSTM weight_ln_c, bias_ln_c),
+                            initialised to 1 and 0; eps 1e-5. */
 } recur_config;
 
 /* A configuration with PyTorch's defaults: one layer, unidirectional, bias. */
@@ -87,7 +97,8 @@ recur_config recur_config_default(recur_mode mode, size_t input_size,
 typedef struct recur_rnn recur_rnn;
 
 /* Creates a stack with PyTorch's default initialisation, every weight and
- * bias drawn from U(-1/sqrt(H), 1/sqrt(H)) by a generator seeded with seed.
+ * bias drawn from U(-1/sqrt(H), 1/sqrt(H)) by a generator seeded with seed
+ * (layer-norm gains 1 and biases 0, as nn.LayerNorm).
  * Gradients start at zero. The caller owns *out and frees it with
  * recur_rnn_free. */
 recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
@@ -98,11 +109,14 @@ recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
  * optionally all under one common prefix ("rnn.", "encoder.lstm.").
  * Other tensors are ignored. The architecture is inferred from names and
  * shapes; __metadata__ key "mode" overrides the cell kind (needed for
- * RNN_RELU and GRU_RESET_BEFORE). batch_first is 0 after loading. */
+ * RNN_RELU and GRU_RESET_BEFORE). A file holding the layer-norm tensors
+ * (all of them, or none) is a layer_norm model; __metadata__ "layer_norm",
+ * when present, must agree. batch_first is 0 after loading. */
 recur_status recur_rnn_load(const char *path, recur_rnn **out);
 
 /* Writes the parameters as a safetensors file under PyTorch's names with
- * the handle's prefix, "mode" in __metadata__. Written to a temporary file,
+ * the handle's prefix, "mode" (and "layer_norm" = "1" for a layer-norm
+ * model) in __metadata__. Written to a temporary file,
  * synced, then renamed: a failure leaves any existing file intact. */
 recur_status recur_rnn_save(const recur_rnn *rnn, const char *path);
 
@@ -125,7 +139,9 @@ recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix);
 const char *recur_rnn_prefix(const recur_rnn *rnn);
 
 /* Parameters, in PyTorch's state_dict order: for each layer, for each
- * direction: weight_ih, weight_hh, [bias_ih, bias_hh], [weight_hr].
+ * direction: weight_ih, weight_hh, [bias_ih, bias_hh], [weight_hr], then
+ * with layer_norm weight_ln_ih, bias_ln_ih, weight_ln_hh, bias_ln_hh
+ * [G*H] and (LSTM) weight_ln_c, bias_ln_c [H].
  * recur_rnn_param gives the i-th one: its name without prefix (static to the
  * handle), a pointer into the handle's parameter storage (writable; valid as
  * long as the handle), and its shape (rows, cols; cols = 1 for biases). Its

@@ -37,6 +37,7 @@ typedef struct {
     size_t H;   /* hidden size */
     size_t P;   /* output (and recurrent state) size: proj_size or H */
     size_t G;   /* gates: 1 RNN, 3 GRU, 4 LSTM */
+    int layer_norm; /* LSTM, GRU (linear before reset): layer-normalised */
 } cell_dims;
 
 /* Views into the stack's flat parameters (or gradients). Biases are NULL
@@ -47,6 +48,9 @@ typedef struct {
     float *b_ih;   /* [G*H] */
     float *b_hh;   /* [G*H] */
     float *w_hr;   /* [P, H]  LSTM projection */
+    /* Layer norm (NULL without): gain γ and bias β of LN(W_ih x) [G*H],
+     * LN(W_hh h) [G*H] and the LSTM's LN(c') [H]. */
+    float *ln_ih_w, *ln_ih_b, *ln_hh_w, *ln_hh_b, *ln_c_w, *ln_c_b;
 } cell_params;
 
 /* What forward keeps for backward, every buffer packed over N rows.
@@ -74,6 +78,12 @@ typedef struct {
     float *hfull;  /* [N, P] GRU with rmask: the unmasked state entering   */
     float *zh;     /* [N, P] zoneout of h, or NULL                         */
     float *zc;     /* [N, H] LSTM zoneout of c, or NULL                    */
+    /* Layer norm (NULL without): the normalised values x̂ = (v − mean)·r
+     * and r = 1/sqrt(var + eps) of each row, all backward reads. */
+    float *ln_ih;  /* [N, G*H] x̂ of W_ih x                                 */
+    float *ln_hh;  /* [N, G*H] x̂ of W_hh h (h∘m with recurrent dropout)    */
+    float *ln_c;   /* [N, H]   LSTM x̂ of the candidate cell c'             */
+    float *ln_r;   /* [N, 3]   r of the three, row by row                   */
 } cell_cache;
 
 /* Scratch shared by all cells of a stack, sized by cell_scratch_floats. */
@@ -81,12 +91,17 @@ typedef struct {
     float *step;   /* [B, G*H] per-step products                           */
     float *step2;  /* [B, H]                                               */
     float *dgates; /* [N, G*H] gradients of gate pre-activations (input side) */
-    float *dgates_h; /* [N, G*H] GRU: gradients on the recurrent side       */
+    float *dgates_h; /* [N, G*H] GRU, layer-norm LSTM: gradients on the
+                        recurrent side                                     */
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
 } cell_scratch;
 
-/* Floats each cache buffer needs (0 = unused) for N rows. */
-void cell_cache_sizes(const cell_dims *d, size_t N, size_t sizes[6]);
+/* Floats each cache buffer needs (0 = unused) for N rows, in the order of
+ * cell_cache: gates, hprev, tanh_c, cprev, hraw, aux, then (index 6..9)
+ * ln_ih, ln_hh, ln_c, ln_r. */
+enum { CELL_CACHE_SIZES = 10 };
+void cell_cache_sizes(const cell_dims *d, size_t N,
+                      size_t sizes[CELL_CACHE_SIZES]);
 /* Floats each scratch buffer needs for B sequences and N rows. */
 void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t sizes[5]);
 
@@ -127,16 +142,43 @@ cell_backward_fn rnn_cell_backward, lstm_cell_backward, gru_cell_backward;
 /* ---- helpers shared by the cells (cell_common.c) ---- */
 
 /* Input projection of all N rows at once:
- * out[N, G*H] = x · w_ihᵀ + b_ih + (b_hh where fold[gate] is set). */
+ * out[N, G*H] = x · w_ihᵀ + b_ih + (b_hh where fold[gate] is set); with
+ * layer norm LN(x · w_ihᵀ) + the same biases, x̂ and r into the cache. */
 void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
-                         const int *fold, float *out);
+                         const int *fold, float *out,
+                         const cell_cache *cache);
 
 /* Weight gradients of the input side and the input gradient, all rows at
- * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. */
+ * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. With layer norm, dG
+ * (the gradient of LN(W_ih x) + b_ih) is first carried back through the LN
+ * in place, its gain and bias gradients accumulated. */
 void cell_input_backward(const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *x, size_t ldx,
-                         size_t N, const float *dG, float *dx, size_t lddx);
+                         size_t N, float *dG, float *dx, size_t lddx,
+                         const cell_cache *cache);
+
+/* ---- layer norm (Ba, Kiros & Hinton 2016), as torch.nn.LayerNorm ----
+ * LN(v) = (v − mean)/sqrt(var + 1e-5)·γ + β over each row of w values,
+ * var the biased variance, both accumulated in double. */
+#define CELL_LN_EPS 1e-5
+
+/* Mean and r = 1/sqrt(var + eps) of one row. */
+void cell_ln_stats(const float *v, size_t w, float *mean, float *r);
+
+/* n rows of v (row stride ldv) are normalised: x̂ into xhat [n, w] and r
+ * into r[i * rstride]; out (stride ldo) gets γ∘x̂ + β, added to what it
+ * holds when add is set. out may be v (add = 0). */
+void cell_ln_forward(const float *v, size_t ldv, float *out, size_t ldo,
+                     int add, size_t n, size_t w, const float *gamma,
+                     const float *beta, float *xhat, float *r, size_t rstride);
+
+/* Backward of n rows, in place: dv [n, w] (stride ld) holds dL/d(LN out)
+ * on entry and dL/dv on return, dv = r·(γ∘dy − mean(γ∘dy) −
+ * x̂·mean(γ∘dy∘x̂)); dgamma += dy∘x̂, dbeta += dy. */
+void cell_ln_backward(float *dv, size_t ld, size_t n, size_t w,
+                      const float *gamma, const float *xhat, const float *r,
+                      size_t rstride, float *dgamma, float *dbeta);
 
 /* Row sums: db[k] += Σ_n dG[n, k] for k < cols, rows of width ld. */
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,

@@ -1,7 +1,9 @@
-/* cell_common.c — the whole-sequence products shared by every cell. */
+/* cell_common.c — the whole-sequence products shared by every cell, and
+ * layer normalisation. */
 #include "cell.h"
 #include "gemm.h"
 
+#include <math.h>
 #include <string.h>
 
 void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t s[5])
@@ -12,26 +14,106 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t s[5])
     s[0] = B * GH;
     s[1] = B * wide;
     s[2] = N * GH;
-    s[3] = gru ? N * GH : 0;
+    s[3] = gru || d->layer_norm ? N * GH : 0;
     s[4] = d->mode == RECUR_LSTM && d->P != d->H ? N * d->P : 0;
 }
 
-void cell_cache_sizes(const cell_dims *d, size_t N, size_t s[6])
+void cell_cache_sizes(const cell_dims *d, size_t N,
+                      size_t s[CELL_CACHE_SIZES])
 {
     int lstm = d->mode == RECUR_LSTM;
     int gru = d->mode == RECUR_GRU || d->mode == RECUR_GRU_RESET_BEFORE;
+    int ln = d->layer_norm;
     s[0] = N * d->G * d->H;
     s[1] = N * d->P;
     s[2] = lstm ? N * d->H : 0;
     s[3] = lstm ? N * d->H : 0;
     s[4] = lstm && d->P != d->H ? N * d->H : 0;
     s[5] = gru ? N * d->H : 0;
+    s[6] = ln ? N * d->G * d->H : 0;
+    s[7] = ln ? N * d->G * d->H : 0;
+    s[8] = ln && lstm ? N * d->H : 0;
+    s[9] = ln ? N * 3 : 0;
+}
+
+void cell_ln_stats(const float *v, size_t w, float *mean, float *r)
+{
+    double sum = 0, sq = 0;
+    for (size_t k = 0; k < w; k++)
+        sum += v[k];
+    double m = sum / (double)w;
+    for (size_t k = 0; k < w; k++)
+        sq += ((double)v[k] - m) * ((double)v[k] - m);
+    *mean = (float)m;
+    *r = (float)(1.0 / sqrt(sq / (double)w + CELL_LN_EPS));
+}
+
+void cell_ln_forward(const float *v, size_t ldv, float *out, size_t ldo,
+                     int add, size_t n, size_t w, const float *gamma,
+                     const float *beta, float *xhat, float *r, size_t rstride)
+{
+    for (size_t j = 0; j < n; j++) {
+        const float *vj = v + j * ldv;
+        float *o = out + j * ldo, *xh = xhat + j * w, mean, rj;
+        cell_ln_stats(vj, w, &mean, &rj);
+        r[j * rstride] = rj;
+        for (size_t k = 0; k < w; k++) {
+            xh[k] = (vj[k] - mean) * rj;
+            float y = gamma[k] * xh[k] + beta[k];
+            o[k] = add ? o[k] + y : y;
+        }
+    }
+}
+
+void cell_ln_backward(float *dv, size_t ld, size_t n, size_t w,
+                      const float *gamma, const float *xhat, const float *r,
+                      size_t rstride, float *dgamma, float *dbeta)
+{
+    for (size_t j = 0; j < n; j++) {
+        float *dy = dv + j * ld;
+        const float *xh = xhat + j * w;
+        double m1 = 0, m2 = 0;
+        for (size_t k = 0; k < w; k++) {
+            float gd = gamma[k] * dy[k];
+            dgamma[k] += dy[k] * xh[k];
+            dbeta[k] += dy[k];
+            m1 += gd;
+            m2 += (double)gd * xh[k];
+        }
+        /* In double: the three terms cancel when r is large. */
+        double a = m1 / (double)w, b = m2 / (double)w;
+        for (size_t k = 0; k < w; k++)
+            dy[k] = (float)(((double)gamma[k] * dy[k] - a - xh[k] * b) *
+                            r[j * rstride]);
+    }
+}
+
+/* Layer norm: out = LN(x · w_ihᵀ) + b_ih + folded b_hh. */
+static void project_inputs_ln(const cell_dims *d, const cell_params *p,
+                              const float *x, size_t ldx, size_t N,
+                              const int *fold, float *out,
+                              const cell_cache *cache)
+{
+    size_t H = d->H, GH = d->G * H;
+    recur_gemm(0, 1, N, GH, d->I, 1.0f, x, ldx, p->w_ih, d->I, 0.0f, out, GH);
+    cell_ln_forward(out, GH, out, GH, 0, N, GH, p->ln_ih_w, p->ln_ih_b,
+                    cache->ln_ih, cache->ln_r, 3);
+    if (!p->b_ih && !p->b_hh)
+        return;
+    for (size_t n = 0; n < N; n++)
+        for (size_t k = 0; k < GH; k++)
+            out[n * GH + k] += (p->b_ih ? p->b_ih[k] : 0.0f) +
+                               (p->b_hh && fold[k / H] ? p->b_hh[k] : 0.0f);
 }
 
 void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
-                         const int *fold, float *out)
+                         const int *fold, float *out, const cell_cache *cache)
 {
+    if (d->layer_norm) {
+        project_inputs_ln(d, p, x, ldx, N, fold, out, cache);
+        return;
+    }
     size_t H = d->H, GH = d->G * H;
     int any = p->b_ih != NULL;
     for (size_t gate = 0; gate < d->G; gate++)
@@ -62,12 +144,16 @@ void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
 
 void cell_input_backward(const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *x, size_t ldx,
-                         size_t N, const float *dG, float *dx, size_t lddx)
+                         size_t N, float *dG, float *dx, size_t lddx,
+                         const cell_cache *cache)
 {
     size_t GH = d->G * d->H;
-    recur_gemm(1, 0, GH, d->I, N, 1.0f, dG, GH, x, ldx, 1.0f, g->w_ih, d->I);
     if (g->b_ih)
         cell_bias_grad(g->b_ih, dG, N, GH, GH);
+    if (d->layer_norm)
+        cell_ln_backward(dG, GH, N, GH, p->ln_ih_w, cache->ln_ih, cache->ln_r,
+                         3, g->ln_ih_w, g->ln_ih_b);
+    recur_gemm(1, 0, GH, d->I, N, 1.0f, dG, GH, x, ldx, 1.0f, g->w_ih, d->I);
     if (dx)
         recur_gemm(0, 0, N, d->I, GH, 1.0f, dG, GH, p->w_ih, d->I, 1.0f, dx,
                    lddx);

@@ -17,6 +17,12 @@
  * (linear before reset) or r ∘ h (reset before), the factor the backward
  * of the n gate needs.
  *
+ * Layer norm (RECUR_GRU only; Ba, Kiros & Hinton 2016; LN over the 3H
+ * values of each product, cell.h): the two products become
+ *     gi = LN(W_ih x; γ_ih, β_ih) + b_ih,   gh = LN(W_hh h; γ_hh, β_hh) + b_hh
+ * and r, z, n, h' follow from gi and gh as above (n = tanh(gi_n + r ∘ gh_n)).
+ * aux then holds gh_n.
+ *
  * Regularisers (cell.h): recurrent dropout replaces h by h∘m in every
  * product with W_hh (W_hn h, or W_hn (r ∘ h∘m)) but not in z ∘ h, which
  * reads the unmasked h (cached in hfull); zoneout makes the state and
@@ -41,12 +47,15 @@ static inline float gru_state(const float *zh, size_t i, float z, float nv,
  * hp: the state as it enters the products (times the recurrent dropout
  * mask); hu: as it enters z ∘ h; hn: the new state, written. */
 static void forward_step_lbr(const cell_dims *d, const cell_params *p,
-                             size_t n, float *a, const float *hp,
+                             size_t n, size_t row, float *a, const float *hp,
                              const float *hu, const float *zh, float *hn,
-                             float *aux, float *gh)
+                             float *aux, float *gh, const cell_cache *cache)
 {
     const size_t H = d->H, GH = 3 * H;
     recur_gemm(0, 1, n, GH, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, GH);
+    if (d->layer_norm)
+        cell_ln_forward(gh, GH, gh, GH, 0, n, GH, p->ln_hh_w, p->ln_hh_b,
+                        cache->ln_hh + row * GH, cache->ln_r + row * 3 + 1, 3);
     for (size_t j = 0; j < n; j++) {
         float *g = a + j * GH;
         const float *q = gh + j * GH;
@@ -105,7 +114,8 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
     const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
     /* b_hn stays outside r in the linear-before-reset form. */
     const int fold[3] = {1, 1, rb};
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
+                        cache);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -119,7 +129,8 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
         if (rb)
             forward_step_rb(d, p, n, a, hp, hu, zh, h, aux, s->step);
         else
-            forward_step_lbr(d, p, n, a, hp, hu, zh, h, aux, s->step);
+            forward_step_lbr(d, p, n, row, a, hp, hu, zh, h, aux, s->step,
+                             cache);
         for (size_t j = 0; j < n; j++)
             memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
     }
@@ -200,6 +211,16 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                     dGh[j * GH + k] = dr;
                     dGh[j * GH + 2 * H + k] = dn * r;
                 }
+            if (d->layer_norm) {
+                /* dGh is dL/dgh: b_hh's gradient now, then through
+                 * LN(W_hh h) in place (for the product and w_hh). */
+                if (g->b_hh)
+                    cell_bias_grad(g->b_hh, dGh, n, GH, GH);
+                cell_ln_backward(dGh, GH, n, GH, p->ln_hh_w,
+                                 cache->ln_hh + row * GH,
+                                 cache->ln_r + row * 3 + 1, 3, g->ln_hh_w,
+                                 g->ln_hh_b);
+            }
             recur_gemm(0, 0, n, H, GH, 1.0f, dGh, GH, p->w_hh, H,
                        masked ? 0.0f : 1.0f, dm, H);
         }
@@ -207,7 +228,7 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
             cell_recurrent_grad(cache, n, H, dm, 1, dh);
     }
 
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
     if (rb) {
         recur_gemm(1, 0, 2 * H, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
                    1.0f, g->w_hh, H);
@@ -217,6 +238,6 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
         recur_gemm(1, 0, GH, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
                    1.0f, g->w_hh, H);
     }
-    if (g->b_hh)
+    if (g->b_hh && !d->layer_norm)
         cell_bias_grad(g->b_hh, s->dgates_h, N, GH, GH);
 }

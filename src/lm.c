@@ -130,10 +130,12 @@ static void init_params(recur_lm *lm, uint64_t seed, int flags)
             for (size_t g = 0; g < G; g++)
                 orthogonal(w + g * H * cols, H, cols, &rng);
         if ((flags & LM_INIT_FORGET_BIAS) && lm->config.rnn.mode == RECUR_LSTM &&
-            !strncmp(name, "bias_", 5))
+            (!strncmp(name, "bias_ih", 7) || !strncmp(name, "bias_hh", 7)))
             for (size_t k = 0; k < H; k++)
                 w[H + k] = name[5] == 'i' ? 1.0f : 0.0f;
     }
+    /* Layer norm as nn.LayerNorm: gains 1, biases 0. */
+    stack_init_layer_norm(lm->rnn);
 }
 
 recur_status lm_create(const recur_lm_config *config, uint64_t seed,
@@ -221,7 +223,7 @@ void lm_tensor(const recur_lm *lm, size_t i, char *name, size_t name_size,
         recur_rnn_param(lm->rnn, i - 1, &pname, &data, &shape[0], &shape[1]);
         snprintf(name, name_size, "rnn.%s", pname);
         *offset = (size_t)(data - lm->params);
-        *ndim = strncmp(pname, "bias", 4) == 0 ? 1 : 2;
+        *ndim = stack_param_ndim(pname);
     } else if (i == nr + 1) {
         snprintf(name, name_size, "fc.weight");
         *offset = lm->fc_weight_offset;

@@ -10,7 +10,8 @@
  *     dropout     the training dropout  vocab       the characters, in id
  *                                                   order, as one UTF-8 string
  *     variational 0 | 1                 recurrent_dropout, zoneout
- *                 (absent in older checkpoints: 0)
+ *     layer_norm  0 | 1
+ *                 (the last four absent in older checkpoints: 0)
  * A training checkpoint adds the trainer's state (train.c).
  */
 #include "lm_io.h"
@@ -96,6 +97,7 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
     if (!s) s = meta_put(w, "recurrent_dropout", "%.9g",
                          (double)c->recurrent_dropout);
     if (!s) s = meta_put(w, "zoneout", "%.9g", (double)c->zoneout);
+    if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
     if (!s && lm->vocab) {
         /* At most 4 bytes per code point. */
         char *text = malloc(4 * lm->V + 1), *p = text;
@@ -136,7 +138,8 @@ static recur_status read_config(const recur_st *st, const char *path,
     if (!mode || recur_mode_parse(mode, &c->rnn.mode))
         return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
                           "is not a known cell", path, mode ? mode : "(none)");
-    size_t bias = 0, tie = 0, variational = 0, big = (size_t)1 << 24;
+    size_t bias = 0, tie = 0, variational = 0, layer_norm = 0;
+    size_t big = (size_t)1 << 24;
     double dropout = 0, recurrent_dropout = 0, zoneout = 0;
     recur_status s = meta_size(st, path, "hidden_size", big, &c->rnn.hidden_size);
     if (!s) s = meta_size(st, path, "proj_size", big, &c->rnn.proj_size);
@@ -153,10 +156,13 @@ static recur_status read_config(const recur_st *st, const char *path,
         s = meta_probability(st, path, "recurrent_dropout", &recurrent_dropout);
     if (!s && recur_st_meta(st, "zoneout"))
         s = meta_probability(st, path, "zoneout", &zoneout);
+    if (!s && recur_st_meta(st, "layer_norm"))
+        s = meta_size(st, path, "layer_norm", 1, &layer_norm);
     if (s)
         return s;
     c->rnn.input_size = c->embed_size;
     c->rnn.bias = (int)bias;
+    c->rnn.layer_norm = (int)layer_norm;
     c->tie_weights = (int)tie;
     c->dropout = (float)dropout;
     c->variational = (int)variational;
@@ -195,6 +201,10 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
     recur_lm_config c;
     recur_lm *lm = NULL;
     recur_status s = read_config(st, path, &c);
+    if (!s && !c.rnn.layer_norm && recur_st_find(st, "rnn.weight_ln_ih_l0"))
+        return recur_fail(RECUR_ERR_FORMAT,
+                          "%s: holds rnn.weight_ln_ih_l0 (layer norm) but "
+                          "__metadata__ layer_norm is not 1", path);
     if (!s && (s = lm_create(&c, 0, 0, &lm)) != RECUR_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", recur_last_error());

@@ -17,12 +17,24 @@
  * own mask: c' = d_c∘c + (1 − d_c)∘c̃, h' = d_h∘h + (1 − d_h)∘h̃, where c̃
  * and h̃ are the values above (tanh_c caches tanh(c̃)).
  *
+ * Layer norm (Ba, Kiros & Hinton 2016, sec. 3.1, in PyTorch's gate order;
+ * LN(v; γ, β) over the 4H values of a product, or the H of c', cell.h):
+ *     (i, f, g, o) pre-activations = LN(W_ih x; γ_ih, β_ih)
+ *                                  + LN(W_hh h; γ_hh, β_hh) + b_ih + b_hh
+ *     c' = f ∘ c + i ∘ g
+ *     h' = o ∘ tanh(LN(c'; γ_c, β_c))   (then W_hr with a projection)
+ * The state carried on (and zoned out) is the un-normalised c'.
+ *
  * Forward: one GEMM projects the inputs of every step (both biases folded
- * in); each step adds h·w_hhᵀ into its rows of that buffer with one GEMM,
- * then one fused pass applies the gates and updates c and h in place.
+ * in; with layer norm, normalised first, then the biases added); each step
+ * adds h·w_hhᵀ into its rows of that buffer with one GEMM (with layer
+ * norm: into scratch, normalised and added), then one fused pass applies
+ * the gates and updates c and h in place (with layer norm, c' is
+ * normalised between two passes).
  * Backward: one fused pass per step turns dh, dc into the gate
- * pre-activation gradients dG, one GEMM carries them back to h; the weight
- * gradients and dx are then whole-sequence GEMMs over dG.
+ * pre-activation gradients dG, one GEMM carries them back to h (with layer
+ * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and
+ * dx are then whole-sequence GEMMs over dG (through LN(W_ih x) first).
  */
 #include "activation.h"
 #include "cell.h"
@@ -30,16 +42,51 @@
 
 #include <string.h>
 
+/* The layer-norm gate pass over one step's n rows (starting at packed row
+ * `row`): the activations, c' into c, tanh(LN(c')) into tcn, o∘tanh(...)
+ * into hraw (projection) or y; c then zoned out against cp. */
+static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
+                     size_t row, float *gates, const float *cp, float *c,
+                     float *tcn, const float *zc, float *y, size_t ldy,
+                     const cell_cache *cache)
+{
+    const size_t H = d->H, GH = 4 * H;
+    for (size_t j = 0; j < n; j++) {
+        float *a = gates + j * GH;
+        for (size_t k = 0; k < H; k++) {
+            a[k] = sigmoidf(a[k]);
+            a[H + k] = sigmoidf(a[H + k]);
+            a[2 * H + k] = tanhf(a[2 * H + k]);
+            a[3 * H + k] = sigmoidf(a[3 * H + k]);
+            c[j * H + k] = a[H + k] * cp[j * H + k] + a[k] * a[2 * H + k];
+        }
+    }
+    cell_ln_forward(c, H, tcn, H, 0, n, H, p->ln_c_w, p->ln_c_b,
+                    cache->ln_c + row * H, cache->ln_r + row * 3 + 2, 3);
+    for (size_t j = 0; j < n; j++) {
+        const float *a = gates + j * GH;
+        float *hr = p->w_hr ? cache->hraw + (row + j) * H : y + (row + j) * ldy;
+        for (size_t k = 0; k < H; k++) {
+            float tc = tanhf(tcn[j * H + k]);
+            tcn[j * H + k] = tc;
+            hr[k] = a[3 * H + k] * tc;
+            if (zc)
+                c[j * H + k] = cell_zone(zc[j * H + k], cp[j * H + k],
+                                         c[j * H + k]);
+        }
+    }
+}
+
 void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                        const packed_layout *lay, int reverse, const float *x,
                        size_t ldx, float *y, size_t ldy, float *h, float *c,
                        const cell_cache *cache, const cell_scratch *s)
 {
-    (void)s;
     const size_t H = d->H, P = d->P, GH = 4 * H;
     const int fold[4] = {1, 1, 1, 1};
     const int proj = p->w_hr != NULL;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
+                        cache);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -52,9 +99,19 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zc = cache->zc ? cache->zc + row * H : NULL;
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
-        recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates, GH);
+        if (d->layer_norm) {
+            recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 0.0f, s->step,
+                       GH);
+            cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
+                            p->ln_hh_b, cache->ln_hh + row * GH,
+                            cache->ln_r + row * 3 + 1, 3);
+            gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
+        } else {
+            recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates,
+                       GH);
+        }
 
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; !d->layer_norm && j < n; j++) {
             float *a = gates + j * GH;
             float *hr = proj ? cache->hraw + (row + j) * H
                              : y + (row + j) * ldy;
@@ -127,6 +184,21 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
         if (proj)
             recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
 
+        /* Layer norm: dL/dc' through tanh(LN(c')), into dcl (the per-step
+         * scratch, free until the products below). */
+        float *dcl = s->step;
+        if (d->layer_norm) {
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < H; k++) {
+                    float tc = tcn[j * H + k];
+                    dcl[j * H + k] = dhr[j * H + k] * gates[j * GH + 3 * H + k] *
+                                     (1.0f - tc * tc);
+                }
+            cell_ln_backward(dcl, H, n, H, p->ln_c_w, cache->ln_c + row * H,
+                             cache->ln_r + row * 3 + 2, 3, g->ln_c_w,
+                             g->ln_c_b);
+        }
+
         for (size_t j = 0; j < n; j++) {
             const float *a = gates + j * GH;
             float *da = dG + j * GH;
@@ -140,7 +212,8 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
                     keep = dcin * zc[j * H + k];
                     dcin *= 1.0f - zc[j * H + k];
                 }
-                float dcv = dcin + dhv * og * (1.0f - tc * tc);
+                float dcv = dcin + (d->layer_norm ? dcl[j * H + k]
+                                                  : dhv * og * (1.0f - tc * tc));
                 da[k] = dcv * gg * ig * (1.0f - ig);
                 da[H + k] = dcv * cp[j * H + k] * fg * (1.0f - fg);
                 da[2 * H + k] = dcv * ig * (1.0f - gg * gg);
@@ -148,21 +221,33 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
                 dc[j * H + k] = zc ? dcv * fg + keep : dcv * fg;
             }
         }
+        /* Layer norm: the recurrent product's gradient, through
+         * LN(W_hh h), kept in dgates_h for w_hh's gradient. */
+        const float *dGr = dG;
+        if (d->layer_norm) {
+            float *dGh = s->dgates_h + row * GH;
+            memcpy(dGh, dG, n * GH * sizeof(float));
+            cell_ln_backward(dGh, GH, n, GH, p->ln_hh_w,
+                             cache->ln_hh + row * GH, cache->ln_r + row * 3 + 1,
+                             3, g->ln_hh_w, g->ln_hh_b);
+            dGr = dGh;
+        }
         if (cache->rmask) {
-            recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P, 0.0f,
+            recur_gemm(0, 0, n, P, GH, 1.0f, dGr, GH, p->w_hh, P, 0.0f,
                        s->step, P);
             cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
         } else {
-            recur_gemm(0, 0, n, P, GH, 1.0f, dG, GH, p->w_hh, P,
+            recur_gemm(0, 0, n, P, GH, 1.0f, dGr, GH, p->w_hh, P,
                        zh ? 1.0f : 0.0f, dh, P);
         }
     }
 
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
-    recur_gemm(1, 0, GH, P, N, 1.0f, s->dgates, GH, cache->hprev, P, 1.0f,
-               g->w_hh, P);
+    /* b_hh first: with layer norm the input side rewrites dgates. */
     if (g->b_hh)
         cell_bias_grad(g->b_hh, s->dgates, N, GH, GH);
+    recur_gemm(1, 0, GH, P, N, 1.0f, d->layer_norm ? s->dgates_h : s->dgates,
+               GH, cache->hprev, P, 1.0f, g->w_hh, P);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
     if (proj)
         recur_gemm(1, 0, P, H, N, 1.0f, s->dh_all, P, cache->hraw, H, 1.0f,
                    g->w_hr, H);

@@ -24,7 +24,8 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H;
     const int fold[1] = {1};
     const int relu = d->mode == RECUR_RNN_RELU;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates);
+    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
+                        cache);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -87,7 +88,7 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
         }
     }
 
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
     recur_gemm(1, 0, H, H, N, 1.0f, s->dgates, H, cache->hprev, H, 1.0f,
                g->w_hh, H);
     if (g->b_hh)

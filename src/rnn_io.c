@@ -6,6 +6,13 @@
  *     [prefix]bias_ih_l{k}[_reverse]    [G*H]      (bias=True)
  *     [prefix]bias_hh_l{k}[_reverse]    [G*H]      (bias=True)
  *     [prefix]weight_hr_l{k}[_reverse]  [P, H]     (LSTM with proj_size)
+ *     [prefix]weight_ln_ih_l{k}[_reverse], bias_ln_ih_l{k}[_reverse],
+ *             weight_ln_hh_l{k}[_reverse], bias_ln_hh_l{k}[_reverse]
+ *                                       [G*H]      (layer norm)
+ *     [prefix]weight_ln_c_l{k}[_reverse], bias_ln_c_l{k}[_reverse]
+ *                                       [H]        (layer-norm LSTM)
+ * The layer-norm tensors make a layer_norm model: all of them or none;
+ * __metadata__ "layer_norm" ("0" or "1"), when present, must agree.
  * The prefix is whatever precedes the one tensor named *weight_ih_l0; other
  * tensors of the file are ignored. Layers, directions, sizes and the cell
  * kind are read off the names and shapes (G = 4 LSTM, 3 GRU, 1 RNN_TANH);
@@ -20,10 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { W_IH, W_HH, B_IH, B_HH, W_HR, KINDS };
-static const char *const kind_names[KINDS] = {"weight_ih", "weight_hh",
-                                              "bias_ih", "bias_hh",
-                                              "weight_hr"};
+enum { W_IH, W_HH, B_IH, B_HH, W_HR, LN_IH_W, LN_IH_B, LN_HH_W, LN_HH_B,
+       LN_C_W, LN_C_B, KINDS };
+/* No name is a prefix of another followed by "_l". */
+static const char *const kind_names[KINDS] = {
+    "weight_ih",    "weight_hh",  "bias_ih",      "bias_hh",
+    "weight_hr",    "weight_ln_ih", "bias_ln_ih", "weight_ln_hh",
+    "bias_ln_hh",   "weight_ln_c", "bias_ln_c"};
 
 typedef struct {
     const recur_st_tensor *t[RECUR_MAX_LAYERS][2][KINDS];
@@ -140,6 +150,21 @@ static recur_status check_complete(const found_set *fs, const char *path,
         return recur_fail(RECUR_ERR_SHAPE,
                           "%s: %sbias_ih_l0 and %sbias_hh_l0 must both be "
                           "present or both absent", path, prefix, prefix);
+    /* Layer norm: the four of W_ih x and W_hh h together (c's pair is
+     * checked against the mode in infer_config). */
+    for (int k = LN_IH_B; k <= LN_HH_B; k++)
+        if ((first[k] != NULL) != (first[LN_IH_W] != NULL))
+            return recur_fail(RECUR_ERR_SHAPE,
+                              "%s: layer norm needs all of %sweight_ln_ih_l0, "
+                              "bias_ln_ih_l0, weight_ln_hh_l0 and "
+                              "bias_ln_hh_l0 (%s%s_l0 is %s)", path, prefix,
+                              prefix, kind_names[k],
+                              first[k] ? "present, weight_ln_ih_l0 not"
+                                       : "missing");
+    if ((first[LN_C_W] != NULL) != (first[LN_C_B] != NULL))
+        return recur_fail(RECUR_ERR_SHAPE,
+                          "%s: %sweight_ln_c_l0 and %sbias_ln_c_l0 must both "
+                          "be present or both absent", path, prefix, prefix);
     return RECUR_OK;
 }
 
@@ -202,11 +227,24 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
         return recur_fail(RECUR_ERR_SHAPE,
                           "%s: '%s' (projection) is only for LSTM, this is %s",
                           path, whr->name, recur_mode_str(mode));
+    int ln = fs->t[0][0][LN_IH_W] != NULL, ln_c = fs->t[0][0][LN_C_W] != NULL;
+    const char *ln_meta = recur_st_meta(st, "layer_norm");
+    if (ln_meta && strcmp(ln_meta, ln ? "1" : "0") != 0)
+        return recur_fail(RECUR_ERR_SHAPE,
+                          "%s: __metadata__ layer_norm is '%.16s' but the file "
+                          "%s the layer-norm tensors (weight_ln_ih_l0, ...)",
+                          path, ln_meta, ln ? "holds" : "lacks");
+    if (ln_c != (ln && mode == RECUR_LSTM))
+        return recur_fail(RECUR_ERR_SHAPE,
+                          "%s: weight_ln_c_l0 and bias_ln_c_l0 belong to a "
+                          "layer-norm LSTM, this is %s%s", path,
+                          ln ? "a layer-norm " : "", recur_mode_str(mode));
     *c = recur_config_default(mode, wih->shape[1], H);
     c->proj_size = whr ? P : 0;
     c->num_layers = fs->layers;
     c->bidirectional = fs->reverse;
     c->bias = fs->t[0][0][B_IH] != NULL;
+    c->layer_norm = ln;
     return RECUR_OK;
 }
 
@@ -228,11 +266,13 @@ static recur_status check_tensors(const found_set *fs, const recur_config *c,
                 const recur_st_tensor *t = fs->t[l][d][k];
                 if (!t)
                     continue;
-                size_t rows = k == W_HR ? P : GH;
+                size_t rows = k == W_HR ? P
+                              : k == LN_C_W || k == LN_C_B ? H
+                                                           : GH;
                 size_t cols = k == W_IH   ? (l ? D * P : c->input_size)
                               : k == W_HH ? P
                               : k == W_HR ? H
-                                          : 0; /* biases are 1-D */
+                                          : 0; /* biases, LN are 1-D */
                 int ok = cols ? t->ndim == 2 && t->shape[0] == rows &&
                                     t->shape[1] == cols
                               : t->ndim == 1 && t->shape[0] == rows;
@@ -266,9 +306,12 @@ static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
         const stack_param *sp = rnn->table + i;
         size_t cell = i / per, l = cell / rnn->D, d = cell % rnn->D;
         int kind = -1;
-        for (int k = 0; k < KINDS; k++)
-            if (strncmp(sp->name, kind_names[k], strlen(kind_names[k])) == 0)
+        for (int k = 0; k < KINDS; k++) {
+            size_t n = strlen(kind_names[k]);
+            if (strncmp(sp->name, kind_names[k], n) == 0 &&
+                strncmp(sp->name + n, "_l", 2) == 0)
                 kind = k;
+        }
         const recur_st_tensor *t = fs->t[l][d][kind];
         /* The table's shapes and check_tensors' must agree: the copy below
          * writes numel floats into a slot of rows*cols. */
@@ -308,9 +351,10 @@ recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
         s = check_complete(fs, path, prefix);
     if (!s)
         s = infer_config(st, fs, path, &config);
-    /* Sizes recur cannot run are the file's fault: RECUR_ERR_SHAPE. */
-    if (!s && stack_check_config(&config) != RECUR_OK)
-        s = with_path(RECUR_ERR_SHAPE, path);
+    /* Sizes recur cannot run are the file's fault: RECUR_ERR_SHAPE. A
+     * layer-norm GRU_RESET_BEFORE stays RECUR_ERR_UNSUPPORTED. */
+    if (!s && (s = stack_check_config(&config)) != RECUR_OK)
+        s = with_path(s == RECUR_ERR_UNSUPPORTED ? s : RECUR_ERR_SHAPE, path);
     if (!s)
         s = check_tensors(fs, &config, path);
     if (!s && (s = stack_alloc(&config, &rnn)) != RECUR_OK)
@@ -354,12 +398,14 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         const stack_param *sp = rnn->table + i;
         size_t shape[2] = {sp->rows, sp->cols};
         snprintf(name, sizeof name, "%s%s", rnn->prefix, sp->name);
-        size_t ndim = strncmp(sp->name, "bias", 4) == 0 ? 1 : 2;
+        size_t ndim = stack_param_ndim(sp->name);
         s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
                                 rnn->params + sp->offset);
     }
     if (!s)
         s = recur_st_writer_meta(w, "mode", recur_mode_str(rnn->config.mode));
+    if (!s && rnn->config.layer_norm)
+        s = recur_st_writer_meta(w, "layer_norm", "1");
     if (!s)
         s = recur_st_writer_write(w, path);
     recur_st_writer_free(w);

@@ -88,9 +88,14 @@ recur_status stack_check_config(const recur_config *c)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "proj_size %zu must be smaller than hidden_size %zu",
                           c->proj_size, c->hidden_size);
-    if ((c->bidirectional | c->bias | c->batch_first) & ~1)
+    if ((c->bidirectional | c->bias | c->batch_first | c->layer_norm) & ~1)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "bidirectional, bias and batch_first must be 0 or 1");
+                          "bidirectional, bias, batch_first and layer_norm "
+                          "must be 0 or 1");
+    if (c->layer_norm && c->mode != RECUR_LSTM && c->mode != RECUR_GRU)
+        return recur_fail(RECUR_ERR_UNSUPPORTED,
+                          "layer_norm is for LSTM and GRU (linear before "
+                          "reset) only, not %s", recur_mode_str(c->mode));
     /* Every dimension and leading dimension handed to the BLAS must fit. */
     size_t G = gates_of(c->mode), D = c->bidirectional ? 2 : 1;
     size_t P = c->proj_size ? c->proj_size : c->hidden_size, GH, wide, cells;
@@ -106,9 +111,18 @@ recur_status stack_check_config(const recur_config *c)
 
 /* ---- parameters ---- */
 
+/* Layer-norm tensors per cell: γ, β of W_ih x and W_hh h; LSTM: of c'. */
+static size_t ln_per_cell(const recur_rnn *rnn)
+{
+    if (!rnn->config.layer_norm)
+        return 0;
+    return rnn->config.mode == RECUR_LSTM ? 6 : 4;
+}
+
 static size_t params_per_cell(const recur_rnn *rnn)
 {
-    return 2 + (rnn->config.bias ? 2 : 0) + (rnn->config.proj_size ? 1 : 0);
+    return 2 + (rnn->config.bias ? 2 : 0) + (rnn->config.proj_size ? 1 : 0) +
+           ln_per_cell(rnn);
 }
 
 static size_t layer_input(const recur_rnn *rnn, size_t l)
@@ -123,6 +137,7 @@ void stack_layer_dims(const recur_rnn *rnn, size_t l, cell_dims *d)
     d->H = rnn->config.hidden_size;
     d->P = rnn->P;
     d->G = rnn->G;
+    d->layer_norm = rnn->config.layer_norm;
 }
 
 void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir, int grads,
@@ -139,6 +154,17 @@ void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir, int grads,
     }
     if (rnn->config.proj_size)
         out->w_hr = base + t[rnn->config.bias ? 4 : 2].offset;
+    if (rnn->config.layer_norm) {
+        t += params_per_cell(rnn) - ln_per_cell(rnn);
+        out->ln_ih_w = base + t[0].offset;
+        out->ln_ih_b = base + t[1].offset;
+        out->ln_hh_w = base + t[2].offset;
+        out->ln_hh_b = base + t[3].offset;
+        if (rnn->config.mode == RECUR_LSTM) {
+            out->ln_c_w = base + t[4].offset;
+            out->ln_c_b = base + t[5].offset;
+        }
+    }
 }
 
 /* Appends a parameter to the table; 0 when the total size overflows. */
@@ -198,6 +224,16 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
             }
             if (config->proj_size)
                 ok &= add_param(rnn, "weight_hr", l, dir, rnn->P, H);
+            if (config->layer_norm) {
+                ok &= add_param(rnn, "weight_ln_ih", l, dir, GH, 1);
+                ok &= add_param(rnn, "bias_ln_ih", l, dir, GH, 1);
+                ok &= add_param(rnn, "weight_ln_hh", l, dir, GH, 1);
+                ok &= add_param(rnn, "bias_ln_hh", l, dir, GH, 1);
+            }
+            if (config->layer_norm && config->mode == RECUR_LSTM) {
+                ok &= add_param(rnn, "weight_ln_c", l, dir, H, 1);
+                ok &= add_param(rnn, "bias_ln_c", l, dir, H, 1);
+            }
         }
     if (!ok) {
         recur_rnn_free(rnn);
@@ -215,6 +251,17 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     return RECUR_OK;
 }
 
+void stack_init_layer_norm(recur_rnn *rnn)
+{
+    for (size_t i = 0; i < rnn->param_count; i++) {
+        const stack_param *t = rnn->table + i;
+        int gain = !strncmp(t->name, "weight_ln_", 10);
+        if (gain || !strncmp(t->name, "bias_ln_", 8))
+            for (size_t k = 0; k < t->rows * t->cols; k++)
+                rnn->params[t->offset + k] = gain ? 1.0f : 0.0f;
+    }
+}
+
 recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
                               recur_rnn **out)
 {
@@ -230,6 +277,7 @@ recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
     rng_seed(&rng, seed);
     for (size_t i = 0; i < rnn->flat_size; i++)
         rnn->params[i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
+    stack_init_layer_norm(rnn);
     *out = rnn;
     return RECUR_OK;
 }
@@ -433,7 +481,7 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
     const size_t wide = I > D * P ? I : D * P;
     cell_dims d;
-    size_t cs[6], ss[5];
+    size_t cs[CELL_CACHE_SIZES], ss[5];
     stack_layer_dims(rnn, 0, &d);
     cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
     cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
@@ -462,6 +510,10 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         cc->cprev = take(cv, N, cs[3], 1);
         cc->hraw = take(cv, N, cs[4], 1);
         cc->aux = take(cv, N, cs[5], 1);
+        cc->ln_ih = take(cv, N, cs[6], 1);
+        cc->ln_hh = take(cv, N, cs[7], 1);
+        cc->ln_c = take(cv, N, cs[8], 1);
+        cc->ln_r = take(cv, N, cs[9], 1);
         cc->rmask = take(cv, B, rec ? P : 0, 1);
         cc->hfull = take(cv, N, rec && gru ? P : 0, 1);
         cc->zh = take(cv, N, zone ? P : 0, 1);

@@ -9,6 +9,8 @@
 #include "cell.h"
 #include "rng.h"
 
+#include <string.h>
+
 #define RECUR_PREFIX_MAX 256
 /* The most layers a stack may have (created or read from a file). */
 #define RECUR_MAX_LAYERS 1024
@@ -72,6 +74,17 @@ void stack_layer_dims(const recur_rnn *rnn, size_t l, cell_dims *out);
 
 /* Validates a configuration (sizes, proj only for LSTM, overflow). */
 recur_status stack_check_config(const recur_config *config);
+
+/* Layer-norm gains to 1 and biases to 0 (nn.LayerNorm's initialisation). */
+void stack_init_layer_norm(recur_rnn *rnn);
+
+/* Dimensions of a parameter in a file: biases and layer-norm gains are
+ * 1-D, the weight matrices 2-D. */
+static inline size_t stack_param_ndim(const char *name)
+{
+    return strncmp(name, "bias", 4) == 0 || strncmp(name, "weight_ln_", 10) == 0
+               ? 1 : 2;
+}
 
 /* Creates a handle with zeroed parameters and gradients. */
 recur_status stack_alloc(const recur_config *config, recur_rnn **out);

@@ -23,6 +23,7 @@ const char *test_fixture_dir(void)
     X(test_api_misuse)                                                        \
     X(test_api_workspace)                                                     \
     X(test_api_save_load)                                                     \
+    X(test_layer_norm_api)                                                    \
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
     X(test_example)                                                           \
@@ -39,6 +40,7 @@ const char *test_fixture_dir(void)
     X(test_lm_evaluate_tail)                                                  \
     X(test_lm_regularizer_masks)                                              \
     X(test_lm_metadata_regs)                                                  \
+    X(test_lm_layer_norm)                                                     \
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)
 

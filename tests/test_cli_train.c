@@ -442,6 +442,35 @@ static void check_resume(const char *text)
     check_metrics(c_csv, 13, 18, val_steps, NULL, 2);
 }
 
+/* --layer-norm: a layer-norm GRU trains, its checkpoint says so and holds
+ * the LN tensors, and a resumed run keeps it without being told. */
+static void check_layer_norm(const char *text)
+{
+    char ln[300], resumed[300], buf[64];
+    path_in(ln, sizeof ln, "ln.safetensors");
+    path_in(resumed, sizeof resumed, "ln2.safetensors");
+    const char *extra[] = {"--cell", "gru", "--layer-norm", "--steps", "3", NULL};
+    if (train("--layer-norm", text, ln, extra, NULL) != 0)
+        return;
+    CHECK(strcmp(meta_of(ln, "layer_norm", buf, sizeof buf), "1") == 0,
+          "%s: layer_norm is '%s', expected 1", ln, buf);
+    recur_st *st = NULL;
+    CHECK(recur_st_read(ln, &st) == RECUR_OK &&
+              recur_st_find(st, "rnn.weight_ln_hh_l0") &&
+              recur_st_find(st, "rnn.bias_ln_ih_l0"),
+          "%s holds no layer-norm tensors", ln);
+    recur_st_free(st);
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--task", "charlm", "--data", text, "--resume", ln,
+        "--steps", "5", "--save", resumed, END);
+    spawn_result r = run(&args);
+    CHECK(r.status == 0, "train --resume of a layer-norm run: exit status %d; "
+          "stderr: %s", r.status, r.err ? r.err : "");
+    spawn_result_free(&r);
+    CHECK(strcmp(meta_of(resumed, "layer_norm", buf, sizeof buf), "1") == 0,
+          "%s: layer_norm is '%s' after resuming, expected 1", resumed, buf);
+}
+
 /* ------------------------------------------------------------------------ */
 /* eval and sample                                                           */
 
@@ -565,6 +594,7 @@ void test_cli_train_run(void)
         free(cps);
         check_train_outputs(text_path);
         check_resume(text_path);
+        check_layer_norm(text_path);
         if (spawn_exists(model)) {
             check_eval(model, text_path, chars);
             check_sample(model, &abc);
@@ -760,6 +790,12 @@ static void refuse_train_cases(const bad_files *f, const snapshot *snap)
          "--optimizer", "banana"},
         {"--proj with --cell gru", 1,
          {"--data", f->text, "--proj", "4", "--cell", "gru"}, 2, "--proj", NULL},
+        {"--layer-norm with --cell rnn", 1,
+         {"--data", f->text, "--layer-norm", "--cell", "rnn"}, 2,
+         "--layer-norm", NULL},
+        {"--layer-norm with --cell gru_reset_before", 1,
+         {"--data", f->text, "--layer-norm", "--cell", "gru_reset_before"}, 2,
+         "--layer-norm", NULL},
         {"--tie with --embed 8 != --hidden 16", 1, {"--data", f->text, "--tie"},
          -1, "tie", NULL},
         {"unknown option", 1, {"--data", f->text, "--frobnicate"}, 2,
@@ -779,6 +815,9 @@ static void refuse_train_cases(const bad_files *f, const snapshot *snap)
         {"--resume with --batch 8", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6", "--batch",
           "8"}, 2, "--batch", "resum"},
+        {"--resume with --layer-norm", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6",
+          "--layer-norm"}, 2, "--layer-norm", "resum"},
         {"--resume with --lr 0.1", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6", "--lr",
           "0.1"}, 2, "--lr", "resum"},
@@ -856,7 +895,7 @@ static void check_help(void)
     static const char *const train_options[] = {
         "--task", "--data", "--val-data", "--val-fraction", "--cell", "--hidden",
         "--layers", "--embed", "--proj", "--tie", "--no-bias", "--dropout",
-        "--init", "--forget-bias", "--seq-len", "--batch", "--optimizer",
+        "--init", "--forget-bias", "--layer-norm", "--seq-len", "--batch", "--optimizer",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--beta1",
         "--beta2", "--eps", "--schedule", "--decay-after", "--decay-factor",
         "--warmup", "--min-lr", "--patience", "--clip", "--epochs", "--steps",

@@ -8,6 +8,10 @@
  * in double. Every parameter, input and initial-state entry is checked:
  * |numeric − analytic| <= ATOL + RTOL·|analytic|.
  *
+ * Layer-norm LSTM (with and without projection) and GRU run the same
+ * cases, with random gains and biases (1 and 0 would hide their
+ * gradients' mistakes).
+ *
  * The regularisers are checked the same way through the public API: in
  * training mode, with (variational) dropout between layers and recurrent
  * dropout, with zoneout; and zoneout in evaluation mode. Every evaluation
@@ -124,6 +128,16 @@ static void run(const char *what, recur_config cfg, int with_lengths,
     CHECK(recur_rnn_create(&cfg, 7, &p.rnn) == RECUR_OK, "%s: create", what);
     if (!p.rnn)
         return;
+    for (size_t i = 0; i < recur_rnn_param_count(p.rnn); i++) {
+        const char *name;
+        float *v;
+        size_t rows, cols;
+        recur_rnn_param(p.rnn, i, &name, &v, &rows, &cols);
+        int gain = !strncmp(name, "weight_ln_", 10);
+        if (gain || !strncmp(name, "bias_ln_", 8))
+            for (size_t k = 0; k < rows * cols; k++)
+                v[k] = (gain ? 1.0f : 0.0f) + 0.5f * urand();
+    }
     if (reg) {
         p.reg = reg;
         recur_rnn_set_training(p.rnn, reg->training);
@@ -180,13 +194,17 @@ void test_gradcheck(void)
         const char *name;
         recur_mode mode;
         size_t proj;
+        int layer_norm;
     } kinds[] = {
-        {"RNN_TANH", RECUR_RNN_TANH, 0},
-        {"RNN_RELU", RECUR_RNN_RELU, 0},
-        {"LSTM", RECUR_LSTM, 0},
-        {"LSTM proj", RECUR_LSTM, 2},
-        {"GRU", RECUR_GRU, 0},
-        {"GRU_RESET_BEFORE", RECUR_GRU_RESET_BEFORE, 0},
+        {"RNN_TANH", RECUR_RNN_TANH, 0, 0},
+        {"RNN_RELU", RECUR_RNN_RELU, 0, 0},
+        {"LSTM", RECUR_LSTM, 0, 0},
+        {"LSTM proj", RECUR_LSTM, 2, 0},
+        {"GRU", RECUR_GRU, 0, 0},
+        {"GRU_RESET_BEFORE", RECUR_GRU_RESET_BEFORE, 0, 0},
+        {"LSTM layer-norm", RECUR_LSTM, 0, 1},
+        {"LSTM proj layer-norm", RECUR_LSTM, 2, 1},
+        {"GRU layer-norm", RECUR_GRU, 0, 1},
     };
     static const struct {
         const char *name;
@@ -202,6 +220,7 @@ void test_gradcheck(void)
         cfg.num_layers = L;
         cfg.bidirectional = 1;
         cfg.proj_size = kinds[k].proj;
+        cfg.layer_norm = kinds[k].layer_norm;
         run(kinds[k].name, cfg, 1, NULL);
         char what[64];
         for (size_t r = 0; r < sizeof reg_cases / sizeof reg_cases[0]; r++) {

@@ -70,6 +70,19 @@ static void gradcheck(const char *what, recur_lm_config c)
           recur_last_error());
     if (!lm)
         return;
+    /* Layer norm: random gains and biases (1 and 0 would hide mistakes). */
+    recur_rng pr;
+    rng_seed(&pr, 4);
+    for (size_t i = 0; i < recur_rnn_param_count(lm->rnn); i++) {
+        const char *name;
+        float *v;
+        size_t rows, cols;
+        recur_rnn_param(lm->rnn, i, &name, &v, &rows, &cols);
+        int gain = !strncmp(name, "weight_ln_", 10);
+        if (gain || !strncmp(name, "bias_ln_", 8))
+            for (size_t k = 0; k < rows * cols; k++)
+                v[k] = (gain ? 0.5f : -0.5f) + rng_uniform(&pr);
+    }
     int32_t x[T * B], y[T * B];
     random_ids(x, T * B, 1);
     random_ids(y, T * B, 2);
@@ -122,6 +135,12 @@ void test_lm_gradcheck(void)
               reg_config(RECUR_RNN_TANH, 0.0f, 0, 0.0f, 0.3f));
     gradcheck("LSTM everything",
               reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f));
+    recur_lm_config c = reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f);
+    c.rnn.layer_norm = 1;
+    gradcheck("LSTM layer norm, everything", c);
+    c = small_config(RECUR_GRU, 1, 0.2f);
+    c.rnn.layer_norm = 1;
+    gradcheck("GRU layer norm tied dropout 0.2", c);
 }
 
 /* feed() one token at a time gives the logits of the chunk forward (in
@@ -386,6 +405,9 @@ void test_lm_resume(void)
                 reg_config(RECUR_LSTM, 0.25f, 1, 0.2f, 0.15f));
     resume_case("GRU recurrent dropout, zoneout",
                 reg_config(RECUR_GRU, 0.1f, 0, 0.3f, 0.1f));
+    recur_lm_config c = small_config(RECUR_LSTM, 0, 0.25f);
+    c.rnn.layer_norm = 1;
+    resume_case("LSTM layer norm", c);
 }
 
 /* Overwrites the first occurrence of `from` in the buffer by `to` (same

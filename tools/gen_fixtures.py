@@ -76,7 +76,30 @@ def case_list():
     cases.append(("lstm-only_c0", dict(
         index=i, mode="LSTM", proj=False, D=1, L=2, with_len=True, with_h0=False,
         with_c0=True, bias=True)))
+    i += 1
+    # Layer-norm cells (random gains and biases), after every other case so that the
+    # seeds above stay as they were.
+    for name, mode, proj, D, L, with_len, with_h0, bias, sizes in LN_CASES:
+        cases.append((name, dict(
+            index=i, mode=mode, proj=proj, D=D, L=L, with_len=with_len, with_h0=with_h0,
+            with_c0=with_h0 and mode == "LSTM", bias=bias, ln=True)))
+        if sizes:
+            cases[-1][1]["sizes"] = sizes
+        i += 1
     return cases
+
+
+# (name, mode, proj?, D, L, lengths?, h0 (and c0)?, bias?, (T, B, I, H) or None: drawn)
+LN_CASES = [
+    ("ln_lstm-uni-L1", "LSTM", False, 1, 1, False, False, True, None),
+    ("ln_lstm-uni-L2-len-h0", "LSTM", False, 1, 2, True, True, True, (5, 3, 4, 3)),
+    ("ln_lstm-bi-L2-len-h0", "LSTM", False, 2, 2, True, True, True, None),
+    ("ln_lstm_proj-bi-L2-len-h0", "LSTM", True, 2, 2, True, True, True, None),
+    ("ln_lstm-bi-L1-len-nobias", "LSTM", False, 2, 1, True, False, False, None),
+    ("ln_gru-uni-L1", "GRU", False, 1, 1, False, False, True, None),
+    ("ln_gru-uni-L2-len-h0", "GRU", False, 1, 2, True, True, True, None),
+    ("ln_gru-bi-L2-len-h0", "GRU", False, 2, 2, True, True, True, (5, 3, 3, 4)),
+]
 
 
 def build_case(spec):
@@ -97,13 +120,15 @@ def build_case(spec):
         B = 1
     if i % 10 == 7 and not spec["proj"]:
         H = 1
+    if spec.get("ln") and H < 2:  # LN over one value of c' is constant
+        H = 2
     if spec["with_len"] and B == 1 and i % 3 != 0:
         B = int(rng.randint(2, 5))
     if "sizes" in spec:
         T, B, I, H = spec["sizes"]
     proj = int(rng.randint(1, H)) if spec["proj"] else 0
     cfg = R.Config(spec["mode"], T=T, B=B, I=I, H=H, L=spec["L"], D=spec["D"], proj=proj,
-                   bias=spec["bias"])
+                   bias=spec["bias"], ln=spec.get("ln", False))
 
     prefix = PREFIXES[i % len(PREFIXES)]
     params = R.random_params(cfg, gen)
@@ -114,6 +139,8 @@ def build_case(spec):
     meta = {"mode": cfg.mode}
     if cfg.mode in R.INFERABLE and (i + i // 4) % 3 == 2:
         meta = None  # the loader must infer the mode from the shapes
+    if cfg.ln and meta is not None and i % 2 == 0:
+        meta["layer_norm"] = "1"  # else inferred from the tensors
 
     lengths = make_lengths(rng, T, B, want_one=(i % 3 != 0 or not spec["bias"])) \
         if spec["with_len"] else None

@@ -11,6 +11,12 @@ implementation of the whole stack (layers, directions, lengths) in torch float64
 validated against torch.nn.GRU (linear-before-reset switched on) and against onnxruntime's GRU
 operator (linear_before_reset=0) by `validate()`.
 
+Layer-normalised LSTM and GRU (Config.ln; Ba, Kiros & Hinton 2016) have no PyTorch module
+either and run `cell_stack`, a direct implementation of LSTM (with projection) and GRU
+(linear before reset) stacks with optional layer norm. `validate()` checks it against
+torch.nn.LSTM / GRU with layer norm switched off, and its layer norm written out by hand
+against torch.nn.functional.layer_norm.
+
 Gradients are those of L = sum(output*grad_output) + sum(h_n*grad_h_n) [+ sum(c_n*grad_c_n)].
 """
 
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU", "GRU_RESET_BEFORE")
@@ -40,6 +47,7 @@ class Config:
     D: int = 1
     proj: int = 0  # LSTM only; 0 = none, else 1..H-1
     bias: bool = True
+    ln: bool = False  # layer norm (LSTM, GRU only)
 
     def __post_init__(self):
         assert self.mode in MODES, self.mode
@@ -47,6 +55,8 @@ class Config:
         assert self.D in (1, 2)
         if self.proj:
             assert self.mode == "LSTM" and 0 < self.proj < self.H
+        if self.ln:
+            assert self.mode in ("LSTM", "GRU")
 
     @property
     def H_out(self):
@@ -59,6 +69,8 @@ class Config:
         s += f" L={self.L} D={self.D} T={self.T} B={self.B} I={self.I} H={self.H}"
         if not self.bias:
             s += " nobias"
+        if self.ln:
+            s += " ln"
         return s
 
 
@@ -82,6 +94,13 @@ def param_shapes(cfg):
                 out.append(("bias_hh" + sfx, (G * H,)))
             if cfg.proj:
                 out.append(("weight_hr" + sfx, (cfg.proj, H)))
+            if cfg.ln:
+                for part in ("ih", "hh"):
+                    out.append((f"weight_ln_{part}" + sfx, (G * H,)))
+                    out.append((f"bias_ln_{part}" + sfx, (G * H,)))
+                if cfg.mode == "LSTM":
+                    out.append(("weight_ln_c" + sfx, (H,)))
+                    out.append(("bias_ln_c" + sfx, (H,)))
     return out
 
 
@@ -94,8 +113,10 @@ def normal(gen, shape):
 
 
 def random_params(cfg, gen, scale=0.5):
-    """{state_dict name: float64 tensor holding float32 values}, each U(-scale, scale)."""
-    return {name: uniform(gen, shape, -scale, scale) for name, shape in param_shapes(cfg)}
+    """{state_dict name: float64 tensor holding float32 values}, each U(-scale, scale);
+    layer-norm gains U(1 - scale, 1 + scale)."""
+    return {name: uniform(gen, shape, 1 - scale, 1 + scale) if name.startswith("weight_ln_")
+            else uniform(gen, shape, -scale, scale) for name, shape in param_shapes(cfg)}
 
 
 def length_mask(lengths, T, B):
@@ -200,12 +221,88 @@ def gru_stack(cfg, params, x, lengths, h0, reset_before):
     return layer_in, torch.stack(h_n)
 
 
-def compute(cfg, params, inputs, impl="auto"):
+def layer_norm_manual(v, gamma, beta, eps=1e-5):
+    """LN over the last dimension, written out: biased variance, as torch.nn.LayerNorm."""
+    mean = v.mean(-1, keepdim=True)
+    var = ((v - mean) ** 2).mean(-1, keepdim=True)
+    return (v - mean) / torch.sqrt(var + eps) * gamma + beta
+
+
+def layer_norm_torch(v, gamma, beta, eps=1e-5):
+    return F.layer_norm(v, (v.shape[-1],), gamma, beta, eps)
+
+
+def cell_stack(cfg, params, x, lengths, h0, c0, norm):
+    """An LSTM (optionally projected) or GRU (linear before reset) stack written out step by
+    step (float64, differentiable), with layer norm when norm is given (Ba et al. 2016):
+
+        LSTM: (i,f,g,o) = LN(W_ih x; ln_ih) + LN(W_hh h; ln_hh) + b_ih + b_hh
+              c' = s(f)c + s(i)tanh(g),  h' = s(o) tanh(LN(c'; ln_c))  [then W_hr]
+        GRU:  gi = LN(W_ih x; ln_ih) + b_ih,  gh = LN(W_hh h; ln_hh) + b_hh,
+              r, z, n, h' from gi and gh as torch.nn.GRU
+
+    norm(v, gamma, beta) normalises the last dimension; norm=None is the plain cell
+    (torch.nn.LSTM / GRU). Lengths as gru_stack. Returns (output, h_n, c_n or None).
+    """
+    T, B, H, D = x.shape[0], x.shape[1], cfg.H, cfg.D
+    G, lstm = GATES[cfg.mode], cfg.mode == "LSTM"
+    assert cfg.mode in ("LSTM", "GRU") and (norm is None) == (not cfg.ln)
+    mask = length_mask(lengths, T, B).unsqueeze(-1)  # [T,B,1]
+    zero = torch.zeros((), dtype=F64)
+    layer_in, h_n, c_n = x, [], []
+    for l in range(cfg.L):
+        outs = []
+        for d in range(D):
+            sfx = f"_l{l}" + ("_reverse" if d else "")
+            W_ih, W_hh = params["weight_ih" + sfx], params["weight_hh" + sfx]
+            if cfg.bias:
+                b_ih, b_hh = params["bias_ih" + sfx], params["bias_hh" + sfx]
+            else:
+                b_ih = b_hh = torch.zeros(G * H, dtype=F64)
+            xi = layer_in @ W_ih.T  # [T,B,GH]
+            if norm:
+                xi = norm(xi, params["weight_ln_ih" + sfx], params["bias_ln_ih" + sfx])
+            gi = xi + b_ih
+            h, c = h0[l * D + d], (c0[l * D + d] if lstm else None)
+            ys = [None] * T
+            for t in (range(T) if d == 0 else range(T - 1, -1, -1)):
+                hh = h @ W_hh.T
+                if norm:
+                    hh = norm(hh, params["weight_ln_hh" + sfx], params["bias_ln_hh" + sfx])
+                gh = hh + b_hh
+                if lstm:
+                    i, f, g, o = (gi[t] + gh).split(H, -1)
+                    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                    cn = norm(c_new, params["weight_ln_c" + sfx], params["bias_ln_c" + sfx]) \
+                        if norm else c_new
+                    h_new = torch.sigmoid(o) * torch.tanh(cn)
+                    if cfg.proj:
+                        h_new = h_new @ params["weight_hr" + sfx].T
+                    c = torch.where(mask[t], c_new, c)
+                else:
+                    i_r, i_z, i_n = gi[t].split(H, -1)
+                    h_r, h_z, h_n_ = gh.split(H, -1)
+                    r = torch.sigmoid(i_r + h_r)
+                    z = torch.sigmoid(i_z + h_z)
+                    n = torch.tanh(i_n + r * h_n_)
+                    h_new = (1 - z) * n + z * h
+                ys[t] = torch.where(mask[t], h_new, zero)
+                h = torch.where(mask[t], h_new, h)
+            outs.append(torch.stack(ys))
+            h_n.append(h)
+            c_n.append(c)
+        layer_in = torch.cat(outs, -1)
+    return layer_in, torch.stack(h_n), (torch.stack(c_n) if lstm else None)
+
+
+def compute(cfg, params, inputs, impl="auto", norm="manual"):
     """Forward and backward in float64.
 
     params: {state_dict name: tensor}; inputs: as random_inputs() (h0 / c0 optional; a
-    missing one is zeros and gets no gradient). impl: "auto" (torch.nn module, or gru_stack
-    for GRU_RESET_BEFORE), or "manual" (gru_stack; GRU / GRU_RESET_BEFORE only).
+    missing one is zeros and gets no gradient). impl: "auto" (torch.nn module, gru_stack
+    for GRU_RESET_BEFORE, cell_stack for layer norm), "manual" (gru_stack; GRU /
+    GRU_RESET_BEFORE only) or "cell" (cell_stack; LSTM / GRU). norm: the layer norm of
+    cell_stack, "manual" (written out) or "torch" (F.layer_norm).
     Returns {name: float64 tensor} with output, h_n, [c_n], grad_input, [grad_h0],
     [grad_c0] and grad.<state_dict name> for every parameter (no prefix).
     """
@@ -218,7 +315,15 @@ def compute(cfg, params, inputs, impl="auto"):
     manual = cfg.mode == "GRU_RESET_BEFORE" or impl == "manual"
 
     c_n = None
-    if manual:
+    if cfg.ln or impl == "cell":
+        c0z = (c0 if c0 is not None else torch.zeros(LD, B, cfg.H, dtype=F64)) \
+            if cfg.mode == "LSTM" else None
+        assert cfg.mode == "LSTM" or c0 is None
+        p = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+        fn = (layer_norm_manual if norm == "manual" else layer_norm_torch) if cfg.ln else None
+        out, h_n, c_n = cell_stack(cfg, p, x, lengths, h0z, c0z, fn)
+        named = p
+    elif manual:
         assert cfg.mode in ("GRU", "GRU_RESET_BEFORE") and c0 is None
         p = {k: v.clone().requires_grad_(True) for k, v in params.items()}
         out, h_n = gru_stack(cfg, p, x, lengths, h0z, cfg.mode == "GRU_RESET_BEFORE")
@@ -429,8 +534,74 @@ def validate_reset_before_vs_onnxruntime(tol=1e-5):
     return worst <= tol, worst, results
 
 
+def _random_case(cfg, seed, with_len, with_h0):
+    gen = torch.Generator().manual_seed(seed)
+    params = random_params(cfg, gen)
+    lengths = None
+    if with_len:
+        lengths = torch.randint(1, cfg.T + 1, (cfg.B,), generator=gen)
+        lengths[0] = cfg.T
+        if cfg.B > 1:
+            lengths[-1] = 1
+    return params, random_inputs(cfg, gen, lengths, with_h0, with_h0 and cfg.mode == "LSTM")
+
+
+LN_VALIDATION = [  # (config without ln, lengths?, h0/c0?)
+    (Config("LSTM", T=5, B=3, I=4, H=3), False, False),
+    (Config("LSTM", T=6, B=4, I=3, H=5, L=2, D=2), True, True),
+    (Config("LSTM", T=6, B=4, I=3, H=5, L=2, D=2, proj=3), True, True),
+    (Config("LSTM", T=4, B=3, I=2, H=4, L=2, D=1, bias=False), True, False),
+    (Config("GRU", T=5, B=3, I=4, H=3), False, False),
+    (Config("GRU", T=6, B=4, I=5, H=4, L=2, D=2), True, True),
+    (Config("GRU", T=4, B=3, I=2, H=3, L=2, D=2, bias=False), True, True),
+]
+
+
+def validate_cell_stack(tol=1e-12, tol_ln=1e-10):
+    """(c) cell_stack without layer norm must reproduce torch.nn.LSTM / GRU; (d) with layer
+    norm, its written-out LN must agree with F.layer_norm, and LN must change the result."""
+    worst_c, worst_d, res_c, res_d = 0.0, 0.0, [], []
+    for n, (cfg, with_len, with_h0) in enumerate(LN_VALIDATION):
+        params, inputs = _random_case(cfg, 9200 + n, with_len, with_h0)
+        a = compute(cfg, params, inputs, impl="auto")
+        b = compute(cfg, params, inputs, impl="cell")
+        assert set(a) == set(b), (sorted(a), sorted(b))
+        d = _max_diff(a, b)
+        desc = cfg.describe() + (" len" if with_len else "") + (" h0" if with_h0 else "")
+        res_c.append((desc, d))
+        worst_c = max(worst_c, d)
+
+        lcfg = Config(**{**cfg.__dict__, "ln": True})
+        params, inputs = _random_case(lcfg, 9300 + n, with_len, with_h0)
+        a = compute(lcfg, params, inputs, norm="manual")
+        b = compute(lcfg, params, inputs, norm="torch")
+        d = _max_diff(a, b)
+        res_d.append((lcfg.describe() + desc[len(cfg.describe()):], d))
+        worst_d = max(worst_d, d)
+        # Negative control: the same parameters without layer norm give other numbers.
+        plain = compute(cfg, {k: v for k, v in params.items() if "_ln_" not in k}, inputs)
+        if float((plain["output"] - a["output"]).abs().max()) < 1e-3:
+            raise SystemExit("validation (d): layer norm does not change the output; the "
+                             "check is void")
+    # (d) compares two float64 roundings of the variance: agreement to ~1e-12, not exactly.
+    return worst_c <= tol and worst_d <= tol_ln, worst_c, worst_d, res_c, res_d
+
+
 def validate(verbose=True):
-    """Runs both validations; raises SystemExit with a loud message if either fails."""
+    """Runs every validation; raises SystemExit with a loud message if one fails."""
+    ok_c, worst_c, worst_d, res_c, res_d = validate_cell_stack()
+    if verbose or not ok_c:
+        print("validation (c) manual LSTM/GRU stack without layer norm vs torch.nn, float64:")
+        for desc, d in res_c:
+            print(f"    {desc:45s} max|diff| = {d:.3e}")
+        print("validation (d) layer norm written out vs F.layer_norm in that stack, float64:")
+        for desc, d in res_d:
+            print(f"    {desc:45s} max|diff| = {d:.3e}")
+        print(f"  {'PASS' if ok_c else 'FAIL'}: worst {worst_c:.3e} (tolerance 1e-12), "
+              f"{worst_d:.3e} (tolerance 1e-10)")
+    if not ok_c:
+        raise SystemExit("\n*** VALIDATION OF THE LAYER-NORM REFERENCE FAILED — "
+                         "refusing to produce fixtures ***")
     ok_a, worst_a, res_a = validate_manual_vs_torch()
     ok_b, worst_b, res_b = validate_reset_before_vs_onnxruntime()
     if verbose or not (ok_a and ok_b):
