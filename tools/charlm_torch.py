@@ -129,15 +129,16 @@ class CharLM(nn.Module):
     def __init__(self, vocab, cell, embed, hidden, layers, dropout, tie):
         super().__init__()
         self.cell = cell
-        self.encoder = nn.Embedding(vocab, embed)
+        # Attribute names give recur's checkpoint names: embedding.weight, rnn.*, fc.*.
+        self.embedding = nn.Embedding(vocab, embed)
         self.drop = nn.Dropout(dropout)
         rnn_cls = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]  # nn.RNN: tanh
         # nn.LSTM & co. apply `dropout` only between layers; passing 0 for one layer is the
         # same model and avoids PyTorch's warning.
         self.rnn = rnn_cls(embed, hidden, layers, dropout=dropout if layers > 1 else 0.0)
-        self.decoder = nn.Linear(hidden, vocab)
+        self.fc = nn.Linear(hidden, vocab)
         if tie:
-            self.decoder.weight = self.encoder.weight
+            self.fc.weight = self.embedding.weight
         self.layers, self.hidden = layers, hidden
 
     def init_state(self, batch):
@@ -146,8 +147,8 @@ class CharLM(nn.Module):
 
     def forward(self, x, state):
         """x: [T, B] ids -> logits [T, B, V], new state."""
-        out, state = self.rnn(self.drop(self.encoder(x)), state)
-        return self.decoder(self.drop(out)), state
+        out, state = self.rnn(self.drop(self.embedding(x)), state)
+        return self.fc(self.drop(out)), state
 
 
 def detach(state):
