@@ -318,6 +318,26 @@ static void dropout(recur_lm *lm, float *x, float *mask, size_t rows,
     apply_mask(lm, x, mask, rows, B, w);
 }
 
+void lm_logits(const recur_lm *lm, size_t rows, const float *top,
+               float *logits)
+{
+    const size_t V = lm->V, P = lm->P;
+    for (size_t i = 0; i < rows; i++)
+        memcpy(logits + i * V, lm->params + lm->fc_bias_offset, V * sizeof(float));
+    recur_gemm(0, 1, rows, V, P, 1.0f, top, P, lm->params + lm->fc_weight_offset,
+               P, 1.0f, logits, V);
+}
+
+void lm_swap_state(float **h, float **h_n, float **c, float **c_n)
+{
+    float *t = *h;
+    *h = *h_n;
+    *h_n = t;
+    t = *c;
+    *c = *c_n;
+    *c_n = t;
+}
+
 recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
                       const int32_t *y, int grads, double *loss_sum,
                       size_t *counted)
@@ -356,11 +376,7 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
         dropout(lm, lm->out_drop, lm->out_mask, rows, B, P);
         top = lm->out_drop;
     }
-    /* logits = top · fc_wᵀ + fc_b */
-    const float *fc_b = lm->params + lm->fc_bias_offset;
-    for (size_t i = 0; i < rows; i++)
-        memcpy(lm->logits + i * V, fc_b, V * sizeof(float));
-    recur_gemm(0, 1, rows, V, P, 1.0f, top, P, fc_w, P, 1.0f, lm->logits, V);
+    lm_logits(lm, rows, top, lm->logits);
 
     size_t count;
     double sum = recur_softmax_xent(lm->logits, rows, V, y, 0.0f, NULL, &count);
@@ -391,12 +407,7 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
         }
     }
     /* Carry the final state into the next chunk (its gradient stops here). */
-    float *t = lm->h;
-    lm->h = lm->h_n;
-    lm->h_n = t;
-    t = lm->c;
-    lm->c = lm->c_n;
-    lm->c_n = t;
+    lm_swap_state(&lm->h, &lm->h_n, &lm->c, &lm->c_n);
     *loss_sum = sum;
     *counted = count;
     return RECUR_OK;

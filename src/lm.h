@@ -74,4 +74,11 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
                       const int32_t *y, int grads, double *loss_sum,
                       size_t *counted);
 
+/* logits [rows, V] = top [rows, P] · fc.weightᵀ + fc.bias. */
+void lm_logits(const recur_lm *lm, size_t rows, const float *top, float *logits);
+
+/* Exchanges the state buffers h <-> h_n and c <-> c_n (after a step or a
+ * chunk, the final state becomes the next one's initial state). */
+void lm_swap_state(float **h, float **h_n, float **c, float **c_n);
+
 #endif

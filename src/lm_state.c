@@ -77,16 +77,8 @@ recur_status recur_lm_state_feed(recur_lm_state *s, size_t token)
                                         lstm ? s->c_n : NULL);
     if (st)
         return st;
-    memcpy(s->logits, lm->params + lm->fc_bias_offset, lm->V * sizeof(float));
-    recur_gemm(0, 1, 1, lm->V, lm->P, 1.0f, s->out, lm->P,
-               lm->params + lm->fc_weight_offset, lm->P, 1.0f, s->logits,
-               lm->V);
-    float *t = s->h;
-    s->h = s->h_n;
-    s->h_n = t;
-    t = s->c;
-    s->c = s->c_n;
-    s->c_n = t;
+    lm_logits(lm, 1, s->out, s->logits);
+    lm_swap_state(&s->h, &s->h_n, &s->c, &s->c_n);
     s->fed = 1;
     return RECUR_OK;
 }
