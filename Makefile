@@ -32,7 +32,7 @@ endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all test asan demo forward-demo clean deps fixtures
+.PHONY: all test asan demo forward-demo clean deps fixtures bench
 all: build/recur build/librecur.a build/librecur.so
 
 $(eval $(call build_rules,build,))
@@ -76,6 +76,16 @@ forward-demo: all
 	build/recur forward --model $(FORWARD_DEMO)/model.safetensors \
 	  --input $(FORWARD_DEMO)/input.safetensors --output build/forward_out.safetensors
 	build/recur info build/forward_out.safetensors
+
+# recur against oneDNN and PyTorch on the shapes of issue 4, every mode, 1 and
+# 2 threads, in one run (bench/run.py): installs torch and libdnnl-dev when
+# missing (bench/setup.sh), prints the tables and writes them to
+# build/bench.md. Needs a quiet machine; takes a while. BENCH_ARGS adds
+# options, e.g. BENCH_ARGS="--quick --cases deepbench_lstm,stream".
+BENCH_ARGS ?=
+bench: all
+	sh bench/setup.sh
+	CC="$(CC)" CFLAGS="$(CFLAGS)" python3 bench/run.py --out build/bench.md $(BENCH_ARGS)
 
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).
 fixtures:

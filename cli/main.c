@@ -17,6 +17,7 @@ static const char usage[] =
     "  forward   run an RNN stack from a safetensors file on inputs from\n"
     "            another, forward and (given output gradients) backward\n"
     "  info      list what a safetensors file holds\n"
+    "  bench     time an RNN stack (inference, training, one step at a time)\n"
     "\n"
     "options:\n"
     "  -h, --help     this text; `recur <command> --help` for a command's\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "sample") == 0)
         return cmd_sample(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

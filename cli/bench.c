@@ -1,0 +1,263 @@
+/*
+ * bench.c — `recur bench`: times one RNN stack configuration through the
+ * public API, after --warmup untimed runs, --repeat timed ones (the median
+ * and the minimum are reported).
+ *   infer  one recur_rnn_forward over [T, B, I] (evaluation mode);
+ *   train  recur_rnn_forward + recur_rnn_backward with a random dy, every
+ *          gradient (parameters and dx); the parameter gradients are zeroed
+ *          between repeats, outside the timing;
+ *   step   T calls of recur_rnn_forward with T = 1 (the public one-step path
+ *          today), the state h (and c) carried from call to call; the time
+ *          is the whole T-step loop, us_per_step is that over T.
+ * Weights are PyTorch's default initialisation (recur_rnn_create, --seed),
+ * inputs uniform in [-1, 1); with --varlen the B lengths are uniform in
+ * [max(1, T/4), T], from the same seeded generator.
+ * FLOPs: 2·G·H·(I_l + H)·T·B per layer and direction (G = 4 LSTM, 3 GRU,
+ * 1 RNN; I_l = I for layer 0, D·H after), the sum of the lengths in place of
+ * T·B with --varlen, three times that for train.
+ */
+#include "cli.h"
+#include "options.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* OpenBLAS's kernel name and thread count, when the BLAS is OpenBLAS. */
+#if defined(__GNUC__)
+#define WEAK __attribute__((weak))
+#else
+#define WEAK
+#endif
+extern char *openblas_get_corename(void) WEAK;
+extern int openblas_get_num_threads(void) WEAK;
+
+typedef struct {
+    const char *name;
+    recur_mode mode;
+    size_t gates;
+} cell_info;
+
+static const cell_info cells[] = {
+    {"lstm", RECUR_LSTM, 4},
+    {"gru", RECUR_GRU, 3},
+    {"rnn", RECUR_RNN_TANH, 1},
+    {"rnn_relu", RECUR_RNN_RELU, 1},
+    {"gru_reset_before", RECUR_GRU_RESET_BEFORE, 3},
+};
+
+static uint64_t rng_next(uint64_t *s) /* splitmix64 */
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static void fill_uniform(float *v, size_t n, uint64_t *s)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)((double)(rng_next(s) >> 11) * 0x1p-53 * 2.0 - 1.0);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* a·b·c, or 0 when it overflows. */
+static size_t mul3(size_t a, size_t b, size_t c)
+{
+    if (a == 0 || b == 0 || c == 0 || b > SIZE_MAX / a || c > SIZE_MAX / (a * b))
+        return 0;
+    return a * b * c;
+}
+
+static float *alloc_floats(size_t n)
+{
+    return n && n <= SIZE_MAX / sizeof(float) ? malloc(n * sizeof(float)) : NULL;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    const char *cell_name, *mode;
+    size_t I, H, L, B, T, threads, repeat, warmup;
+    long seed;
+    int bidir = 0, varlen = 0, json = 0;
+    const opt_spec specs[] = {
+        {"--cell", OPT_CHOICE, &cell_name, "lstm", "recurrent cell",
+         "lstm|gru|rnn|rnn_relu|gru_reset_before", 0, 0, "CELL", NULL},
+        {"--input-size", OPT_SIZE, &I, "256", "input width I", NULL, 1, 65536, "I", NULL},
+        {"--hidden", OPT_SIZE, &H, "256", "hidden units H per layer and direction", NULL, 1, 65536, "H", NULL},
+        {"--layers", OPT_SIZE, &L, "1", "layers L", NULL, 1, 64, "L", NULL},
+        {"--batch", OPT_SIZE, &B, "1", "batch B", NULL, 1, 100000, "B", NULL},
+        {"--seq-len", OPT_SIZE, &T, "100", "steps T", NULL, 1, 1000000, "T", NULL},
+        {"--bidirectional", OPT_FLAG, &bidir, NULL, "two directions (infer and train only)", NULL, 0, 0, NULL, NULL},
+        {"--varlen", OPT_FLAG, &varlen, NULL, "sequence lengths uniform in [max(1, T/4), T] (infer and train only)", NULL, 0, 0, NULL, NULL},
+        {"--mode", OPT_CHOICE, &mode, "infer",
+         "infer: one forward; train: forward + backward, all gradients; step: T "
+         "calls of recur_rnn_forward with T = 1, state carried",
+         "infer|train|step", 0, 0, "MODE", NULL},
+        {"--threads", OPT_SIZE, &threads, "1", "BLAS threads (0: the BLAS's default)", NULL, 0, 1024, "N", NULL},
+        {"--repeat", OPT_SIZE, &repeat, "10", "timed runs (the median is reported)", NULL, 1, 100000, "R", NULL},
+        {"--warmup", OPT_SIZE, &warmup, "2", "untimed runs first", NULL, 0, 1000, "N", NULL},
+        {"--seed", OPT_INT, &seed, "1", "seed of the weights, inputs and lengths", NULL, 0, 2147483647, "S", NULL},
+        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+    };
+    int rc = opt_parse("bench", "[options]",
+                       "Times an RNN stack through the public API: warm-up, "
+                       "repeats, median time, GFLOP/s (2*G*H*(I+H) per step, "
+                       "layer, direction and sequence; 3x for train) and "
+                       "tokens/s.",
+                       specs, sizeof specs / sizeof *specs, argc, argv);
+    if (rc)
+        return rc == 1 ? EXIT_OK : EXIT_USAGE;
+
+    const cell_info *cell = NULL;
+    for (size_t k = 0; k < sizeof cells / sizeof *cells; k++)
+        if (strcmp(cells[k].name, cell_name) == 0)
+            cell = &cells[k];
+    int step = strcmp(mode, "step") == 0, train = strcmp(mode, "train") == 0;
+    if (step && (bidir || varlen)) {
+        cli_error("bench", "--mode step runs one direction over full-length "
+                  "sequences: --bidirectional and --varlen do not apply");
+        return EXIT_USAGE;
+    }
+    size_t D = bidir ? 2 : 1;
+    size_t x_n = mul3(T, B, I), y_n = mul3(T, B, D * H), st_n = mul3(L * D, B, H);
+    if (!cell || !x_n || !y_n || !st_n) {
+        cli_error("bench", "the shapes are too large");
+        return EXIT_USAGE;
+    }
+    recur_set_threads((int)threads);
+
+    recur_config cfg = recur_config_default(cell->mode, I, H);
+    cfg.num_layers = L;
+    cfg.bidirectional = bidir;
+    recur_rnn *rnn = NULL;
+    recur_status s = recur_rnn_create(&cfg, (uint64_t)seed, &rnn);
+    if (s)
+        return cli_fail("bench", s);
+    recur_rnn_set_training(rnn, train);
+
+    int lstm = cell->mode == RECUR_LSTM;
+    size_t ys_n = step ? B * H : y_n; /* step: one step's output */
+    float *x = alloc_floats(x_n), *y = alloc_floats(ys_n);
+    float *dy = train ? alloc_floats(y_n) : NULL, *dx = train ? alloc_floats(x_n) : NULL;
+    float *h[2] = {NULL, NULL}, *c[2] = {NULL, NULL};
+    int64_t *lengths = varlen ? malloc(B * sizeof *lengths) : NULL;
+    int ok = x && y && (!train || (dy && dx)) && (!varlen || lengths);
+    if (step)
+        for (int k = 0; k < 2; k++) {
+            h[k] = calloc(st_n, sizeof(float));
+            c[k] = lstm ? calloc(st_n, sizeof(float)) : NULL;
+            ok = ok && h[k] && (!lstm || c[k]);
+        }
+    uint64_t g = (uint64_t)seed * 0x2545f4914f6cdd1du + 7;
+    double tokens = (double)T * (double)B;
+    if (ok) {
+        fill_uniform(x, x_n, &g);
+        if (dy)
+            fill_uniform(dy, y_n, &g);
+        if (lengths) {
+            size_t lo = T / 4 > 0 ? T / 4 : 1;
+            tokens = 0;
+            for (size_t b = 0; b < B; b++) {
+                lengths[b] = (int64_t)(lo + rng_next(&g) % (T - lo + 1));
+                tokens += (double)lengths[b];
+            }
+        }
+    }
+
+    double per_step = 0; /* multiply-adds per token, every layer and direction */
+    for (size_t l = 0; l < L; l++)
+        per_step += (double)D * (double)cell->gates * (double)H *
+                    (double)((l ? D * H : I) + H);
+    double flops = 2.0 * per_step * tokens * (train ? 3.0 : 1.0);
+
+    double *times = ok ? malloc(repeat * sizeof *times) : NULL;
+    if (!ok || !times) {
+        cli_error("bench", "out of memory for T=%zu B=%zu I=%zu H=%zu", T, B, I, H);
+        rc = EXIT_FAILURE_DATA;
+    }
+    for (size_t r = 0; !rc && r < warmup + repeat; r++) {
+        if (train)
+            recur_rnn_zero_grad(rnn);
+        double t0 = now_ms();
+        if (step) {
+            for (size_t t = 0; !s && t < T; t++) {
+                int a = (int)(t & 1);
+                s = recur_rnn_forward(rnn, 1, B, x + t * B * I, NULL,
+                                      t ? h[a] : NULL, t && lstm ? c[a] : NULL, y,
+                                      h[!a], lstm ? c[!a] : NULL);
+            }
+        } else {
+            s = recur_rnn_forward(rnn, T, B, x, lengths, NULL, NULL, y, NULL, NULL);
+            if (!s && train)
+                s = recur_rnn_backward(rnn, dy, NULL, NULL, dx, NULL, NULL);
+        }
+        double t1 = now_ms();
+        if (s)
+            rc = cli_fail("bench", s);
+        else if (r >= warmup)
+            times[r - warmup] = t1 - t0;
+    }
+
+    if (!rc) {
+        qsort(times, repeat, sizeof *times, cmp_double);
+        double med = repeat % 2 ? times[repeat / 2]
+                                : 0.5 * (times[repeat / 2 - 1] + times[repeat / 2]);
+        double gflops = flops / (med * 1e-3) / 1e9;
+        double tps = tokens / (med * 1e-3);
+        const char *core = openblas_get_corename ? openblas_get_corename() : NULL;
+        int blas_threads = openblas_get_num_threads ? openblas_get_num_threads() : 0;
+        if (json) {
+            printf("{\"cell\": \"%s\", \"input_size\": %zu, \"hidden\": %zu, "
+                   "\"layers\": %zu, \"bidirectional\": %s, \"batch\": %zu, "
+                   "\"seq_len\": %zu, \"varlen\": %s, \"mode\": \"%s\", "
+                   "\"threads\": %zu, \"blas_threads\": %d, \"repeat\": %zu, "
+                   "\"warmup\": %zu, \"seed\": %ld, \"ms_median\": %.6f, "
+                   "\"ms_min\": %.6f, \"gflops\": %.4f, ",
+                   cell->name, I, H, L, bidir ? "true" : "false", B, T,
+                   varlen ? "true" : "false", mode, threads, blas_threads, repeat,
+                   warmup, seed, med, times[0], gflops);
+            if (step)
+                printf("\"us_per_step\": %.4f, \"step_api\": \"recur_rnn_forward\", ",
+                       1e3 * med / (double)T);
+            printf("\"tokens\": %.0f, \"tokens_per_sec\": %.2f, \"flops\": %.0f, "
+                   "\"openblas_core\": \"%s\", \"version\": \"%s\"}\n",
+                   tokens, tps, flops, core ? core : "unknown", RECUR_VERSION);
+        } else {
+            printf("bench %s I=%zu H=%zu L=%zu D=%zu B=%zu T=%zu%s %s, %zu thread%s: "
+                   "median %.3f ms (min %.3f) over %zu runs, %.2f GFLOP/s, %.0f tokens/s",
+                   cell->name, I, H, L, D, B, T, varlen ? " varlen" : "", mode,
+                   threads, threads == 1 ? "" : "s", med, times[0], repeat, gflops, tps);
+            if (step)
+                printf(", %.2f us/step (one recur_rnn_forward call per step)",
+                       1e3 * med / (double)T);
+            printf(" [OpenBLAS %s]\n", core ? core : "unknown");
+        }
+    }
+    free(times);
+    free(x);
+    free(y);
+    free(dy);
+    free(dx);
+    free(lengths);
+    for (int k = 0; k < 2; k++) {
+        free(h[k]);
+        free(c[k]);
+    }
+    recur_rnn_free(rnn);
+    return rc;
+}
