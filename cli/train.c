@@ -334,6 +334,11 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "--layer-norm is for --cell lstm and gru only");
         return EXIT_USAGE;
     }
+    if (o.variational && o.dropout == 0.0) {
+        cli_error("train", "--variational changes how --dropout draws its "
+                  "masks: it needs --dropout above 0");
+        return EXIT_USAGE;
+    }
     /* Every option with a `given` flag is fixed for the run: refuse it
      * with --resume rather than ignore it. */
     for (size_t i = 0; o.resume && i < sizeof specs / sizeof *specs; i++)
