@@ -196,6 +196,46 @@ static recur_status read_vocab(const recur_st *st, const char *path,
     return RECUR_OK;
 }
 
+/* One tensor the configuration implies, missing or of another shape. */
+static recur_status check_tensor_2d(const recur_st *st, const char *path,
+                                    const char *name, size_t rows,
+                                    size_t cols)
+{
+    const recur_st_tensor *t = recur_st_find(st, name);
+    if (t && t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols)
+        return RECUR_OK;
+    return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
+                      "[%zu,%zu] as the metadata implies", path, name, rows,
+                      cols);
+}
+
+/* The matrices the metadata's sizes imply must be in the file before
+ * anything is allocated from those sizes: every other parameter is no
+ * larger than one of them, so the model is then at most a few times the
+ * file (a file of 300 bytes asked for 550 GB). */
+static recur_status check_sizes_backed(const recur_st *st, const char *path,
+                                       const recur_lm_config *c)
+{
+    const size_t H = c->rnn.hidden_size, E = c->embed_size, V = c->vocab_size;
+    const size_t P = c->rnn.proj_size ? c->rnn.proj_size : H;
+    const recur_mode m = c->rnn.mode;
+    const size_t G = m == RECUR_LSTM ? 4
+                     : m == RECUR_GRU || m == RECUR_GRU_RESET_BEFORE ? 3
+                                                                     : 1;
+    recur_status s = check_tensor_2d(st, path, "embedding.weight", V, E);
+    if (!s)
+        s = check_tensor_2d(st, path, "fc.weight", V, P);
+    char name[64];
+    for (size_t l = 0; !s && l < c->rnn.num_layers; l++) {
+        snprintf(name, sizeof name, "rnn.weight_ih_l%zu", l);
+        s = check_tensor_2d(st, path, name, G * H, l ? P : E);
+        snprintf(name, sizeof name, "rnn.weight_hh_l%zu", l);
+        if (!s)
+            s = check_tensor_2d(st, path, name, G * H, P);
+    }
+    return s;
+}
+
 recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
 {
     recur_lm_config c;
@@ -205,6 +245,8 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
         return recur_fail(RECUR_ERR_FORMAT,
                           "%s: holds rnn.weight_ln_ih_l0 (layer norm) but "
                           "__metadata__ layer_norm is not 1", path);
+    if (!s)
+        s = check_sizes_backed(st, path, &c);
     if (!s && (s = lm_create(&c, 0, 0, &lm)) != RECUR_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", recur_last_error());

@@ -40,6 +40,7 @@ const char *test_fixture_dir(void)
     X(test_lm_evaluate_tail)                                                  \
     X(test_lm_regularizer_masks)                                              \
     X(test_lm_metadata_regs)                                                  \
+    X(test_lm_read_sizes_backed)                                              \
     X(test_lm_layer_norm)                                                     \
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)                                              \

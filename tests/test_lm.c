@@ -487,6 +487,43 @@ void test_lm_metadata_regs(void)
     rmdir(dir);
 }
 
+/* A checkpoint whose metadata asks for a big model but whose file holds
+ * none of its tensors is refused for the missing tensor, before anything
+ * is allocated from those sizes: here 64 layers of 16384 units, some
+ * 550 GB of parameters, from a file of a few hundred bytes (allocating
+ * first failed on the memory, or, where it fitted, ran out of it). */
+void test_lm_read_sizes_backed(void)
+{
+    char json[600];
+    int len = snprintf(json, sizeof json,
+        "{\"__metadata__\":{\"format\":\"recur-lm\",\"task\":\"charlm\","
+        "\"mode\":\"LSTM\",\"hidden_size\":\"16384\",\"proj_size\":\"0\","
+        "\"num_layers\":\"64\",\"bias\":\"1\",\"vocab_size\":\"3\","
+        "\"embed_size\":\"16384\",\"tie_weights\":\"0\",\"dropout\":\"0\","
+        "\"vocab\":\"abc\"},"
+        "\"embedding.weight\":{\"dtype\":\"F32\",\"shape\":[1],"
+        "\"data_offsets\":[0,4]}}");
+    static unsigned char buf[8 + 600 + 4];
+    size_t n = 8 + (size_t)len + 4;
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((size_t)len >> (8 * i));
+    memcpy(buf + 8, json, (size_t)len);
+    memset(buf + 8 + len, 0, 4);
+    recur_st *st = NULL;
+    CHECK(recur_st_parse(buf, n, "big", &st) == RECUR_OK, "parse: %s",
+          recur_last_error());
+    if (!st)
+        return;
+    recur_lm *lm = NULL;
+    recur_status s = lm_read(st, "big", &lm);
+    CHECK(s == RECUR_ERR_FORMAT && !lm &&
+              strstr(recur_last_error(), "'embedding.weight' is missing"),
+          "a 64 x 16384 model with no tensors: status %s, %s",
+          recur_status_str(s), recur_last_error());
+    recur_lm_free(lm);
+    recur_st_free(st);
+}
+
 /* recur eval's reading: with the tail, one stream scores all n - 1 next
  * tokens, and its loss is what feeding them one at a time gives. */
 void test_lm_evaluate_tail(void)
