@@ -334,6 +334,24 @@ static recur_status with_path(recur_status s, const char *path)
     return recur_fail(s, "%s: %s", path, why);
 }
 
+/* Zoneout changes what the stack computes in evaluation (the state moves
+ * only by 1 − z), so a file trained with it says so in __metadata__
+ * "zoneout" (recur_rnn_save and language-model checkpoints write it). */
+static recur_status read_zoneout(const recur_st *st, const char *path,
+                                 recur_rnn *rnn)
+{
+    const char *v = recur_st_meta(st, "zoneout");
+    if (!v)
+        return RECUR_OK;
+    char *end;
+    double z = strtod(v, &end);
+    if (end == v || *end || !(z >= 0.0 && z < 1.0))
+        return recur_fail(RECUR_ERR_SHAPE,
+                          "%s: __metadata__ zoneout '%.40s' is not a number in "
+                          "[0, 1)", path, v);
+    return recur_rnn_set_zoneout(rnn, (float)z);
+}
+
 recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
 {
     char prefix[RECUR_PREFIX_MAX];
@@ -363,6 +381,8 @@ recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
         s = fill(rnn, fs, path);
     if (!s)
         s = recur_rnn_set_prefix(rnn, prefix);
+    if (!s)
+        s = read_zoneout(st, path, rnn);
     free(fs);
     if (s) {
         recur_rnn_free(rnn);
@@ -406,6 +426,11 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         s = recur_st_writer_meta(w, "mode", recur_mode_str(rnn->config.mode));
     if (!s && rnn->config.layer_norm)
         s = recur_st_writer_meta(w, "layer_norm", "1");
+    if (!s && rnn->zoneout > 0.0f) {
+        char z[32];
+        snprintf(z, sizeof z, "%.9g", (double)rnn->zoneout);
+        s = recur_st_writer_meta(w, "zoneout", z);
+    }
     if (!s)
         s = recur_st_writer_write(w, path);
     recur_st_writer_free(w);

@@ -3,13 +3,18 @@
  * (test_gradcheck.c): zoneout in evaluation is exactly its expectation on
  * a case worked by hand; recurrent dropout is off in evaluation; variational
  * dropout between layers uses one mask per sequence, in the packed layout
- * with unsorted lengths; the setters refuse bad values.
+ * with unsorted lengths; the setters refuse bad values; a saved stack
+ * keeps its zoneout.
  */
+#include "safetensors.h"
 #include "stack.h"
 #include "test.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* One tanh unit, I = H = 1, no bias: h̃_t = tanh(a·x_t + b·h_{t−1}),
  * h_t = z·h_{t−1} + (1 − z)·h̃_t. a and b are powers of two, so both
@@ -139,9 +144,58 @@ static void setters_refuse(void)
     recur_rnn_free(rnn);
 }
 
+/* Zoneout changes the evaluation function, so a saved stack keeps it: the
+ * reloaded stack computes the same outputs; a bad value in a file is
+ * refused. */
+static void zoneout_saved(void)
+{
+    recur_config c = recur_config_default(RECUR_LSTM, 3, 4);
+    recur_rnn *rnn, *back = NULL;
+    recur_rnn_create(&c, 5, &rnn);
+    recur_rnn_set_zoneout(rnn, 0.3f);
+    char dir[] = "/tmp/recur-test-zoneout-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(path, sizeof path, "%s/z.safetensors", dir);
+    CHECK(recur_rnn_save(rnn, path) == RECUR_OK, "save: %s", recur_last_error());
+    CHECK(recur_rnn_load(path, &back) == RECUR_OK, "load: %s", recur_last_error());
+    if (back) {
+        CHECK(back->zoneout == 0.3f, "zoneout %g after loading", (double)back->zoneout);
+        float x[5 * 2 * 3], y1[5 * 2 * 4], y2[5 * 2 * 4];
+        for (int i = 0; i < 30; i++)
+            x[i] = (float)(i % 7) / 7.0f - 0.4f;
+        recur_rnn_forward(rnn, 5, 2, x, NULL, NULL, NULL, y1, NULL, NULL);
+        recur_rnn_forward(back, 5, 2, x, NULL, NULL, NULL, y2, NULL, NULL);
+        CHECK(!memcmp(y1, y2, sizeof y1), "reloaded stack computes another function");
+    }
+    recur_rnn_free(back);
+    /* The same file with zoneout 1.5 is refused. */
+    recur_st *st;
+    recur_st_read(path, &st);
+    recur_st_writer *w;
+    recur_st_writer_new(&w);
+    for (size_t i = 0; i < recur_st_count(st); i++) {
+        const recur_st_tensor *t = recur_st_at(st, i);
+        recur_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
+    }
+    recur_st_writer_meta(w, "mode", "LSTM");
+    recur_st_writer_meta(w, "zoneout", "1.5");
+    recur_st_writer_write(w, path);
+    recur_st_writer_free(w);
+    recur_st_free(st);
+    back = NULL;
+    CHECK(recur_rnn_load(path, &back) == RECUR_ERR_SHAPE &&
+              strstr(recur_last_error(), "zoneout"),
+          "zoneout 1.5 in a file accepted");
+    recur_rnn_free(back);
+    recur_rnn_free(rnn);
+    unlink(path);
+    rmdir(dir);
+}
+
 void test_regularizers(void)
 {
     zoneout_by_hand();
     variational_packed();
     setters_refuse();
+    zoneout_saved();
 }
