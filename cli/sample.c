@@ -3,6 +3,13 @@
  * language model one character at a time through the public step API
  * (recur_lm_state), printing each as it comes. --prime text is fed first
  * (and printed); its characters must be in the model's vocabulary.
+ *
+ * From the zero state a model has seen few beginnings (one per stream and
+ * epoch), and a prime such as "ROMEO:" fed straight into it can send it
+ * into a loop of rare characters — PyTorch gives the same text from the
+ * same checkpoint. So, unless --raw-start, a newline (when the vocabulary
+ * has one and the prime does not begin with it) is fed first, unprinted:
+ * the prime then starts a line, as names do in the training text.
  */
 #include "cli.h"
 #include "error.h"
@@ -20,6 +27,7 @@ int cmd_sample(int argc, char **argv)
     const char *model = NULL, *prime = NULL;
     size_t length, top_k, seed, threads;
     double temperature, top_p;
+    int raw_start = 0;
     const opt_spec specs[] = {
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
         {"--prime", OPT_STRING, &prime, "\n", "text fed before sampling (default: a newline)", NULL, 0, 0, "TEXT", NULL},
@@ -28,6 +36,7 @@ int cmd_sample(int argc, char **argv)
         {"--top-k", OPT_SIZE, &top_k, "0", "sample among the K most likely (0: all)", NULL, 0, 1e9, "K", NULL},
         {"--top-p", OPT_FLOAT, &top_p, "1", "nucleus sampling: the smallest set with this probability", NULL, 1e-9, 1.0, "P", NULL},
         {"--seed", OPT_SIZE, &seed, "1", "random seed", NULL, 0, 0, "S", NULL},
+        {"--raw-start", OPT_FLAG, &raw_start, NULL, "feed the prime from the zero state, without the unprinted newline before it", NULL, 0, 0, NULL, NULL},
         {"--threads", OPT_SIZE, &threads, "1", "BLAS threads", NULL, 0, 1024, "N", NULL},
     };
     int rc = opt_parse("sample", "--model PATH [options]",
@@ -63,6 +72,10 @@ int cmd_sample(int argc, char **argv)
         size_t id;
         s = recur_lm_token(lm, cps[i], &id);
     }
+    size_t newline;
+    if (!s && !raw_start && cps[0] != '\n' &&
+        recur_lm_token(lm, '\n', &newline) == RECUR_OK)
+        s = recur_lm_state_feed(st, newline);
     recur_rng rng;
     rng_seed(&rng, seed);
     char buf[4];
