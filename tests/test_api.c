@@ -8,9 +8,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "recur.h"
+#include "spawn.h"
 #include "test.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -104,19 +104,6 @@ static void make_temp_dir(char *dir, size_t size)
     snprintf(dir, size, "/tmp/recur-api-XXXXXX");
     if (!mkdtemp(dir))
         dir[0] = '\0';
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
 }
 
 /* Every buffer one forward + backward reads or writes, sized for a shape. */
@@ -649,8 +636,8 @@ void test_api_save_load(void)
         recur_rnn_free(back);
         recur_rnn_free(rnn);
     }
-    CHECK(count_entries(dir) == (int)n, "%d files in %s after %zu saves",
-          count_entries(dir), dir, n);
+    CHECK(spawn_count_entries(dir) == (int)n, "%d files in %s after %zu saves",
+          spawn_count_entries(dir), dir, n);
 
     /* Saving into a directory that does not exist creates nothing. */
     recur_config c = make_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
@@ -662,7 +649,7 @@ void test_api_save_load(void)
         CHECK_STATUS(recur_rnn_save(rnn, path), RECUR_ERR_IO);
         struct stat sb;
         CHECK(stat(missing, &sb) != 0, "failed save created %s", missing);
-        CHECK(count_entries(dir) == (int)n, "failed save left files in %s",
+        CHECK(spawn_count_entries(dir) == (int)n, "failed save left files in %s",
               dir);
         recur_rnn_free(rnn);
     }
