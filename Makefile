@@ -18,7 +18,8 @@ TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) | deps
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $(2) -fPIC -c $$< -o $$@
+	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
+$(1)/obj/src/vmath.o: VECFLAGS := -O3
 $(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^

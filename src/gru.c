@@ -28,9 +28,9 @@
  * reads the unmasked h (cached in hfull); zoneout makes the state and
  * output d∘h + (1 − d)∘h̃, h̃ being h' above.
  */
-#include "activation.h"
 #include "cell.h"
 #include "gemm.h"
+#include "vmath.h"
 
 #include <string.h>
 
@@ -57,19 +57,20 @@ static void forward_step_lbr(const cell_dims *d, const cell_params *p,
         cell_ln_forward(gh, GH, gh, GH, 0, n, GH, p->ln_hh_w, p->ln_hh_b,
                         cache->ln_hh + row * GH, cache->ln_r + row * 3 + 1, 3);
     for (size_t j = 0; j < n; j++) {
-        float *g = a + j * GH;
+        float *g = a + j * GH, *auxj = aux + j * H;
         const float *q = gh + j * GH;
+        for (size_t k = 0; k < 2 * H; k++)
+            g[k] += q[k];
+        recur_vsigmoid(g, g, 2 * H);
         for (size_t k = 0; k < H; k++) {
-            float r = sigmoidf(g[k] + q[k]);
-            float z = sigmoidf(g[H + k] + q[H + k]);
             float hn_lin = q[2 * H + k] + (p->b_hh ? p->b_hh[2 * H + k] : 0.0f);
-            float nv = tanhf(g[2 * H + k] + r * hn_lin);
-            g[k] = r;
-            g[H + k] = z;
-            g[2 * H + k] = nv;
-            aux[j * H + k] = hn_lin;
-            hn[j * H + k] = gru_state(zh, j * H + k, z, nv, hu[j * H + k]);
+            auxj[k] = hn_lin;
+            g[2 * H + k] += g[k] * hn_lin;
         }
+        recur_vtanh(g + 2 * H, g + 2 * H, H);
+        for (size_t k = 0; k < H; k++)
+            hn[j * H + k] = gru_state(zh, j * H + k, g[H + k], g[2 * H + k],
+                                      hu[j * H + k]);
     }
 }
 
@@ -84,23 +85,20 @@ static void forward_step_rb(const cell_dims *d, const cell_params *p,
     for (size_t j = 0; j < n; j++) {
         float *g = a + j * GH;
         const float *q = gh + j * 2 * H;
-        for (size_t k = 0; k < H; k++) {
-            float r = sigmoidf(g[k] + q[k]);
-            g[k] = r;
-            g[H + k] = sigmoidf(g[H + k] + q[H + k]);
-            aux[j * H + k] = r * hp[j * H + k];
-        }
+        for (size_t k = 0; k < 2 * H; k++)
+            g[k] += q[k];
+        recur_vsigmoid(g, g, 2 * H);
+        for (size_t k = 0; k < H; k++)
+            aux[j * H + k] = g[k] * hp[j * H + k];
     }
     recur_gemm(0, 1, n, H, H, 1.0f, aux, H, p->w_hh + 2 * H * H, H, 1.0f,
                a + 2 * H, GH);
     for (size_t j = 0; j < n; j++) {
         float *g = a + j * GH;
-        for (size_t k = 0; k < H; k++) {
-            float z = g[H + k];
-            float nv = tanhf(g[2 * H + k]);
-            g[2 * H + k] = nv;
-            hn[j * H + k] = gru_state(zh, j * H + k, z, nv, hu[j * H + k]);
-        }
+        recur_vtanh(g + 2 * H, g + 2 * H, H);
+        for (size_t k = 0; k < H; k++)
+            hn[j * H + k] = gru_state(zh, j * H + k, g[H + k], g[2 * H + k],
+                                      hu[j * H + k]);
     }
 }
 

@@ -36,11 +36,19 @@
  * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and
  * dx are then whole-sequence GEMMs over dG (through LN(W_ih x) first).
  */
-#include "activation.h"
 #include "cell.h"
 #include "gemm.h"
+#include "vmath.h"
 
 #include <string.h>
+
+/* One row's gate pre-activations [i f g o] (4H) to σ, σ, tanh, σ. */
+static void lstm_activate(float *a, size_t H)
+{
+    recur_vsigmoid(a, a, 2 * H);
+    recur_vtanh(a + 2 * H, a + 2 * H, H);
+    recur_vsigmoid(a + 3 * H, a + 3 * H, H);
+}
 
 /* The layer-norm gate pass over one step's n rows (starting at packed row
  * `row`): the activations, c' into c, tanh(LN(c')) into tcn, o∘tanh(...)
@@ -53,23 +61,18 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     const size_t H = d->H, GH = 4 * H;
     for (size_t j = 0; j < n; j++) {
         float *a = gates + j * GH;
-        for (size_t k = 0; k < H; k++) {
-            a[k] = sigmoidf(a[k]);
-            a[H + k] = sigmoidf(a[H + k]);
-            a[2 * H + k] = tanhf(a[2 * H + k]);
-            a[3 * H + k] = sigmoidf(a[3 * H + k]);
+        lstm_activate(a, H);
+        for (size_t k = 0; k < H; k++)
             c[j * H + k] = a[H + k] * cp[j * H + k] + a[k] * a[2 * H + k];
-        }
     }
     cell_ln_forward(c, H, tcn, H, 0, n, H, p->ln_c_w, p->ln_c_b,
                     cache->ln_c + row * H, cache->ln_r + row * 3 + 2, 3);
+    recur_vtanh(tcn, tcn, n * H);
     for (size_t j = 0; j < n; j++) {
         const float *a = gates + j * GH;
         float *hr = p->w_hr ? cache->hraw + (row + j) * H : y + (row + j) * ldy;
         for (size_t k = 0; k < H; k++) {
-            float tc = tanhf(tcn[j * H + k]);
-            tcn[j * H + k] = tc;
-            hr[k] = a[3 * H + k] * tc;
+            hr[k] = a[3 * H + k] * tcn[j * H + k];
             if (zc)
                 c[j * H + k] = cell_zone(zc[j * H + k], cp[j * H + k],
                                          c[j * H + k]);
@@ -115,21 +118,16 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
             float *a = gates + j * GH;
             float *hr = proj ? cache->hraw + (row + j) * H
                              : y + (row + j) * ldy;
+            float *cj = c + j * H, *tj = tcn + j * H;
+            const float *cpj = cp + j * H;
+            lstm_activate(a, H);
+            for (size_t k = 0; k < H; k++)
+                cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
+            recur_vtanh(tj, cj, H);
             for (size_t k = 0; k < H; k++) {
-                float ig = sigmoidf(a[k]);
-                float fg = sigmoidf(a[H + k]);
-                float gg = tanhf(a[2 * H + k]);
-                float og = sigmoidf(a[3 * H + k]);
-                float cv = fg * cp[j * H + k] + ig * gg;
-                a[k] = ig;
-                a[H + k] = fg;
-                a[2 * H + k] = gg;
-                a[3 * H + k] = og;
-                float tc = tanhf(cv);
-                tcn[j * H + k] = tc;
-                c[j * H + k] = zc ? cell_zone(zc[j * H + k], cp[j * H + k], cv)
-                                  : cv;
-                hr[k] = og * tc;
+                hr[k] = a[3 * H + k] * tj[k];
+                if (zc)
+                    cj[k] = cell_zone(zc[j * H + k], cpj[k], cj[k]);
             }
         }
         float *yt = y + row * ldy;

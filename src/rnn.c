@@ -10,8 +10,8 @@
  */
 #include "cell.h"
 #include "gemm.h"
+#include "vmath.h"
 
-#include <math.h>
 #include <string.h>
 
 void rnn_cell_forward(const cell_dims *d, const cell_params *p,
@@ -35,11 +35,14 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, NULL);
         recur_gemm(0, 1, n, H, H, 1.0f, hp, H, p->w_hh, H, 1.0f, a, H);
+        if (relu)
+            for (size_t k = 0; k < n * H; k++)
+                a[k] = a[k] > 0.0f ? a[k] : 0.0f;
+        else
+            recur_vtanh(a, a, n * H);
         for (size_t j = 0; j < n; j++)
             for (size_t k = 0; k < H; k++) {
                 float v = a[j * H + k];
-                v = relu ? (v > 0.0f ? v : 0.0f) : tanhf(v);
-                a[j * H + k] = v;
                 if (zh)
                     v = cell_zone(zh[j * H + k], h[j * H + k], v);
                 h[j * H + k] = v;

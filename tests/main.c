@@ -44,7 +44,8 @@ const char *test_fixture_dir(void)
     X(test_lm_layer_norm)                                                     \
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)                                              \
-    X(test_cli_bench)
+    X(test_cli_bench)                                                         \
+    X(test_vmath)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)

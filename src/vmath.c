@@ -1,0 +1,102 @@
+/*
+ * vmath.c — vectorisable exp, σ and tanh (vmath.h).
+ *
+ * exp(x) = 2^n · e^r with n = round(x / ln 2) and r = x − n ln 2 (ln 2 in
+ * two parts, so r is exact to a float's precision), e^r from the minimax
+ * polynomial of Cephes' expf on |r| ≤ ln 2 / 2, 2^n built in the exponent
+ * bits (as 2 · 2^(n−1), so that n = 128 just below the overflow works).
+ * The input is clamped to [EXP_LO, EXP_HI]; below, exp is under 2^-124
+ * and recur_vexp flushes it to 0; above, it is inf (the clamp keeps NaN:
+ * comparisons with NaN fail).
+ * tanh: Cephes' odd polynomial below |x| = 0.625, where 1 − 2/(e^{2|x|}+1)
+ * would cancel; that formula above it.
+ *
+ * Everything is straight-line float and integer code on one element, so the
+ * loops vectorise; rounding to an integer uses the 1.5·2^23 trick (exact
+ * under round-to-nearest, no libm call). No -ffast-math: the order of
+ * operations is as written.
+ */
+#include "vmath.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define VMATH_CLONES                                                          \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",          \
+                                 "default")))
+#else
+#define VMATH_CLONES
+#endif
+
+#define EXP_HI 88.7228391f /* ln FLT_MAX: exp overflows above */
+#define EXP_LO -86.6f      /* 2^(n−1) stays a normal float above */
+
+static inline float exp_core(float x)
+{
+    const float magic = 12582912.0f; /* 1.5 · 2^23 */
+    x = x > EXP_HI ? EXP_HI : x;
+    x = x < EXP_LO ? EXP_LO : x;
+    float t = x * 1.44269504088896341f + magic;
+    float n = t - magic;
+    int32_t ti;
+    memcpy(&ti, &t, sizeof ti);
+    int32_t ni = ti - 0x4B400000;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    uint32_t bits = (uint32_t)(ni + 126) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return (p * 2.0f) * scale;
+}
+
+VMATH_CLONES
+void recur_vexp(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float e = exp_core(v);
+        /* Past the clamp: the true limits. */
+        e = v > EXP_HI ? __builtin_inff() : e;
+        e = v < EXP_LO ? 0.0f : e;
+        y[i] = e;
+    }
+}
+
+VMATH_CLONES
+void recur_vsigmoid(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* Far out the clamp gives e ≈ 2^-125 (σ = 1) or e = inf (σ = 0),
+         * the true limits in float. */
+        float e = exp_core(-x[i]);
+        y[i] = 1.0f / (1.0f + e);
+    }
+}
+
+VMATH_CLONES
+void recur_vtanh(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float a = v < 0.0f ? -v : v;
+        float z = v * v;
+        float s = -5.70498872745e-3f;
+        s = s * z + 2.06390887954e-2f;
+        s = s * z - 5.37397155531e-2f;
+        s = s * z + 1.33314422036e-1f;
+        s = s * z - 3.33332819422e-1f;
+        s = s * z * v + v;
+        float e = exp_core(2.0f * a);
+        float b = 1.0f - 2.0f / (e + 1.0f);
+        b = v < 0.0f ? -b : b;
+        y[i] = a < 0.625f ? s : b;
+    }
+}
