@@ -6,7 +6,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
-LIBS    := -lopenblas -ljansson -lm
+LIBS    := -lopenblas -ljansson -lm -fopenmp
 RECUR_DATA ?= $(if $(wildcard ../shared/data),../shared/data,data)
 export RECUR_DATA
 
@@ -20,6 +20,7 @@ $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
 $(1)/obj/src/vmath.o: VECFLAGS := -O3
+$(1)/obj/src/gemm_packed.o: VECFLAGS := -fopenmp
 $(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^

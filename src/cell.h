@@ -23,6 +23,7 @@
 #ifndef RECUR_CELL_H
 #define RECUR_CELL_H
 
+#include "gemm.h"
 #include "recur.h"
 
 typedef struct {
@@ -94,6 +95,8 @@ typedef struct {
     float *dgates_h; /* [N, G*H] GRU, layer-norm LSTM: gradients on the
                         recurrent side                                     */
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
+    float *wpack;  /* w_hh packed for the step products (gemm.h), or NULL  */
+    size_t wpack_floats;
 } cell_scratch;
 
 /* Floats each cache buffer needs (0 = unused) for N rows, in the order of
@@ -102,8 +105,12 @@ typedef struct {
 enum { CELL_CACHE_SIZES = 10 };
 void cell_cache_sizes(const cell_dims *d, size_t N,
                       size_t sizes[CELL_CACHE_SIZES]);
-/* Floats each scratch buffer needs for B sequences and N rows. */
-void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t sizes[5]);
+/* Floats each scratch buffer needs for B sequences and N rows, in the
+ * order of cell_scratch (wpack: per stack, the largest of w_hh and w_ih
+ * either way round; 0 where nothing is packed). */
+enum { CELL_SCRATCH_SIZES = 6 };
+void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
+                        size_t sizes[CELL_SCRATCH_SIZES]);
 
 /*
  * Forward.
@@ -147,7 +154,7 @@ cell_backward_fn rnn_cell_backward, lstm_cell_backward, gru_cell_backward;
 void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
                          const int *fold, float *out,
-                         const cell_cache *cache);
+                         const cell_cache *cache, const cell_scratch *s);
 
 /* Weight gradients of the input side and the input gradient, all rows at
  * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. With layer norm, dG
@@ -156,7 +163,7 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
 void cell_input_backward(const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *x, size_t ldx,
                          size_t N, float *dG, float *dx, size_t lddx,
-                         const cell_cache *cache);
+                         const cell_cache *cache, const cell_scratch *s);
 
 /* ---- layer norm (Ba, Kiros & Hinton 2016), as torch.nn.LayerNorm ----
  * LN(v) = (v − mean)/sqrt(var + 1e-5)·γ + β over each row of w values,
@@ -179,6 +186,21 @@ void cell_ln_forward(const float *v, size_t ldv, float *out, size_t ldo,
 void cell_ln_backward(float *dv, size_t ld, size_t n, size_t w,
                       const float *gamma, const float *xhat, const float *r,
                       size_t rstride, float *dgamma, float *dbeta);
+
+/* The step product's weight for one pass, packed into s->wpack when the
+ * pass has more than one step (gemm.h): forward multiplies by w_hhᵀ
+ * (N = G·H, K = P), backward by w_hh (N = P, K = G·H). The input-side
+ * products (cell_project_inputs, cell_input_backward) pack w_ih into the
+ * same buffer, before and after the steps. */
+void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
+                         const packed_layout *lay, int backward,
+                         const cell_scratch *s, recur_gemm_b *wb);
+
+/* A weight gradient over all rows: C[M, N] += Aᵀ·B, A [K, M] (stride
+ * lda), B [K, N] (stride ldb); B packed into s->wpack chunk by chunk. */
+void cell_weight_grad(const cell_scratch *s, size_t M, size_t N, size_t K,
+                      const float *A, size_t lda, const float *B, size_t ldb,
+                      float *C, size_t ldc);
 
 /* Row sums: db[k] += Σ_n dG[n, k] for k < cols, rows of width ld. */
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,

@@ -6,7 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t s[5])
+void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
+                        size_t s[CELL_SCRATCH_SIZES])
 {
     size_t GH = d->G * d->H;
     size_t wide = d->H > d->P ? d->H : d->P;
@@ -16,6 +17,41 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N, size_t s[5])
     s[2] = N * GH;
     s[3] = gru || d->layer_norm ? N * GH : 0;
     s[4] = d->mode == RECUR_LSTM && d->P != d->H ? N * d->P : 0;
+    size_t packs[4] = {
+        recur_gemm_pack_floats(GH, d->P), recur_gemm_pack_floats(d->P, GH),
+        recur_gemm_pack_floats(GH, d->I), recur_gemm_pack_floats(d->I, GH)};
+    s[5] = 0;
+    for (int i = 0; i < 4; i++)
+        s[5] = packs[i] > s[5] ? packs[i] : s[5];
+}
+
+/* C[N, GH] (+)= x · w_ihᵀ, or C[N, I] += dG · w_ih (backward), through
+ * the packed kernel when there are rows enough to pay for the packing. */
+static void input_product(const cell_dims *d, const cell_params *p,
+                          int backward, size_t N, const float *A, size_t lda,
+                          float beta, float *C, size_t ldc,
+                          const cell_scratch *s)
+{
+    const size_t GH = d->G * d->H, I = d->I;
+    recur_gemm_b wb;
+    float *buf = N >= 16 ? s->wpack : NULL;
+    if (backward)
+        recur_gemm_pack(&wb, 0, I, GH, p->w_ih, I, buf);
+    else
+        recur_gemm_pack(&wb, 1, GH, I, p->w_ih, I, buf);
+    recur_gemm_packed(N, 1.0f, A, lda, &wb, beta, C, ldc);
+}
+
+void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
+                         const packed_layout *lay, int backward,
+                         const cell_scratch *s, recur_gemm_b *wb)
+{
+    const size_t GH = d->G * d->H, P = d->P;
+    float *buf = lay->T > 1 ? s->wpack : NULL;
+    if (backward)
+        recur_gemm_pack(wb, 0, P, GH, p->w_hh, P, buf);
+    else
+        recur_gemm_pack(wb, 1, GH, P, p->w_hh, P, buf);
 }
 
 void cell_cache_sizes(const cell_dims *d, size_t N,
@@ -92,10 +128,10 @@ void cell_ln_backward(float *dv, size_t ld, size_t n, size_t w,
 static void project_inputs_ln(const cell_dims *d, const cell_params *p,
                               const float *x, size_t ldx, size_t N,
                               const int *fold, float *out,
-                              const cell_cache *cache)
+                              const cell_cache *cache, const cell_scratch *s)
 {
     size_t H = d->H, GH = d->G * H;
-    recur_gemm(0, 1, N, GH, d->I, 1.0f, x, ldx, p->w_ih, d->I, 0.0f, out, GH);
+    input_product(d, p, 0, N, x, ldx, 0.0f, out, GH, s);
     cell_ln_forward(out, GH, out, GH, 0, N, GH, p->ln_ih_w, p->ln_ih_b,
                     cache->ln_ih, cache->ln_r, 3);
     if (!p->b_ih && !p->b_hh)
@@ -108,10 +144,11 @@ static void project_inputs_ln(const cell_dims *d, const cell_params *p,
 
 void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
-                         const int *fold, float *out, const cell_cache *cache)
+                         const int *fold, float *out, const cell_cache *cache,
+                         const cell_scratch *s)
 {
     if (d->layer_norm) {
-        project_inputs_ln(d, p, x, ldx, N, fold, out, cache);
+        project_inputs_ln(d, p, x, ldx, N, fold, out, cache, s);
         return;
     }
     size_t H = d->H, GH = d->G * H;
@@ -130,8 +167,15 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
         for (size_t n = 1; n < N; n++)
             memcpy(out + n * GH, out, GH * sizeof(float));
     }
-    recur_gemm(0, 1, N, GH, d->I, 1.0f, x, ldx, p->w_ih, d->I,
-               any ? 1.0f : 0.0f, out, GH);
+    input_product(d, p, 0, N, x, ldx, any ? 1.0f : 0.0f, out, GH, s);
+}
+
+void cell_weight_grad(const cell_scratch *s, size_t M, size_t N, size_t K,
+                      const float *A, size_t lda, const float *B, size_t ldb,
+                      float *C, size_t ldc)
+{
+    recur_gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc, s->wpack,
+                  s->wpack_floats);
 }
 
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
@@ -145,7 +189,7 @@ void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
 void cell_input_backward(const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *x, size_t ldx,
                          size_t N, float *dG, float *dx, size_t lddx,
-                         const cell_cache *cache)
+                         const cell_cache *cache, const cell_scratch *s)
 {
     size_t GH = d->G * d->H;
     if (g->b_ih)
@@ -153,10 +197,9 @@ void cell_input_backward(const cell_dims *d, const cell_params *p,
     if (d->layer_norm)
         cell_ln_backward(dG, GH, N, GH, p->ln_ih_w, cache->ln_ih, cache->ln_r,
                          3, g->ln_ih_w, g->ln_ih_b);
-    recur_gemm(1, 0, GH, d->I, N, 1.0f, dG, GH, x, ldx, 1.0f, g->w_ih, d->I);
+    cell_weight_grad(s, GH, d->I, N, dG, GH, x, ldx, g->w_ih, d->I);
     if (dx)
-        recur_gemm(0, 0, N, d->I, GH, 1.0f, dG, GH, p->w_ih, d->I, 1.0f, dx,
-                   lddx);
+        input_product(d, p, 1, N, dG, GH, 1.0f, dx, lddx, s);
 }
 
 void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,

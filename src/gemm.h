@@ -17,4 +17,40 @@ void recur_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
 /* The largest dimension or leading dimension recur_gemm accepts. */
 size_t recur_gemm_max_dim(void);
 
+/*
+ * Products with a matrix used many times (a recurrent weight, once per
+ * step): op(B) [K, N] packed once (gemm_packed.c), then
+ *     C[M,N] = alpha * A[M,K] * op(B) + beta * C
+ * as often as wanted. Where the packed kernel does not run (no AVX-512, or
+ * no buffer given), the handle keeps B as it is and recur_gemm_packed calls
+ * recur_gemm: callers need no second path.
+ */
+typedef struct {
+    const float *b; /* the original, row stride ldb */
+    size_t ldb;
+    int trans_b;
+    size_t N, K;
+    float *packed;  /* NULL: not packed */
+} recur_gemm_b;
+
+/* Whether the packed kernel runs on this CPU. */
+int recur_gemm_packed_available(void);
+/* Floats of the packed copy of a [K, N] op(B); 0 where it is not used. */
+size_t recur_gemm_pack_floats(size_t N, size_t K);
+/* Describes op(B) in pb and packs it into buf (recur_gemm_pack_floats(N,
+ * K) floats; buf may be NULL). B must not change while pb is used. */
+void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
+                     const float *B, size_t ldb, float *buf);
+void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
+                       const recur_gemm_b *pb, float beta, float *C,
+                       size_t ldc);
+/* C[M,N] = alpha * Aᵀ * B + beta * C with A [K, M] and B [K, N] (a weight
+ * gradient: K runs over every row of a sequence), B packed up to 512 rows
+ * at a time into buf (cap floats; recur_gemm when too small or NULL). */
+void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
+                   size_t lda, const float *B, size_t ldb, float beta,
+                   float *C, size_t ldc, float *buf, size_t cap);
+/* Threads of the packed kernel (recur_set_threads sets it with the BLAS's). */
+void recur_gemm_packed_threads(int threads);
+
 #endif

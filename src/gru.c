@@ -47,12 +47,13 @@ static inline float gru_state(const float *zh, size_t i, float z, float nv,
  * hp: the state as it enters the products (times the recurrent dropout
  * mask); hu: as it enters z ∘ h; hn: the new state, written. */
 static void forward_step_lbr(const cell_dims *d, const cell_params *p,
-                             size_t n, size_t row, float *a, const float *hp,
-                             const float *hu, const float *zh, float *hn,
-                             float *aux, float *gh, const cell_cache *cache)
+                             const recur_gemm_b *whh, size_t n, size_t row,
+                             float *a, const float *hp, const float *hu,
+                             const float *zh, float *hn, float *aux, float *gh,
+                             const cell_cache *cache)
 {
     const size_t H = d->H, GH = 3 * H;
-    recur_gemm(0, 1, n, GH, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, GH);
+    recur_gemm_packed(n, 1.0f, hp, H, whh, 0.0f, gh, GH);
     if (d->layer_norm)
         cell_ln_forward(gh, GH, gh, GH, 0, n, GH, p->ln_hh_w, p->ln_hh_b,
                         cache->ln_hh + row * GH, cache->ln_r + row * 3 + 1, 3);
@@ -113,7 +114,10 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
     /* b_hn stays outside r in the linear-before-reset form. */
     const int fold[3] = {1, 1, rb};
     cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache);
+                        cache, s);
+    recur_gemm_b whh; /* linear before reset: all three gates at once */
+    if (!rb)
+        cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -127,8 +131,8 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
         if (rb)
             forward_step_rb(d, p, n, a, hp, hu, zh, h, aux, s->step);
         else
-            forward_step_lbr(d, p, n, row, a, hp, hu, zh, h, aux, s->step,
-                             cache);
+            forward_step_lbr(d, p, &whh, n, row, a, hp, hu, zh, h, aux,
+                             s->step, cache);
         for (size_t j = 0; j < n; j++)
             memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
     }
@@ -144,6 +148,9 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
     (void)dc;
     const size_t H = d->H, GH = 3 * H, N = lay->offset[lay->T];
     const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
+    recur_gemm_b whh;
+    if (!rb)
+        cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
     for (size_t i = lay->T; i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
@@ -219,22 +226,22 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                                  cache->ln_r + row * 3 + 1, 3, g->ln_hh_w,
                                  g->ln_hh_b);
             }
-            recur_gemm(0, 0, n, H, GH, 1.0f, dGh, GH, p->w_hh, H,
-                       masked ? 0.0f : 1.0f, dm, H);
+            recur_gemm_packed(n, 1.0f, dGh, GH, &whh, masked ? 0.0f : 1.0f,
+                              dm, H);
         }
         if (masked)
             cell_recurrent_grad(cache, n, H, dm, 1, dh);
     }
 
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);
     if (rb) {
-        recur_gemm(1, 0, 2 * H, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
-                   1.0f, g->w_hh, H);
-        recur_gemm(1, 0, H, H, N, 1.0f, s->dgates_h + 2 * H, GH, cache->aux,
-                   H, 1.0f, g->w_hh + 2 * H * H, H);
+        cell_weight_grad(s, 2 * H, H, N, s->dgates_h, GH, cache->hprev, H,
+                         g->w_hh, H);
+        cell_weight_grad(s, H, H, N, s->dgates_h + 2 * H, GH, cache->aux, H,
+                         g->w_hh + 2 * H * H, H);
     } else {
-        recur_gemm(1, 0, GH, H, N, 1.0f, s->dgates_h, GH, cache->hprev, H,
-                   1.0f, g->w_hh, H);
+        cell_weight_grad(s, GH, H, N, s->dgates_h, GH, cache->hprev, H,
+                         g->w_hh, H);
     }
     if (g->b_hh && !d->layer_norm)
         cell_bias_grad(g->b_hh, s->dgates_h, N, GH, GH);

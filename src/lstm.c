@@ -89,7 +89,9 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     const int fold[4] = {1, 1, 1, 1};
     const int proj = p->w_hr != NULL;
     cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache);
+                        cache, s);
+    recur_gemm_b whh;
+    cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -103,15 +105,13 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
         if (d->layer_norm) {
-            recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 0.0f, s->step,
-                       GH);
+            recur_gemm_packed(n, 1.0f, hp, P, &whh, 0.0f, s->step, GH);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
         } else {
-            recur_gemm(0, 1, n, GH, P, 1.0f, hp, P, p->w_hh, P, 1.0f, gates,
-                       GH);
+            recur_gemm_packed(n, 1.0f, hp, P, &whh, 1.0f, gates, GH);
         }
 
         for (size_t j = 0; !d->layer_norm && j < n; j++) {
@@ -154,6 +154,8 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H, P = d->P, GH = 4 * H;
     const size_t N = lay->offset[lay->T];
     const int proj = p->w_hr != NULL;
+    recur_gemm_b whh;
+    cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
     for (size_t i = lay->T; i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
@@ -231,22 +233,20 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
             dGr = dGh;
         }
         if (cache->rmask) {
-            recur_gemm(0, 0, n, P, GH, 1.0f, dGr, GH, p->w_hh, P, 0.0f,
-                       s->step, P);
+            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, 0.0f, s->step, P);
             cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
         } else {
-            recur_gemm(0, 0, n, P, GH, 1.0f, dGr, GH, p->w_hh, P,
-                       zh ? 1.0f : 0.0f, dh, P);
+            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh,
+                              P);
         }
     }
 
     /* b_hh first: with layer norm the input side rewrites dgates. */
     if (g->b_hh)
         cell_bias_grad(g->b_hh, s->dgates, N, GH, GH);
-    recur_gemm(1, 0, GH, P, N, 1.0f, d->layer_norm ? s->dgates_h : s->dgates,
-               GH, cache->hprev, P, 1.0f, g->w_hh, P);
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
+    cell_weight_grad(s, GH, P, N, d->layer_norm ? s->dgates_h : s->dgates,
+                     GH, cache->hprev, P, g->w_hh, P);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);
     if (proj)
-        recur_gemm(1, 0, P, H, N, 1.0f, s->dh_all, P, cache->hraw, H, 1.0f,
-                   g->w_hr, H);
+        cell_weight_grad(s, P, H, N, s->dh_all, P, cache->hraw, H, g->w_hr, H);
 }

@@ -20,12 +20,13 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
                       const cell_cache *cache, const cell_scratch *s)
 {
     (void)c;
-    (void)s;
     const size_t H = d->H;
     const int fold[1] = {1};
     const int relu = d->mode == RECUR_RNN_RELU;
     cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache);
+                        cache, s);
+    recur_gemm_b whh;
+    cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
     for (size_t i = 0; i < lay->T; i++) {
         size_t t = cell_step(lay, reverse, i);
@@ -34,7 +35,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         float *hp = cache->hprev + row * H;
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, NULL);
-        recur_gemm(0, 1, n, H, H, 1.0f, hp, H, p->w_hh, H, 1.0f, a, H);
+        recur_gemm_packed(n, 1.0f, hp, H, &whh, 1.0f, a, H);
         if (relu)
             for (size_t k = 0; k < n * H; k++)
                 a[k] = a[k] > 0.0f ? a[k] : 0.0f;
@@ -61,6 +62,8 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
     (void)dc;
     const size_t H = d->H, N = lay->offset[lay->T];
     const int relu = d->mode == RECUR_RNN_RELU;
+    recur_gemm_b whh;
+    cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
     for (size_t i = lay->T; i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
@@ -82,18 +85,15 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
                     relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
             }
         if (cache->rmask) {
-            recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H, 0.0f, s->step,
-                       H);
+            recur_gemm_packed(n, 1.0f, dG, H, &whh, 0.0f, s->step, H);
             cell_recurrent_grad(cache, n, H, s->step, zh != NULL, dh);
         } else {
-            recur_gemm(0, 0, n, H, H, 1.0f, dG, H, p->w_hh, H,
-                       zh ? 1.0f : 0.0f, dh, H);
+            recur_gemm_packed(n, 1.0f, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H);
         }
     }
 
-    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache);
-    recur_gemm(1, 0, H, H, N, 1.0f, s->dgates, H, cache->hprev, H, 1.0f,
-               g->w_hh, H);
+    cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);
+    cell_weight_grad(s, H, H, N, s->dgates, H, cache->hprev, H, g->w_hh, H);
     if (g->b_hh)
         cell_bias_grad(g->b_hh, s->dgates, N, H, H);
 }

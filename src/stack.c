@@ -15,6 +15,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,7 +482,7 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
     const size_t wide = I > D * P ? I : D * P;
     cell_dims d;
-    size_t cs[CELL_CACHE_SIZES], ss[5];
+    size_t cs[CELL_CACHE_SIZES], ss[CELL_SCRATCH_SIZES];
     stack_layer_dims(rnn, 0, &d);
     cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
     cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
@@ -522,9 +523,20 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->scratch.step = take(cv, B, ss[0], 1);
     rnn->scratch.step2 = take(cv, B, ss[1], 1);
     cell_scratch_sizes(&d, 0, 1, ss); /* per row */
+    if (L > 1) { /* the packed weight: the widest input may be layer 1's */
+        size_t ss1[CELL_SCRATCH_SIZES];
+        stack_layer_dims(rnn, 1, &d);
+        cell_scratch_sizes(&d, 0, 1, ss1);
+        ss[5] = ss1[5] > ss[5] ? ss1[5] : ss[5];
+    }
     rnn->scratch.dgates = take(cv, N, ss[2], 1);
     rnn->scratch.dgates_h = take(cv, N, ss[3], 1);
     rnn->scratch.dh_all = take(cv, N, ss[4], 1);
+    /* The packed weight, on a 64-byte boundary (whole cache lines). */
+    float *wp = take(cv, 1, ss[5] ? ss[5] + 16 : 0, 1);
+    rnn->scratch.wpack =
+        wp ? wp + (16 - ((uintptr_t)wp / sizeof(float)) % 16) % 16 : NULL;
+    rnn->scratch.wpack_floats = wp ? ss[5] : 0;
 }
 
 /* Sizes the workspace for T, B (at most N = T*B rows) and points every view

@@ -45,7 +45,8 @@ const char *test_fixture_dir(void)
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)                                              \
     X(test_cli_bench)                                                         \
-    X(test_vmath)
+    X(test_vmath)                                                             \
+    X(test_gemm_packed)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)

@@ -1,0 +1,263 @@
+/*
+ * gemm_packed.c — the recurrent step's product with weights packed once.
+ *
+ * A recurrent layer multiplies the same weight matrix by a small state
+ * (B rows) at every step. A BLAS repacks the weights on every call; here
+ * op(B) is packed once per forward or backward pass into panels of NR = 32
+ * columns, each K × 32 floats contiguous (zero-padded past N), and every
+ * step runs an AVX-512 micro-kernel of MR ≤ 8 rows × 32 columns over it:
+ * 16 accumulators, per k two panel loads, MR broadcasts of A, 2·MR FMAs.
+ * Panels are the outer loop within a block of rows (a step's rows are one
+ * block), so each is brought into L2 once per block and reused by all its
+ * rows; with threads, each takes a contiguous share of the panels (OpenMP,
+ * as many as recur_set_threads asked for). The input projection of a
+ * whole sequence and its gradient use the same kernel with many blocks.
+ *
+ * The kernel is compiled for AVX-512F only (a function attribute, so the
+ * library as a whole stays baseline x86-64) and chosen at run time; on
+ * other CPUs recur_gemm_pack leaves the matrix unpacked and
+ * recur_gemm_packed calls recur_gemm with the original — the plain
+ * reference, which the suite also checks the kernel against.
+ *
+ * Each output element is one dot product accumulated in k order, then
+ * alpha·acc + beta·C: the same sums in the same order as the reference
+ * loop, not necessarily bit-identical to the BLAS's (which splits K).
+ */
+#include "gemm.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PACKED_X86 1
+#include <immintrin.h>
+#endif
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { NR = 32, MR = 12 };
+
+static int packed_threads = 1;
+
+void recur_gemm_packed_threads(int threads)
+{
+    packed_threads = threads > 0 ? threads : 1;
+}
+
+int recur_gemm_packed_available(void)
+{
+#ifdef PACKED_X86
+    static int avail = -1;
+    if (avail < 0) {
+        __builtin_cpu_init();
+        avail = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return avail;
+#else
+    return 0;
+#endif
+}
+
+size_t recur_gemm_pack_floats(size_t N, size_t K)
+{
+    if (!recur_gemm_packed_available())
+        return 0;
+    return (N + NR - 1) / NR * NR * K;
+}
+
+void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
+                     const float *B, size_t ldb, float *buf)
+{
+    pb->b = B;
+    pb->ldb = ldb;
+    pb->trans_b = trans_b;
+    pb->N = N;
+    pb->K = K;
+    pb->packed = NULL;
+    if (!buf || !recur_gemm_packed_available() || N == 0 || K == 0)
+        return;
+    size_t panels = (N + NR - 1) / NR;
+    for (size_t p = 0; p < panels; p++) {
+        float *dst = buf + p * K * NR;
+        size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
+        if (trans_b) { /* op(B)[k][j] = B[j][k]: rows of B become columns */
+            for (size_t jj = 0; jj < w; jj++) {
+                const float *src = B + (j0 + jj) * ldb;
+                for (size_t k = 0; k < K; k++)
+                    dst[k * NR + jj] = src[k];
+            }
+        } else {
+            for (size_t k = 0; k < K; k++)
+                memcpy(dst + k * NR, B + k * ldb + j0, w * sizeof(float));
+        }
+        for (size_t k = 0; k < K && w < NR; k++)
+            memset(dst + k * NR + w, 0, (NR - w) * sizeof(float));
+    }
+    pb->packed = buf;
+}
+
+#ifdef PACKED_X86
+/* C[mr, w] = alpha · op(A)[mr, K] · panel[K, 32] + beta · C, w ≤ 32
+ * columns stored (masked); op(A)[i][k] = A[i·lda + k], or A[k·lda + i]
+ * when ta is set. mr and ta are constants after inlining (KERNEL_ROWS). */
+__attribute__((target("avx512f"), always_inline)) static inline void
+kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
+       const float *panel, float beta, float *C, size_t ldc, size_t w)
+{
+    __m512 acc[MR][2];
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++)
+        acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (size_t k = 0; k < K; k++) {
+        __m512 b0 = _mm512_loadu_ps(panel + k * NR);
+        __m512 b1 = _mm512_loadu_ps(panel + k * NR + 16);
+    #pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+            __m512 a = _mm512_set1_ps(ta ? A[k * lda + i] : A[i * lda + k]);
+            acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+        }
+    }
+    __mmask16 m0 = (__mmask16)(w >= 16 ? 0xFFFF : (1u << w) - 1);
+    __mmask16 m1 = (__mmask16)(w >= 32 ? 0xFFFF
+                               : w <= 16 ? 0
+                                         : (1u << (w - 16)) - 1);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+        float *c = C + i * ldc;
+        __m512 r0 = _mm512_mul_ps(va, acc[i][0]);
+        __m512 r1 = _mm512_mul_ps(va, acc[i][1]);
+        if (beta != 0.0f) {
+            r0 = _mm512_add_ps(r0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m0, c)));
+            r1 = _mm512_add_ps(r1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16)));
+        }
+        _mm512_mask_storeu_ps(c, m0, r0);
+        _mm512_mask_storeu_ps(c + 16, m1, r1);
+    }
+}
+
+#define KERNEL_ROWS(R)                                                        \
+    __attribute__((target("avx512f"))) static void kernel_##R(              \
+        size_t K, float alpha, const float *A, size_t lda,                    \
+        const float *panel, float beta, float *C, size_t ldc, size_t w)       \
+    {                                                                         \
+        kernel(R, 0, K, alpha, A, lda, panel, beta, C, ldc, w);               \
+    }                                                                         \
+    __attribute__((target("avx512f"))) static void kernel_t##R(             \
+        size_t K, float alpha, const float *A, size_t lda,                    \
+        const float *panel, float beta, float *C, size_t ldc, size_t w)       \
+    {                                                                         \
+        kernel(R, 1, K, alpha, A, lda, panel, beta, C, ldc, w);               \
+    }
+KERNEL_ROWS(1)
+KERNEL_ROWS(2)
+KERNEL_ROWS(3)
+KERNEL_ROWS(4)
+KERNEL_ROWS(5)
+KERNEL_ROWS(6)
+KERNEL_ROWS(7)
+KERNEL_ROWS(8)
+KERNEL_ROWS(9)
+KERNEL_ROWS(10)
+KERNEL_ROWS(11)
+KERNEL_ROWS(12)
+
+typedef void kernel_fn(size_t, float, const float *, size_t, const float *,
+                       float, float *, size_t, size_t);
+static kernel_fn *const kernels[2][MR + 1] = {
+    {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6,
+     kernel_7, kernel_8, kernel_9, kernel_10, kernel_11, kernel_12},
+    {NULL, kernel_t1, kernel_t2, kernel_t3, kernel_t4, kernel_t5, kernel_t6,
+     kernel_t7, kernel_t8, kernel_t9, kernel_t10, kernel_t11, kernel_t12},
+};
+
+static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
+                         const float *A, size_t lda, const recur_gemm_b *pb,
+                         float beta, float *C, size_t ldc)
+{
+    const size_t K = pb->K, N = pb->N;
+    /* Rows in blocks of about 256 KiB of A, which stay in L2 while every
+     * panel of the range passes over them. */
+    size_t mb = ((size_t)65536 / K) / MR * MR;
+    mb = mb < MR ? MR : mb;
+    for (size_t i0 = 0; i0 < M; i0 += mb) {
+        size_t i1 = M - i0 < mb ? M : i0 + mb;
+        for (size_t p = p0; p < p1; p++) {
+            const float *panel = pb->packed + p * K * NR;
+            size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
+            for (size_t i = i0; i < i1; i += MR) {
+                size_t mr = i1 - i < MR ? i1 - i : MR;
+                kernels[ta][mr](K, alpha, ta ? A + i : A + i * lda, lda,
+                                panel, beta, C + i * ldc + j0, ldc, w);
+            }
+        }
+    }
+}
+
+/* The product over all panels, split among threads. */
+static void run_panels(size_t M, int ta, float alpha, const float *A,
+                       size_t lda, const recur_gemm_b *pb, float beta,
+                       float *C, size_t ldc)
+{
+    size_t panels = (pb->N + NR - 1) / NR;
+    int threads = packed_threads;
+    /* A thread is worth it when each gets a few panels of real work. */
+    if ((size_t)threads > panels / 4)
+        threads = (int)(panels / 4) > 0 ? (int)(panels / 4) : 1;
+    if (threads <= 1 || M * pb->K * pb->N < (size_t)1 << 20) {
+        panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+    {
+        size_t t = (size_t)omp_get_thread_num(),
+               n = (size_t)omp_get_num_threads();
+        panels_range(panels * t / n, panels * (t + 1) / n, M, ta, alpha, A,
+                     lda, pb, beta, C, ldc);
+    }
+#else
+    panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
+#endif
+}
+#endif
+
+void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
+                       const recur_gemm_b *pb, float beta, float *C,
+                       size_t ldc)
+{
+    if (!pb->packed || M == 0) {
+        recur_gemm(0, pb->trans_b, M, pb->N, pb->K, alpha, A, lda, pb->b,
+                   pb->ldb, beta, C, ldc);
+        return;
+    }
+#ifdef PACKED_X86
+    run_panels(M, 0, alpha, A, lda, pb, beta, C, ldc);
+#endif
+}
+
+void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
+                   size_t lda, const float *B, size_t ldb, float beta,
+                   float *C, size_t ldc, float *buf, size_t cap)
+{
+    size_t npad = (N + NR - 1) / NR * NR;
+    size_t kc = npad ? cap / npad : 0;
+    kc = kc > 512 ? 512 : kc;
+    if (!buf || !recur_gemm_packed_available() || kc < 64 || M == 0 ||
+        N == 0 || K == 0) {
+        recur_gemm(1, 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#ifdef PACKED_X86
+    /* K in chunks of kc rows of B, packed in turn; C gathers the chunks. */
+    for (size_t k0 = 0; k0 < K; k0 += kc) {
+        size_t k = K - k0 < kc ? K - k0 : kc;
+        recur_gemm_b pb;
+        recur_gemm_pack(&pb, 0, N, k, B + k0 * ldb, ldb, buf);
+        run_panels(M, 1, alpha, A + k0 * lda, lda, &pb, k0 ? 1.0f : beta, C,
+                   ldc);
+    }
+#endif
+}

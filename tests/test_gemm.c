@@ -1,0 +1,123 @@
+/*
+ * test_gemm.c — the packed kernels (src/gemm_packed.c) against a plain
+ * double-precision product: every row count 1..2·MR+1 and column count
+ * around the 32-wide panels, op(B) both ways, alpha/beta, row blocks of the
+ * long input projection, the transposed-A weight gradient with its chunks
+ * of K, 1 and 2 threads; and that where the kernel does not run the
+ * handle falls back to recur_gemm.
+ */
+#include "gemm.h"
+#include "recur.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *random_matrix(size_t n, unsigned *seed)
+{
+    float *m = malloc((n ? n : 1) * sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        m[i] = (float)((*seed >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+    }
+    return m;
+}
+
+/* max |got − want| / (1 + |want|) over C[M, N], want in double:
+ * alpha·op(A)·op(B) + beta·C0. */
+static double check_product(size_t M, size_t N, size_t K, int ta, int tb,
+                            float alpha, const float *A, size_t lda,
+                            const float *B, size_t ldb, float beta,
+                            const float *C0, const float *C, size_t ldc)
+{
+    double worst = 0;
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            double acc = 0;
+            for (size_t k = 0; k < K; k++)
+                acc += (double)(ta ? A[k * lda + i] : A[i * lda + k]) *
+                       (double)(tb ? B[j * ldb + k] : B[k * ldb + j]);
+            double want = alpha * acc + beta * (double)C0[i * ldc + j];
+            double e = fabs((double)C[i * ldc + j] - want) / (1 + fabs(want));
+            worst = e > worst ? e : worst;
+        }
+    return worst;
+}
+
+static void packed_case(size_t M, size_t N, size_t K, int tb, float alpha,
+                        float beta, unsigned seed)
+{
+    size_t lda = K + 3, ldb = (tb ? K : N) + 5, ldc = N + 7;
+    float *A = random_matrix(M * lda, &seed);
+    float *B = random_matrix((tb ? N : K) * ldb, &seed);
+    float *C0 = random_matrix(M * ldc, &seed);
+    float *C = malloc(M * ldc * sizeof(float));
+    memcpy(C, C0, M * ldc * sizeof(float));
+    size_t floats = recur_gemm_pack_floats(N, K);
+    float *buf = floats ? malloc(floats * sizeof(float)) : NULL;
+    recur_gemm_b pb;
+    recur_gemm_pack(&pb, tb, N, K, B, ldb, buf);
+    CHECK((pb.packed != NULL) == (floats > 0), "packed iff the kernel runs");
+    recur_gemm_packed(M, alpha, A, lda, &pb, beta, C, ldc);
+    double e = check_product(M, N, K, 0, tb, alpha, A, lda, B, ldb, beta, C0,
+                             C, ldc);
+    CHECK(e < 2e-6 * sqrt((double)K + 1), "packed M=%zu N=%zu K=%zu tb=%d "
+          "alpha=%g beta=%g: error %.3g", M, N, K, tb, alpha, beta, e);
+    /* Columns past N in each row are never written. */
+    int spill = 0;
+    for (size_t i = 0; i < M; i++)
+        spill |= memcmp(C + i * ldc + N, C0 + i * ldc + N,
+                        (ldc - N) * sizeof(float)) != 0;
+    CHECK(!spill, "packed M=%zu N=%zu: wrote past column N", M, N);
+    free(A), free(B), free(C0), free(C), free(buf);
+}
+
+static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
+                    unsigned seed)
+{
+    size_t lda = M + 1, ldb = N + 2, ldc = N + 3;
+    float *A = random_matrix(K * lda, &seed);
+    float *B = random_matrix(K * ldb, &seed);
+    float *C0 = random_matrix(M * ldc, &seed);
+    float *C = malloc(M * ldc * sizeof(float));
+    float *buf = malloc((cap ? cap : 1) * sizeof(float));
+    memcpy(C, C0, M * ldc * sizeof(float));
+    recur_gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc, buf, cap);
+    double e = check_product(M, N, K, 1, 0, 1.0f, A, lda, B, ldb, beta, C0, C,
+                             ldc);
+    CHECK(e < 2e-6 * sqrt((double)K + 1),
+          "tn M=%zu N=%zu K=%zu cap=%zu: error %.3g", M, N, K, cap, e);
+    free(A), free(B), free(C0), free(C), free(buf);
+}
+
+void test_gemm_packed(void)
+{
+    const size_t rows[] = {1, 2, 7, 8, 11, 12, 13, 25};
+    const size_t cols[] = {1, 15, 16, 17, 31, 32, 33, 64, 100};
+    unsigned seed = 1;
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
+            for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
+                for (int tb = 0; tb <= 1; tb++)
+                    packed_case(rows[r], cols[c], 1 + (r * 7 + c * 13) % 70,
+                                tb, 1.0f, (r + c) % 2 ? 1.0f : 0.0f, seed++);
+        packed_case(64, 2048, 512, 1, 1.0f, 1.0f, seed++); /* threads split */
+        packed_case(20, 96, 37, 0, 0.5f, -2.0f, seed++);
+        packed_case(700, 70, 300, 1, 1.0f, 0.0f, seed++); /* row blocks */
+        tn_case(70, 45, 1000, 64 * 64, 1.0f, seed++); /* chunks of K */
+        tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
+        tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
+        tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
+    }
+    recur_set_threads(1);
+    /* No buffer: the handle keeps B and the product is recur_gemm's. */
+    recur_gemm_b pb;
+    float B[6] = {1, 2, 3, 4, 5, 6}, A[3] = {1, 1, 1}, C[2] = {0, 0};
+    recur_gemm_pack(&pb, 1, 2, 3, B, 3, NULL);
+    CHECK(pb.packed == NULL, "no buffer: not packed");
+    recur_gemm_packed(1, 1.0f, A, 3, &pb, 0.0f, C, 2);
+    CHECK(C[0] == 6.0f && C[1] == 15.0f, "fallback: got %g %g, want 6 15",
+          (double)C[0], (double)C[1]);
+}
