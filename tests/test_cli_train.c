@@ -16,7 +16,10 @@
  *     stdout, no checkpoint left where there was none and an existing one
  *     (with its log and plot) byte for byte as it was.
  */
+#include "error.h"
+#include "lm.h"
 #include "safetensors.h"
+#include "sample.h"
 #include "spawn.h"
 #include "test.h"
 #include "text.h"
@@ -574,6 +577,98 @@ static void check_sample(const char *model, const alphabet *abc)
     free(cold2);
 }
 
+/* Text from the library's step API as `recur sample --temperature 1
+ * --seed 7` draws it: feed the given code points from the zero state, then
+ * `length` draws; returns the generated part as UTF-8 (caller frees), NULL
+ * on failure. */
+static char *library_text(const char *model, const uint32_t *feed, size_t n,
+                          size_t length)
+{
+    recur_lm *lm = NULL;
+    recur_lm_state *st = NULL;
+    char *out = calloc(4 * length + 1, 1), buf[4];
+    void *work = NULL;
+    recur_rng rng;
+    rng_seed(&rng, 7);
+    size_t used = 0, id;
+    recur_status s = recur_lm_load(model, &lm);
+    if (!s)
+        s = recur_lm_state_new(lm, &st);
+    if (!s && !(work = malloc(recur_sample_scratch_size(lm->V))))
+        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; !s && i < n; i++) {
+        s = recur_lm_token(lm, feed[i], &id);
+        if (!s)
+            s = recur_lm_state_feed(st, id);
+    }
+    for (size_t i = 0; !s && out && i < length; i++) {
+        s = recur_sample_token(recur_lm_state_logits(st), lm->V, 1.0f, 0,
+                               1.0f, &rng, work, &id);
+        if (!s) {
+            size_t k = recur_utf8_encode(recur_lm_codepoint(lm, id), buf);
+            memcpy(out + used, buf, k);
+            used += k;
+            s = recur_lm_state_feed(st, id);
+        }
+    }
+    CHECK(s == RECUR_OK, "text from %s: %s", model, recur_last_error());
+    recur_lm_state_free(st);
+    recur_lm_free(lm);
+    free(work);
+    if (s) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* What `recur sample` feeds before the prime: an unprinted newline unless
+ * --raw-start or the prime begins with one. The CLI's output must be the
+ * prime followed by the library's text from exactly that feed (the model
+ * is small enough that the newline changes the draws: checked too). */
+static void check_raw_start(const char *model)
+{
+    char *outs[4] = {NULL};
+    static const struct {
+        const char *prime;
+        int raw;
+        uint32_t feed[3];
+        size_t n;
+    } cases[] = {
+        {"é", 0, {'\n', 0xE9}, 2},
+        {"é", 1, {0xE9}, 1},
+        {"\né", 0, {'\n', 0xE9}, 2},
+        {"\né", 1, {'\n', 0xE9}, 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        arglist a = {{NULL}, 0};
+        add(&a, "sample", "--model", model, "--length", "40", "--temperature",
+            "1", "--seed", "7", "--prime", cases[c].prime, END);
+        if (cases[c].raw)
+            add(&a, "--raw-start", END);
+        spawn_result r = run(&a);
+        char *want = library_text(model, cases[c].feed, cases[c].n, 40);
+        size_t lp = strlen(cases[c].prime);
+        int ok = r.status == 0 && r.out && want &&
+                 strncmp(r.out, cases[c].prime, lp) == 0 &&
+                 strncmp(r.out + lp, want, strlen(want)) == 0 &&
+                 strcmp(r.out + lp + strlen(want), "\n") == 0;
+        CHECK(ok, "sample --prime %s%s: got \"%s\", want the prime then "
+              "\"%s\" (exit %d)", c >= 2 ? "'\\né'" : "'é'",
+              cases[c].raw ? " --raw-start" : "", r.out ? r.out : "",
+              want ? want : "", r.status);
+        free(want);
+        outs[c] = r.out;
+        r.out = NULL;
+        spawn_result_free(&r);
+    }
+    CHECK(outs[0] && outs[1] && strcmp(outs[0], outs[1]) != 0,
+          "sample --prime 'é' gave the same text with and without --raw-start "
+          "(the test cannot tell them apart): %s", outs[0] ? outs[0] : "");
+    for (int c = 0; c < 4; c++)
+        free(outs[c]);
+}
+
 void test_cli_train_run(void)
 {
     if (!scratch_open())
@@ -598,6 +693,7 @@ void test_cli_train_run(void)
         if (spawn_exists(model)) {
             check_eval(model, text_path, chars);
             check_sample(model, &abc);
+            check_raw_start(model);
         }
     }
     free(text);
