@@ -6,9 +6,13 @@
  *   train  recur_rnn_forward + recur_rnn_backward with a random dy, every
  *          gradient (parameters and dx); the parameter gradients are zeroed
  *          between repeats, outside the timing;
- *   step   T calls of recur_rnn_forward with T = 1 (the public one-step path
- *          today), the state h (and c) carried from call to call; the time
+ *   step   T calls of recur_rnn_forward with T = 1 (the public one-step
+ *          path), the state h (and c) carried from call to call; the time
  *          is the whole T-step loop, us_per_step is that over T.
+ * infer and step run with the weights packed once beforehand
+ * (recur_rnn_pack_weights, what an inference user does; oneDNN's harness
+ * likewise reorders its weights outside the timing); train packs them
+ * inside every call, as training must.
  * Weights are PyTorch's default initialisation (recur_rnn_create, --seed),
  * inputs uniform in [-1, 1); with --varlen the B lengths are uniform in
  * [max(1, T/4), T], from the same seeded generator.
@@ -190,6 +194,8 @@ int cmd_bench(int argc, char **argv)
         cli_error("bench", "out of memory for T=%zu B=%zu I=%zu H=%zu", T, B, I, H);
         rc = EXIT_FAILURE_DATA;
     }
+    if (!rc && !train && (s = recur_rnn_pack_weights(rnn)) != RECUR_OK)
+        rc = cli_fail("bench", s);
     for (size_t r = 0; !rc && r < warmup + repeat; r++) {
         if (train)
             recur_rnn_zero_grad(rnn);

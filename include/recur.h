@@ -220,6 +220,23 @@ recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z);
  * default). */
 void recur_rnn_set_training(recur_rnn *rnn, int training);
 
+/* Fixed weights for inference and streaming. recur_rnn_pack_weights copies
+ * every layer's w_ih and w_hh once into the layout of the step kernel;
+ * forward then multiplies by that copy instead of packing at each call,
+ * which is what makes one call per step (T = 1, streaming) fast. Until
+ * recur_rnn_unpack_weights (or the next recur_rnn_pack_weights, which
+ * repacks), forward does NOT see changes to the copied weights (it still
+ * reads biases and the rest where they are): pack again after changing
+ * parameters. Backward reads the parameters themselves: do not train while
+ * packed.
+ * Results equal those of the unpacked forward for T > 1 bit for bit (same
+ * kernel); at T = 1 they differ in rounding only. Returns
+ * RECUR_ERR_MEMORY, or RECUR_OK also where this CPU has no packed kernel
+ * (nothing is packed then). Packing again after changing the weights is
+ * allowed at any time. */
+recur_status recur_rnn_pack_weights(recur_rnn *rnn);
+void recur_rnn_unpack_weights(recur_rnn *rnn);
+
 /* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default.
  * A process-wide setting that affects every handle: call it before starting
  * threads that use recur. Results are reproducible bit for bit only at the

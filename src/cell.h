@@ -97,6 +97,9 @@ typedef struct {
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
     float *wpack;  /* w_hh packed for the step products (gemm.h), or NULL  */
     size_t wpack_floats;
+    /* recur_rnn_pack_weights: this cell's w_ihᵀ and w_hhᵀ already packed,
+     * used by forward instead of wpack; NULL when not packed. */
+    const recur_gemm_b *fixed_ih, *fixed_hh;
 } cell_scratch;
 
 /* Floats each cache buffer needs (0 = unused) for N rows, in the order of

@@ -35,7 +35,9 @@ static void input_product(const cell_dims *d, const cell_params *p,
     const size_t GH = d->G * d->H, I = d->I;
     recur_gemm_b wb;
     float *buf = N >= 16 ? s->wpack : NULL;
-    if (backward)
+    if (!backward && s->fixed_ih)
+        wb = *s->fixed_ih;
+    else if (backward)
         recur_gemm_pack(&wb, 0, I, GH, p->w_ih, I, buf);
     else
         recur_gemm_pack(&wb, 1, GH, I, p->w_ih, I, buf);
@@ -48,6 +50,10 @@ void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
 {
     const size_t GH = d->G * d->H, P = d->P;
     float *buf = lay->T > 1 ? s->wpack : NULL;
+    if (!backward && s->fixed_hh) {
+        *wb = *s->fixed_hh;
+        return;
+    }
     if (backward)
         recur_gemm_pack(wb, 0, P, GH, p->w_hh, P, buf);
     else

@@ -98,6 +98,27 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
 }
 
 #ifdef PACKED_X86
+/* One row of a tile: c[0..w) = alpha · (r0 | r1) + beta · c (c not read
+ * when beta is 0), masked past w. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta, size_t w)
+{
+    __mmask16 m0 = (__mmask16)(w >= 16 ? 0xFFFF : (1u << w) - 1);
+    __mmask16 m1 = (__mmask16)(w >= 32 ? 0xFFFF
+                               : w <= 16 ? 0
+                                         : (1u << (w - 16)) - 1);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    r0 = _mm512_mul_ps(va, r0);
+    r1 = _mm512_mul_ps(va, r1);
+    if (beta != 0.0f) {
+        r0 = _mm512_add_ps(r0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m0, c)));
+        r1 = _mm512_add_ps(r1,
+                           _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16)));
+    }
+    _mm512_mask_storeu_ps(c, m0, r0);
+    _mm512_mask_storeu_ps(c + 16, m1, r1);
+}
+
 /* C[mr, w] = alpha · op(A)[mr, K] · panel[K, 32] + beta · C, w ≤ 32
  * columns stored (masked); op(A)[i][k] = A[i·lda + k], or A[k·lda + i]
  * when ta is set. mr and ta are constants after inlining (KERNEL_ROWS). */
@@ -112,30 +133,16 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
     for (size_t k = 0; k < K; k++) {
         __m512 b0 = _mm512_loadu_ps(panel + k * NR);
         __m512 b1 = _mm512_loadu_ps(panel + k * NR + 16);
-    #pragma GCC unroll 12
-    for (int i = 0; i < mr; i++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < mr; i++) {
             __m512 a = _mm512_set1_ps(ta ? A[k * lda + i] : A[i * lda + k]);
             acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
         }
     }
-    __mmask16 m0 = (__mmask16)(w >= 16 ? 0xFFFF : (1u << w) - 1);
-    __mmask16 m1 = (__mmask16)(w >= 32 ? 0xFFFF
-                               : w <= 16 ? 0
-                                         : (1u << (w - 16)) - 1);
-    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-    for (int i = 0; i < mr; i++) {
-        float *c = C + i * ldc;
-        __m512 r0 = _mm512_mul_ps(va, acc[i][0]);
-        __m512 r1 = _mm512_mul_ps(va, acc[i][1]);
-        if (beta != 0.0f) {
-            r0 = _mm512_add_ps(r0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m0, c)));
-            r1 = _mm512_add_ps(r1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16)));
-        }
-        _mm512_mask_storeu_ps(c, m0, r0);
-        _mm512_mask_storeu_ps(c + 16, m1, r1);
-    }
+    for (int i = 0; i < mr; i++)
+        store_row(C + i * ldc, acc[i][0], acc[i][1], alpha, beta, w);
 }
 
 #define KERNEL_ROWS(R)                                                        \
@@ -151,7 +158,54 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
     {                                                                         \
         kernel(R, 1, K, alpha, A, lda, panel, beta, C, ldc, w);               \
     }
-KERNEL_ROWS(1)
+/* One row (batch 1, streaming): a single chain of FMAs per half-panel
+ * would wait on the FMA latency at every k, so k runs four ways, each with
+ * its own accumulators, summed at the end; bound by reading the panel. */
+__attribute__((target("avx512f"))) static void
+kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
+           const float *panel, float beta, float *C, size_t w)
+{
+    (void)lda;
+    __m512 acc[4][2];
+    for (int u = 0; u < 4; u++)
+        acc[u][0] = acc[u][1] = _mm512_setzero_ps();
+    size_t k = 0;
+    for (; k + 4 <= K; k += 4)
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; u++) {
+            __m512 a = _mm512_set1_ps(ta ? A[(k + u) * lda] : A[k + u]);
+            const float *b = panel + (k + u) * NR;
+            acc[u][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b), acc[u][0]);
+            acc[u][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b + 16), acc[u][1]);
+        }
+    for (; k < K; k++) {
+        __m512 a = _mm512_set1_ps(ta ? A[k * lda] : A[k]);
+        const float *b = panel + k * NR;
+        acc[0][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b), acc[0][0]);
+        acc[0][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b + 16), acc[0][1]);
+    }
+    __m512 s0 = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]),
+                              _mm512_add_ps(acc[2][0], acc[3][0]));
+    __m512 s1 = _mm512_add_ps(_mm512_add_ps(acc[0][1], acc[1][1]),
+                              _mm512_add_ps(acc[2][1], acc[3][1]));
+    store_row(C, s0, s1, alpha, beta, w);
+}
+
+__attribute__((target("avx512f"))) static void
+kernel_1(size_t K, float alpha, const float *A, size_t lda, const float *panel,
+         float beta, float *C, size_t ldc, size_t w)
+{
+    (void)ldc;
+    kernel_one(0, K, alpha, A, lda, panel, beta, C, w);
+}
+
+__attribute__((target("avx512f"))) static void
+kernel_t1(size_t K, float alpha, const float *A, size_t lda,
+          const float *panel, float beta, float *C, size_t ldc, size_t w)
+{
+    (void)ldc;
+    kernel_one(1, K, alpha, A, lda, panel, beta, C, w);
+}
 KERNEL_ROWS(2)
 KERNEL_ROWS(3)
 KERNEL_ROWS(4)

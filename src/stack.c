@@ -298,7 +298,63 @@ void recur_rnn_free(recur_rnn *rnn)
     free(rnn->drop_mask);
     free(rnn->work);
     free(rnn->steps);
+    recur_rnn_unpack_weights(rnn);
     free(rnn);
+}
+
+void recur_rnn_unpack_weights(recur_rnn *rnn)
+{
+    if (!rnn)
+        return;
+    free(rnn->fixed);
+    free(rnn->fixed_block);
+    rnn->fixed = NULL;
+    rnn->fixed_block = NULL;
+}
+
+recur_status recur_rnn_pack_weights(recur_rnn *rnn)
+{
+    if (!rnn)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_pack_weights: NULL");
+    recur_rnn_unpack_weights(rnn);
+    if (!recur_gemm_packed_available())
+        return RECUR_OK;
+    const size_t cells = rnn->config.num_layers * rnn->D;
+    /* Each packed matrix starts on a 64-byte boundary: sizes in 16s. */
+    size_t total = 0;
+    for (size_t c = 0; c < cells; c++) {
+        cell_dims d;
+        stack_layer_dims(rnn, c / rnn->D, &d);
+        size_t GH = d.G * d.H;
+        total += (recur_gemm_pack_floats(GH, d.I) + 15) / 16 * 16 +
+                 (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
+    }
+    recur_gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
+    float *block = total <= SIZE_MAX / sizeof(float)
+                       ? aligned_alloc(64, (total ? total : 16) * sizeof(float))
+                       : NULL;
+    if (!fixed || !block) {
+        free(fixed);
+        free(block);
+        return recur_fail(RECUR_ERR_MEMORY,
+                          "recur_rnn_pack_weights: out of memory (%zu floats)",
+                          total);
+    }
+    float *at = block;
+    for (size_t c = 0; c < cells; c++) {
+        cell_dims d;
+        cell_params p;
+        stack_layer_dims(rnn, c / rnn->D, &d);
+        stack_layer_params(rnn, c / rnn->D, c % rnn->D, 0, &p);
+        size_t GH = d.G * d.H;
+        recur_gemm_pack(fixed + 2 * c, 1, GH, d.I, p.w_ih, d.I, at);
+        at += (recur_gemm_pack_floats(GH, d.I) + 15) / 16 * 16;
+        recur_gemm_pack(fixed + 2 * c + 1, 1, GH, d.P, p.w_hh, d.P, at);
+        at += (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
+    }
+    rnn->fixed = fixed;
+    rnn->fixed_block = block;
+    return RECUR_OK;
 }
 
 void stack_bind(recur_rnn *rnn, float *params, float *grads)
@@ -814,6 +870,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             cell_params p;
             stack_layer_params(rnn, l, dir, 0, &p);
             draw_cell_masks(rnn, rnn->cache + c);
+            rnn->scratch.fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
+            rnn->scratch.fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
             fwd(&d, &p, &rnn->layout, (int)dir, in, d.I, rnn->out[l] + dir * P,
                 D * P, rnn->h_state + c * B * P,
                 lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,

@@ -64,6 +64,12 @@ struct recur_rnn {
     int training, dropped, per_sequence; /* the last forward's dropout */
     recur_rng own_rng, *rng;
     float **drop_in, **drop_mask; /* per layer but the last */
+
+    /* recur_rnn_pack_weights: per layer and direction, w_ihᵀ and w_hhᵀ
+     * packed once (fixed[2c], fixed[2c + 1]) in one block; NULL when not
+     * packed. */
+    recur_gemm_b *fixed;
+    float *fixed_block;
 };
 
 /* Parameter views of layer l, direction dir (params or grads). */

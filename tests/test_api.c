@@ -660,3 +660,127 @@ void test_api_save_load(void)
     }
     CHECK(rmdir(dir) == 0, "could not remove %s (files left behind?)", dir);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Packed weights                                                            */
+
+/* y of one forward (T steps, or T calls of one step when stepwise, the
+ * state carried) of a B-batch from zero state; caller frees. */
+static float *forward_y(recur_rnn *rnn, const recur_config *c, size_t T,
+                        size_t B, const float *x, int stepwise)
+{
+    const size_t D = c->bidirectional ? 2 : 1;
+    const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
+    const size_t L = c->num_layers, H = c->hidden_size;
+    const int lstm = c->mode == RECUR_LSTM;
+    float *y = calloc(T * B * D * P, sizeof(float));
+    float *h = calloc(2 * L * D * B * P, sizeof(float));
+    float *cs = calloc(2 * L * D * B * H, sizeof(float));
+    recur_status s = y && h && cs ? RECUR_OK : RECUR_ERR_MEMORY;
+    if (!stepwise && !s)
+        s = recur_rnn_forward(rnn, T, B, x, NULL, NULL, NULL, y, NULL, NULL);
+    for (size_t t = 0; stepwise && !s && t < T; t++) {
+        float *hi = h + (t & 1) * L * D * B * P, *ho = h + !(t & 1) * L * D * B * P;
+        float *ci = cs + (t & 1) * L * D * B * H, *co = cs + !(t & 1) * L * D * B * H;
+        s = recur_rnn_forward(rnn, 1, B, x + t * B * c->input_size, NULL, hi,
+                              lstm ? ci : NULL, y + t * B * D * P, ho,
+                              lstm ? co : NULL);
+    }
+    CHECK(s == RECUR_OK, "forward: %s", recur_last_error());
+    free(h);
+    free(cs);
+    if (s) {
+        free(y);
+        return NULL;
+    }
+    return y;
+}
+
+static double max_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs((double)a[i] - (double)b[i]));
+    return m;
+}
+
+/* recur_rnn_pack_weights: bit-identical forward at T > 1, rounding-close
+ * one step at a time, parameter changes unseen until repacked or
+ * unpacked, and training's backward unaffected. */
+void test_api_pack_weights(void)
+{
+    const recur_config configs[] = {
+        make_config(RECUR_LSTM, 5, 40, 0, 2, 0, 1),
+        make_config(RECUR_LSTM, 3, 9, 4, 2, 1, 1),
+        make_config(RECUR_GRU, 7, 33, 0, 3, 0, 0),
+        make_config(RECUR_GRU_RESET_BEFORE, 4, 17, 0, 1, 1, 1),
+        make_config(RECUR_RNN_TANH, 6, 64, 0, 2, 0, 1),
+    };
+    const size_t T = 6, B = 3;
+    for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {
+        const recur_config *c = &configs[k];
+        const size_t D = c->bidirectional ? 2 : 1;
+        const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
+        const size_t ny = T * B * D * P;
+        recur_rnn *rnn = create(c, 7 + k);
+        float *x = random_buffer(T * B * c->input_size, 99 + k);
+        if (!rnn || !x) {
+            recur_rnn_free(rnn);
+            free(x);
+            continue;
+        }
+        float *plain = forward_y(rnn, c, T, B, x, 0);
+        float *plain_steps = D == 1 ? forward_y(rnn, c, T, B, x, 1) : NULL;
+        CHECK_STATUS(recur_rnn_pack_weights(rnn), RECUR_OK);
+        float *packed = forward_y(rnn, c, T, B, x, 0);
+        CHECK(plain && packed && memcmp(plain, packed, ny * sizeof(float)) == 0,
+              "config %zu: packed weights changed the T = %zu forward "
+              "(max diff %g)", k, T, plain && packed ? max_diff(plain, packed, ny) : -1.0);
+        if (D == 1) {
+            float *steps = forward_y(rnn, c, T, B, x, 1);
+            double e = plain_steps && steps ? max_diff(plain_steps, steps, ny) : 1;
+            CHECK(e <= 1e-5, "config %zu: packed one-step forward differs "
+                  "by %g", k, e);
+            free(steps);
+        }
+        /* A changed weight_ih_l0 is not seen while packed (the copy is
+         * used); everything is after unpacking or repacking. */
+        float *w = recur_rnn_flat_params(rnn);
+        size_t n = recur_rnn_flat_size(rnn), rows = 0, cols = 0;
+        float *w_ih = NULL, *saved = malloc(n * sizeof(float));
+        const char *name = NULL;
+        CHECK_STATUS(recur_rnn_param(rnn, 0, &name, &w_ih, &rows, &cols),
+                     RECUR_OK);
+        if (saved && w_ih) {
+            memcpy(saved, w, n * sizeof(float));
+            for (size_t i = 0; i < rows * cols; i++)
+                w_ih[i] *= 0.5f;
+            float *stale = forward_y(rnn, c, T, B, x, 0);
+            CHECK(stale && plain && memcmp(stale, plain, ny * sizeof(float)) == 0,
+                  "config %zu: a forward while packed saw a changed %s", k,
+                  name);
+            recur_rnn_unpack_weights(rnn);
+            float *fresh = forward_y(rnn, c, T, B, x, 0);
+            CHECK_STATUS(recur_rnn_pack_weights(rnn), RECUR_OK);
+            float *repacked = forward_y(rnn, c, T, B, x, 0);
+            CHECK(fresh && repacked && plain &&
+                      memcmp(fresh, repacked, ny * sizeof(float)) == 0 &&
+                      memcmp(fresh, plain, ny * sizeof(float)) != 0,
+                  "config %zu: unpacked / repacked forward after a change", k);
+            memcpy(w, saved, n * sizeof(float));
+            free(stale);
+            free(fresh);
+            free(repacked);
+        }
+        free(saved);
+        recur_rnn_unpack_weights(rnn);
+        recur_rnn_unpack_weights(rnn); /* twice is harmless */
+        free(plain);
+        free(plain_steps);
+        free(packed);
+        free(x);
+        recur_rnn_free(rnn);
+    }
+    CHECK_STATUS(recur_rnn_pack_weights(NULL), RECUR_ERR_ARGUMENT);
+    recur_rnn_unpack_weights(NULL);
+}
