@@ -16,6 +16,8 @@
  * Weights are PyTorch's default initialisation (recur_rnn_create, --seed),
  * inputs uniform in [-1, 1); with --varlen the B lengths are uniform in
  * [max(1, T/4), T], from the same seeded generator.
+ * The JSON also gives the process's peak resident memory (getrusage: the
+ * program, its libraries, the buffers and the handle's workspace).
  * FLOPs: 2·G·H·(I_l + H)·T·B per layer and direction (G = 4 LSTM, 3 GRU,
  * 1 RNN; I_l = I for layer 0, D·H after), the sum of the lengths in place of
  * T·B with --varlen, three times that for train.
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* OpenBLAS's kernel name and thread count, when the BLAS is OpenBLAS. */
@@ -92,10 +95,18 @@ static float *alloc_floats(size_t n)
     return n && n <= SIZE_MAX / sizeof(float) ? malloc(n * sizeof(float)) : NULL;
 }
 
+/* The process's peak resident memory so far (getrusage), MiB. */
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0
+                                              : 0.0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     const char *cell_name, *mode;
-    size_t I, H, L, B, T, threads, repeat, warmup;
+    size_t I, H, L, B, T, threads, repeat, warmup, recompute;
     long seed;
     int bidir = 0, varlen = 0, json = 0;
     const opt_spec specs[] = {
@@ -116,6 +127,7 @@ int cmd_bench(int argc, char **argv)
         {"--repeat", OPT_SIZE, &repeat, "10", "timed runs (the median is reported)", NULL, 1, 100000, "R", NULL},
         {"--warmup", OPT_SIZE, &warmup, "2", "untimed runs first", NULL, 0, 1000, "N", NULL},
         {"--seed", OPT_INT, &seed, "1", "seed of the weights, inputs and lengths", NULL, 0, 2147483647, "S", NULL},
+        {"--recompute", OPT_SIZE, &recompute, "0", "train: cache S steps at a time and recompute the rest in backward (0: cache all; recur_rnn_set_recompute)", NULL, 0, 1000000, "S", NULL},
         {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
     int rc = opt_parse("bench", "[options]",
@@ -153,6 +165,7 @@ int cmd_bench(int argc, char **argv)
     if (s)
         return cli_fail("bench", s);
     recur_rnn_set_training(rnn, train);
+    recur_rnn_set_recompute(rnn, recompute);
 
     int lstm = cell->mode == RECUR_LSTM;
     size_t ys_n = step ? B * H : y_n; /* step: one step's output */
@@ -232,11 +245,12 @@ int cmd_bench(int argc, char **argv)
                    "\"layers\": %zu, \"bidirectional\": %s, \"batch\": %zu, "
                    "\"seq_len\": %zu, \"varlen\": %s, \"mode\": \"%s\", "
                    "\"threads\": %zu, \"blas_threads\": %d, \"repeat\": %zu, "
-                   "\"warmup\": %zu, \"seed\": %ld, \"ms_median\": %.6f, "
-                   "\"ms_min\": %.6f, \"gflops\": %.4f, ",
+                   "\"warmup\": %zu, \"seed\": %ld, \"recompute\": %zu, "
+                   "\"ms_median\": %.6f, \"ms_min\": %.6f, \"gflops\": %.4f, "
+                   "\"peak_rss_mib\": %.1f, ",
                    cell->name, I, H, L, bidir ? "true" : "false", B, T,
                    varlen ? "true" : "false", mode, threads, blas_threads, repeat,
-                   warmup, seed, med, times[0], gflops);
+                   warmup, seed, recompute, med, times[0], gflops, peak_rss_mib());
             if (step)
                 printf("\"us_per_step\": %.4f, \"step_api\": \"recur_rnn_forward\", ",
                        1e3 * med / (double)T);

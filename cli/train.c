@@ -39,7 +39,8 @@ typedef struct {
         momentum, weight_decay, beta1, beta2, eps, decay_factor, min_lr,
         time_limit;
     size_t hidden, layers, embed, proj, seq_len, batch, epochs, steps,
-        decay_after, warmup, patience, val_every, save_every, seed, threads;
+        decay_after, warmup, patience, val_every, save_every, seed, threads,
+        recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
     int given[64];
 } train_opts;
@@ -315,6 +316,7 @@ int cmd_train(int argc, char **argv)
         {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data)", NULL, 0, 0, "PATH", NULL},
         {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &run[12]},
         {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
+        {"--recompute", OPT_SIZE, &o.recompute, "0", "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", NULL, 0, 1000000, "S", NULL},
         {"--json", OPT_FLAG, &o.json, NULL, "one JSON object per validation on stdout", NULL, 0, 0, NULL, NULL},
     };
     int rc = opt_parse("train", synopsis, description, specs,
@@ -374,6 +376,8 @@ int cmd_train(int argc, char **argv)
     } else if (!rc) {
         rc = new_trainer(&o, &c, &t);
     }
+    if (!rc)
+        recur_rnn_set_recompute(trainer_model(t)->rnn, o.recompute);
     char *best = beside(o.save, ".best", 1);
     char *csv = beside(o.save, ".metrics.csv", 0);
     char *svg = beside(o.save, ".loss.svg", 0);

@@ -220,6 +220,16 @@ recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z);
  * default). */
 void recur_rnn_set_training(recur_rnn *rnn, int training);
 
+/* Memory-lean training: forward keeps the caches of only `steps` time
+ * steps at a time (and the state entering each such segment); backward
+ * recomputes each segment's forward before going back through it. Memory
+ * for the caches falls from T to `steps` steps' worth; the price is about
+ * one more forward (≈ a third more training time). 0 (the default) or
+ * steps >= T: everything cached, nothing recomputed. Gradients equal the
+ * cached mode's up to rounding. Takes effect at the next forward (a
+ * backward after this call needs a new forward first). */
+recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps);
+
 /* Fixed weights for inference and streaming. recur_rnn_pack_weights copies
  * every layer's w_ih and w_hh once into the layout of the step kernel;
  * forward then multiplies by that copy instead of packing at each call,

@@ -302,6 +302,15 @@ void recur_rnn_free(recur_rnn *rnn)
     free(rnn);
 }
 
+recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps)
+{
+    if (!rnn)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_recompute: NULL");
+    rnn->recompute = steps;
+    rnn->have_forward = 0; /* the next forward plans for it */
+    return RECUR_OK;
+}
+
 void recur_rnn_unpack_weights(recur_rnn *rnn)
 {
     if (!rnn)
@@ -537,6 +546,10 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
     const size_t wide = I > D * P ? I : D * P;
+    /* Caches and per-row scratch: one segment's rows (all, without
+     * recompute); checkpoints when there are several segments. */
+    const size_t S = rnn->seg_len, nseg = (N / B + S - 1) / S;
+    const size_t Nc = S * B < N ? S * B : N;
     cell_dims d;
     size_t cs[CELL_CACHE_SIZES], ss[CELL_SCRATCH_SIZES];
     stack_layer_dims(rnn, 0, &d);
@@ -561,18 +574,18 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->d_out = take(cv, N, wide, 1);
     for (size_t c = 0; c < L * D; c++) {
         cell_cache *cc = rnn->cache + c;
-        cc->gates = take(cv, N, cs[0], 1);
-        cc->hprev = take(cv, N, cs[1], 1);
-        cc->tanh_c = take(cv, N, cs[2], 1);
-        cc->cprev = take(cv, N, cs[3], 1);
-        cc->hraw = take(cv, N, cs[4], 1);
-        cc->aux = take(cv, N, cs[5], 1);
-        cc->ln_ih = take(cv, N, cs[6], 1);
-        cc->ln_hh = take(cv, N, cs[7], 1);
-        cc->ln_c = take(cv, N, cs[8], 1);
-        cc->ln_r = take(cv, N, cs[9], 1);
+        cc->gates = take(cv, Nc, cs[0], 1);
+        cc->hprev = take(cv, Nc, cs[1], 1);
+        cc->tanh_c = take(cv, Nc, cs[2], 1);
+        cc->cprev = take(cv, Nc, cs[3], 1);
+        cc->hraw = take(cv, Nc, cs[4], 1);
+        cc->aux = take(cv, Nc, cs[5], 1);
+        cc->ln_ih = take(cv, Nc, cs[6], 1);
+        cc->ln_hh = take(cv, Nc, cs[7], 1);
+        cc->ln_c = take(cv, Nc, cs[8], 1);
+        cc->ln_r = take(cv, Nc, cs[9], 1);
         cc->rmask = take(cv, B, rec ? P : 0, 1);
-        cc->hfull = take(cv, N, rec && gru ? P : 0, 1);
+        cc->hfull = take(cv, Nc, rec && gru ? P : 0, 1);
         cc->zh = take(cv, N, zone ? P : 0, 1);
         cc->zc = take(cv, N, zone && lstm ? H : 0, 1);
     }
@@ -585,9 +598,14 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         cell_scratch_sizes(&d, 0, 1, ss1);
         ss[5] = ss1[5] > ss[5] ? ss1[5] : ss[5];
     }
-    rnn->scratch.dgates = take(cv, N, ss[2], 1);
-    rnn->scratch.dgates_h = take(cv, N, ss[3], 1);
-    rnn->scratch.dh_all = take(cv, N, ss[4], 1);
+    rnn->scratch.dgates = take(cv, Nc, ss[2], 1);
+    rnn->scratch.dgates_h = take(cv, Nc, ss[3], 1);
+    rnn->scratch.dh_all = take(cv, Nc, ss[4], 1);
+    const size_t ck = nseg > 1 ? L * D * nseg : 0;
+    rnn->ckpt_h = take(cv, ck, B, P);
+    rnn->ckpt_c = take(cv, ck, B, lstm ? H : 0);
+    rnn->seg_h = take(cv, ck ? B : 0, P, 1);
+    rnn->seg_c = take(cv, ck ? B : 0, lstm ? H : 0, 1);
     /* The packed weight, on a 64-byte boundary (whole cache lines). */
     float *wp = take(cv, 1, ss[5] ? ss[5] + 16 : 0, 1);
     rnn->scratch.wpack =
@@ -601,8 +619,9 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
 {
     size_t N, steps;
     carver cv = {NULL, 0, 1};
+    rnn->seg_len = rnn->recompute && rnn->recompute < T ? rnn->recompute : T;
     int ok = recur_mul_ok(T, B, &N) && N <= recur_gemm_max_dim() &&
-             recur_mul_ok(T + 1, 3, &steps) && recur_add_ok(steps, B, &steps);
+             recur_mul_ok(T + 1, 4, &steps) && recur_add_ok(steps, B, &steps);
     if (ok)
         carve(rnn, &cv, N, B);
     if (!ok || !cv.ok || cv.used > SIZE_MAX / sizeof(float))
@@ -639,6 +658,7 @@ static void pack_layout(recur_rnn *rnn, size_t T, size_t B,
 {
     size_t *batch = rnn->steps, *offset = batch + T, *perm = offset + T + 1;
     size_t *cursor = perm + B;
+    rnn->seg_offset = cursor + T;
     if (lengths) {
         for (size_t t = 0; t < T; t++)
             batch[t] = 0;
@@ -872,10 +892,10 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             draw_cell_masks(rnn, rnn->cache + c);
             rnn->scratch.fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
             rnn->scratch.fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
-            fwd(&d, &p, &rnn->layout, (int)dir, in, d.I, rnn->out[l] + dir * P,
-                D * P, rnn->h_state + c * B * P,
-                lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
-                &rnn->scratch);
+            stack_cell_forward(rnn, l, dir, fwd, &d, &p, in,
+                               rnn->out[l] + dir * P, D * P,
+                               rnn->h_state + c * B * P,
+                               lstm ? rnn->c_state + c * B * H : NULL);
         }
         if (rnn->dropped && l + 1 < L)
             drop_layer_output(rnn, l);
@@ -911,6 +931,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     cell_forward_fn *fwd;
     cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
+    /* Recomputation multiplies by the parameters themselves. */
+    rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
      * not needed any more: the caches hold everything). */
@@ -932,10 +954,10 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
             cell_params p, g;
             stack_layer_params(rnn, l, dir, 0, &p);
             stack_layer_params(rnn, l, dir, 1, &g);
-            bwd(&d, &p, &g, &rnn->layout, (int)dir, in, d.I,
-                d_out + dir * P, D * P, dinp, d.I, rnn->h_state + c * B * P,
-                lstm ? rnn->c_state + c * B * H : NULL, rnn->cache + c,
-                &rnn->scratch);
+            stack_cell_backward(rnn, l, dir, fwd, bwd, &d, &p, &g, in,
+                                rnn->out[l] + dir * P, d_out + dir * P, D * P,
+                                dinp, rnn->h_state + c * B * P,
+                                lstm ? rnn->c_state + c * B * H : NULL);
         }
         if (l > 0 && rnn->dropped)
             apply_mask(rnn, rnn->drop_mask[l - 1], D * P, d_in, d_in);
@@ -951,6 +973,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     if (dc0)
         scatter_state(rnn, rnn->c_state, H, dc0);
     /* The state buffers were overwritten: a second backward must still
-     * work, and it only needs the caches, which are intact. */
+     * work, and it only needs the caches, which are intact — or, after
+     * recomputing segments, the checkpoints, from which it recomputes. */
+    rnn->seg_stale = stack_segments(rnn) > 1;
     return RECUR_OK;
 }

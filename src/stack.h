@@ -70,7 +70,35 @@ struct recur_rnn {
      * packed. */
     recur_gemm_b *fixed;
     float *fixed_block;
+
+    /* Memory-lean training (segment.c): recompute = the segment length
+     * asked for (0: off); seg_len the one this forward uses (T when off).
+     * The caches and per-row scratch hold seg_len·B rows; ckpt_h / ckpt_c
+     * keep the state entering each segment, per cell ([L·D, segments, B,
+     * P] and [.., H]); seg_h / seg_c [B, P], [B, H] carry recomputation's
+     * state; seg_offset[seg_len + 1] is a segment's rebased offsets. */
+    size_t recompute, seg_len;
+    int seg_stale; /* a backward recomputed: caches no longer forward's */
+    float *ckpt_h, *ckpt_c, *seg_h, *seg_c;
+    size_t *seg_offset;
 };
+
+/* Segments of the last forward (1 without recompute). */
+size_t stack_segments(const recur_rnn *rnn);
+/* One layer and direction of forward / backward, in segments (segment.c):
+ * y is the layer output [N, .] (row stride ldy, also dy's), in its input
+ * [N, d->I], dx (or NULL) its gradient; h, c / dh, dc the [B, .] state
+ * buffers of that cell. */
+void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
+                        cell_forward_fn *fwd, const cell_dims *d,
+                        const cell_params *p, const float *in, float *y,
+                        size_t ldy, float *h, float *c);
+void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
+                         cell_forward_fn *fwd, cell_backward_fn *bwd,
+                         const cell_dims *d, const cell_params *p,
+                         const cell_params *g, const float *in, float *y,
+                         const float *dy, size_t ldy, float *dx, float *dh,
+                         float *dc);
 
 /* Parameter views of layer l, direction dir (params or grads). */
 void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir,

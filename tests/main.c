@@ -23,6 +23,7 @@ const char *test_fixture_dir(void)
     X(test_api_misuse)                                                        \
     X(test_api_workspace)                                                     \
     X(test_api_pack_weights)                                                  \
+    X(test_api_recompute)                                                     \
     X(test_api_save_load)                                                     \
     X(test_layer_norm_api)                                                    \
     X(test_cli_forward_fixtures)                                              \

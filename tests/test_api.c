@@ -203,9 +203,10 @@ static int run_once(recur_rnn *rnn, run_buffers *r)
     return 1;
 }
 
-/* Bit-compares every result of two runs of the same shape. */
-static void check_runs_identical(const run_buffers *a, const run_buffers *b,
-                                 const char *what)
+/* Compares every result of two runs of the same shape: bit for bit when
+ * tol is 0, else |a − b| <= tol · max(1, |b|) element by element. */
+static void check_runs_close(const run_buffers *a, const run_buffers *b,
+                             const char *what, double tol)
 {
     const struct {
         const char *name;
@@ -224,9 +225,15 @@ static void check_runs_identical(const run_buffers *a, const run_buffers *b,
     for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
         if (!parts[k].used)
             continue;
-        CHECK(memcmp(parts[k].x, parts[k].y, parts[k].n * sizeof(float)) == 0,
-              "%s (T=%zu, B=%zu): %s differs", what, a->T, a->B,
-              parts[k].name);
+        double worst = 0;
+        for (size_t i = 0; tol > 0 && i < parts[k].n; i++)
+            worst = fmax(worst, fabs((double)parts[k].x[i] - parts[k].y[i]) /
+                                    fmax(1.0, fabs((double)parts[k].y[i])));
+        CHECK(tol > 0 ? worst <= tol
+                      : memcmp(parts[k].x, parts[k].y,
+                               parts[k].n * sizeof(float)) == 0,
+              "%s (T=%zu, B=%zu): %s differs (%g)", what, a->T, a->B,
+              parts[k].name, worst);
         CHECK(!all_equal(parts[k].x, parts[k].n, SENTINEL),
               "%s (T=%zu, B=%zu): %s was never written", what, a->T, a->B,
               parts[k].name);
@@ -516,8 +523,8 @@ static void workspace_batch_first(const recur_config *c, uint64_t seed)
          * the first run's; states [L*D, B, .] and gradients equal as they are. */
         if (run_once(rnn, &bf) && to_time_major(bf.y, B, T, tm.DP) &&
             to_time_major(bf.dx, B, T, tm.I))
-            check_runs_identical(&tm, &bf, "batch_first (transposed) vs "
-                                 "time-major");
+            check_runs_close(&tm, &bf, "batch_first (transposed) vs "
+                             "time-major", 0);
     }
     buffers_free(&tm);
     buffers_free(&bf);
@@ -539,7 +546,7 @@ void test_api_workspace(void)
         if (fresh && buffers_init(&a, shared, T, B, 1, k) &&
             buffers_init(&b, shared, T, B, 1, k) && run_once(shared, &a) &&
             run_once(fresh, &b))
-            check_runs_identical(&a, &b, "reused handle vs fresh handle");
+            check_runs_close(&a, &b, "reused handle vs fresh handle", 0);
         buffers_free(&a);
         buffers_free(&b);
         recur_rnn_free(fresh);
@@ -591,7 +598,7 @@ static void check_same_model(recur_rnn *a, recur_rnn *b, const char *what)
     run_buffers ra = {0}, rb = {0};
     if (buffers_init(&ra, a, 4, 3, 1, 5) && buffers_init(&rb, b, 4, 3, 1, 5) &&
         run_once(a, &ra) && run_once(b, &rb))
-        check_runs_identical(&ra, &rb, what);
+        check_runs_close(&ra, &rb, what, 0);
     buffers_free(&ra);
     buffers_free(&rb);
 }
@@ -783,4 +790,73 @@ void test_api_pack_weights(void)
     }
     CHECK_STATUS(recur_rnn_pack_weights(NULL), RECUR_ERR_ARGUMENT);
     recur_rnn_unpack_weights(NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory-lean training (recompute)                                          */
+
+/* recur_rnn_set_recompute: for every segment length (1 step, uneven
+ * segments, exactly T, more than T) the results equal the cached run's
+ * (rounding aside), with unsorted variable lengths, both directions,
+ * projection, layer norm and, in training mode, dropout between layers,
+ * recurrent dropout and zoneout; a second backward gives the same again. */
+void test_api_recompute(void)
+{
+    recur_config configs[] = {
+        make_config(RECUR_LSTM, 4, 9, 5, 2, 1, 1),
+        make_config(RECUR_GRU, 3, 8, 0, 2, 1, 1),
+        make_config(RECUR_GRU_RESET_BEFORE, 5, 6, 0, 1, 0, 1),
+        make_config(RECUR_RNN_TANH, 6, 7, 0, 3, 0, 0),
+        make_config(RECUR_LSTM, 3, 10, 0, 1, 0, 1),
+    };
+    configs[4].layer_norm = 1;
+    const size_t T = 7, B = 4, segs[] = {1, 2, 3, 6, 7, 20};
+    for (size_t k = 0; k < sizeof configs / sizeof *configs; k++)
+        for (int training = 0; training <= 1; training++)
+            for (size_t s = 0; s < sizeof segs / sizeof *segs; s++) {
+                recur_rnn *ref = create(&configs[k], 31 + k);
+                recur_rnn *lean = create(&configs[k], 31 + k);
+                run_buffers a = {0}, b = {0};
+                if (ref && lean) {
+                    recur_rnn *both[2] = {ref, lean};
+                    for (int i = 0; i < 2; i++) {
+                        recur_rnn_set_training(both[i], training);
+                        if (training) {
+                            recur_rnn_set_dropout(both[i], 0.3f, 5);
+                            if (configs[k].mode != RECUR_RNN_TANH)
+                                recur_rnn_set_recurrent_dropout(both[i], 0.2f);
+                            recur_rnn_set_zoneout(both[i], 0.25f);
+                        }
+                    }
+                    CHECK_STATUS(recur_rnn_set_recompute(lean, segs[s]),
+                                 RECUR_OK);
+                }
+                char what[96];
+                snprintf(what, sizeof what, "config %zu, %s, recompute %zu", k,
+                         training ? "training" : "evaluation", segs[s]);
+                if (ref && lean && buffers_init(&a, ref, T, B, 1, k) &&
+                    buffers_init(&b, lean, T, B, 1, k) && run_once(ref, &a) &&
+                    run_once(lean, &b)) {
+                    check_runs_close(&b, &a, what, 2e-5);
+                    /* Again from the same forward: the checkpoints suffice. */
+                    float *g1 = malloc(b.flat * sizeof(float));
+                    recur_status st = recur_rnn_backward(
+                        lean, b.dy, b.dh_n, b.lstm ? b.dc_n : NULL, b.dx, b.dh0,
+                        b.lstm ? b.dc0 : NULL);
+                    const float *g2 = recur_rnn_flat_grads(lean);
+                    double worst = 0;
+                    for (size_t i = 0; g1 && !st && i < b.flat; i++)
+                        worst = fmax(worst, fabs(g2[i] - 2.0 * a.grads[i]) /
+                                                fmax(1.0, fabs(2.0 * a.grads[i])));
+                    CHECK(g1 && st == RECUR_OK && worst <= 4e-5,
+                          "%s: a second backward accumulates %g off", what,
+                          worst);
+                    free(g1);
+                }
+                buffers_free(&a);
+                buffers_free(&b);
+                recur_rnn_free(ref);
+                recur_rnn_free(lean);
+            }
+    CHECK_STATUS(recur_rnn_set_recompute(NULL, 3), RECUR_ERR_ARGUMENT);
 }

@@ -35,6 +35,7 @@ typedef struct {
     const char *what, *cell, *mode;
     int layers, bidir, varlen;
     double gates;
+    const char *recompute; /* --recompute, or NULL */
 } bench_case;
 
 static void run_case(const bench_case *c)
@@ -49,6 +50,10 @@ static void run_case(const bench_case *c)
         args[n++] = "--bidirectional";
     if (c->varlen)
         args[n++] = "--varlen";
+    if (c->recompute) {
+        args[n++] = "--recompute";
+        args[n++] = c->recompute;
+    }
     args[n] = END;
     spawn_result r = spawn_recur(scratch, args);
     CHECK(r.status == 0, "bench %s: exit %d: %s", c->what, r.status, r.err ? r.err : "");
@@ -60,7 +65,7 @@ static void run_case(const bench_case *c)
         const char *keys[] = {"cell", "input_size", "hidden", "layers", "bidirectional",
                               "batch", "seq_len", "varlen", "mode", "threads", "repeat",
                               "ms_median", "ms_min", "gflops", "tokens_per_sec",
-                              "openblas_core", "flops"};
+                              "openblas_core", "flops", "peak_rss_mib", "recompute"};
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
             CHECK(json_object_get(o, keys[k]) != NULL, "bench %s: no \"%s\"", c->what,
                   keys[k]);
@@ -74,6 +79,10 @@ static void run_case(const bench_case *c)
                   json_is_true(json_object_get(o, "bidirectional")) == c->bidir &&
                   json_is_true(json_object_get(o, "varlen")) == c->varlen,
               "bench %s: flags not echoed", c->what);
+        CHECK(num(o, "recompute") == (c->recompute ? atof(c->recompute) : 0) &&
+                  num(o, "peak_rss_mib") > 0,
+              "bench %s: recompute %g, peak_rss_mib %g", c->what,
+              num(o, "recompute"), num(o, "peak_rss_mib"));
         double med = num(o, "ms_median"), mn = num(o, "ms_min");
         CHECK(med > 0 && isfinite(med) && mn > 0 && mn <= med,
               "bench %s: ms_median %g, ms_min %g", c->what, med, mn);
@@ -113,20 +122,21 @@ void test_cli_bench(void)
         return;
     }
     static const bench_case cases[] = {
-        {"lstm infer", "lstm", "infer", 1, 0, 0, 4},
-        {"lstm train", "lstm", "train", 1, 0, 0, 4},
-        {"lstm step", "lstm", "step", 1, 0, 0, 4},
-        {"gru infer L2", "gru", "infer", 2, 0, 0, 3},
-        {"gru train L2", "gru", "train", 2, 0, 0, 3},
-        {"gru step L2", "gru", "step", 2, 0, 0, 3},
-        {"rnn infer", "rnn", "infer", 1, 0, 0, 1},
-        {"rnn_relu train", "rnn_relu", "train", 1, 0, 0, 1},
-        {"gru_reset_before step", "gru_reset_before", "step", 1, 0, 0, 3},
-        {"lstm bidir infer", "lstm", "infer", 2, 1, 0, 4},
-        {"lstm bidir train", "lstm", "train", 2, 1, 0, 4},
-        {"lstm varlen infer", "lstm", "infer", 1, 0, 1, 4},
-        {"lstm bidir varlen train", "lstm", "train", 2, 1, 1, 4},
-        {"gru bidir varlen train", "gru", "train", 2, 1, 1, 3},
+        {"lstm infer", "lstm", "infer", 1, 0, 0, 4, NULL},
+        {"lstm train", "lstm", "train", 1, 0, 0, 4, NULL},
+        {"lstm step", "lstm", "step", 1, 0, 0, 4, NULL},
+        {"gru infer L2", "gru", "infer", 2, 0, 0, 3, NULL},
+        {"gru train L2", "gru", "train", 2, 0, 0, 3, NULL},
+        {"gru step L2", "gru", "step", 2, 0, 0, 3, NULL},
+        {"rnn infer", "rnn", "infer", 1, 0, 0, 1, NULL},
+        {"rnn_relu train", "rnn_relu", "train", 1, 0, 0, 1, NULL},
+        {"gru_reset_before step", "gru_reset_before", "step", 1, 0, 0, 3, NULL},
+        {"lstm bidir infer", "lstm", "infer", 2, 1, 0, 4, NULL},
+        {"lstm bidir train", "lstm", "train", 2, 1, 0, 4, NULL},
+        {"lstm varlen infer", "lstm", "infer", 1, 0, 1, 4, NULL},
+        {"lstm bidir varlen train", "lstm", "train", 2, 1, 1, 4, NULL},
+        {"gru bidir varlen train", "gru", "train", 2, 1, 1, 3, NULL},
+        {"lstm bidir varlen train, recompute 3", "lstm", "train", 2, 1, 1, 4, "3"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         run_case(&cases[k]);

@@ -1,0 +1,119 @@
+/*
+ * segment.c — one layer and direction of the stack run in segments of S
+ * time steps: the mechanism behind memory-lean training
+ * (recur_rnn_set_recompute).
+ *
+ * Forward runs the cell over each segment in its visiting order (the
+ * reverse direction from the last segment to the first), the caches
+ * holding only the segment's rows, and keeps the state entering each
+ * segment (a checkpoint, [B, P] and [B, H]). Backward visits the segments
+ * in the opposite order; before each but the first (whose caches are still
+ * those forward left) it recomputes the segment's forward from its
+ * checkpoint, then runs the cell's backward over it, the state gradient
+ * carried from segment to segment. A cell sees a segment as a whole
+ * packed batch (its own packed_layout, rows rebased to 0), so the cells
+ * need nothing for this. Without recompute S = T: one segment, nothing
+ * kept, nothing recomputed.
+ *
+ * What stays whole-sequence: each layer's output (the next layer's input,
+ * which backward needs anyway), the zoneout masks (drawn once per forward),
+ * the input and output gradients.
+ */
+#include "stack.h"
+
+#include <string.h>
+
+size_t stack_segments(const recur_rnn *rnn)
+{
+    return (rnn->layout.T + rnn->seg_len - 1) / rnn->seg_len;
+}
+
+
+
+/* The k-th segment a direction visits: steps [t0, t1), its layout in sub
+ * (offsets rebased into rnn->seg_offset), its first row returned. */
+static size_t segment(const recur_rnn *rnn, int reverse, size_t k,
+                      packed_layout *sub)
+{
+    const size_t T = rnn->layout.T, S = rnn->seg_len;
+    size_t n = stack_segments(rnn), j = reverse ? n - 1 - k : k;
+    size_t t0 = j * S, t1 = t0 + S < T ? t0 + S : T;
+    const size_t *offset = rnn->layout.offset;
+    for (size_t i = 0; i <= t1 - t0; i++)
+        rnn->seg_offset[i] = offset[t0 + i] - offset[t0];
+    sub->T = t1 - t0;
+    sub->batch = rnn->layout.batch + t0;
+    sub->offset = rnn->seg_offset;
+    return offset[t0];
+}
+
+/* The cache as the segment starting at row `base` sees it: per-segment
+ * buffers from their start, the whole-sequence zoneout masks from base. */
+static cell_cache segment_cache(const recur_rnn *rnn, size_t c, size_t base)
+{
+    cell_cache cc = rnn->cache[c];
+    if (cc.zh)
+        cc.zh += base * rnn->P;
+    if (cc.zc)
+        cc.zc += base * rnn->config.hidden_size;
+    return cc;
+}
+
+/* Checkpoint k of cell c: the states entering its k-th visited segment. */
+static float *checkpoint(const recur_rnn *rnn, size_t c, size_t k, int cell)
+{
+    const size_t B = rnn->B, n = stack_segments(rnn);
+    if (cell)
+        return rnn->ckpt_c + (c * n + k) * B * rnn->config.hidden_size;
+    return rnn->ckpt_h + (c * n + k) * B * rnn->P;
+}
+
+void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
+                        cell_forward_fn *fwd, const cell_dims *d,
+                        const cell_params *p, const float *in, float *y,
+                        size_t ldy, float *h, float *c)
+{
+    rnn->seg_stale = 0;
+    const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
+    const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
+    for (size_t k = 0; k < n; k++) {
+        packed_layout sub;
+        size_t base = segment(rnn, (int)dir, k, &sub);
+        if (n > 1) {
+            memcpy(checkpoint(rnn, cell, k, 0), h, B * P * sizeof(float));
+            if (c)
+                memcpy(checkpoint(rnn, cell, k, 1), c, B * H * sizeof(float));
+        }
+        cell_cache cc = segment_cache(rnn, cell, base);
+        fwd(d, p, &sub, (int)dir, in + base * d->I, d->I, y + base * ldy, ldy,
+            h, c, &cc, &rnn->scratch);
+    }
+}
+
+void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
+                         cell_forward_fn *fwd, cell_backward_fn *bwd,
+                         const cell_dims *d, const cell_params *p,
+                         const cell_params *g, const float *in, float *y,
+                         const float *dy, size_t ldy, float *dx, float *dh,
+                         float *dc)
+{
+    const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
+    const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
+    for (size_t k = n; k-- > 0;) {
+        packed_layout sub;
+        size_t base = segment(rnn, (int)dir, k, &sub);
+        cell_cache cc = segment_cache(rnn, cell, base);
+        if (k + 1 < n || rnn->seg_stale) { /* caches hold another segment */
+            memcpy(rnn->seg_h, checkpoint(rnn, cell, k, 0),
+                   B * P * sizeof(float));
+            if (dc)
+                memcpy(rnn->seg_c, checkpoint(rnn, cell, k, 1),
+                       B * H * sizeof(float));
+            fwd(d, p, &sub, (int)dir, in + base * d->I, d->I, y + base * ldy,
+                ldy, rnn->seg_h, dc ? rnn->seg_c : NULL, &cc, &rnn->scratch);
+        }
+        bwd(d, p, g, &sub, (int)dir, in + base * d->I, d->I, dy + base * ldy,
+            ldy, dx ? dx + base * d->I : NULL, d->I, dh, dc, &cc,
+            &rnn->scratch);
+    }
+}
