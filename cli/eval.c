@@ -1,11 +1,13 @@
 /*
- * eval.c — `recur eval --model PATH --data FILE`: the loss of a character
- * language model on a text, in nats per character, bits per character and
- * perplexity. The text is read as --batch streams in chunks of --seq-len
+ * eval.c — `recur eval --model PATH --data FILE`: the loss of a language
+ * model on a text, in nats per token (character or word), bits per
+ * character (character models) and perplexity. The text is read as --batch streams in chunks of --seq-len
  * (train.h), each stream from a zero state, every stream predicting all
  * its next tokens; --batch 1 (the default) reads it as one sequence, which
  * is the exact figure: all N - 1 characters after the first are scored.
- * Characters the model has never seen are an error naming them.
+ * Characters the model has never seen are an error naming them; words are
+ * read as in training (words.h): unseen ones become <unk> where the
+ * vocabulary has it, else an error naming them.
  */
 #include "cli.h"
 #include "error.h"
@@ -13,6 +15,7 @@
 #include "options.h"
 #include "text.h"
 #include "train.h"
+#include "words.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,8 +35,9 @@ int cmd_eval(int argc, char **argv)
         {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
     int rc = opt_parse("eval", "--model PATH --data FILE [options]",
-                       "Evaluates a character language model on a text: loss "
-                       "in nats per character, bits per character, perplexity.",
+                       "Evaluates a language model (character or word) on a "
+                       "text: loss in nats per token, bits per character, "
+                       "perplexity.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
@@ -48,21 +52,41 @@ int cmd_eval(int argc, char **argv)
     recur_vocab *vocab = NULL;
     size_t n = 0, tokens = 0;
     double sum = 0;
+    recur_words words = {0};
     recur_status s = recur_lm_load(model, &lm);
-    if (!s && !lm->vocab)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s has no character vocabulary", model);
-    if (!s)
+    if (!s && !lm->vocab && !lm->words)
+        s = recur_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
+    if (!s && lm->words) {
+        s = recur_words_read(data, &words);
+        n = words.count;
+        if (!s && !(ids = malloc(n * sizeof(int32_t))))
+            s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu words", n);
+        if (!s)
+            s = recur_wordvocab_encode(lm->words, &words, data, ids);
+        if (!s)
+            s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
+    } else if (!s) {
         s = recur_text_read(data, &text, &n);
-    if (!s)
-        s = recur_vocab_from_codepoints(lm->vocab, lm->V, &vocab);
-    if (!s && !(ids = malloc(n * sizeof(int32_t))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu characters", n);
-    if (!s)
-        s = recur_vocab_encode(vocab, text, n, data, ids);
-    if (!s)
-        s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
+        if (!s)
+            s = recur_vocab_from_codepoints(lm->vocab, lm->V, &vocab);
+        if (!s && !(ids = malloc(n * sizeof(int32_t))))
+            s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu characters",
+                           n);
+        if (!s)
+            s = recur_vocab_encode(vocab, text, n, data, ids);
+        if (!s)
+            s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
+    }
     if (s) {
         rc = cli_fail("eval", s);
+    } else if (lm->words) {
+        double loss = sum / (double)tokens;
+        if (json)
+            printf("{\"loss\": %.6f, \"ppl\": %.6f, \"tokens\": %zu}\n", loss,
+                   exp(loss), tokens);
+        else
+            printf("%s on %s: loss %.4f nats/word, perplexity %.3f over %zu "
+                   "words\n", model, data, loss, exp(loss), tokens);
     } else {
         double loss = sum / (double)tokens;
         if (json)
@@ -75,6 +99,7 @@ int cmd_eval(int argc, char **argv)
     }
     free(ids);
     free(text);
+    recur_words_free(&words);
     recur_vocab_free(vocab);
     recur_lm_free(lm);
     return rc;

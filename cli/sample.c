@@ -17,10 +17,76 @@
 #include "options.h"
 #include "sample.h"
 #include "text.h"
+#include "words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct {
+    size_t length;
+    float temperature;
+    size_t top_k;
+    float top_p;
+    int raw_start;
+} sample_settings;
+
+/* Word models: the prime's words (words.h: a line's end is <eos>; unseen
+ * words are <unk> where the vocabulary has it), after an unprinted <eos>
+ * unless raw_start, then `length` words, each printed after a space, <eos>
+ * as a line break. A prime of only whitespace is one <eos>. */
+static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
+                                 const char *prime, const sample_settings *set,
+                                 recur_rng *rng, void *scratch)
+{
+    recur_words w = {0};
+    int32_t *ids = NULL;
+    size_t n = 0;
+    int blank = 1;
+    for (const char *p = prime; *p && blank; p++)
+        blank = strchr(" \t\v\f\r\n", *p) != NULL;
+    int64_t eos = recur_wordvocab_find(lm->words, RECUR_EOS);
+    recur_status s = RECUR_OK;
+    if (!blank) {
+        s = recur_words_split((const unsigned char *)prime, strlen(prime),
+                              "--prime", &w);
+        /* No line end after the last word: no <eos> either. */
+        n = w.count - (s == RECUR_OK && prime[strlen(prime) - 1] != '\n');
+        if (!s && !(ids = malloc(w.count * sizeof(int32_t))))
+            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        if (!s)
+            s = recur_wordvocab_encode(lm->words, &w, "--prime", ids);
+    }
+    if (!s && eos >= 0 && (blank || !set->raw_start))
+        s = recur_lm_state_feed(st, (size_t)eos);
+    int at_line_start = 1;
+    for (size_t i = 0; !s && i < n; i++) {
+        s = recur_lm_state_feed(st, (size_t)ids[i]);
+        int is_eos = ids[i] == eos;
+        printf("%s%s", at_line_start || is_eos ? "" : " ",
+               is_eos ? "\n" : w.token[i]);
+        at_line_start = is_eos;
+    }
+    for (size_t i = 0; !s && i < set->length; i++) {
+        size_t id;
+        s = recur_sample_token(recur_lm_state_logits(st), lm->V,
+                               set->temperature, set->top_k, set->top_p, rng,
+                               scratch, &id);
+        if (!s) {
+            int is_eos = (int64_t)id == eos;
+            printf("%s%s", at_line_start || is_eos ? "" : " ",
+                   is_eos ? "\n" : recur_wordvocab_word(lm->words, id));
+            at_line_start = is_eos;
+            fflush(stdout);
+            s = recur_lm_state_feed(st, id);
+        }
+    }
+    if (!s && !at_line_start)
+        putchar('\n');
+    free(ids);
+    recur_words_free(&w);
+    return s;
+}
 
 int cmd_sample(int argc, char **argv)
 {
@@ -56,28 +122,36 @@ int cmd_sample(int argc, char **argv)
     size_t n = 0;
     void *scratch = NULL;
     recur_status s = recur_lm_load(model, &lm);
-    if (!s && !lm->vocab)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s has no character vocabulary", model);
+    if (!s && !lm->vocab && !lm->words)
+        s = recur_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
     if (!s && !*prime)
         s = recur_fail(RECUR_ERR_ARGUMENT, "--prime must not be empty");
-    if (!s)
-        s = recur_utf8_decode((const unsigned char *)prime, strlen(prime),
-                              "--prime", &cps, &n);
     if (!s && !(scratch = malloc(recur_sample_scratch_size(lm->V))))
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = recur_lm_state_new(lm, &st);
+    recur_rng rng;
+    rng_seed(&rng, seed);
+    if (!s && lm->words) {
+        const sample_settings set = {length, (float)temperature, top_k,
+                                     (float)top_p, raw_start};
+        s = sample_words(lm, st, prime, &set, &rng, scratch);
+        n = 0;
+    } else if (!s) {
+        s = recur_utf8_decode((const unsigned char *)prime, strlen(prime),
+                              "--prime", &cps, &n);
+        if (s)
+            n = 0;
+    }
     /* Check the whole prime before printing anything. */
     for (size_t i = 0; !s && i < n; i++) {
         size_t id;
         s = recur_lm_token(lm, cps[i], &id);
     }
     size_t newline;
-    if (!s && !raw_start && cps[0] != '\n' &&
+    if (!s && n && !raw_start && cps[0] != '\n' &&
         recur_lm_token(lm, '\n', &newline) == RECUR_OK)
         s = recur_lm_state_feed(st, newline);
-    recur_rng rng;
-    rng_seed(&rng, seed);
     char buf[4];
     for (size_t i = 0; !s && i < n; i++) {
         size_t id;
@@ -85,7 +159,7 @@ int cmd_sample(int argc, char **argv)
         s = recur_lm_state_feed(st, id);
         fwrite(buf, 1, recur_utf8_encode(cps[i], buf), stdout);
     }
-    for (size_t i = 0; !s && i < length; i++) {
+    for (size_t i = 0; !s && n && i < length; i++) {
         size_t id;
         s = recur_sample_token(recur_lm_state_logits(st), lm->V, (float)temperature,
                                top_k, (float)top_p, &rng, scratch, &id);
@@ -95,7 +169,7 @@ int cmd_sample(int argc, char **argv)
             s = recur_lm_state_feed(st, id);
         }
     }
-    if (!s)
+    if (!s && n)
         putchar('\n');
     if (s)
         rc = cli_fail("sample", s);

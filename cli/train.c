@@ -1,6 +1,7 @@
 /*
- * train.c — `recur train --task charlm`: trains a character-level language
- * model on a UTF-8 text file (train.h says how), showing progress, writing
+ * train.c — `recur train --task charlm|wordlm`: trains a character- or
+ * word-level (words.h) language model on a UTF-8 text file (train.h says
+ * how), showing progress, writing
  * checkpoints, a metrics log and a loss plot beside the checkpoint:
  *     PATH                 latest checkpoint (every --save-every steps, end)
  *     PATH.best            ... at the best validation loss ("m.safetensors"
@@ -12,7 +13,10 @@
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
+#include "error.h"
+#include "safetensors.h"
 #include "text.h"
+#include "words.h"
 #include "train.h"
 
 #include <errno.h>
@@ -23,10 +27,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char synopsis[] = "--task charlm --data FILE [options]";
+static const char synopsis[] = "--task charlm|wordlm --data FILE [options]";
 static const char description[] =
-    "Trains a character-level language model (embedding -> RNN stack -> "
-    "linear -> softmax) on a UTF-8 text file by truncated backpropagation "
+    "Trains a character- or word-level language model (embedding -> RNN "
+    "stack -> linear -> softmax) on a UTF-8 text file by truncated backpropagation "
     "through time: the text is cut into --batch parallel streams read in "
     "chunks of --seq-len steps, the state carried from chunk to chunk and "
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
@@ -37,11 +41,12 @@ typedef struct {
     const char *save, *resume;
     double val_fraction, lr, dropout, recurrent_dropout, zoneout, clip,
         momentum, weight_decay, beta1, beta2, eps, decay_factor, min_lr,
-        time_limit;
+        time_limit, init_range;
     size_t hidden, layers, embed, proj, seq_len, batch, epochs, steps,
         decay_after, warmup, patience, val_every, save_every, seed, threads,
         recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
+    int task_given;
     int given[64];
 } train_opts;
 
@@ -57,7 +62,8 @@ static void on_sigint(int sig)
 typedef struct {
     int32_t *train, *val;
     size_t n_train, n_val;
-    recur_vocab *vocab;
+    recur_vocab *vocab;     /* charlm */
+    recur_wordvocab *words; /* wordlm */
 } corpus;
 
 static void corpus_free(corpus *c)
@@ -65,12 +71,59 @@ static void corpus_free(corpus *c)
     free(c->train);
     free(c->val);
     recur_vocab_free(c->vocab);
+    recur_wordvocab_free(c->words);
+}
+
+/* wordlm: the tokens of the training text, validation from --val-data or
+ * the last --val-fraction of the tokens, the vocabulary over both (as for
+ * characters, and as PyTorch's word_language_model builds its dictionary;
+ * on Penn Treebank the training words alone are all 10,000); words.h has
+ * the rules. */
+static int load_word_corpus(const train_opts *o, corpus *c)
+{
+    recur_words text = {0}, vtext = {0};
+    recur_status s = recur_words_read(o->data, &text);
+    if (!s && o->val_data)
+        s = recur_words_read(o->val_data, &vtext);
+    size_t split = text.count, nv = vtext.count;
+    if (!s && !o->val_data) {
+        split = (size_t)((double)text.count * (1.0 - o->val_fraction));
+        nv = text.count - split;
+    }
+    recur_words train = text;
+    train.count = split;
+    if (!s)
+        s = recur_wordvocab_build2(&text, o->val_data ? &vtext : NULL,
+                                   &c->words);
+    if (!s && (!(c->train = malloc((split ? split : 1) * sizeof(int32_t))) ||
+               !(c->val = malloc((nv ? nv : 1) * sizeof(int32_t)))))
+        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu words",
+                       split + nv);
+    if (!s)
+        s = recur_wordvocab_encode(c->words, &train, o->data, c->train);
+    if (!s && nv) {
+        recur_words held = o->val_data ? vtext : text;
+        if (!o->val_data) {
+            held.token += split;
+            held.line += split;
+        }
+        held.count = nv;
+        s = recur_wordvocab_encode(c->words, &held,
+                                   o->val_data ? o->val_data : o->data, c->val);
+    }
+    c->n_train = split;
+    c->n_val = nv;
+    recur_words_free(&text);
+    recur_words_free(&vtext);
+    return s ? cli_fail("train", s) : EXIT_OK;
 }
 
 /* Reads the text, splits off validation, builds the vocabulary over both
- * (as char-rnn does) and encodes. */
+ * (as char-rnn does) and encodes; wordlm: load_word_corpus. */
 static int load_corpus(const train_opts *o, corpus *c)
 {
+    if (!strcmp(o->task, "wordlm"))
+        return load_word_corpus(o, c);
     uint32_t *text = NULL, *vtext = NULL, *all = NULL;
     size_t n = 0, nv = 0;
     recur_status s = recur_text_read(o->data, &text, &n);
@@ -133,12 +186,13 @@ static int parse_cell(const char *cell, recur_mode *mode)
     return -1;
 }
 
-static int new_trainer(const train_opts *o, const corpus *c, trainer **out)
+static int new_trainer(const train_opts *o, corpus *c, trainer **out)
 {
     recur_lm_config lc = {0};
     recur_mode mode = RECUR_LSTM;
     parse_cell(o->cell, &mode);
-    lc.vocab_size = recur_vocab_size(c->vocab);
+    lc.vocab_size = c->words ? recur_wordvocab_size(c->words)
+                             : recur_vocab_size(c->vocab);
     lc.embed_size = o->embed;
     lc.rnn = recur_config_default(mode, o->embed, o->hidden);
     lc.rnn.num_layers = o->layers;
@@ -187,15 +241,20 @@ static int new_trainer(const train_opts *o, const corpus *c, trainer **out)
     recur_status s = lm_create(&lc, o->seed, flags, &lm);
     if (s)
         return cli_fail("train", s);
-    lm->vocab = malloc(lc.vocab_size * sizeof(uint32_t));
-    if (!lm->vocab) {
+    if (!strcmp(o->init, "uniform"))
+        lm_init_uniform(lm, (float)o->init_range, o->seed);
+    if (c->words) { /* the model takes the corpus's vocabulary */
+        lm->words = c->words;
+        c->words = NULL;
+    } else if ((lm->vocab = malloc(lc.vocab_size * sizeof(uint32_t)))) {
+        memcpy(lm->vocab, recur_vocab_codepoints(c->vocab),
+               lc.vocab_size * sizeof(uint32_t));
+    } else {
         recur_lm_free(lm);
         cli_error("train", "out of memory");
         return EXIT_FAILURE_DATA;
     }
-    memcpy(lm->vocab, recur_vocab_codepoints(c->vocab),
-           lc.vocab_size * sizeof(uint32_t));
-    s = trainer_create(lm, "charlm", &tc, c->train, c->n_train, c->val, c->n_val, out);
+    s = trainer_create(lm, o->task, &tc, c->train, c->n_train, c->val, c->n_val, out);
     if (s) {
         recur_lm_free(lm);
         return cli_fail("train", s);
@@ -224,18 +283,21 @@ static int report(void *ctx, const train_event *ev)
         break;
     case TRAIN_VALIDATION:
         progress_line(&r->bar, "step %llu  epoch %.2f  validation loss %.4f  "
-                      "(%.4f bits/char, perplexity %.3f)%s",
+                      "(%.4f bits/%s, perplexity %.3f)%s",
                       (unsigned long long)ev->step, ev->epoch, ev->val_loss,
-                      ev->val_loss / log(2.0), exp(ev->val_loss),
-                      ev->best ? "  best" : "");
+                      ev->val_loss / log(2.0),
+                      strcmp(r->opts->task, "wordlm") ? "char" : "word",
+                      exp(ev->val_loss), ev->best ? "  best" : "");
         metrics_validation(r->log, ev);
         metrics_plot(r->log, r->plot_path);
         if (r->opts->json)
             printf("{\"step\": %llu, \"epoch\": %.4f, \"train_loss\": %.6f, "
-                   "\"val_loss\": %.6f, \"bpc\": %.6f, \"ppl\": %.6f, "
+                   "\"val_loss\": %.6f, \"%s\": %.6f, \"ppl\": %.6f, "
                    "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s}\n",
                    (unsigned long long)ev->step, ev->epoch, r->last_loss,
-                   ev->val_loss, ev->val_loss / log(2.0), exp(ev->val_loss),
+                   ev->val_loss,
+                   strcmp(r->opts->task, "wordlm") ? "bpc" : "bits_per_word",
+                   ev->val_loss / log(2.0), exp(ev->val_loss),
                    ev->val_tokens, ev->elapsed, ev->best ? "true" : "false");
         fflush(stdout);
         break;
@@ -270,9 +332,9 @@ int cmd_train(int argc, char **argv)
     int *g = o.given;
     /* Options fixed for the whole run: the model's (arch) and the
      * training's (run, g): a resumed run takes them from the checkpoint. */
-    int arch[14] = {0}, run[13] = {0};
+    int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train", "charlm", 0, 0, NULL, NULL},
+        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one)", "charlm|wordlm", 0, 0, NULL, &o.task_given},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
         {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
         {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},
@@ -284,7 +346,8 @@ int cmd_train(int argc, char **argv)
         {"--tie", OPT_FLAG, &o.tie, NULL, "tie the output matrix to the embedding (needs --embed = output size)", NULL, 0, 0, NULL, &arch[5]},
         {"--no-bias", OPT_FLAG, &o.no_bias, NULL, "cells without biases", NULL, 0, 0, NULL, &arch[6]},
         {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
-        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, or orthogonal recurrent matrices", "pytorch|orthogonal", 0, 0, NULL, &arch[8]},
+        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", "pytorch|orthogonal|uniform", 0, 0, NULL, &arch[8]},
+        {"--init-range", OPT_FLOAT, &o.init_range, "0.1", "R of --init uniform", NULL, 1e-6, 10.0, "R", &arch[14]},
         {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
         {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &arch[10]},
         {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &arch[11]},
@@ -344,7 +407,7 @@ int cmd_train(int argc, char **argv)
     /* Every option with a `given` flag is fixed for the run: refuse it
      * with --resume rather than ignore it. */
     for (size_t i = 0; o.resume && i < sizeof specs / sizeof *specs; i++)
-        if (specs[i].given && *specs[i].given) {
+        if (specs[i].given && *specs[i].given && specs[i].given != &o.task_given) {
             cli_error("train", "%s cannot be given with --resume: a resumed "
                       "run keeps the checkpoint's model and training settings "
                       "(only the data, the limits, --save, --save-every, "
@@ -361,6 +424,28 @@ int cmd_train(int argc, char **argv)
 
     corpus c = {0};
     trainer *t = NULL;
+    char task[32] = "";
+    if (o.resume) { /* the data is read as the checkpoint's task reads it */
+        recur_st *st = NULL;
+        recur_status s = recur_st_read(o.resume, &st);
+        const char *tk = s ? NULL : recur_st_meta(st, "task");
+        snprintf(task, sizeof task, "%s", tk ? tk : "");
+        recur_st_free(st);
+        if (s)
+            return cli_fail("train", s);
+        if (strcmp(task, "charlm") && strcmp(task, "wordlm")) {
+            cli_error("train", "%s is not a checkpoint of recur train (its "
+                      "task is '%s'; expected charlm or wordlm)", o.resume,
+                      task);
+            return EXIT_FAILURE_DATA;
+        }
+        if (o.task_given && strcmp(o.task, task)) {
+            cli_error("train", "--task %s, but %s is a %s checkpoint", o.task,
+                      o.resume, task);
+            return EXIT_USAGE;
+        }
+        o.task = task;
+    }
     rc = load_corpus(&o, &c);
     if (!rc && o.resume) {
         recur_status s = trainer_resume(o.resume, c.train, c.n_train, c.val,

@@ -94,6 +94,15 @@ static void orthogonal(float *w, size_t rows, size_t cols, recur_rng *rng)
 #undef AT
 }
 
+void lm_init_uniform(recur_lm *lm, float r, uint64_t seed)
+{
+    recur_rng rng;
+    rng_seed(&rng, seed ^ 0x756e69666f726dull); /* "uniform" */
+    for (size_t i = 0; i < lm->n_params; i++)
+        lm->params[i] = (2.0f * rng_uniform(&rng) - 1.0f) * r;
+    stack_init_layer_norm(lm->rnn);
+}
+
 static void init_params(recur_lm *lm, uint64_t seed, int flags)
 {
     recur_rng rng;
@@ -173,6 +182,16 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
         recur_lm_free(lm);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
     }
+    size_t fwd = recur_gemm_pack_floats(lm->V, lm->P);
+    size_t bwd = recur_gemm_pack_floats(lm->P, lm->V);
+    lm->fc_pack_floats = fwd > bwd ? fwd : bwd;
+    if (lm->fc_pack_floats &&
+        !(lm->fc_pack = aligned_alloc(64, (lm->fc_pack_floats + 15) / 16 * 16 *
+                                              sizeof(float)))) {
+        recur_lm_free(lm);
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the output "
+                          "layer's workspace");
+    }
     stack_bind(lm->rnn, lm->params + lm->rnn_offset, lm->grads + lm->rnn_offset);
     recur_rnn_set_prefix(lm->rnn, "rnn.");
     rng_seed(&lm->rng, seed ^ 0xD1B54A32D192ED03ull);
@@ -193,7 +212,9 @@ void recur_lm_free(recur_lm *lm)
     free(lm->grads);
     free(lm->emb);
     free(lm->state_block);
+    free(lm->fc_pack);
     free(lm->vocab);
+    recur_wordvocab_free(lm->words);
     free(lm);
 }
 
@@ -324,8 +345,10 @@ void lm_logits(const recur_lm *lm, size_t rows, const float *top,
     const size_t V = lm->V, P = lm->P;
     for (size_t i = 0; i < rows; i++)
         memcpy(logits + i * V, lm->params + lm->fc_bias_offset, V * sizeof(float));
-    recur_gemm(0, 1, rows, V, P, 1.0f, top, P, lm->params + lm->fc_weight_offset,
-               P, 1.0f, logits, V);
+    recur_gemm_b wb;
+    recur_gemm_pack(&wb, 1, V, P, lm->params + lm->fc_weight_offset, P,
+                    rows >= 16 ? lm->fc_pack : NULL);
+    recur_gemm_packed(rows, 1.0f, top, P, &wb, 1.0f, logits, V);
 }
 
 void lm_swap_state(float **h, float **h_n, float **c, float **c_n)
@@ -378,20 +401,24 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
     }
     lm_logits(lm, rows, top, lm->logits);
 
-    size_t count;
-    double sum = recur_softmax_xent(lm->logits, rows, V, y, 0.0f, NULL, &count);
+    size_t count = 0;
+    for (size_t i = 0; i < rows; i++)
+        count += y[i] >= 0;
+    /* The loss, and with grads d(mean loss)/dlogits in place, one pass. */
+    double sum = recur_softmax_xent(lm->logits, rows, V, y,
+                                    count ? 1.0f / (float)count : 0.0f,
+                                    grads && count ? lm->logits : NULL, &count);
     if (grads && count > 0) {
-        /* d(mean loss)/dlogits, in place. */
-        recur_softmax_xent(lm->logits, rows, V, y, 1.0f / (float)count,
-                           lm->logits, &count);
         float *g_fc_w = lm->grads + lm->fc_weight_offset;
         float *g_fc_b = lm->grads + lm->fc_bias_offset;
-        recur_gemm(1, 0, V, P, rows, 1.0f, lm->logits, V, top, P, 1.0f, g_fc_w, P);
+        recur_gemm_tn(V, P, rows, 1.0f, lm->logits, V, top, P, 1.0f, g_fc_w,
+                      P, lm->fc_pack, lm->fc_pack_floats);
         for (size_t i = 0; i < rows; i++)
             for (size_t v = 0; v < V; v++)
                 g_fc_b[v] += lm->logits[i * V + v];
-        recur_gemm(0, 0, rows, P, V, 1.0f, lm->logits, V, fc_w, P, 0.0f,
-                   lm->d_out, P);
+        recur_gemm_b wb;
+        recur_gemm_pack(&wb, 0, P, V, fc_w, P, rows >= 16 ? lm->fc_pack : NULL);
+        recur_gemm_packed(rows, 1.0f, lm->logits, V, &wb, 0.0f, lm->d_out, P);
         if (drop)
             apply_mask(lm, lm->d_out, lm->out_mask, rows, B, P);
         s = recur_rnn_backward(lm->rnn, lm->d_out, NULL, NULL, lm->d_emb, NULL,

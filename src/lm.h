@@ -18,6 +18,7 @@
 
 #include "recur.h"
 #include "rng.h"
+#include "words.h"
 
 struct recur_lm {
     recur_lm_config config;
@@ -35,12 +36,16 @@ struct recur_lm {
     float *out, *out_drop, *out_mask; /* [T*B, P] (variational: [B, P]) */
     float *logits;           /* [T*B, V], then dlogits */
     float *d_out, *d_emb;    /* [T*B, P], [T*B, E] */
+    float *fc_pack;          /* fc.weight packed for the output products
+                                (gemm.h; 64-byte aligned), or NULL */
+    size_t fc_pack_floats;
     float *state_block;      /* h, c, h_n, c_n below */
     float *h, *c;            /* carried state [L, B, P], [L, B, H] */
     float *h_n, *c_n;
     size_t state_B;          /* B of the carried state (0: none yet) */
 
     uint32_t *vocab;         /* V code points (char models), or NULL */
+    recur_wordvocab *words;  /* V words (word models), or NULL */
 };
 
 /* Creates the model with PyTorch's default initialisation from seed:
@@ -50,6 +55,10 @@ struct recur_lm {
 enum { LM_INIT_ORTHOGONAL = 1, LM_INIT_FORGET_BIAS = 2 };
 recur_status lm_create(const recur_lm_config *config, uint64_t seed,
                        int init_flags, recur_lm **out);
+
+/* Every parameter drawn again from U(−r, r) (Zaremba et al. 2014), from
+ * seed; layer-norm gains and biases stay 1 and 0. */
+void lm_init_uniform(recur_lm *lm, float r, uint64_t seed);
 
 /* The name, offset and shape of each parameter tensor of the flat array;
  * tied models list fc.weight too, at the embedding's offset. */

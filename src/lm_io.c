@@ -9,6 +9,8 @@
  *     bias        0 | 1                 vocab_size, embed_size, tie_weights
  *     dropout     the training dropout  vocab       the characters, in id
  *                                                   order, as one UTF-8 string
+ *                                       words       (word models) the words,
+ *                                                   in id order, one per line
  *     variational 0 | 1                 recurrent_dropout, zoneout
  *     layer_norm  0 | 1
  *                 (the last four absent in older checkpoints: 0)
@@ -98,6 +100,13 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
                          (double)c->recurrent_dropout);
     if (!s) s = meta_put(w, "zoneout", "%.9g", (double)c->zoneout);
     if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
+    if (!s && lm->words) {
+        char *text = recur_wordvocab_join(lm->words);
+        if (!text)
+            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = recur_st_writer_meta(w, "words", text);
+        free(text);
+    }
     if (!s && lm->vocab) {
         /* At most 4 bytes per code point. */
         char *text = malloc(4 * lm->V + 1), *p = text;
@@ -174,6 +183,16 @@ static recur_status read_config(const recur_st *st, const char *path,
 static recur_status read_vocab(const recur_st *st, const char *path,
                                recur_lm *lm)
 {
+    const char *words = recur_st_meta(st, "words");
+    if (words) {
+        recur_status s = recur_wordvocab_parse(words, lm->V, &lm->words);
+        if (s) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", recur_last_error());
+            return recur_fail(s, "%s: __metadata__ words: %s", path, why);
+        }
+        return RECUR_OK;
+    }
     const char *text = recur_st_meta(st, "vocab");
     if (!text)
         return RECUR_OK;

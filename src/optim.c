@@ -39,6 +39,7 @@
  * to float once, where the kernel receives them.
  */
 #include "optim.h"
+#include "clones.h"
 #include "error.h"
 
 #include <math.h>
@@ -289,7 +290,7 @@ static inline float lerp(float x, float y, float w)
     return fabsf(w) < 0.5f ? fmaf(w, d, x) : fmaf(-(1.0f - w), d, y);
 }
 
-static void step_sgd(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_sgd(recur_optim *opt, float *p, const float *grads, float lr)
 {
     const recur_optim_config *c = &opt->config;
     const float wd = c->weight_decay, mom = c->momentum;
@@ -308,7 +309,7 @@ static void step_sgd(recur_optim *opt, float *p, const float *grads, float lr)
     }
 }
 
-static void step_adam(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_adam(recur_optim *opt, float *p, const float *grads, float lr)
 {
     const recur_optim_config *c = &opt->config;
     const double t = (double)opt->steps; /* already incremented */
@@ -338,7 +339,7 @@ static void step_adam(recur_optim *opt, float *p, const float *grads, float lr)
     }
 }
 
-static void step_rmsprop(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_rmsprop(recur_optim *opt, float *p, const float *grads, float lr)
 {
     const recur_optim_config *c = &opt->config;
     const float alpha = c->alpha, w = (float)(1.0 - (double)c->alpha);
@@ -369,7 +370,7 @@ static void step_rmsprop(recur_optim *opt, float *p, const float *grads, float l
     }
 }
 
-static void step_adagrad(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_adagrad(recur_optim *opt, float *p, const float *grads, float lr)
 {
     const recur_optim_config *c = &opt->config;
     const double t = (double)opt->steps; /* already incremented */

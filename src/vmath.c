@@ -17,17 +17,11 @@
  * operations is as written.
  */
 #include "vmath.h"
+#include "clones.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define VMATH_CLONES                                                          \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",          \
-                                 "default")))
-#else
-#define VMATH_CLONES
-#endif
 
 #define EXP_HI 88.7228391f /* ln FLT_MAX: exp overflows above */
 #define EXP_LO -86.6f      /* 2^(n−1) stays a normal float above */
@@ -57,7 +51,7 @@ static inline float exp_core(float x)
     return (p * 2.0f) * scale;
 }
 
-VMATH_CLONES
+RECUR_CLONES
 void recur_vexp(float *y, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -70,7 +64,7 @@ void recur_vexp(float *y, const float *x, size_t n)
     }
 }
 
-VMATH_CLONES
+RECUR_CLONES
 void recur_vsigmoid(float *y, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -81,7 +75,7 @@ void recur_vsigmoid(float *y, const float *x, size_t n)
     }
 }
 
-VMATH_CLONES
+RECUR_CLONES
 void recur_vtanh(float *y, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -30,6 +30,7 @@ const char *test_fixture_dir(void)
     X(test_cli_bad_inputs)                                                    \
     X(test_example)                                                           \
     X(test_text)                                                              \
+    X(test_words)                                                             \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \

@@ -23,6 +23,7 @@
 #include "spawn.h"
 #include "test.h"
 #include "text.h"
+#include "words.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -669,6 +670,117 @@ static void check_raw_start(const char *model)
         free(outs[c]);
 }
 
+/* --task wordlm end to end on the synthetic text read as words: the
+ * checkpoint's task and words, eval (nats per word, no bpc, every next
+ * word scored), sample (words of the text, <eos> as line breaks), resume
+ * (the task from the checkpoint, a contradicting --task refused), and an
+ * unseen word without <unk> refused naming its line. */
+static void check_wordlm(const char *text_path, const char *text, size_t size)
+{
+    char model[300], buf[8192], other[300];
+    path_in(model, sizeof model, "w.safetensors");
+    arglist a = {{NULL}, 0};
+    add(&a, "train", "--task", "wordlm", "--data", text_path, TINY, "--steps",
+        "30", "--optimizer", "sgd", "--lr", "1", "--init", "uniform",
+        "--save", model, END);
+    spawn_result r = run(&a);
+    CHECK(r.status == 0, "train --task wordlm: exit %d: %s", r.status,
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+    CHECK(!strcmp(meta_of(model, "task", buf, sizeof buf), "wordlm"),
+          "wordlm checkpoint task '%s'", buf);
+    recur_words w = {0};
+    recur_wordvocab *v = NULL;
+    int ok = recur_words_split((const unsigned char *)text, size, NULL, &w) ==
+                 RECUR_OK &&
+             recur_wordvocab_build(&w, &v) == RECUR_OK;
+    meta_of(model, "words", buf, sizeof buf);
+    char *want = ok ? recur_wordvocab_join(v) : NULL;
+    /* The vocabulary of the first 90% of the words: a prefix's words are a
+     * subset, checked word by word. */
+    recur_wordvocab *got = NULL;
+    size_t lines = 1;
+    for (const char *p = buf; *p; p++)
+        lines += *p == '\n';
+    CHECK(*buf && recur_wordvocab_parse(buf, lines, &got) == RECUR_OK,
+          "wordlm checkpoint words: %s", recur_last_error());
+    for (size_t i = 0; got && v && i < recur_wordvocab_size(got); i++)
+        CHECK(recur_wordvocab_find(v, recur_wordvocab_word(got, i)) >= 0,
+              "checkpoint word '%s' is not in the text",
+              recur_wordvocab_word(got, i));
+    free(want);
+
+    arglist e = {{NULL}, 0};
+    add(&e, "eval", "--model", model, "--data", text_path, "--json", END);
+    r = run(&e);
+    json_error_t jerr;
+    json_t *o = r.out ? json_loads(r.out, 0, &jerr) : NULL;
+    json_t *tokens = json_object_get(o, "tokens");
+    CHECK(r.status != 0 || (json_is_number(json_object_get(o, "loss")) &&
+                            json_is_number(json_object_get(o, "ppl")) &&
+                            !json_object_get(o, "bpc") &&
+                            json_is_integer(tokens) &&
+                            (size_t)json_integer_value(tokens) == w.count - 1),
+          "eval of a word model: %s", r.out ? r.out : "");
+    CHECK(r.status == 0, "eval of a word model: exit %d: %s", r.status,
+          r.err ? r.err : "");
+    json_decref(o);
+    spawn_result_free(&r);
+
+    arglist s = {{NULL}, 0};
+    add(&s, "sample", "--model", model, "--length", "25", "--seed", "3",
+        "--prime", "the river", END);
+    r = run(&s);
+    int foreign = 0, count = 0;
+    if (r.status == 0 && r.out && got) {
+        recur_words out = {0};
+        if (recur_words_split((const unsigned char *)r.out, strlen(r.out),
+                              NULL, &out) == RECUR_OK) {
+            for (size_t i = 0; i < out.count; i++) {
+                foreign += recur_wordvocab_find(got, out.token[i]) < 0;
+                count += strcmp(out.token[i], RECUR_EOS) != 0;
+            }
+            recur_words_free(&out);
+        }
+    }
+    CHECK(r.status == 0 && r.out && !strncmp(r.out, "the river", 9) &&
+              foreign == 0 && count >= 2,
+          "sample of a word model (exit %d, %d words not in the model): %s",
+          r.status, foreign, r.out ? r.out : "");
+    spawn_result_free(&r);
+
+    arglist re = {{NULL}, 0};
+    add(&re, "train", "--resume", model, "--data", text_path, "--steps", "35",
+        "--threads", "1", "--save", model, END);
+    r = run(&re);
+    CHECK(r.status == 0, "resume of a wordlm run: exit %d: %s", r.status,
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+    arglist bad = {{NULL}, 0};
+    add(&bad, "train", "--task", "charlm", "--resume", model, "--data",
+        text_path, "--steps", "40", "--save", model, END);
+    r = run(&bad);
+    CHECK(r.status == 2 && r.err && strstr(r.err, "wordlm"),
+          "resume of a wordlm run with --task charlm: exit %d: %s", r.status,
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+
+    path_in(other, sizeof other, "unseen.txt");
+    const char unseen[] = "the river\nzyzzyva runs\n";
+    CHECK(spawn_write_file(other, unseen, strlen(unseen)), "write %s", other);
+    arglist u = {{NULL}, 0};
+    add(&u, "eval", "--model", model, "--data", other, END);
+    r = run(&u);
+    CHECK(r.status == 1 && r.err && strstr(r.err, "line 2") &&
+              strstr(r.err, "zyzzyva"),
+          "eval with an unseen word: exit %d: %s", r.status,
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+    recur_wordvocab_free(got);
+    recur_wordvocab_free(v);
+    recur_words_free(&w);
+}
+
 void test_cli_train_run(void)
 {
     if (!scratch_open())
@@ -695,6 +807,7 @@ void test_cli_train_run(void)
             check_sample(model, &abc);
             check_raw_start(model);
         }
+        check_wordlm(text_path, text, size);
     }
     free(text);
     scratch_close();
