@@ -59,6 +59,59 @@ int recur_gemm_packed_available(void)
 #endif
 }
 
+#ifdef PACKED_X86
+/* r[0..16) rows of 16 floats become its 16 columns (r[c][q] = old
+ * r[q][c]): unpacks within 128-bit lanes, then lane shuffles. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    /* r[4i + m], lane L: rows 4i..4i+3 at column 4L + m. */
+    for (int m = 0; m < 4; m++) {
+        __m512 a = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88);
+        __m512 b = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xDD);
+        __m512 c = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88);
+        __m512 d = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xDD);
+        t[m] = _mm512_shuffle_f32x4(a, c, 0x88);
+        t[8 + m] = _mm512_shuffle_f32x4(a, c, 0xDD);
+        t[4 + m] = _mm512_shuffle_f32x4(b, d, 0x88);
+        t[12 + m] = _mm512_shuffle_f32x4(b, d, 0xDD);
+    }
+    for (int i = 0; i < 16; i++)
+        r[i] = t[i];
+}
+
+/* A full panel of op(B) = Bᵀ: rows j0..j0+31 of B become its columns,
+ * 16×16 blocks at a time; returns how many k were done (a multiple of 16). */
+__attribute__((target("avx512f"))) static size_t
+pack_t_panel(float *dst, const float *B, size_t ldb, size_t j0, size_t K)
+{
+    size_t k = 0;
+    for (; k + 16 <= K; k += 16)
+        for (int h = 0; h < 2; h++) {
+            __m512 r[16];
+            for (int q = 0; q < 16; q++)
+                r[q] = _mm512_loadu_ps(B + (j0 + 16 * h + q) * ldb + k);
+            transpose16(r);
+            for (int c = 0; c < 16; c++)
+                _mm512_storeu_ps(dst + (k + c) * NR + 16 * h, r[c]);
+        }
+    return k;
+}
+#endif
+
 size_t recur_gemm_pack_floats(size_t N, size_t K)
 {
     if (!recur_gemm_packed_available())
@@ -82,9 +135,14 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
         float *dst = buf + p * K * NR;
         size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
         if (trans_b) { /* op(B)[k][j] = B[j][k]: rows of B become columns */
+            size_t k0 = 0;
+#ifdef PACKED_X86
+            if (w == NR)
+                k0 = pack_t_panel(dst, B, ldb, j0, K);
+#endif
             for (size_t jj = 0; jj < w; jj++) {
                 const float *src = B + (j0 + jj) * ldb;
-                for (size_t k = 0; k < K; k++)
+                for (size_t k = k0; k < K; k++)
                     dst[k * NR + jj] = src[k];
             }
         } else {
