@@ -130,6 +130,8 @@ int cmd_sample(int argc, char **argv)
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = recur_lm_state_new(lm, &st);
+    if (!s) /* the weights stay fixed while sampling */
+        s = recur_lm_pack_weights(lm);
     recur_rng rng;
     rng_seed(&rng, seed);
     if (!s && lm->words) {

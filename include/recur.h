@@ -310,6 +310,10 @@ recur_status recur_lm_state_probs(const recur_lm_state *state,
                                   float temperature, float *probs);
 /* Back to the zero state. */
 void recur_lm_state_reset(recur_lm_state *state);
+/* recur_rnn_pack_weights for the model's RNN stack: one-token steps then
+ * multiply by weights packed once (sampling, streaming). Pack again after
+ * changing the parameters; do not train while packed. */
+recur_status recur_lm_pack_weights(recur_lm *lm);
 void recur_lm_state_free(recur_lm_state *state);
 
 #ifdef __cplusplus

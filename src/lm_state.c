@@ -45,6 +45,13 @@ recur_status recur_lm_state_new(recur_lm *lm, recur_lm_state **out)
     return RECUR_OK;
 }
 
+recur_status recur_lm_pack_weights(recur_lm *lm)
+{
+    if (!lm)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_pack_weights: NULL");
+    return recur_rnn_pack_weights(lm->rnn);
+}
+
 void recur_lm_state_reset(recur_lm_state *s)
 {
     if (!s)

@@ -595,6 +595,8 @@ static char *library_text(const char *model, const uint32_t *feed, size_t n,
     recur_status s = recur_lm_load(model, &lm);
     if (!s)
         s = recur_lm_state_new(lm, &st);
+    if (!s) /* as recur sample does */
+        s = recur_lm_pack_weights(lm);
     if (!s && !(work = malloc(recur_sample_scratch_size(lm->V))))
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     for (size_t i = 0; !s && i < n; i++) {
