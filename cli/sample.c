@@ -46,6 +46,9 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
     for (const char *p = prime; *p && blank; p++)
         blank = strchr(" \t\v\f\r\n", *p) != NULL;
     int64_t eos = recur_wordvocab_find(lm->words, RECUR_EOS);
+    if (blank && eos < 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "the model's vocabulary has no "
+                          "%s to start from: give --prime words", RECUR_EOS);
     recur_status s = RECUR_OK;
     if (!blank) {
         s = recur_words_split((const unsigned char *)prime, strlen(prime),

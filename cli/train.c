@@ -458,6 +458,11 @@ int cmd_train(int argc, char **argv)
                       (unsigned long long)trainer_step(t), o.steps);
             rc = EXIT_USAGE;
         }
+        if (!rc && !strcmp(o.task, "wordlm") && !trainer_model(t)->words) {
+            cli_error("train", "%s is a wordlm checkpoint without its words "
+                      "(__metadata__ \"words\")", o.resume);
+            rc = EXIT_FAILURE_DATA;
+        }
     } else if (!rc) {
         rc = new_trainer(&o, &c, &t);
     }

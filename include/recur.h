@@ -237,8 +237,8 @@ recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps);
  * recur_rnn_unpack_weights (or the next recur_rnn_pack_weights, which
  * repacks), forward does NOT see changes to the copied weights (it still
  * reads biases and the rest where they are): pack again after changing
- * parameters. Backward reads the parameters themselves: do not train while
- * packed.
+ * parameters. recur_rnn_backward refuses to run while packed
+ * (RECUR_ERR_STATE): unpack before training.
  * Results equal those of the unpacked forward for T > 1 bit for bit (same
  * kernel); at T = 1 they differ in rounding only. Returns
  * RECUR_ERR_MEMORY, or RECUR_OK also where this CPU has no packed kernel

@@ -5,8 +5,9 @@
  * (B rows) at every step. A BLAS repacks the weights on every call; here
  * op(B) is packed once per forward or backward pass into panels of NR = 32
  * columns, each K × 32 floats contiguous (zero-padded past N), and every
- * step runs an AVX-512 micro-kernel of MR ≤ 8 rows × 32 columns over it:
- * 16 accumulators, per k two panel loads, MR broadcasts of A, 2·MR FMAs.
+ * step runs an AVX-512 micro-kernel of up to MR rows × 32 columns over it:
+ * 24 accumulators (MR = 12), per k two panel loads, MR broadcasts of A,
+ * 2·MR FMAs.
  * Panels are the outer loop within a block of rows (a step's rows are one
  * block), so each is brought into L2 once per block and reused by all its
  * rows; with threads, each takes a contiguous share of the panels (OpenMP,
@@ -38,22 +39,28 @@
 
 enum { NR = 32, MR = 12 };
 
-static int packed_threads = 1;
+/* 0: OpenMP's default (every core, or OMP_NUM_THREADS). */
+static int packed_threads = 0;
 
 void recur_gemm_packed_threads(int threads)
 {
-    packed_threads = threads > 0 ? threads : 1;
+    packed_threads = threads > 0 ? threads : 0;
+}
+
+static int thread_count(void)
+{
+#ifdef _OPENMP
+    return packed_threads > 0 ? packed_threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
 }
 
 int recur_gemm_packed_available(void)
 {
 #ifdef PACKED_X86
-    static int avail = -1;
-    if (avail < 0) {
-        __builtin_cpu_init();
-        avail = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return avail;
+    /* Cheap, and free of a lazily written static (calls may race). */
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
 #else
     return 0;
 #endif
@@ -308,27 +315,45 @@ static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
     }
 }
 
-/* The product over all panels, split among threads. */
+/* The product over all panels, split among threads: by panels when there
+ * are a few for each, else by rows when there are many (a tall, narrow
+ * product: the output layer's weight gradient), else not at all. Row
+ * shares start at multiples of MR, so every row falls in the same
+ * micro-kernel block as without threads: results do not depend on the
+ * thread count. */
 static void run_panels(size_t M, int ta, float alpha, const float *A,
                        size_t lda, const recur_gemm_b *pb, float beta,
                        float *C, size_t ldc)
 {
     size_t panels = (pb->N + NR - 1) / NR;
-    int threads = packed_threads;
-    /* A thread is worth it when each gets a few panels of real work. */
-    if ((size_t)threads > panels / 4)
-        threads = (int)(panels / 4) > 0 ? (int)(panels / 4) : 1;
+    size_t threads = (size_t)thread_count();
+    int by_rows = 0;
+    if (panels < 4 * threads) {
+        by_rows = M >= 4 * MR * threads;
+        if (!by_rows)
+            threads = panels / 4 > 0 ? panels / 4 : 1;
+    }
     if (threads <= 1 || M * pb->K * pb->N < (size_t)1 << 20) {
         panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
         return;
     }
 #ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads((int)threads)
     {
         size_t t = (size_t)omp_get_thread_num(),
                n = (size_t)omp_get_num_threads();
-        panels_range(panels * t / n, panels * (t + 1) / n, M, ta, alpha, A,
-                     lda, pb, beta, C, ldc);
+        if (by_rows) {
+            size_t blocks = (M + MR - 1) / MR;
+            size_t r0 = blocks * t / n * MR, r1 = blocks * (t + 1) / n * MR;
+            r1 = r1 < M ? r1 : M;
+            if (r0 < r1)
+                panels_range(0, panels, r1 - r0, ta, alpha,
+                             ta ? A + r0 : A + r0 * lda, lda, pb, beta,
+                             C + r0 * ldc, ldc);
+        } else {
+            panels_range(panels * t / n, panels * (t + 1) / n, M, ta, alpha,
+                         A, lda, pb, beta, C, ldc);
+        }
     }
 #else
     panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);

@@ -920,6 +920,11 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         return recur_fail(RECUR_ERR_STATE,
                           "recur_rnn_backward: no successful forward to go "
                           "back through");
+    if (rnn->fixed)
+        return recur_fail(RECUR_ERR_STATE,
+                          "recur_rnn_backward: the weights are packed for "
+                          "inference (recur_rnn_pack_weights); unpack them "
+                          "before training");
     const int lstm = rnn->config.mode == RECUR_LSTM;
     if (!lstm && (dc_n || dc0))
         return recur_fail(RECUR_ERR_ARGUMENT,

@@ -43,6 +43,16 @@ static recur_status split(char *buf, size_t n, const char *what,
                           what);
     }
     size_t i = 0, words = 0;
+    /* Words are C strings: a NUL would cut one (or make an empty one). */
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        size_t at = (size_t)(nul - buf), line_of = 1;
+        for (size_t k = 0; k < at; k++)
+            line_of += buf[k] == '\n';
+        recur_words_free(&w);
+        return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
+                          "byte (U+0000) is not text", what, line_of, at);
+    }
     /* A byte-order mark is not part of the first word. */
     if (n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
         i = 3;

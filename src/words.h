@@ -40,8 +40,9 @@ typedef struct {
 
 /* Reads and tokenises a file (at most RECUR_TEXT_MAX_BYTES). Errors:
  * RECUR_ERR_IO / RECUR_ERR_UNSUPPORTED as recur_read_file;
- * RECUR_ERR_FORMAT for invalid UTF-8 (line and byte) and for a text
- * without a single word; RECUR_ERR_MEMORY. *out is untouched on failure. */
+ * RECUR_ERR_FORMAT for invalid UTF-8 or a NUL byte (line and byte) and for
+ * a text without a single word; RECUR_ERR_MEMORY. *out is untouched on
+ * failure. */
 recur_status recur_words_read(const char *path, recur_words *out);
 /* The same over bytes[0..n) (copied); `what` names them in messages. */
 recur_status recur_words_split(const unsigned char *bytes, size_t n,

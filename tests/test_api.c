@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "gemm.h"
 #include "recur.h"
 #include "spawn.h"
 #include "test.h"
@@ -740,6 +741,13 @@ void test_api_pack_weights(void)
         float *plain_steps = D == 1 ? forward_y(rnn, c, T, B, x, 1) : NULL;
         CHECK_STATUS(recur_rnn_pack_weights(rnn), RECUR_OK);
         float *packed = forward_y(rnn, c, T, B, x, 0);
+        if (recur_gemm_packed_available()) {
+            float *dy = calloc(ny, sizeof(float));
+            CHECK_STATUS(recur_rnn_backward(rnn, dy, NULL, NULL, NULL, NULL,
+                                            NULL),
+                         RECUR_ERR_STATE);
+            free(dy);
+        }
         CHECK(plain && packed && memcmp(plain, packed, ny * sizeof(float)) == 0,
               "config %zu: packed weights changed the T = %zu forward "
               "(max diff %g)", k, T, plain && packed ? max_diff(plain, packed, ny) : -1.0);

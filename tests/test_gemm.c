@@ -111,6 +111,36 @@ void test_gemm_packed(void)
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
         tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
     }
+    /* Threads split panels or rows, never a dot product: bit-identical. */
+    const size_t shapes[][4] = {{64, 2048, 512, 1}, {700, 70, 300, 0},
+                                {50, 100, 64, 1}};
+    for (size_t k = 0; k < 3; k++) {
+        size_t M = shapes[k][0], N = shapes[k][1], K = shapes[k][2];
+        int tb = (int)shapes[k][3];
+        float *A = random_matrix(M * K, &seed), *B = random_matrix(N * K, &seed);
+        float *C1 = calloc(M * N, sizeof(float)), *C2 = calloc(M * N, sizeof(float));
+        size_t floats = recur_gemm_pack_floats(N, K);
+        float *buf = malloc((floats ? floats : 1) * sizeof(float));
+        recur_gemm_b pb;
+        recur_gemm_pack(&pb, tb, N, K, B, tb ? K : N, floats ? buf : NULL);
+        recur_set_threads(1);
+        recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C1, N);
+        recur_set_threads(2);
+        recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C2, N);
+        CHECK(memcmp(C1, C2, M * N * sizeof(float)) == 0,
+              "M=%zu N=%zu K=%zu: 1 and 2 threads differ", M, N, K);
+        float *W1 = calloc(K * N, sizeof(float)), *W2 = calloc(K * N, sizeof(float));
+        size_t cap = 256 * 1024;
+        float *tbuf = malloc(cap * sizeof(float));
+        recur_set_threads(1); /* Aᵀ·B with A [K=M, M=...]: reuse A as [M, K] */
+        recur_gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W1, N, tbuf, cap);
+        recur_set_threads(2);
+        recur_gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W2, N, tbuf, cap);
+        CHECK(memcmp(W1, W2, K * N * sizeof(float)) == 0,
+              "tn M=%zu N=%zu K=%zu: 1 and 2 threads differ", K, N, M);
+        free(A), free(B), free(C1), free(C2), free(buf), free(W1), free(W2),
+            free(tbuf);
+    }
     recur_set_threads(1);
     /* No buffer: the handle keeps B and the product is recur_gemm's. */
     recur_gemm_b pb;

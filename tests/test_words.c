@@ -47,6 +47,12 @@ static void tokens(void)
     CHECK(split("ok \xC3(\n", &w) == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(), "UTF-8"),
           "invalid UTF-8: %s", recur_last_error());
+    static const unsigned char nul[] = "a b\nc\0d\n";
+    CHECK(recur_words_split(nul, sizeof nul - 1, "t.txt", &w) ==
+                  RECUR_ERR_FORMAT &&
+              strstr(recur_last_error(), "line 2") &&
+              strstr(recur_last_error(), "NUL"),
+          "a NUL byte: %s", recur_last_error());
     CHECK(recur_words_read("/nonexistent/words.txt", &w) == RECUR_ERR_IO,
           "missing file: %s", recur_last_error());
 }
