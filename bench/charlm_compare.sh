@@ -3,7 +3,8 @@
 # (tools/charlm_torch.py), one after the other on this machine, for the same
 # wall-time budget, and keeps both logs: the numbers in docs/RESULTS.md.
 #   bench/charlm_compare.sh [CELL] [SECONDS] [OUTDIR]   (defaults: lstm 3000 build/results)
-# Environment: HIDDEN (default 512), RECUR (the binary, default build/recur;
+# Environment: HIDDEN (default 512), LR (default 2e-3), RECUR (the binary,
+# default build/recur;
 # point it at a copy so that rebuilding during a long run cannot change it),
 # TORCH=0 to train with recur only.
 # Configuration (both): tinyshakespeare, last 10% validation, 2 layers x 512,
@@ -16,9 +17,10 @@ seconds=${2:-3000}
 out=${3:-build/results}/$cell
 data=${RECUR_DATA:-../shared/data}/tinyshakespeare/input.txt
 hidden=${HIDDEN:-512}
+lr=${LR:-2e-3}
 recur=${RECUR:-build/recur}
 mkdir -p "$out"
-common="--data $data --cell $cell --hidden $hidden --layers 2 --embed 64 --seq-len 100 --batch 64 --dropout 0.2 --optimizer adam --lr 2e-3 --clip 5 --seed 1 --threads 2 --time-limit $seconds"
+common="--data $data --cell $cell --hidden $hidden --layers 2 --embed 64 --seq-len 100 --batch 64 --dropout 0.2 --optimizer adam --lr $lr --clip 5 --seed 1 --threads 2 --time-limit $seconds"
 {
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
     echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}"
