@@ -333,7 +333,10 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
         if (!by_rows)
             threads = panels / 4 > 0 ? panels / 4 : 1;
     }
-    if (threads <= 1 || M * pb->K * pb->N < (size_t)1 << 20) {
+    /* Worth a thread hand-off (a few µs): a million multiply-adds, or a
+     * weight of 1 MiB to stream (batch 1, bound by reading it). */
+    if (threads <= 1 || (M * pb->K * pb->N < (size_t)1 << 20 &&
+                         pb->K * pb->N < (size_t)1 << 18)) {
         panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
         return;
     }
