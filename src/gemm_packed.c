@@ -100,6 +100,17 @@ transpose16(__m512 r[16])
         r[i] = t[i];
 }
 
+/* A full panel of op(B) = B: 32 columns from j0 of K rows. */
+__attribute__((target("avx512f"))) static void
+pack_n_panel(float *dst, const float *B, size_t ldb, size_t j0, size_t K)
+{
+    for (size_t k = 0; k < K; k++) {
+        const float *src = B + k * ldb + j0;
+        _mm512_storeu_ps(dst + k * NR, _mm512_loadu_ps(src));
+        _mm512_storeu_ps(dst + k * NR + 16, _mm512_loadu_ps(src + 16));
+    }
+}
+
 /* A full panel of op(B) = Bᵀ: rows j0..j0+31 of B become its columns,
  * 16×16 blocks at a time; returns how many k were done (a multiple of 16). */
 __attribute__((target("avx512f"))) static size_t
@@ -153,6 +164,12 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
                     dst[k * NR + jj] = src[k];
             }
         } else {
+#ifdef PACKED_X86
+            if (w == NR) {
+                pack_n_panel(dst, B, ldb, j0, K);
+                continue;
+            }
+#endif
             for (size_t k = 0; k < K; k++)
                 memcpy(dst + k * NR, B + k * ldb + j0, w * sizeof(float));
         }
