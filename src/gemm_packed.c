@@ -314,10 +314,13 @@ static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
                          float beta, float *C, size_t ldc)
 {
     const size_t K = pb->K, N = pb->N;
-    /* Rows in blocks of about 256 KiB of A, which stay in L2 while every
-     * panel of the range passes over them. */
-    size_t mb = ((size_t)65536 / K) / MR * MR;
+    /* Rows in blocks of at most about 512 KiB of A, which stay in L2 while
+     * every panel of the range passes over them; blocks of equal size (a
+     * short last block would stream every panel again for a few rows). */
+    size_t mb = (size_t)131072 / K;
     mb = mb < MR ? MR : mb;
+    size_t nb = (M + mb - 1) / mb;
+    mb = ((M + nb - 1) / nb + MR - 1) / MR * MR;
     for (size_t i0 = 0; i0 < M; i0 += mb) {
         size_t i1 = M - i0 < mb ? M : i0 + mb;
         for (size_t p = p0; p < p1; p++) {
