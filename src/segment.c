@@ -59,6 +59,30 @@ static cell_cache segment_cache(const recur_rnn *rnn, size_t c, size_t base)
     return cc;
 }
 
+/* Over several segments, the forward products use w_ihᵀ and w_hhᵀ packed
+ * once here (the cells would pack them at every segment): sets the
+ * scratch's fixed packs unless the handle's own (recur_rnn_pack_weights)
+ * are there. Returns whether it did. */
+static int pack_once(recur_rnn *rnn, const cell_dims *d, const cell_params *p)
+{
+    if (stack_segments(rnn) < 2 || !rnn->seg_pack || rnn->scratch.fixed_ih)
+        return 0;
+    const size_t GH = d->G * d->H;
+    recur_gemm_pack(&rnn->seg_fixed[0], 1, GH, d->I, p->w_ih, d->I,
+                    rnn->seg_pack);
+    recur_gemm_pack(&rnn->seg_fixed[1], 1, GH, d->P, p->w_hh, d->P,
+                    rnn->seg_pack + rnn->seg_pack_ih);
+    rnn->scratch.fixed_ih = &rnn->seg_fixed[0];
+    rnn->scratch.fixed_hh = &rnn->seg_fixed[1];
+    return 1;
+}
+
+static void unpack_once(recur_rnn *rnn, int packed)
+{
+    if (packed)
+        rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
+}
+
 /* Checkpoint k of cell c: the states entering its k-th visited segment. */
 static float *checkpoint(const recur_rnn *rnn, size_t c, size_t k, int cell)
 {
@@ -76,6 +100,7 @@ void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
     rnn->seg_stale = 0;
     const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
     const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
+    int packed = pack_once(rnn, d, p);
     for (size_t k = 0; k < n; k++) {
         packed_layout sub;
         size_t base = segment(rnn, (int)dir, k, &sub);
@@ -88,6 +113,7 @@ void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
         fwd(d, p, &sub, (int)dir, in + base * d->I, d->I, y + base * ldy, ldy,
             h, c, &cc, &rnn->scratch);
     }
+    unpack_once(rnn, packed);
 }
 
 void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
@@ -99,6 +125,9 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
 {
     const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
     const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
+    /* The recomputation must repeat the forward bit for bit: the same
+     * packed weights (the cells' backward products ignore these). */
+    int packed = pack_once(rnn, d, p);
     for (size_t k = n; k-- > 0;) {
         packed_layout sub;
         size_t base = segment(rnn, (int)dir, k, &sub);
@@ -116,4 +145,5 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
             ldy, dx ? dx + base * d->I : NULL, d->I, dh, dc, &cc,
             &rnn->scratch);
     }
+    unpack_once(rnn, packed);
 }

@@ -606,6 +606,19 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->ckpt_c = take(cv, ck, B, lstm ? H : 0);
     rnn->seg_h = take(cv, ck ? B : 0, P, 1);
     rnn->seg_c = take(cv, ck ? B : 0, lstm ? H : 0, 1);
+    size_t pih = 0, phh = 0;
+    for (size_t l = 0; ck && l < L; l++) {
+        cell_dims dl;
+        stack_layer_dims(rnn, l, &dl);
+        size_t a = recur_gemm_pack_floats(dl.G * dl.H, dl.I);
+        pih = a > pih ? a : pih;
+        phh = recur_gemm_pack_floats(dl.G * dl.H, dl.P);
+    }
+    pih = (pih + 15) / 16 * 16;
+    float *sp = take(cv, 1, pih && phh ? pih + phh + 16 : 0, 1);
+    rnn->seg_pack =
+        sp ? sp + (16 - ((uintptr_t)sp / sizeof(float)) % 16) % 16 : NULL;
+    rnn->seg_pack_ih = pih;
     /* The packed weight, on a 64-byte boundary (whole cache lines). */
     float *wp = take(cv, 1, ss[5] ? ss[5] + 16 : 0, 1);
     rnn->scratch.wpack =

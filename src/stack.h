@@ -81,6 +81,12 @@ struct recur_rnn {
     int seg_stale; /* a backward recomputed: caches no longer forward's */
     float *ckpt_h, *ckpt_c, *seg_h, *seg_c;
     size_t *seg_offset;
+    /* With segments: the cell's w_ihᵀ and w_hhᵀ packed once per pass
+     * (seg_pack, 64-byte aligned, seg_pack_ih floats then the rest) instead
+     * of once per segment; NULL where the packed kernel does not run. */
+    float *seg_pack;
+    size_t seg_pack_ih;
+    recur_gemm_b seg_fixed[2];
 };
 
 /* Segments of the last forward (1 without recompute). */
