@@ -14,7 +14,10 @@ and compares out.safetensors with the reference: exactly the expected tensor nam
 the fixtures' expected.safetensors), all F32 with the expected shapes, and per tensor
 max|a - b| <= 1e-4 * max(1, max|ref|) for output/h_n/c_n, 1e-3 * max(1, max|ref|) for gradients.
 Prints a line per case and a summary; exits 1 on any mismatch (the failing cases' files are
-kept and their directory printed), 2 on a usage error.
+kept and their directory printed), 2 on a usage error. A mismatch where the float64 reference
+itself moves past the tolerance when parameters and inputs are nudged by float32 rounding
+(relative 2^-23) is reported as ILL (ill-conditioned: e.g. a ReLU pre-activation within rounding
+of 0 decides a gradient's mask) and does not fail the run.
 """
 
 import argparse
@@ -120,7 +123,35 @@ def draw_case(rng, gen, max_size=8):
     desc += "" if "mode" in meta else " (mode inferred)"
     desc += f" extras={extras}" if extras else ""
     return dict(cfg=cfg, desc=desc, model=model, meta=meta or None,
-                inputs=R.to_file_tensors(inputs, len_dtype), expected=expected)
+                inputs=R.to_file_tensors(inputs, len_dtype), expected=expected,
+                params=params, raw_inputs=inputs, prefix=prefix)
+
+
+def reference_spread(case, trials=8):
+    """How far the float64 reference itself moves when every parameter and input is nudged by
+    a float32 rounding (relative 2^-23): per tensor, max|change| / max(1, max|ref|). Where that
+    exceeds the tolerance, the case is ill-conditioned at float32 precision (a ReLU
+    pre-activation within rounding of 0 flips the gradient's mask; a chaotic stack) and no
+    float32 implementation, PyTorch's included, can be held to the reference."""
+    gen = torch.Generator().manual_seed(12345)
+    spread = {}
+
+    def nudge(t):
+        if not torch.is_tensor(t) or not t.is_floating_point():
+            return t
+        u = torch.rand(t.shape, generator=gen, dtype=torch.float64) * 2 - 1
+        return (t.to(torch.float64) * (1 + u * 2.0**-23)).to(t.dtype)
+
+    for _ in range(trials):
+        params = {k: nudge(v) for k, v in case["params"].items()}
+        inputs = {k: nudge(v) for k, v in case["raw_inputs"].items()}
+        exp = R.expected_tensors(case["cfg"], params, inputs, case["prefix"])
+        for name, ref in case["expected"].items():
+            if name in exp and ref.numel():
+                r64 = ref.to(torch.float64)
+                d = float((exp[name].to(torch.float64) - r64).abs().max())
+                spread[name] = max(spread.get(name, 0.0), d / max(1.0, float(r64.abs().max())))
+    return spread
 
 
 def compare(out, expected):
@@ -189,7 +220,7 @@ def main():
     else:
         workdir = tempfile.mkdtemp(prefix="recur-random-check-")
     master = np.random.RandomState(seed)
-    failed = []
+    failed, illconditioned = [], []
     for k in range(args.n):
         case_seed = int(master.randint(2**31 - 1))
         rng = np.random.RandomState(case_seed)
@@ -222,10 +253,24 @@ def main():
             else:
                 problems, wo, wg = compare(out, case["expected"])
         ok = not problems
-        print(f"{'ok  ' if ok else 'FAIL'} {k:3d} seed={case_seed:<10d} {case['desc']}"
+        ill = False
+        if problems and all(": max|diff| " in pr for pr in problems):
+            spread = reference_spread(case)
+            bad = [pr.split(":")[0] for pr in problems]
+            ill = all(spread.get(n, 0.0) > (GRAD_TOL if n.startswith("grad") else OUT_TOL)
+                      for n in bad)
+            if ill:
+                problems = [pr + f"  [the reference itself moves by "
+                            f"{spread[pr.split(':')[0]]:.1e} (relative) under float32-sized nudges]"
+                            for pr in problems]
+        status = "ok  " if ok else "ILL " if ill else "FAIL"
+        print(f"{status} {k:3d} seed={case_seed:<10d} {case['desc']}"
               + (f"  [out {wo:.1e} grad {wg:.1e}]" if ok else ""))
         for pr in problems:
             print(f"       {pr}")
+        if ill:
+            illconditioned.append(k)
+            ok = True
         if ok and not args.keep:
             shutil.rmtree(d, ignore_errors=True)
         if not ok:
@@ -235,6 +280,9 @@ def main():
                 break
     ran = k + 1 if args.n else 0
     print(f"random_check: {ran - len(failed)}/{ran} passed (seed {seed})"
+          + (f", of which {len(illconditioned)} ill-conditioned at float32 precision "
+             f"(ILL: cases {illconditioned}; the reference moves past the tolerance under "
+             f"float32-sized nudges, so they are not held to it)" if illconditioned else "")
           + (f"; failed cases {failed}, files in {workdir}" if failed else ""))
     if not failed and not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
