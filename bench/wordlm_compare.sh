@@ -5,8 +5,12 @@
 # docs/RESULTS.md.
 #   bench/wordlm_compare.sh [EPOCHS] [OUTDIR]   (defaults: 13 build/results)
 # Configuration (both): ptb.train.txt / ptb.valid.txt / ptb.test.txt, 2-layer
-# LSTM 200, embedding 200, no dropout, B 20, T 20, SGD lr 1 halved every
-# epoch after the 4th, clip 5, weights U(±0.1), seed 1, 2 threads.
+# LSTM 200, embedding 200, no dropout, B 20, T 20, SGD halved every epoch
+# after the 4th, weights U(±0.1), seed 1, 2 threads. Zaremba et al. step
+# with lr 1 and clip 5 on the loss SUMMED over the 20 steps (averaged over
+# the batch, as their TensorFlow code); recur and PyTorch's
+# word_language_model average over every token, whose gradient is 1/20 of
+# that: lr 20 and clip 0.25 are the same steps exactly.
 # Environment: RECUR (the binary, default build/recur), TORCH=0 to skip
 # PyTorch, RECUR_RUN=0 to skip recur (so that the two can run side by side,
 # each with THREADS=1), THREADS (default 2).
@@ -18,7 +22,7 @@ recur=${RECUR:-build/recur}
 threads=${THREADS:-2}
 mkdir -p "$out"
 tag=$( [ "${RECUR_RUN:-1}" = 0 ] && echo torch || echo recur )
-common="--task wordlm --data $data/ptb.train.txt --val-data $data/ptb.valid.txt --cell lstm --hidden 200 --layers 2 --embed 200 --seq-len 20 --batch 20 --dropout 0 --optimizer sgd --lr 1 --schedule step --decay-after 4 --decay-factor 0.5 --clip 5 --epochs $epochs --init uniform --init-range 0.1 --seed 1 --threads $threads"
+common="--task wordlm --data $data/ptb.train.txt --val-data $data/ptb.valid.txt --cell lstm --hidden 200 --layers 2 --embed 200 --seq-len 20 --batch 20 --dropout 0 --optimizer sgd --lr 20 --schedule step --decay-after 4 --decay-factor 0.5 --clip 0.25 --epochs $epochs --init uniform --init-range 0.1 --seed 1 --threads $threads"
 {
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
     echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}"
