@@ -303,9 +303,9 @@ recur_status recur_wordvocab_encode(const recur_wordvocab *v,
     if (!v || !w || !out)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_wordvocab_encode: NULL");
     int64_t unk = recur_wordvocab_find(v, RECUR_UNK);
-    for (size_t i = 0; i < w->count; i++) {
-        int64_t id = recur_wordvocab_find(v, w->token[i]);
-        if (id < 0 && unk < 0)
+    /* Without <unk>, every word is checked first: out stays untouched. */
+    for (size_t i = 0; unk < 0 && i < w->count; i++) {
+        if (recur_wordvocab_find(v, w->token[i]) < 0)
             return recur_fail(RECUR_ERR_FORMAT, "%s: line %u: word '%.64s' is "
                               "not in the vocabulary (which has no %s)",
                               what ? what : "text", (unsigned)w->line[i],

@@ -696,8 +696,8 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
     int ok = recur_words_split((const unsigned char *)text, size, NULL, &w) ==
                  RECUR_OK &&
              recur_wordvocab_build(&w, &v) == RECUR_OK;
+    CHECK(ok, "the synthetic text as words");
     meta_of(model, "words", buf, sizeof buf);
-    char *want = ok ? recur_wordvocab_join(v) : NULL;
     /* The vocabulary of the first 90% of the words: a prefix's words are a
      * subset, checked word by word. */
     recur_wordvocab *got = NULL;
@@ -710,7 +710,6 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
         CHECK(recur_wordvocab_find(v, recur_wordvocab_word(got, i)) >= 0,
               "checkpoint word '%s' is not in the text",
               recur_wordvocab_word(got, i));
-    free(want);
 
     arglist e = {{NULL}, 0};
     add(&e, "eval", "--model", model, "--data", text_path, "--json", END);
