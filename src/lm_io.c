@@ -216,9 +216,8 @@ static recur_status read_vocab(const recur_st *st, const char *path,
 }
 
 /* One tensor the configuration implies, missing or of another shape. */
-static recur_status check_tensor_2d(const recur_st *st, const char *path,
-                                    const char *name, size_t rows,
-                                    size_t cols)
+recur_status st_check_2d(const recur_st *st, const char *path,
+                         const char *name, size_t rows, size_t cols)
 {
     const recur_st_tensor *t = recur_st_find(st, name);
     if (t && t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols)
@@ -241,16 +240,16 @@ static recur_status check_sizes_backed(const recur_st *st, const char *path,
     const size_t G = m == RECUR_LSTM ? 4
                      : m == RECUR_GRU || m == RECUR_GRU_RESET_BEFORE ? 3
                                                                      : 1;
-    recur_status s = check_tensor_2d(st, path, "embedding.weight", V, E);
+    recur_status s = st_check_2d(st, path, "embedding.weight", V, E);
     if (!s)
-        s = check_tensor_2d(st, path, "fc.weight", V, P);
+        s = st_check_2d(st, path, "fc.weight", V, P);
     char name[64];
     for (size_t l = 0; !s && l < c->rnn.num_layers; l++) {
         snprintf(name, sizeof name, "rnn.weight_ih_l%zu", l);
-        s = check_tensor_2d(st, path, name, G * H, l ? P : E);
+        s = st_check_2d(st, path, name, G * H, l ? P : E);
         snprintf(name, sizeof name, "rnn.weight_hh_l%zu", l);
         if (!s)
-            s = check_tensor_2d(st, path, name, G * H, P);
+            s = st_check_2d(st, path, name, G * H, P);
     }
     return s;
 }

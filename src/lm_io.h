@@ -22,6 +22,11 @@ recur_status meta_size(const recur_st *st, const char *path, const char *key,
                        size_t max, size_t *out);
 recur_status meta_double(const recur_st *st, const char *path, const char *key,
                          double *out);
+/* RECUR_OK when the file holds tensor `name` as a [rows, cols] matrix, else
+ * RECUR_ERR_FORMAT naming it: checked before allocating what a header's
+ * sizes imply. */
+recur_status st_check_2d(const recur_st *st, const char *path,
+                         const char *name, size_t rows, size_t cols);
 /* A formatted metadata value (at most 127 bytes). */
 recur_status meta_put(recur_st_writer *w, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -49,7 +49,12 @@ const char *test_fixture_dir(void)
     X(test_cli_train_bad_inputs)                                              \
     X(test_cli_bench)                                                         \
     X(test_vmath)                                                             \
-    X(test_gemm_packed)
+    X(test_gemm_packed)                                                       \
+    X(test_seqmodel_parity)                                                   \
+    X(test_seqmodel_gradcheck)                                                \
+    X(test_seqmodel_stream)                                                   \
+    X(test_seqmodel_checkpoint)                                               \
+    X(test_seqmodel_misuse)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)
