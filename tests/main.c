@@ -54,7 +54,8 @@ const char *test_fixture_dir(void)
     X(test_seqmodel_gradcheck)                                                \
     X(test_seqmodel_stream)                                                   \
     X(test_seqmodel_checkpoint)                                               \
-    X(test_seqmodel_misuse)
+    X(test_seqmodel_misuse)                                                   \
+    X(test_fit)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)
