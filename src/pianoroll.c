@@ -3,6 +3,7 @@
 #include "error.h"
 #include "file.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,76 +33,87 @@ static const char *show(char c, char buf[8])
     return buf;
 }
 
+/* RECUR_ERR_FORMAT "what: line N, step S: problem". */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static recur_status bad(const char *what, size_t line, size_t step,
+                        const char *fmt, ...)
+{
+    char problem[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: %s", what,
+                      line, step, problem);
+}
+
+/* The notes of one step, from *at up to the next ' ' or e, set in frame;
+ * *at is left at that ' ' or e. */
+static recur_status parse_notes(const char **at, const char *e, const char *what,
+                                size_t line, size_t step, unsigned char *frame)
+{
+    char b[8];
+    const char *p = *at;
+    for (int last = -1;;) {
+        const char *q = p;
+        while (q < e && is_digit(*q))
+            q++;
+        int len = (int)(q - p < 16 ? q - p : 16); /* as messages show it */
+        if (len == 0)
+            return p < e && *p != ',' && *p != ' '
+                       ? bad(what, line, step, "%s where a MIDI note number "
+                             "should be", show(*p, b))
+                       : bad(what, line, step, "empty note (a ',' with no "
+                             "number on one side)");
+        if (*p == '0')
+            return bad(what, line, step, "note '%.*s' has a leading zero", len, p);
+        int midi = 0;
+        for (const char *d = p; d < q && d < p + 4; d++)
+            midi = midi * 10 + (*d - '0');
+        if (q - p > 3 || midi < RECUR_PIANO_LOWEST || midi > HIGHEST)
+            return bad(what, line, step, "note %.*s is not a piano key (MIDI "
+                       "%d..%d)", len, p, RECUR_PIANO_LOWEST, HIGHEST);
+        if (midi <= last)
+            return bad(what, line, step, "note %d after %d (the notes of a step "
+                       "must strictly ascend)", midi, last);
+        frame[midi - RECUR_PIANO_LOWEST] = 1;
+        last = midi;
+        p = q;
+        if (p == e || *p == ' ')
+            break;
+        if (*p != ',')
+            return bad(what, line, step, "%s after note %d (expected ',', ' ' "
+                       "or the line end)", show(*p, b), midi);
+        p++;
+    }
+    *at = p;
+    return RECUR_OK;
+}
+
 /* Line [s, e) without its line end: one piece, its frames into roll (zeroed,
- * frames * K bytes), *frames set to how many. */
+ * room for one frame per space + 1), *frames set to how many. */
 static recur_status parse_line(const char *s, const char *e, const char *what,
                                size_t line, unsigned char *roll, size_t *frames)
 {
     char b[8];
-    size_t step = 1;
     if (s == e)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step 1: empty line "
-                          "(a piece needs at least one step)", what, line);
+        return bad(what, line, 1, "empty line (a piece needs at least one step)");
+    size_t step = 1;
     for (const char *p = s;; step++) {
-        unsigned char *frame = roll + (step - 1) * K;
         if (p == e || *p == ' ')
-            return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: empty "
-                              "step (steps are separated by one space)", what,
-                              line, step);
+            return bad(what, line, step, "empty step (steps are separated by "
+                       "one space)");
         if (*p == '-') {
-            p++;
-            if (p < e && *p != ' ')
-                return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: "
-                                  "'-' (no note) must stand alone, not be "
-                                  "followed by %s", what, line, step,
-                                  show(*p, b));
+            if (++p < e && *p != ' ')
+                return bad(what, line, step, "'-' (no note) must stand alone, "
+                           "not be followed by %s", show(*p, b));
         } else {
-            int last = -1;
-            for (;;) {
-                const char *q = p;
-                while (q < e && is_digit(*q))
-                    q++;
-                size_t len = (size_t)(q - p);
-                if (len == 0)
-                    return p < e && *p != ',' && *p != ' '
-                               ? recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, "
-                                            "step %zu: %s where a MIDI note "
-                                            "number should be", what, line,
-                                            step, show(*p, b))
-                               : recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, "
-                                            "step %zu: empty note (a ',' with "
-                                            "no number on one side)", what,
-                                            line, step);
-                if (*p == '0')
-                    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: "
-                                      "note '%.*s' has a leading zero", what,
-                                      line, step, len > 16 ? 16 : (int)len, p);
-                int midi = 0;
-                for (size_t i = 0; i < len && i < 4; i++)
-                    midi = midi * 10 + (p[i] - '0');
-                if (len > 3 || midi < RECUR_PIANO_LOWEST || midi > HIGHEST)
-                    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: "
-                                      "note %.*s is not a piano key (MIDI "
-                                      "%d..%d)", what, line, step,
-                                      len > 16 ? 16 : (int)len, p,
-                                      RECUR_PIANO_LOWEST, HIGHEST);
-                if (midi <= last)
-                    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: "
-                                      "note %d after %d (the notes of a step "
-                                      "must strictly ascend)", what, line, step,
-                                      midi, last);
-                frame[midi - RECUR_PIANO_LOWEST] = 1;
-                last = midi;
-                p = q;
-                if (p == e || *p == ' ')
-                    break;
-                if (*p != ',')
-                    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: "
-                                      "%s after note %d (expected ',', ' ' or "
-                                      "the line end)", what, line, step,
-                                      show(*p, b), midi);
-                p++;
-            }
+            recur_status st = parse_notes(&p, e, what, line, step,
+                                          roll + (step - 1) * K);
+            if (st)
+                return st;
         }
         if (p == e)
             break;
@@ -160,8 +172,7 @@ recur_status recur_pianoroll_parse(const char *text, size_t n,
         for (const char *q = s; cr && q < cr; q++)
             step += *q == ' ';
         recur_status st =
-            cr ? recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: a '\\r' "
-                            "not ending the line", what, line, step)
+            cr ? bad(what, line, step, "a '\\r' not ending the line")
                : parse_line(s, c, what, line, p.roll + p.offset[line - 1] * K,
                             &got);
         if (st) {
