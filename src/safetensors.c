@@ -24,18 +24,12 @@
 #include "error.h"
 #include "file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "safetensors.c copies tensor data as native values: little-endian hosts only"
@@ -789,91 +783,8 @@ static char *header_json(const recur_st_writer *w, writer_entry *const *order)
     return text;
 }
 
-static int write_all(int fd, const void *buf, size_t size)
-{
-    const unsigned char *p = buf;
-    while (size > 0) {
-        size_t want = size < ((size_t)1 << 30) ? size : (size_t)1 << 30;
-        ssize_t n = write(fd, p, want);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        if (n == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
-static atomic_uint_fast64_t temp_counter;
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9u;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
-
-/* Creates PATH.tmp.XXXXXX exclusively with mode 0666 less the umask, the
- * mode a plain fopen would give (mkstemp's 0600 would end up on PATH).
- * tmp holds strlen(path) + 12 bytes. Returns the descriptor or -1, errno set. */
-static int create_temp(const char *path, char *tmp, size_t tmp_size)
-{
-    static const char letters[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    struct timespec now;
-    if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = now.tv_nsec = 0;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        uint64_t x = mix64((uint64_t)getpid() << 32 ^ (uint64_t)now.tv_nsec
-                           ^ (uint64_t)now.tv_sec << 20
-                           ^ mix64(atomic_fetch_add(&temp_counter, 1) + 1));
-        char suffix[7];
-        for (int i = 0; i < 6; i++) {
-            suffix[i] = letters[x % 62];
-            x /= 62;
-        }
-        suffix[6] = '\0';
-        snprintf(tmp, tmp_size, "%s.tmp.%s", path, suffix);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST) return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
-/* Makes the rename durable. Failure is not reported: the file is in place
- * and complete either way; only a crash right now could lose the rename. */
-static void sync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (!slash) {
-        dir = malloc(2);
-        if (dir) strcpy(dir, ".");
-    } else {
-        size_t len = slash == path ? 1 : (size_t)(slash - path);
-        dir = malloc(len + 1);
-        if (dir) {
-            memcpy(dir, path, len);
-            dir[len] = '\0';
-        }
-    }
-    if (!dir) return;
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 recur_status recur_st_writer_write(recur_st_writer *w, const char *path)
 {
-    char ebuf[128];
     if (!w || !path)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_write: NULL %s",
                           w ? "path" : "writer");
@@ -901,11 +812,10 @@ recur_status recur_st_writer_write(recur_st_writer *w, const char *path)
                           (unsigned long long)RECUR_ST_MAX_HEADER);
     }
     unsigned char *prefix = malloc(8 + header_len);
-    size_t tmp_size = strlen(path) + 12;
-    char *tmp = malloc(tmp_size);
-    if (!prefix || !tmp) {
+    recur_file_part *parts = malloc((1 + w->count) * sizeof *parts);
+    if (!prefix || !parts) {
         free(prefix);
-        free(tmp);
+        free(parts);
         free(json);
         free(order);
         return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
@@ -915,42 +825,12 @@ recur_status recur_st_writer_write(recur_st_writer *w, const char *path)
     memset(prefix + 8 + json_len, ' ', header_len - json_len);
     free(json);
 
-    const char *step = "cannot create temporary file";
-    int fd = create_temp(path, tmp, tmp_size);
-    int ok = fd >= 0;
-    if (ok) {
-        step = "write failed";
-        ok = write_all(fd, prefix, 8 + header_len) == 0;
-        for (size_t i = 0; ok && i < w->count; i++)
-            if (order[i]->nbytes) ok = write_all(fd, order[i]->data, order[i]->nbytes) == 0;
-        if (ok) {
-            step = "fsync failed";
-            ok = fsync(fd) == 0;
-        }
-        int err = errno;
-        if (close(fd) != 0 && ok) {
-            step = "close failed";
-            ok = 0;
-            err = errno;
-        }
-        if (ok) {
-            step = "cannot rename the temporary file onto it";
-            ok = rename(tmp, path) == 0;
-            err = errno;
-        }
-        if (!ok) unlink(tmp);
-        errno = err;
-    }
-    int err = errno;
+    parts[0] = (recur_file_part){prefix, 8 + header_len};
+    for (size_t i = 0; i < w->count; i++)
+        parts[1 + i] = (recur_file_part){order[i]->data, order[i]->nbytes};
+    recur_status s = recur_write_file(path, parts, 1 + w->count);
+    free(parts);
     free(prefix);
     free(order);
-    if (!ok) {
-        recur_status s = recur_fail(RECUR_ERR_IO, "%s: %s (%s): %s", path, step, tmp,
-                                    recur_strerror(err, ebuf, sizeof ebuf));
-        free(tmp);
-        return s;
-    }
-    free(tmp);
-    sync_parent_dir(path);
-    return RECUR_OK;
+    return s;
 }
