@@ -27,5 +27,16 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+/* Runs cmd for a supervised task when argv names one (tasks.c): returns 1
+ * with the command's exit status in *rc, else 0. */
+int task_dispatch(const char *cmd, int argc, char **argv, int *rc);
+
+/* The supervised tasks (seqtask.h), reached from the commands above by
+ * --task (train, sample) or by the checkpoint's task (eval, predict). */
+int cmd_train_music(int argc, char **argv);
+int cmd_eval_music(int argc, char **argv);
+int cmd_sample_music(int argc, char **argv);
 
 #endif

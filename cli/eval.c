@@ -23,6 +23,9 @@
 
 int cmd_eval(int argc, char **argv)
 {
+    int task_rc;
+    if (task_dispatch("eval", argc, argv, &task_rc))
+        return task_rc;
     const char *model = NULL, *data = NULL;
     size_t batch, seq_len, threads;
     int json = 0;

@@ -11,9 +11,11 @@ static const char usage[] =
     "Recurrent neural networks (RNN, LSTM, GRU) with PyTorch's numerics.\n"
     "\n"
     "commands:\n"
-    "  train     train a character language model on a text file\n"
-    "  eval      loss, bits per character and perplexity of a model on a text\n"
-    "  sample    generate text from a model, streaming\n"
+    "  train     train a model: --task charlm|wordlm (language models),\n"
+    "            classify, forecast or music\n"
+    "  eval      score a model on data (loss, perplexity, accuracy, NLL)\n"
+    "  predict   a classifier's labels or a forecaster's forecast\n"
+    "  sample    generate text or music from a model, streaming\n"
     "  forward   run an RNN stack from a safetensors file on inputs from\n"
     "            another, forward and (given output gradients) backward\n"
     "  info      list what a safetensors file holds\n"
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "sample") == 0)
         return cmd_sample(argc - 1, argv + 1);
+    if (strcmp(cmd, "predict") == 0)
+        return cmd_predict(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);

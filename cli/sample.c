@@ -93,6 +93,9 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
 
 int cmd_sample(int argc, char **argv)
 {
+    int task_rc;
+    if (task_dispatch("sample", argc, argv, &task_rc))
+        return task_rc;
     const char *model = NULL, *prime = NULL;
     size_t length, top_k, seed, threads;
     double temperature, top_p;

@@ -34,7 +34,9 @@ static const char description[] =
     "through time: the text is cut into --batch parallel streams read in "
     "chunks of --seq-len steps, the state carried from chunk to chunk and "
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
-    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg).";
+    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg). The "
+    "supervised tasks have their own options: recur train --task classify|"
+    "forecast|music --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -328,13 +330,16 @@ static char *beside(const char *path, const char *suffix, int keep_ext)
 
 int cmd_train(int argc, char **argv)
 {
+    int task_rc;
+    if (task_dispatch("train", argc, argv, &task_rc))
+        return task_rc;
     train_opts o = {0};
     int *g = o.given;
     /* Options fixed for the whole run: the model's (arch) and the
      * training's (run, g): a resumed run takes them from the checkpoint. */
     int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one)", "charlm|wordlm", 0, 0, NULL, &o.task_given},
+        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm", 0, 0, NULL, &o.task_given},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
         {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
         {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},

@@ -1,0 +1,88 @@
+/*
+ * seqtask.h — what the supervised tasks (classify, forecast, music) share
+ * on the command line: the model and training options, the training run
+ * with its progress lines, metrics log and loss plot, and the checkpoint.
+ * Each task adds its data options, its reader and its metrics.
+ */
+#ifndef RECUR_CLI_SEQTASK_H
+#define RECUR_CLI_SEQTASK_H
+
+#include "fit.h"
+#include "options.h"
+#include "safetensors.h"
+#include "seqmodel.h"
+
+#include <stdio.h>
+
+/* Option values shared by the tasks' `train`. */
+typedef struct {
+    const char *cell, *optimizer, *save, *pool;
+    size_t hidden, layers, embed, batch, epochs, patience, seed, threads;
+    double lr, dropout, clip, lr_decay, time_limit, weight_decay;
+    int bidirectional, unidirectional, quiet;
+} seqtask_opts;
+
+/* Per-task defaults (as option text) of the shared options. embed NULL:
+ * no --embed (dense input); pools NULL: no --pool (pool is then fixed);
+ * causal: no --bidirectional (a model that predicts the next step must not
+ * read the future). */
+typedef struct {
+    const char *hidden, *layers, *embed, *batch, *epochs, *lr, *dropout,
+        *patience, *pool, *pools, *clip;
+    int bidirectional, causal;
+} seqtask_defaults;
+
+enum { SEQTASK_SPECS = 24 };
+
+/* Writes the shared options' specs into specs (room for SEQTASK_SPECS);
+ * returns how many. */
+size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
+                     opt_spec *specs);
+
+/* The model configuration from the options, for input (vocab_size > 0:
+ * token ids embedded in --embed; else `features` floats per step), K
+ * outputs and a loss. */
+recur_status seqtask_config(const seqtask_opts *o, size_t vocab_size,
+                            size_t features, size_t outputs, seq_loss loss,
+                            seq_config *out);
+
+/* Adds the task's own __metadata__ (vocabulary, labels, normalisation...). */
+typedef recur_status (*seqtask_meta_fn)(void *ctx, recur_st_writer *w);
+
+/* Trains a fresh model (seed --seed) on train, validating on val, printing
+ * one line per epoch to stderr (unless --quiet), logging PATH.metrics.csv
+ * and drawing PATH.loss.svg beside --save; at the end the model holds the
+ * best validation epoch's parameters and is saved at --save with the task's
+ * metadata. *out gets the model (caller frees). */
+recur_status seqtask_train(const char *cmd, const char *task,
+                           const seqtask_opts *o, const seq_config *config,
+                           const seq_data *train, const seq_data *val,
+                           seqtask_meta_fn meta, void *meta_ctx,
+                           seq_model **out);
+
+/* Writes the model and the task's metadata to path (atomically). */
+recur_status seqtask_save(const seq_model *m, const char *task,
+                          seqtask_meta_fn meta, void *meta_ctx,
+                          const char *path);
+
+/* Reads a checkpoint: the model and the open file (for the task's metadata);
+ * RECUR_ERR_FORMAT when its task is not `task`. */
+recur_status seqtask_load(const char *path, const char *task, seq_model **m,
+                          recur_st **st);
+
+/* The task a checkpoint was trained for ("charlm", "classify", ...), read
+ * from the --model PATH among the arguments; NULL when there is none or it
+ * cannot be read (the command's own parsing reports that). Static storage. */
+const char *seqtask_model_task(int argc, char **argv);
+/* The value of --task among the arguments (either form), or NULL. */
+const char *seqtask_arg(int argc, char **argv, const char *name);
+
+/* Writes the prepared examples (train, validation, test; any may be NULL)
+ * as safetensors: <part>.offset [n+1] int64, <part>.tokens [steps] int32 or
+ * <part>.x [steps, I], <part>.label [n] int32 or <part>.y [n|steps, K], for
+ * tools/seq_torch.py to train PyTorch on exactly the same data; the task's
+ * metadata (labels, normalisation) in __metadata__. */
+recur_status seqtask_export(const char *path, const seq_data *const parts[3],
+                            seqtask_meta_fn meta, void *meta_ctx);
+
+#endif
