@@ -31,6 +31,7 @@ const char *test_fixture_dir(void)
     X(test_example)                                                           \
     X(test_text)                                                              \
     X(test_words)                                                             \
+    X(test_labeled)                                                           \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
