@@ -32,6 +32,8 @@ const char *test_fixture_dir(void)
     X(test_text)                                                              \
     X(test_words)                                                             \
     X(test_labeled)                                                           \
+    X(test_classmetrics)                                                      \
+    X(test_bow)                                                       \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
