@@ -399,6 +399,46 @@ static void split(void)
           "a label out of range");
 }
 
+/* Every prefix of a CSV and a TSV file, and seeded byte mutations of
+ * them, parse or fail with RECUR_ERR_FORMAT (the sanitizer build checks
+ * that nothing is read out of bounds). */
+static void hostile(void)
+{
+    static const char csv[] = "label,text\r\nspam,\"Free, \"\"x\"\"\r\nfree\"\r\n"
+                              " ham ,plain\n\nham,\"\"\"\"\nspam,\"a\"\"b\"";
+    static const char tsv[] = "ham\tGo\r\n\r\nspam\tWIN \xC2\x85 now!\nx\ty";
+    const char *inputs[] = {csv, tsv};
+    size_t sizes[] = {sizeof csv - 1, sizeof tsv - 1}, failures = 0;
+    static const unsigned char noise[] = {'"', ',', '\n', '\r', '\t', ' ', 0xC3};
+    uint64_t x = 12345;
+    for (size_t in = 0; in < 2; in++) {
+        for (size_t layout = 0; layout < 2; layout++) {
+            recur_labeled_format f = {(recur_labeled_layout)layout,
+                                      (int)(in ^ layout) & 1, -1};
+            for (size_t len = 0; len <= sizes[in]; len++) {
+                /* A copy of exactly len bytes, so that reading past it
+                 * is caught. */
+                unsigned char *b = malloc(len ? len : 1);
+                for (int round = 0; b && round < 4; round++) {
+                    memcpy(b, inputs[in], len);
+                    for (int k = 0; round > 0 && len > 0 && k < round; k++) {
+                        x = x * 6364136223846793005ull + 1442695040888963407ull;
+                        b[(x >> 33) % len] = noise[(x >> 20) % sizeof noise];
+                    }
+                    recur_labeled d = {0};
+                    recur_status s = recur_labeled_parse(b, len, "h", &f, &d);
+                    failures += s != RECUR_OK && s != RECUR_ERR_FORMAT;
+                    failures += s == RECUR_OK && (d.n == 0 || d.classes == 0);
+                    recur_labeled_free(&d);
+                }
+                free(b);
+            }
+        }
+    }
+    CHECK(failures == 0, "%zu hostile inputs gave another status or an "
+          "empty result", failures);
+}
+
 /* The SMS spam collection, when present: its size and classes. */
 static void real_file(void)
 {
@@ -428,5 +468,6 @@ void test_labeled(void)
     vocabulary();
     encoding();
     split();
+    hostile();
     real_file();
 }
