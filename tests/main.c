@@ -33,6 +33,9 @@ const char *test_fixture_dir(void)
     X(test_words)                                                             \
     X(test_pianoroll)                                                         \
     X(test_midi)                                                              \
+    X(test_labeled)                                                           \
+    X(test_classmetrics)                                                      \
+    X(test_bow)                                                               \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
