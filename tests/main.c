@@ -31,6 +31,8 @@ const char *test_fixture_dir(void)
     X(test_example)                                                           \
     X(test_text)                                                              \
     X(test_words)                                                             \
+    X(test_csv)                                                               \
+    X(test_series)                                                            \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
