@@ -113,50 +113,50 @@ recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
     return RECUR_OK;
 }
 
-recur_status recur_series_truth(const recur_series *s, const recur_windows *w,
-                                double *out)
-{
-    recur_status st = check(s, w, out, "recur_series_truth");
-    if (st)
-        return st;
-    for (size_t i = 0; i < w->count; i++)
-        for (size_t k = 0; k < w->horizon; k++)
-            out[i * w->horizon + k] = s->value[(w->first + i + k) * s->columns];
-    return RECUR_OK;
-}
+enum { TRUTH, NAIVE, SEASONAL };
 
-recur_status recur_series_naive(const recur_series *s, const recur_windows *w,
-                                double *out)
+/* out[i * horizon + k] for window i, target k: the truth, or a baseline's
+ * forecast (m: the season of SEASONAL). */
+static recur_status gather(const recur_series *s, const recur_windows *w,
+                           int kind, size_t m, double *out, const char *fn)
 {
-    recur_status st = check(s, w, out, "recur_series_naive");
+    recur_status st = check(s, w, out, fn);
     if (st)
         return st;
-    for (size_t i = 0; i < w->count; i++)
-        for (size_t k = 0; k < w->horizon; k++)
-            out[i * w->horizon + k] = s->value[(w->first + i - 1) * s->columns];
-    return RECUR_OK;
-}
-
-recur_status recur_series_seasonal_naive(const recur_series *s,
-                                         const recur_windows *w, size_t m,
-                                         double *out)
-{
-    recur_status st = check(s, w, out, "recur_series_seasonal_naive");
-    if (st)
-        return st;
-    if (m == 0 || w->first < m)
+    if (kind == SEASONAL && (m == 0 || w->first < m))
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "seasonal naive with period %zu needs %zu steps before "
                           "the first target, which is step %zu",
                           m, m, w->first);
     for (size_t i = 0; i < w->count; i++)
         for (size_t k = 0; k < w->horizon; k++) {
-            /* t + k - m (floor(k/m) + 1) >= t - m >= 0, and < t. */
-            size_t back = m * (k / m + 1);
-            out[i * w->horizon + k] =
-                s->value[(w->first + i + k - back) * s->columns];
+            size_t t = w->first + i; /* the origin: the first target */
+            /* Seasonal: t + k - m (floor(k/m) + 1) >= t - m >= 0, and < t. */
+            size_t from = kind == TRUTH ? t + k
+                          : kind == NAIVE ? t - 1
+                                          : t + k - m * (k / m + 1);
+            out[i * w->horizon + k] = s->value[from * s->columns];
         }
     return RECUR_OK;
+}
+
+recur_status recur_series_truth(const recur_series *s, const recur_windows *w,
+                                double *out)
+{
+    return gather(s, w, TRUTH, 0, out, "recur_series_truth");
+}
+
+recur_status recur_series_naive(const recur_series *s, const recur_windows *w,
+                                double *out)
+{
+    return gather(s, w, NAIVE, 0, out, "recur_series_naive");
+}
+
+recur_status recur_series_seasonal_naive(const recur_series *s,
+                                         const recur_windows *w, size_t m,
+                                         double *out)
+{
+    return gather(s, w, SEASONAL, m, out, "recur_series_seasonal_naive");
 }
 
 recur_status recur_forecast_metrics_compute(const double *actual,

@@ -369,6 +369,24 @@ static void metric_edges(void)
           "n = 0");
 }
 
+/* The forecast CSV as a string (caller frees), or NULL on failure. */
+static char *write_csv(const recur_series *s, const recur_windows *w,
+                       const double *fc, const double *nv, const double *sn)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return NULL;
+    recur_status st = recur_forecast_csv_write(f, "mem", s, w, fc, nv, sn);
+    fclose(f);
+    if (st) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 static void forecast_csv(void)
 {
     recur_series s = {0};
@@ -377,36 +395,23 @@ static void forecast_csv(void)
         CHECK(0, "series: %s", recur_last_error());
         return;
     }
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
     recur_windows w = {2, 2, 1, 1};
     double fc[2] = {2.5, 0.125}, nv[2] = {2, 3};
-    recur_status st = f ? recur_forecast_csv_write(f, "mem", &s, &w, fc, nv, NULL)
-                        : RECUR_ERR_IO;
-    if (f)
-        fclose(f);
-    CHECK(st == RECUR_OK && buf &&
-              !strcmp(buf, "index,date,actual,forecast,naive\n"
-                           "2,c,3,2.5,2\n"
-                           "3,d,4.5,0.125,3\n"),
+    char *buf = write_csv(&s, &w, fc, nv, NULL);
+    CHECK(buf && !strcmp(buf, "index,date,actual,forecast,naive\n"
+                              "2,c,3,2.5,2\n"
+                              "3,d,4.5,0.125,3\n"),
           "one-step CSV:\n%s", buf ? buf : "(none)");
     free(buf);
 
-    buf = NULL;
-    f = open_memstream(&buf, &size);
     w = (recur_windows){1, 2, 1, 2};
     double fc2[4] = {1, 2, 3, 4}, nv2[4] = {1, 1, 2, 2}, sn[4] = {5, 6, 7, 8};
-    st = f ? recur_forecast_csv_write(f, "mem", &s, &w, fc2, nv2, sn)
-           : RECUR_ERR_IO;
-    if (f)
-        fclose(f);
-    CHECK(st == RECUR_OK && buf &&
-              !strcmp(buf, "index,date,step,actual,forecast,naive,seasonal_naive\n"
-                           "1,\"b,2\",1,2,1,1,5\n"
-                           "2,c,2,3,2,1,6\n"
-                           "2,c,1,3,3,2,7\n"
-                           "3,d,2,4.5,4,2,8\n"),
+    buf = write_csv(&s, &w, fc2, nv2, sn);
+    CHECK(buf && !strcmp(buf, "index,date,step,actual,forecast,naive,seasonal_naive\n"
+                              "1,\"b,2\",1,2,1,1,5\n"
+                              "2,c,2,3,2,1,6\n"
+                              "2,c,1,3,3,2,7\n"
+                              "3,d,2,4.5,4,2,8\n"),
           "multi-step CSV:\n%s", buf ? buf : "(none)");
     free(buf);
     recur_series_free(&s);
@@ -435,6 +440,20 @@ static void airline(void)
               !strcmp(s.date[0], "1949-01") && !strcmp(s.date[143], "1960-12") &&
               s.line[143] == 145,
           "airline: %s, %zu values", recur_last_error(), s.n);
+    /* The last 24 months one step ahead; the RMSEs as computed
+     * independently in Python from the same file. */
+    recur_windows w;
+    double truth[24], naive[24], seasonal[24];
+    recur_forecast_metrics mn = {0}, ms = {0};
+    int ok = !st && !recur_windows_plan("test", 120, 144, 12, 1, &w) &&
+             w.count == 24 && !recur_series_truth(&s, &w, truth) &&
+             !recur_series_naive(&s, &w, naive) &&
+             !recur_series_seasonal_naive(&s, &w, 12, seasonal) &&
+             !recur_forecast_metrics_compute(truth, naive, 24, &mn) &&
+             !recur_forecast_metrics_compute(truth, seasonal, 24, &ms);
+    CHECK(ok && near(mn.rmse, 51.781994940326506) && near(mn.mae, 44.208333333333336) &&
+              near(ms.rmse, 49.98666488841466) && near(ms.smape, 11.166612762539101),
+          "airline baselines: naive rmse %g, seasonal rmse %g", mn.rmse, ms.rmse);
     recur_series_free(&s);
 }
 
