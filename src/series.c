@@ -97,6 +97,57 @@ static int fill_gaps(double *v, size_t n, size_t columns, size_t c,
     return 1;
 }
 
+#define TWO_PI 6.283185307179586476925286766559
+
+static int leap(long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+/* The angle of a date "YYYY-MM" (month of year) or "YYYY-MM-DD" (day of
+ * year) in its year's cycle, in [0, 2 pi); -1 when it is neither. */
+static double year_angle(const char *d)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t len = strlen(d);
+    for (size_t i = 0; i < len; i++)
+        if ((i == 4 || i == 7) ? d[i] != '-' : (d[i] < '0' || d[i] > '9'))
+            return -1;
+    if (len != 7 && len != 10)
+        return -1;
+    long year = strtol(d, NULL, 10);
+    int month = (d[5] - '0') * 10 + (d[6] - '0');
+    if (month < 1 || month > 12)
+        return -1;
+    if (len == 7)
+        return TWO_PI * (month - 1) / 12;
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    int in_month = days[month - 1] + (month == 2 && leap(year));
+    if (day < 1 || day > in_month)
+        return -1;
+    int doy = day - 1;
+    for (int m = 1; m < month; m++)
+        doy += days[m - 1] + (m == 2 && leap(year));
+    return TWO_PI * doy / (365 + leap(year));
+}
+
+/* Columns c, c + 1 of v[rows, columns]: sine and cosine of each row's
+ * date in its year. */
+static recur_status calendar_columns(const recur_csv *t, size_t date_col,
+                                     size_t columns, size_t c, double *v)
+{
+    for (size_t r = 0; r < t->rows; r++) {
+        const char *d = recur_csv_field(t, r, date_col);
+        double a = year_angle(d);
+        if (a < 0)
+            return recur_fail(RECUR_ERR_FORMAT,
+                              "%s: line %zu: column \"%s\": \"%.40s\" is not a "
+                              "date YYYY-MM or YYYY-MM-DD",
+                              t->name, recur_csv_line(t, r),
+                              recur_csv_header(t, date_col), d);
+        v[r * columns + c] = sin(a);
+        v[r * columns + c + 1] = cos(a);
+    }
+    return RECUR_OK;
+}
+
 /* The selected columns' indices: sel[0] the target, then the features. */
 static recur_status select_columns(const recur_csv *t,
                                    const recur_series_spec *spec, size_t *sel,
@@ -133,13 +184,15 @@ static recur_status select_columns(const recur_csv *t,
     return RECUR_OK;
 }
 
-/* Parses the selected columns into v[rows, columns] with NaN for missing
- * values, refusing them under SERIES_MISSING_ERROR. */
+/* Parses the `picked` selected columns into the first columns of
+ * v[rows, columns], NaN for missing values, refusing them under
+ * SERIES_MISSING_ERROR. */
 static recur_status parse_rows(const recur_csv *t, const size_t *sel,
-                               size_t columns, series_missing policy, double *v)
+                               size_t picked, size_t columns,
+                               series_missing policy, double *v)
 {
     for (size_t r = 0; r < t->rows; r++)
-        for (size_t c = 0; c < columns; c++) {
+        for (size_t c = 0; c < picked; c++) {
             const char *field = recur_csv_field(t, r, sel[c]);
             double *x = &v[r * columns + c];
             int kind = parse_number(field, x);
@@ -164,11 +217,11 @@ static recur_status parse_rows(const recur_csv *t, const size_t *sel,
 }
 
 /* Byte count of what the series copies: names, then dates of kept rows. */
-static int text_bytes(const recur_csv *t, const size_t *sel, size_t columns,
+static int text_bytes(const recur_csv *t, const size_t *sel, size_t picked,
                       size_t date_col, const unsigned char *keep, size_t *out)
 {
     size_t bytes = 0;
-    for (size_t c = 0; c < columns; c++)
+    for (size_t c = 0; c < picked; c++)
         if (!recur_add_ok(bytes, strlen(recur_csv_header(t, sel[c])) + 1, &bytes))
             return 0;
     for (size_t r = 0; date_col != SIZE_MAX && r < t->rows; r++)
@@ -189,8 +242,8 @@ static char *copy_text(char **at, const char *s)
 }
 
 /* The series' block: values, lines, date and name pointers, then text. */
-static recur_status build(const recur_csv *t, const size_t *sel, size_t columns,
-                          size_t date_col, const double *v,
+static recur_status build(const recur_csv *t, const size_t *sel, size_t picked,
+                          size_t columns, size_t date_col, const double *v,
                           const unsigned char *keep, size_t n, recur_series *out)
 {
     size_t cells, value_bytes, line_bytes, date_bytes, name_bytes, text, total;
@@ -199,7 +252,7 @@ static recur_status build(const recur_csv *t, const size_t *sel, size_t columns,
         !recur_mul_ok(n, sizeof(size_t), &line_bytes) ||
         !recur_mul_ok(date_col != SIZE_MAX ? n : 0, sizeof(char *), &date_bytes) ||
         !recur_mul_ok(columns, sizeof(char *), &name_bytes) ||
-        !text_bytes(t, sel, columns, date_col, keep, &text) ||
+        !text_bytes(t, sel, picked, date_col, keep, &text) ||
         !recur_add_ok(value_bytes, line_bytes, &total) ||
         !recur_add_ok(total, date_bytes, &total) ||
         !recur_add_ok(total, name_bytes, &total) ||
@@ -218,8 +271,12 @@ static recur_status build(const recur_csv *t, const size_t *sel, size_t columns,
                                               date_bytes),
                       block};
     char *at = (char *)block + value_bytes + line_bytes + date_bytes + name_bytes;
-    for (size_t c = 0; c < columns; c++)
+    for (size_t c = 0; c < picked; c++)
         s.name[c] = copy_text(&at, recur_csv_header(t, sel[c]));
+    if (columns > picked) {
+        s.name[picked] = "year_sin";
+        s.name[picked + 1] = "year_cos";
+    }
     size_t k = 0;
     for (size_t r = 0; r < t->rows; r++) {
         if (!keep[r])
@@ -251,8 +308,12 @@ recur_status recur_series_from_csv(const recur_csv *t,
     if (t->rows == 0)
         return recur_fail(RECUR_ERR_FORMAT, "%s has a header but no data rows",
                           t->name);
-    size_t columns = spec->n_features + 1, cells, date_col;
-    size_t *sel = malloc(columns * sizeof *sel);
+    if (spec->calendar && !spec->date)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "%s: calendar features need the date column", t->name);
+    size_t picked = spec->n_features + 1, cells, date_col;
+    size_t columns = picked + (spec->calendar ? 2 : 0);
+    size_t *sel = malloc(picked * sizeof *sel);
     double *v = recur_mul_ok(t->rows, columns, &cells) &&
                         cells <= SIZE_MAX / sizeof(double)
                     ? malloc(cells * sizeof(double))
@@ -265,7 +326,9 @@ recur_status recur_series_from_csv(const recur_csv *t,
     if (!s)
         s = select_columns(t, spec, sel, &date_col);
     if (!s)
-        s = parse_rows(t, sel, columns, spec->missing, v);
+        s = parse_rows(t, sel, picked, columns, spec->missing, v);
+    if (!s && spec->calendar)
+        s = calendar_columns(t, date_col, columns, picked, v);
     size_t n = 0;
     for (size_t r = 0; !s && r < t->rows; r++) {
         keep[r] = 1;
@@ -277,12 +340,12 @@ recur_status recur_series_from_csv(const recur_csv *t,
         s = recur_fail(RECUR_ERR_FORMAT,
                        "%s: no rows left after dropping those with missing "
                        "values", t->name);
-    for (size_t c = 0; !s && c < columns; c++)
+    for (size_t c = 0; !s && c < picked; c++)
         if (!fill_gaps(v, t->rows, columns, c, spec->missing))
             s = recur_fail(RECUR_ERR_FORMAT, "%s: column \"%s\" has no values",
                            t->name, recur_csv_header(t, sel[c]));
     if (!s)
-        s = build(t, sel, columns, date_col, v, keep, n, out);
+        s = build(t, sel, picked, columns, date_col, v, keep, n, out);
     free(sel);
     free(v);
     free(keep);

@@ -54,15 +54,23 @@ typedef struct {
     const char *date;             /* kept as text labels for the output, or
                                      NULL; otherwise a date column is ignored */
     series_missing missing;
+    int calendar;                 /* non-zero: two more input columns,
+                                     "year_sin" and "year_cos", the sine and
+                                     cosine of 2 pi (month - 1) / 12 for a
+                                     date "YYYY-MM", of 2 pi (day of year - 1)
+                                     / (365 or 366) for "YYYY-MM-DD"; needs
+                                     date */
 } recur_series_spec;
 
 typedef struct {
     size_t n;            /* steps */
-    size_t columns;      /* 1 + n_features; column 0 is the target */
+    size_t columns;      /* 1 + n_features (+ 2 with calendar); column 0 is
+                            the target, the calendar columns come last */
     double *value;       /* [n, columns], original units, all finite */
     size_t *line;        /* [n] the file line of each step */
     const char **date;   /* [n] the date column's text, or NULL */
-    const char **name;   /* [columns] the header names */
+    const char **name;   /* [columns] the header names (then "year_sin",
+                            "year_cos") */
     void *block;         /* the one allocation behind all of the above */
 } recur_series;
 
@@ -71,8 +79,9 @@ typedef struct {
  * point, exponent) that strtod reads completely and that is finite, so
  * "1e999", "inf", "nan" and "0x10" are refused. Missing values follow
  * spec->missing. Errors: RECUR_ERR_ARGUMENT for an unknown or repeated
- * column; RECUR_ERR_FORMAT naming file, line and column for a bad number,
- * a missing value under SERIES_MISSING_ERROR, a column without any value,
+ * column or calendar without date; RECUR_ERR_FORMAT naming file, line and
+ * column for a bad number or date, a missing value under
+ * SERIES_MISSING_ERROR, a column without any value,
  * a table without data rows or no rows left after dropping;
  * RECUR_ERR_MEMORY. The series copies what it keeps (t may be freed). The
  * caller owns *out (recur_series_free); untouched on failure. */

@@ -77,7 +77,8 @@ static void missing_values(void)
      * ("junk") does not count. */
     const char *two = "v,f,junk\n1,10,\n,20,x\n3,,x\n4,40,x\n";
     const char *feat[] = {"f"};
-    spec = (recur_series_spec){"v", feat, 1, NULL, SERIES_MISSING_DROP};
+    spec = (recur_series_spec){.target = "v", .features = feat, .n_features = 1,
+                                .missing = SERIES_MISSING_DROP};
     CHECK(from_text(two, &spec, &s) == RECUR_OK && s.n == 2 && s.columns == 2 &&
               s.value[0] == 1 && s.value[1] == 10 && s.value[2] == 4 &&
               s.value[3] == 40 && !strcmp(s.name[1], "f"),
@@ -136,22 +137,67 @@ static void numbers(void)
               !strcmp(s.name[0], "v"),
           "date column: %s", recur_last_error());
     recur_series_free(&s);
-    spec = (recur_series_spec){"1", NULL, 0, "1", SERIES_MISSING_ERROR};
+    spec = (recur_series_spec){.target = "1", .date = "1"};
     CHECK(from_text("a,b\n1,2\n", &spec, &s) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "both"),
           "date and target the same: %s", recur_last_error());
     const char *twice[] = {"a"};
-    spec = (recur_series_spec){"a", twice, 1, NULL, SERIES_MISSING_ERROR};
+    spec = (recur_series_spec){.target = "a", .features = twice, .n_features = 1};
     CHECK(from_text("a,b\n1,2\n", &spec, &s) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "twice"),
           "a column twice: %s", recur_last_error());
-    spec = (recur_series_spec){"c", NULL, 0, NULL, SERIES_MISSING_ERROR};
+    spec = (recur_series_spec){.target = "c"};
     CHECK(from_text("a,b\n1,2\n", &spec, &s) == RECUR_ERR_ARGUMENT,
           "unknown target");
     spec.target = NULL;
     CHECK(from_text("a,b\n", &spec, &s) == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(), "no data rows"),
           "header only: %s", recur_last_error());
+}
+
+static void calendar(void)
+{
+    const double tau = 6.283185307179586;
+    recur_series s = {0};
+    recur_series_spec spec = {.date = "d", .calendar = 1};
+    /* (sin, cos) of 2 pi (month - 1) / 12: months 1, 4, 7, 10 a quarter
+     * turn apart, then February at 30 degrees. */
+    CHECK(from_text("d,v\n1949-01,1\n1949-04,2\n1949-07,3\n1949-10,4\n"
+                    "1950-02,5\n", &spec, &s) == RECUR_OK &&
+              s.columns == 3 && !strcmp(s.name[1], "year_sin") &&
+              !strcmp(s.name[2], "year_cos") && s.value[3] == 2 &&
+              near(s.value[1], 0) && near(s.value[2], 1) &&
+              near(s.value[4], 1) && fabs(s.value[5]) < 1e-15 &&
+              fabs(s.value[7]) < 1e-15 && near(s.value[8], -1) &&
+              near(s.value[10], -1) && fabs(s.value[11]) < 1e-15 &&
+              near(s.value[13], 0.5) && near(s.value[14], sqrt(3) / 2),
+          "monthly calendar: %s", recur_last_error());
+    recur_series_free(&s);
+    /* Days: Jan 1; Dec 31 of leap 1980 (day 366 of 366); 2 July 1981 (day
+     * 183: 31+28+31+30+31+30 + 2); 29 Feb 1980 (day 60). */
+    CHECK(from_text("d,v\n1981-01-01,1\n1980-12-31,2\n1981-07-02,3\n"
+                    "1980-02-29,4\n", &spec, &s) == RECUR_OK &&
+              near(s.value[1], 0) && near(s.value[2], 1) &&
+              near(s.value[4], sin(tau * 365 / 366)) &&
+              near(s.value[7], sin(tau * 182 / 365)) &&
+              near(s.value[8], cos(tau * 182 / 365)) &&
+              near(s.value[11], cos(tau * 59 / 366)),
+          "daily calendar: %s", recur_last_error());
+    recur_series_free(&s);
+    static const char *const bad[] = {"1981-02-29", "1949-13", "1949-00",
+                                      "Jan 1949", "1949-1", "1949/01",
+                                      "1981-04-31", ""};
+    char text[64];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "d,v\n1949-01,1\n%s,2\n", bad[i]);
+        CHECK(from_text(text, &spec, &s) == RECUR_ERR_FORMAT &&
+                  strstr(recur_last_error(), "line 3") &&
+                  strstr(recur_last_error(), "not a date"),
+              "date \"%s\": %s", bad[i], recur_last_error());
+    }
+    spec.date = NULL;
+    CHECK(from_text("d,v\n1949-01,1\n", &spec, &s) == RECUR_ERR_ARGUMENT,
+          "calendar without a date column");
 }
 
 static void split(void)
@@ -185,7 +231,8 @@ static void split(void)
 static void normalisation(void)
 {
     recur_series s = {0};
-    recur_series_spec spec = {"v", (const char *[]){"c"}, 1, NULL, 0};
+    recur_series_spec spec = {.target = "v", .features = (const char *[]){"c"},
+                              .n_features = 1};
     if (from_text("v,c\n1,0.1\n2,0.1\n3,0.1\n4,0.1\n100,50\n", &spec, &s)) {
         CHECK(0, "series: %s", recur_last_error());
         return;
@@ -215,7 +262,8 @@ static recur_status ten(recur_series *s)
     for (int t = 0; t < 10; t++)
         snprintf(text + strlen(text), sizeof text - strlen(text), "%d,%d\n",
                  10 * (t + 1), t);
-    recur_series_spec spec = {"v", (const char *[]){"f"}, 1, NULL, 0};
+    recur_series_spec spec = {.target = "v", .features = (const char *[]){"f"},
+                              .n_features = 1};
     return from_text(text, &spec, s);
 }
 
@@ -390,7 +438,7 @@ static char *write_csv(const recur_series *s, const recur_windows *w,
 static void forecast_csv(void)
 {
     recur_series s = {0};
-    recur_series_spec spec = {"v", NULL, 0, "d", 0};
+    recur_series_spec spec = {.target = "v", .date = "d"};
     if (from_text("d,v\na,1\n\"b,2\",2\nc,3\nd,4.5\n", &spec, &s)) {
         CHECK(0, "series: %s", recur_last_error());
         return;
@@ -428,7 +476,7 @@ static void airline(void)
         return; /* not here: skipped */
     fclose(probe);
     recur_series s = {0};
-    recur_series_spec spec = {"Passengers", NULL, 0, "Month", 0};
+    recur_series_spec spec = {.target = "Passengers", .date = "Month"};
     recur_status st = recur_series_read(path, &spec, &s);
     double lo = INFINITY, hi = -INFINITY;
     for (size_t t = 0; !st && t < s.n; t++) {
@@ -461,6 +509,7 @@ void test_series(void)
 {
     missing_values();
     numbers();
+    calendar();
     split();
     normalisation();
     windows();
