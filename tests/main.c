@@ -36,6 +36,8 @@ const char *test_fixture_dir(void)
     X(test_labeled)                                                           \
     X(test_classmetrics)                                                      \
     X(test_bow)                                                               \
+    X(test_csv)                                                               \
+    X(test_series)                                                            \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
