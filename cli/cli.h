@@ -38,5 +38,10 @@ int task_dispatch(const char *cmd, int argc, char **argv, int *rc);
 int cmd_train_music(int argc, char **argv);
 int cmd_eval_music(int argc, char **argv);
 int cmd_sample_music(int argc, char **argv);
+int cmd_train_forecast(int argc, char **argv);
+int cmd_predict_forecast(int argc, char **argv);
+int cmd_train_classify(int argc, char **argv);
+int cmd_eval_classify(int argc, char **argv);
+int cmd_predict_classify(int argc, char **argv);
 
 #endif

@@ -66,7 +66,8 @@ int cmd_train_music(int argc, char **argv)
         {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared examples for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
         {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
-    size_t n = 8 + seqtask_specs(&o, &music_defaults, specs + 8);
+    size_t own = seqtask_count(specs);
+    size_t n = own + seqtask_specs(&o, &music_defaults, specs + own);
     int rc = opt_parse("train", "--task music --data DIR [options]",
                        "Trains a polyphonic music model: the RNN reads a piece "
                        "frame by frame (88 keys) and predicts which keys sound in "

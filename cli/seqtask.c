@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t seqtask_count(const opt_spec *specs)
+{
+    size_t n = 0;
+    while (specs[n].name)
+        n++;
+    return n;
+}
+
 size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
                      opt_spec *specs)
 {

@@ -34,6 +34,10 @@ typedef struct {
 
 enum { SEQTASK_SPECS = 24 };
 
+/* The task's own specs at the start of an array: those before the first
+ * unnamed (zeroed) entry. */
+size_t seqtask_count(const opt_spec *specs);
+
 /* Writes the shared options' specs into specs (room for SEQTASK_SPECS);
  * returns how many. */
 size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,

@@ -18,6 +18,8 @@ static const struct {
     const char *task;
     command_fn train, eval, predict, sample;
 } tasks[] = {
+    {"classify", cmd_train_classify, cmd_eval_classify, cmd_predict_classify, NULL},
+    {"forecast", cmd_train_forecast, NULL, cmd_predict_forecast, NULL},
     {"music", cmd_train_music, cmd_eval_music, NULL, cmd_sample_music},
 };
 

@@ -104,6 +104,18 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
     return s;
 }
 
+/* The forecaster's columns of a CSV file, its missing-value policy applied. */
+static recur_status read_series(const forecaster *f, const char *path,
+                                recur_series *ser)
+{
+    series_missing missing;
+    recur_status s = recur_series_missing_parse(f->missing, &missing);
+    recur_series_spec spec = {.target = f->target, .features = f->features,
+                              .n_features = f->n_features, .date = f->date,
+                              .missing = missing};
+    return s ? s : recur_series_read(path, &spec, ser);
+}
+
 /* Forecasts for every example of win (normalised inputs, one per window):
  * out[i * horizon + k] in original units. Direct: the model's horizon
  * outputs; recursive: horizon rounds of one step, each prediction shifted
@@ -194,7 +206,7 @@ int cmd_train_forecast(int argc, char **argv)
         {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared windows for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
         {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
-    const size_t own = 19;
+    size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &forecast_defaults, specs + own);
     int rc = opt_parse("train", "--task forecast --data FILE.csv [options]",
                        "Trains a forecaster on a time series: windows of "
@@ -228,14 +240,8 @@ int cmd_train_forecast(int argc, char **argv)
         s = recur_fail(RECUR_ERR_ARGUMENT, "--strategy recursive feeds its "
                        "forecasts back as inputs, so it cannot use --features "
                        "(their future values are unknown)");
-    series_missing missing;
     if (!s)
-        s = recur_series_missing_parse(f.missing, &missing);
-    recur_series_spec spec = {.target = f.target, .features = f.features,
-                              .n_features = f.n_features, .date = f.date,
-                              .missing = missing};
-    if (!s)
-        s = recur_series_read(data, &spec, &ser);
+        s = read_series(&f, data, &ser);
     if (!s) {
         f.target = ser.name[0]; /* the resolved header name */
         recur_split_spec ss = {test_n, val_n, test_fraction, val_fraction};
@@ -468,14 +474,8 @@ int cmd_predict_forecast(int argc, char **argv)
     recur_status s = seqtask_load(model, "forecast", &m, &st);
     if (!s)
         s = read_forecaster(st, model, &f, seq_model_config(m)->rnn.input_size);
-    series_missing missing;
     if (!s)
-        s = recur_series_missing_parse(f.missing, &missing);
-    recur_series_spec spec = {.target = f.target, .features = f.features,
-                              .n_features = f.n_features, .date = f.date,
-                              .missing = missing};
-    if (!s)
-        s = recur_series_read(data, &spec, &ser);
+        s = read_series(&f, data, &ser);
     if (!s && ser.n < f.lookback)
         s = recur_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
                        data, ser.n, f.lookback);
