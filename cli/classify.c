@@ -188,6 +188,7 @@ int cmd_train_classify(int argc, char **argv)
     memset(d, 0, sizeof d);
     size_t *idx = NULL, n_idx[3] = {0, 0, 0};
     seq_model *m = NULL;
+    seqtask_run run = {0};
     recur_bow *bow = NULL;
     recur_classmetrics mt = {0}, bmt = {0};
     classifier cl = {.tk = {!strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD,
@@ -262,7 +263,7 @@ int cmd_train_classify(int argc, char **argv)
                            SEQ_LOSS_XENT, &c);
     if (!s)
         s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1], write_meta,
-                          &cl, &m);
+                          &cl, &m, &run);
     double test_loss = NAN;
     if (!s && !json)
         printf("test: %zu examples\n", d[2].n);
@@ -287,9 +288,9 @@ int cmd_train_classify(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"classify\", \"params\": %zu, \"vocab\": %zu, "
+        printf("{\"task\": \"classify\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"params\": %zu, \"vocab\": %zu, "
                "\"train\": %zu, \"val\": %zu, \"test\": %zu, \"test_loss\": %.6f, "
-               "\"accuracy\": %.6f, \"macro_f1\": %.6f", seq_model_size(m),
+               "\"accuracy\": %.6f, \"macro_f1\": %.6f", run.epochs, run.best_epoch, run.seconds, seq_model_size(m),
                recur_tokvocab_size(vocab), d[0].n, d[1].n, d[2].n, test_loss,
                mt.accuracy, mt.macro_f1);
         if (bow_epochs)

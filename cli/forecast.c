@@ -38,6 +38,7 @@ enum { MAX_FEATURES = 64 };
 typedef struct {
     size_t lookback, horizon, season;
     int recursive;
+    int log, difference;          /* target transforms, in this order */
     const char *target, *date, *missing;
     const char *features[MAX_FEATURES];
     size_t n_features;
@@ -92,6 +93,8 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
     if (!s) s = meta_put(w, "horizon", "%zu", f->horizon);
     if (!s) s = meta_put(w, "season", "%zu", f->season);
     if (!s) s = recur_st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
+    if (!s) s = meta_put(w, "log", "%d", f->log);
+    if (!s) s = meta_put(w, "difference", "%d", f->difference);
     if (!s) s = recur_st_writer_meta(w, "target", f->target);
     if (!s) s = recur_st_writer_meta(w, "features", features);
     if (!s) s = recur_st_writer_meta(w, "date", f->date ? f->date : "");
@@ -101,6 +104,36 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
     /* For tools/seq_torch.py: the target's scale. */
     if (!s) s = meta_put(w, "target_mean", "%.17g", f->norm.mean[0]);
     if (!s) s = meta_put(w, "target_std", "%.17g", f->norm.std[0]);
+    return s;
+}
+
+/* What tools/seq_torch.py needs beyond the windows to score a forecast in
+ * the data's units: the test targets (test.truth [windows, horizon]) and the
+ * value before each window's first target (test.last [windows]), from
+ * which a differenced forecast is accumulated. */
+typedef struct {
+    const forecaster *f;
+    const recur_series *ser;
+    const recur_windows *test;
+    double *buf;                  /* the tensors' data, freed by the caller
+                                     after the write (the writer borrows it) */
+} export_ctx;
+
+static recur_status write_export(void *ctx, recur_st_writer *w)
+{
+    const export_ctx *e = ctx;
+    const size_t n = e->test->count, h = e->test->horizon;
+    double *truth = ((export_ctx *)ctx)->buf = malloc((n * h + n) * sizeof(double));
+    if (!truth)
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    double *last = truth + n * h;
+    for (size_t i = 0; i < n; i++)
+        last[i] = e->ser->value[(e->test->first + i - 1) * e->ser->columns];
+    size_t shape[2] = {n, h};
+    recur_status s = recur_series_truth(e->ser, e->test, truth);
+    if (!s) s = write_meta((void *)e->f, w);
+    if (!s) s = recur_st_writer_add(w, "test.truth", RECUR_DT_F64, 2, shape, truth);
+    if (!s) s = recur_st_writer_add(w, "test.last", RECUR_DT_F64, 1, shape, last);
     return s;
 }
 
@@ -114,6 +147,57 @@ static recur_status read_series(const forecaster *f, const char *path,
                               .n_features = f->n_features, .date = f->date,
                               .missing = missing};
     return s ? s : recur_series_read(path, &spec, ser);
+}
+
+/* The series the model sees: the target (column 0) as its logarithm
+ * (--log; every value must be positive) and/or as the change from the step
+ * before (--difference; step 0 gets 0 and is never read: the windows start
+ * one step later). Features are left as they are. *value is a fresh copy of
+ * s->value (caller frees). */
+static recur_status transform(const forecaster *f, const recur_series *s,
+                              double **value)
+{
+    const size_t n = s->n, C = s->columns;
+    double *v = malloc(n * C * sizeof(double));
+    if (!v)
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    memcpy(v, s->value, n * C * sizeof(double));
+    for (size_t t = 0; f->log && t < n; t++) {
+        if (!(v[t * C] > 0)) {
+            free(v);
+            return recur_fail(RECUR_ERR_ARGUMENT, "--log: line %zu: %s = %g is "
+                              "not positive", s->line[t], s->name[0], v[t * C]);
+        }
+        v[t * C] = log(v[t * C]);
+    }
+    for (size_t t = n; f->difference && t-- > 1;)
+        v[t * C] -= v[(t - 1) * C];
+    if (f->difference)
+        v[0] = 0;
+    *value = v;
+    return RECUR_OK;
+}
+
+/* Back to the data's units: forecasts out[i * horizon + k] of the windows
+ * whose first target is step first + i, made on the transformed scale. A
+ * differenced forecast is accumulated from the last observed value. */
+static void untransform(const forecaster *f, const recur_series *s,
+                        size_t first, size_t count, double *out)
+{
+    const size_t h = f->horizon, C = s->columns;
+    for (size_t i = 0; i < count; i++) {
+        double level = 0;
+        if (f->difference) {
+            double last = s->value[(first + i - 1) * C];
+            level = f->log ? log(last) : last;
+        }
+        for (size_t k = 0; k < h; k++) {
+            double v = out[i * h + k];
+            if (f->difference)
+                v = level += v;
+            out[i * h + k] = f->log ? exp(v) : v;
+        }
+    }
 }
 
 /* Forecasts for every example of win (normalised inputs, one per window):
@@ -195,6 +279,8 @@ int cmd_train_forecast(int argc, char **argv)
         {"--lookback", OPT_SIZE, &f.lookback, "12", "steps of history each forecast reads", NULL, 1, 100000, "L", NULL},
         {"--horizon", OPT_SIZE, &f.horizon, "1", "steps ahead to forecast", NULL, 1, 10000, "H", NULL},
         {"--strategy", OPT_CHOICE, &strategy, "direct", "multi-step forecasts: all horizon values at once, or one step at a time fed back", "direct|recursive", 0, 0, NULL, NULL},
+        {"--log", OPT_FLAG, &f.log, NULL, "model the logarithm of the target (positive series whose swings grow with their level)", NULL, 0, 0, NULL, NULL},
+        {"--difference", OPT_FLAG, &f.difference, NULL, "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value", NULL, 0, 0, NULL, NULL},
         {"--season", OPT_SIZE, &f.season, "0", "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", NULL, 0, 100000, "M", NULL},
         {"--loss", OPT_CHOICE, &loss_name, "mse", "training loss on the normalised values", "mse|mae|huber", 0, 0, NULL, NULL},
         {"--test", OPT_SIZE, &test_n, "0", "the last N steps are the test part (0: --test-fraction)", NULL, 0, 100000000, "N", NULL},
@@ -230,6 +316,7 @@ int cmd_train_forecast(int argc, char **argv)
     seq_data win[3];
     memset(win, 0, sizeof win);
     seq_model *m = NULL;
+    seqtask_run run = {0};
     seq_config c;
     seq_loss loss = SEQ_LOSS_MSE;
     recur_split split;
@@ -247,25 +334,37 @@ int cmd_train_forecast(int argc, char **argv)
         recur_split_spec ss = {test_n, val_n, test_fraction, val_fraction};
         s = recur_series_split(ser.n, &ss, &split);
     }
+    /* tser: the series as the model sees it (transform); ser stays in the
+     * data's units for the truth, the baselines and the plots. */
+    double *tvalue = NULL;
     if (!s)
-        s = recur_norm_fit(&ser, split.train, &f.norm);
+        s = transform(&f, &ser, &tvalue);
+    recur_series tser = ser;
+    tser.value = tvalue;
+    if (!s)
+        s = recur_norm_fit(&tser, split.train, &f.norm);
     const size_t fit_h = f.recursive ? 1 : f.horizon;
     const size_t bounds[4] = {0, split.train, split.train + split.valid, ser.n};
     static const char *const part_names[3] = {"training", "validation", "test"};
     for (int p = 0; !s && p < 3; p++) {
         if (bounds[p + 1] == bounds[p])
             continue;
-        s = recur_windows_plan(part_names[p], bounds[p], bounds[p + 1], f.lookback,
+        size_t start = bounds[p];
+        if (f.difference && start < f.lookback + 1) /* step 0 has no change */
+            start = f.lookback + 1 < bounds[p + 1] ? f.lookback + 1 : bounds[p + 1];
+        s = recur_windows_plan(part_names[p], start, bounds[p + 1], f.lookback,
                                p == 2 ? f.horizon : fit_h, &w[p]);
         if (!s)
-            s = recur_series_windows(&ser, &f.norm, &w[p], &win[p]);
+            s = recur_series_windows(&tser, &f.norm, &w[p], &win[p]);
     }
     if (!s && win[2].n == 0)
         s = recur_fail(RECUR_ERR_ARGUMENT, "%s: no test part (--test or "
                        "--test-fraction)", data);
     if (!s && export_path) {
         const seq_data *parts[3] = {&win[0], win[1].n ? &win[1] : NULL, &win[2]};
-        s = seqtask_export(export_path, parts, write_meta, &f);
+        export_ctx ex = {&f, &ser, &w[2], NULL};
+        s = seqtask_export(export_path, parts, write_export, &ex);
+        free(ex.buf);
     }
     if (!s)
         s = seq_loss_parse(loss_name, &loss);
@@ -273,7 +372,7 @@ int cmd_train_forecast(int argc, char **argv)
         s = seqtask_config(&o, 0, ser.columns, fit_h, loss, &c);
     if (!s)
         s = seqtask_train("train", "forecast", &o, &c, &win[0],
-                          win[1].n ? &win[1] : NULL, write_meta, &f, &m);
+                          win[1].n ? &win[1] : NULL, write_meta, &f, &m, &run);
     /* The test part in original units: the model and the baselines. */
     const size_t values = win[2].n * f.horizon;
     if (!s) {
@@ -290,6 +389,8 @@ int cmd_train_forecast(int argc, char **argv)
         s = recur_series_naive(&ser, &w[2], naive);
     if (!s)
         s = run_forecast(m, &win[2], &f, o.batch, fc);
+    if (!s)
+        untransform(&f, &ser, w[2].first, w[2].count, fc);
     int have_seasonal = 0;
     if (!s && f.season) {
         have_seasonal = recur_series_seasonal_naive(&ser, &w[2], f.season, seasonal) == RECUR_OK;
@@ -354,9 +455,9 @@ int cmd_train_forecast(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"forecast\", \"params\": %zu, \"test_values\": %zu, "
+        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"params\": %zu, \"test_values\": %zu, "
                "\"rmse\": %.6g, \"mae\": %.6g, \"mape\": %.6g, \"smape\": %.6g, "
-               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %.6g",
+               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %.6g", run.epochs, run.best_epoch, run.seconds,
                seq_model_size(m), values, mt[0].rmse, mt[0].mae, mt[0].mape,
                mt[0].smape, mt[1].rmse, mt[1].mae, mt[1].mape);
         if (have_seasonal)
@@ -379,6 +480,7 @@ int cmd_train_forecast(int argc, char **argv)
     for (int p = 0; p < 3; p++)
         seq_data_free(&win[p]);
     recur_norm_free(&f.norm);
+    free(tvalue);
     recur_series_free(&ser);
     seq_model_free(m);
     return rc;
@@ -423,6 +525,11 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
     recur_status s = split_features(f, features);
     if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
     if (!s) s = meta_size(st, path, "horizon", 10000, &f->horizon);
+    size_t lg = 0, diff = 0;
+    if (!s) s = meta_size(st, path, "log", 1, &lg);
+    if (!s) s = meta_size(st, path, "difference", 1, &diff);
+    f->log = (int)lg;
+    f->difference = (int)diff;
     if (!s && (f->lookback == 0 || f->horizon == 0 || 1 + f->n_features != columns))
         s = recur_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
                        "not match the model", path);
@@ -476,9 +583,12 @@ int cmd_predict_forecast(int argc, char **argv)
         s = read_forecaster(st, model, &f, seq_model_config(m)->rnn.input_size);
     if (!s)
         s = read_series(&f, data, &ser);
-    if (!s && ser.n < f.lookback)
+    if (!s && ser.n < f.lookback + (size_t)f.difference)
         s = recur_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
-                       data, ser.n, f.lookback);
+                       data, ser.n, f.lookback + (size_t)f.difference);
+    double *tvalue = NULL;
+    if (!s)
+        s = transform(&f, &ser, &tvalue);
     /* One window: the last lookback steps, normalised. */
     const size_t I = ser.columns;
     if (!s) {
@@ -497,8 +607,10 @@ int cmd_predict_forecast(int argc, char **argv)
         for (size_t t = 0; t < f.lookback; t++)
             for (size_t j = 0; j < I; j++)
                 win.x[t * I + j] = (float)recur_norm_apply(
-                    &f.norm, j, ser.value[(ser.n - f.lookback + t) * I + j]);
+                    &f.norm, j, tvalue[(ser.n - f.lookback + t) * I + j]);
         s = run_forecast(m, &win, &f, 1, fc);
+        if (!s)
+            untransform(&f, &ser, ser.n, 1, fc);
     }
     if (s) {
         rc = cli_fail("predict", s);
@@ -521,6 +633,7 @@ int cmd_predict_forecast(int argc, char **argv)
         }
     }
     free(fc);
+    free(tvalue);
     seq_data_free(&win);
     recur_norm_free(&f.norm);
     recur_series_free(&ser);

@@ -88,6 +88,7 @@ int cmd_train_music(int argc, char **argv)
     seq_data data[3];
     memset(data, 0, sizeof data);
     seq_model *m = NULL;
+    seqtask_run run = {0};
     seq_config c;
     recur_status s = read_examples(paths[0], max_len, &data[0]);
     if (!s)
@@ -101,7 +102,7 @@ int cmd_train_music(int argc, char **argv)
     if (!s)
         s = seqtask_config(&o, 0, RECUR_PIANO_KEYS, RECUR_PIANO_KEYS, SEQ_LOSS_BCE, &c);
     if (!s)
-        s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m);
+        s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
     double nll[3] = {NAN, NAN, NAN};
     for (int i = 0; !s && i < 3; i++)
         if (data[i].n)
@@ -109,8 +110,8 @@ int cmd_train_music(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"music\", \"params\": %zu, \"train_nll\": %.6f, "
-               "\"val_nll\": %.6f, \"test_nll\": %.6f}\n", seq_model_size(m),
+        printf("{\"task\": \"music\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"params\": %zu, \"train_nll\": %.6f, "
+               "\"val_nll\": %.6f, \"test_nll\": %.6f}\n", run.epochs, run.best_epoch, run.seconds, seq_model_size(m),
                nll[0], nll[1], nll[2]);
     } else {
         printf("negative log-likelihood per frame (nats, 88 keys summed): "

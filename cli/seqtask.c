@@ -163,6 +163,7 @@ typedef struct {
     size_t epochs;
     double *x, *train, *val;   /* one entry per epoch */
     size_t n;
+    seqtask_run run;
 } run_log;
 
 static void plot_log(const run_log *log)
@@ -180,6 +181,10 @@ static int on_event(void *ctx, const fit_event *ev)
     run_log *log = ctx;
     if (ev->kind != FIT_EPOCH)
         return 0;
+    log->run.epochs = ev->epoch;
+    log->run.seconds = ev->elapsed;
+    if (ev->best)
+        log->run.best_epoch = ev->epoch;
     if (!log->quiet)
         fprintf(stderr, "epoch %zu/%zu  train %.4f  val %.4f%s  lr %.3g  %.1f s\n",
                 ev->epoch, log->epochs, ev->loss, ev->val_loss,
@@ -220,7 +225,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
                            const seqtask_opts *o, const seq_config *config,
                            const seq_data *train, const seq_data *val,
                            seqtask_meta_fn meta, void *meta_ctx,
-                           seq_model **out)
+                           seq_model **out, seqtask_run *run)
 {
     recur_optim_kind kind;
     recur_status s = recur_optim_parse(o->optimizer, &kind);
@@ -282,6 +287,8 @@ done:
         return s;
     }
     *out = m;
+    if (run)
+        *run = log.run;
     return RECUR_OK;
 }
 

@@ -53,16 +53,24 @@ recur_status seqtask_config(const seqtask_opts *o, size_t vocab_size,
 /* Adds the task's own __metadata__ (vocabulary, labels, normalisation...). */
 typedef recur_status (*seqtask_meta_fn)(void *ctx, recur_st_writer *w);
 
+/* What a training run did (for the JSON results). */
+typedef struct {
+    size_t epochs;          /* epochs run */
+    size_t best_epoch;      /* the epoch whose parameters were kept */
+    double seconds;         /* training time, validation included */
+} seqtask_run;
+
 /* Trains a fresh model (seed --seed) on train, validating on val, printing
  * one line per epoch to stderr (unless --quiet), logging PATH.metrics.csv
  * and drawing PATH.loss.svg beside --save; at the end the model holds the
  * best validation epoch's parameters and is saved at --save with the task's
- * metadata. *out gets the model (caller frees). */
+ * metadata. *out gets the model (caller frees), *run (may be NULL) what
+ * the run did. */
 recur_status seqtask_train(const char *cmd, const char *task,
                            const seqtask_opts *o, const seq_config *config,
                            const seq_data *train, const seq_data *val,
                            seqtask_meta_fn meta, void *meta_ctx,
-                           seq_model **out);
+                           seq_model **out, seqtask_run *run);
 
 /* Writes the model and the task's metadata to path (atomically). */
 recur_status seqtask_save(const seq_model *m, const char *task,

@@ -127,11 +127,11 @@ def main():
     loss = {"classify": "xent", "music": "bce"}.get(a.task, a.loss or "mse")
     pool = "step" if per_step else a.pool
     if "tokens" in train:
-        vocab = int(meta["vocab_size"])
+        vocab = meta["vocab"].count("\n") + 1  # one token per line
         I = a.embed
     else:
         vocab, I = 0, train["x"].shape[1]
-    K = int(meta["outputs"])
+    K = train["y"].shape[1] if "y" in train else meta["labels"].count("\n") + 1
     model = SeqModel(MODES[a.cell], I, a.hidden, a.layers, a.bidirectional, vocab,
                      a.embed if vocab else 0, K, pool, loss, a.dropout)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
@@ -148,7 +148,7 @@ def main():
             if a.clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
             opt.step()
-            total += float(value) * len(idx)
+            total += float(value.detach()) * len(idx)
             count += len(idx)
         vloss = evaluate(model, val, a.batch, per_step)[0] if val else total / count
         history.append({"epoch": epoch + 1, "train": total / count, "val": vloss,
@@ -186,9 +186,16 @@ def main():
                 f1s.append(2 * p * r / (p + r) if p + r else 0.0)
             result["macro_f1"] = float(np.mean(f1s))
         elif a.task == "forecast":
-            mean, std = float(meta.get("target_mean", 0)), float(meta.get("target_std", 1))
-            f = pred * std + mean
-            t = test["y"] * std + mean
+            # Back to the data's units as recur does: un-normalise, accumulate
+            # differences from the last observed value, undo the logarithm.
+            mean, std = float(meta["target_mean"]), float(meta["target_std"])
+            f = pred.astype(np.float64) * std + mean
+            if meta.get("difference") == "1":
+                last = parts["test"]["last"]
+                f = (np.log(last) if meta.get("log") == "1" else last)[:, None] + np.cumsum(f, 1)
+            if meta.get("log") == "1":
+                f = np.exp(f)
+            t = parts["test"]["truth"]
             result["rmse"] = float(np.sqrt(((f - t) ** 2).mean()))
             result["mae"] = float(np.abs(f - t).mean())
             nz = t != 0
