@@ -48,17 +48,17 @@ def batch(part, idx, per_step):
         for b, i in enumerate(idx):
             x[: lengths[b], b] = torch.from_numpy(part["tokens"][off[i]:off[i + 1]].astype(np.int64))
     else:
-        x = torch.zeros(T, B, part["x"].shape[1])
+        x = torch.zeros(T, B, part["x"].shape[1], dtype=torch.from_numpy(part["x"][:1]).dtype)
         for b, i in enumerate(idx):
             x[: lengths[b], b] = torch.from_numpy(part["x"][off[i]:off[i + 1]])
     if "label" in part:
         y = torch.from_numpy(part["label"][idx].astype(np.int64))
     elif per_step:
-        y = torch.zeros(T, B, part["y"].shape[1])
+        y = torch.zeros(T, B, part["y"].shape[1], dtype=x.dtype)
         for b, i in enumerate(idx):
             y[: lengths[b], b] = torch.from_numpy(part["y"][off[i]:off[i + 1]])
     else:
-        y = torch.from_numpy(part["y"][idx])
+        y = torch.from_numpy(part["y"][idx]).to(x.dtype)
     return x, torch.from_numpy(lengths.astype(np.int64)), y
 
 
