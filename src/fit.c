@@ -18,23 +18,28 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const seq_data *sort_data; /* qsort's context (one sort at a time) */
+/* Sorting by length without a global: (length, index) pairs. */
+typedef struct {
+    size_t len, idx;
+} len_key;
 
 static int by_length(const void *a, const void *b)
 {
-    size_t la = seq_len(sort_data, *(const size_t *)a);
-    size_t lb = seq_len(sort_data, *(const size_t *)b);
-    if (la != lb)
-        return la < lb ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1
-           : *(const size_t *)a > *(const size_t *)b;
+    const len_key *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void sort_by_length(const seq_data *d, size_t *idx, size_t n)
+/* idx[0..n) sorted by example length, ties by index; keys has room for n. */
+static void sort_by_length(const seq_data *d, size_t *idx, size_t n,
+                           len_key *keys)
 {
-    sort_data = d;
-    qsort(idx, n, sizeof *idx, by_length);
-    sort_data = NULL;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (len_key){seq_len(d, idx[i]), idx[i]};
+    qsort(keys, n, sizeof *keys, by_length);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = keys[i].idx;
 }
 
 static void shuffle(size_t *a, size_t n, recur_rng *rng)
@@ -56,15 +61,18 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
         return recur_fail(RECUR_ERR_ARGUMENT, "fit_evaluate gives predictions "
                           "of pooled models only");
     size_t *idx = malloc(d->n * sizeof *idx);
+    len_key *keys = malloc(d->n * sizeof *keys);
     float *out = pred ? malloc(batch * K * sizeof(float)) : NULL;
-    if (!idx || (pred && !out)) {
+    if (!idx || !keys || (pred && !out)) {
         free(idx);
+        free(keys);
         free(out);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     for (size_t i = 0; i < d->n; i++)
         idx[i] = i;
-    sort_by_length(d, idx, d->n);
+    sort_by_length(d, idx, d->n, keys);
+    free(keys);
     seq_model_set_training(m, 0);
     double total = 0;
     size_t count = 0;
@@ -88,8 +96,8 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
 /* The batches of one epoch: order[] holds the examples, batch after batch;
  * start[k] where batch k begins (start[n_batches] = n). */
 static void plan_epoch(const seq_data *d, size_t batch, recur_rng *rng,
-                       size_t *order, size_t *start, size_t *batch_order,
-                       size_t *n_batches)
+                       size_t *order, len_key *keys, size_t *start,
+                       size_t *batch_order, size_t *n_batches)
 {
     const size_t n = d->n;
     for (size_t i = 0; i < n; i++)
@@ -97,7 +105,7 @@ static void plan_epoch(const seq_data *d, size_t batch, recur_rng *rng,
     shuffle(order, n, rng);
     size_t pool = batch * POOL_BATCHES;
     for (size_t i = 0; i < n; i += pool)
-        sort_by_length(d, order + i, n - i < pool ? n - i : pool);
+        sort_by_length(d, order + i, n - i < pool ? n - i : pool, keys);
     size_t k = 0;
     for (size_t i = 0; i < n; i += batch)
         start[k++] = i;
@@ -128,7 +136,8 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
     size_t *order = malloc(n * sizeof *order);
     size_t *start = malloc((max_batches + 1) * sizeof *start);
     size_t *batch_order = malloc(max_batches * sizeof *batch_order);
-    if (!order || !start || !batch_order) {
+    len_key *keys = malloc(n * sizeof *keys);
+    if (!order || !start || !batch_order || !keys) {
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
@@ -144,7 +153,8 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
     int stop = 0;
     for (size_t epoch = 0; !s && !stop && epoch < c->epochs; epoch++) {
         size_t n_batches;
-        plan_epoch(train, c->batch, &rng, order, start, batch_order, &n_batches);
+        plan_epoch(train, c->batch, &rng, order, keys, start, batch_order,
+                   &n_batches);
         double total = 0;
         size_t count = 0;
         seq_model_set_training(m, 1);
@@ -219,5 +229,6 @@ done:
     free(order);
     free(start);
     free(batch_order);
+    free(keys);
     return s;
 }
