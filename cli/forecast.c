@@ -39,6 +39,7 @@ typedef struct {
     size_t lookback, horizon, season;
     int recursive;
     int log, difference;          /* target transforms, in this order */
+    int calendar;                 /* the date's place in the year as inputs */
     const char *target, *date, *missing;
     const char *features[MAX_FEATURES];
     size_t n_features;
@@ -95,6 +96,7 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
     if (!s) s = recur_st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
     if (!s) s = meta_put(w, "log", "%d", f->log);
     if (!s) s = meta_put(w, "difference", "%d", f->difference);
+    if (!s) s = meta_put(w, "calendar", "%d", f->calendar);
     if (!s) s = recur_st_writer_meta(w, "target", f->target);
     if (!s) s = recur_st_writer_meta(w, "features", features);
     if (!s) s = recur_st_writer_meta(w, "date", f->date ? f->date : "");
@@ -145,7 +147,7 @@ static recur_status read_series(const forecaster *f, const char *path,
     recur_status s = recur_series_missing_parse(f->missing, &missing);
     recur_series_spec spec = {.target = f->target, .features = f->features,
                               .n_features = f->n_features, .date = f->date,
-                              .missing = missing};
+                              .missing = missing, .calendar = f->calendar};
     return s ? s : recur_series_read(path, &spec, ser);
 }
 
@@ -281,6 +283,7 @@ int cmd_train_forecast(int argc, char **argv)
         {"--strategy", OPT_CHOICE, &strategy, "direct", "multi-step forecasts: all horizon values at once, or one step at a time fed back", "direct|recursive", 0, 0, NULL, NULL},
         {"--log", OPT_FLAG, &f.log, NULL, "model the logarithm of the target (positive series whose swings grow with their level)", NULL, 0, 0, NULL, NULL},
         {"--difference", OPT_FLAG, &f.difference, NULL, "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value", NULL, 0, 0, NULL, NULL},
+        {"--calendar", OPT_FLAG, &f.calendar, NULL, "add the --date column's place in the year (sine and cosine of the month or day of the year) as inputs; direct strategy only", NULL, 0, 0, NULL, NULL},
         {"--season", OPT_SIZE, &f.season, "0", "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", NULL, 0, 100000, "M", NULL},
         {"--loss", OPT_CHOICE, &loss_name, "mse", "training loss on the normalised values", "mse|mae|huber", 0, 0, NULL, NULL},
         {"--test", OPT_SIZE, &test_n, "0", "the last N steps are the test part (0: --test-fraction)", NULL, 0, 100000000, "N", NULL},
@@ -323,10 +326,10 @@ int cmd_train_forecast(int argc, char **argv)
     recur_windows w[3];
     double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
     recur_status s = split_features(&f, features);
-    if (!s && f.recursive && f.n_features)
+    if (!s && f.recursive && (f.n_features || f.calendar))
         s = recur_fail(RECUR_ERR_ARGUMENT, "--strategy recursive feeds its "
-                       "forecasts back as inputs, so it cannot use --features "
-                       "(their future values are unknown)");
+                       "forecasts back as the only input, so it cannot use "
+                       "--features or --calendar");
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s) {
@@ -525,12 +528,15 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
     recur_status s = split_features(f, features);
     if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
     if (!s) s = meta_size(st, path, "horizon", 10000, &f->horizon);
-    size_t lg = 0, diff = 0;
+    size_t lg = 0, diff = 0, cal = 0;
     if (!s) s = meta_size(st, path, "log", 1, &lg);
     if (!s) s = meta_size(st, path, "difference", 1, &diff);
+    if (!s) s = meta_size(st, path, "calendar", 1, &cal);
     f->log = (int)lg;
     f->difference = (int)diff;
-    if (!s && (f->lookback == 0 || f->horizon == 0 || 1 + f->n_features != columns))
+    f->calendar = (int)cal;
+    if (!s && (f->lookback == 0 || f->horizon == 0 ||
+               1 + f->n_features + 2 * (size_t)f->calendar != columns))
         s = recur_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
                        "not match the model", path);
     if (!s) {
