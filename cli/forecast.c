@@ -225,6 +225,12 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     f.recursive = !strcmp(strategy, "recursive");
+    if (f.recursive && features) {
+        cli_error("train", "--strategy recursive feeds its forecasts back as "
+                  "inputs, so it cannot use --features (their future values "
+                  "are unknown)");
+        return EXIT_USAGE;
+    }
     recur_set_threads((int)o.threads);
     recur_series ser = {0};
     seq_data win[3];
@@ -236,10 +242,6 @@ int cmd_train_forecast(int argc, char **argv)
     recur_windows w[3];
     double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
     recur_status s = split_features(&f, features);
-    if (!s && f.recursive && f.n_features)
-        s = recur_fail(RECUR_ERR_ARGUMENT, "--strategy recursive feeds its "
-                       "forecasts back as inputs, so it cannot use --features "
-                       "(their future values are unknown)");
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s) {
