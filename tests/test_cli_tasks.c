@@ -54,11 +54,8 @@ static const char *in_scratch(char *buf, size_t size, const char *name)
 
 static int scratch_open(void)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/recur-tasks-XXXXXX");
-    int ok = mkdtemp(scratch) != NULL;
-    ok = ok && mkdir(in_scratch(capture, sizeof capture, "cap"), 0700) == 0;
-    CHECK(ok, "cannot create the scratch directory %s", scratch);
-    return ok;
+    return spawn_scratch_open("recur-tasks", scratch, sizeof scratch, capture,
+                              sizeof capture);
 }
 
 static void scratch_close(void)
@@ -67,24 +64,8 @@ static void scratch_close(void)
     CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
 }
 
-/* `recur` and its arguments up to END. */
-typedef struct {
-    const char *v[64];
-    size_t n;
-} cmdline;
-
-static void push(cmdline *c, ...)
-{
-    va_list ap;
-    va_start(ap, c);
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
-        CHECK(c->n + 1 < sizeof c->v / sizeof *c->v, "too many arguments");
-        if (c->n + 1 < sizeof c->v / sizeof *c->v)
-            c->v[c->n++] = s;
-    }
-    c->v[c->n] = NULL;
-    va_end(ap);
-}
+typedef spawn_args cmdline;
+#define push spawn_args_add
 
 /* The tiny model and run of every training here. */
 #define TINY "--hidden", "8", "--threads", "1", "--quiet"
@@ -271,6 +252,18 @@ static int write_text(const char *path, const char *text)
     return spawn_write_file(path, text, strlen(text));
 }
 
+/* Runs c, then the extra arguments, and returns its --json object (NULL
+ * when it failed). */
+static json_t *train_json(const char *what, cmdline *c, va_list extra)
+{
+    for (const char *s; (s = va_arg(extra, const char *)) != NULL;)
+        push(c, s, END);
+    spawn_result r = run_ok(what, c);
+    json_t *o = r.out ? json_line(what, r.out) : NULL;
+    spawn_result_free(&r);
+    return o;
+}
+
 /* Trains a classifier on data (extra arguments up to END) for 20 epochs,
  * --patience 0 so that the log has every one; returns the --json object
  * (NULL when it failed). */
@@ -283,12 +276,8 @@ static json_t *train_classifier(const char *what, const char *data,
          "8", "--save", model, "--json", END);
     va_list ap;
     va_start(ap, model);
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
-        push(&c, s, END);
+    json_t *o = train_json(what, &c, ap);
     va_end(ap);
-    spawn_result r = run_ok(what, &c);
-    json_t *o = r.out ? json_line(what, r.out) : NULL;
-    spawn_result_free(&r);
     if (o)
         check_training_files(model, 20);
     return o;
@@ -583,6 +572,8 @@ static void check_forecast_csv(const char *path, size_t horizon, size_t values)
     free(csv);
 }
 
+/* Trains a forecaster of load on data for 10 epochs (extra arguments up
+ * to END); returns the --json object (NULL when it failed). */
 static json_t *train_forecaster(const char *what, const char *data,
                                 const char *model, ...)
 {
@@ -592,12 +583,8 @@ static json_t *train_forecaster(const char *what, const char *data,
          "--patience", "0", "--save", model, "--json", END);
     va_list ap;
     va_start(ap, model);
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
-        push(&c, s, END);
+    json_t *o = train_json(what, &c, ap);
     va_end(ap);
-    spawn_result r = run_ok(what, &c);
-    json_t *o = r.out ? json_line(what, r.out) : NULL;
-    spawn_result_free(&r);
     return o;
 }
 
