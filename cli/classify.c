@@ -454,28 +454,35 @@ int cmd_predict_classify(int argc, char **argv)
     }
     d.outputs = cl.K;
     ssize_t len;
+    size_t line_start = 0; /* the line's byte offset in the input */
     while (!s && (len = getline(&line, &cap, in)) >= 0) {
         line_no++;
+        size_t next_start = line_start + (size_t)len, bad_at;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = 0;
-        if ((size_t)len != strlen(line)) {
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: line %zu: NUL byte", input, line_no);
+        char why[160];
+        if ((size_t)len != strlen(line)) { /* getline reads NUL bytes too */
+            s = recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
+                           "byte is not text", input, line_no,
+                           line_start + strlen(line));
             break;
         }
+        if (!recur_utf8_valid((const unsigned char *)line, (size_t)len,
+                              &bad_at, why, sizeof why)) {
+            s = recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: invalid "
+                           "UTF-8 (%s)", input, line_no, line_start + bad_at, why);
+            break;
+        }
+        line_start = next_start;
         double loss;
-        size_t counted, n_cp;
-        uint32_t *cp = NULL;
-        s = len ? recur_utf8_decode((const unsigned char *)line, (size_t)len,
-                                    input, &cp, &n_cp) : RECUR_OK;
-        free(cp);
-        if (!s)
-            s = encode_text(&cl, line, &tok, &d);
+        size_t counted;
+        s = encode_text(&cl, line, &tok, &d);
         if (!s)
             s = seq_model_batch(m, &d, &zero, 1, 0, &loss, &counted, p);
         if (s) {
-            char why[512];
-            snprintf(why, sizeof why, "%s", recur_last_error());
-            s = recur_fail(s, "%s: line %zu: %s", input, line_no, why);
+            char inner[512];
+            snprintf(inner, sizeof inner, "%s", recur_last_error());
+            s = recur_fail(s, "%s: line %zu: %s", input, line_no, inner);
             break;
         }
         size_t best = 0;

@@ -314,6 +314,12 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     f.recursive = !strcmp(strategy, "recursive");
+    if (f.recursive && (features || f.calendar)) {
+        cli_error("train", "--strategy recursive feeds its forecasts back as "
+                  "the only input, so it cannot use --features or --calendar "
+                  "(their future values are not fed back)");
+        return EXIT_USAGE;
+    }
     recur_set_threads((int)o.threads);
     recur_series ser = {0};
     seq_data win[3];
@@ -326,10 +332,6 @@ int cmd_train_forecast(int argc, char **argv)
     recur_windows w[3];
     double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
     recur_status s = split_features(&f, features);
-    if (!s && f.recursive && (f.n_features || f.calendar))
-        s = recur_fail(RECUR_ERR_ARGUMENT, "--strategy recursive feeds its "
-                       "forecasts back as the only input, so it cannot use "
-                       "--features or --calendar");
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s) {

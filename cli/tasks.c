@@ -2,9 +2,10 @@
  * tasks.c — which code runs a command for which task. The language models
  * (charlm, wordlm) have their own commands (train.c, eval.c, sample.c);
  * the supervised tasks (seqtask.h) are reached from the same commands by
- * --task on the command line (train, sample) or by the task a checkpoint
- * was trained for (eval, predict), so `recur eval --model spam.safetensors
- * --data x.tsv` does the right thing without being told.
+ * --task on the command line (train; sample, else the --model's task) or
+ * by the task a checkpoint was trained for (eval, predict), so `recur eval
+ * --model spam.safetensors --data x.tsv` does the right thing without
+ * being told.
  */
 #include "cli.h"
 #include "seqtask.h"
@@ -28,6 +29,9 @@ int task_dispatch(const char *cmd, int argc, char **argv, int *rc)
     int by_model = !strcmp(cmd, "eval") || !strcmp(cmd, "predict");
     const char *task = by_model ? seqtask_model_task(argc, argv)
                                 : seqtask_arg(argc, argv, "--task");
+    /* `recur sample --model music.safetensors` without --task: the model's. */
+    if (!task && !strcmp(cmd, "sample"))
+        task = seqtask_model_task(argc, argv);
     for (size_t i = 0; task && i < sizeof tasks / sizeof *tasks; i++) {
         if (strcmp(task, tasks[i].task) != 0)
             continue;

@@ -109,6 +109,18 @@ static size_t decode_one(const unsigned char *bytes, size_t n, size_t i,
     return len;
 }
 
+int recur_utf8_valid(const unsigned char *bytes, size_t n, size_t *at,
+                     char *why, size_t why_size)
+{
+    uint32_t cp;
+    for (size_t i = 0, len; i < n; i += len)
+        if ((len = decode_one(bytes, n, i, &cp, why, why_size)) == 0) {
+            *at = i;
+            return 0;
+        }
+    return 1;
+}
+
 recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out)

@@ -36,6 +36,14 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out);
 
+/* Checks n bytes against the same rules without decoding (a byte-order
+ * mark is not special here). Returns 1 when they are valid UTF-8; else 0,
+ * with the 0-based offset of the first bad sequence in *at and what is
+ * wrong with it in why (NUL-terminated, at most why_size bytes), e.g. for
+ * a caller that reads a stream line by line and names the line itself. */
+int recur_utf8_valid(const unsigned char *bytes, size_t n, size_t *at,
+                     char *why, size_t why_size);
+
 /* Reads a whole regular file of at most RECUR_TEXT_MAX_BYTES and decodes
  * it as recur_utf8_decode does, naming the file in messages. RECUR_ERR_IO
  * (with the path and the system's reason) when it cannot be opened or

@@ -55,6 +55,10 @@ const char *test_fixture_dir(void)
     X(test_cli_train_run)                                                     \
     X(test_cli_train_bad_inputs)                                              \
     X(test_cli_bench)                                                         \
+    X(test_cli_tasks_classify)                                                \
+    X(test_cli_tasks_forecast)                                                \
+    X(test_cli_tasks_music)                                                   \
+    X(test_cli_tasks_help)                                                    \
     X(test_vmath)                                                             \
     X(test_gemm_packed)                                                       \
     X(test_seqmodel_parity)                                                   \

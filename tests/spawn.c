@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,33 @@ void spawn_remove_tree(const char *path)
     }
 }
 
+int spawn_scratch_open(const char *prefix, char *dir, size_t dir_size,
+                       char *capture, size_t capture_size)
+{
+    snprintf(dir, dir_size, "/tmp/%s-XXXXXX", prefix);
+    int ok = mkdtemp(dir) != NULL;
+    snprintf(capture, capture_size, "%s/cap", dir);
+    ok = ok && mkdir(capture, 0700) == 0;
+    CHECK(ok, "cannot create the scratch directory %s", dir);
+    return ok;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Running the binary                                                        */
+
+void spawn_args_add(spawn_args *a, ...)
+{
+    const size_t max = sizeof a->v / sizeof *a->v;
+    va_list ap;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+        CHECK(a->n + 1 < max, "too many arguments");
+        if (a->n + 1 < max)
+            a->v[a->n++] = s;
+    }
+    a->v[a->n] = NULL;
+    va_end(ap);
+}
 
 const char *spawn_recur_bin(void)
 {

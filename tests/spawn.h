@@ -18,6 +18,23 @@ typedef struct {
     char *err;  /* ... on stderr; both NULL only when out of memory */
 } spawn_result;
 
+/* The arguments of a run, built up by spawn_args_add. */
+typedef struct {
+    const char *v[64];
+    size_t n;
+} spawn_args;
+
+/* Appends the strings up to a NULL (one failed CHECK when they overflow);
+ * a->v stays NULL-terminated. */
+void spawn_args_add(spawn_args *a, ...);
+
+/* Creates a fresh directory /tmp/PREFIX-XXXXXX into dir and its
+ * subdirectory "cap" for the captures into capture (so that captures
+ * never count among the files a run leaves). 1 when done; else one failed
+ * CHECK. Remove it with spawn_remove_tree. */
+int spawn_scratch_open(const char *prefix, char *dir, size_t dir_size,
+                       char *capture, size_t capture_size);
+
 /* $RECUR_BIN, or build/recur. */
 const char *spawn_recur_bin(void);
 

@@ -51,11 +51,8 @@ static const char *path_in(char *buf, size_t size, const char *name)
 
 static int scratch_open(void)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/recur-train-XXXXXX");
-    int ok = mkdtemp(scratch) != NULL;
-    ok = ok && mkdir(path_in(capture, sizeof capture, "cap"), 0700) == 0;
-    CHECK(ok, "cannot create the scratch directory %s", scratch);
-    return ok;
+    return spawn_scratch_open("recur-train", scratch, sizeof scratch, capture,
+                              sizeof capture);
 }
 
 static void scratch_close(void)
@@ -64,25 +61,8 @@ static void scratch_close(void)
     CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
 }
 
-typedef struct {
-    const char *v[64];
-    size_t n;
-} arglist;
-
-/* Appends the strings up to END. */
-static void add(arglist *a, ...)
-{
-    va_list ap;
-    va_start(ap, a);
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
-        CHECK(a->n + 1 < sizeof a->v / sizeof *a->v, "too many arguments");
-        if (a->n + 1 >= sizeof a->v / sizeof *a->v)
-            break;
-        a->v[a->n++] = s;
-    }
-    a->v[a->n] = NULL;
-    va_end(ap);
-}
+typedef spawn_args arglist;
+#define add spawn_args_add
 
 static void add_list(arglist *a, const char *const *list)
 {
