@@ -157,7 +157,7 @@ static recur_status read_series(const forecaster *f, const char *path,
  * one step later). Features are left as they are. *value is a fresh copy of
  * s->value (caller frees). */
 static recur_status transform(const forecaster *f, const recur_series *s,
-                              double **value)
+                              const char *path, double **value)
 {
     const size_t n = s->n, C = s->columns;
     double *v = malloc(n * C * sizeof(double));
@@ -167,8 +167,9 @@ static recur_status transform(const forecaster *f, const recur_series *s,
     for (size_t t = 0; f->log && t < n; t++) {
         if (!(v[t * C] > 0)) {
             free(v);
-            return recur_fail(RECUR_ERR_ARGUMENT, "--log: line %zu: %s = %g is "
-                              "not positive", s->line[t], s->name[0], v[t * C]);
+            return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s = %g is not "
+                              "positive (--log)", path, s->line[t], s->name[0],
+                              s->value[t * C]);
         }
         v[t * C] = log(v[t * C]);
     }
@@ -343,7 +344,7 @@ int cmd_train_forecast(int argc, char **argv)
      * data's units for the truth, the baselines and the plots. */
     double *tvalue = NULL;
     if (!s)
-        s = transform(&f, &ser, &tvalue);
+        s = transform(&f, &ser, data, &tvalue);
     recur_series tser = ser;
     tser.value = tvalue;
     if (!s)
@@ -596,7 +597,7 @@ int cmd_predict_forecast(int argc, char **argv)
                        data, ser.n, f.lookback + (size_t)f.difference);
     double *tvalue = NULL;
     if (!s)
-        s = transform(&f, &ser, &tvalue);
+        s = transform(&f, &ser, data, &tvalue);
     /* One window: the last lookback steps, normalised. */
     const size_t I = ser.columns;
     if (!s) {

@@ -664,6 +664,22 @@ void test_cli_tasks_forecast(void)
     CHECK(o && number("interp", o, "rmse") > 0, "--missing interp: no rmse");
     json_decref(o);
 
+    /* --log --difference: the forecasts come back to the data's units (a
+     * slip there, a level left as a change or a logarithm, is off by ~10);
+     * --log refuses a value that is not positive, naming file and line. */
+    o = ok ? train_forecaster("--log --difference", data, z, "--log",
+                              "--difference", END)
+           : NULL;
+    CHECK(o && number("log", o, "rmse") < 3 * number("log", o, "naive_rmse"),
+          "--log --difference: rmse %g against the naive %g",
+          o ? number("log", o, "rmse") : NAN,
+          o ? number("log", o, "naive_rmse") : NAN);
+    json_decref(o);
+    cmdline lg = {{NULL}, 0};
+    push(&lg, "train", "--task", "forecast", "--data", data, "--target", "temp",
+         "--log", "--save", z, END);
+    expect_refusal("--log of a zero", &lg, 1, data, "line 2", "not positive", END);
+
     cmdline ft = {{NULL}, 0};
     push(&ft, "train", "--task", "forecast", "--data", data, "--features",
          "temp", "--strategy", "recursive", "--save",
