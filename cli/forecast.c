@@ -461,9 +461,9 @@ int cmd_train_forecast(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"params\": %zu, \"test_values\": %zu, "
+        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %.6g, \"params\": %zu, \"test_values\": %zu, "
                "\"rmse\": %.6g, \"mae\": %.6g, \"mape\": %.6g, \"smape\": %.6g, "
-               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %.6g", run.epochs, run.best_epoch, run.seconds,
+               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %.6g", run.epochs, run.best_epoch, run.seconds, run.best_val,
                seq_model_size(m), values, mt[0].rmse, mt[0].mae, mt[0].mape,
                mt[0].smape, mt[1].rmse, mt[1].mae, mt[1].mape);
         if (have_seasonal)

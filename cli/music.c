@@ -110,8 +110,8 @@ int cmd_train_music(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"music\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"params\": %zu, \"train_nll\": %.6f, "
-               "\"val_nll\": %.6f, \"test_nll\": %.6f}\n", run.epochs, run.best_epoch, run.seconds, seq_model_size(m),
+        printf("{\"task\": \"music\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %.6g, \"params\": %zu, \"train_nll\": %.6f, "
+               "\"val_nll\": %.6f, \"test_nll\": %.6f}\n", run.epochs, run.best_epoch, run.seconds, run.best_val, seq_model_size(m),
                nll[0], nll[1], nll[2]);
     } else {
         printf("negative log-likelihood per frame (nats, 88 keys summed): "

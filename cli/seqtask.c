@@ -183,8 +183,10 @@ static int on_event(void *ctx, const fit_event *ev)
         return 0;
     log->run.epochs = ev->epoch;
     log->run.seconds = ev->elapsed;
-    if (ev->best)
+    if (ev->best) {
         log->run.best_epoch = ev->epoch;
+        log->run.best_val = ev->val_loss;
+    }
     if (!log->quiet)
         fprintf(stderr, "epoch %zu/%zu  train %.4f  val %.4f%s  lr %.3g  %.1f s\n",
                 ev->epoch, log->epochs, ev->loss, ev->val_loss,

@@ -58,6 +58,7 @@ typedef struct {
     size_t epochs;          /* epochs run */
     size_t best_epoch;      /* the epoch whose parameters were kept */
     double seconds;         /* training time, validation included */
+    double best_val;        /* the kept epoch's validation loss (NaN: none) */
 } seqtask_run;
 
 /* Trains a fresh model (seed --seed) on train, validating on val, printing
