@@ -490,9 +490,10 @@ int cmd_train(int argc, char **argv)
         const recur_lm_config *lc = recur_lm_config_get(trainer_model(t));
         fprintf(stderr,
                 "recur train: %s %zux%zu, vocabulary %zu, %zu training and %zu "
-                "validation characters, %zu chunks of %zux%zu per epoch%s\n",
+                "validation %s, %zu chunks of %zux%zu per epoch%s\n",
                 recur_mode_str(lc->rnn.mode), lc->rnn.num_layers,
                 lc->rnn.hidden_size, lc->vocab_size, c.n_train, c.n_val,
+                c.words ? "words" : "characters",
                 trainer_chunks_per_epoch(t), trainer_config(t)->batch,
                 trainer_config(t)->seq_len,
                 o.resume ? ", resumed" : "");
