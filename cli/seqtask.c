@@ -163,6 +163,7 @@ typedef struct {
     size_t epochs;
     double *x, *train, *val;   /* one entry per epoch */
     size_t n;
+    double plotted;            /* elapsed seconds at the last plot */
     seqtask_run run;
 } run_log;
 
@@ -202,7 +203,12 @@ static int on_event(void *ctx, const fit_event *ev)
         log->train[log->n] = ev->loss;
         log->val[log->n] = ev->val_loss;
         log->n++;
-        plot_log(log);
+        /* The plot is rewritten (and synced) at most every 5 s: a small
+         * model's epoch can take milliseconds. The end draws it again. */
+        if (ev->elapsed - log->plotted >= 5.0 || log->n == 1) {
+            plot_log(log);
+            log->plotted = ev->elapsed;
+        }
     }
     return 0;
 }
@@ -272,6 +278,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
                 "examples\n", task, n, train->n, val ? val->n : 0);
     double best_val;
     s = fit_run(m, train, val, &fc, on_event, &log, best, &best_val);
+    plot_log(&log);
     if (!s) {
         memcpy(seq_model_params(m), best, n * sizeof(float));
         if (o->save)
