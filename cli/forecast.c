@@ -447,7 +447,7 @@ int cmd_train_forecast(int argc, char **argv)
             }
             char title[256];
             snprintf(title, sizeof title, "%s: test part, one step ahead (%s %zu-%zu)",
-                     ser.name[0], c.rnn.mode == RECUR_LSTM ? "LSTM" : "RNN",
+                     ser.name[0], recur_mode_str(c.rnn.mode),
                      o.layers, o.hidden);
             forecast_chart chart = {title, ser.name[0], origin, history, hist,
                                     one_truth, one_fc, T, one_base,
