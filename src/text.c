@@ -121,27 +121,21 @@ int recur_utf8_valid(const unsigned char *bytes, size_t n, size_t *at,
     return 1;
 }
 
-recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
-                               const char *what, uint32_t **out,
-                               size_t *n_out)
+/* Pass 1 of decoding: the byte-order mark skipped (*start), the input
+ * validated and its code points counted (*count). */
+static recur_status check(const unsigned char *bytes, size_t n,
+                          const char *what, size_t *start, size_t *count)
 {
-    if (!what)
-        what = "text";
-    if ((!bytes && n) || !out || !n_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_utf8_decode: NULL %s",
-                          !out ? "out" : !n_out ? "n_out" : "bytes");
-    size_t start = 0;
+    *start = 0;
     if (n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
-        start = 3;
-    if (n == start)
+        *start = 3;
+    if (n == *start)
         return recur_fail(RECUR_ERR_FORMAT, "%s: empty%s", what,
-                          start ? " (only a byte-order mark)" : "");
-
-    /* Pass 1 validates and counts, so that the result is allocated once at
-     * its exact size (4 bytes per code point, not per byte). */
-    size_t count = 0, line = 1;
+                          *start ? " (only a byte-order mark)" : "");
+    size_t line = 1;
     char why[160];
-    for (size_t i = start; i < n; count++) {
+    *count = 0;
+    for (size_t i = *start; i < n; ++*count) {
         uint32_t cp;
         size_t len = decode_one(bytes, n, i, &cp, why, sizeof why);
         if (!len)
@@ -151,6 +145,33 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
         line += cp == '\n';
         i += len;
     }
+    return RECUR_OK;
+}
+
+recur_status recur_utf8_check(const unsigned char *bytes, size_t n,
+                              const char *what)
+{
+    if (!bytes && n)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_utf8_check: NULL bytes");
+    size_t start, count;
+    return check(bytes, n, what ? what : "text", &start, &count);
+}
+
+recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
+                               const char *what, uint32_t **out,
+                               size_t *n_out)
+{
+    if (!what)
+        what = "text";
+    if ((!bytes && n) || !out || !n_out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_utf8_decode: NULL %s",
+                          !out ? "out" : !n_out ? "n_out" : "bytes");
+    /* Pass 1 validates and counts, so that the result is allocated once at
+     * its exact size (4 bytes per code point, not per byte). */
+    size_t start, count;
+    recur_status s = check(bytes, n, what, &start, &count);
+    if (s)
+        return s;
     size_t bytes_out;
     if (!recur_mul_ok(count, sizeof(uint32_t), &bytes_out))
         return recur_fail(RECUR_ERR_MEMORY, "%s: %zu characters overflow size_t",
@@ -159,6 +180,7 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
     if (!text)
         return recur_fail(RECUR_ERR_MEMORY,
                           "%s: out of memory for %zu characters", what, count);
+    char why[160];
     size_t j = 0;
     for (size_t i = start; i < n; j++)
         i += decode_one(bytes, n, i, &text[j], why, sizeof why);

@@ -36,6 +36,11 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out);
 
+/* Validates as recur_utf8_decode does (same rules, byte-order mark, empty
+ * input and messages) without decoding or allocating. */
+recur_status recur_utf8_check(const unsigned char *bytes, size_t n,
+                              const char *what);
+
 /* Checks n bytes against the same rules without decoding (a byte-order
  * mark is not special here). Returns 1 when they are valid UTF-8; else 0,
  * with the 0-based offset of the first bad sequence in *at and what is

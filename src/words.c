@@ -95,10 +95,7 @@ recur_status recur_words_split(const unsigned char *bytes, size_t n,
     if (!bytes || !out)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_words_split: NULL");
     what = what ? what : "text";
-    uint32_t *cps = NULL;
-    size_t ncp;
-    recur_status s = recur_utf8_decode(bytes, n, what, &cps, &ncp);
-    free(cps);
+    recur_status s = recur_utf8_check(bytes, n, what);
     if (s)
         return s;
     char *buf = malloc(n + 1);

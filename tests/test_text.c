@@ -351,8 +351,31 @@ static void test_vocab(void)
     CHECK(recur_vocab_from_codepoints(NULL, 1, &w) == RECUR_ERR_ARGUMENT, "NULL cps");
 }
 
+/* recur_utf8_check says what recur_utf8_decode says, without decoding. */
+static void test_check(void)
+{
+    static const char *const inputs[] = {
+        "ok\n\xC3\xA9", "a\nb\n\xC3(", "\xEF\xBB\xBF", "", "x\xED\xA0\x80",
+        "\xEF\xBB\xBFy\n\n\xF8", "\xF0\x9F\x98",
+    };
+    for (size_t k = 0; k < sizeof inputs / sizeof *inputs; k++) {
+        const unsigned char *b = (const unsigned char *)inputs[k];
+        size_t n = strlen(inputs[k]), ncp;
+        uint32_t *cps = NULL;
+        recur_status d = recur_utf8_decode(b, n, "in.txt", &cps, &ncp);
+        char want[512];
+        snprintf(want, sizeof want, "%s", recur_last_error());
+        free(cps);
+        recur_status c = recur_utf8_check(b, n, "in.txt");
+        CHECK(c == d && (d == RECUR_OK || !strcmp(want, recur_last_error())),
+              "check of input %zu: %s '%s', decode %s '%s'", k,
+              recur_status_str(c), recur_last_error(), recur_status_str(d), want);
+    }
+}
+
 void test_text(void)
 {
+    test_check();
     test_decode();
     test_encode_roundtrip();
     test_read_file();
