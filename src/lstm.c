@@ -88,8 +88,12 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H, P = d->P, GH = 4 * H;
     const int fold[4] = {1, 1, 1, 1};
     const int proj = p->w_hr != NULL;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache, s);
+    /* A streaming call (one step, one row, fixed weights) runs both
+     * products in one pass, in the loop. */
+    const int one = cell_one_step(d, lay, s);
+    if (!one)
+        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
+                            cache->gates, cache, s);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -104,7 +108,9 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zc = cache->zc ? cache->zc + row * H : NULL;
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
-        if (d->layer_norm) {
+        if (one) {
+            cell_step_products(d, p, x, hp, fold, gates, s);
+        } else if (d->layer_norm) {
             recur_gemm_packed(n, 1.0f, hp, P, &whh, 0.0f, s->step, GH);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,

@@ -23,8 +23,10 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H;
     const int fold[1] = {1};
     const int relu = d->mode == RECUR_RNN_RELU;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache, s);
+    const int one = cell_one_step(d, lay, s); /* as in lstm.c */
+    if (!one)
+        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
+                            cache->gates, cache, s);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -35,7 +37,10 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         float *hp = cache->hprev + row * H;
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, NULL);
-        recur_gemm_packed(n, 1.0f, hp, H, &whh, 1.0f, a, H);
+        if (one)
+            cell_step_products(d, p, x, hp, fold, a, s);
+        else
+            recur_gemm_packed(n, 1.0f, hp, H, &whh, 1.0f, a, H);
         if (relu)
             for (size_t k = 0; k < n * H; k++)
                 a[k] = a[k] > 0.0f ? a[k] : 0.0f;

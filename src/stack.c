@@ -317,8 +317,15 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
         return;
     free(rnn->fixed);
     free(rnn->fixed_block);
+    free(rnn->fixed_sweep);
     rnn->fixed = NULL;
     rnn->fixed_block = NULL;
+    rnn->fixed_sweep = NULL;
+}
+
+void stack_set_plain_step(recur_rnn *rnn, int plain)
+{
+    rnn->plain_step = plain;
 }
 
 recur_status recur_rnn_pack_weights(recur_rnn *rnn)
@@ -339,11 +346,13 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
                  (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
     }
     recur_gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
+    unsigned *sweep = calloc(cells, sizeof *sweep);
     float *block = total <= SIZE_MAX / sizeof(float)
                        ? aligned_alloc(64, (total ? total : 16) * sizeof(float))
                        : NULL;
-    if (!fixed || !block) {
+    if (!fixed || !sweep || !block) {
         free(fixed);
+        free(sweep);
         free(block);
         return recur_fail(RECUR_ERR_MEMORY,
                           "recur_rnn_pack_weights: out of memory (%zu floats)",
@@ -363,6 +372,7 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
     }
     rnn->fixed = fixed;
     rnn->fixed_block = block;
+    rnn->fixed_sweep = sweep;
     return RECUR_OK;
 }
 
@@ -905,6 +915,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             draw_cell_masks(rnn, rnn->cache + c);
             rnn->scratch.fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
             rnn->scratch.fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
+            rnn->scratch.sweep =
+                rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
             stack_cell_forward(rnn, l, dir, fwd, &d, &p, in,
                                rnn->out[l] + dir * P, D * P,
                                rnn->h_state + c * B * P,
@@ -951,6 +963,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     cell_fns(rnn->config.mode, &fwd, &bwd);
     /* Recomputation multiplies by the parameters themselves. */
     rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
+    rnn->scratch.sweep = NULL;
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
      * not needed any more: the caches hold everything). */

@@ -70,6 +70,11 @@ struct recur_rnn {
      * packed. */
     recur_gemm_b *fixed;
     float *fixed_block;
+    /* ... and per cell, the count of one-row steps through them
+     * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
+     * down the plain path instead (stack_set_plain_step). */
+    unsigned *fixed_sweep;
+    int plain_step;
 
     /* Memory-lean training (segment.c): recompute = the segment length
      * asked for (0: off); seg_len the one this forward uses (T when off).
@@ -132,6 +137,10 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out);
 /* Moves the parameters and gradients into caller storage (flat_size floats
  * each, outliving the handle), e.g. a model's one flat array. */
 void stack_bind(recur_rnn *rnn, float *params, float *grads);
+/* Tests: 1 sends streaming steps (cell_one_step) down the plain path of
+ * two products, the reference for the one-pass path; 0 (the default)
+ * back. */
+void stack_set_plain_step(recur_rnn *rnn, int plain);
 
 /* Dropout between layers with masks from a borrowed generator. */
 void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng);
