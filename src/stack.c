@@ -566,7 +566,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
     cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
 
-    /* What this forward uses (set before plan): masks sized 0 are NULL. */
+    /* What this forward uses (set before plan): masks sized 0 are NULL.
+     * Every setting read here is in plan's key (rnn->planned). */
     const int lstm = rnn->config.mode == RECUR_LSTM, gru = rnn->G == 3;
     const int rec = rnn->training && rnn->recurrent_dropout > 0.0f;
     const int zone = rnn->zoneout > 0.0f;
@@ -637,12 +638,24 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
 }
 
 /* Sizes the workspace for T, B (at most N = T*B rows) and points every view
- * into it, growing the block when this shape needs more. */
+ * into it, growing the block when this shape needs more. The views depend
+ * on T, B and what the forward uses (the settings carve reads, kept in
+ * rnn->planned): unchanged since the last plan, they are left as they are
+ * (a streaming caller's one-step calls plan once). */
 static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
 {
     size_t N, steps;
     carver cv = {NULL, 0, 1};
     rnn->seg_len = rnn->recompute && rnn->recompute < T ? rnn->recompute : T;
+    const int recurrent = rnn->training && rnn->recurrent_dropout > 0.0f;
+    const int zoneout = rnn->zoneout > 0.0f;
+    if (rnn->have_plan && rnn->planned.T == T && rnn->planned.B == B &&
+        rnn->planned.seg_len == rnn->seg_len &&
+        rnn->planned.dropped == rnn->dropped &&
+        rnn->planned.per_sequence == rnn->per_sequence &&
+        rnn->planned.recurrent == recurrent && rnn->planned.zoneout == zoneout)
+        return RECUR_OK;
+    rnn->have_plan = 0;
     int ok = recur_mul_ok(T, B, &N) && N <= recur_gemm_max_dim() &&
              recur_mul_ok(T + 1, 4, &steps) && recur_add_ok(steps, B, &steps);
     if (ok)
@@ -669,6 +682,14 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
     }
     carver real = {rnn->work, 0, 1};
     carve(rnn, &real, N, B);
+    rnn->planned.T = T;
+    rnn->planned.B = B;
+    rnn->planned.seg_len = rnn->seg_len;
+    rnn->planned.dropped = rnn->dropped;
+    rnn->planned.per_sequence = rnn->per_sequence;
+    rnn->planned.recurrent = recurrent;
+    rnn->planned.zoneout = zoneout;
+    rnn->have_plan = 1;
     return RECUR_OK;
 }
 

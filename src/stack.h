@@ -36,6 +36,13 @@ struct recur_rnn {
     /* Workspace: one block, carved per forward into the views below. */
     float *work;
     size_t work_size;
+    /* What the views were last carved for (stack.c: plan), valid when
+     * have_plan: a forward of the same shape and settings reuses them. */
+    struct {
+        size_t T, B, seg_len;
+        int dropped, per_sequence, recurrent, zoneout;
+    } planned;
+    int have_plan;
     size_t *steps;               /* batch[T], offset[T+1], perm[B], cursor[T] */
     size_t steps_size;
 
