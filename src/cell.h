@@ -246,6 +246,21 @@ static inline float cell_zone(float d, float prev, float next)
     return d * prev + (1.0f - d) * next;
 }
 
+/* The i-th visited step's product with the recurrent weight, C[n, .] =
+ * A·op(W) + beta·C (recur_gemm_packed, alpha 1): a single row (batch 1,
+ * or the last running sequence) sweeps W forwards and backwards on
+ * alternate steps (gemm.h: recur_gemm_packed_row, the same bits), so the
+ * share of W that outgrew L2 is all that streams from L3. */
+static inline void cell_recurrent_product(size_t n, const float *A, size_t lda,
+                                     const recur_gemm_b *w, float beta,
+                                     float *C, size_t ldc, size_t i)
+{
+    if (n == 1)
+        recur_gemm_packed_row(A, w, beta, C, (int)(i & 1));
+    else
+        recur_gemm_packed(n, 1.0f, A, lda, w, beta, C, ldc);
+}
+
 /* Steps in the order a direction visits them: step(lay, reverse, i) is
  * the i-th visited step. */
 static inline size_t cell_step(const packed_layout *lay, int reverse,

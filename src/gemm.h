@@ -57,6 +57,11 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
 void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
                             float beta, const float *b,
                             const recur_gemm_b *wb, float *c, int backwards);
+/* The same for one product: c[N] = a · op(W) + beta · c, bit for bit
+ * recur_gemm_packed(1, 1, a, ., w, beta, c, .), swept backwards when
+ * asked (a step loop alternates it). */
+void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
+                           float *c, int backwards);
 /* C[M,N] = alpha * Aᵀ * B + beta * C with A [K, M] and B [K, N] (a weight
  * gradient: K runs over every row of a sequence), B packed up to 512 rows
  * at a time into buf (cap floats; recur_gemm when too small or NULL). */

@@ -410,9 +410,10 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
 }
 
 #ifdef PACKED_X86
-/* Panels [p0, p1) of recur_gemm_packed_pair, last to first when backwards
- * (and then b's panel before a's: the exact reverse of the forward reads).
- * Per panel the two sums and two stores of two kernel_one calls. */
+/* Panels [p0, p1) of recur_gemm_packed_pair (recur_gemm_packed_row: b
+ * NULL), last to first when backwards (and then b's panel before a's: the
+ * exact reverse of the forward reads). Per panel the sums and stores of
+ * kernel_one calls. */
 __attribute__((target("avx512f"))) static void
 pair_range(size_t p0, size_t p1, int backwards, const float *a,
            const recur_gemm_b *wa, float beta, const float *b,
@@ -423,30 +424,25 @@ pair_range(size_t p0, size_t p1, int backwards, const float *a,
         size_t p = backwards ? p1 - 1 - (q - p0) : q;
         size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
         const float *pa = wa->packed + p * wa->K * NR;
-        const float *pb = wb->packed + p * wb->K * NR;
+        const float *pb = b ? wb->packed + p * wb->K * NR : NULL;
         __m512 sa[2], sb[2];
-        if (backwards) {
+        if (b && backwards)
             sums_one(0, wb->K, b, 1, pb, sb);
-            sums_one(0, wa->K, a, 1, pa, sa);
-        } else {
-            sums_one(0, wa->K, a, 1, pa, sa);
+        sums_one(0, wa->K, a, 1, pa, sa);
+        if (b && !backwards)
             sums_one(0, wb->K, b, 1, pb, sb);
-        }
         store_row(c + j0, sa[0], sa[1], 1.0f, beta, w);
-        store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
+        if (b)
+            store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
     }
 }
 #endif
 
-void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
-                            float beta, const float *b,
-                            const recur_gemm_b *wb, float *c, int backwards)
+/* The products of one row (b, wb NULL: a's alone), packed. */
+static void sweep(const float *a, const recur_gemm_b *wa, float beta,
+                  const float *b, const recur_gemm_b *wb, float *c,
+                  int backwards)
 {
-    if (!wa->packed || !wb->packed || wa->N != wb->N) {
-        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
-        recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
-        return;
-    }
 #ifdef PACKED_X86
     /* Threads as run_panels gives them to one row: contiguous shares of
      * the panels, each swept in the same direction. */
@@ -454,7 +450,8 @@ void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
     size_t threads = (size_t)thread_count();
     if (panels < 4 * threads)
         threads = panels / 4 > 0 ? panels / 4 : 1;
-    if (threads <= 1 || (wa->K + wb->K) * wa->N < (size_t)1 << 18) {
+    size_t K = wa->K + (b ? wb->K : 0);
+    if (threads <= 1 || K * wa->N < (size_t)1 << 18) {
         pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
         return;
     }
@@ -469,7 +466,32 @@ void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
 #else
     pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
 #endif
+#else
+    (void)a, (void)wa, (void)beta, (void)b, (void)wb, (void)c,
+        (void)backwards;
 #endif
+}
+
+void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
+                            float beta, const float *b,
+                            const recur_gemm_b *wb, float *c, int backwards)
+{
+    if (!wa->packed || !wb->packed || wa->N != wb->N) {
+        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
+        recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
+        return;
+    }
+    sweep(a, wa, beta, b, wb, c, backwards);
+}
+
+void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
+                           float *c, int backwards)
+{
+    if (!w->packed) {
+        recur_gemm_packed(1, 1.0f, a, w->K, w, beta, c, w->N);
+        return;
+    }
+    sweep(a, w, beta, NULL, NULL, c, backwards);
 }
 
 void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,

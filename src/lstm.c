@@ -111,13 +111,13 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         if (one) {
             cell_step_products(d, p, x, hp, fold, gates, s);
         } else if (d->layer_norm) {
-            recur_gemm_packed(n, 1.0f, hp, P, &whh, 0.0f, s->step, GH);
+            cell_recurrent_product(n, hp, P, &whh, 0.0f, s->step, GH, i);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
         } else {
-            recur_gemm_packed(n, 1.0f, hp, P, &whh, 1.0f, gates, GH);
+            cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
         }
 
         for (size_t j = 0; !d->layer_norm && j < n; j++) {
@@ -239,11 +239,11 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
             dGr = dGh;
         }
         if (cache->rmask) {
-            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, 0.0f, s->step, P);
+            cell_recurrent_product(n, dGr, GH, &whh, 0.0f, s->step, P, i);
             cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
         } else {
-            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh,
-                              P);
+            cell_recurrent_product(n, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh, P,
+                                   i);
         }
     }
 

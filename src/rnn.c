@@ -40,7 +40,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         if (one)
             cell_step_products(d, p, x, hp, fold, a, s);
         else
-            recur_gemm_packed(n, 1.0f, hp, H, &whh, 1.0f, a, H);
+            cell_recurrent_product(n, hp, H, &whh, 1.0f, a, H, i);
         if (relu)
             for (size_t k = 0; k < n * H; k++)
                 a[k] = a[k] > 0.0f ? a[k] : 0.0f;
@@ -90,10 +90,10 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
                     relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
             }
         if (cache->rmask) {
-            recur_gemm_packed(n, 1.0f, dG, H, &whh, 0.0f, s->step, H);
+            cell_recurrent_product(n, dG, H, &whh, 0.0f, s->step, H, i);
             cell_recurrent_grad(cache, n, H, s->step, zh != NULL, dh);
         } else {
-            recur_gemm_packed(n, 1.0f, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H);
+            cell_recurrent_product(n, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H, i);
         }
     }
 

@@ -3,7 +3,8 @@
  * packed by recur_rnn_pack_weights): its one-pass product
  * (recur_gemm_packed_pair, cell_step_products) against the plain path of
  * two packed products, bit for bit, in both sweep directions, at 1 and 2
- * threads; and against a double-precision product.
+ * threads; and against a double-precision product. Also the one-row
+ * product a batch-1 step loop sweeps both ways (recur_gemm_packed_row).
  */
 #include "gemm.h"
 #include "recur.h"
@@ -31,11 +32,13 @@ static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
                       uint64_t seed)
 {
     float *a = random_floats(Ka, &seed), *b = random_floats(Kb, &seed);
-    float *Wa = random_floats(N * Ka, &seed), *Wb = random_floats(N * Kb, &seed);
+    float *Wa = random_floats(N * Ka, &seed);
+    float *Wb = random_floats(N * Kb, &seed);
     float *c0 = random_floats(N + 5, &seed); /* 5 columns that stay */
     float *want = malloc((N + 5) * sizeof(float));
     float *got = malloc((N + 5) * sizeof(float));
-    size_t fa = recur_gemm_pack_floats(N, Ka), fb = recur_gemm_pack_floats(N, Kb);
+    size_t fa = recur_gemm_pack_floats(N, Ka);
+    size_t fb = recur_gemm_pack_floats(N, Kb);
     float *ba = fa ? malloc(fa * sizeof(float)) : NULL;
     float *bb = fb ? malloc(fb * sizeof(float)) : NULL;
     if (!a || !b || !Wa || !Wb || !c0 || !want || !got || (fa && !ba) ||
@@ -56,6 +59,18 @@ static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
               "pair N=%zu Ka=%zu Kb=%zu beta=%g backwards=%d: not the two "
               "products' bits", N, Ka, Kb, (double)beta, backwards);
     }
+    /* One product alone, both ways. */
+    float *one = malloc((N + 5) * sizeof(float));
+    memcpy(want, c0, (N + 5) * sizeof(float));
+    recur_gemm_packed(1, 1.0f, b, Kb, &pb, beta, want, N);
+    for (int backwards = 0; one && backwards <= 1; backwards++) {
+        memcpy(one, c0, (N + 5) * sizeof(float));
+        recur_gemm_packed_row(b, &pb, beta, one, backwards);
+        CHECK(memcmp(one, want, (N + 5) * sizeof(float)) == 0,
+              "row N=%zu K=%zu beta=%g backwards=%d: not recur_gemm_packed's "
+              "bits", N, Kb, (double)beta, backwards);
+    }
+    free(one);
     double worst = 0;
     for (size_t j = 0; j < N; j++) {
         double acc = beta * (double)c0[j];
@@ -172,6 +187,9 @@ void test_stream_step(void)
     recur_gemm_pack(&pb, 1, 2, 1, Wb, 1, NULL);
     recur_gemm_packed_pair(a, &pa, 1.0f, b, &pb, cv, 1);
     CHECK(cv[0] == 18.0f && cv[1] == 33.0f, "unpacked pair: %g %g, want 18 33",
+          (double)cv[0], (double)cv[1]);
+    recur_gemm_packed_row(b, &pb, 0.0f, cv, 0);
+    CHECK(cv[0] == 2.0f && cv[1] == -2.0f, "unpacked row: %g %g, want 2 -2",
           (double)cv[0], (double)cv[1]);
 
     stream_case(RECUR_LSTM, 37, 70, 0, 1, 0, 1, 11);
