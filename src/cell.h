@@ -173,13 +173,10 @@ int cell_one_step(const cell_dims *d, const packed_layout *lay,
  * where fold[gate] is set) + hp · w_hhᵀ: the same sums, bit for bit, as
  * cell_project_inputs of the row then recur_gemm_packed of hp with beta 1
  * (the plain path), but one pass over both packed weights, swept forwards
- * and backwards on alternate calls (gemm.h: recur_gemm_packed_pair). done
- * (or NULL), with ctx, gets the units whose G gates are final, from the
- * product's threads (recur_gemm_packed_pair with G groups). */
+ * and backwards on alternate calls (gemm.h: recur_gemm_packed_pair). */
 void cell_step_products(const cell_dims *d, const cell_params *p,
                         const float *x, const float *hp, const int *fold,
-                        float *out, const cell_scratch *s,
-                        recur_gemm_done *done, void *ctx);
+                        float *out, const cell_scratch *s);
 
 /* Weight gradients of the input side and the input gradient, all rows at
  * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. With layer norm, dG

@@ -195,13 +195,11 @@ int cell_one_step(const cell_dims *d, const packed_layout *lay,
 
 void cell_step_products(const cell_dims *d, const cell_params *p,
                         const float *x, const float *hp, const int *fold,
-                        float *out, const cell_scratch *s,
-                        recur_gemm_done *done, void *ctx)
+                        float *out, const cell_scratch *s)
 {
     int any = fill_biases(d, p, fold, 1, out);
     recur_gemm_packed_pair(x, s->fixed_ih, any ? 1.0f : 0.0f, hp,
-                           s->fixed_hh, out, (int)(*s->sweep & 1u),
-                           done ? d->G : 1, done, ctx);
+                           s->fixed_hh, out, (int)(*s->sweep & 1u));
     ++*s->sweep;
 }
 

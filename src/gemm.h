@@ -48,24 +48,15 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
  * step with fixed weights: x·W_ihᵀ and h·W_hhᵀ), in one pass:
  *     c[N] = a · op(A) + beta · c,  then  c = b · op(B) + c
  * — the same sums, bit for bit, as recur_gemm_packed(1, 1, a, ., wa, beta,
- * c, .) followed by recur_gemm_packed(1, 1, b, ., wb, 1, c, .); b and wb
- * NULL: the first product alone. Column blocks are visited last to first
- * when `backwards` is set, which changes no result: a caller alternating
- * it from one call to the next finds in L2 the share of the weights the
- * previous call read last (they stream from L3 once they outgrow L2).
- *
- * done (NULL: none) sees the columns as they are finished: the N columns
- * are `groups` blocks of Ng = N / groups (an LSTM's four gates), and
- * done(ctx, j0, w) is called once columns [j0, j0 + w) of every block are
- * final, for blocks of w columns that together cover [0, Ng) — from the
- * product's threads, on disjoint columns at the same time. Where the
- * blocks cannot be interleaved (Ng not a multiple of 32, or weights not
- * packed) it is called once, (0, Ng), after the products. */
-typedef void recur_gemm_done(void *ctx, size_t j0, size_t w);
+ * c, .) followed by recur_gemm_packed(1, 1, b, ., wb, 1, c, .). Column
+ * blocks are visited last to first when `backwards` is set, which changes
+ * no result: a caller alternating it from one call to the next finds in
+ * L2 the share of the weights the previous call read last (they stream
+ * from L3 once they outgrow L2). Unpacked handles fall back to the two
+ * calls. */
 void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
                             float beta, const float *b,
-                            const recur_gemm_b *wb, float *c, int backwards,
-                            size_t groups, recur_gemm_done *done, void *ctx);
+                            const recur_gemm_b *wb, float *c, int backwards);
 /* The same for one product: c[N] = a · op(W) + beta · c, bit for bit
  * recur_gemm_packed(1, 1, a, ., w, beta, c, .), swept backwards when
  * asked (a step loop alternates it). */

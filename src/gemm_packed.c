@@ -409,67 +409,50 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
 #endif
 }
 
-/* One row through one or two packed products of the same width N
- * (recur_gemm_packed_pair; recur_gemm_packed_row: b NULL). The columns are
- * `groups` blocks of Ng = N / groups, Ng a multiple of NR when groups > 1;
- * unit u is panel u of every block (panels g·per + u), done called once
- * its columns are final. */
-typedef struct {
-    const float *a, *b;
-    const recur_gemm_b *wa, *wb;
-    float beta;
-    float *c;
-    int backwards;
-    size_t groups, per, Ng;
-    recur_gemm_done *done;
-    void *ctx;
-} row_job;
-
 #ifdef PACKED_X86
-/* Units [u0, u1), last to first when backwards (and within a unit the
- * panels, and b's before a's, in reverse too: the exact reverse of the
- * forward reads). Per panel the sums and stores of kernel_one calls. */
+/* Panels [p0, p1) of recur_gemm_packed_pair (recur_gemm_packed_row: b
+ * NULL), last to first when backwards (and then b's panel before a's: the
+ * exact reverse of the forward reads). Per panel the sums and stores of
+ * kernel_one calls. */
 __attribute__((target("avx512f"))) static void
-row_range(const row_job *job, size_t u0, size_t u1)
+pair_range(size_t p0, size_t p1, int backwards, const float *a,
+           const recur_gemm_b *wa, float beta, const float *b,
+           const recur_gemm_b *wb, float *c)
 {
-    const size_t N = job->wa->N, Ka = job->wa->K;
-    const size_t Kb = job->b ? job->wb->K : 0;
-    for (size_t q = u0; q < u1; q++) {
-        size_t u = job->backwards ? u1 - 1 - (q - u0) : q;
-        for (size_t i = 0; i < job->groups; i++) {
-            size_t g = job->backwards ? job->groups - 1 - i : i;
-            size_t p = g * job->per + u;
-            size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
-            const float *pa = job->wa->packed + p * Ka * NR;
-            const float *pb = job->b ? job->wb->packed + p * Kb * NR : NULL;
-            __m512 sa[2], sb[2];
-            if (pb && job->backwards)
-                sums_one(0, Kb, job->b, 1, pb, sb);
-            sums_one(0, Ka, job->a, 1, pa, sa);
-            if (pb && !job->backwards)
-                sums_one(0, Kb, job->b, 1, pb, sb);
-            store_row(job->c + j0, sa[0], sa[1], 1.0f, job->beta, w);
-            if (pb)
-                store_row(job->c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
-        }
-        if (job->done) {
-            size_t j0 = u * NR;
-            job->done(job->ctx, j0, job->Ng - j0 < NR ? job->Ng - j0 : NR);
-        }
+    const size_t N = wa->N;
+    for (size_t q = p0; q < p1; q++) {
+        size_t p = backwards ? p1 - 1 - (q - p0) : q;
+        size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
+        const float *pa = wa->packed + p * wa->K * NR;
+        const float *pb = b ? wb->packed + p * wb->K * NR : NULL;
+        __m512 sa[2], sb[2];
+        if (b && backwards)
+            sums_one(0, wb->K, b, 1, pb, sb);
+        sums_one(0, wa->K, a, 1, pa, sa);
+        if (b && !backwards)
+            sums_one(0, wb->K, b, 1, pb, sb);
+        store_row(c + j0, sa[0], sa[1], 1.0f, beta, w);
+        if (b)
+            store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
     }
 }
+#endif
 
-/* The job, split among threads: contiguous shares of the units (as
- * run_panels gives one row's panels), each swept in the same direction. */
-static void sweep(const row_job *job)
+/* The products of one row (b, wb NULL: a's alone), packed. */
+static void sweep(const float *a, const recur_gemm_b *wa, float beta,
+                  const float *b, const recur_gemm_b *wb, float *c,
+                  int backwards)
 {
-    const size_t units = job->per, panels = units * job->groups;
+#ifdef PACKED_X86
+    /* Threads as run_panels gives them to one row: contiguous shares of
+     * the panels, each swept in the same direction. */
+    size_t panels = (wa->N + NR - 1) / NR;
     size_t threads = (size_t)thread_count();
     if (panels < 4 * threads)
         threads = panels / 4 > 0 ? panels / 4 : 1;
-    size_t K = job->wa->K + (job->b ? job->wb->K : 0);
-    if (threads <= 1 || K * job->wa->N < (size_t)1 << 18) {
-        row_range(job, 0, units);
+    size_t K = wa->K + (b ? wb->K : 0);
+    if (threads <= 1 || K * wa->N < (size_t)1 << 18) {
+        pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
         return;
     }
 #ifdef _OPENMP
@@ -477,42 +460,38 @@ static void sweep(const row_job *job)
     {
         size_t t = (size_t)omp_get_thread_num(),
                n = (size_t)omp_get_num_threads();
-        row_range(job, units * t / n, units * (t + 1) / n);
+        pair_range(panels * t / n, panels * (t + 1) / n, backwards, a, wa,
+                   beta, b, wb, c);
     }
 #else
-    row_range(job, 0, units);
+    pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
+#endif
+#else
+    (void)a, (void)wa, (void)beta, (void)b, (void)wb, (void)c,
+        (void)backwards;
 #endif
 }
-#endif
 
 void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
                             float beta, const float *b,
-                            const recur_gemm_b *wb, float *c, int backwards,
-                            size_t groups, recur_gemm_done *done, void *ctx)
+                            const recur_gemm_b *wb, float *c, int backwards)
 {
-    const size_t N = wa->N, Ng = groups ? N / groups : 0;
-    int interleave = groups == 1 || (Ng * groups == N && Ng % NR == 0);
-    if (!wa->packed || (b && (!wb->packed || wb->N != N)) || !interleave ||
-        N == 0) {
-        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, N);
-        if (b)
-            recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, N);
-        if (done && Ng)
-            done(ctx, 0, Ng);
+    if (!wa->packed || !wb->packed || wa->N != wb->N) {
+        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
+        recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
         return;
     }
-#ifdef PACKED_X86
-    row_job job = {a,         b,      wa,     wb,   beta, c, backwards,
-                   groups,    (Ng + NR - 1) / NR, Ng,   done, ctx};
-    sweep(&job);
-#endif
+    sweep(a, wa, beta, b, wb, c, backwards);
 }
 
 void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
                            float *c, int backwards)
 {
-    recur_gemm_packed_pair(a, w, beta, NULL, NULL, c, backwards, 1, NULL,
-                           NULL);
+    if (!w->packed) {
+        recur_gemm_packed(1, 1.0f, a, w->K, w, beta, c, w->N);
+        return;
+    }
+    sweep(a, w, beta, NULL, NULL, c, backwards);
 }
 
 void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,

@@ -42,48 +42,12 @@
 
 #include <string.h>
 
-/* One row's gate pre-activations [i f g o] (4H) to σ, σ, tanh, σ, units
- * [k0, k0 + w) of each. */
-static void lstm_activate(float *a, size_t H, size_t k0, size_t w)
+/* One row's gate pre-activations [i f g o] (4H) to σ, σ, tanh, σ. */
+static void lstm_activate(float *a, size_t H)
 {
-    recur_vsigmoid(a + k0, a + k0, w);
-    recur_vsigmoid(a + H + k0, a + H + k0, w);
-    recur_vtanh(a + 2 * H + k0, a + 2 * H + k0, w);
-    recur_vsigmoid(a + 3 * H + k0, a + 3 * H + k0, w);
-}
-
-/* The gate pass of one row (no layer norm) over units [k0, k0 + w): the
- * activations of a [i f g o] (4H), c' = f∘cp + i∘g into c, tanh(c') into
- * tc, o∘tanh(c') into hr; c then zoned out against cp when zc is set.
- * Each unit on its own: any split of [0, H) gives the same bits. */
-static void gates_units(float *a, size_t H, size_t k0, size_t w,
-                        const float *cp, float *c, float *tc, float *hr,
-                        const float *zc)
-{
-    const size_t k1 = k0 + w;
-    lstm_activate(a, H, k0, w);
-    for (size_t k = k0; k < k1; k++)
-        c[k] = a[H + k] * cp[k] + a[k] * a[2 * H + k];
-    recur_vtanh(tc + k0, c + k0, w);
-    for (size_t k = k0; k < k1; k++) {
-        hr[k] = a[3 * H + k] * tc[k];
-        if (zc)
-            c[k] = cell_zone(zc[k], cp[k], c[k]);
-    }
-}
-
-/* A streaming step's gate pass, unit block by unit block as the products
- * finish them (cell_step_products' done). */
-typedef struct {
-    float *a, *c, *tc, *hr;
-    const float *cp, *zc;
-    size_t H;
-} units_job;
-
-static void units_done(void *ctx, size_t k0, size_t w)
-{
-    const units_job *u = ctx;
-    gates_units(u->a, u->H, k0, w, u->cp, u->c, u->tc, u->hr, u->zc);
+    recur_vsigmoid(a, a, 2 * H);
+    recur_vtanh(a + 2 * H, a + 2 * H, H);
+    recur_vsigmoid(a + 3 * H, a + 3 * H, H);
 }
 
 /* The layer-norm gate pass over one step's n rows (starting at packed row
@@ -97,7 +61,7 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     const size_t H = d->H, GH = 4 * H;
     for (size_t j = 0; j < n; j++) {
         float *a = gates + j * GH;
-        lstm_activate(a, H, 0, H);
+        lstm_activate(a, H);
         for (size_t k = 0; k < H; k++)
             c[j * H + k] = a[H + k] * cp[j * H + k] + a[k] * a[2 * H + k];
     }
@@ -145,12 +109,7 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
         if (one) {
-            /* The gate pass runs in the product's threads, unit block by
-             * unit block, as the gates come out. */
-            units_job u = {gates, c, tcn,
-                           proj ? cache->hraw + row * H : y + row * ldy,
-                           cp, zc, H};
-            cell_step_products(d, p, x, hp, fold, gates, s, units_done, &u);
+            cell_step_products(d, p, x, hp, fold, gates, s);
         } else if (d->layer_norm) {
             cell_recurrent_product(n, hp, P, &whh, 0.0f, s->step, GH, i);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
@@ -161,12 +120,22 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
             cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
         }
 
-        for (size_t j = 0; !one && !d->layer_norm && j < n; j++)
-            gates_units(gates + j * GH, H, 0, H, cp + j * H, c + j * H,
-                        tcn + j * H,
-                        proj ? cache->hraw + (row + j) * H
-                             : y + (row + j) * ldy,
-                        zc ? zc + j * H : NULL);
+        for (size_t j = 0; !d->layer_norm && j < n; j++) {
+            float *a = gates + j * GH;
+            float *hr = proj ? cache->hraw + (row + j) * H
+                             : y + (row + j) * ldy;
+            float *cj = c + j * H, *tj = tcn + j * H;
+            const float *cpj = cp + j * H;
+            lstm_activate(a, H);
+            for (size_t k = 0; k < H; k++)
+                cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
+            recur_vtanh(tj, cj, H);
+            for (size_t k = 0; k < H; k++) {
+                hr[k] = a[3 * H + k] * tj[k];
+                if (zc)
+                    cj[k] = cell_zone(zc[j * H + k], cpj[k], cj[k]);
+            }
+        }
         float *yt = y + row * ldy;
         if (proj)
             recur_gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,

@@ -38,7 +38,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, NULL);
         if (one)
-            cell_step_products(d, p, x, hp, fold, a, s, NULL, NULL);
+            cell_step_products(d, p, x, hp, fold, a, s);
         else
             cell_recurrent_product(n, hp, H, &whh, 1.0f, a, H, i);
         if (relu)
