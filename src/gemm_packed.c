@@ -20,6 +20,13 @@
  * recur_gemm_packed calls recur_gemm with the original — the plain
  * reference, which the suite also checks the kernel against.
  *
+ * One row (batch 1) is bound by reading the panels, not by arithmetic:
+ * recur_gemm_packed_row and recur_gemm_packed_pair (a streaming step's
+ * x·W_ihᵀ and h·W_hhᵀ in one pass) can sweep the panels last to first,
+ * which a step loop alternates, so that what the last sweep read last is
+ * still in L2 when the next one starts: a weight of twice L2 then streams
+ * half of itself from L3, not all of it.
+ *
  * Each output element is one dot product accumulated in k order, then
  * alpha·acc + beta·C: the same sums in the same order as the reference
  * loop, not necessarily bit-identical to the BLAS's (which splits K).

@@ -30,7 +30,9 @@
  * adds h·w_hhᵀ into its rows of that buffer with one GEMM (with layer
  * norm: into scratch, normalised and added), then one fused pass applies
  * the gates and updates c and h in place (with layer norm, c' is
- * normalised between two passes).
+ * normalised between two passes). A streaming call (one step of one row,
+ * weights packed by recur_rnn_pack_weights) runs both products in one
+ * pass instead (cell_step_products): the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
  * pre-activation gradients dG, one GEMM carries them back to h (with layer
  * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and

@@ -194,7 +194,9 @@ void test_stream_step(void)
 
     stream_case(RECUR_LSTM, 37, 70, 0, 1, 0, 1, 11);
     stream_case(RECUR_LSTM, 256, 256, 0, 1, 0, 1, 12); /* threads split */
+    stream_case(RECUR_LSTM, 9, 64, 0, 2, 1, 1, 18);
     stream_case(RECUR_LSTM, 9, 40, 13, 2, 1, 1, 13);   /* projection */
+    stream_case(RECUR_LSTM, 9, 96, 13, 2, 1, 1, 19);
     stream_case(RECUR_LSTM, 6, 20, 0, 2, 0, 0, 14);    /* no biases */
     stream_case(RECUR_RNN_TANH, 7, 64, 0, 2, 1, 1, 15);
     stream_case(RECUR_RNN_RELU, 300, 33, 0, 1, 0, 0, 16);
