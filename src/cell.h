@@ -100,6 +100,10 @@ typedef struct {
     /* recur_rnn_pack_weights: this cell's w_ihᵀ and w_hhᵀ already packed,
      * used by forward instead of wpack; NULL when not packed. */
     const recur_gemm_b *fixed_ih, *fixed_hh;
+    /* With fixed weights, this cell's count of one-row steps
+     * (cell_step_products), its parity the direction of the next sweep;
+     * NULL: those steps take the plain path. */
+    unsigned *sweep;
 } cell_scratch;
 
 /* Floats each cache buffer needs (0 = unused) for N rows, in the order of
@@ -158,6 +162,21 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
                          const int *fold, float *out,
                          const cell_cache *cache, const cell_scratch *s);
+
+/* Whether a forward over lay is one step of one row with the weights
+ * packed by recur_rnn_pack_weights (and no layer norm): a streaming call,
+ * which cell_step_products serves in one pass. */
+int cell_one_step(const cell_dims *d, const packed_layout *lay,
+                  const cell_scratch *s);
+
+/* That step's gate pre-activations out[G*H] = x · w_ihᵀ + b_ih + (b_hh
+ * where fold[gate] is set) + hp · w_hhᵀ: the same sums, bit for bit, as
+ * cell_project_inputs of the row then recur_gemm_packed of hp with beta 1
+ * (the plain path), but one pass over both packed weights, swept forwards
+ * and backwards on alternate calls (gemm.h: recur_gemm_packed_pair). */
+void cell_step_products(const cell_dims *d, const cell_params *p,
+                        const float *x, const float *hp, const int *fold,
+                        float *out, const cell_scratch *s);
 
 /* Weight gradients of the input side and the input gradient, all rows at
  * once: dw_ih += dGᵀ·x, db_ih += Σ dG, dx += dG·w_ih. With layer norm, dG
@@ -225,6 +244,21 @@ void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
 static inline float cell_zone(float d, float prev, float next)
 {
     return d * prev + (1.0f - d) * next;
+}
+
+/* The i-th visited step's product with the recurrent weight, C[n, .] =
+ * A·op(W) + beta·C (recur_gemm_packed, alpha 1): a single row (batch 1,
+ * or the last running sequence) sweeps W forwards and backwards on
+ * alternate steps (gemm.h: recur_gemm_packed_row, the same bits), so the
+ * share of W that outgrew L2 is all that streams from L3. */
+static inline void cell_recurrent_product(size_t n, const float *A, size_t lda,
+                                     const recur_gemm_b *w, float beta,
+                                     float *C, size_t ldc, size_t i)
+{
+    if (n == 1)
+        recur_gemm_packed_row(A, w, beta, C, (int)(i & 1));
+    else
+        recur_gemm_packed(n, 1.0f, A, lda, w, beta, C, ldc);
 }
 
 /* Steps in the order a direction visits them: step(lay, reverse, i) is

@@ -148,15 +148,11 @@ static void project_inputs_ln(const cell_dims *d, const cell_params *p,
                                (p->b_hh && fold[k / H] ? p->b_hh[k] : 0.0f);
 }
 
-void cell_project_inputs(const cell_dims *d, const cell_params *p,
-                         const float *x, size_t ldx, size_t N,
-                         const int *fold, float *out, const cell_cache *cache,
-                         const cell_scratch *s)
+/* Rows [0, N) of out[N, G*H] = b_ih + (b_hh where fold[gate] is set);
+ * returns 0, out untouched, when there is no bias to add. */
+static int fill_biases(const cell_dims *d, const cell_params *p,
+                       const int *fold, size_t N, float *out)
 {
-    if (d->layer_norm) {
-        project_inputs_ln(d, p, x, ldx, N, fold, out, cache, s);
-        return;
-    }
     size_t H = d->H, GH = d->G * H;
     int any = p->b_ih != NULL;
     for (size_t gate = 0; gate < d->G; gate++)
@@ -173,7 +169,38 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
         for (size_t n = 1; n < N; n++)
             memcpy(out + n * GH, out, GH * sizeof(float));
     }
-    input_product(d, p, 0, N, x, ldx, any ? 1.0f : 0.0f, out, GH, s);
+    return any && N > 0;
+}
+
+void cell_project_inputs(const cell_dims *d, const cell_params *p,
+                         const float *x, size_t ldx, size_t N,
+                         const int *fold, float *out, const cell_cache *cache,
+                         const cell_scratch *s)
+{
+    if (d->layer_norm) {
+        project_inputs_ln(d, p, x, ldx, N, fold, out, cache, s);
+        return;
+    }
+    int any = fill_biases(d, p, fold, N, out);
+    input_product(d, p, 0, N, x, ldx, any ? 1.0f : 0.0f, out, d->G * d->H,
+                  s);
+}
+
+int cell_one_step(const cell_dims *d, const packed_layout *lay,
+                  const cell_scratch *s)
+{
+    return s->sweep && s->fixed_ih && s->fixed_hh && !d->layer_norm &&
+           lay->T == 1 && lay->batch[0] == 1;
+}
+
+void cell_step_products(const cell_dims *d, const cell_params *p,
+                        const float *x, const float *hp, const int *fold,
+                        float *out, const cell_scratch *s)
+{
+    int any = fill_biases(d, p, fold, 1, out);
+    recur_gemm_packed_pair(x, s->fixed_ih, any ? 1.0f : 0.0f, hp,
+                           s->fixed_hh, out, (int)(*s->sweep & 1u));
+    ++*s->sweep;
 }
 
 void cell_weight_grad(const cell_scratch *s, size_t M, size_t N, size_t K,

@@ -44,6 +44,24 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
 void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
                        const recur_gemm_b *pb, float beta, float *C,
                        size_t ldc);
+/* One row through two packed products of the same width N (a recurrent
+ * step with fixed weights: x·W_ihᵀ and h·W_hhᵀ), in one pass:
+ *     c[N] = a · op(A) + beta · c,  then  c = b · op(B) + c
+ * — the same sums, bit for bit, as recur_gemm_packed(1, 1, a, ., wa, beta,
+ * c, .) followed by recur_gemm_packed(1, 1, b, ., wb, 1, c, .). Column
+ * blocks are visited last to first when `backwards` is set, which changes
+ * no result: a caller alternating it from one call to the next finds in
+ * L2 the share of the weights the previous call read last (they stream
+ * from L3 once they outgrow L2). Unpacked handles fall back to the two
+ * calls. */
+void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
+                            float beta, const float *b,
+                            const recur_gemm_b *wb, float *c, int backwards);
+/* The same for one product: c[N] = a · op(W) + beta · c, bit for bit
+ * recur_gemm_packed(1, 1, a, ., w, beta, c, .), swept backwards when
+ * asked (a step loop alternates it). */
+void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
+                           float *c, int backwards);
 /* C[M,N] = alpha * Aᵀ * B + beta * C with A [K, M] and B [K, N] (a weight
  * gradient: K runs over every row of a sequence), B packed up to 512 rows
  * at a time into buf (cap floats; recur_gemm when too small or NULL). */

@@ -20,6 +20,13 @@
  * recur_gemm_packed calls recur_gemm with the original — the plain
  * reference, which the suite also checks the kernel against.
  *
+ * One row (batch 1) is bound by reading the panels, not by arithmetic:
+ * recur_gemm_packed_row and recur_gemm_packed_pair (a streaming step's
+ * x·W_ihᵀ and h·W_hhᵀ in one pass) can sweep the panels last to first,
+ * which a step loop alternates, so that what the last sweep read last is
+ * still in L2 when the next one starts: a weight of twice L2 then streams
+ * half of itself from L3, not all of it.
+ *
  * Each output element is one dot product accumulated in k order, then
  * alpha·acc + beta·C: the same sums in the same order as the reference
  * loop, not necessarily bit-identical to the BLAS's (which splits K).
@@ -242,12 +249,12 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
     }
 /* One row (batch 1, streaming): a single chain of FMAs per half-panel
  * would wait on the FMA latency at every k, so k runs four ways, each with
- * its own accumulators, summed at the end; bound by reading the panel. */
-__attribute__((target("avx512f"))) static void
-kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
-           const float *panel, float beta, float *C, size_t w)
+ * its own accumulators, summed at the end ((k ≡ 0 + k ≡ 1) + (k ≡ 2 +
+ * k ≡ 3) mod 4) into s[0], s[1]; bound by reading the panel. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+sums_one(int ta, size_t K, const float *A, size_t lda, const float *panel,
+         __m512 s[2])
 {
-    (void)lda;
     __m512 acc[4][2];
     for (int u = 0; u < 4; u++)
         acc[u][0] = acc[u][1] = _mm512_setzero_ps();
@@ -266,11 +273,22 @@ kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
         acc[0][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b), acc[0][0]);
         acc[0][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(b + 16), acc[0][1]);
     }
-    __m512 s0 = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]),
-                              _mm512_add_ps(acc[2][0], acc[3][0]));
-    __m512 s1 = _mm512_add_ps(_mm512_add_ps(acc[0][1], acc[1][1]),
-                              _mm512_add_ps(acc[2][1], acc[3][1]));
-    store_row(C, s0, s1, alpha, beta, w);
+    s[0] = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]),
+                         _mm512_add_ps(acc[2][0], acc[3][0]));
+    s[1] = _mm512_add_ps(_mm512_add_ps(acc[0][1], acc[1][1]),
+                         _mm512_add_ps(acc[2][1], acc[3][1]));
+}
+
+__attribute__((target("avx512f"))) static void
+kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
+           const float *panel, float beta, float *C, size_t w)
+{
+    __m512 s[2];
+    if (ta)
+        sums_one(1, K, A, lda, panel, s);
+    else
+        sums_one(0, K, A, lda, panel, s);
+    store_row(C, s[0], s[1], alpha, beta, w);
 }
 
 __attribute__((target("avx512f"))) static void
@@ -396,6 +414,91 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
 #ifdef PACKED_X86
     run_panels(M, 0, alpha, A, lda, pb, beta, C, ldc);
 #endif
+}
+
+#ifdef PACKED_X86
+/* Panels [p0, p1) of recur_gemm_packed_pair (recur_gemm_packed_row: b
+ * NULL), last to first when backwards (and then b's panel before a's: the
+ * exact reverse of the forward reads). Per panel the sums and stores of
+ * kernel_one calls. */
+__attribute__((target("avx512f"))) static void
+pair_range(size_t p0, size_t p1, int backwards, const float *a,
+           const recur_gemm_b *wa, float beta, const float *b,
+           const recur_gemm_b *wb, float *c)
+{
+    const size_t N = wa->N;
+    for (size_t q = p0; q < p1; q++) {
+        size_t p = backwards ? p1 - 1 - (q - p0) : q;
+        size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
+        const float *pa = wa->packed + p * wa->K * NR;
+        const float *pb = b ? wb->packed + p * wb->K * NR : NULL;
+        __m512 sa[2], sb[2];
+        if (b && backwards)
+            sums_one(0, wb->K, b, 1, pb, sb);
+        sums_one(0, wa->K, a, 1, pa, sa);
+        if (b && !backwards)
+            sums_one(0, wb->K, b, 1, pb, sb);
+        store_row(c + j0, sa[0], sa[1], 1.0f, beta, w);
+        if (b)
+            store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
+    }
+}
+#endif
+
+/* The products of one row (b, wb NULL: a's alone), packed. */
+static void sweep(const float *a, const recur_gemm_b *wa, float beta,
+                  const float *b, const recur_gemm_b *wb, float *c,
+                  int backwards)
+{
+#ifdef PACKED_X86
+    /* Threads as run_panels gives them to one row: contiguous shares of
+     * the panels, each swept in the same direction. */
+    size_t panels = (wa->N + NR - 1) / NR;
+    size_t threads = (size_t)thread_count();
+    if (panels < 4 * threads)
+        threads = panels / 4 > 0 ? panels / 4 : 1;
+    size_t K = wa->K + (b ? wb->K : 0);
+    if (threads <= 1 || K * wa->N < (size_t)1 << 18) {
+        pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)threads)
+    {
+        size_t t = (size_t)omp_get_thread_num(),
+               n = (size_t)omp_get_num_threads();
+        pair_range(panels * t / n, panels * (t + 1) / n, backwards, a, wa,
+                   beta, b, wb, c);
+    }
+#else
+    pair_range(0, panels, backwards, a, wa, beta, b, wb, c);
+#endif
+#else
+    (void)a, (void)wa, (void)beta, (void)b, (void)wb, (void)c,
+        (void)backwards;
+#endif
+}
+
+void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
+                            float beta, const float *b,
+                            const recur_gemm_b *wb, float *c, int backwards)
+{
+    if (!wa->packed || !wb->packed || wa->N != wb->N) {
+        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
+        recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
+        return;
+    }
+    sweep(a, wa, beta, b, wb, c, backwards);
+}
+
+void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
+                           float *c, int backwards)
+{
+    if (!w->packed) {
+        recur_gemm_packed(1, 1.0f, a, w->K, w, beta, c, w->N);
+        return;
+    }
+    sweep(a, w, beta, NULL, NULL, c, backwards);
 }
 
 void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,

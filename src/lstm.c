@@ -30,7 +30,9 @@
  * adds h·w_hhᵀ into its rows of that buffer with one GEMM (with layer
  * norm: into scratch, normalised and added), then one fused pass applies
  * the gates and updates c and h in place (with layer norm, c' is
- * normalised between two passes).
+ * normalised between two passes). A streaming call (one step of one row,
+ * weights packed by recur_rnn_pack_weights) runs both products in one
+ * pass instead (cell_step_products): the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
  * pre-activation gradients dG, one GEMM carries them back to h (with layer
  * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and
@@ -88,8 +90,12 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H, P = d->P, GH = 4 * H;
     const int fold[4] = {1, 1, 1, 1};
     const int proj = p->w_hr != NULL;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache, s);
+    /* A streaming call (one step, one row, fixed weights) runs both
+     * products in one pass, in the loop. */
+    const int one = cell_one_step(d, lay, s);
+    if (!one)
+        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
+                            cache->gates, cache, s);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -104,14 +110,16 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zc = cache->zc ? cache->zc + row * H : NULL;
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
-        if (d->layer_norm) {
-            recur_gemm_packed(n, 1.0f, hp, P, &whh, 0.0f, s->step, GH);
+        if (one) {
+            cell_step_products(d, p, x, hp, fold, gates, s);
+        } else if (d->layer_norm) {
+            cell_recurrent_product(n, hp, P, &whh, 0.0f, s->step, GH, i);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
         } else {
-            recur_gemm_packed(n, 1.0f, hp, P, &whh, 1.0f, gates, GH);
+            cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
         }
 
         for (size_t j = 0; !d->layer_norm && j < n; j++) {
@@ -233,11 +241,11 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
             dGr = dGh;
         }
         if (cache->rmask) {
-            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, 0.0f, s->step, P);
+            cell_recurrent_product(n, dGr, GH, &whh, 0.0f, s->step, P, i);
             cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
         } else {
-            recur_gemm_packed(n, 1.0f, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh,
-                              P);
+            cell_recurrent_product(n, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh, P,
+                                   i);
         }
     }
 

@@ -23,8 +23,10 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H;
     const int fold[1] = {1};
     const int relu = d->mode == RECUR_RNN_RELU;
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache, s);
+    const int one = cell_one_step(d, lay, s); /* as in lstm.c */
+    if (!one)
+        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
+                            cache->gates, cache, s);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -35,7 +37,10 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         float *hp = cache->hprev + row * H;
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, NULL);
-        recur_gemm_packed(n, 1.0f, hp, H, &whh, 1.0f, a, H);
+        if (one)
+            cell_step_products(d, p, x, hp, fold, a, s);
+        else
+            cell_recurrent_product(n, hp, H, &whh, 1.0f, a, H, i);
         if (relu)
             for (size_t k = 0; k < n * H; k++)
                 a[k] = a[k] > 0.0f ? a[k] : 0.0f;
@@ -85,10 +90,10 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
                     relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
             }
         if (cache->rmask) {
-            recur_gemm_packed(n, 1.0f, dG, H, &whh, 0.0f, s->step, H);
+            cell_recurrent_product(n, dG, H, &whh, 0.0f, s->step, H, i);
             cell_recurrent_grad(cache, n, H, s->step, zh != NULL, dh);
         } else {
-            recur_gemm_packed(n, 1.0f, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H);
+            cell_recurrent_product(n, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H, i);
         }
     }
 

@@ -317,8 +317,15 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
         return;
     free(rnn->fixed);
     free(rnn->fixed_block);
+    free(rnn->fixed_sweep);
     rnn->fixed = NULL;
     rnn->fixed_block = NULL;
+    rnn->fixed_sweep = NULL;
+}
+
+void stack_set_plain_step(recur_rnn *rnn, int plain)
+{
+    rnn->plain_step = plain;
 }
 
 recur_status recur_rnn_pack_weights(recur_rnn *rnn)
@@ -339,11 +346,13 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
                  (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
     }
     recur_gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
+    unsigned *sweep = calloc(cells, sizeof *sweep);
     float *block = total <= SIZE_MAX / sizeof(float)
                        ? aligned_alloc(64, (total ? total : 16) * sizeof(float))
                        : NULL;
-    if (!fixed || !block) {
+    if (!fixed || !sweep || !block) {
         free(fixed);
+        free(sweep);
         free(block);
         return recur_fail(RECUR_ERR_MEMORY,
                           "recur_rnn_pack_weights: out of memory (%zu floats)",
@@ -363,6 +372,7 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
     }
     rnn->fixed = fixed;
     rnn->fixed_block = block;
+    rnn->fixed_sweep = sweep;
     return RECUR_OK;
 }
 
@@ -556,7 +566,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
     cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
 
-    /* What this forward uses (set before plan): masks sized 0 are NULL. */
+    /* What this forward uses (set before plan): masks sized 0 are NULL.
+     * Every setting read here is in plan's key (rnn->planned). */
     const int lstm = rnn->config.mode == RECUR_LSTM, gru = rnn->G == 3;
     const int rec = rnn->training && rnn->recurrent_dropout > 0.0f;
     const int zone = rnn->zoneout > 0.0f;
@@ -627,12 +638,24 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
 }
 
 /* Sizes the workspace for T, B (at most N = T*B rows) and points every view
- * into it, growing the block when this shape needs more. */
+ * into it, growing the block when this shape needs more. The views depend
+ * on T, B and what the forward uses (the settings carve reads, kept in
+ * rnn->planned): unchanged since the last plan, they are left as they are
+ * (a streaming caller's one-step calls plan once). */
 static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
 {
     size_t N, steps;
     carver cv = {NULL, 0, 1};
     rnn->seg_len = rnn->recompute && rnn->recompute < T ? rnn->recompute : T;
+    const int recurrent = rnn->training && rnn->recurrent_dropout > 0.0f;
+    const int zoneout = rnn->zoneout > 0.0f;
+    if (rnn->have_plan && rnn->planned.T == T && rnn->planned.B == B &&
+        rnn->planned.seg_len == rnn->seg_len &&
+        rnn->planned.dropped == rnn->dropped &&
+        rnn->planned.per_sequence == rnn->per_sequence &&
+        rnn->planned.recurrent == recurrent && rnn->planned.zoneout == zoneout)
+        return RECUR_OK;
+    rnn->have_plan = 0;
     int ok = recur_mul_ok(T, B, &N) && N <= recur_gemm_max_dim() &&
              recur_mul_ok(T + 1, 4, &steps) && recur_add_ok(steps, B, &steps);
     if (ok)
@@ -659,6 +682,14 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
     }
     carver real = {rnn->work, 0, 1};
     carve(rnn, &real, N, B);
+    rnn->planned.T = T;
+    rnn->planned.B = B;
+    rnn->planned.seg_len = rnn->seg_len;
+    rnn->planned.dropped = rnn->dropped;
+    rnn->planned.per_sequence = rnn->per_sequence;
+    rnn->planned.recurrent = recurrent;
+    rnn->planned.zoneout = zoneout;
+    rnn->have_plan = 1;
     return RECUR_OK;
 }
 
@@ -905,6 +936,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             draw_cell_masks(rnn, rnn->cache + c);
             rnn->scratch.fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
             rnn->scratch.fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
+            rnn->scratch.sweep =
+                rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
             stack_cell_forward(rnn, l, dir, fwd, &d, &p, in,
                                rnn->out[l] + dir * P, D * P,
                                rnn->h_state + c * B * P,
@@ -951,6 +984,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     cell_fns(rnn->config.mode, &fwd, &bwd);
     /* Recomputation multiplies by the parameters themselves. */
     rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
+    rnn->scratch.sweep = NULL;
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
      * not needed any more: the caches hold everything). */

@@ -36,6 +36,13 @@ struct recur_rnn {
     /* Workspace: one block, carved per forward into the views below. */
     float *work;
     size_t work_size;
+    /* What the views were last carved for (stack.c: plan), valid when
+     * have_plan: a forward of the same shape and settings reuses them. */
+    struct {
+        size_t T, B, seg_len;
+        int dropped, per_sequence, recurrent, zoneout;
+    } planned;
+    int have_plan;
     size_t *steps;               /* batch[T], offset[T+1], perm[B], cursor[T] */
     size_t steps_size;
 
@@ -70,6 +77,11 @@ struct recur_rnn {
      * packed. */
     recur_gemm_b *fixed;
     float *fixed_block;
+    /* ... and per cell, the count of one-row steps through them
+     * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
+     * down the plain path instead (stack_set_plain_step). */
+    unsigned *fixed_sweep;
+    int plain_step;
 
     /* Memory-lean training (segment.c): recompute = the segment length
      * asked for (0: off); seg_len the one this forward uses (T when off).
@@ -132,6 +144,10 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out);
 /* Moves the parameters and gradients into caller storage (flat_size floats
  * each, outliving the handle), e.g. a model's one flat array. */
 void stack_bind(recur_rnn *rnn, float *params, float *grads);
+/* Tests: 1 sends streaming steps (cell_one_step) down the plain path of
+ * two products, the reference for the one-pass path; 0 (the default)
+ * back. */
+void stack_set_plain_step(recur_rnn *rnn, int plain);
 
 /* Dropout between layers with masks from a borrowed generator. */
 void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng);
