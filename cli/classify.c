@@ -288,10 +288,12 @@ int cmd_train_classify(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"classify\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %.6g, \"params\": %zu, \"vocab\": %zu, "
+        char best_val[32];
+        printf("{\"task\": \"classify\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %s, \"params\": %zu, \"vocab\": %zu, "
                "\"train\": %zu, \"val\": %zu, \"test\": %zu, \"test_loss\": %.6f, "
-               "\"accuracy\": %.6f, \"macro_f1\": %.6f", run.epochs, run.best_epoch, run.seconds, run.best_val, seq_model_size(m),
-               recur_tokvocab_size(vocab), d[0].n, d[1].n, d[2].n, test_loss,
+               "\"accuracy\": %.6f, \"macro_f1\": %.6f", run.epochs, run.best_epoch, run.seconds,
+               seqtask_json_number(best_val, sizeof best_val, "%.6g", run.best_val),
+               seq_model_size(m), recur_tokvocab_size(vocab), d[0].n, d[1].n, d[2].n, test_loss,
                mt.accuracy, mt.macro_f1);
         if (bow_epochs)
             printf(", \"bow_accuracy\": %.6f, \"bow_macro_f1\": %.6f",

@@ -461,14 +461,22 @@ int cmd_train_forecast(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %.6g, \"params\": %zu, \"test_values\": %zu, "
-               "\"rmse\": %.6g, \"mae\": %.6g, \"mape\": %.6g, \"smape\": %.6g, "
-               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %.6g", run.epochs, run.best_epoch, run.seconds, run.best_val,
-               seq_model_size(m), values, mt[0].rmse, mt[0].mae, mt[0].mape,
-               mt[0].smape, mt[1].rmse, mt[1].mae, mt[1].mape);
+        char v[8][32]; /* NaN (no validation, every actual 0) as null */
+        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %s, \"params\": %zu, \"test_values\": %zu, "
+               "\"rmse\": %s, \"mae\": %s, \"mape\": %s, \"smape\": %s, "
+               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %s", run.epochs, run.best_epoch, run.seconds,
+               seqtask_json_number(v[0], 32, "%.6g", run.best_val),
+               seq_model_size(m), values,
+               seqtask_json_number(v[1], 32, "%.6g", mt[0].rmse),
+               seqtask_json_number(v[2], 32, "%.6g", mt[0].mae),
+               seqtask_json_number(v[3], 32, "%.6g", mt[0].mape),
+               seqtask_json_number(v[4], 32, "%.6g", mt[0].smape),
+               mt[1].rmse, mt[1].mae,
+               seqtask_json_number(v[5], 32, "%.6g", mt[1].mape));
         if (have_seasonal)
             printf(", \"seasonal_rmse\": %.6g, \"seasonal_mae\": %.6g, "
-                   "\"seasonal_mape\": %.6g", mt[2].rmse, mt[2].mae, mt[2].mape);
+                   "\"seasonal_mape\": %s", mt[2].rmse, mt[2].mae,
+                   seqtask_json_number(v[6], 32, "%.6g", mt[2].mape));
         printf("}\n");
     } else {
         printf("test part: %zu windows from step %zu, horizon %zu (%zu values)\n",

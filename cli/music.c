@@ -110,9 +110,13 @@ int cmd_train_music(int argc, char **argv)
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        printf("{\"task\": \"music\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %.6g, \"params\": %zu, \"train_nll\": %.6f, "
-               "\"val_nll\": %.6f, \"test_nll\": %.6f}\n", run.epochs, run.best_epoch, run.seconds, run.best_val, seq_model_size(m),
-               nll[0], nll[1], nll[2]);
+        char v[4][32]; /* a missing part's NaN as null */
+        printf("{\"task\": \"music\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %s, \"params\": %zu, \"train_nll\": %s, "
+               "\"val_nll\": %s, \"test_nll\": %s}\n", run.epochs, run.best_epoch, run.seconds,
+               seqtask_json_number(v[0], 32, "%.6g", run.best_val), seq_model_size(m),
+               seqtask_json_number(v[1], 32, "%.6f", nll[0]),
+               seqtask_json_number(v[2], 32, "%.6f", nll[1]),
+               seqtask_json_number(v[3], 32, "%.6f", nll[2]));
     } else {
         printf("negative log-likelihood per frame (nats, 88 keys summed): "
                "train %.4f  validation %.4f  test %.4f\n", nll[0], nll[1], nll[2]);

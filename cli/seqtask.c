@@ -140,6 +140,16 @@ const char *seqtask_arg(int argc, char **argv, const char *name)
     return NULL;
 }
 
+const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
+                                double v)
+{
+    if (isfinite(v))
+        snprintf(buf, size, fmt, v);
+    else
+        snprintf(buf, size, "null");
+    return buf;
+}
+
 const char *seqtask_model_task(int argc, char **argv)
 {
     static char task[32];

@@ -90,6 +90,12 @@ const char *seqtask_model_task(int argc, char **argv);
 /* The value of --task among the arguments (either form), or NULL. */
 const char *seqtask_arg(int argc, char **argv, const char *name);
 
+/* v for a --json line: printed with fmt (one double conversion) into buf,
+ * or "null" when v is not finite (JSON has no NaN: a run without
+ * validation has no best_val). Returns buf. */
+const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
+                                double v);
+
 /* Writes the prepared examples (train, validation, test; any may be NULL)
  * as safetensors: <part>.offset [n+1] int64, <part>.tokens [steps] int32 or
  * <part>.x [steps, I], <part>.label [n] int32 or <part>.y [n|steps, K], for

@@ -659,9 +659,13 @@ void test_cli_tasks_forecast(void)
     expect_refusal("train, a missing value", &c, 1, missing, "line 52",
                    "\"load\"", END);
     o = ok ? train_forecaster("--missing interp", missing, z, "--missing",
-                              "interp", END)
+                              "interp", "--val-fraction", "0", END)
            : NULL;
     CHECK(o && number("interp", o, "rmse") > 0, "--missing interp: no rmse");
+    /* Without validation there is no best validation loss: JSON's null
+     * (printf's "nan" is not JSON, so the line would not parse). */
+    CHECK(o && json_is_null(json_object_get(o, "best_val_loss")),
+          "--val-fraction 0: best_val_loss is not null");
     json_decref(o);
 
     /* --log --difference: the forecasts come back to the data's units (a
