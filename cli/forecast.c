@@ -522,7 +522,8 @@ static recur_status read_doubles(const recur_st *st, const char *path,
 }
 
 static recur_status read_forecaster(const recur_st *st, const char *path,
-                                    forecaster *f, size_t columns)
+                                    forecaster *f, size_t columns,
+                                    size_t outputs)
 {
     const char *strategy = recur_st_meta(st, "strategy");
     const char *features = recur_st_meta(st, "features");
@@ -535,6 +536,9 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
                           "or missing)", path);
     if (!*f->date)
         f->date = NULL;
+    if (strcmp(strategy, "direct") != 0 && strcmp(strategy, "recursive") != 0)
+        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
+                          "is not direct or recursive", path, strategy);
     f->recursive = !strcmp(strategy, "recursive");
     recur_status s = split_features(f, features);
     if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
@@ -550,6 +554,12 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
                1 + f->n_features + 2 * (size_t)f->calendar != columns))
         s = recur_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
                        "not match the model", path);
+    /* run_forecast reads horizon outputs (direct) or one (recursive). */
+    if (!s && outputs != (f->recursive ? 1 : f->horizon))
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: a %s forecaster of horizon %zu "
+                       "with %zu outputs (expected %zu)", path,
+                       f->recursive ? "recursive" : "direct", f->horizon,
+                       outputs, f->recursive ? (size_t)1 : f->horizon);
     if (!s) {
         f->norm.columns = columns;
         f->norm.mean = malloc(2 * columns * sizeof(double));
@@ -597,7 +607,8 @@ int cmd_predict_forecast(int argc, char **argv)
     double *fc = NULL;
     recur_status s = seqtask_load(model, "forecast", &m, &st);
     if (!s)
-        s = read_forecaster(st, model, &f, seq_model_config(m)->rnn.input_size);
+        s = read_forecaster(st, model, &f, seq_model_config(m)->rnn.input_size,
+                            seq_model_config(m)->outputs);
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s && ser.n < f.lookback + (size_t)f.difference)

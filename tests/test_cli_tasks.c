@@ -620,6 +620,28 @@ void test_cli_tasks_forecast(void)
         check_training_files(f, 10);
         check_forecast_csv(in_scratch(path, sizeof path, "f.forecast.csv"), 1, 40);
         check_file(in_scratch(path, sizeof path, "f.forecast.svg"), "<");
+        /* A checkpoint whose horizon (9) is not its outputs (1) is refused:
+         * predict would read 9 forecasts of 1. */
+        size_t size = 0;
+        char *bytes = spawn_read_file(f, &size), *at = NULL;
+        if (bytes)
+            for (size_t i = 0; !at && i + 13 <= size; i++)
+                if (!memcmp(bytes + i, "\"horizon\":\"1\"", 13))
+                    at = bytes + i;
+        CHECK(at != NULL, "%s: no \"horizon\":\"1\" in the header", f);
+        char h9[400];
+        in_scratch(h9, sizeof h9, "h9.safetensors");
+        FILE *out = at ? fopen(h9, "wb") : NULL;
+        if (out) {
+            at[11] = '9';
+            int wrote = fwrite(bytes, 1, size, out) == size;
+            CHECK(fclose(out) == 0 && wrote, "cannot write %s", h9);
+            cmdline c = {{NULL}, 0};
+            push(&c, "predict", "--model", h9, "--data", data, END);
+            expect_refusal("predict, horizon 9 of 1 output", &c, 1, h9,
+                           "horizon 9 with 1 outputs", END);
+        }
+        free(bytes);
     }
     json_decref(o);
 
