@@ -215,6 +215,14 @@ int cmd_sample_music(int argc, char **argv)
     size_t n_prime = 0;
     unsigned char *song = NULL;
     recur_status s = seqtask_load(model, "music", &m, &st);
+    /* The frames below are 88 keys in and out, probabilities (bce). */
+    const seq_config *mc = s ? NULL : seq_model_config(m);
+    if (mc && (mc->vocab_size || mc->rnn.input_size != RECUR_PIANO_KEYS ||
+               mc->outputs != RECUR_PIANO_KEYS || mc->loss != SEQ_LOSS_BCE))
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
+                       "%zu outputs, loss %s; expected %d, %d, bce)", model,
+                       mc->rnn.input_size, mc->outputs, seq_loss_str(mc->loss),
+                       RECUR_PIANO_KEYS, RECUR_PIANO_KEYS);
     if (!s && prime) {
         s = recur_pianoroll_read(prime, &roll);
         if (!s && piece > roll.n)

@@ -641,6 +641,26 @@ void test_cli_tasks_forecast(void)
             expect_refusal("predict, horizon 9 of 1 output", &c, 1, h9,
                            "horizon 9 with 1 outputs", END);
         }
+        /* A checkpoint that claims the music task without 88 keys in and
+         * out is refused by sample (which feeds it 88-key frames). */
+        at = NULL;
+        for (size_t i = 0; bytes && !at && i + 17 <= size; i++)
+            if (!memcmp(bytes + i, "\"task\":\"forecast\"", 17))
+                at = bytes + i;
+        CHECK(at != NULL, "%s: no \"task\":\"forecast\" in the header", f);
+        char mus[400], mid[400];
+        in_scratch(mus, sizeof mus, "not-music.safetensors");
+        out = at ? fopen(mus, "wb") : NULL;
+        if (out) {
+            memcpy(at, "\"task\":\"music\"   ", 17); /* JSON spaces */
+            int wrote = fwrite(bytes, 1, size, out) == size;
+            CHECK(fclose(out) == 0 && wrote, "cannot write %s", mus);
+            cmdline c = {{NULL}, 0};
+            push(&c, "sample", "--task", "music", "--model", mus, "--output",
+                 in_scratch(mid, sizeof mid, "x.mid"), "--steps", "2", END);
+            expect_refusal("sample music with a forecaster", &c, 1, mus,
+                           "not a music model", END);
+        }
         free(bytes);
     }
     json_decref(o);
