@@ -584,10 +584,15 @@ recur_status seq_model_stream(seq_model *m, const float *x, float *out)
     seq_model_set_training(m, 0);
     const float *in = x;
     if (m->config.vocab_size) {
-        size_t id = (size_t)x[0];
-        if (!(x[0] >= 0) || id >= m->config.vocab_size)
-            return recur_fail(RECUR_ERR_ARGUMENT, "token %g out of range", (double)x[0]);
-        in = m->params + id * m->I;
+        /* Range first: converting a negative, huge or NaN float to size_t
+         * is undefined. A fraction is no token either. */
+        if (!(x[0] >= 0 && (double)x[0] < (double)m->config.vocab_size) ||
+            x[0] != floorf(x[0])) {
+            seq_model_set_training(m, training);
+            return recur_fail(RECUR_ERR_ARGUMENT, "token %g is not an id in "
+                              "[0, %zu)", (double)x[0], m->config.vocab_size);
+        }
+        in = m->params + (size_t)x[0] * m->I;
     }
     recur_status s = recur_rnn_forward(m->rnn, 1, 1, in, NULL, h, lstm ? c : NULL,
                                        m->y, h_n, lstm ? c_n : NULL);

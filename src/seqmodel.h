@@ -99,9 +99,10 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
                              double *loss_sum, size_t *counted, float *out);
 
 /* One example at a time, carrying the state (a per-step model generating a
- * sequence): feeds one step of input x[input_size] from the state (NULL
- * state: zeros at the first call after seq_model_reset_stream) and writes the
- * K predictions (probabilities for bce). Dropout off. */
+ * sequence): feeds one step of input x[input_size] (token input: x[0] the
+ * id, a whole number in [0, V), else RECUR_ERR_ARGUMENT) from the state
+ * (zeros at the first call after seq_model_reset_stream) and writes the K
+ * predictions (probabilities for bce). Dropout off. */
 recur_status seq_model_reset_stream(seq_model *m);
 recur_status seq_model_stream(seq_model *m, const float *x, float *out);
 

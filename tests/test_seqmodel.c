@@ -387,6 +387,34 @@ void test_seqmodel_misuse(void)
               counted == 2 && sum > 0, "a good batch");
     CHECK(seq_model_stream(m, d.x, NULL) == RECUR_ERR_STATE,
           "stream before reset");
+    /* A token fed one step at a time is a whole number in [0, V). */
+    float out[3], bad_ids[4] = {2.5f, -1.0f, 5.0f, 1e30f};
+    seq_model_set_training(m, 1);
+    CHECK(seq_model_reset_stream(m) == RECUR_OK, "reset the stream");
+    for (int i = 0; i < 4; i++)
+        CHECK(seq_model_stream(m, &bad_ids[i], out) == RECUR_ERR_ARGUMENT,
+              "stream token %g refused", (double)bad_ids[i]);
+    CHECK(seq_model_stream(m, &(float){4.0f}, out) == RECUR_OK,
+          "stream token 4: %s", recur_last_error());
+    seq_data_free(&d);
+    seq_model_free(m);
+
+    /* A refused step leaves the model in training mode: the batch after it
+     * draws dropout as one in training mode does. */
+    c = small(RECUR_LSTM, 5, 0, 1, SEQ_POOL_LAST, SEQ_LOSS_XENT, 3, 0.5f);
+    CHECK(seq_model_create(&c, 1, &m) == RECUR_OK, "create with dropout");
+    random_data(&c, 3, 4, 2, &d);
+    double after, fresh;
+    seq_model_set_training(m, 1);
+    seq_model_reset_stream(m);
+    seq_model_stream(m, &(float){-1.0f}, out);
+    seq_model_set_seed(m, 9);
+    seq_model_batch(m, &d, idx, 2, 0, &after, &counted, NULL);
+    seq_model_set_training(m, 1);
+    seq_model_set_seed(m, 9);
+    seq_model_batch(m, &d, idx, 2, 0, &fresh, &counted, NULL);
+    CHECK(after == fresh, "after a refused step the loss is %.9g, in "
+          "training mode %.9g", after, fresh);
     seq_data_free(&d);
     seq_model_free(m);
 }
