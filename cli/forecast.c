@@ -348,7 +348,7 @@ int cmd_train_forecast(int argc, char **argv)
     recur_series tser = ser;
     tser.value = tvalue;
     if (!s)
-        s = recur_norm_fit(&tser, split.train, &f.norm);
+        s = recur_norm_fit(&tser, f.difference ? 1 : 0, split.train, &f.norm);
     const size_t fit_h = f.recursive ? 1 : f.horizon;
     const size_t bounds[4] = {0, split.train, split.train + split.valid, ser.n};
     static const char *const part_names[3] = {"training", "validation", "test"};

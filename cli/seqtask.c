@@ -36,7 +36,7 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
         {"--optimizer", OPT_CHOICE, &o->optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, NULL},
         {"--lr", OPT_FLOAT, &o->lr, def->lr, "learning rate", NULL, 1e-12, 100.0, NULL, NULL},
         {"--lr-decay", OPT_FLOAT, &o->lr_decay, "1", "multiply the learning rate by this after every epoch that does not improve the validation loss", NULL, 1e-6, 1.0, NULL, NULL},
-        {"--weight-decay", OPT_FLOAT, &o->weight_decay, "0", "L2 weight decay (adamw: decoupled)", NULL, 0.0, 1.0, NULL, NULL},
+        {"--weight-decay", OPT_FLOAT, &o->weight_decay, "0", "L2 weight decay (adamw: decoupled, and 0.01 unless given)", NULL, 0.0, 1.0, NULL, &o->weight_decay_given},
         {"--clip", OPT_FLOAT, &o->clip, def->clip, "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e6, NULL, NULL},
         {"--patience", OPT_SIZE, &o->patience, def->patience, "stop after this many epochs without a better validation loss (0: never)", NULL, 0, 1000000, "N", NULL},
         {"--time-limit", OPT_FLOAT, &o->time_limit, "0", "stop training after this many seconds (0: no limit)", NULL, 0.0, 1e9, "S", NULL},
@@ -254,7 +254,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
                      .clip = (float)o->clip, .seed = o->seed,
                      .epochs = o->epochs, .patience = o->patience,
                      .time_limit = o->time_limit};
-    if (kind != RECUR_OPT_ADAMW || o->weight_decay > 0)
+    if (kind != RECUR_OPT_ADAMW || o->weight_decay_given)
         fc.optim.weight_decay = (float)o->weight_decay;
     seq_model *m = NULL;
     if ((s = seq_model_create(config, o->seed, &m)) != RECUR_OK)

@@ -20,6 +20,7 @@ typedef struct {
     size_t hidden, layers, embed, batch, epochs, patience, seed, threads;
     double lr, dropout, clip, lr_decay, time_limit, weight_decay;
     int bidirectional, unidirectional, quiet;
+    int weight_decay_given;
 } seqtask_opts;
 
 /* Per-task defaults (as option text) of the shared options. embed NULL:

@@ -409,14 +409,16 @@ void recur_norm_free(recur_norm *z)
     memset(z, 0, sizeof *z);
 }
 
-recur_status recur_norm_fit(const recur_series *s, size_t train, recur_norm *out)
+recur_status recur_norm_fit(const recur_series *s, size_t start, size_t end,
+                            recur_norm *out)
 {
     if (!s || !out || !s->value)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_norm_fit: NULL");
-    if (train == 0 || train > s->n)
+    if (start >= end || end > s->n)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_norm_fit: %zu training steps of a series of %zu",
-                          train, s->n);
+                          "recur_norm_fit: steps [%zu, %zu) of a series of %zu",
+                          start, end, s->n);
+    const size_t count = end - start;
     double *mean = malloc(2 * s->columns * sizeof(double));
     if (!mean)
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for a normalisation");
@@ -424,14 +426,14 @@ recur_status recur_norm_fit(const recur_series *s, size_t train, recur_norm *out
     for (size_t c = 0; c < s->columns; c++) {
         /* Two passes: the mean, then squared deviations from it. */
         double sum = 0, dev = 0;
-        for (size_t t = 0; t < train; t++)
+        for (size_t t = start; t < end; t++)
             sum += s->value[t * s->columns + c];
-        mean[c] = sum / (double)train;
-        for (size_t t = 0; t < train; t++) {
+        mean[c] = sum / (double)count;
+        for (size_t t = start; t < end; t++) {
             double d = s->value[t * s->columns + c] - mean[c];
             dev += d * d;
         }
-        std[c] = sqrt(dev / (double)train);
+        std[c] = sqrt(dev / (double)count);
         if (!isfinite(mean[c]) || !isfinite(std[c])) {
             free(mean);
             return recur_fail(RECUR_ERR_FORMAT,

@@ -128,10 +128,11 @@ typedef struct {
     double *mean, *std;
 } recur_norm;
 
-/* Fits on steps [0, train) of s. RECUR_ERR_ARGUMENT when train is 0 or
- * above s->n; RECUR_ERR_FORMAT when a column's values are too large for
- * their spread to be finite. */
-recur_status recur_norm_fit(const recur_series *s, size_t train,
+/* Fits on steps [start, end) of s (the training part; start > 0 skips
+ * steps a transform left undefined). RECUR_ERR_ARGUMENT when the range is
+ * empty or reaches past s->n; RECUR_ERR_FORMAT when a column's values are
+ * too large for their spread to be finite. */
+recur_status recur_norm_fit(const recur_series *s, size_t start, size_t end,
                             recur_norm *out);
 void recur_norm_free(recur_norm *z);
 
@@ -196,7 +197,8 @@ recur_status recur_series_seasonal_naive(const recur_series *s,
  *   mape  = 100 mean |F - A| / |A| over the pairs with A != 0, which it
  *           skips (mape_skipped of them; NaN when every A is 0)
  *   smape = mean 200 |F - A| / (|A| + |F|), a term being 0 when A = F = 0
- *           (so 0..200). A non-finite forecast makes every metric NaN. */
+ *           (so 0..200). A NaN forecast makes every metric NaN; an infinite one
+ *           makes RMSE, MAE and MAPE infinite and sMAPE NaN. */
 typedef struct {
     size_t count, mape_skipped;
     double rmse, mae, mape, smape;

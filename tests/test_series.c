@@ -239,7 +239,7 @@ static void normalisation(void)
     }
     recur_norm z = {0};
     /* Training = the first 4 steps: the 100 and the 50 must not count. */
-    CHECK(recur_norm_fit(&s, 4, &z) == RECUR_OK && z.columns == 2 &&
+    CHECK(recur_norm_fit(&s, 0, 4, &z) == RECUR_OK && z.columns == 2 &&
               near(z.mean[0], 2.5) && near(z.std[0], sqrt(1.25)) &&
               near(z.mean[1], 0.1) && z.std[1] == 1,
           "fit on train: mean %g std %g, constant column std %g", z.mean[0],
@@ -249,9 +249,15 @@ static void normalisation(void)
               near(recur_norm_apply(&z, 1, 0.1), 0),
           "apply and invert");
     recur_norm_free(&z);
-    CHECK(recur_norm_fit(&s, 0, &z) == RECUR_ERR_ARGUMENT &&
-              recur_norm_fit(&s, 6, &z) == RECUR_ERR_ARGUMENT && z.mean == NULL,
-          "train 0 or beyond the series");
+    /* From step 1 (what --difference leaves defined): 2, 3, 4. */
+    CHECK(recur_norm_fit(&s, 1, 4, &z) == RECUR_OK && near(z.mean[0], 3) &&
+              near(z.std[0], sqrt(2.0 / 3.0)),
+          "fit on [1, 4): mean %g std %g", z.mean[0], z.std[0]);
+    recur_norm_free(&z);
+    CHECK(recur_norm_fit(&s, 0, 0, &z) == RECUR_ERR_ARGUMENT &&
+              recur_norm_fit(&s, 2, 2, &z) == RECUR_ERR_ARGUMENT &&
+              recur_norm_fit(&s, 0, 6, &z) == RECUR_ERR_ARGUMENT && z.mean == NULL,
+          "an empty range or one beyond the series");
     recur_series_free(&s);
 }
 
@@ -318,7 +324,7 @@ static void windows(void)
 
     /* Normalised with train's statistics (steps 0..5: v mean 35). */
     recur_norm z = {0};
-    CHECK(recur_norm_fit(&s, 6, &z) == RECUR_OK, "fit");
+    CHECK(recur_norm_fit(&s, 0, 6, &z) == RECUR_OK, "fit");
     double sd = sqrt((625 + 225 + 25) * 2 / 6.0), sdf = sqrt(17.5 / 6);
     CHECK(recur_series_windows(&s, &z, &test, &d) == RECUR_OK &&
               near(z.mean[0], 35) && near(z.std[0], sd) &&
