@@ -215,10 +215,18 @@ __attribute__((target("avx512f"), always_inline)) static inline void
 kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
        const float *panel, float beta, float *C, size_t ldc, size_t w)
 {
+    /* The tile of C is read (beta) and written only after the k loop,
+     * and its rows lie a whole row of C apart (the gates of a step: 8 KiB
+     * for H = 512), where no hardware prefetcher looks: fetched now, its
+     * misses overlap the loop instead of following it (the input
+     * projection with I = 65 ran at 45% of its speed without this). */
     __m512 acc[MR][2];
 #pragma GCC unroll 12
-    for (int i = 0; i < mr; i++)
+    for (int i = 0; i < mr; i++) {
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+        _mm_prefetch((const char *)(C + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(C + i * ldc + 16), _MM_HINT_T0);
+    }
     for (size_t k = 0; k < K; k++) {
         __m512 b0 = _mm512_loadu_ps(panel + k * NR);
         __m512 b1 = _mm512_loadu_ps(panel + k * NR + 16);
