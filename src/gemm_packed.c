@@ -213,13 +213,26 @@ store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta, size_t w)
  * when ta is set. mr and ta are constants after inlining (KERNEL_ROWS). */
 __attribute__((target("avx512f"), always_inline)) static inline void
 kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
-       const float *panel, float beta, float *C, size_t ldc, size_t w)
+       const float *panel, float beta, float *C, size_t ldc, size_t w,
+       const float *next)
 {
+    /* The tile of C is read (beta) and written only after the k loop,
+     * and its rows lie a whole row of C apart (the gates of a step: 8 KiB
+     * for H = 512), where no hardware prefetcher looks: fetched now, its
+     * misses overlap the loop instead of following it (the input
+     * projection with I = 65 ran at 45% of its speed without this). */
     __m512 acc[MR][2];
 #pragma GCC unroll 12
-    for (int i = 0; i < mr; i++)
+    for (int i = 0; i < mr; i++) {
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+        _mm_prefetch((const char *)(C + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(C + i * ldc + 16), _MM_HINT_T0);
+    }
     for (size_t k = 0; k < K; k++) {
+        if (next) {
+            _mm_prefetch((const char *)(next + k * NR), _MM_HINT_T1);
+            _mm_prefetch((const char *)(next + k * NR + 16), _MM_HINT_T1);
+        }
         __m512 b0 = _mm512_loadu_ps(panel + k * NR);
         __m512 b1 = _mm512_loadu_ps(panel + k * NR + 16);
 #pragma GCC unroll 12
@@ -237,15 +250,17 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
 #define KERNEL_ROWS(R)                                                        \
     __attribute__((target("avx512f"))) static void kernel_##R(              \
         size_t K, float alpha, const float *A, size_t lda,                    \
-        const float *panel, float beta, float *C, size_t ldc, size_t w)       \
+        const float *panel, float beta, float *C, size_t ldc, size_t w,       \
+        const float *next)                                                    \
     {                                                                         \
-        kernel(R, 0, K, alpha, A, lda, panel, beta, C, ldc, w);               \
+        kernel(R, 0, K, alpha, A, lda, panel, beta, C, ldc, w, next);         \
     }                                                                         \
     __attribute__((target("avx512f"))) static void kernel_t##R(             \
         size_t K, float alpha, const float *A, size_t lda,                    \
-        const float *panel, float beta, float *C, size_t ldc, size_t w)       \
+        const float *panel, float beta, float *C, size_t ldc, size_t w,       \
+        const float *next)                                                    \
     {                                                                         \
-        kernel(R, 1, K, alpha, A, lda, panel, beta, C, ldc, w);               \
+        kernel(R, 1, K, alpha, A, lda, panel, beta, C, ldc, w, next);         \
     }
 /* One row (batch 1, streaming): a single chain of FMAs per half-panel
  * would wait on the FMA latency at every k, so k runs four ways, each with
@@ -291,21 +306,28 @@ kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
     store_row(C, s[0], s[1], alpha, beta, w);
 }
 
+/* kernel_one as a kernel_fn, for a product of one row (M = 1); a row of
+ * a taller product goes through kernel_1, whose sums are those of every
+ * other tile (k in order), so that a row's result does not depend on how
+ * many rows its product has or how they are cut into tiles. */
 __attribute__((target("avx512f"))) static void
-kernel_1(size_t K, float alpha, const float *A, size_t lda, const float *panel,
-         float beta, float *C, size_t ldc, size_t w)
+kernel_lone(size_t K, float alpha, const float *A, size_t lda,
+            const float *panel, float beta, float *C, size_t ldc, size_t w,
+            const float *next)
 {
-    (void)ldc;
+    (void)ldc, (void)next;
     kernel_one(0, K, alpha, A, lda, panel, beta, C, w);
 }
 
 __attribute__((target("avx512f"))) static void
-kernel_t1(size_t K, float alpha, const float *A, size_t lda,
-          const float *panel, float beta, float *C, size_t ldc, size_t w)
+kernel_tlone(size_t K, float alpha, const float *A, size_t lda,
+             const float *panel, float beta, float *C, size_t ldc, size_t w,
+            const float *next)
 {
-    (void)ldc;
+    (void)ldc, (void)next;
     kernel_one(1, K, alpha, A, lda, panel, beta, C, w);
 }
+KERNEL_ROWS(1)
 KERNEL_ROWS(2)
 KERNEL_ROWS(3)
 KERNEL_ROWS(4)
@@ -319,17 +341,21 @@ KERNEL_ROWS(11)
 KERNEL_ROWS(12)
 
 typedef void kernel_fn(size_t, float, const float *, size_t, const float *,
-                       float, float *, size_t, size_t);
+                       float, float *, size_t, size_t, const float *);
 static kernel_fn *const kernels[2][MR + 1] = {
     {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6,
      kernel_7, kernel_8, kernel_9, kernel_10, kernel_11, kernel_12},
     {NULL, kernel_t1, kernel_t2, kernel_t3, kernel_t4, kernel_t5, kernel_t6,
      kernel_t7, kernel_t8, kernel_t9, kernel_t10, kernel_t11, kernel_t12},
 };
+static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
 
-static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
-                         const float *A, size_t lda, const recur_gemm_b *pb,
-                         float beta, float *C, size_t ldc)
+/* Rows [0, M) of the product (lone: the whole product is this one row)
+ * against panels [p0, p1). */
+static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
+                         float alpha, const float *A, size_t lda,
+                         const recur_gemm_b *pb, float beta, float *C,
+                         size_t ldc)
 {
     const size_t K = pb->K, N = pb->N;
     /* Rows in blocks of at most about 512 KiB of A, which stay in L2 while
@@ -344,10 +370,22 @@ static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
         for (size_t p = p0; p < p1; p++) {
             const float *panel = pb->packed + p * K * NR;
             size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
-            for (size_t i = i0; i < i1; i += MR) {
-                size_t mr = i1 - i < MR ? i1 - i : MR;
-                kernels[ta][mr](K, alpha, ta ? A + i : A + i * lda, lda,
-                                panel, beta, C + i * ldc + j0, ldc, w);
+            /* A step's few rows (up to 8 tiles) use each panel briefly:
+             * their first tile brings the next panel into L2 as it goes (a
+             * recurrent weight of 4 MiB or more comes from L3 at every
+             * step; 64 × 4096 × 1024 ran 5-15% faster). A taller block uses
+             * each panel long enough, and there this cost 3-4%. */
+            const float *next =
+                p + 1 < p1 && i1 - i0 <= 8 * MR ? panel + K * NR : NULL;
+            /* Tiles of balanced heights (64 rows: 11, 11, 11, 11, 10,
+             * 10, not 5 × 12 + 4): a short tile has too few accumulators
+             * to keep both FMA pipes busy, and as many loads as FMAs. */
+            for (size_t i = i0, mr; i < i1; i += mr) {
+                size_t left = i1 - i, tiles = (left + MR - 1) / MR;
+                mr = (left + tiles - 1) / tiles;
+                kernel_fn *kf = lone ? kernels_lone[ta] : kernels[ta][mr];
+                kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
+                   C + i * ldc + j0, ldc, w, i == i0 ? next : NULL);
             }
         }
     }
@@ -355,10 +393,10 @@ static void panels_range(size_t p0, size_t p1, size_t M, int ta, float alpha,
 
 /* The product over all panels, split among threads: by panels when there
  * are a few for each, else by rows when there are many (a tall, narrow
- * product: the output layer's weight gradient), else not at all. Row
- * shares start at multiples of MR, so every row falls in the same
- * micro-kernel block as without threads: results do not depend on the
- * thread count. */
+ * product: the output layer's weight gradient), else not at all. Every
+ * row of a product of several is one k-ordered dot product whatever tile
+ * it falls in (only a product of one row sums four ways, kernel_lone):
+ * results depend neither on the thread count nor on the tiling. */
 static void run_panels(size_t M, int ta, float alpha, const float *A,
                        size_t lda, const recur_gemm_b *pb, float beta,
                        float *C, size_t ldc)
@@ -375,7 +413,8 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
      * weight of 1 MiB to stream (batch 1, bound by reading it). */
     if (threads <= 1 || (M * pb->K * pb->N < (size_t)1 << 20 &&
                          pb->K * pb->N < (size_t)1 << 18)) {
-        panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
+        panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, C,
+                     ldc);
         return;
     }
 #ifdef _OPENMP
@@ -388,16 +427,16 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
             size_t r0 = blocks * t / n * MR, r1 = blocks * (t + 1) / n * MR;
             r1 = r1 < M ? r1 : M;
             if (r0 < r1)
-                panels_range(0, panels, r1 - r0, ta, alpha,
+                panels_range(0, panels, r1 - r0, 0, ta, alpha,
                              ta ? A + r0 : A + r0 * lda, lda, pb, beta,
                              C + r0 * ldc, ldc);
         } else {
-            panels_range(panels * t / n, panels * (t + 1) / n, M, ta, alpha,
-                         A, lda, pb, beta, C, ldc);
+            panels_range(panels * t / n, panels * (t + 1) / n, M, M == 1, ta,
+                         alpha, A, lda, pb, beta, C, ldc);
         }
     }
 #else
-    panels_range(0, panels, M, ta, alpha, A, lda, pb, beta, C, ldc);
+    panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, C, ldc);
 #endif
 }
 #endif

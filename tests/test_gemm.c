@@ -141,6 +141,26 @@ void test_gemm_packed(void)
         free(A), free(B), free(C1), free(C2), free(buf), free(W1), free(W2),
             free(tbuf);
     }
+    /* A row's result does not depend on the rows beside it: the first 50
+     * rows of 64 (tiles 11, 11, 11, 11, 10, 10) are those of a product of
+     * 50 (10 × 5), of 13 (7, 6) and of 25 (9, 8, 8), bit for bit. */
+    {
+        const size_t N = 100, K = 77, Ms[] = {50, 13, 25};
+        float *A = random_matrix(64 * K, &seed), *B = random_matrix(N * K, &seed);
+        float *C64 = calloc(64 * N, sizeof(float)), *Cm = calloc(64 * N, sizeof(float));
+        size_t floats = recur_gemm_pack_floats(N, K);
+        float *buf = malloc((floats ? floats : 1) * sizeof(float));
+        recur_gemm_b pb;
+        recur_gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
+        recur_set_threads(1);
+        recur_gemm_packed(64, 1.0f, A, K, &pb, 0.0f, C64, N);
+        for (size_t m = 0; m < 3; m++) {
+            recur_gemm_packed(Ms[m], 1.0f, A, K, &pb, 0.0f, Cm, N);
+            CHECK(!floats || memcmp(C64, Cm, Ms[m] * N * sizeof(float)) == 0,
+                  "rows of a product of %zu differ from those of 64", Ms[m]);
+        }
+        free(A), free(B), free(C64), free(Cm), free(buf);
+    }
     recur_set_threads(1);
     /* No buffer: the handle keeps B and the product is recur_gemm's. */
     recur_gemm_b pb;
