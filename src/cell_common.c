@@ -25,11 +25,11 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
         s[5] = packs[i] > s[5] ? packs[i] : s[5];
 }
 
-/* C[N, GH] (+)= x · w_ihᵀ, or C[N, I] += dG · w_ih (backward), through
+/* C[N, GH] (+)= x · w_ihᵀ (+ bias[GH] each row), or C[N, I] += dG · w_ih (backward), through
  * the packed kernel when there are rows enough to pay for the packing. */
 static void input_product(const cell_dims *d, const cell_params *p,
                           int backward, size_t N, const float *A, size_t lda,
-                          float beta, float *C, size_t ldc,
+                          float beta, const float *bias, float *C, size_t ldc,
                           const cell_scratch *s)
 {
     const size_t GH = d->G * d->H, I = d->I;
@@ -41,7 +41,7 @@ static void input_product(const cell_dims *d, const cell_params *p,
         recur_gemm_pack(&wb, 0, I, GH, p->w_ih, I, buf);
     else
         recur_gemm_pack(&wb, 1, GH, I, p->w_ih, I, buf);
-    recur_gemm_packed(N, 1.0f, A, lda, &wb, beta, C, ldc);
+    recur_gemm_packed_bias(N, 1.0f, A, lda, &wb, beta, bias, C, ldc);
 }
 
 void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
@@ -137,7 +137,7 @@ static void project_inputs_ln(const cell_dims *d, const cell_params *p,
                               const cell_cache *cache, const cell_scratch *s)
 {
     size_t H = d->H, GH = d->G * H;
-    input_product(d, p, 0, N, x, ldx, 0.0f, out, GH, s);
+    input_product(d, p, 0, N, x, ldx, 0.0f, NULL, out, GH, s);
     cell_ln_forward(out, GH, out, GH, 0, N, GH, p->ln_ih_w, p->ln_ih_b,
                     cache->ln_ih, cache->ln_r, 3);
     if (!p->b_ih && !p->b_hh)
@@ -148,28 +148,25 @@ static void project_inputs_ln(const cell_dims *d, const cell_params *p,
                                (p->b_hh && fold[k / H] ? p->b_hh[k] : 0.0f);
 }
 
-/* Rows [0, N) of out[N, G*H] = b_ih + (b_hh where fold[gate] is set);
- * returns 0, out untouched, when there is no bias to add. */
-static int fill_biases(const cell_dims *d, const cell_params *p,
-                       const int *fold, size_t N, float *out)
+/* out[G*H] = b_ih + (b_hh where fold[gate] is set); returns 0, out
+ * untouched, when there is no bias to add. */
+static int bias_row(const cell_dims *d, const cell_params *p, const int *fold,
+                    float *out)
 {
     size_t H = d->H, GH = d->G * H;
     int any = p->b_ih != NULL;
     for (size_t gate = 0; gate < d->G; gate++)
         any |= p->b_hh != NULL && fold[gate];
-    if (any && N > 0) {
-        /* Row 0 gets the summed bias, then every other row copies it. */
-        for (size_t k = 0; k < GH; k++)
-            out[k] = p->b_ih ? p->b_ih[k] : 0.0f;
-        if (p->b_hh)
-            for (size_t gate = 0; gate < d->G; gate++)
-                if (fold[gate])
-                    for (size_t k = 0; k < H; k++)
-                        out[gate * H + k] += p->b_hh[gate * H + k];
-        for (size_t n = 1; n < N; n++)
-            memcpy(out + n * GH, out, GH * sizeof(float));
-    }
-    return any && N > 0;
+    if (!any)
+        return 0;
+    for (size_t k = 0; k < GH; k++)
+        out[k] = p->b_ih ? p->b_ih[k] : 0.0f;
+    if (p->b_hh)
+        for (size_t gate = 0; gate < d->G; gate++)
+            if (fold[gate])
+                for (size_t k = 0; k < H; k++)
+                    out[gate * H + k] += p->b_hh[gate * H + k];
+    return 1;
 }
 
 void cell_project_inputs(const cell_dims *d, const cell_params *p,
@@ -181,9 +178,12 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
         project_inputs_ln(d, p, x, ldx, N, fold, out, cache, s);
         return;
     }
-    int any = fill_biases(d, p, fold, N, out);
-    input_product(d, p, 0, N, x, ldx, any ? 1.0f : 0.0f, out, d->G * d->H,
-                  s);
+    /* The summed bias (in s->step, free before the steps) is added by the
+     * product's store: out is written, never read (it was filled with the
+     * bias rows and read back, 26 MB for 3200 rows of 2048). */
+    int any = bias_row(d, p, fold, s->step);
+    input_product(d, p, 0, N, x, ldx, 0.0f, any ? s->step : NULL, out,
+                  d->G * d->H, s);
 }
 
 int cell_one_step(const cell_dims *d, const packed_layout *lay,
@@ -197,7 +197,7 @@ void cell_step_products(const cell_dims *d, const cell_params *p,
                         const float *x, const float *hp, const int *fold,
                         float *out, const cell_scratch *s)
 {
-    int any = fill_biases(d, p, fold, 1, out);
+    int any = bias_row(d, p, fold, out);
     recur_gemm_packed_pair(x, s->fixed_ih, any ? 1.0f : 0.0f, hp,
                            s->fixed_hh, out, (int)(*s->sweep & 1u));
     ++*s->sweep;
@@ -232,7 +232,7 @@ void cell_input_backward(const cell_dims *d, const cell_params *p,
                          3, g->ln_ih_w, g->ln_ih_b);
     cell_weight_grad(s, GH, d->I, N, dG, GH, x, ldx, g->w_ih, d->I);
     if (dx)
-        input_product(d, p, 1, N, dG, GH, 1.0f, dx, lddx, s);
+        input_product(d, p, 1, N, dG, GH, 1.0f, NULL, dx, lddx, s);
 }
 
 void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,

@@ -44,6 +44,16 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
 void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
                        const recur_gemm_b *pb, float beta, float *C,
                        size_t ldc);
+/* The same with a bias row added at the store:
+ *     C[M,N] = alpha * A[M,K] * op(B) + beta * C + bias[N] (each row)
+ * (alpha·acc + beta·C first, then + bias; bias NULL: recur_gemm_packed).
+ * With beta 0, C is written without being read: an input projection need
+ * not fill its output with the biases first. Unpacked handles do just
+ * that (C = bias, then recur_gemm with beta 1): the same bits as the
+ * kernel's alpha·acc + bias when alpha is 1. */
+void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
+                            size_t lda, const recur_gemm_b *pb, float beta,
+                            const float *bias, float *C, size_t ldc);
 /* One row through two packed products of the same width N (a recurrent
  * step with fixed weights: x·W_ihᵀ and h·W_hhᵀ), in one pass:
  *     c[N] = a · op(A) + beta · c,  then  c = b · op(B) + c

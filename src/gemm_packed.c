@@ -188,9 +188,10 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
 
 #ifdef PACKED_X86
 /* One row of a tile: c[0..w) = alpha · (r0 | r1) + beta · c (c not read
- * when beta is 0), masked past w. */
+ * when beta is 0), then + bias[0..w) when bias is given, masked past w. */
 __attribute__((target("avx512f"), always_inline)) static inline void
-store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta, size_t w)
+store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta,
+          const float *bias, size_t w)
 {
     __mmask16 m0 = (__mmask16)(w >= 16 ? 0xFFFF : (1u << w) - 1);
     __mmask16 m1 = (__mmask16)(w >= 32 ? 0xFFFF
@@ -204,6 +205,10 @@ store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta, size_t w)
         r1 = _mm512_add_ps(r1,
                            _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16)));
     }
+    if (bias) {
+        r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, bias));
+        r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, bias + 16));
+    }
     _mm512_mask_storeu_ps(c, m0, r0);
     _mm512_mask_storeu_ps(c + 16, m1, r1);
 }
@@ -213,8 +218,8 @@ store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta, size_t w)
  * when ta is set. mr and ta are constants after inlining (KERNEL_ROWS). */
 __attribute__((target("avx512f"), always_inline)) static inline void
 kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
-       const float *panel, float beta, float *C, size_t ldc, size_t w,
-       const float *next)
+       const float *panel, float beta, const float *bias, float *C,
+       size_t ldc, size_t w, const float *next)
 {
     /* The tile of C is read (beta) and written only after the k loop,
      * and its rows lie a whole row of C apart (the gates of a step: 8 KiB
@@ -244,23 +249,23 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
     }
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++)
-        store_row(C + i * ldc, acc[i][0], acc[i][1], alpha, beta, w);
+        store_row(C + i * ldc, acc[i][0], acc[i][1], alpha, beta, bias, w);
 }
 
 #define KERNEL_ROWS(R)                                                        \
     __attribute__((target("avx512f"))) static void kernel_##R(              \
         size_t K, float alpha, const float *A, size_t lda,                    \
-        const float *panel, float beta, float *C, size_t ldc, size_t w,       \
-        const float *next)                                                    \
+        const float *panel, float beta, const float *bias, float *C,          \
+        size_t ldc, size_t w, const float *next)                              \
     {                                                                         \
-        kernel(R, 0, K, alpha, A, lda, panel, beta, C, ldc, w, next);         \
+        kernel(R, 0, K, alpha, A, lda, panel, beta, bias, C, ldc, w, next);   \
     }                                                                         \
     __attribute__((target("avx512f"))) static void kernel_t##R(             \
         size_t K, float alpha, const float *A, size_t lda,                    \
-        const float *panel, float beta, float *C, size_t ldc, size_t w,       \
-        const float *next)                                                    \
+        const float *panel, float beta, const float *bias, float *C,          \
+        size_t ldc, size_t w, const float *next)                              \
     {                                                                         \
-        kernel(R, 1, K, alpha, A, lda, panel, beta, C, ldc, w, next);         \
+        kernel(R, 1, K, alpha, A, lda, panel, beta, bias, C, ldc, w, next);   \
     }
 /* One row (batch 1, streaming): a single chain of FMAs per half-panel
  * would wait on the FMA latency at every k, so k runs four ways, each with
@@ -296,14 +301,15 @@ sums_one(int ta, size_t K, const float *A, size_t lda, const float *panel,
 
 __attribute__((target("avx512f"))) static void
 kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
-           const float *panel, float beta, float *C, size_t w)
+           const float *panel, float beta, const float *bias, float *C,
+           size_t w)
 {
     __m512 s[2];
     if (ta)
         sums_one(1, K, A, lda, panel, s);
     else
         sums_one(0, K, A, lda, panel, s);
-    store_row(C, s[0], s[1], alpha, beta, w);
+    store_row(C, s[0], s[1], alpha, beta, bias, w);
 }
 
 /* kernel_one as a kernel_fn, for a product of one row (M = 1); a row of
@@ -312,20 +318,20 @@ kernel_one(int ta, size_t K, float alpha, const float *A, size_t lda,
  * many rows its product has or how they are cut into tiles. */
 __attribute__((target("avx512f"))) static void
 kernel_lone(size_t K, float alpha, const float *A, size_t lda,
-            const float *panel, float beta, float *C, size_t ldc, size_t w,
-            const float *next)
+            const float *panel, float beta, const float *bias, float *C,
+            size_t ldc, size_t w, const float *next)
 {
     (void)ldc, (void)next;
-    kernel_one(0, K, alpha, A, lda, panel, beta, C, w);
+    kernel_one(0, K, alpha, A, lda, panel, beta, bias, C, w);
 }
 
 __attribute__((target("avx512f"))) static void
 kernel_tlone(size_t K, float alpha, const float *A, size_t lda,
-             const float *panel, float beta, float *C, size_t ldc, size_t w,
-            const float *next)
+             const float *panel, float beta, const float *bias, float *C,
+             size_t ldc, size_t w, const float *next)
 {
     (void)ldc, (void)next;
-    kernel_one(1, K, alpha, A, lda, panel, beta, C, w);
+    kernel_one(1, K, alpha, A, lda, panel, beta, bias, C, w);
 }
 KERNEL_ROWS(1)
 KERNEL_ROWS(2)
@@ -341,7 +347,8 @@ KERNEL_ROWS(11)
 KERNEL_ROWS(12)
 
 typedef void kernel_fn(size_t, float, const float *, size_t, const float *,
-                       float, float *, size_t, size_t, const float *);
+                       float, const float *, float *, size_t, size_t,
+                       const float *);
 static kernel_fn *const kernels[2][MR + 1] = {
     {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6,
      kernel_7, kernel_8, kernel_9, kernel_10, kernel_11, kernel_12},
@@ -354,8 +361,8 @@ static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
  * against panels [p0, p1). */
 static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
                          float alpha, const float *A, size_t lda,
-                         const recur_gemm_b *pb, float beta, float *C,
-                         size_t ldc)
+                         const recur_gemm_b *pb, float beta,
+                         const float *bias, float *C, size_t ldc)
 {
     const size_t K = pb->K, N = pb->N;
     /* Rows in blocks of at most about 512 KiB of A, which stay in L2 while
@@ -385,7 +392,8 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
                 mr = (left + tiles - 1) / tiles;
                 kernel_fn *kf = lone ? kernels_lone[ta] : kernels[ta][mr];
                 kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
-                   C + i * ldc + j0, ldc, w, i == i0 ? next : NULL);
+                   bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
+                   i == i0 ? next : NULL);
             }
         }
     }
@@ -399,7 +407,7 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
  * results depend neither on the thread count nor on the tiling. */
 static void run_panels(size_t M, int ta, float alpha, const float *A,
                        size_t lda, const recur_gemm_b *pb, float beta,
-                       float *C, size_t ldc)
+                       const float *bias, float *C, size_t ldc)
 {
     size_t panels = (pb->N + NR - 1) / NR;
     size_t threads = (size_t)thread_count();
@@ -413,8 +421,8 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
      * weight of 1 MiB to stream (batch 1, bound by reading it). */
     if (threads <= 1 || (M * pb->K * pb->N < (size_t)1 << 20 &&
                          pb->K * pb->N < (size_t)1 << 18)) {
-        panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, C,
-                     ldc);
+        panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, bias,
+                     C, ldc);
         return;
     }
 #ifdef _OPENMP
@@ -429,14 +437,15 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
             if (r0 < r1)
                 panels_range(0, panels, r1 - r0, 0, ta, alpha,
                              ta ? A + r0 : A + r0 * lda, lda, pb, beta,
-                             C + r0 * ldc, ldc);
+                             bias, C + r0 * ldc, ldc);
         } else {
             panels_range(panels * t / n, panels * (t + 1) / n, M, M == 1, ta,
-                         alpha, A, lda, pb, beta, C, ldc);
+                         alpha, A, lda, pb, beta, bias, C, ldc);
         }
     }
 #else
-    panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, C, ldc);
+    panels_range(0, panels, M, M == 1, ta, alpha, A, lda, pb, beta, bias, C,
+                 ldc);
 #endif
 }
 #endif
@@ -445,13 +454,31 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
                        const recur_gemm_b *pb, float beta, float *C,
                        size_t ldc)
 {
+    recur_gemm_packed_bias(M, alpha, A, lda, pb, beta, NULL, C, ldc);
+}
+
+void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
+                            size_t lda, const recur_gemm_b *pb, float beta,
+                            const float *bias, float *C, size_t ldc)
+{
     if (!pb->packed || M == 0) {
+        /* The plain path: C = bias row by row, then the product added to
+         * it (beta 0), or the bias added after it (beta not 0). */
+        if (bias && beta == 0.0f) {
+            for (size_t i = 0; i < M; i++)
+                memcpy(C + i * ldc, bias, pb->N * sizeof(float));
+            beta = 1.0f;
+            bias = NULL;
+        }
         recur_gemm(0, pb->trans_b, M, pb->N, pb->K, alpha, A, lda, pb->b,
                    pb->ldb, beta, C, ldc);
+        for (size_t i = 0; bias && i < M; i++)
+            for (size_t j = 0; j < pb->N; j++)
+                C[i * ldc + j] += bias[j];
         return;
     }
 #ifdef PACKED_X86
-    run_panels(M, 0, alpha, A, lda, pb, beta, C, ldc);
+    run_panels(M, 0, alpha, A, lda, pb, beta, bias, C, ldc);
 #endif
 }
 
@@ -477,9 +504,9 @@ pair_range(size_t p0, size_t p1, int backwards, const float *a,
         sums_one(0, wa->K, a, 1, pa, sa);
         if (b && !backwards)
             sums_one(0, wb->K, b, 1, pb, sb);
-        store_row(c + j0, sa[0], sa[1], 1.0f, beta, w);
+        store_row(c + j0, sa[0], sa[1], 1.0f, beta, NULL, w);
         if (b)
-            store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, w);
+            store_row(c + j0, sb[0], sb[1], 1.0f, 1.0f, NULL, w);
     }
 }
 #endif
@@ -558,8 +585,8 @@ void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
         size_t k = K - k0 < kc ? K - k0 : kc;
         recur_gemm_b pb;
         recur_gemm_pack(&pb, 0, N, k, B + k0 * ldb, ldb, buf);
-        run_panels(M, 1, alpha, A + k0 * lda, lda, &pb, k0 ? 1.0f : beta, C,
-                   ldc);
+        run_panels(M, 1, alpha, A + k0 * lda, lda, &pb, k0 ? 1.0f : beta,
+                   NULL, C, ldc);
     }
 #endif
 }

@@ -3,7 +3,8 @@
  * double-precision product: every row count 1..2·MR+1 and column count
  * around the 32-wide panels, op(B) both ways, alpha/beta, row blocks of the
  * long input projection, the transposed-A weight gradient with its chunks
- * of K, 1 and 2 threads; and that where the kernel does not run the
+ * of K, 1 and 2 threads; a bias row added at the store (the same bits as
+ * filling C with it first); and that where the kernel does not run the
  * handle falls back to recur_gemm.
  */
 #include "gemm.h"
@@ -73,6 +74,49 @@ static void packed_case(size_t M, size_t N, size_t K, int tb, float alpha,
     free(A), free(B), free(C0), free(C), free(buf);
 }
 
+/* recur_gemm_packed_bias against what it replaces: C filled with the
+ * bias row, then recur_gemm_packed with beta 1 (beta 0), or the product
+ * then the bias added (beta not 0) — bit for bit, packed or not; columns
+ * past N untouched. */
+static void bias_case(size_t M, size_t N, size_t K, float beta, int pack,
+                      unsigned seed)
+{
+    size_t lda = K + 1, ldc = N + 3;
+    float *A = random_matrix(M * lda, &seed), *B = random_matrix(N * K, &seed);
+    float *bias = random_matrix(N, &seed), *C0 = random_matrix(M * ldc, &seed);
+    float *C = malloc(M * ldc * sizeof(float));
+    float *R = malloc(M * ldc * sizeof(float));
+    size_t floats = pack ? recur_gemm_pack_floats(N, K) : 0;
+    float *buf = floats ? malloc(floats * sizeof(float)) : NULL;
+    recur_gemm_b pb;
+    recur_gemm_pack(&pb, 1, N, K, B, K, buf);
+    memcpy(C, C0, M * ldc * sizeof(float));
+    memcpy(R, C0, M * ldc * sizeof(float));
+    recur_gemm_packed_bias(M, 1.0f, A, lda, &pb, beta, bias, C, ldc);
+    if (beta == 0.0f) {
+        for (size_t i = 0; i < M; i++)
+            memcpy(R + i * ldc, bias, N * sizeof(float));
+        recur_gemm_packed(M, 1.0f, A, lda, &pb, 1.0f, R, ldc);
+    } else {
+        recur_gemm_packed(M, 1.0f, A, lda, &pb, beta, R, ldc);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++)
+                R[i * ldc + j] += bias[j];
+    }
+    CHECK(memcmp(C, R, M * ldc * sizeof(float)) == 0,
+          "bias M=%zu N=%zu K=%zu beta=%g packed=%d: not the bits of the "
+          "bias rows then the product", M, N, K, beta, pb.packed != NULL);
+    /* And the sums themselves (bias rows in C0 for the plain check). */
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++)
+            R[i * ldc + j] = beta * C0[i * ldc + j] + bias[j];
+    double e = check_product(M, N, K, 0, 1, 1.0f, A, lda, B, K, 1.0f, R, C,
+                             ldc);
+    CHECK(e < 2e-6 * sqrt((double)K + 1), "bias M=%zu N=%zu K=%zu: error %.3g",
+          M, N, K, e);
+    free(A), free(B), free(bias), free(C0), free(C), free(R), free(buf);
+}
+
 static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
                     unsigned seed)
 {
@@ -106,6 +150,13 @@ void test_gemm_packed(void)
         packed_case(64, 2048, 512, 1, 1.0f, 1.0f, seed++); /* threads split */
         packed_case(20, 96, 37, 0, 0.5f, -2.0f, seed++);
         packed_case(700, 70, 300, 1, 1.0f, 0.0f, seed++); /* row blocks */
+        for (int pack = 0; pack <= 1; pack++) {
+            bias_case(1, 33, 20, 0.0f, pack, seed++);
+            bias_case(13, 100, 65, 0.0f, pack, seed++);
+            bias_case(64, 2048, 96, 0.0f, pack, seed++); /* threads split */
+            bias_case(700, 70, 300, 0.0f, pack, seed++); /* row blocks */
+            bias_case(25, 47, 30, 0.5f, pack, seed++);
+        }
         tn_case(70, 45, 1000, 64 * 64, 1.0f, seed++); /* chunks of K */
         tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
