@@ -54,21 +54,6 @@ void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
 void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
                             size_t lda, const recur_gemm_b *pb, float beta,
                             const float *bias, float *C, size_t ldc);
-/* A product whose N columns are G groups of W = N / G (the gates of a
- * recurrent cell, gate-major), with work to do on columns as soon as they
- * are done: C[M,N] = A · op(B) + beta · C, column blocks of 32 in turn,
- * each block's 32 columns in every group (columns g·W + j0 .. + 31),
- * and after every 4 blocks done(ctx, j0, w) for those 128 columns — so that a cell's gate pass reads its gates while
- * they are in L1. Threads take contiguous shares of the blocks and call
- * done for theirs (done must touch only what those columns own). The
- * sums are those of recur_gemm_packed, bit for bit. Where W is not a
- * multiple of 32 or B is not packed: recur_gemm_packed, then done(ctx, 0,
- * W) once. */
-typedef void recur_gemm_done(void *ctx, size_t j0, size_t w);
-void recur_gemm_packed_groups(size_t M, const float *A, size_t lda,
-                              const recur_gemm_b *pb, float beta, float *C,
-                              size_t ldc, size_t G, recur_gemm_done *done,
-                              void *ctx);
 /* One row through two packed products of the same width N (a recurrent
  * step with fixed weights: x·W_ihᵀ and h·W_hhᵀ), in one pass:
  *     c[N] = a · op(A) + beta · c,  then  c = b · op(B) + c

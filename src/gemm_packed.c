@@ -357,40 +357,6 @@ static kernel_fn *const kernels[2][MR + 1] = {
 };
 static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
 
-/* Rows [i0, i1) of the product against panel p, in tiles (lone: the
- * whole product is this one row); next: the panel to prefetch into L2 as
- * the first tile goes, or NULL. */
-static void panel_rows(size_t p, size_t i0, size_t i1, int lone, int ta,
-                       float alpha, const float *A, size_t lda,
-                       const recur_gemm_b *pb, float beta, const float *bias,
-                       float *C, size_t ldc, const float *next)
-{
-    const size_t K = pb->K, N = pb->N;
-    const float *panel = pb->packed + p * K * NR;
-    size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
-    /* Tiles of balanced heights (64 rows: 11, 11, 11, 11, 10, 10, not
-     * 5 × 12 + 4): a short tile has too few accumulators to keep both FMA
-     * pipes busy, and as many loads as FMAs. */
-    for (size_t i = i0, mr; i < i1; i += mr) {
-        size_t left = i1 - i, tiles = (left + MR - 1) / MR;
-        mr = (left + tiles - 1) / tiles;
-        kernel_fn *kf = lone ? kernels_lone[ta] : kernels[ta][mr];
-        kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
-           bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
-           i == i0 ? next : NULL);
-    }
-}
-
-/* A step's few rows (up to 8 tiles) use each panel briefly: their first
- * tile brings the next panel into L2 as it goes (a recurrent weight of
- * 4 MiB or more comes from L3 at every step; 64 × 4096 × 1024 ran 5-15%
- * faster). A taller block uses each panel long enough, and there this
- * cost 3-4%. */
-static int prefetch_next(size_t rows)
-{
-    return rows <= 8 * MR;
-}
-
 /* Rows [0, M) of the product (lone: the whole product is this one row)
  * against panels [p0, p1). */
 static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
@@ -398,7 +364,7 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
                          const recur_gemm_b *pb, float beta,
                          const float *bias, float *C, size_t ldc)
 {
-    const size_t K = pb->K;
+    const size_t K = pb->K, N = pb->N;
     /* Rows in blocks of at most about 512 KiB of A, which stay in L2 while
      * every panel of the range passes over them; blocks of equal size (a
      * short last block would stream every panel again for a few rows). */
@@ -409,11 +375,26 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
     for (size_t i0 = 0; i0 < M; i0 += mb) {
         size_t i1 = M - i0 < mb ? M : i0 + mb;
         for (size_t p = p0; p < p1; p++) {
-            const float *next = p + 1 < p1 && prefetch_next(i1 - i0)
-                                    ? pb->packed + (p + 1) * K * NR
-                                    : NULL;
-            panel_rows(p, i0, i1, lone, ta, alpha, A, lda, pb, beta, bias, C,
-                       ldc, next);
+            const float *panel = pb->packed + p * K * NR;
+            size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
+            /* A step's few rows (up to 8 tiles) use each panel briefly:
+             * their first tile brings the next panel into L2 as it goes (a
+             * recurrent weight of 4 MiB or more comes from L3 at every
+             * step; 64 × 4096 × 1024 ran 5-15% faster). A taller block uses
+             * each panel long enough, and there this cost 3-4%. */
+            const float *next =
+                p + 1 < p1 && i1 - i0 <= 8 * MR ? panel + K * NR : NULL;
+            /* Tiles of balanced heights (64 rows: 11, 11, 11, 11, 10,
+             * 10, not 5 × 12 + 4): a short tile has too few accumulators
+             * to keep both FMA pipes busy, and as many loads as FMAs. */
+            for (size_t i = i0, mr; i < i1; i += mr) {
+                size_t left = i1 - i, tiles = (left + MR - 1) / MR;
+                mr = (left + tiles - 1) / tiles;
+                kernel_fn *kf = lone ? kernels_lone[ta] : kernels[ta][mr];
+                kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
+                   bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
+                   i == i0 ? next : NULL);
+            }
         }
     }
 }
@@ -498,71 +479,6 @@ void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
     }
 #ifdef PACKED_X86
     run_panels(M, 0, alpha, A, lda, pb, beta, bias, C, ldc);
-#endif
-}
-
-#ifdef PACKED_X86
-/* Column blocks [u0, u1) of recur_gemm_packed_groups: for each, its panel
- * in every group, then done. */
-static void groups_range(size_t u0, size_t u1, size_t M, const float *A,
-                         size_t lda, const recur_gemm_b *pb, float beta,
-                         float *C, size_t ldc, size_t G,
-                         recur_gemm_done *done, void *ctx)
-{
-    const size_t K = pb->K, per = pb->N / G / NR;
-    for (size_t u = u0; u < u1; u++) {
-        for (size_t g = 0; g < G; g++) {
-            /* The next panel visited: this block's in the next group, or
-             * the next block's in the first. */
-            size_t q = g + 1 < G ? (g + 1) * per + u : u + 1;
-            const float *next = (g + 1 < G || u + 1 < u1) && prefetch_next(M)
-                                    ? pb->packed + q * K * NR
-                                    : NULL;
-            panel_rows(g * per + u, 0, M, M == 1, 0, 1.0f, A, lda, pb, beta,
-                       NULL, C, ldc, next);
-        }
-        if ((u + 1 - u0) % 4 == 0 || u + 1 == u1) {
-            size_t b0 = u - (u - u0) % 4;
-            done(ctx, b0 * NR, (u + 1 - b0) * NR);
-        }
-    }
-}
-#endif
-
-void recur_gemm_packed_groups(size_t M, const float *A, size_t lda,
-                              const recur_gemm_b *pb, float beta, float *C,
-                              size_t ldc, size_t G, recur_gemm_done *done,
-                              void *ctx)
-{
-    size_t W = G ? pb->N / G : 0;
-    if (!pb->packed || M == 0 || G == 0 || W * G != pb->N || W % NR != 0) {
-        recur_gemm_packed(M, 1.0f, A, lda, pb, beta, C, ldc);
-        if (M > 0)
-            done(ctx, 0, W);
-        return;
-    }
-#ifdef PACKED_X86
-    /* Threads as run_panels gives them panels: contiguous shares of the
-     * blocks (G panels each), when the product is worth a hand-off. */
-    size_t blocks = W / NR, threads = (size_t)thread_count();
-    if (blocks * G < 4 * threads)
-        threads = blocks * G / 4 > 0 ? blocks * G / 4 : 1;
-    threads = threads < blocks ? threads : blocks;
-    if (threads <= 1 || M * pb->K * pb->N < (size_t)1 << 20) {
-        groups_range(0, blocks, M, A, lda, pb, beta, C, ldc, G, done, ctx);
-        return;
-    }
-#ifdef _OPENMP
-#pragma omp parallel num_threads((int)threads)
-    {
-        size_t t = (size_t)omp_get_thread_num(),
-               n = (size_t)omp_get_num_threads();
-        groups_range(blocks * t / n, blocks * (t + 1) / n, M, A, lda, pb,
-                     beta, C, ldc, G, done, ctx);
-    }
-#else
-    groups_range(0, blocks, M, A, lda, pb, beta, C, ldc, G, done, ctx);
-#endif
 #endif
 }
 

@@ -28,10 +28,9 @@
  * Forward: one GEMM projects the inputs of every step (both biases folded
  * in; with layer norm, normalised first, then the biases added); each step
  * adds h·w_hhᵀ into its rows of that buffer with one GEMM (with layer
- * norm: into scratch, normalised and added), and one fused pass applies
- * the gates and updates c and h in place — block by block of 32 units as
- * the product finishes each (recur_gemm_packed_groups), or after it (with
- * layer norm, c' is normalised between two passes). A streaming call (one step of one row,
+ * norm: into scratch, normalised and added), then one fused pass applies
+ * the gates and updates c and h in place (with layer norm, c' is
+ * normalised between two passes). A streaming call (one step of one row,
  * weights packed by recur_rnn_pack_weights) runs both products in one
  * pass instead (cell_step_products): the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
@@ -40,7 +39,6 @@
  * dx are then whole-sequence GEMMs over dG (through LN(W_ih x) first).
  */
 #include "cell.h"
-#include "clones.h"
 #include "gemm.h"
 #include "vmath.h"
 
@@ -84,73 +82,6 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     }
 }
 
-/* The gate pass of one step's n rows (no layer norm), on the units
- * [j0, j0 + w): the activations in gates, c' = f∘c + i∘g into c,
- * tanh(c') into tcn, o∘tanh(c') into hr, then c zoned out against cp.
- * Run on the whole step after its product, or block by block as the
- * product finishes each (step_done): the same operations per element. */
-typedef struct {
-    size_t H, n, ldh;
-    float *gates, *c, *tcn, *hr;
-    const float *cp, *zc;
-} step_pass;
-
-/* Per element: c' = f∘c + i∘g, then (after tanh(c') into tcn) h = o∘tcn
- * and zoneout; cloned so that its loops run 16 wide (clones.h). */
-RECUR_CLONES
-static void cell_update(size_t H, size_t n, size_t w, const float *a,
-                        const float *cp, float *c)
-{
-    const size_t GH = 4 * H;
-    for (size_t j = 0; j < n; j++) {
-        const float *restrict aj = a + j * GH;
-        const float *restrict cpj = cp + j * H;
-        float *restrict cj = c + j * H;
-        for (size_t k = 0; k < w; k++)
-            cj[k] = aj[H + k] * cpj[k] + aj[k] * aj[2 * H + k];
-    }
-}
-
-RECUR_CLONES
-static void cell_output(size_t H, size_t n, size_t w, const float *a,
-                        const float *tcn, float *hr, size_t ldh,
-                        const float *cp, float *c, const float *zc)
-{
-    const size_t GH = 4 * H;
-    for (size_t j = 0; j < n; j++) {
-        const float *restrict aj = a + j * GH + 3 * H;
-        const float *restrict tj = tcn + j * H;
-        float *restrict hj = hr + j * ldh;
-        for (size_t k = 0; k < w; k++)
-            hj[k] = aj[k] * tj[k];
-        if (!zc)
-            continue;
-        const float *restrict zj = zc + j * H, *restrict cpj = cp + j * H;
-        float *restrict cj = c + j * H;
-        for (size_t k = 0; k < w; k++)
-            cj[k] = cell_zone(zj[k], cpj[k], cj[k]);
-    }
-}
-
-static void gate_pass(const step_pass *g, size_t j0, size_t w)
-{
-    const size_t H = g->H, GH = 4 * H, n = g->n;
-    float *a = g->gates + j0;
-    recur_vsigmoid_rows(a, GH, a, GH, n, w);
-    recur_vsigmoid_rows(a + H, GH, a + H, GH, n, w);
-    recur_vtanh_rows(a + 2 * H, GH, a + 2 * H, GH, n, w);
-    recur_vsigmoid_rows(a + 3 * H, GH, a + 3 * H, GH, n, w);
-    cell_update(H, n, w, a, g->cp + j0, g->c + j0);
-    recur_vtanh_rows(g->tcn + j0, H, g->c + j0, H, n, w);
-    cell_output(H, n, w, a, g->tcn + j0, g->hr + j0, g->ldh, g->cp + j0,
-                g->c + j0, g->zc ? g->zc + j0 : NULL);
-}
-
-static void step_done(void *ctx, size_t j0, size_t w)
-{
-    gate_pass(ctx, j0, w);
-}
-
 void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                        const packed_layout *lay, int reverse, const float *x,
                        size_t ldx, float *y, size_t ldy, float *h, float *c,
@@ -179,25 +110,33 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         const float *zc = cache->zc ? cache->zc + row * H : NULL;
         cell_recurrent_input(cache, n, P, h, hp, NULL);
         memcpy(cp, c, n * H * sizeof(float));
-        step_pass g = {H, n, proj ? H : ldy, gates, c, tcn,
-                       proj ? cache->hraw + row * H : y + row * ldy, cp, zc};
         if (one) {
             cell_step_products(d, p, x, hp, fold, gates, s);
-            gate_pass(&g, 0, H);
         } else if (d->layer_norm) {
             cell_recurrent_product(n, hp, P, &whh, 0.0f, s->step, GH, i);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
-        } else if (n == 1) {
-            cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
-            gate_pass(&g, 0, H);
         } else {
-            /* The gate pass on each block of 32 units as soon as the
-             * product has its four gates, while they are in L1. */
-            recur_gemm_packed_groups(n, hp, P, &whh, 1.0f, gates, GH, 4,
-                                     step_done, &g);
+            cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
+        }
+
+        for (size_t j = 0; !d->layer_norm && j < n; j++) {
+            float *a = gates + j * GH;
+            float *hr = proj ? cache->hraw + (row + j) * H
+                             : y + (row + j) * ldy;
+            float *cj = c + j * H, *tj = tcn + j * H;
+            const float *cpj = cp + j * H;
+            lstm_activate(a, H);
+            for (size_t k = 0; k < H; k++)
+                cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
+            recur_vtanh(tj, cj, H);
+            for (size_t k = 0; k < H; k++) {
+                hr[k] = a[3 * H + k] * tj[k];
+                if (zc)
+                    cj[k] = cell_zone(zc[j * H + k], cpj[k], cj[k]);
+            }
         }
         float *yt = y + row * ldy;
         if (proj)

@@ -64,58 +64,33 @@ void recur_vexp(float *y, const float *x, size_t n)
     }
 }
 
-/* Far out the clamp gives e ≈ 2^-125 (σ = 1) or e = inf (σ = 0), the
- * true limits in float. */
-static inline float sigmoid_one(float x)
-{
-    float e = exp_core(-x);
-    return 1.0f / (1.0f + e);
-}
-
-static inline float tanh_one(float v)
-{
-    float a = v < 0.0f ? -v : v;
-    float z = v * v;
-    float s = -5.70498872745e-3f;
-    s = s * z + 2.06390887954e-2f;
-    s = s * z - 5.37397155531e-2f;
-    s = s * z + 1.33314422036e-1f;
-    s = s * z - 3.33332819422e-1f;
-    s = s * z * v + v;
-    float e = exp_core(2.0f * a);
-    float b = 1.0f - 2.0f / (e + 1.0f);
-    b = v < 0.0f ? -b : b;
-    return a < 0.625f ? s : b;
-}
-
 RECUR_CLONES
 void recur_vsigmoid(float *y, const float *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        y[i] = sigmoid_one(x[i]);
+    for (size_t i = 0; i < n; i++) {
+        /* Far out the clamp gives e ≈ 2^-125 (σ = 1) or e = inf (σ = 0),
+         * the true limits in float. */
+        float e = exp_core(-x[i]);
+        y[i] = 1.0f / (1.0f + e);
+    }
 }
 
 RECUR_CLONES
 void recur_vtanh(float *y, const float *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        y[i] = tanh_one(x[i]);
-}
-
-RECUR_CLONES
-void recur_vsigmoid_rows(float *y, size_t ldy, const float *x, size_t ldx,
-                         size_t rows, size_t n)
-{
-    for (size_t r = 0; r < rows; r++)
-        for (size_t i = 0; i < n; i++)
-            y[r * ldy + i] = sigmoid_one(x[r * ldx + i]);
-}
-
-RECUR_CLONES
-void recur_vtanh_rows(float *y, size_t ldy, const float *x, size_t ldx,
-                      size_t rows, size_t n)
-{
-    for (size_t r = 0; r < rows; r++)
-        for (size_t i = 0; i < n; i++)
-            y[r * ldy + i] = tanh_one(x[r * ldx + i]);
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float a = v < 0.0f ? -v : v;
+        float z = v * v;
+        float s = -5.70498872745e-3f;
+        s = s * z + 2.06390887954e-2f;
+        s = s * z - 5.37397155531e-2f;
+        s = s * z + 1.33314422036e-1f;
+        s = s * z - 3.33332819422e-1f;
+        s = s * z * v + v;
+        float e = exp_core(2.0f * a);
+        float b = 1.0f - 2.0f / (e + 1.0f);
+        b = v < 0.0f ? -b : b;
+        y[i] = a < 0.625f ? s : b;
+    }
 }

@@ -28,12 +28,4 @@ void recur_vsigmoid(float *y, const float *x, size_t n);
 /* y[i] = tanh(x[i]) */
 void recur_vtanh(float *y, const float *x, size_t n);
 
-/* The same over a block of a matrix: rows rows of n elements, row strides
- * ldy and ldx (in place: y == x, ldy == ldx); one call where the 1-D
- * functions would take one per row. The same bits as those. */
-void recur_vsigmoid_rows(float *y, size_t ldy, const float *x, size_t ldx,
-                         size_t rows, size_t n);
-void recur_vtanh_rows(float *y, size_t ldy, const float *x, size_t ldx,
-                      size_t rows, size_t n);
-
 #endif

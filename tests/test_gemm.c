@@ -117,52 +117,6 @@ static void bias_case(size_t M, size_t N, size_t K, float beta, int pack,
     free(A), free(B), free(bias), free(C0), free(C), free(R), free(buf);
 }
 
-/* recur_gemm_packed_groups: the bits of recur_gemm_packed; done called
- * once per block of 32 columns (once for all W where W is not a multiple
- * of 32), and by then that block is final in every group. */
-typedef struct {
-    const float *C, *R;
-    size_t M, N, W, G, ldc, calls, covered, stale;
-} groups_seen;
-
-static void groups_done(void *ctx, size_t j0, size_t w)
-{
-    groups_seen *g = ctx;
-    g->calls++;
-    g->covered += w;
-    for (size_t i = 0; i < g->M; i++)
-        for (size_t q = 0; q < g->G; q++)
-            g->stale += memcmp(g->C + i * g->ldc + q * g->W + j0,
-                               g->R + i * g->ldc + q * g->W + j0,
-                               w * sizeof(float)) != 0;
-}
-
-static void groups_case(size_t M, size_t W, size_t G, size_t K, int pack,
-                        unsigned seed)
-{
-    size_t N = W * G, ldc = N + 2;
-    float *A = random_matrix(M * K, &seed), *B = random_matrix(N * K, &seed);
-    float *C0 = random_matrix(M * ldc, &seed);
-    float *C = malloc(M * ldc * sizeof(float));
-    float *R = malloc(M * ldc * sizeof(float));
-    size_t floats = pack ? recur_gemm_pack_floats(N, K) : 0;
-    float *buf = floats ? malloc(floats * sizeof(float)) : NULL;
-    recur_gemm_b pb;
-    recur_gemm_pack(&pb, 1, N, K, B, K, buf);
-    memcpy(R, C0, M * ldc * sizeof(float));
-    recur_gemm_packed(M, 1.0f, A, K, &pb, 1.0f, R, ldc);
-    memcpy(C, C0, M * ldc * sizeof(float));
-    groups_seen g = {C, R, M, N, W, G, ldc, 0, 0, 0};
-    recur_gemm_packed_groups(M, A, K, &pb, 1.0f, C, ldc, G, groups_done, &g);
-    CHECK(memcmp(C, R, M * ldc * sizeof(float)) == 0,
-          "groups M=%zu W=%zu G=%zu packed=%d: not recur_gemm_packed's bits",
-          M, W, G, pb.packed != NULL);
-    CHECK(g.calls >= 1 && g.covered == W && g.stale == 0,
-          "groups M=%zu W=%zu: %zu calls over %zu columns (want %zu), %zu "
-          "blocks not final when done", M, W, g.calls, g.covered, W, g.stale);
-    free(A), free(B), free(C0), free(C), free(R), free(buf);
-}
-
 static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
                     unsigned seed)
 {
@@ -202,12 +156,6 @@ void test_gemm_packed(void)
             bias_case(64, 2048, 96, 0.0f, pack, seed++); /* threads split */
             bias_case(700, 70, 300, 0.0f, pack, seed++); /* row blocks */
             bias_case(25, 47, 30, 0.5f, pack, seed++);
-        }
-        for (int pack = 0; pack <= 1; pack++) {
-            groups_case(13, 96, 4, 50, pack, seed++);
-            groups_case(64, 512, 4, 128, pack, seed++); /* threads split */
-            groups_case(1, 64, 3, 20, pack, seed++);
-            groups_case(7, 20, 4, 9, pack, seed++); /* W not of 32 */
         }
         tn_case(70, 45, 1000, 64 * 64, 1.0f, seed++); /* chunks of K */
         tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
