@@ -246,7 +246,7 @@ int cmd_bench(int argc, char **argv)
                    "\"seq_len\": %zu, \"varlen\": %s, \"mode\": \"%s\", "
                    "\"threads\": %zu, \"blas_threads\": %d, \"repeat\": %zu, "
                    "\"warmup\": %zu, \"seed\": %ld, \"recompute\": %zu, "
-                   "\"ms_median\": %.6f, \"ms_min\": %.6f, \"gflops\": %.4f, "
+                   "\"ms_median\": %.9g, \"ms_min\": %.9g, \"gflops\": %.9g, "
                    "\"peak_rss_mib\": %.1f, ",
                    cell->name, I, H, L, bidir ? "true" : "false", B, T,
                    varlen ? "true" : "false", mode, threads, blas_threads, repeat,
