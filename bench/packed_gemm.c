@@ -4,6 +4,12 @@
  * run REPS times per sample, 9 samples; prints the fastest sample (the
  * machine is shared: the minimum is the least disturbed) in µs and GFLOP/s.
  *     build/packed_gemm M N K REPS
+ * or a weight gradient, recur_gemm_tn (B packed in K chunks as a layer's
+ * backward does, with a scratch of pack_floats(M, max(N, 512)) floats):
+ *     C[M,N] = A[K,M]ᵀ · B[K,N] + C
+ *     build/packed_gemm tn M N K REPS
+ * e.g. tn 2048 512 3200 (deepbench dW_ih/dW_hh), tn 2048 65 2500 (charrnn's
+ * first dW_ih), tn 2048 512 2500, tn 4096 1024 1600 (big).
  * Shapes of docs/PERFORMANCE.md: 64 2048 512 (step, H 512, B 64), 3200 2048
  * 512 (its input projection), 2500 2048 65 (charrnn's first projection),
  * 64 4096 1024 (step, H 1024). C stays hot between repeats, unlike in a
@@ -16,6 +22,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -27,10 +34,12 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: packed_gemm M N K REPS\n");
+    int tn = argc == 6 && strcmp(argv[1], "tn") == 0;
+    if (argc != 5 && !tn) {
+        fprintf(stderr, "usage: packed_gemm [tn] M N K REPS\n");
         return 2;
     }
+    argv += tn;
     size_t M = strtoul(argv[1], NULL, 10), N = strtoul(argv[2], NULL, 10),
            K = strtoul(argv[3], NULL, 10);
     int reps = atoi(argv[4]);
@@ -38,7 +47,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "packed_gemm: sizes in [1, 100000], REPS >= 1\n");
         return 2;
     }
-    size_t floats = recur_gemm_pack_floats(N, K);
+    size_t floats = tn ? recur_gemm_pack_floats(M, N > 512 ? N : 512)
+                       : recur_gemm_pack_floats(N, K);
     float *A = malloc(M * K * sizeof(float)), *W = malloc(N * K * sizeof(float));
     float *C = calloc(M * N, sizeof(float));
     float *buf = aligned_alloc(64, (floats + 16) * sizeof(float));
@@ -52,17 +62,22 @@ int main(int argc, char **argv)
         W[i] = (float)(i % 5) * 0.01f;
     recur_gemm_packed_threads(1);
     recur_gemm_b pb;
-    recur_gemm_pack(&pb, 1, N, K, W, K, floats ? buf : NULL);
+    if (!tn)
+        recur_gemm_pack(&pb, 1, N, K, W, K, floats ? buf : NULL);
     double best = 1e30;
     for (int r = 0; r < 9; r++) {
         double t0 = now();
         for (int i = 0; i < reps; i++)
-            recur_gemm_packed(M, 1.0f, A, K, &pb, 1.0f, C, N);
+            if (tn)
+                recur_gemm_tn(M, N, K, 1.0f, A, M, W, N, 1.0f, C, N, buf,
+                              floats);
+            else
+                recur_gemm_packed(M, 1.0f, A, K, &pb, 1.0f, C, N);
         double t = (now() - t0) / reps;
         best = t < best ? t : best;
     }
-    printf("M=%zu N=%zu K=%zu  %.1f us  %.1f GFLOP/s%s\n", M, N, K, best * 1e6,
-           2.0 * (double)M * (double)N * (double)K / best / 1e9,
+    printf("%sM=%zu N=%zu K=%zu  %.1f us  %.1f GFLOP/s%s\n", tn ? "tn " : "",
+           M, N, K, best * 1e6, 2.0 * (double)M * (double)N * (double)K / best / 1e9,
            floats ? "" : "  (not packed: recur_gemm)");
     free(A), free(W), free(C), free(buf);
     return 0;

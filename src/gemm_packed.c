@@ -215,9 +215,13 @@ store_row(float *c, __m512 r0, __m512 r1, float alpha, float beta,
 
 /* C[mr, w] = alpha · op(A)[mr, K] · panel[K, 32] + beta · C, w ≤ 32
  * columns stored (masked); op(A)[i][k] = A[i·lda + k], or A[k·lda + i]
- * when ta is set. mr and ta are constants after inlining (KERNEL_ROWS). */
+ * when ta is set. half: w ≤ 16, only the panel's first 16 columns are
+ * multiplied (the last panel of N = 65: 1 column of 32), each sum the
+ * same FMAs in the same order as in the full kernel. mr, ta and half are
+ * constants after inlining (KERNEL_ROWS). */
 __attribute__((target("avx512f"), always_inline)) static inline void
-kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
+kernel(int mr, int ta, int half, size_t K, float alpha, const float *A,
+       size_t lda,
        const float *panel, float beta, const float *bias, float *C,
        size_t ldc, size_t w, const float *next)
 {
@@ -239,12 +243,13 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
             _mm_prefetch((const char *)(next + k * NR + 16), _MM_HINT_T1);
         }
         __m512 b0 = _mm512_loadu_ps(panel + k * NR);
-        __m512 b1 = _mm512_loadu_ps(panel + k * NR + 16);
+        __m512 b1 = half ? b0 : _mm512_loadu_ps(panel + k * NR + 16);
 #pragma GCC unroll 12
         for (int i = 0; i < mr; i++) {
             __m512 a = _mm512_set1_ps(ta ? A[k * lda + i] : A[i * lda + k]);
             acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+            if (!half)
+                acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
         }
     }
 #pragma GCC unroll 12
@@ -252,22 +257,21 @@ kernel(int mr, int ta, size_t K, float alpha, const float *A, size_t lda,
         store_row(C + i * ldc, acc[i][0], acc[i][1], alpha, beta, bias, w);
 }
 
-#define KERNEL_ROWS(R)                                                        \
-    __attribute__((target("avx512f"))) static void kernel_##R(              \
+/* The transposed-A kernels (recur_gemm_tn) take no bias: passed on,
+ * kernel_t12 ran 1.5x slower. */
+#define KERNEL_FN(NAME, R, TA, HALF)                                          \
+    __attribute__((target("avx512f"))) static void NAME(                     \
         size_t K, float alpha, const float *A, size_t lda,                    \
         const float *panel, float beta, const float *bias, float *C,          \
         size_t ldc, size_t w, const float *next)                              \
     {                                                                         \
-        kernel(R, 0, K, alpha, A, lda, panel, beta, bias, C, ldc, w, next);   \
-    }                                                                         \
-    __attribute__((target("avx512f"))) static void kernel_t##R(             \
-        size_t K, float alpha, const float *A, size_t lda,                    \
-        const float *panel, float beta, const float *bias, float *C,          \
-        size_t ldc, size_t w, const float *next)                              \
-    {                                                                         \
-        (void)bias; /* recur_gemm_tn has none; passed on, t12 ran 1.5x slower */ \
-        kernel(R, 1, K, alpha, A, lda, panel, beta, NULL, C, ldc, w, next);   \
+        kernel(R, TA, HALF, K, alpha, A, lda, panel, beta, TA ? NULL : bias,  \
+               C, ldc, w, next);                                              \
     }
+#define KERNEL_ROWS(R)                                                        \
+    KERNEL_FN(kernel_##R, R, 0, 0)                                            \
+    KERNEL_FN(kernel_h##R, R, 0, 1)                                           \
+    KERNEL_FN(kernel_t##R, R, 1, 0)
 /* One row (batch 1, streaming): a single chain of FMAs per half-panel
  * would wait on the FMA latency at every k, so k runs four ways, each with
  * its own accumulators, summed at the end ((k ≡ 0 + k ≡ 1) + (k ≡ 2 +
@@ -350,11 +354,17 @@ KERNEL_ROWS(12)
 typedef void kernel_fn(size_t, float, const float *, size_t, const float *,
                        float, const float *, float *, size_t, size_t,
                        const float *);
-static kernel_fn *const kernels[2][MR + 1] = {
-    {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6,
-     kernel_7, kernel_8, kernel_9, kernel_10, kernel_11, kernel_12},
-    {NULL, kernel_t1, kernel_t2, kernel_t3, kernel_t4, kernel_t5, kernel_t6,
-     kernel_t7, kernel_t8, kernel_t9, kernel_t10, kernel_t11, kernel_t12},
+/* [half][ta][mr] */
+static kernel_fn *const kernels[2][2][MR + 1] = {
+    {{NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6,
+      kernel_7, kernel_8, kernel_9, kernel_10, kernel_11, kernel_12},
+     {NULL, kernel_t1, kernel_t2, kernel_t3, kernel_t4, kernel_t5,
+      kernel_t6, kernel_t7, kernel_t8, kernel_t9, kernel_t10, kernel_t11,
+      kernel_t12}},
+    {{NULL, kernel_h1, kernel_h2, kernel_h3, kernel_h4, kernel_h5,
+      kernel_h6, kernel_h7, kernel_h8, kernel_h9, kernel_h10, kernel_h11,
+      kernel_h12},
+     {NULL}},
 };
 static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
 
@@ -391,7 +401,11 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
             for (size_t i = i0, mr; i < i1; i += mr) {
                 size_t left = i1 - i, tiles = (left + MR - 1) / MR;
                 mr = (left + tiles - 1) / tiles;
-                kernel_fn *kf = lone ? kernels_lone[ta] : kernels[ta][mr];
+                /* Not for transposed A: there the half kernel waits on
+                 * A's strided loads with half the FMAs to hide them
+                 * behind (2048 × 65 × 2500 ran 12% slower). */
+                kernel_fn *kf = lone ? kernels_lone[ta]
+                                     : kernels[w <= 16 && !ta][ta][mr];
                 kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
                    bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
                    i == i0 ? next : NULL);

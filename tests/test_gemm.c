@@ -117,6 +117,30 @@ static void bias_case(size_t M, size_t N, size_t K, float beta, int pack,
     free(A), free(B), free(bias), free(C0), free(C), free(R), free(buf);
 }
 
+/* A last panel of at most 16 columns (N = 65: 1 column of 32) runs a
+ * half-width kernel: its columns must be the bits of the same columns of
+ * a wider product, where they fall in a full panel. */
+static void half_case(size_t M, size_t N, size_t K, unsigned seed)
+{
+    const size_t wide = (N + 31) / 32 * 32 + 32;
+    float *A = random_matrix(M * K, &seed), *B = random_matrix(wide * K, &seed);
+    float *C = calloc(M * N, sizeof(float));
+    float *W = calloc(M * wide, sizeof(float));
+    size_t floats = recur_gemm_pack_floats(wide, K);
+    float *buf = malloc((floats ? floats : 1) * sizeof(float));
+    recur_gemm_b pb;
+    recur_gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
+    recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C, N);
+    recur_gemm_pack(&pb, 1, wide, K, B, K, floats ? buf : NULL);
+    recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, W, wide);
+    int same = 1;
+    for (size_t i = 0; i < M; i++)
+        same &= memcmp(C + i * N, W + i * wide, N * sizeof(float)) == 0;
+    CHECK(same, "half panel M=%zu N=%zu K=%zu: not the bits of N=%zu", M, N,
+          K, wide);
+    free(A), free(B), free(C), free(W), free(buf);
+}
+
 static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
                     unsigned seed)
 {
@@ -148,6 +172,9 @@ void test_gemm_packed(void)
                     packed_case(rows[r], cols[c], 1 + (r * 7 + c * 13) % 70,
                                 tb, 1.0f, (r + c) % 2 ? 1.0f : 0.0f, seed++);
         packed_case(64, 2048, 512, 1, 1.0f, 1.0f, seed++); /* threads split */
+        half_case(25, 65, 130, seed++);
+        half_case(50, 80, 64, seed++);
+        half_case(13, 40, 33, seed++);
         packed_case(20, 96, 37, 0, 0.5f, -2.0f, seed++);
         packed_case(700, 70, 300, 1, 1.0f, 0.0f, seed++); /* row blocks */
         for (int pack = 0; pack <= 1; pack++) {
