@@ -34,10 +34,14 @@ typedef struct {
     int32_t *id;
 } features;
 
+/* Frees and clears, so that a second call (features_of's failure path,
+ * then its caller's cleanup) does nothing. */
 static void features_free(features *f)
 {
     free(f->start);
     free(f->id);
+    f->start = NULL;
+    f->id = NULL;
 }
 
 static recur_status features_of(const seq_data *d, size_t V, features *f)
