@@ -297,10 +297,7 @@ recur_status recur_labeled_parse(const unsigned char *bytes, size_t n,
     what = what ? what : "text";
     if (n == 0)
         return recur_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
-    uint32_t *cps = NULL;
-    size_t ncp;
-    recur_status s = recur_utf8_decode(bytes, n, what, &cps, &ncp);
-    free(cps);
+    recur_status s = recur_utf8_check(bytes, n, what);
     if (s)
         return s;
     const unsigned char *nul = memchr(bytes, '\0', n);
@@ -398,12 +395,9 @@ recur_status recur_labels_parse(const char *text, char ***names, size_t *K)
     size_t n = strlen(text), count = 1, bytes;
     for (size_t i = 0; i < n; i++)
         count += text[i] == '\n';
-    uint32_t *cps = NULL;
-    size_t ncp;
-    recur_status s = n ? recur_utf8_decode((const unsigned char *)text, n,
-                                           "the class names", &cps, &ncp)
+    recur_status s = n ? recur_utf8_check((const unsigned char *)text, n,
+                                          "the class names")
                        : RECUR_OK;
-    free(cps);
     if (s)
         return s;
     if (!recur_mul_ok(count, sizeof(char *), &bytes) ||

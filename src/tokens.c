@@ -419,11 +419,8 @@ recur_status recur_tokvocab_parse(const char *text, size_t V,
         return recur_fail(RECUR_ERR_FORMAT, "the token vocabulary has %zu "
                           "lines, not %zu%s", lines, V,
                           V < 2 ? " (and needs at least <pad> and <unk>)" : "");
-    uint32_t *cps = NULL;
-    size_t ncp;
-    recur_status s = recur_utf8_decode((const unsigned char *)text, n,
-                                       "the token vocabulary", &cps, &ncp);
-    free(cps);
+    recur_status s = recur_utf8_check((const unsigned char *)text, n,
+                                      "the token vocabulary");
     if (s)
         return s;
     char *copy = malloc(n + 1);
