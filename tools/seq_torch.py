@@ -75,6 +75,14 @@ def plan_epoch(part, bsz, rng):
     return batches
 
 
+def terms(model, lengths, y, per_step):
+    """How many terms a batch's mean loss averages over (recur's `counted`):
+    steps (bce), examples (xent) or examples x outputs (regression)."""
+    if per_step:
+        return int(lengths.sum())
+    return len(lengths) if model.loss_kind == "xent" else y.numel()
+
+
 def evaluate(model, part, bsz, per_step):
     model.eval()
     off = part["offset"]
@@ -86,8 +94,7 @@ def evaluate(model, part, bsz, per_step):
             idx = order[i:i + bsz]
             x, lengths, y = batch(part, idx, per_step)
             loss, out = model.loss(x, lengths, y)
-            c = int(lengths.sum()) if per_step else (len(idx) if model.loss_kind == "xent"
-                                                    else y.numel())
+            c = terms(model, lengths, y, per_step)
             total += float(loss) * c
             count += c
             if not per_step:
@@ -148,12 +155,17 @@ def main():
             if a.clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
             opt.step()
-            total += float(value.detach()) * len(idx)
-            count += len(idx)
+            # The epoch's loss pools the terms of all batches, as recur's does
+            # (a batch of long pieces weighs more than one of short ones).
+            c = terms(model, lengths, y, per_step)
+            total += float(value.detach()) * c
+            count += c
         vloss = evaluate(model, val, a.batch, per_step)[0] if val else total / count
         history.append({"epoch": epoch + 1, "train": total / count, "val": vloss,
                         "seconds": time.time() - t0})
-        if vloss < best:
+        # Without validation data recur keeps the last epoch (every epoch
+        # counts as a new best: no decay, no early stop).
+        if vloss < best or not val:
             best, stale = vloss, 0
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
         else:
