@@ -79,6 +79,8 @@ class SeqModel(nn.Module):
 def from_meta(meta):
     """The module a checkpoint's __metadata__ describes."""
     i = lambda k: int(meta.get(k, "0"))  # noqa: E731
+    if i("layer_norm"):
+        raise ValueError("a layer-normalised cell has no torch.nn module to load into")
     return SeqModel(meta["mode"], i("input_size"), i("hidden_size"), i("num_layers"),
                     bool(i("bidirectional")), i("vocab_size"), i("embed_size"), i("outputs"),
                     meta["pool"], meta["loss"], float(meta.get("dropout", "0")),
@@ -92,6 +94,5 @@ def load_recur(path):
         meta = f.metadata()
         state = {k: f.get_tensor(k) for k in f.keys()}
     model = from_meta(meta)
-    own = model.state_dict()
-    model.load_state_dict({k: v for k, v in state.items() if k in own}, strict=True)
+    model.load_state_dict(state, strict=True)  # every tensor, nothing left over
     return model, meta
