@@ -30,24 +30,25 @@ def main():
         rs = r["train_seconds"]
         ts = t.get("seconds")
         speed = f"{ts / rs:.1f}×" if ts and rs else "–"
+        ts_text = f"{ts:.1f}" if ts is not None else "–"
         if task == "music":
             rows.append(f"| {n} | {r['params']:,} | {r['epochs']} ({r['best_epoch']}) | "
                         f"{r['val_nll']:.3f} | **{r['test_nll']:.3f}** | "
                         f"{t.get('test_loss', float('nan')):.3f} | {rs:.1f} | "
-                        f"{ts if ts is not None else '–'} | {speed} |")
+                        f"{ts_text} | {speed} |")
         elif task == "classify":
             rows.append(f"| {n} | {r['train']}/{r['val']}/{r['test']} | {r['vocab']:,} | "
                         f"{r['epochs']} ({r['best_epoch']}) | **{r['accuracy']:.4f}** | "
                         f"{r['macro_f1']:.4f} | {r['bow_accuracy']:.4f} | {r['bow_macro_f1']:.4f} | "
                         f"{t.get('accuracy', float('nan')):.4f} | {t.get('macro_f1', float('nan')):.4f} | "
-                        f"{rs:.1f} | {ts if ts is not None else '–'} |")
+                        f"{rs:.1f} | {ts_text} |")
         else:
             seasonal = r.get("seasonal_rmse")
             rows.append(f"| {n} | {r['test_values']} | **{r['rmse']:.3f}** | {r['mae']:.3f} | "
                         f"{r['mape']:.2f} | {r['naive_rmse']:.3f} | "
                         f"{seasonal if seasonal is not None else float('nan'):.3f} | "
                         f"{t.get('rmse', float('nan')):.3f} | {rs:.2f} | "
-                        f"{ts if ts is not None else '–'} |")
+                        f"{ts_text} |")
     head = {
         "music": "| model | parameters | epochs (kept) | valid NLL | test NLL | PyTorch test NLL | recur s | PyTorch s | speed-up |\n|---|---|---|---|---|---|---|---|---|",
         "classify": "| data | train/val/test | vocabulary | epochs (kept) | accuracy | macro-F1 | BoW accuracy | BoW macro-F1 | PyTorch accuracy | PyTorch macro-F1 | recur s | PyTorch s |\n|---|---|---|---|---|---|---|---|---|---|---|---|",
