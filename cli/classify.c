@@ -232,21 +232,12 @@ int cmd_train_classify(int argc, char **argv)
     if (!s)
         s = recur_labeled_encode(&all, idx, n_idx[0], &cl.tk, vocab, &d[0]);
     if (!s && val_data) {
-        for (size_t i = 0; i < val.n; i++)
-            idx[all.n + i] = i;
-        s = recur_labeled_encode(&val, idx + all.n, val.n, &cl.tk, vocab, &d[1]);
+        s = recur_labeled_encode(&val, NULL, val.n, &cl.tk, vocab, &d[1]);
     } else if (!s) {
         s = recur_labeled_encode(&all, idx + all.n, n_idx[1], &cl.tk, vocab, &d[1]);
     }
     if (!s && test_data) {
-        size_t *tidx = malloc(test.n * sizeof(size_t));
-        if (!tidx)
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
-        for (size_t i = 0; !s && i < test.n; i++)
-            tidx[i] = i;
-        if (!s)
-            s = recur_labeled_encode(&test, tidx, test.n, &cl.tk, vocab, &d[2]);
-        free(tidx);
+        s = recur_labeled_encode(&test, NULL, test.n, &cl.tk, vocab, &d[2]);
     } else if (!s) {
         s = recur_labeled_encode(&all, idx + 2 * all.n, n_idx[2], &cl.tk, vocab, &d[2]);
     }
@@ -352,7 +343,6 @@ int cmd_eval_classify(int argc, char **argv)
     classifier cl = {0};
     recur_labeled lab = {0};
     seq_data d = {0};
-    size_t *idx = NULL;
     recur_classmetrics mt = {0};
     double loss = NAN;
     recur_status s = seqtask_load(model, "classify", &m, &st);
@@ -362,12 +352,8 @@ int cmd_eval_classify(int argc, char **argv)
         s = recur_labeled_read(data, &lf, &lab);
     if (!s)
         s = recur_labeled_relabel(&lab, data, cl.labels, cl.K);
-    if (!s && !(idx = malloc(lab.n * sizeof(size_t))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
-    for (size_t i = 0; !s && i < lab.n; i++)
-        idx[i] = i;
     if (!s)
-        s = recur_labeled_encode(&lab, idx, lab.n, &cl.tk, vocab, &d);
+        s = recur_labeled_encode(&lab, NULL, lab.n, &cl.tk, vocab, &d);
     if (!s)
         s = score(m, &d, batch, cl.labels, !json, &mt, &loss);
     if (s)
@@ -379,7 +365,6 @@ int cmd_eval_classify(int argc, char **argv)
         printf("loss %.4f over %zu examples\n", loss, d.n);
     recur_classmetrics_free(&mt);
     seq_data_free(&d);
-    free(idx);
     recur_labeled_free(&lab);
     free(labels);
     recur_tokvocab_free(vocab);

@@ -18,6 +18,10 @@ void cli_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* The cell of a --cell choice (lstm, gru, gru_reset_before, rnn,
+ * rnn_relu): 0, or -1 for another name. */
+int cli_parse_cell(const char *cell, recur_mode *mode);
+
 /* Prints the library's last error for a failed status. */
 int cli_fail(const char *cmd, recur_status status);
 

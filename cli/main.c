@@ -35,6 +35,22 @@ void cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_parse_cell(const char *cell, recur_mode *mode)
+{
+    static const struct {
+        const char *name;
+        recur_mode mode;
+    } cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
+                 {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
+                 {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+        if (!strcmp(cell, cells[i].name)) {
+            *mode = cells[i].mode;
+            return 0;
+        }
+    return -1;
+}
+
 int cli_fail(const char *cmd, recur_status status)
 {
     cli_error(cmd, "%s (%s)", recur_last_error(), recur_status_str(status));

@@ -66,17 +66,9 @@ recur_status seqtask_config(const seqtask_opts *o, size_t vocab_size,
                             size_t features, size_t outputs, seq_loss loss,
                             seq_config *out)
 {
-    static const struct {
-        const char *name;
-        recur_mode mode;
-    } cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
-                 {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
-                 {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
     seq_config c;
     memset(&c, 0, sizeof c);
-    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
-        if (!strcmp(o->cell, cells[i].name))
-            c.rnn.mode = cells[i].mode;
+    cli_parse_cell(o->cell, &c.rnn.mode); /* a choice: always known */
     c.rnn.input_size = vocab_size ? o->embed : features;
     c.rnn.hidden_size = o->hidden;
     c.rnn.num_layers = o->layers;

@@ -172,27 +172,11 @@ static int load_corpus(const train_opts *o, corpus *c)
 
 /* ---- model and trainer from options ---- */
 
-static int parse_cell(const char *cell, recur_mode *mode)
-{
-    static const struct {
-        const char *name;
-        recur_mode mode;
-    } cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
-                 {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
-                 {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
-    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
-        if (!strcmp(cell, cells[i].name)) {
-            *mode = cells[i].mode;
-            return 0;
-        }
-    return -1;
-}
-
 static int new_trainer(const train_opts *o, corpus *c, trainer **out)
 {
     recur_lm_config lc = {0};
     recur_mode mode = RECUR_LSTM;
-    parse_cell(o->cell, &mode);
+    cli_parse_cell(o->cell, &mode);
     lc.vocab_size = c->words ? recur_wordvocab_size(c->words)
                              : recur_vocab_size(c->vocab);
     lc.embed_size = o->embed;
@@ -396,7 +380,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_mode mode = RECUR_LSTM;
-    if (parse_cell(o.cell, &mode) == 0 && o.proj && mode != RECUR_LSTM) {
+    if (cli_parse_cell(o.cell, &mode) == 0 && o.proj && mode != RECUR_LSTM) {
         cli_error("train", "--proj is for --cell lstm only");
         return EXIT_USAGE;
     }

@@ -438,16 +438,17 @@ recur_status recur_labeled_encode(const recur_labeled *d, const size_t *idx,
                                   size_t m, const recur_tokenizer *tk,
                                   const recur_tokvocab *v, seq_data *out)
 {
-    if (!d || !idx || !tk || !v || !out || m == 0)
+    if (!d || !tk || !v || !out || m == 0)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_encode: %s",
                           m ? "NULL" : "no examples");
+#define EXAMPLE(i) (idx ? idx[i] : (i))
     /* At most one token per byte, and one <unk> for an empty example. */
     size_t cap = 0, bytes;
     for (size_t i = 0; i < m; i++) {
-        if (idx[i] >= d->n)
+        if (EXAMPLE(i) >= d->n)
             return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_encode: "
-                              "example %zu of %zu", idx[i], d->n);
-        if (!recur_add_ok(cap, strlen(d->text[idx[i]]) + 1, &cap))
+                              "example %zu of %zu", EXAMPLE(i), d->n);
+        if (!recur_add_ok(cap, strlen(d->text[EXAMPLE(i)]) + 1, &cap))
             return recur_fail(RECUR_ERR_MEMORY, "too many tokens");
     }
     if (!recur_mul_ok(cap, sizeof(int32_t), &bytes) ||
@@ -463,14 +464,15 @@ recur_status recur_labeled_encode(const recur_labeled *d, const size_t *idx,
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu examples", m);
     size_t k = 0;
     for (size_t i = 0; !s && i < m; i++) {
-        s = recur_tokenize(tk, d->text[idx[i]], &t);
+        s = recur_tokenize(tk, d->text[EXAMPLE(i)], &t);
         sd.offset[i] = k;
         for (size_t j = 0; !s && j < t.count; j++)
             sd.tokens[k++] = recur_tokvocab_find(v, t.token[j]);
         if (!s && t.count == 0)
             sd.tokens[k++] = RECUR_TOKEN_UNK;
-        sd.label[i] = d->label[idx[i]];
+        sd.label[i] = d->label[EXAMPLE(i)];
     }
+#undef EXAMPLE
     recur_tokens_free(&t);
     if (s) {
         seq_data_free(&sd);

@@ -108,12 +108,13 @@ recur_status recur_labeled_relabel(recur_labeled *d, const char *what,
 char *recur_labels_join(const char *const *names, size_t K);
 recur_status recur_labels_parse(const char *text, char ***names, size_t *K);
 
-/* The examples idx[0..m) of d (m >= 1, each < d->n, in that order) as a
+/* The examples idx[0..m) of d (m >= 1, each < d->n, in that order; idx
+ * NULL: the first m) as a
  * seq_data for classification: features 0, tokens (ids from v; see the
  * header for unknown tokens and empty examples), label copied from d,
  * outputs = d->classes, per_step 0, x and y NULL. The caller owns *out
  * (seq_data_free); it is untouched on failure. RECUR_ERR_ARGUMENT for
- * NULLs, m = 0 or an index out of range; RECUR_ERR_MEMORY. */
+ * NULLs (but idx), m = 0 or an index out of range; RECUR_ERR_MEMORY. */
 recur_status recur_labeled_encode(const recur_labeled *d, const size_t *idx,
                                   size_t m, const recur_tokenizer *tk,
                                   const recur_tokvocab *v, seq_data *out);

@@ -327,6 +327,21 @@ static void encoding(void)
         ok = sd.tokens[i] == tok[i];
     CHECK(ok, "encoded: unknown -> 1, empty -> one <unk>");
     seq_data_free(&sd);
+    /* idx NULL: the first m examples, as idx {0, 1, 2} would give. */
+    seq_data all = {0}, listed = {0};
+    const size_t first3[] = {0, 1, 2};
+    CHECK(v && recur_labeled_encode(&d, NULL, 3, &tk, v, &all) == RECUR_OK &&
+              recur_labeled_encode(&d, first3, 3, &tk, v, &listed) == RECUR_OK &&
+              all.n == 3 && all.offset[3] == listed.offset[3] &&
+              !memcmp(all.offset, listed.offset, 4 * sizeof(size_t)) &&
+              !memcmp(all.tokens, listed.tokens, all.offset[3] * sizeof(int32_t)) &&
+              !memcmp(all.label, listed.label, 3 * sizeof(int32_t)),
+          "encode of NULL idx = the first m examples");
+    seq_data_free(&all);
+    seq_data_free(&listed);
+    CHECK(v && recur_labeled_encode(&d, NULL, 5, &tk, v, &sd) ==
+                   RECUR_ERR_ARGUMENT && sd.n == 0,
+          "NULL idx past the examples");
     const size_t out_of_range[] = {4};
     CHECK(v && recur_labeled_encode(&d, out_of_range, 1, &tk, v, &sd) ==
                    RECUR_ERR_ARGUMENT && sd.n == 0,
