@@ -146,13 +146,10 @@ const char *seqtask_model_task(int argc, char **argv)
 {
     static char task[32];
     const char *path = seqtask_arg(argc, argv, "--model");
-    recur_st *st = NULL;
-    if (!path || recur_st_read(path, &st) != RECUR_OK)
+    int found = 0;
+    if (!path || recur_st_peek_meta(path, "task", task, sizeof task, &found))
         return NULL;
-    const char *t = recur_st_meta(st, "task");
-    snprintf(task, sizeof task, "%s", t ? t : "");
-    recur_st_free(st);
-    return t ? task : NULL;
+    return found ? task : NULL;
 }
 
 /* ---- the training run ---- */

@@ -15,12 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-recur_status recur_read_file(const char *path, uint64_t max_bytes,
-                             unsigned char **out, size_t *size_out)
+/* Opens path for reading if it is a regular file of at most max_bytes:
+ * the descriptor in *fd and its size in *size, else a status (nothing
+ * left open). */
+static recur_status open_regular(const char *path, uint64_t max_bytes, int *fd_out,
+                                 size_t *size_out)
 {
     char ebuf[128];
-    if (!path || !out || !size_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_read_file: NULL argument");
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
      * below as not a regular file. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -28,28 +29,33 @@ recur_status recur_read_file(const char *path, uint64_t max_bytes,
         return recur_fail(RECUR_ERR_IO, "%s: cannot open: %s", path,
                           recur_strerror(errno, ebuf, sizeof ebuf));
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
+    recur_status s = RECUR_OK;
+    if (fstat(fd, &sb) != 0)
+        s = recur_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
+                       recur_strerror(errno, ebuf, sizeof ebuf));
+    else if (!S_ISREG(sb.st_mode))
+        s = recur_fail(RECUR_ERR_IO, "%s: not a regular file", path);
+    else if (sb.st_size < 0 || (uint64_t)sb.st_size > max_bytes)
+        s = recur_fail(RECUR_ERR_UNSUPPORTED,
+                       "%s: %lld bytes, more than the %llu recur reads", path,
+                       (long long)sb.st_size, (unsigned long long)max_bytes);
+    else if ((uint64_t)sb.st_size >= SIZE_MAX)
+        s = recur_fail(RECUR_ERR_MEMORY, "%s: %lld bytes do not fit in memory",
+                       path, (long long)sb.st_size);
+    if (s) {
         close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
-                          recur_strerror(err, ebuf, sizeof ebuf));
+        return s;
     }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return recur_fail(RECUR_ERR_IO, "%s: not a regular file", path);
-    }
-    if (sb.st_size < 0 || (uint64_t)sb.st_size > max_bytes) {
-        close(fd);
-        return recur_fail(RECUR_ERR_UNSUPPORTED,
-                          "%s: %lld bytes, more than the %llu recur reads", path,
-                          (long long)sb.st_size, (unsigned long long)max_bytes);
-    }
-    if ((uint64_t)sb.st_size >= SIZE_MAX) {
-        close(fd);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: %lld bytes do not fit in memory",
-                          path, (long long)sb.st_size);
-    }
-    size_t size = (size_t)sb.st_size;
+    *fd_out = fd;
+    *size_out = (size_t)sb.st_size;
+    return RECUR_OK;
+}
+
+/* Reads size bytes from fd into a fresh buffer; closes fd. */
+static recur_status read_fd(const char *path, int fd, size_t size,
+                            unsigned char **out)
+{
+    char ebuf[128];
     unsigned char *file = malloc(size ? size : 1);
     if (!file) {
         close(fd);
@@ -77,8 +83,39 @@ recur_status recur_read_file(const char *path, uint64_t max_bytes,
     }
     close(fd);
     *out = file;
-    *size_out = size;
     return RECUR_OK;
+}
+
+recur_status recur_read_file(const char *path, uint64_t max_bytes,
+                             unsigned char **out, size_t *size_out)
+{
+    if (!path || !out || !size_out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_read_file: NULL argument");
+    int fd;
+    size_t size;
+    recur_status s = open_regular(path, max_bytes, &fd, &size);
+    if (!s)
+        s = read_fd(path, fd, size, out);
+    if (!s)
+        *size_out = size;
+    return s;
+}
+
+recur_status recur_read_prefix(const char *path, size_t max_bytes,
+                               unsigned char **out, size_t *size_out)
+{
+    if (!path || !out || !size_out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_read_prefix: NULL argument");
+    int fd;
+    size_t size;
+    recur_status s = open_regular(path, UINT64_MAX, &fd, &size);
+    if (s)
+        return s;
+    size = size < max_bytes ? size : max_bytes;
+    s = read_fd(path, fd, size, out);
+    if (!s)
+        *size_out = size;
+    return s;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -15,6 +15,10 @@
  * RECUR_ERR_MEMORY when it does not fit. */
 recur_status recur_read_file(const char *path, uint64_t max_bytes,
                              unsigned char **out, size_t *size);
+/* The first min(file size, max_bytes) bytes of a regular file, with the
+ * same checks and errors (any size of file is accepted). */
+recur_status recur_read_prefix(const char *path, size_t max_bytes,
+                               unsigned char **out, size_t *size);
 
 /* A piece of a file to write: size bytes at data (data may be NULL when
  * size is 0). */

@@ -436,6 +436,41 @@ recur_status recur_st_read(const char *path, recur_st **out)
     return s ? s : parse_owned(file, size, path, out);
 }
 
+recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
+                                size_t size, int *found)
+{
+    if (!path || !key || !buf || size == 0 || !found)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_peek_meta: NULL argument");
+    unsigned char *head;
+    size_t got;
+    recur_status s = recur_read_prefix(path, 8, &head, &got);
+    if (s)
+        return s;
+    uint64_t n = 0;
+    for (int i = 7; got == 8 && i >= 0; i--)
+        n = n << 8 | head[i];
+    free(head);
+    if (got < 8 || n < 2 || n > RECUR_ST_MAX_HEADER)
+        return recur_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "
+                          "length %llu)", path, (unsigned long long)n);
+    if ((s = recur_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
+        return s;
+    json_error_t error;
+    json_t *root = got == 8 + n ? json_loadb((const char *)head + 8, (size_t)n,
+                                             JSON_REJECT_DUPLICATES, &error)
+                                : NULL;
+    free(head);
+    if (!root)
+        return recur_fail(RECUR_ERR_FORMAT, "%s: the safetensors header is "
+                          "truncated or not JSON", path);
+    json_t *v = json_object_get(json_object_get(root, "__metadata__"), key);
+    *found = json_is_string(v);
+    if (*found)
+        snprintf(buf, size, "%s", json_string_value(v));
+    json_decref(root);
+    return RECUR_OK;
+}
+
 void recur_st_free(recur_st *st)
 {
     if (!st) return;

@@ -48,6 +48,13 @@ recur_status recur_st_read(const char *path, recur_st **out);
 recur_status recur_st_parse(const void *bytes, size_t size, const char *what,
                             recur_st **out);
 void recur_st_free(recur_st *st);
+/* One __metadata__ string of the file at path, read from its header alone
+ * (the tensors are neither read nor checked: for a look before the real
+ * read). *found is 0 when the key is absent or not a string; otherwise the
+ * value, cut to size - 1 bytes, is in buf. RECUR_ERR_FORMAT for a header
+ * that is truncated, too long or not JSON; the errors of recur_read_file. */
+recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
+                                size_t size, int *found);
 
 size_t recur_st_count(const recur_st *st);
 const recur_st_tensor *recur_st_at(const recur_st *st, size_t index);

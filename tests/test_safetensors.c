@@ -560,6 +560,34 @@ void test_safetensors_roundtrip(void)
         recur_st_free(st);
     }
 
+    /* A metadata value from the header alone: found, absent, cut to the
+     * buffer; a file cut inside its header and a directory are refused. */
+    {
+        char buf[8], cut[600];
+        int found = -1;
+        CHECK(recur_st_peek_meta(path, "mode", buf, sizeof buf, &found) == RECUR_OK &&
+                  found == 1 && !strcmp(buf, "LSTM"),
+              "peek mode: %d '%s'", found, buf);
+        CHECK(recur_st_peek_meta(path, "absent", buf, sizeof buf, &found) == RECUR_OK &&
+                  found == 0, "peek of an absent key");
+        CHECK(recur_st_peek_meta(path, "vocab", buf, 3, &found) == RECUR_OK &&
+                  found == 1 && strlen(buf) == 2 && !strncmp(buf, vocab, 2),
+              "peek cut to the buffer");
+        size_t whole = 0;
+        unsigned char *b = read_bytes(path, &whole);
+        snprintf(cut, sizeof cut, "%s/cut.safetensors", dir);
+        FILE *f = fopen(cut, "wb");
+        int ok = b && f && fwrite(b, 1, 20, f) == 20;
+        if (f)
+            fclose(f);
+        CHECK(ok && recur_st_peek_meta(cut, "mode", buf, sizeof buf, &found) ==
+                        RECUR_ERR_FORMAT, "peek of a file cut in its header");
+        CHECK(recur_st_peek_meta(dir, "mode", buf, sizeof buf, &found) == RECUR_ERR_IO,
+              "peek of a directory");
+        remove(cut);
+        free(b);
+    }
+
     /* Overwriting replaces the file; no metadata means no __metadata__. */
     recur_st_writer *w2 = NULL;
     CHECK(recur_st_writer_new(&w2) == RECUR_OK, "writer_new");
