@@ -243,6 +243,11 @@ static recur_status ensure_work(seq_model *m, size_t rows, size_t B)
     m->logits = m->dfeat + rows * F;
     m->h_n = m->logits + rows * K;
     m->dh_n = m->h_n + LD * B * m->P;
+    /* One block of size_t slots: argmax [B, F], then B lengths (int64) and
+     * B targets (int32), one slot each. */
+    _Static_assert(sizeof(size_t) >= sizeof(int64_t) &&
+                       _Alignof(size_t) >= _Alignof(int64_t),
+                   "a size_t slot holds an int64_t");
     m->index = ix;
     m->lengths = (int64_t *)(ix + B * F);
     m->target = (int32_t *)(ix + B * (F + 1));
