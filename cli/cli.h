@@ -22,6 +22,11 @@ void cli_error(const char *cmd, const char *fmt, ...)
  * rnn_relu): 0, or -1 for another name. */
 int cli_parse_cell(const char *cell, recur_mode *mode);
 
+/* A file beside a checkpoint: "m.safetensors" + ".best" -> "m.best.safetensors"
+ * (keep_ext) or "m.best" (not); other names get the suffix appended.
+ * malloc'd (caller frees); NULL when out of memory. */
+char *cli_beside(const char *path, const char *suffix, int keep_ext);
+
 /* Prints the library's last error for a failed status. */
 int cli_fail(const char *cmd, recur_status status);
 

@@ -252,15 +252,6 @@ static void print_row(const char *name, const recur_forecast_metrics *mt)
            mt->mape, mt->smape);
 }
 
-/* "m.safetensors" -> "m<suffix>" */
-static void beside(char *buf, size_t n, const char *path, const char *suffix)
-{
-    size_t len = strlen(path), e = strlen(".safetensors");
-    if (len > e && !strcmp(path + len - e, ".safetensors"))
-        len -= e;
-    snprintf(buf, n, "%.*s%s", (int)len, path, suffix);
-}
-
 int cmd_train_forecast(int argc, char **argv)
 {
     seqtask_opts o;
@@ -412,13 +403,15 @@ int cmd_train_forecast(int argc, char **argv)
     if (!s && have_seasonal)
         s = recur_forecast_metrics_compute(truth, seasonal, values, &mt[2]);
     /* The forecast CSV and the plot of the test part. */
-    char csv_path[1024], svg_path[1024];
+    char *csv_path = NULL, *svg_path = NULL;
     if (!s && (csv_out || o.save)) {
         if (!csv_out)
-            beside(csv_path, sizeof csv_path, o.save, ".forecast.csv");
+            csv_path = cli_beside(o.save, ".forecast.csv", 0);
         const char *path = csv_out ? csv_out : csv_path;
-        FILE *out = fopen(path, "w");
-        if (!out)
+        FILE *out = path ? fopen(path, "w") : NULL;
+        if (!path)
+            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        else if (!out)
             s = recur_fail(RECUR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
         else {
             s = recur_forecast_csv_write(out, path, &ser, &w[2], fc, naive,
@@ -429,7 +422,7 @@ int cmd_train_forecast(int argc, char **argv)
     }
     if (!s && (plot_out || o.save)) {
         if (!plot_out)
-            beside(svg_path, sizeof svg_path, o.save, ".forecast.svg");
+            svg_path = cli_beside(o.save, ".forecast.svg", 0);
         size_t origin = w[2].first, T = w[2].count, hist = 3 * f.lookback;
         if (f.season && 2 * f.season > hist)
             hist = 2 * f.season;
@@ -452,7 +445,8 @@ int cmd_train_forecast(int argc, char **argv)
             forecast_chart chart = {title, ser.name[0], origin, history, hist,
                                     one_truth, one_fc, T, one_base,
                                     have_seasonal ? "seasonal naive" : "naive"};
-            if (forecast_plot(plot_out ? plot_out : svg_path, &chart))
+            if ((!plot_out && !svg_path) ||
+                forecast_plot(plot_out ? plot_out : svg_path, &chart))
                 fprintf(stderr, "recur train: cannot write the plot: %s\n",
                         strerror(errno));
         }
@@ -487,6 +481,8 @@ int cmd_train_forecast(int argc, char **argv)
         if (have_seasonal)
             print_row("seasonal naive", &mt[2]);
     }
+    free(csv_path);
+    free(svg_path);
     free(truth);
     free(fc);
     free(naive);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -49,6 +50,25 @@ int cli_parse_cell(const char *cell, recur_mode *mode)
             return 0;
         }
     return -1;
+}
+
+/* "m.safetensors" + ".best" -> "m.best.safetensors"; other names get the
+ * suffix appended. */
+char *cli_beside(const char *path, const char *suffix, int keep_ext)
+{
+    size_t n = strlen(path);
+    const char *ext = ".safetensors";
+    size_t e = strlen(ext);
+    int has_ext = n > e && !strcmp(path + n - e, ext);
+    size_t stem = has_ext ? n - e : n;
+    char *out = malloc(n + strlen(suffix) + e + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, path, stem);
+    strcpy(out + stem, suffix);
+    if (keep_ext)
+        strcat(out, ext);
+    return out;
 }
 
 int cli_fail(const char *cmd, recur_status status)

@@ -212,22 +212,6 @@ static int on_event(void *ctx, const fit_event *ev)
     return 0;
 }
 
-/* "m.safetensors" + ".metrics.csv" -> "m.metrics.csv" */
-static char *beside(const char *path, const char *suffix)
-{
-    size_t n = strlen(path);
-    const char *ext = ".safetensors";
-    size_t e = strlen(ext);
-    if (n > e && !strcmp(path + n - e, ext))
-        n -= e;
-    char *out = malloc(n + strlen(suffix) + 1);
-    if (out) {
-        memcpy(out, path, n);
-        strcpy(out + n, suffix);
-    }
-    return out;
-}
-
 recur_status seqtask_train(const char *cmd, const char *task,
                            const seqtask_opts *o, const seq_config *config,
                            const seq_data *train, const seq_data *val,
@@ -250,8 +234,8 @@ recur_status seqtask_train(const char *cmd, const char *task,
         return s;
     size_t n = seq_model_size(m);
     run_log log = {.cmd = cmd, .quiet = o->quiet, .epochs = o->epochs};
-    char *csv_path = o->save ? beside(o->save, ".metrics.csv") : NULL;
-    char *svg_path = o->save ? beside(o->save, ".loss.svg") : NULL;
+    char *csv_path = o->save ? cli_beside(o->save, ".metrics.csv", 0) : NULL;
+    char *svg_path = o->save ? cli_beside(o->save, ".loss.svg", 0) : NULL;
     log.svg = svg_path;
     float *best = malloc(n * sizeof(float));
     size_t cap = o->epochs < 100000 ? o->epochs : 100000;

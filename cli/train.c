@@ -293,25 +293,6 @@ static int report(void *ctx, const train_event *ev)
     return interrupted;
 }
 
-/* "m.safetensors" + ".best" -> "m.best.safetensors"; other names get the
- * suffix appended. */
-static char *beside(const char *path, const char *suffix, int keep_ext)
-{
-    size_t n = strlen(path);
-    const char *ext = ".safetensors";
-    size_t e = strlen(ext);
-    int has_ext = n > e && !strcmp(path + n - e, ext);
-    size_t stem = has_ext ? n - e : n;
-    char *out = malloc(n + strlen(suffix) + e + 1);
-    if (!out)
-        return NULL;
-    memcpy(out, path, stem);
-    strcpy(out + stem, suffix);
-    if (keep_ext)
-        strcat(out, ext);
-    return out;
-}
-
 int cmd_train(int argc, char **argv)
 {
     int task_rc;
@@ -457,9 +438,9 @@ int cmd_train(int argc, char **argv)
     }
     if (!rc)
         recur_rnn_set_recompute(trainer_model(t)->rnn, o.recompute);
-    char *best = beside(o.save, ".best", 1);
-    char *csv = beside(o.save, ".metrics.csv", 0);
-    char *svg = beside(o.save, ".loss.svg", 0);
+    char *best = cli_beside(o.save, ".best", 1);
+    char *csv = cli_beside(o.save, ".metrics.csv", 0);
+    char *svg = cli_beside(o.save, ".loss.svg", 0);
     if (!rc && (!best || !csv || !svg)) {
         cli_error("train", "out of memory");
         rc = EXIT_FAILURE_DATA;
