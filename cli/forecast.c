@@ -556,6 +556,10 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
                        "with %zu outputs (expected %zu)", path,
                        f->recursive ? "recursive" : "direct", f->horizon,
                        outputs, f->recursive ? (size_t)1 : f->horizon);
+    /* ... and a recursive one feeds its forecast back as the only input. */
+    if (!s && f->recursive && columns != 1)
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: a recursive forecaster with %zu "
+                       "input columns (expected 1)", path, columns);
     if (!s) {
         f->norm.columns = columns;
         f->norm.mean = malloc(2 * columns * sizeof(double));
