@@ -97,6 +97,12 @@ typedef struct {
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
     float *wpack;  /* w_hh packed for the step products (gemm.h), or NULL  */
     size_t wpack_floats;
+    /* LSTM: w_ihᵀ packed for the steps' own input products
+     * (cell_step_inputs), and the summed bias row [G*H] they add; NULL
+     * where unused. */
+    float *ihpack;
+    float *bias;
+    int whole_inputs; /* tests: cell_step_inputs says no */
     /* recur_rnn_pack_weights: this cell's w_ihᵀ and w_hhᵀ already packed,
      * used by forward instead of wpack; NULL when not packed. */
     const recur_gemm_b *fixed_ih, *fixed_hh;
@@ -114,8 +120,9 @@ void cell_cache_sizes(const cell_dims *d, size_t N,
                       size_t sizes[CELL_CACHE_SIZES]);
 /* Floats each scratch buffer needs for B sequences and N rows, in the
  * order of cell_scratch (wpack: per stack, the largest of w_hh and w_ih
- * either way round; 0 where nothing is packed). */
-enum { CELL_SCRATCH_SIZES = 6 };
+ * either way round; 0 where nothing is packed; ihpack and bias: per
+ * stack, like wpack). */
+enum { CELL_SCRATCH_SIZES = 8 };
 void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
                         size_t sizes[CELL_SCRATCH_SIZES]);
 
@@ -162,6 +169,20 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const float *x, size_t ldx, size_t N,
                          const int *fold, float *out,
                          const cell_cache *cache, const cell_scratch *s);
+
+/* Whether a forward over lay runs each step's input product with its
+ * recurrent one (recur_gemm_packed_step) rather than all rows' up front;
+ * then cell_step_weights gives the packed w_ih and the bias row. */
+int cell_step_inputs(const cell_dims *d, const packed_layout *lay,
+                     const cell_scratch *s);
+/* The fewest rows in a step (its first, the largest) for which it does. */
+enum { CELL_STEP_INPUT_ROWS = 32 };
+/* w_ihᵀ as packed for cell_step_inputs (recur_rnn_pack_weights' copy, or
+ * packed into s->ihpack), and into s->bias b_ih + (b_hh where fold[gate]
+ * is set); returns s->bias, or NULL when there is no bias. */
+const float *cell_step_weights(const cell_dims *d, const cell_params *p,
+                               const int *fold, const cell_scratch *s,
+                               recur_gemm_b *wih);
 
 /* Whether a forward over lay is one step of one row with the weights
  * packed by recur_rnn_pack_weights (and no layer norm): a streaming call,

@@ -368,6 +368,43 @@ static kernel_fn *const kernels[2][2][MR + 1] = {
 };
 static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
 
+/* Rows [0, M) of the product against panel p (lone: the whole product is
+ * this one row); the first tile prefetches `next` into L2 when given. */
+static void panel_tiles(size_t p, size_t M, int lone, int ta, float alpha,
+                        const float *A, size_t lda, const recur_gemm_b *pb,
+                        float beta, const float *bias, float *C, size_t ldc,
+                        const float *next)
+{
+    const size_t K = pb->K, j0 = p * NR;
+    const size_t w = pb->N - j0 < NR ? pb->N - j0 : NR;
+    const float *panel = pb->packed + p * K * NR;
+    /* Tiles of balanced heights (64 rows: 11, 11, 11, 11, 10, 10, not
+     * 5 × 12 + 4): a short tile has too few accumulators to keep both FMA
+     * pipes busy, and as many loads as FMAs. */
+    for (size_t i = 0, mr; i < M; i += mr) {
+        size_t left = M - i, tiles = (left + MR - 1) / MR;
+        mr = (left + tiles - 1) / tiles;
+        /* Not for transposed A: there the half kernel waits on A's
+         * strided loads with half the FMAs to hide them behind (2048 × 65
+         * × 2500 ran 12% slower). */
+        kernel_fn *kf = lone ? kernels_lone[ta]
+                             : kernels[w <= 16 && !ta][ta][mr];
+        kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
+           bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
+           i == 0 ? next : NULL);
+    }
+}
+
+/* A step's few rows (up to 8 tiles) use each panel briefly: their first
+ * tile brings the next panel into L2 as it goes (a recurrent weight of
+ * 4 MiB or more comes from L3 at every step; 64 × 4096 × 1024 ran 5-15%
+ * faster). A taller block uses each panel long enough, and there this
+ * cost 3-4%. */
+static int prefetching(size_t rows)
+{
+    return rows <= 8 * MR;
+}
+
 /* Rows [0, M) of the product (lone: the whole product is this one row)
  * against panels [p0, p1). */
 static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
@@ -375,7 +412,7 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
                          const recur_gemm_b *pb, float beta,
                          const float *bias, float *C, size_t ldc)
 {
-    const size_t K = pb->K, N = pb->N;
+    const size_t K = pb->K;
     /* Rows in blocks of at most about 512 KiB of A, which stay in L2 while
      * every panel of the range passes over them; blocks of equal size (a
      * short last block would stream every panel again for a few rows). */
@@ -386,30 +423,12 @@ static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
     for (size_t i0 = 0; i0 < M; i0 += mb) {
         size_t i1 = M - i0 < mb ? M : i0 + mb;
         for (size_t p = p0; p < p1; p++) {
-            const float *panel = pb->packed + p * K * NR;
-            size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
-            /* A step's few rows (up to 8 tiles) use each panel briefly:
-             * their first tile brings the next panel into L2 as it goes (a
-             * recurrent weight of 4 MiB or more comes from L3 at every
-             * step; 64 × 4096 × 1024 ran 5-15% faster). A taller block uses
-             * each panel long enough, and there this cost 3-4%. */
-            const float *next =
-                p + 1 < p1 && i1 - i0 <= 8 * MR ? panel + K * NR : NULL;
-            /* Tiles of balanced heights (64 rows: 11, 11, 11, 11, 10,
-             * 10, not 5 × 12 + 4): a short tile has too few accumulators
-             * to keep both FMA pipes busy, and as many loads as FMAs. */
-            for (size_t i = i0, mr; i < i1; i += mr) {
-                size_t left = i1 - i, tiles = (left + MR - 1) / MR;
-                mr = (left + tiles - 1) / tiles;
-                /* Not for transposed A: there the half kernel waits on
-                 * A's strided loads with half the FMAs to hide them
-                 * behind (2048 × 65 × 2500 ran 12% slower). */
-                kernel_fn *kf = lone ? kernels_lone[ta]
-                                     : kernels[w <= 16 && !ta][ta][mr];
-                kf(K, alpha, ta ? A + i : A + i * lda, lda, panel, beta,
-                   bias ? bias + j0 : NULL, C + i * ldc + j0, ldc, w,
-                   i == i0 ? next : NULL);
-            }
+            const float *next = p + 1 < p1 && prefetching(i1 - i0)
+                                    ? pb->packed + (p + 1) * K * NR
+                                    : NULL;
+            panel_tiles(p, i1 - i0, lone, ta, alpha,
+                        ta ? A + i0 : A + i0 * lda, lda, pb, beta, bias,
+                        C + i0 * ldc, ldc, next);
         }
     }
 }
@@ -495,6 +514,88 @@ void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
 #ifdef PACKED_X86
     run_panels(M, 0, alpha, A, lda, pb, beta, bias, C, ldc);
 #endif
+}
+
+#ifdef PACKED_X86
+/* Panels [p0, p1) of recur_gemm_packed_step's products over M > 1 rows,
+ * panel by panel: the input's product, then the state's into the same
+ * columns while they are in L1; each product's first tile prefetches the
+ * other's next panel. */
+static void step_range(size_t p0, size_t p1, size_t M, const float *X,
+                       size_t ldx, const recur_gemm_b *wx, const float *bias,
+                       const float *Hs, size_t ldh, const recur_gemm_b *wh,
+                       float *C, size_t ldc)
+{
+    const int pf = prefetching(M);
+    for (size_t p = p0; p < p1; p++) {
+        const float *hpanel = wh->packed + p * wh->K * NR;
+        const float *next = NULL;
+        if (pf && p + 1 < p1)
+            next = wx ? wx->packed + (p + 1) * wx->K * NR : hpanel + wh->K * NR;
+        if (wx)
+            panel_tiles(p, M, 0, 0, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc,
+                        pf ? hpanel : NULL);
+        panel_tiles(p, M, 0, 0, 1.0f, Hs, ldh, wh, 1.0f, NULL, C, ldc, next);
+    }
+}
+#endif
+
+void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
+                            const recur_gemm_b *wx, const float *bias,
+                            const float *Hs, size_t ldh,
+                            const recur_gemm_b *wh, float *C, size_t ldc,
+                            int backwards, recur_rows_fn *rows, void *ctx)
+{
+    if (M == 0)
+        return;
+#ifdef PACKED_X86
+    if (M > 1 && wh->packed && (!wx || (wx->packed && wx->N == wh->N))) {
+        /* Threads as run_panels gives them by panels; each then owns its
+         * columns of C, so the second product follows the first without
+         * waiting, and only the rows' pass waits for all of C. */
+        size_t panels = (wh->N + NR - 1) / NR;
+        size_t threads = (size_t)thread_count();
+        if (panels < 4 * threads)
+            threads = panels / 4 > 0 ? panels / 4 : 1;
+        size_t K = wh->K + (wx ? wx->K : 0);
+#ifdef _OPENMP
+        if (threads > 1 && M * K * wh->N >= (size_t)1 << 20) {
+#pragma omp parallel num_threads((int)threads)
+            {
+                size_t t = (size_t)omp_get_thread_num(),
+                       n = (size_t)omp_get_num_threads();
+                step_range(panels * t / n, panels * (t + 1) / n, M, X, ldx,
+                           wx, bias, Hs, ldh, wh, C, ldc);
+                if (rows) {
+#pragma omp barrier
+                    rows(ctx, M * t / n, M * (t + 1) / n);
+                }
+            }
+            return;
+        }
+#endif
+        step_range(0, panels, M, X, ldx, wx, bias, Hs, ldh, wh, C, ldc);
+        if (rows)
+            rows(ctx, 0, M);
+        return;
+    }
+    /* One row: its input product in k order like any row of a taller
+     * one (not kernel_lone's four ways), so that it has the bits of the
+     * whole sequence's projection. */
+    if (wx && wx->packed && M == 1) {
+        panels_range(0, (wx->N + NR - 1) / NR, 1, 0, 0, 1.0f, X, ldx, wx,
+                     0.0f, bias, C, ldc);
+        wx = NULL;
+    }
+#endif
+    if (wx)
+        recur_gemm_packed_bias(M, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc);
+    if (M == 1)
+        recur_gemm_packed_row(Hs, wh, 1.0f, C, backwards);
+    else
+        recur_gemm_packed(M, 1.0f, Hs, ldh, wh, 1.0f, C, ldc);
+    if (rows)
+        rows(ctx, 0, M);
 }
 
 #ifdef PACKED_X86

@@ -82,6 +82,40 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     }
 }
 
+/* One step's rows, for the gate pass (recur_rows_fn). */
+typedef struct {
+    size_t H, P;
+    const float *zc;  /* zoneout of c, or NULL */
+    float *gates, *cp, *c, *tcn, *hr;  /* rows of the step */
+    size_t ldhr;
+    float *h, *hp;    /* hp: h is copied there first (no recurrent mask) */
+} lstm_rows;
+
+/* Rows [j0, j1): c kept in cp, the activations, c' into c, tanh(c') into
+ * tcn, o∘tanh(c') into hr (y, or hraw with a projection); c then zoned
+ * out. Each row alone, whichever thread runs it. */
+static void lstm_gate_rows(void *ctx, size_t j0, size_t j1)
+{
+    const lstm_rows *r = ctx;
+    const size_t H = r->H, P = r->P, GH = 4 * H;
+    for (size_t j = j0; j < j1; j++) {
+        float *a = r->gates + j * GH, *hr = r->hr + j * r->ldhr;
+        float *cj = r->c + j * H, *tj = r->tcn + j * H, *cpj = r->cp + j * H;
+        if (r->hp)
+            memcpy(r->hp + j * P, r->h + j * P, P * sizeof(float));
+        memcpy(cpj, cj, H * sizeof(float));
+        lstm_activate(a, H);
+        for (size_t k = 0; k < H; k++)
+            cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
+        recur_vtanh(tj, cj, H);
+        for (size_t k = 0; k < H; k++) {
+            hr[k] = a[3 * H + k] * tj[k];
+            if (r->zc)
+                cj[k] = cell_zone(r->zc[j * H + k], cpj[k], cj[k]);
+        }
+    }
+}
+
 void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                        const packed_layout *lay, int reverse, const float *x,
                        size_t ldx, float *y, size_t ldy, float *h, float *c,
@@ -91,9 +125,15 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     const int fold[4] = {1, 1, 1, 1};
     const int proj = p->w_hr != NULL;
     /* A streaming call (one step, one row, fixed weights) runs both
-     * products in one pass, in the loop. */
+     * products in one pass, in the loop; with rows enough, each step runs
+     * its own input product; else all steps' come first. */
     const int one = cell_one_step(d, lay, s);
-    if (!one)
+    const int step_inputs = !one && cell_step_inputs(d, lay, s);
+    recur_gemm_b wih;
+    const float *bias = NULL;
+    if (step_inputs)
+        bias = cell_step_weights(d, p, fold, s, &wih);
+    else if (!one)
         cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
                             cache->gates, cache, s);
     recur_gemm_b whh;
@@ -108,34 +148,31 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
         float *tcn = cache->tanh_c + row * H;
         const float *zh = cache->zh ? cache->zh + row * P : NULL;
         const float *zc = cache->zc ? cache->zc + row * H : NULL;
-        cell_recurrent_input(cache, n, P, h, hp, NULL);
-        memcpy(cp, c, n * H * sizeof(float));
-        if (one) {
-            cell_step_products(d, p, x, hp, fold, gates, s);
-        } else if (d->layer_norm) {
+        if (d->layer_norm) {
+            cell_recurrent_input(cache, n, P, h, hp, NULL);
+            memcpy(cp, c, n * H * sizeof(float));
             cell_recurrent_product(n, hp, P, &whh, 0.0f, s->step, GH, i);
             cell_ln_forward(s->step, GH, gates, GH, 1, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gates_ln(d, p, n, row, gates, cp, c, tcn, zc, y, ldy, cache);
         } else {
-            cell_recurrent_product(n, hp, P, &whh, 1.0f, gates, GH, i);
-        }
-
-        for (size_t j = 0; !d->layer_norm && j < n; j++) {
-            float *a = gates + j * GH;
-            float *hr = proj ? cache->hraw + (row + j) * H
-                             : y + (row + j) * ldy;
-            float *cj = c + j * H, *tj = tcn + j * H;
-            const float *cpj = cp + j * H;
-            lstm_activate(a, H);
-            for (size_t k = 0; k < H; k++)
-                cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
-            recur_vtanh(tj, cj, H);
-            for (size_t k = 0; k < H; k++) {
-                hr[k] = a[3 * H + k] * tj[k];
-                if (zc)
-                    cj[k] = cell_zone(zc[j * H + k], cpj[k], cj[k]);
+            /* Without a recurrent mask the product reads h itself, which
+             * the rows' pass copies to hp before replacing it. */
+            const int masked = cache->rmask != NULL;
+            if (masked)
+                cell_recurrent_input(cache, n, P, h, hp, NULL);
+            lstm_rows r = {H, P, zc, gates, cp, c, tcn,
+                           proj ? cache->hraw + row * H : y + row * ldy,
+                           proj ? H : ldy, h, masked ? NULL : hp};
+            if (one) {
+                cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
+                lstm_gate_rows(&r, 0, 1);
+            } else {
+                recur_gemm_packed_step(n, x + row * ldx, ldx,
+                                       step_inputs ? &wih : NULL, bias,
+                                       masked ? hp : h, P, &whh, gates, GH,
+                                       (int)(i & 1), lstm_gate_rows, &r);
             }
         }
         float *yt = y + row * ldy;

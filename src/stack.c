@@ -326,6 +326,7 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
 void stack_set_plain_step(recur_rnn *rnn, int plain)
 {
     rnn->plain_step = plain;
+    rnn->scratch.whole_inputs = plain;
 }
 
 recur_status recur_rnn_pack_weights(recur_rnn *rnn)
@@ -551,6 +552,13 @@ static float *take(carver *cv, size_t a, size_t b, size_t c)
     return cv->base + (cv->used - n);
 }
 
+/* p moved up to the next 64-byte boundary (whole cache lines for a packed
+ * weight; its block was taken 16 floats longer); NULL stays NULL. */
+static float *aligned64(float *p)
+{
+    return p ? p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16 : NULL;
+}
+
 static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
 {
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
@@ -607,7 +615,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         size_t ss1[CELL_SCRATCH_SIZES];
         stack_layer_dims(rnn, 1, &d);
         cell_scratch_sizes(&d, 0, 1, ss1);
-        ss[5] = ss1[5] > ss[5] ? ss1[5] : ss[5];
+        for (int i = 5; i < CELL_SCRATCH_SIZES; i++)
+            ss[i] = ss1[i] > ss[i] ? ss1[i] : ss[i];
     }
     rnn->scratch.dgates = take(cv, Nc, ss[2], 1);
     rnn->scratch.dgates_h = take(cv, Nc, ss[3], 1);
@@ -627,14 +636,17 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     }
     pih = (pih + 15) / 16 * 16;
     float *sp = take(cv, 1, pih && phh ? pih + phh + 16 : 0, 1);
-    rnn->seg_pack =
-        sp ? sp + (16 - ((uintptr_t)sp / sizeof(float)) % 16) % 16 : NULL;
+    rnn->seg_pack = aligned64(sp);
     rnn->seg_pack_ih = pih;
     /* The packed weight, on a 64-byte boundary (whole cache lines). */
     float *wp = take(cv, 1, ss[5] ? ss[5] + 16 : 0, 1);
-    rnn->scratch.wpack =
-        wp ? wp + (16 - ((uintptr_t)wp / sizeof(float)) % 16) % 16 : NULL;
+    rnn->scratch.wpack = aligned64(wp);
     rnn->scratch.wpack_floats = wp ? ss[5] : 0;
+    /* Only where cell_step_inputs may say yes. */
+    const int step_inputs = B >= CELL_STEP_INPUT_ROWS && ss[6] && ss[7];
+    float *ip = take(cv, 1, step_inputs ? ss[6] + 16 : 0, 1);
+    rnn->scratch.ihpack = aligned64(ip);
+    rnn->scratch.bias = take(cv, 1, step_inputs ? ss[7] : 0, 1);
 }
 
 /* Sizes the workspace for T, B (at most N = T*B rows) and points every view

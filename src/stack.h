@@ -79,7 +79,8 @@ struct recur_rnn {
     float *fixed_block;
     /* ... and per cell, the count of one-row steps through them
      * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
-     * down the plain path instead (stack_set_plain_step). */
+     * down the plain path instead, and every step's input product up front
+     * (stack_set_plain_step). */
     unsigned *fixed_sweep;
     int plain_step;
 
@@ -145,8 +146,9 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out);
  * each, outliving the handle), e.g. a model's one flat array. */
 void stack_bind(recur_rnn *rnn, float *params, float *grads);
 /* Tests: 1 sends streaming steps (cell_one_step) down the plain path of
- * two products, the reference for the one-pass path; 0 (the default)
- * back. */
+ * two products, the reference for the one-pass path, and has every
+ * forward project all steps' inputs up front (not cell_step_inputs); 0
+ * (the default) back. */
 void stack_set_plain_step(recur_rnn *rnn, int plain);
 
 /* Dropout between layers with masks from a borrowed generator. */

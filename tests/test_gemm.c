@@ -4,8 +4,9 @@
  * around the 32-wide panels, op(B) both ways, alpha/beta, row blocks of the
  * long input projection, the transposed-A weight gradient with its chunks
  * of K, 1 and 2 threads; a bias row added at the store (the same bits as
- * filling C with it first); and that where the kernel does not run the
- * handle falls back to recur_gemm.
+ * filling C with it first); a recurrent step's two products and rows'
+ * pass in one call (the bits of the separate calls); and that where the
+ * kernel does not run the handle falls back to recur_gemm.
  */
 #include "gemm.h"
 #include "recur.h"
@@ -159,6 +160,84 @@ static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
     free(A), free(B), free(C0), free(C), free(buf);
 }
 
+/* The rows' pass of step_case: marks each row it is given (a row given
+ * twice or never shows), after checking that C's row is already final. */
+typedef struct {
+    const float *C, *want;
+    size_t N, ldc;
+    int *seen;
+    int early; /* a row reached before its products were written */
+} step_rows;
+
+static void mark_rows(void *ctx, size_t r0, size_t r1)
+{
+    step_rows *r = ctx;
+    for (size_t i = r0; i < r1; i++) {
+        if (memcmp(r->C + i * r->ldc, r->want + i * r->ldc,
+                   r->N * sizeof(float)) != 0)
+            r->early = 1;
+        __atomic_fetch_add(&r->seen[i], 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* recur_gemm_packed_step against what it stands for: the input product
+ * with its bias row (beta 0), then the state's with beta 1 (one row:
+ * recur_gemm_packed_row), then the rows' pass — bit for bit, packed or not,
+ * with and without an input product; the rows' pass sees every row once,
+ * after C is written. One row's input product sums in k order like a row
+ * of a taller product. */
+static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
+                      int pack, unsigned seed)
+{
+    size_t ldx = KX + 2, ldh = KH + 1, ldc = N + 3;
+    float *X = random_matrix(M * ldx, &seed), *Hs = random_matrix(M * ldh, &seed);
+    float *WX = random_matrix(N * KX, &seed), *WH = random_matrix(N * KH, &seed);
+    float *bias = random_matrix(N, &seed), *C0 = random_matrix(M * ldc, &seed);
+    float *C = malloc(M * ldc * sizeof(float)), *R = malloc(M * ldc * sizeof(float));
+    size_t fx = pack ? recur_gemm_pack_floats(N, KX) : 0;
+    size_t fh = pack ? recur_gemm_pack_floats(N, KH) : 0;
+    float *bx = malloc((fx ? fx : 1) * sizeof(float));
+    float *bh = malloc((fh ? fh : 1) * sizeof(float));
+    recur_gemm_b wx, wh;
+    recur_gemm_pack(&wx, 1, N, KX, WX, KX, fx ? bx : NULL);
+    recur_gemm_pack(&wh, 1, N, KH, WH, KH, fh ? bh : NULL);
+    memcpy(R, C0, M * ldc * sizeof(float));
+    if (with_x) {
+        /* Packed, the reference's one-row input product goes through a
+         * product of two rows (the second a copy), which sums in k order. */
+        float *X2 = malloc(2 * ldx * sizeof(float)), *R2 = malloc(2 * ldc * sizeof(float));
+        if (M == 1 && wx.packed) {
+            memcpy(X2, X, ldx * sizeof(float));
+            memcpy(X2 + ldx, X, ldx * sizeof(float));
+            recur_gemm_packed_bias(2, 1.0f, X2, ldx, &wx, 0.0f, bias, R2, ldc);
+            memcpy(R, R2, N * sizeof(float));
+        } else {
+            recur_gemm_packed_bias(M, 1.0f, X, ldx, &wx, 0.0f, bias, R, ldc);
+        }
+        free(X2), free(R2);
+    }
+    if (M == 1)
+        recur_gemm_packed_row(Hs, &wh, 1.0f, R, 1);
+    else
+        recur_gemm_packed(M, 1.0f, Hs, ldh, &wh, 1.0f, R, ldc);
+    memcpy(C, C0, M * ldc * sizeof(float));
+    int *seen = calloc(M, sizeof(int));
+    step_rows r = {C, R, N, ldc, seen, 0};
+    recur_gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, Hs, ldh, &wh,
+                           C, ldc, 1, mark_rows, &r);
+    int same = 1, once = 1;
+    for (size_t i = 0; i < M; i++) {
+        same &= memcmp(C + i * ldc, R + i * ldc, N * sizeof(float)) == 0;
+        once &= seen[i] == 1;
+    }
+    CHECK(same, "step M=%zu N=%zu KX=%zu KH=%zu x=%d packed=%d: not the bits "
+          "of the two products", M, N, KX, KH, with_x, pack);
+    CHECK(once && !r.early, "step M=%zu N=%zu: rows' pass %s", M, N,
+          r.early ? "ran before its row was written" : "missed or repeated a row");
+    free(X), free(Hs), free(WX), free(WH), free(bias), free(C0), free(C),
+        free(R), free(bx), free(bh), free(seen);
+}
+
 void test_gemm_packed(void)
 {
     const size_t rows[] = {1, 2, 7, 8, 11, 12, 13, 25};
@@ -188,6 +267,13 @@ void test_gemm_packed(void)
         tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
         tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
+        for (int pack = 0; pack <= 1; pack++)
+            for (int with_x = 0; with_x <= 1; with_x++) {
+                step_case(1, 100, 65, 33, with_x, pack, seed++);
+                step_case(2, 47, 20, 30, with_x, pack, seed++);
+                step_case(13, 96, 40, 64, with_x, pack, seed++);
+                step_case(64, 2048, 96, 128, with_x, pack, seed++); /* threads */
+            }
     }
     /* Threads split panels or rows, never a dot product: bit-identical. */
     const size_t shapes[][4] = {{64, 2048, 512, 1}, {700, 70, 300, 0},

@@ -1,0 +1,150 @@
+/*
+ * test_step_inputs.c — an LSTM forward with rows enough per step runs each
+ * step's input product with its recurrent one (cell_step_inputs,
+ * recur_gemm_packed_step) instead of all steps' up front: every output
+ * and gradient must keep the bits of the up-front path (stack_set_plain_step),
+ * at 1 and 2 threads, with variable lengths (steps of a single row), a
+ * projection, no biases, recurrent dropout and zoneout.
+ */
+#include "gemm.h"
+#include "recur.h"
+#include "stack.h"
+#include "test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *random_floats(size_t n, uint64_t *s)
+{
+    float *v = malloc((n ? n : 1) * sizeof(float));
+    for (size_t i = 0; v && i < n; i++) {
+        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)(*s >> 40) / 16777216.0f - 0.5f;
+    }
+    return v;
+}
+
+typedef struct {
+    float *y, *hn, *cn, *dx, *dh0, *dc0, *grads;
+    size_t ny, nh, nc, nx, ng;
+} run_out;
+
+static void run_free(run_out *o)
+{
+    free(o->y), free(o->hn), free(o->cn), free(o->dx), free(o->dh0),
+        free(o->dc0), free(o->grads);
+}
+
+/* Forward and backward of one batch; regularisers' masks replayed from
+ * the same seed. Returns 0 on failure (reported). */
+static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
+               const int64_t *len, const float *dy, int training, run_out *o)
+{
+    const recur_config *c = recur_rnn_config(rnn);
+    const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
+    const size_t P = recur_rnn_output_size(rnn), H = c->hidden_size;
+    o->ny = T * B * D * P, o->nh = L * D * B * P, o->nc = L * D * B * H;
+    o->nx = T * B * c->input_size, o->ng = recur_rnn_flat_size(rnn);
+    o->y = malloc(o->ny * sizeof(float));
+    o->hn = malloc(o->nh * sizeof(float));
+    o->cn = malloc(o->nc * sizeof(float));
+    o->dx = malloc(o->nx * sizeof(float));
+    o->dh0 = malloc(o->nh * sizeof(float));
+    o->dc0 = malloc(o->nc * sizeof(float));
+    o->grads = malloc(o->ng * sizeof(float));
+    recur_rnn_set_training(rnn, training);
+    recur_rnn_zero_grad(rnn);
+    recur_status s = o->y && o->hn && o->cn && o->dx && o->dh0 && o->dc0 &&
+                             o->grads
+                         ? recur_rnn_set_dropout(rnn, 0.0f, 77)
+                         : RECUR_ERR_MEMORY;
+    if (!s)
+        s = recur_rnn_forward(rnn, T, B, x, len, NULL, NULL, o->y, o->hn,
+                              o->cn);
+    if (!s)
+        s = recur_rnn_backward(rnn, dy, NULL, NULL, o->dx, o->dh0, o->dc0);
+    CHECK(s == RECUR_OK, "run: %s", recur_last_error());
+    if (s)
+        return 0;
+    memcpy(o->grads, recur_rnn_flat_grads(rnn), o->ng * sizeof(float));
+    return 1;
+}
+
+static int same(const float *a, const float *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof(float)) == 0;
+}
+
+static void step_inputs_case(size_t I, size_t H, size_t proj, size_t L,
+                             int bidirectional, int bias, int varlen,
+                             int regularised, size_t B, uint64_t seed)
+{
+    recur_config c = recur_config_default(RECUR_LSTM, I, H);
+    c.proj_size = proj;
+    c.num_layers = L;
+    c.bidirectional = bidirectional;
+    c.bias = bias;
+    const size_t T = 9, D = bidirectional ? 2 : 1, P = proj ? proj : H;
+    recur_rnn *rnn = NULL;
+    float *x = random_floats(T * B * I, &seed);
+    float *dy = random_floats(T * B * D * P, &seed);
+    int64_t *len = malloc(B * sizeof(int64_t));
+    if (recur_rnn_create(&c, seed, &rnn) || !x || !dy || !len) {
+        CHECK(0, "set-up: %s", recur_last_error());
+        goto done;
+    }
+    /* Lengths from T down to 1: the last steps have a single row. */
+    for (size_t b = 0; b < B; b++)
+        len[b] = varlen ? (int64_t)(1 + (b * 7 + 3) % T) : (int64_t)T;
+    if (varlen)
+        len[B / 2] = 1, len[0] = (int64_t)T;
+    if (regularised &&
+        (recur_rnn_set_recurrent_dropout(rnn, 0.3f) ||
+         recur_rnn_set_zoneout(rnn, 0.2f))) {
+        CHECK(0, "regularisers: %s", recur_last_error());
+        goto done;
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        run_out up = {0}, step = {0};
+        stack_set_plain_step(rnn, 1);
+        int ok = run(rnn, T, B, x, varlen ? len : NULL, dy, regularised, &up);
+        stack_set_plain_step(rnn, 0);
+        ok = ok && run(rnn, T, B, x, varlen ? len : NULL, dy, regularised,
+                       &step);
+        /* The path ran where the kernel does (rows enough, no layer norm). */
+        int packed = recur_gemm_packed_available();
+        CHECK(!ok || (rnn->scratch.ihpack != NULL) == (packed && B >= 32),
+              "B=%zu: per-step input products %s", B,
+              rnn->scratch.ihpack ? "planned" : "not planned");
+        CHECK(!ok || (same(up.y, step.y, up.ny) && same(up.hn, step.hn, up.nh) &&
+                      same(up.cn, step.cn, up.nc)),
+              "I=%zu H=%zu P=%zu L=%zu D=%zu B=%zu varlen=%d reg=%d threads=%d: "
+              "forward differs from the up-front projection", I, H, P, L, D, B,
+              varlen, regularised, threads);
+        CHECK(!ok || (same(up.dx, step.dx, up.nx) &&
+                      same(up.dh0, step.dh0, up.nh) &&
+                      same(up.dc0, step.dc0, up.nc) &&
+                      same(up.grads, step.grads, up.ng)),
+              "I=%zu H=%zu P=%zu B=%zu varlen=%d reg=%d threads=%d: gradients "
+              "differ from the up-front projection", I, H, P, B, varlen,
+              regularised, threads);
+        run_free(&up);
+        run_free(&step);
+    }
+    recur_set_threads(1);
+done:
+    free(x), free(dy), free(len);
+    recur_rnn_free(rnn);
+}
+
+void test_step_inputs(void)
+{
+    step_inputs_case(20, 48, 0, 2, 1, 1, 1, 0, 40, 1);
+    step_inputs_case(33, 64, 0, 1, 0, 1, 0, 0, 64, 2); /* threads split */
+    step_inputs_case(12, 40, 16, 2, 0, 1, 1, 0, 36, 3); /* projection */
+    step_inputs_case(7, 32, 0, 1, 1, 0, 1, 0, 32, 4);   /* no biases */
+    step_inputs_case(16, 48, 0, 2, 1, 1, 1, 1, 40, 5);  /* dropout, zoneout */
+    step_inputs_case(16, 48, 0, 1, 0, 1, 1, 0, 31, 6);  /* too few rows */
+}
