@@ -97,9 +97,9 @@ typedef struct {
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
     float *wpack;  /* w_hh packed for the step products (gemm.h), or NULL  */
     size_t wpack_floats;
-    /* LSTM: w_ihᵀ packed for the steps' own input products
-     * (cell_step_inputs), and the summed bias row [G*H] they add; NULL
-     * where unused. */
+    /* w_ihᵀ packed for the steps' own input products (cell_step_inputs),
+     * and the summed bias row [G*H] they add; NULL where unused (layer
+     * norm, reset-before GRU, fewer than CELL_STEP_INPUT_ROWS rows). */
     float *ihpack;
     float *bias;
     int whole_inputs; /* tests: cell_step_inputs says no */
@@ -170,19 +170,25 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
                          const int *fold, float *out,
                          const cell_cache *cache, const cell_scratch *s);
 
-/* Whether a forward over lay runs each step's input product with its
- * recurrent one (recur_gemm_packed_step) rather than all rows' up front;
- * then cell_step_weights gives the packed w_ih and the bias row. */
-int cell_step_inputs(const cell_dims *d, const packed_layout *lay,
-                     const cell_scratch *s);
-/* The fewest rows in a step (its first, the largest) for which it does. */
+/* The input side of a forward. With rows enough per step (at least
+ * CELL_STEP_INPUT_ROWS in the first; not with layer norm, nor for the
+ * reset-before GRU), each step runs its own input product with its
+ * recurrent one (recur_gemm_packed_step(.., in->wx, in->bias, ..)):
+ * w_ih is packed (or recur_rnn_pack_weights' copy taken) and the bias row
+ * b_ih + (b_hh where fold[gate] is set) summed into s->bias. Otherwise
+ * in->wx is NULL and, unless `one` (a streaming call, cell_step_products),
+ * every row's input product is written into cache->gates now. */
+typedef struct {
+    recur_gemm_b w;
+    const recur_gemm_b *wx; /* &w, or NULL: no per-step input products */
+    const float *bias;      /* or NULL */
+} cell_inputs;
 enum { CELL_STEP_INPUT_ROWS = 32 };
-/* w_ihᵀ as packed for cell_step_inputs (recur_rnn_pack_weights' copy, or
- * packed into s->ihpack), and into s->bias b_ih + (b_hh where fold[gate]
- * is set); returns s->bias, or NULL when there is no bias. */
-const float *cell_step_weights(const cell_dims *d, const cell_params *p,
-                               const int *fold, const cell_scratch *s,
-                               recur_gemm_b *wih);
+void cell_forward_inputs(const cell_dims *d, const cell_params *p,
+                         const packed_layout *lay, const float *x,
+                         size_t ldx, const int *fold, int one,
+                         const cell_cache *cache, const cell_scratch *s,
+                         cell_inputs *in);
 
 /* Whether a forward over lay is one step of one row with the weights
  * packed by recur_rnn_pack_weights (and no layer norm): a streaming call,

@@ -23,7 +23,8 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
     s[5] = 0;
     for (int i = 0; i < 4; i++)
         s[5] = packs[i] > s[5] ? packs[i] : s[5];
-    int step_inputs = d->mode == RECUR_LSTM && !d->layer_norm;
+    int step_inputs =
+        d->mode != RECUR_GRU_RESET_BEFORE && !d->layer_norm;
     s[6] = step_inputs ? packs[2] : 0;
     s[7] = step_inputs && s[6] ? GH : 0;
 }
@@ -189,25 +190,31 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
                   d->G * d->H, s);
 }
 
-int cell_step_inputs(const cell_dims *d, const packed_layout *lay,
-                     const cell_scratch *s)
+void cell_forward_inputs(const cell_dims *d, const cell_params *p,
+                         const packed_layout *lay, const float *x,
+                         size_t ldx, const int *fold, int one,
+                         const cell_cache *cache, const cell_scratch *s,
+                         cell_inputs *in)
 {
-    /* It pays with rows enough per step (1 thread, LSTM: B 64, H 512 5%
+    /* Per step, it pays with rows enough (1 thread, LSTM: B 64, H 512 5%
      * faster, B 32 8%, B 50 8%; B 20 8% slower). */
-    return !d->layer_norm && !s->whole_inputs && lay->T > 1 &&
-           lay->batch[0] >= CELL_STEP_INPUT_ROWS &&
-           (s->fixed_ih || s->ihpack) && s->bias;
-}
-
-const float *cell_step_weights(const cell_dims *d, const cell_params *p,
-                               const int *fold, const cell_scratch *s,
-                               recur_gemm_b *wih)
-{
-    if (s->fixed_ih)
-        *wih = *s->fixed_ih;
-    else
-        recur_gemm_pack(wih, 1, d->G * d->H, d->I, p->w_ih, d->I, s->ihpack);
-    return bias_row(d, p, fold, s->bias) ? s->bias : NULL;
+    in->wx = NULL;
+    in->bias = NULL;
+    if (!one && !d->layer_norm && d->mode != RECUR_GRU_RESET_BEFORE &&
+        !s->whole_inputs && lay->T > 1 &&
+        lay->batch[0] >= CELL_STEP_INPUT_ROWS && (s->fixed_ih || s->ihpack) &&
+        s->bias) {
+        if (s->fixed_ih)
+            in->w = *s->fixed_ih;
+        else
+            recur_gemm_pack(&in->w, 1, d->G * d->H, d->I, p->w_ih, d->I,
+                            s->ihpack);
+        in->wx = &in->w;
+        in->bias = bias_row(d, p, fold, s->bias) ? s->bias : NULL;
+    } else if (!one) {
+        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
+                            cache->gates, cache, s);
+    }
 }
 
 int cell_one_step(const cell_dims *d, const packed_layout *lay,

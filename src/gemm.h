@@ -76,22 +76,24 @@ void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
  * pass); ctx is the caller's. */
 typedef void recur_rows_fn(void *ctx, size_t r0, size_t r1);
 /* One step of a recurrent layer over M rows, in one team of threads:
- *     C = X · op(Wx) + bias      (wx NULL: skipped, C kept as it is)
- *     C = Hs · op(Wh) + C
- * then rows(ctx, r0, r1) over shares of [0, M) once all of C is written
+ *     C  = X · op(Wx) + bias         (wx NULL: skipped)
+ *     Ch = Hs · op(Wh) + beta_h · Ch  (Ch = C, beta_h 1: added to it)
+ * then rows(ctx, r0, r1) over shares of [0, M) once both are written
  * (rows NULL: none). Wx and Wh have the same N. The same bits as
  * recur_gemm_packed_bias(M, 1, X, ., wx, 0, bias, C, .) — each row summed
  * in k order, as in a taller product, even when M is 1 — then
- * recur_gemm_packed(M, 1, Hs, ., wh, 1, C, .) (M = 1:
- * recur_gemm_packed_row(Hs, wh, 1, C, backwards)), then rows(ctx, 0, M):
- * a step's input product can run with its recurrent one, the columns of C
- * hot, instead of the whole sequence's up front (cold C, 26 MB for 3200
- * rows of 2048), and the rows' pass runs in every thread. */
+ * recur_gemm_packed(M, 1, Hs, ., wh, beta_h, Ch, .) (M = 1:
+ * recur_gemm_packed_row(Hs, wh, beta_h, Ch, backwards)), then
+ * rows(ctx, 0, M): a step's input product can run with its recurrent one,
+ * the columns of C hot, instead of the whole sequence's up front (cold C,
+ * 26 MB for 3200 rows of 2048), and the rows' pass (a cell's gates) runs
+ * in every thread. */
 void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
                             const recur_gemm_b *wx, const float *bias,
-                            const float *Hs, size_t ldh,
-                            const recur_gemm_b *wh, float *C, size_t ldc,
-                            int backwards, recur_rows_fn *rows, void *ctx);
+                            float *C, size_t ldc, const float *Hs,
+                            size_t ldh, const recur_gemm_b *wh, float beta_h,
+                            float *Ch, size_t ldch, int backwards,
+                            recur_rows_fn *rows, void *ctx);
 /* C[M,N] = alpha * Aᵀ * B + beta * C with A [K, M] and B [K, N] (a weight
  * gradient: K runs over every row of a sequence), B packed up to 512 rows
  * at a time into buf (cap floats; recur_gemm when too small or NULL). */

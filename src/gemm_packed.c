@@ -518,13 +518,14 @@ void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
 
 #ifdef PACKED_X86
 /* Panels [p0, p1) of recur_gemm_packed_step's products over M > 1 rows,
- * panel by panel: the input's product, then the state's into the same
- * columns while they are in L1; each product's first tile prefetches the
- * other's next panel. */
+ * panel by panel: the input's product, then the state's (into the same
+ * columns, while they are in L1, when Ch is C); each product's first tile
+ * prefetches the other's next panel. */
 static void step_range(size_t p0, size_t p1, size_t M, const float *X,
                        size_t ldx, const recur_gemm_b *wx, const float *bias,
-                       const float *Hs, size_t ldh, const recur_gemm_b *wh,
-                       float *C, size_t ldc)
+                       float *C, size_t ldc, const float *Hs, size_t ldh,
+                       const recur_gemm_b *wh, float beta_h, float *Ch,
+                       size_t ldch)
 {
     const int pf = prefetching(M);
     for (size_t p = p0; p < p1; p++) {
@@ -535,16 +536,18 @@ static void step_range(size_t p0, size_t p1, size_t M, const float *X,
         if (wx)
             panel_tiles(p, M, 0, 0, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc,
                         pf ? hpanel : NULL);
-        panel_tiles(p, M, 0, 0, 1.0f, Hs, ldh, wh, 1.0f, NULL, C, ldc, next);
+        panel_tiles(p, M, 0, 0, 1.0f, Hs, ldh, wh, beta_h, NULL, Ch, ldch,
+                    next);
     }
 }
 #endif
 
 void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
                             const recur_gemm_b *wx, const float *bias,
-                            const float *Hs, size_t ldh,
-                            const recur_gemm_b *wh, float *C, size_t ldc,
-                            int backwards, recur_rows_fn *rows, void *ctx)
+                            float *C, size_t ldc, const float *Hs,
+                            size_t ldh, const recur_gemm_b *wh, float beta_h,
+                            float *Ch, size_t ldch, int backwards,
+                            recur_rows_fn *rows, void *ctx)
 {
     if (M == 0)
         return;
@@ -565,7 +568,7 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
                 size_t t = (size_t)omp_get_thread_num(),
                        n = (size_t)omp_get_num_threads();
                 step_range(panels * t / n, panels * (t + 1) / n, M, X, ldx,
-                           wx, bias, Hs, ldh, wh, C, ldc);
+                           wx, bias, C, ldc, Hs, ldh, wh, beta_h, Ch, ldch);
                 if (rows) {
 #pragma omp barrier
                     rows(ctx, M * t / n, M * (t + 1) / n);
@@ -574,7 +577,8 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
             return;
         }
 #endif
-        step_range(0, panels, M, X, ldx, wx, bias, Hs, ldh, wh, C, ldc);
+        step_range(0, panels, M, X, ldx, wx, bias, C, ldc, Hs, ldh, wh,
+                   beta_h, Ch, ldch);
         if (rows)
             rows(ctx, 0, M);
         return;
@@ -591,9 +595,9 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
     if (wx)
         recur_gemm_packed_bias(M, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc);
     if (M == 1)
-        recur_gemm_packed_row(Hs, wh, 1.0f, C, backwards);
+        recur_gemm_packed_row(Hs, wh, beta_h, Ch, backwards);
     else
-        recur_gemm_packed(M, 1.0f, Hs, ldh, wh, 1.0f, C, ldc);
+        recur_gemm_packed(M, 1.0f, Hs, ldh, wh, beta_h, Ch, ldch);
     if (rows)
         rows(ctx, 0, M);
 }

@@ -43,35 +43,40 @@ static inline float gru_state(const float *zh, size_t i, float z, float nv,
     return zh ? cell_zone(zh[i], hu, v) : v;
 }
 
-/* Linear before reset: one product h·w_hhᵀ for all three gates.
- * hp: the state as it enters the products (times the recurrent dropout
- * mask); hu: as it enters z ∘ h; hn: the new state, written. */
-static void forward_step_lbr(const cell_dims *d, const cell_params *p,
-                             const recur_gemm_b *whh, size_t n, size_t row,
-                             float *a, const float *hp, const float *hu,
-                             const float *zh, float *hn, float *aux, float *gh,
-                             const cell_cache *cache)
+/* One linear-before-reset step's rows, for the gate pass (recur_rows_fn).
+ * hp: the state as it entered the product (times the recurrent dropout
+ * mask); hu: as it enters z ∘ h; h: the new state, written, and y. */
+typedef struct {
+    size_t H;
+    const float *b_hh;       /* or NULL */
+    float *a;                /* input side's pre-activations, then r, z, n */
+    const float *gh;         /* the product h·w_hhᵀ (after layer norm) */
+    const float *hu, *zh;
+    float *aux, *h, *y;
+    size_t ldy;
+} gru_rows;
+
+/* Rows [j0, j1) of a linear-before-reset step. */
+static void gru_lbr_rows(void *ctx, size_t j0, size_t j1)
 {
-    const size_t H = d->H, GH = 3 * H;
-    recur_gemm_packed(n, 1.0f, hp, H, whh, 0.0f, gh, GH);
-    if (d->layer_norm)
-        cell_ln_forward(gh, GH, gh, GH, 0, n, GH, p->ln_hh_w, p->ln_hh_b,
-                        cache->ln_hh + row * GH, cache->ln_r + row * 3 + 1, 3);
-    for (size_t j = 0; j < n; j++) {
-        float *g = a + j * GH, *auxj = aux + j * H;
-        const float *q = gh + j * GH;
+    const gru_rows *r = ctx;
+    const size_t H = r->H, GH = 3 * H;
+    for (size_t j = j0; j < j1; j++) {
+        float *g = r->a + j * GH, *auxj = r->aux + j * H;
+        const float *q = r->gh + j * GH;
         for (size_t k = 0; k < 2 * H; k++)
             g[k] += q[k];
         recur_vsigmoid(g, g, 2 * H);
         for (size_t k = 0; k < H; k++) {
-            float hn_lin = q[2 * H + k] + (p->b_hh ? p->b_hh[2 * H + k] : 0.0f);
+            float hn_lin = q[2 * H + k] + (r->b_hh ? r->b_hh[2 * H + k] : 0.0f);
             auxj[k] = hn_lin;
             g[2 * H + k] += g[k] * hn_lin;
         }
         recur_vtanh(g + 2 * H, g + 2 * H, H);
         for (size_t k = 0; k < H; k++)
-            hn[j * H + k] = gru_state(zh, j * H + k, g[H + k], g[2 * H + k],
-                                      hu[j * H + k]);
+            r->h[j * H + k] = gru_state(r->zh, j * H + k, g[H + k],
+                                        g[2 * H + k], r->hu[j * H + k]);
+        memcpy(r->y + j * r->ldy, r->h + j * H, H * sizeof(float));
     }
 }
 
@@ -113,8 +118,8 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
     const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
     /* b_hn stays outside r in the linear-before-reset form. */
     const int fold[3] = {1, 1, rb};
-    cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold, cache->gates,
-                        cache, s);
+    cell_inputs in;
+    cell_forward_inputs(d, p, lay, x, ldx, fold, 0, cache, s, &in);
     recur_gemm_b whh; /* linear before reset: all three gates at once */
     if (!rb)
         cell_pack_recurrent(d, p, lay, 0, s, &whh);
@@ -128,13 +133,25 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
         float *hu = cache->hfull ? cache->hfull + row * H : hp;
         const float *zh = cache->zh ? cache->zh + row * H : NULL;
         cell_recurrent_input(cache, n, H, h, hp, cache->hfull ? hu : NULL);
-        if (rb)
+        if (rb) {
             forward_step_rb(d, p, n, a, hp, hu, zh, h, aux, s->step);
-        else
-            forward_step_lbr(d, p, &whh, n, row, a, hp, hu, zh, h, aux,
-                             s->step, cache);
-        for (size_t j = 0; j < n; j++)
-            memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
+            for (size_t j = 0; j < n; j++)
+                memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
+            continue;
+        }
+        gru_rows r = {H, p->b_hh, a, s->step, hu, zh, aux, h,
+                      y + row * ldy, ldy};
+        if (d->layer_norm) {
+            recur_gemm_packed(n, 1.0f, hp, H, &whh, 0.0f, s->step, GH);
+            cell_ln_forward(s->step, GH, s->step, GH, 0, n, GH, p->ln_hh_w,
+                            p->ln_hh_b, cache->ln_hh + row * GH,
+                            cache->ln_r + row * 3 + 1, 3);
+            gru_lbr_rows(&r, 0, n);
+        } else {
+            recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
+                                   GH, hp, H, &whh, 0.0f, s->step, GH,
+                                   (int)(i & 1), gru_lbr_rows, &r);
+        }
     }
 }
 

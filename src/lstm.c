@@ -30,9 +30,13 @@
  * adds h·w_hhᵀ into its rows of that buffer with one GEMM (with layer
  * norm: into scratch, normalised and added), then one fused pass applies
  * the gates and updates c and h in place (with layer norm, c' is
- * normalised between two passes). A streaming call (one step of one row,
+ * normalised between two passes). With 32 rows or more per step (and no
+ * layer norm), each step's input product runs with its recurrent one
+ * instead, panel by panel into the same hot columns, and the gate pass
+ * over shares of the rows in the products' threads
+ * (recur_gemm_packed_step). A streaming call (one step of one row,
  * weights packed by recur_rnn_pack_weights) runs both products in one
- * pass instead (cell_step_products): the same sums, the same bits.
+ * pass (cell_step_products). All three give the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
  * pre-activation gradients dG, one GEMM carries them back to h (with layer
  * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and
@@ -128,14 +132,8 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
      * products in one pass, in the loop; with rows enough, each step runs
      * its own input product; else all steps' come first. */
     const int one = cell_one_step(d, lay, s);
-    const int step_inputs = !one && cell_step_inputs(d, lay, s);
-    recur_gemm_b wih;
-    const float *bias = NULL;
-    if (step_inputs)
-        bias = cell_step_weights(d, p, fold, s, &wih);
-    else if (!one)
-        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
-                            cache->gates, cache, s);
+    cell_inputs in;
+    cell_forward_inputs(d, p, lay, x, ldx, fold, one, cache, s, &in);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -169,10 +167,10 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                 cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
                 lstm_gate_rows(&r, 0, 1);
             } else {
-                recur_gemm_packed_step(n, x + row * ldx, ldx,
-                                       step_inputs ? &wih : NULL, bias,
-                                       masked ? hp : h, P, &whh, gates, GH,
-                                       (int)(i & 1), lstm_gate_rows, &r);
+                recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias,
+                                       gates, GH, masked ? hp : h, P, &whh,
+                                       1.0f, gates, GH, (int)(i & 1),
+                                       lstm_gate_rows, &r);
             }
         }
         float *yt = y + row * ldy;

@@ -14,6 +14,37 @@
 
 #include <string.h>
 
+/* One step's rows, for the activation pass (recur_rows_fn). */
+typedef struct {
+    size_t H;
+    int relu;
+    float *a;        /* the step's pre-activations, then h' */
+    const float *zh; /* zoneout of h, or NULL */
+    float *h, *y;
+    size_t ldy;
+} rnn_rows;
+
+/* Rows [j0, j1): act(a) in place, zoned out against h, into h and y. */
+static void rnn_act_rows(void *ctx, size_t j0, size_t j1)
+{
+    const rnn_rows *r = ctx;
+    const size_t H = r->H;
+    float *a = r->a + j0 * H;
+    if (r->relu)
+        for (size_t k = 0; k < (j1 - j0) * H; k++)
+            a[k] = a[k] > 0.0f ? a[k] : 0.0f;
+    else
+        recur_vtanh(a, a, (j1 - j0) * H);
+    for (size_t j = j0; j < j1; j++)
+        for (size_t k = 0; k < H; k++) {
+            float v = r->a[j * H + k];
+            if (r->zh)
+                v = cell_zone(r->zh[j * H + k], r->h[j * H + k], v);
+            r->h[j * H + k] = v;
+            r->y[j * r->ldy + k] = v;
+        }
+}
+
 void rnn_cell_forward(const cell_dims *d, const cell_params *p,
                       const packed_layout *lay, int reverse, const float *x,
                       size_t ldx, float *y, size_t ldy, float *h, float *c,
@@ -22,11 +53,11 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     (void)c;
     const size_t H = d->H;
     const int fold[1] = {1};
-    const int relu = d->mode == RECUR_RNN_RELU;
-    const int one = cell_one_step(d, lay, s); /* as in lstm.c */
-    if (!one)
-        cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
-                            cache->gates, cache, s);
+    /* As in lstm.c: a streaming call, or per-step input products, or all
+     * steps' up front. */
+    const int one = cell_one_step(d, lay, s);
+    cell_inputs in;
+    cell_forward_inputs(d, p, lay, x, ldx, fold, one, cache, s, &in);
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -35,25 +66,18 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         float *a = cache->gates + row * H;
         float *hp = cache->hprev + row * H;
-        const float *zh = cache->zh ? cache->zh + row * H : NULL;
+        rnn_rows r = {H, d->mode == RECUR_RNN_RELU, a,
+                      cache->zh ? cache->zh + row * H : NULL, h,
+                      y + row * ldy, ldy};
         cell_recurrent_input(cache, n, H, h, hp, NULL);
-        if (one)
+        if (one) {
             cell_step_products(d, p, x, hp, fold, a, s);
-        else
-            cell_recurrent_product(n, hp, H, &whh, 1.0f, a, H, i);
-        if (relu)
-            for (size_t k = 0; k < n * H; k++)
-                a[k] = a[k] > 0.0f ? a[k] : 0.0f;
-        else
-            recur_vtanh(a, a, n * H);
-        for (size_t j = 0; j < n; j++)
-            for (size_t k = 0; k < H; k++) {
-                float v = a[j * H + k];
-                if (zh)
-                    v = cell_zone(zh[j * H + k], h[j * H + k], v);
-                h[j * H + k] = v;
-                y[(row + j) * ldy + k] = v;
-            }
+            rnn_act_rows(&r, 0, 1);
+        } else {
+            recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
+                                   H, hp, H, &whh, 1.0f, a, H, (int)(i & 1),
+                                   rnn_act_rows, &r);
+        }
     }
 }
 

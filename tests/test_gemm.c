@@ -187,8 +187,10 @@ static void mark_rows(void *ctx, size_t r0, size_t r1)
  * after C is written. One row's input product sums in k order like a row
  * of a taller product. */
 static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
-                      int pack, unsigned seed)
+                      int pack, int sep, unsigned seed)
 {
+    /* sep: the state's product into a buffer of its own, with beta 0.5
+     * (a GRU's h·W_hhᵀ stays apart from the input side's). */
     size_t ldx = KX + 2, ldh = KH + 1, ldc = N + 3;
     float *X = random_matrix(M * ldx, &seed), *Hs = random_matrix(M * ldh, &seed);
     float *WX = random_matrix(N * KX, &seed), *WH = random_matrix(N * KH, &seed);
@@ -216,26 +218,33 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
         }
         free(X2), free(R2);
     }
+    float *H0 = random_matrix(M * ldc, &seed);
+    float *Ch = malloc(M * ldc * sizeof(float)), *Rh = malloc(M * ldc * sizeof(float));
+    float *rh = sep ? Rh : R, beta_h = sep ? 0.5f : 1.0f;
+    memcpy(Rh, H0, M * ldc * sizeof(float));
     if (M == 1)
-        recur_gemm_packed_row(Hs, &wh, 1.0f, R, 1);
+        recur_gemm_packed_row(Hs, &wh, beta_h, rh, 1);
     else
-        recur_gemm_packed(M, 1.0f, Hs, ldh, &wh, 1.0f, R, ldc);
+        recur_gemm_packed(M, 1.0f, Hs, ldh, &wh, beta_h, rh, ldc);
     memcpy(C, C0, M * ldc * sizeof(float));
+    memcpy(Ch, H0, M * ldc * sizeof(float));
     int *seen = calloc(M, sizeof(int));
-    step_rows r = {C, R, N, ldc, seen, 0};
-    recur_gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, Hs, ldh, &wh,
-                           C, ldc, 1, mark_rows, &r);
+    step_rows r = {sep ? Ch : C, rh, N, ldc, seen, 0};
+    recur_gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, C, ldc, Hs,
+                           ldh, &wh, beta_h, sep ? Ch : C, ldc, 1, mark_rows,
+                           &r);
     int same = 1, once = 1;
     for (size_t i = 0; i < M; i++) {
         same &= memcmp(C + i * ldc, R + i * ldc, N * sizeof(float)) == 0;
+        same &= !sep || memcmp(Ch + i * ldc, Rh + i * ldc, N * sizeof(float)) == 0;
         once &= seen[i] == 1;
     }
-    CHECK(same, "step M=%zu N=%zu KX=%zu KH=%zu x=%d packed=%d: not the bits "
-          "of the two products", M, N, KX, KH, with_x, pack);
+    CHECK(same, "step M=%zu N=%zu KX=%zu KH=%zu x=%d packed=%d sep=%d: not "
+          "the bits of the two products", M, N, KX, KH, with_x, pack, sep);
     CHECK(once && !r.early, "step M=%zu N=%zu: rows' pass %s", M, N,
           r.early ? "ran before its row was written" : "missed or repeated a row");
     free(X), free(Hs), free(WX), free(WH), free(bias), free(C0), free(C),
-        free(R), free(bx), free(bh), free(seen);
+        free(R), free(bx), free(bh), free(seen), free(H0), free(Ch), free(Rh);
 }
 
 void test_gemm_packed(void)
@@ -268,11 +277,12 @@ void test_gemm_packed(void)
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
         tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
         for (int pack = 0; pack <= 1; pack++)
-            for (int with_x = 0; with_x <= 1; with_x++) {
-                step_case(1, 100, 65, 33, with_x, pack, seed++);
-                step_case(2, 47, 20, 30, with_x, pack, seed++);
-                step_case(13, 96, 40, 64, with_x, pack, seed++);
-                step_case(64, 2048, 96, 128, with_x, pack, seed++); /* threads */
+            for (int k = 0; k < 4; k++) {
+                int with_x = k & 1, sep = k >> 1;
+                step_case(1, 100, 65, 33, with_x, pack, sep, seed++);
+                step_case(2, 47, 20, 30, with_x, pack, sep, seed++);
+                step_case(13, 96, 40, 64, with_x, pack, sep, seed++);
+                step_case(64, 2048, 96, 128, with_x, pack, sep, seed++);
             }
     }
     /* Threads split panels or rows, never a dot product: bit-identical. */

@@ -1,9 +1,10 @@
 /*
- * test_step_inputs.c — an LSTM forward with rows enough per step runs each
+ * test_step_inputs.c — a forward with rows enough per step runs each
  * step's input product with its recurrent one (cell_step_inputs,
- * recur_gemm_packed_step) instead of all steps' up front: every output
- * and gradient must keep the bits of the up-front path (stack_set_plain_step),
- * at 1 and 2 threads, with variable lengths (steps of a single row), a
+ * recur_gemm_packed_step) instead of all steps' up front, and its gate
+ * pass in the product's threads: every output and gradient must keep the
+ * bits of the up-front path (stack_set_plain_step), at 1 and 2 threads,
+ * for LSTM, RNN and GRU, with variable lengths (steps of a single row), a
  * projection, no biases, recurrent dropout and zoneout.
  */
 #include "gemm.h"
@@ -55,15 +56,20 @@ static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
     o->grads = malloc(o->ng * sizeof(float));
     recur_rnn_set_training(rnn, training);
     recur_rnn_zero_grad(rnn);
+    const int lstm = c->mode == RECUR_LSTM;
     recur_status s = o->y && o->hn && o->cn && o->dx && o->dh0 && o->dc0 &&
                              o->grads
                          ? recur_rnn_set_dropout(rnn, 0.0f, 77)
                          : RECUR_ERR_MEMORY;
     if (!s)
         s = recur_rnn_forward(rnn, T, B, x, len, NULL, NULL, o->y, o->hn,
-                              o->cn);
+                              lstm ? o->cn : NULL);
     if (!s)
-        s = recur_rnn_backward(rnn, dy, NULL, NULL, o->dx, o->dh0, o->dc0);
+        s = recur_rnn_backward(rnn, dy, NULL, NULL, o->dx, o->dh0,
+                               lstm ? o->dc0 : NULL);
+    if (!lstm) /* compared all the same */
+        memset(o->cn, 0, o->nc * sizeof(float)),
+            memset(o->dc0, 0, o->nc * sizeof(float));
     CHECK(s == RECUR_OK, "run: %s", recur_last_error());
     if (s)
         return 0;
@@ -76,11 +82,12 @@ static int same(const float *a, const float *b, size_t n)
     return memcmp(a, b, n * sizeof(float)) == 0;
 }
 
-static void step_inputs_case(size_t I, size_t H, size_t proj, size_t L,
-                             int bidirectional, int bias, int varlen,
-                             int regularised, size_t B, uint64_t seed)
+static void step_inputs_case(recur_mode mode, size_t I, size_t H,
+                             size_t proj, size_t L, int bidirectional,
+                             int bias, int varlen, int regularised, size_t B,
+                             uint64_t seed)
 {
-    recur_config c = recur_config_default(RECUR_LSTM, I, H);
+    recur_config c = recur_config_default(mode, I, H);
     c.proj_size = proj;
     c.num_layers = L;
     c.bidirectional = bidirectional;
@@ -113,23 +120,26 @@ static void step_inputs_case(size_t I, size_t H, size_t proj, size_t L,
         stack_set_plain_step(rnn, 0);
         ok = ok && run(rnn, T, B, x, varlen ? len : NULL, dy, regularised,
                        &step);
-        /* The path ran where the kernel does (rows enough, no layer norm). */
-        int packed = recur_gemm_packed_available();
-        CHECK(!ok || (rnn->scratch.ihpack != NULL) == (packed && B >= 32),
-              "B=%zu: per-step input products %s", B,
+        /* The path ran where the kernel does (rows enough; not for the
+         * reset-before GRU). */
+        int want = recur_gemm_packed_available() && B >= 32 &&
+                   mode != RECUR_GRU_RESET_BEFORE;
+        CHECK(!ok || (rnn->scratch.ihpack != NULL) == want,
+              "%s B=%zu: per-step input products %s", recur_mode_str(mode), B,
               rnn->scratch.ihpack ? "planned" : "not planned");
         CHECK(!ok || (same(up.y, step.y, up.ny) && same(up.hn, step.hn, up.nh) &&
                       same(up.cn, step.cn, up.nc)),
-              "I=%zu H=%zu P=%zu L=%zu D=%zu B=%zu varlen=%d reg=%d threads=%d: "
-              "forward differs from the up-front projection", I, H, P, L, D, B,
-              varlen, regularised, threads);
+              "%s I=%zu H=%zu P=%zu L=%zu D=%zu B=%zu varlen=%d reg=%d "
+              "threads=%d: forward differs from the up-front projection",
+              recur_mode_str(mode), I, H, P, L, D, B, varlen, regularised,
+              threads);
         CHECK(!ok || (same(up.dx, step.dx, up.nx) &&
                       same(up.dh0, step.dh0, up.nh) &&
                       same(up.dc0, step.dc0, up.nc) &&
                       same(up.grads, step.grads, up.ng)),
-              "I=%zu H=%zu P=%zu B=%zu varlen=%d reg=%d threads=%d: gradients "
-              "differ from the up-front projection", I, H, P, B, varlen,
-              regularised, threads);
+              "%s I=%zu H=%zu P=%zu B=%zu varlen=%d reg=%d threads=%d: "
+              "gradients differ from the up-front projection",
+              recur_mode_str(mode), I, H, P, B, varlen, regularised, threads);
         run_free(&up);
         run_free(&step);
     }
@@ -141,10 +151,18 @@ done:
 
 void test_step_inputs(void)
 {
-    step_inputs_case(20, 48, 0, 2, 1, 1, 1, 0, 40, 1);
-    step_inputs_case(33, 64, 0, 1, 0, 1, 0, 0, 64, 2); /* threads split */
-    step_inputs_case(12, 40, 16, 2, 0, 1, 1, 0, 36, 3); /* projection */
-    step_inputs_case(7, 32, 0, 1, 1, 0, 1, 0, 32, 4);   /* no biases */
-    step_inputs_case(16, 48, 0, 2, 1, 1, 1, 1, 40, 5);  /* dropout, zoneout */
-    step_inputs_case(16, 48, 0, 1, 0, 1, 1, 0, 31, 6);  /* too few rows */
+    const recur_mode L = RECUR_LSTM;
+    step_inputs_case(L, 20, 48, 0, 2, 1, 1, 1, 0, 40, 1);
+    step_inputs_case(L, 33, 64, 0, 1, 0, 1, 0, 0, 64, 2); /* threads split */
+    step_inputs_case(L, 12, 40, 16, 2, 0, 1, 1, 0, 36, 3); /* projection */
+    step_inputs_case(L, 7, 32, 0, 1, 1, 0, 1, 0, 32, 4);   /* no biases */
+    step_inputs_case(L, 16, 48, 0, 2, 1, 1, 1, 1, 40, 5);  /* regularised */
+    step_inputs_case(L, 16, 48, 0, 1, 0, 1, 1, 0, 31, 6);  /* too few rows */
+    const recur_mode others[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_GRU,
+                                 RECUR_GRU_RESET_BEFORE};
+    for (size_t m = 0; m < 4; m++) {
+        step_inputs_case(others[m], 20, 48, 0, 2, 1, 1, 1, 0, 40, 10 + m);
+        step_inputs_case(others[m], 33, 200, 0, 1, 0, 1, 0, 0, 64, 20 + m);
+        step_inputs_case(others[m], 7, 32, 0, 1, 1, 0, 1, 1, 33, 30 + m);
+    }
 }
