@@ -288,6 +288,15 @@ static inline void cell_recurrent_product(size_t n, const float *A, size_t lda,
         recur_gemm_packed(n, 1.0f, A, lda, w, beta, C, ldc);
 }
 
+/* The part-th of `parts` contiguous shares of n rows: [*j0, *j1) (a
+ * recur_rows_fn's rows). */
+static inline void cell_share(size_t n, size_t part, size_t parts,
+                              size_t *j0, size_t *j1)
+{
+    *j0 = n * part / parts;
+    *j1 = n * (part + 1) / parts;
+}
+
 /* Steps in the order a direction visits them: step(lay, reverse, i) is
  * the i-th visited step. */
 static inline size_t cell_step(const packed_layout *lay, int reverse,

@@ -72,22 +72,24 @@ void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
  * asked (a step loop alternates it). */
 void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
                            float *c, int backwards);
-/* Rows [r0, r1) of a step, once its products are written (a cell's gate
- * pass); ctx is the caller's. */
-typedef void recur_rows_fn(void *ctx, size_t r0, size_t r1);
+/* The part-th of `parts` shares of the work that follows a step's
+ * products (a cell's gate pass over its rows), once they are written;
+ * ctx is the caller's. */
+typedef void recur_rows_fn(void *ctx, size_t part, size_t parts);
 /* One step of a recurrent layer over M rows, in one team of threads:
  *     C  = X · op(Wx) + bias         (wx NULL: skipped)
  *     Ch = Hs · op(Wh) + beta_h · Ch  (Ch = C, beta_h 1: added to it)
- * then rows(ctx, r0, r1) over shares of [0, M) once both are written
- * (rows NULL: none). Wx and Wh have the same N. The same bits as
+ * then rows(ctx, part, parts) in each of `parts` threads once both are
+ * written (rows NULL: none). Wx and Wh have the same N. The same bits as
  * recur_gemm_packed_bias(M, 1, X, ., wx, 0, bias, C, .) — each row summed
  * in k order, as in a taller product, even when M is 1 — then
  * recur_gemm_packed(M, 1, Hs, ., wh, beta_h, Ch, .) (M = 1:
  * recur_gemm_packed_row(Hs, wh, beta_h, Ch, backwards)), then
- * rows(ctx, 0, M): a step's input product can run with its recurrent one,
- * the columns of C hot, instead of the whole sequence's up front (cold C,
- * 26 MB for 3200 rows of 2048), and the rows' pass (a cell's gates) runs
- * in every thread. */
+ * rows(ctx, 0, 1), provided the shares of the rows' work are independent:
+ * a step's input product can run with its recurrent one, the columns of C
+ * hot, instead of the whole sequence's up front (cold C, 26 MB for 3200
+ * rows of 2048), and the rows' work (a cell's gate pass) runs in every
+ * thread. */
 void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
                             const recur_gemm_b *wx, const float *bias,
                             float *C, size_t ldc, const float *Hs,

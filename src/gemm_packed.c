@@ -156,6 +156,10 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
     if (!buf || !recur_gemm_packed_available() || N == 0 || K == 0)
         return;
     size_t panels = (N + NR - 1) / NR;
+    /* Panels are independent: threads take shares of a large weight's. */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(thread_count()) if (N * K >= 1 << 20)
+#endif
     for (size_t p = 0; p < panels; p++) {
         float *dst = buf + p * K * NR;
         size_t j0 = p * NR, w = N - j0 < NR ? N - j0 : NR;
@@ -571,7 +575,7 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
                            wx, bias, C, ldc, Hs, ldh, wh, beta_h, Ch, ldch);
                 if (rows) {
 #pragma omp barrier
-                    rows(ctx, M * t / n, M * (t + 1) / n);
+                    rows(ctx, t, n);
                 }
             }
             return;
@@ -580,7 +584,7 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
         step_range(0, panels, M, X, ldx, wx, bias, C, ldc, Hs, ldh, wh,
                    beta_h, Ch, ldch);
         if (rows)
-            rows(ctx, 0, M);
+            rows(ctx, 0, 1);
         return;
     }
     /* One row: its input product in k order like any row of a taller
@@ -599,7 +603,7 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
     else
         recur_gemm_packed(M, 1.0f, Hs, ldh, wh, beta_h, Ch, ldch);
     if (rows)
-        rows(ctx, 0, M);
+        rows(ctx, 0, 1);
 }
 
 #ifdef PACKED_X86

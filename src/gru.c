@@ -47,7 +47,7 @@ static inline float gru_state(const float *zh, size_t i, float z, float nv,
  * hp: the state as it entered the product (times the recurrent dropout
  * mask); hu: as it enters z ∘ h; h: the new state, written, and y. */
 typedef struct {
-    size_t H;
+    size_t n, H;             /* n rows */
     const float *b_hh;       /* or NULL */
     float *a;                /* input side's pre-activations, then r, z, n */
     const float *gh;         /* the product h·w_hhᵀ (after layer norm) */
@@ -56,11 +56,13 @@ typedef struct {
     size_t ldy;
 } gru_rows;
 
-/* Rows [j0, j1) of a linear-before-reset step. */
-static void gru_lbr_rows(void *ctx, size_t j0, size_t j1)
+/* A share of a linear-before-reset step's rows. */
+static void gru_lbr_rows(void *ctx, size_t part, size_t parts)
 {
     const gru_rows *r = ctx;
     const size_t H = r->H, GH = 3 * H;
+    size_t j0, j1;
+    cell_share(r->n, part, parts, &j0, &j1);
     for (size_t j = j0; j < j1; j++) {
         float *g = r->a + j * GH, *auxj = r->aux + j * H;
         const float *q = r->gh + j * GH;
@@ -139,14 +141,14 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
                 memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
             continue;
         }
-        gru_rows r = {H, p->b_hh, a, s->step, hu, zh, aux, h,
+        gru_rows r = {n, H, p->b_hh, a, s->step, hu, zh, aux, h,
                       y + row * ldy, ldy};
         if (d->layer_norm) {
             recur_gemm_packed(n, 1.0f, hp, H, &whh, 0.0f, s->step, GH);
             cell_ln_forward(s->step, GH, s->step, GH, 0, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
-            gru_lbr_rows(&r, 0, n);
+            gru_lbr_rows(&r, 0, 1);
         } else {
             recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
                                    GH, hp, H, &whh, 0.0f, s->step, GH,

@@ -86,22 +86,37 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     }
 }
 
+/* The new state of one row: y zoned out against h (zh NULL: as it is),
+ * then copied into h. */
+static inline void lstm_state_row(size_t P, const float *zh, float *h,
+                                  float *y)
+{
+    for (size_t k = 0; zh && k < P; k++)
+        y[k] = cell_zone(zh[k], h[k], y[k]);
+    memcpy(h, y, P * sizeof(float));
+}
+
 /* One step's rows, for the gate pass (recur_rows_fn). */
 typedef struct {
-    size_t H, P;
+    size_t n, H, P;   /* n rows */
     const float *zc;  /* zoneout of c, or NULL */
     float *gates, *cp, *c, *tcn, *hr;  /* rows of the step */
     size_t ldhr;
     float *h, *hp;    /* hp: h is copied there first (no recurrent mask) */
+    int state;        /* no projection: the new state too (lstm_state_row) */
+    const float *zh;  /* zoneout of h, or NULL */
 } lstm_rows;
 
-/* Rows [j0, j1): c kept in cp, the activations, c' into c, tanh(c') into
- * tcn, o∘tanh(c') into hr (y, or hraw with a projection); c then zoned
- * out. Each row alone, whichever thread runs it. */
-static void lstm_gate_rows(void *ctx, size_t j0, size_t j1)
+/* A share of the rows: c kept in cp, the activations, c' into c, tanh(c')
+ * into tcn, o∘tanh(c') into hr (y, or hraw with a projection); c then
+ * zoned out; without a projection, h and y then take the new state. Each
+ * row alone, whichever thread runs it. */
+static void lstm_gate_rows(void *ctx, size_t part, size_t parts)
 {
     const lstm_rows *r = ctx;
     const size_t H = r->H, P = r->P, GH = 4 * H;
+    size_t j0, j1;
+    cell_share(r->n, part, parts, &j0, &j1);
     for (size_t j = j0; j < j1; j++) {
         float *a = r->gates + j * GH, *hr = r->hr + j * r->ldhr;
         float *cj = r->c + j * H, *tj = r->tcn + j * H, *cpj = r->cp + j * H;
@@ -117,6 +132,8 @@ static void lstm_gate_rows(void *ctx, size_t j0, size_t j1)
             if (r->zc)
                 cj[k] = cell_zone(r->zc[j * H + k], cpj[k], cj[k]);
         }
+        if (r->state)
+            lstm_state_row(P, r->zh ? r->zh + j * P : NULL, r->h + j * P, hr);
     }
 }
 
@@ -160,9 +177,9 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
             const int masked = cache->rmask != NULL;
             if (masked)
                 cell_recurrent_input(cache, n, P, h, hp, NULL);
-            lstm_rows r = {H, P, zc, gates, cp, c, tcn,
+            lstm_rows r = {n, H, P, zc, gates, cp, c, tcn,
                            proj ? cache->hraw + row * H : y + row * ldy,
-                           proj ? H : ldy, h, masked ? NULL : hp};
+                           proj ? H : ldy, h, masked ? NULL : hp, !proj, zh};
             if (one) {
                 cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
                 lstm_gate_rows(&r, 0, 1);
@@ -173,18 +190,134 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                                        lstm_gate_rows, &r);
             }
         }
+        if (!proj && !d->layer_norm)
+            continue; /* the gate pass did the rest */
         float *yt = y + row * ldy;
         if (proj)
             recur_gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,
                        p->w_hr, H, 0.0f, yt, ldy);
-        for (size_t j = 0; j < n; j++) {
-            if (zh)
-                for (size_t k = 0; k < P; k++)
-                    yt[j * ldy + k] = cell_zone(zh[j * P + k], h[j * P + k],
-                                                yt[j * ldy + k]);
-            memcpy(h + j * P, yt + j * ldy, P * sizeof(float));
-        }
+        for (size_t j = 0; j < n; j++)
+            lstm_state_row(P, zh ? zh + j * P : NULL, h + j * P,
+                           yt + j * ldy);
     }
+}
+
+/* dL/dh of one row's output: the carried state gradient dh + dy into
+ * dhp; with zoneout, the share 1 − d goes to h̃ and d straight to the
+ * previous h (left in dh). */
+static inline void lstm_dh_row(size_t P, float *dh, const float *dy,
+                               const float *zh, float *dhp)
+{
+    for (size_t k = 0; k < P; k++) {
+        float dv = dh[k] + dy[k];
+        if (zh) {
+            dh[k] = dv * zh[k];
+            dv *= 1.0f - zh[k];
+        }
+        dhp[k] = dv;
+    }
+}
+
+/* One row's gate pre-activation gradients da [4H] from dL/dh̃ (dhr) and
+ * the carried dc (replaced by the previous cell's); dcl: with layer norm,
+ * dL/dc' through tanh(LN(c')), else NULL. */
+static inline void lstm_grad_row(size_t H, const float *a, const float *cp,
+                                 const float *tc, const float *dhr,
+                                 const float *dcl, const float *zc, float *dc,
+                                 float *da)
+{
+    for (size_t k = 0; k < H; k++) {
+        float ig = a[k], fg = a[H + k], gg = a[2 * H + k], og = a[3 * H + k];
+        float dhv = dhr[k], dcin = dc[k], keep = 0.0f;
+        if (zc) {
+            keep = dcin * zc[k];
+            dcin *= 1.0f - zc[k];
+        }
+        float dcv = dcin + (dcl ? dcl[k] : dhv * og * (1.0f - tc[k] * tc[k]));
+        da[k] = dcv * gg * ig * (1.0f - ig);
+        da[H + k] = dcv * cp[k] * fg * (1.0f - fg);
+        da[2 * H + k] = dcv * ig * (1.0f - gg * gg);
+        da[3 * H + k] = dhv * tc[k] * og * (1.0f - og);
+        dc[k] = zc ? dcv * fg + keep : dcv * fg;
+    }
+}
+
+/* A step of backward without layer norm or projection, for
+ * recur_gemm_packed_step after the next step's product into dh (or into
+ * prod, with a recurrent mask): a share of the rows carries that product
+ * back through the mask (rows below n_prod), then turns dh, dc into dG
+ * (rows below n). */
+typedef struct {
+    size_t n, n_prod, H;
+    const float *gates, *cp, *tcn, *zh, *zc, *dy; /* the step's rows */
+    size_t lddy;
+    const float *prod, *rmask; /* the masked product, or NULL */
+    float *dh, *dc, *dG, *dhr;
+} lstm_back;
+
+static void lstm_back_rows(void *ctx, size_t part, size_t parts)
+{
+    const lstm_back *r = ctx;
+    const size_t H = r->H, GH = 4 * H;
+    size_t j0, j1;
+    cell_share(r->n > r->n_prod ? r->n : r->n_prod, part, parts, &j0, &j1);
+    for (size_t j = j0; j < j1; j++) {
+        float *dh = r->dh + j * H;
+        if (r->prod && j < r->n_prod)
+            for (size_t k = 0; k < H; k++)
+                dh[k] = (r->zh ? dh[k] : 0.0f) +
+                        r->prod[j * H + k] * r->rmask[j * H + k];
+        if (j >= r->n)
+            continue;
+        lstm_dh_row(H, dh, r->dy + j * r->lddy, r->zh ? r->zh + j * H : NULL,
+                    r->dhr + j * H);
+        lstm_grad_row(H, r->gates + j * GH, r->cp + j * H, r->tcn + j * H,
+                      r->dhr + j * H, NULL, r->zc ? r->zc + j * H : NULL,
+                      r->dc + j * H, r->dG + j * GH);
+    }
+}
+
+/* lstm_cell_backward's steps without layer norm or projection: each
+ * step's product into dh runs with the previous step's rows, in one team
+ * of threads. The same operations on the same values as the general loop
+ * below, in the same order for each element. */
+static void backward_steps(const cell_dims *d, const packed_layout *lay,
+                           int reverse, const recur_gemm_b *whh,
+                           const float *dy, size_t lddy, float *dh, float *dc,
+                           const cell_cache *cache, const cell_scratch *s)
+{
+    const size_t H = d->H, GH = 4 * H;
+    const int zone = cache->zh != NULL;
+    /* With a mask, the product goes to s->step, then through the mask. */
+    float *out = cache->rmask ? s->step : dh;
+    const float beta = !cache->rmask && zone ? 1.0f : 0.0f;
+    size_t n_prod = 0, prev = 0;
+    for (size_t i = lay->T; i-- > 0;) {
+        size_t t = cell_step(lay, reverse, i);
+        size_t n = lay->batch[t], row = lay->offset[t];
+        lstm_back r = {n, cache->rmask ? n_prod : 0, H,
+                       cache->gates + row * GH, cache->cprev + row * H,
+                       cache->tanh_c + row * H,
+                       zone ? cache->zh + row * H : NULL,
+                       cache->zc ? cache->zc + row * H : NULL, dy + row * lddy,
+                       lddy, cache->rmask ? s->step : NULL, cache->rmask,
+                       dh, dc, s->dgates + row * GH, s->step2};
+        if (n_prod)
+            recur_gemm_packed_step(n_prod, NULL, 0, NULL, NULL, NULL, 0,
+                                   s->dgates + prev * GH, GH, whh, beta, out,
+                                   H, (int)((i + 1) & 1), lstm_back_rows, &r);
+        else
+            lstm_back_rows(&r, 0, 1);
+        n_prod = n, prev = row;
+    }
+    /* The first step's product: the gradient of h0. */
+    lstm_back r = {0, cache->rmask ? n_prod : 0, H, NULL, NULL, NULL,
+                   zone ? cache->zh : NULL, NULL, NULL, 0,
+                   cache->rmask ? s->step : NULL, cache->rmask, dh, dc, NULL,
+                   NULL};
+    recur_gemm_packed_step(n_prod, NULL, 0, NULL, NULL, NULL, 0,
+                           s->dgates + prev * GH, GH, whh, beta, out, H, 0,
+                           cache->rmask ? lstm_back_rows : NULL, &r);
 }
 
 void lstm_cell_backward(const cell_dims *d, const cell_params *p,
@@ -200,7 +333,9 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
-    for (size_t i = lay->T; i-- > 0;) {
+    if (!d->layer_norm && !proj)
+        backward_steps(d, lay, reverse, &whh, dy, lddy, dh, dc, cache, s);
+    for (size_t i = lay->T; (d->layer_norm || proj) && i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *gates = cache->gates + row * GH;
@@ -216,14 +351,8 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
         float *dhr = s->step2;
         float *dhp = proj ? s->dh_all + row * P : dhr;
         for (size_t j = 0; j < n; j++)
-            for (size_t k = 0; k < P; k++) {
-                float dv = dh[j * P + k] + dy[(row + j) * lddy + k];
-                if (zh) {
-                    dh[j * P + k] = dv * zh[j * P + k];
-                    dv *= 1.0f - zh[j * P + k];
-                }
-                dhp[j * P + k] = dv;
-            }
+            lstm_dh_row(P, dh + j * P, dy + (row + j) * lddy,
+                        zh ? zh + j * P : NULL, dhp + j * P);
         if (proj)
             recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
 
@@ -242,28 +371,10 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
                              g->ln_c_b);
         }
 
-        for (size_t j = 0; j < n; j++) {
-            const float *a = gates + j * GH;
-            float *da = dG + j * GH;
-            for (size_t k = 0; k < H; k++) {
-                float ig = a[k], fg = a[H + k], gg = a[2 * H + k],
-                      og = a[3 * H + k];
-                float tc = tcn[j * H + k];
-                float dhv = dhr[j * H + k];
-                float dcin = dc[j * H + k], keep = 0.0f;
-                if (zc) {
-                    keep = dcin * zc[j * H + k];
-                    dcin *= 1.0f - zc[j * H + k];
-                }
-                float dcv = dcin + (d->layer_norm ? dcl[j * H + k]
-                                                  : dhv * og * (1.0f - tc * tc));
-                da[k] = dcv * gg * ig * (1.0f - ig);
-                da[H + k] = dcv * cp[j * H + k] * fg * (1.0f - fg);
-                da[2 * H + k] = dcv * ig * (1.0f - gg * gg);
-                da[3 * H + k] = dhv * tc * og * (1.0f - og);
-                dc[j * H + k] = zc ? dcv * fg + keep : dcv * fg;
-            }
-        }
+        for (size_t j = 0; j < n; j++)
+            lstm_grad_row(H, gates + j * GH, cp + j * H, tcn + j * H,
+                          dhr + j * H, d->layer_norm ? dcl + j * H : NULL,
+                          zc ? zc + j * H : NULL, dc + j * H, dG + j * GH);
         /* Layer norm: the recurrent product's gradient, through
          * LN(W_hh h), kept in dgates_h for w_hh's gradient. */
         const float *dGr = dG;

@@ -16,7 +16,7 @@
 
 /* One step's rows, for the activation pass (recur_rows_fn). */
 typedef struct {
-    size_t H;
+    size_t n, H; /* n rows */
     int relu;
     float *a;        /* the step's pre-activations, then h' */
     const float *zh; /* zoneout of h, or NULL */
@@ -24,11 +24,14 @@ typedef struct {
     size_t ldy;
 } rnn_rows;
 
-/* Rows [j0, j1): act(a) in place, zoned out against h, into h and y. */
-static void rnn_act_rows(void *ctx, size_t j0, size_t j1)
+/* A share of the rows: act(a) in place, zoned out against h, into h and
+ * y. */
+static void rnn_act_rows(void *ctx, size_t part, size_t parts)
 {
     const rnn_rows *r = ctx;
     const size_t H = r->H;
+    size_t j0, j1;
+    cell_share(r->n, part, parts, &j0, &j1);
     float *a = r->a + j0 * H;
     if (r->relu)
         for (size_t k = 0; k < (j1 - j0) * H; k++)
@@ -66,7 +69,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         float *a = cache->gates + row * H;
         float *hp = cache->hprev + row * H;
-        rnn_rows r = {H, d->mode == RECUR_RNN_RELU, a,
+        rnn_rows r = {n, H, d->mode == RECUR_RNN_RELU, a,
                       cache->zh ? cache->zh + row * H : NULL, h,
                       y + row * ldy, ldy};
         cell_recurrent_input(cache, n, H, h, hp, NULL);

@@ -164,14 +164,15 @@ static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
  * twice or never shows), after checking that C's row is already final. */
 typedef struct {
     const float *C, *want;
-    size_t N, ldc;
+    size_t M, N, ldc;
     int *seen;
     int early; /* a row reached before its products were written */
 } step_rows;
 
-static void mark_rows(void *ctx, size_t r0, size_t r1)
+static void mark_rows(void *ctx, size_t part, size_t parts)
 {
     step_rows *r = ctx;
+    size_t r0 = r->M * part / parts, r1 = r->M * (part + 1) / parts;
     for (size_t i = r0; i < r1; i++) {
         if (memcmp(r->C + i * r->ldc, r->want + i * r->ldc,
                    r->N * sizeof(float)) != 0)
@@ -229,7 +230,7 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
     memcpy(C, C0, M * ldc * sizeof(float));
     memcpy(Ch, H0, M * ldc * sizeof(float));
     int *seen = calloc(M, sizeof(int));
-    step_rows r = {sep ? Ch : C, rh, N, ldc, seen, 0};
+    step_rows r = {sep ? Ch : C, rh, M, N, ldc, seen, 0};
     recur_gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, C, ldc, Hs,
                            ldh, &wh, beta_h, sep ? Ch : C, ldc, 1, mark_rows,
                            &r);
