@@ -266,6 +266,37 @@ void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,
 void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
                          const float *dm, int add, float *dh);
 
+/* The step loop of a backward whose step is a pass over its rows (dh, dc
+ * and dy into the gate gradients dG) followed by the recurrent product
+ * dh (+)= dG_r·W_hh: each step's product runs with the next visited
+ * step's pass, in one team of threads (recur_gemm_packed_step), so the
+ * pass runs in every thread. The cell fills the fields above `row`'s
+ * inputs; the loop sets t, first, n and n_prod before each pass. */
+typedef struct cell_back {
+    const cell_cache *cache;
+    const cell_scratch *s;
+    float *dh;          /* [B, P] state gradient */
+    size_t P;
+    const float *dy;    /* [N, P] the output's gradient, row stride lddy */
+    size_t lddy;
+    const float *dGr;   /* [N, GH] the products' left operand, all rows */
+    size_t GH;
+    float beta;         /* without a mask: 1 adds the product to dh */
+    int mask_add;       /* with a mask: dh = (mask_add ? dh : 0) + d(h∘m)∘m */
+    /* The cell's work on row j of the step (packed rows first + j). */
+    void (*row)(const struct cell_back *b, size_t j);
+    const void *cell;   /* the cell's own context, for row */
+    size_t t, first, n; /* the step, its first packed row, its rows */
+    size_t n_prod;      /* rows of the product just run before the pass */
+} cell_back;
+
+/* Runs the steps of a backward over lay in the order it visits them, the
+ * last one's product included (whose result is the gradient of h0): the
+ * same operations on the same values, element by element, as a loop of
+ * "pass, then product" per step. */
+void cell_backward_steps(const packed_layout *lay, int reverse,
+                         const recur_gemm_b *whh, cell_back *b);
+
 /* Zoneout's blend: d·prev + (1 − d)·next (d = 1 keeps prev exactly when
  * next is finite). */
 static inline float cell_zone(float d, float prev, float next)

@@ -280,6 +280,57 @@ void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,
         hp[i] = h[i] * cache->rmask[i];
 }
 
+/* A share of a backward step's rows: the product just run carried through
+ * the recurrent mask (rows below n_prod), then the cell's row work (rows
+ * below n). */
+static void back_rows(void *ctx, size_t part, size_t parts)
+{
+    const cell_back *b = ctx;
+    const float *m = b->cache->rmask, *prod = b->s->step;
+    size_t j0, j1;
+    cell_share(b->n > b->n_prod ? b->n : b->n_prod, part, parts, &j0, &j1);
+    for (size_t j = j0; j < j1; j++) {
+        if (m && j < b->n_prod) {
+            float *dh = b->dh + j * b->P;
+            const float *pj = prod + j * b->P, *mj = m + j * b->P;
+            for (size_t k = 0; k < b->P; k++)
+                dh[k] = (b->mask_add ? dh[k] : 0.0f) + pj[k] * mj[k];
+        }
+        if (j < b->n)
+            b->row(b, j);
+    }
+}
+
+void cell_backward_steps(const packed_layout *lay, int reverse,
+                         const recur_gemm_b *whh, cell_back *b)
+{
+    /* With a mask the product goes to s->step (beta 0), then through it. */
+    const int masked = b->cache->rmask != NULL;
+    float *out = masked ? b->s->step : b->dh;
+    const float beta = masked ? 0.0f : b->beta;
+    size_t prev = 0;
+    b->n_prod = 0;
+    for (size_t i = lay->T + 1; i-- > 0;) {
+        /* i = T..1: step i-1's pass after step i's product; i = 0: the
+         * first visited step's product alone. */
+        b->n = 0;
+        if (i > 0) {
+            b->t = cell_step(lay, reverse, i - 1);
+            b->first = lay->offset[b->t];
+            b->n = lay->batch[b->t];
+        }
+        if (b->n_prod)
+            recur_gemm_packed_step(b->n_prod, NULL, 0, NULL, NULL, NULL, 0,
+                                   b->dGr + prev * b->GH, b->GH, whh, beta,
+                                   out, b->P, (int)(i & 1),
+                                   b->n || masked ? back_rows : NULL, b);
+        else if (b->n)
+            back_rows(b, 0, 1);
+        b->n_prod = b->n;
+        prev = b->first;
+    }
+}
+
 void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
                          const float *dm, int add, float *dh)
 {

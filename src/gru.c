@@ -157,6 +157,58 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
     }
 }
 
+/* Pass 1 of a backward step on one row: the z and n gates' gradients
+ * (into both sides' dG); dh is overwritten with the direct paths
+ * dL/dh · z (and zoneout's d), the products add the rest. */
+static inline void gru_back_zn(size_t H, const float *gv, const float *hu,
+                               const float *zh, const float *dy, float *dh,
+                               float *dGi, float *dGh)
+{
+    for (size_t k = 0; k < H; k++) {
+        float z = gv[H + k], nv = gv[2 * H + k];
+        float dhv = dh[k] + dy[k];
+        float keep = 0.0f;
+        if (zh) {
+            keep = dhv * zh[k];
+            dhv *= 1.0f - zh[k];
+        }
+        float dn = dhv * (1.0f - z) * (1.0f - nv * nv);
+        float dz = dhv * (hu[k] - nv) * z * (1.0f - z);
+        dGi[H + k] = dz;
+        dGh[H + k] = dz;
+        dGi[2 * H + k] = dn;
+        dh[k] = zh ? dhv * z + keep : dhv * z;
+    }
+}
+
+/* Linear before reset, one row: r's gradient from dn and W_hn h + b_hn. */
+static inline void gru_back_r(size_t H, const float *gv, const float *aux,
+                              float *dGi, float *dGh)
+{
+    for (size_t k = 0; k < H; k++) {
+        float r = gv[k];
+        float dn = dGi[2 * H + k];
+        float dr = dn * aux[k] * r * (1.0f - r);
+        dGi[k] = dr;
+        dGh[k] = dr;
+        dGh[2 * H + k] = dn * r;
+    }
+}
+
+/* Linear-before-reset backward without layer norm
+ * (cell_backward_steps): row j of a step. */
+static void gru_back_row(const cell_back *b, size_t j)
+{
+    const cell_cache *cache = b->cache;
+    const size_t H = b->P, GH = 3 * H, row = b->first + j;
+    const float *gv = cache->gates + row * GH;
+    const float *hu = (cache->hfull ? cache->hfull : cache->hprev) + row * H;
+    float *dGi = b->s->dgates + row * GH, *dGh = b->s->dgates_h + row * GH;
+    gru_back_zn(H, gv, hu, cache->zh ? cache->zh + row * H : NULL,
+                b->dy + row * b->lddy, b->dh + j * H, dGi, dGh);
+    gru_back_r(H, gv, cache->aux + row * H, dGi, dGh);
+}
+
 void gru_cell_backward(const cell_dims *d, const cell_params *p,
                        const cell_params *g, const packed_layout *lay,
                        int reverse, const float *x, size_t ldx,
@@ -171,7 +223,14 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
     if (!rb)
         cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
-    for (size_t i = lay->T; i-- > 0;) {
+    /* Linear before reset without layer norm: each step's product runs
+     * with the next step's pass (cell_backward_steps); else this loop. */
+    if (!rb && !d->layer_norm) {
+        cell_back b = {cache, s, dh, H, dy, lddy, s->dgates_h, GH, 1.0f, 1,
+                       gru_back_row, NULL, 0, 0, 0, 0};
+        cell_backward_steps(lay, reverse, &whh, &b);
+    }
+    for (size_t i = lay->T; (rb || d->layer_norm) && i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *a = cache->gates + row * GH;
@@ -186,26 +245,11 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
         const int masked = cache->rmask != NULL;
         float *dm = masked ? s->step : dh;
 
-        /* Pass 1: z and n gates; dh is overwritten with the direct paths
-         * dL/dh · z (and zoneout's d), the products below add the rest. */
-        for (size_t j = 0; j < n; j++) {
-            const float *gv = a + j * GH;
-            for (size_t k = 0; k < H; k++) {
-                float z = gv[H + k], nv = gv[2 * H + k];
-                float dhv = dh[j * H + k] + dy[(row + j) * lddy + k];
-                float keep = 0.0f;
-                if (zh) {
-                    keep = dhv * zh[j * H + k];
-                    dhv *= 1.0f - zh[j * H + k];
-                }
-                float dn = dhv * (1.0f - z) * (1.0f - nv * nv);
-                float dz = dhv * (hu[j * H + k] - nv) * z * (1.0f - z);
-                dGi[j * GH + H + k] = dz;
-                dGh[j * GH + H + k] = dz;
-                dGi[j * GH + 2 * H + k] = dn;
-                dh[j * H + k] = zh ? dhv * z + keep : dhv * z;
-            }
-        }
+        /* Pass 1: z and n gates (gru_back_zn). */
+        for (size_t j = 0; j < n; j++)
+            gru_back_zn(H, a + j * GH, hu + j * H, zh ? zh + j * H : NULL,
+                        dy + (row + j) * lddy, dh + j * H, dGi + j * GH,
+                        dGh + j * GH);
         if (rb) {
             /* d(r∘h) = dn · w_hn; then r's gradient and r's share of dh. */
             float *drh = s->step2;
@@ -227,14 +271,8 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                        H);
         } else {
             for (size_t j = 0; j < n; j++)
-                for (size_t k = 0; k < H; k++) {
-                    float r = a[j * GH + k];
-                    float dn = dGi[j * GH + 2 * H + k];
-                    float dr = dn * aux[j * H + k] * r * (1.0f - r);
-                    dGi[j * GH + k] = dr;
-                    dGh[j * GH + k] = dr;
-                    dGh[j * GH + 2 * H + k] = dn * r;
-                }
+                gru_back_r(H, a + j * GH, aux + j * H, dGi + j * GH,
+                           dGh + j * GH);
             if (d->layer_norm) {
                 /* dGh is dL/dgh: b_hh's gradient now, then through
                  * LN(W_hh h) in place (for the product and w_hh). */

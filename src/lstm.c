@@ -39,8 +39,10 @@
  * pass (cell_step_products). All three give the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
  * pre-activation gradients dG, one GEMM carries them back to h (with layer
- * norm, through LN(W_hh h) first, into dgates_h); the weight gradients and
- * dx are then whole-sequence GEMMs over dG (through LN(W_ih x) first).
+ * norm, through LN(W_hh h) first, into dgates_h; without it or a
+ * projection, each step's GEMM and the next step's pass share one team of
+ * threads, cell_backward_steps); the weight gradients and dx are then
+ * whole-sequence GEMMs over dG (through LN(W_ih x) first).
  */
 #include "cell.h"
 #include "gemm.h"
@@ -242,82 +244,24 @@ static inline void lstm_grad_row(size_t H, const float *a, const float *cp,
     }
 }
 
-/* A step of backward without layer norm or projection, for
- * recur_gemm_packed_step after the next step's product into dh (or into
- * prod, with a recurrent mask): a share of the rows carries that product
- * back through the mask (rows below n_prod), then turns dh, dc into dG
- * (rows below n). */
+/* Backward without layer norm or projection (cell_backward_steps): what
+ * row j of a step needs besides the cache. */
 typedef struct {
-    size_t n, n_prod, H;
-    const float *gates, *cp, *tcn, *zh, *zc, *dy; /* the step's rows */
-    size_t lddy;
-    const float *prod, *rmask; /* the masked product, or NULL */
-    float *dh, *dc, *dG, *dhr;
+    float *dc, *dhr; /* [B, H] each */
 } lstm_back;
 
-static void lstm_back_rows(void *ctx, size_t part, size_t parts)
+/* dL/dh of the row (dh + dy, zoneout's share kept in dh), then dG, dc. */
+static void lstm_back_row(const cell_back *b, size_t j)
 {
-    const lstm_back *r = ctx;
-    const size_t H = r->H, GH = 4 * H;
-    size_t j0, j1;
-    cell_share(r->n > r->n_prod ? r->n : r->n_prod, part, parts, &j0, &j1);
-    for (size_t j = j0; j < j1; j++) {
-        float *dh = r->dh + j * H;
-        if (r->prod && j < r->n_prod)
-            for (size_t k = 0; k < H; k++)
-                dh[k] = (r->zh ? dh[k] : 0.0f) +
-                        r->prod[j * H + k] * r->rmask[j * H + k];
-        if (j >= r->n)
-            continue;
-        lstm_dh_row(H, dh, r->dy + j * r->lddy, r->zh ? r->zh + j * H : NULL,
-                    r->dhr + j * H);
-        lstm_grad_row(H, r->gates + j * GH, r->cp + j * H, r->tcn + j * H,
-                      r->dhr + j * H, NULL, r->zc ? r->zc + j * H : NULL,
-                      r->dc + j * H, r->dG + j * GH);
-    }
-}
-
-/* lstm_cell_backward's steps without layer norm or projection: each
- * step's product into dh runs with the previous step's rows, in one team
- * of threads. The same operations on the same values as the general loop
- * below, in the same order for each element. */
-static void backward_steps(const cell_dims *d, const packed_layout *lay,
-                           int reverse, const recur_gemm_b *whh,
-                           const float *dy, size_t lddy, float *dh, float *dc,
-                           const cell_cache *cache, const cell_scratch *s)
-{
-    const size_t H = d->H, GH = 4 * H;
-    const int zone = cache->zh != NULL;
-    /* With a mask, the product goes to s->step, then through the mask. */
-    float *out = cache->rmask ? s->step : dh;
-    const float beta = !cache->rmask && zone ? 1.0f : 0.0f;
-    size_t n_prod = 0, prev = 0;
-    for (size_t i = lay->T; i-- > 0;) {
-        size_t t = cell_step(lay, reverse, i);
-        size_t n = lay->batch[t], row = lay->offset[t];
-        lstm_back r = {n, cache->rmask ? n_prod : 0, H,
-                       cache->gates + row * GH, cache->cprev + row * H,
-                       cache->tanh_c + row * H,
-                       zone ? cache->zh + row * H : NULL,
-                       cache->zc ? cache->zc + row * H : NULL, dy + row * lddy,
-                       lddy, cache->rmask ? s->step : NULL, cache->rmask,
-                       dh, dc, s->dgates + row * GH, s->step2};
-        if (n_prod)
-            recur_gemm_packed_step(n_prod, NULL, 0, NULL, NULL, NULL, 0,
-                                   s->dgates + prev * GH, GH, whh, beta, out,
-                                   H, (int)((i + 1) & 1), lstm_back_rows, &r);
-        else
-            lstm_back_rows(&r, 0, 1);
-        n_prod = n, prev = row;
-    }
-    /* The first step's product: the gradient of h0. */
-    lstm_back r = {0, cache->rmask ? n_prod : 0, H, NULL, NULL, NULL,
-                   zone ? cache->zh : NULL, NULL, NULL, 0,
-                   cache->rmask ? s->step : NULL, cache->rmask, dh, dc, NULL,
-                   NULL};
-    recur_gemm_packed_step(n_prod, NULL, 0, NULL, NULL, NULL, 0,
-                           s->dgates + prev * GH, GH, whh, beta, out, H, 0,
-                           cache->rmask ? lstm_back_rows : NULL, &r);
+    const lstm_back *c = b->cell;
+    const cell_cache *cache = b->cache;
+    const size_t H = b->P, GH = 4 * H, row = b->first + j;
+    lstm_dh_row(H, b->dh + j * H, b->dy + row * b->lddy,
+                cache->zh ? cache->zh + row * H : NULL, c->dhr + j * H);
+    lstm_grad_row(H, cache->gates + row * GH, cache->cprev + row * H,
+                  cache->tanh_c + row * H, c->dhr + j * H, NULL,
+                  cache->zc ? cache->zc + row * H : NULL, c->dc + j * H,
+                  b->s->dgates + row * GH);
 }
 
 void lstm_cell_backward(const cell_dims *d, const cell_params *p,
@@ -333,8 +277,15 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
-    if (!d->layer_norm && !proj)
-        backward_steps(d, lay, reverse, &whh, dy, lddy, dh, dc, cache, s);
+    /* Without layer norm or projection, each step's product runs with the
+     * next step's pass (cell_backward_steps); else this loop. */
+    if (!d->layer_norm && !proj) {
+        lstm_back c = {dc, s->step2};
+        cell_back b = {cache, s, dh, P, dy, lddy, s->dgates, GH,
+                       cache->zh ? 1.0f : 0.0f, cache->zh != NULL,
+                       lstm_back_row, &c, 0, 0, 0, 0};
+        cell_backward_steps(lay, reverse, &whh, &b);
+    }
     for (size_t i = lay->T; (d->layer_norm || proj) && i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];

@@ -84,6 +84,27 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     }
 }
 
+/* Backward (cell_backward_steps), row j of a step: dL/dh' of the row
+ * (dh + dy; with zoneout the share d stays in dh for the previous state),
+ * then dG through the activation (b->cell: the relu flag). */
+static void rnn_back_row(const cell_back *b, size_t j)
+{
+    const int relu = *(const int *)b->cell;
+    const size_t H = b->P, row = b->first + j;
+    const float *hv = b->cache->gates + row * H, *dy = b->dy + row * b->lddy;
+    const float *zh = b->cache->zh ? b->cache->zh + row * H : NULL;
+    float *dh = b->dh + j * H, *dG = b->s->dgates + row * H;
+    for (size_t k = 0; k < H; k++) {
+        float v = hv[k], dv = dh[k] + dy[k];
+        if (zh) {
+            /* d kept the previous state, 1 − d took h'. */
+            dh[k] = dv * zh[k];
+            dv *= 1.0f - zh[k];
+        }
+        dG[k] = relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
+    }
+}
+
 void rnn_cell_backward(const cell_dims *d, const cell_params *p,
                        const cell_params *g, const packed_layout *lay,
                        int reverse, const float *x, size_t ldx,
@@ -97,32 +118,10 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
     recur_gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
-    for (size_t i = lay->T; i-- > 0;) {
-        size_t t = cell_step(lay, reverse, i);
-        size_t n = lay->batch[t], row = lay->offset[t];
-        const float *hv = cache->gates + row * H;
-        const float *zh = cache->zh ? cache->zh + row * H : NULL;
-        float *dG = s->dgates + row * H;
-        for (size_t j = 0; j < n; j++)
-            for (size_t k = 0; k < H; k++) {
-                float v = hv[j * H + k];
-                float dv = dh[j * H + k] + dy[(row + j) * lddy + k];
-                if (zh) {
-                    /* d kept the previous state, 1 − d took h'. */
-                    float zd = zh[j * H + k];
-                    dh[j * H + k] = dv * zd;
-                    dv *= 1.0f - zd;
-                }
-                dG[j * H + k] =
-                    relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
-            }
-        if (cache->rmask) {
-            cell_recurrent_product(n, dG, H, &whh, 0.0f, s->step, H, i);
-            cell_recurrent_grad(cache, n, H, s->step, zh != NULL, dh);
-        } else {
-            cell_recurrent_product(n, dG, H, &whh, zh ? 1.0f : 0.0f, dh, H, i);
-        }
-    }
+    cell_back b = {cache, s, dh, H, dy, lddy, s->dgates, H,
+                   cache->zh ? 1.0f : 0.0f, cache->zh != NULL, rnn_back_row,
+                   &relu, 0, 0, 0, 0};
+    cell_backward_steps(lay, reverse, &whh, &b);
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);
     cell_weight_grad(s, H, H, N, s->dgates, H, cache->hprev, H, g->w_hh, H);
