@@ -90,6 +90,11 @@ bench: all
 	sh bench/setup.sh
 	CC="$(CC)" CFLAGS="$(CFLAGS)" python3 bench/run.py --out build/bench.md $(BENCH_ARGS)
 
+# Outputs and every gradient of a fixed set of networks, for comparing two
+# versions byte for byte (tools/bitcheck.c): build/bitcheck OUT, then cmp.
+build/bitcheck: tools/bitcheck.c build/librecur.a
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
+
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).
 fixtures:
 	python3 tools/gen_fixtures.py

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Summarises several runs of bench/run.py (their --out JSON files) into one table per thread
+count: for each case and mode, the median over the runs of recur's, oneDNN's and PyTorch's times
+and of the two per-run ratios (their time / recur's time; above 1, recur is faster), with the
+range of the ratios across runs. A single run of a shared, noisy 2-core machine is one sample;
+the median of the per-run ratios is the figure to quote.
+
+    python3 bench/summarize.py build/bench_a.json build/bench_b.json ... > summary.md
+"""
+
+import json
+import statistics
+import sys
+
+
+def fmt_ratio(values):
+    if not values:
+        return "n/a", ""
+    lo, hi = min(values), max(values)
+    return f"{statistics.median(values):.2f}", f"{lo:.2f}–{hi:.2f}"
+
+
+def fmt_ms(values):
+    return f"{statistics.median(values):.3f}" if values else "n/a"
+
+
+def main(paths):
+    if not paths:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    runs = []
+    for p in paths:
+        try:
+            with open(p) as f:
+                runs.append(json.load(f))
+        except (OSError, ValueError) as e:
+            print(f"summarize: {p}: {e}", file=sys.stderr)
+            return 1
+    groups = {}
+    order = []
+    for run in runs:
+        for r in run.get("rows", []):
+            key = (r["threads"], r["case"], r["mode"])
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(r)
+    print(f"Medians over {len(runs)} runs of bench/run.py ({', '.join(paths)}); "
+          "ratio = their time / recur's time, per run, then the median (range).")
+    for threads in sorted({k[0] for k in order}):
+        print(f"\n### {threads} thread{'s' if threads > 1 else ''}\n")
+        print("| case | mode | runs | recur ms | oneDNN ms | PyTorch ms | recur/oneDNN | (range) "
+              "| recur/PyTorch | (range) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for key in order:
+            if key[0] != threads:
+                continue
+            rows = [r for r in groups[key] if r.get("recur_ms")]
+            if not rows:
+                continue
+            rec = [r["recur_ms"] for r in rows]
+            dn = [r["dnnl_ms"] for r in rows if r.get("dnnl_ms")]
+            th = [r["torch_ms"] for r in rows if r.get("torch_ms")]
+            rd = [r["dnnl_ms"] / r["recur_ms"] for r in rows if r.get("dnnl_ms")]
+            rt = [r["torch_ms"] / r["recur_ms"] for r in rows if r.get("torch_ms")]
+            md, rgd = fmt_ratio(rd)
+            mt, rgt = fmt_ratio(rt)
+            print(f"| {key[1]} | {key[2]} | {len(rows)} | {fmt_ms(rec)} | {fmt_ms(dn)} | "
+                  f"{fmt_ms(th)} | {md} | {rgd} | {mt} | {rgt} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
