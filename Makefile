@@ -21,7 +21,7 @@ $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) | deps
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
 $(1)/obj/src/vmath.o $(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
   $(1)/obj/src/gru.o $(1)/obj/src/rnn.o $(1)/obj/src/loss.o: VECFLAGS := -O3
-$(1)/obj/src/gemm_packed.o: VECFLAGS := -fopenmp
+$(1)/obj/src/gemm_packed.o $(1)/obj/src/stack.o: VECFLAGS := -fopenmp
 $(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^

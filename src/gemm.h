@@ -104,5 +104,7 @@ void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
                    float *C, size_t ldc, float *buf, size_t cap);
 /* Threads of the packed kernel (recur_set_threads sets it with the BLAS's). */
 void recur_gemm_packed_threads(int threads);
+/* The threads a packed product may use now (1 without OpenMP). */
+int recur_gemm_packed_thread_count(void);
 
 #endif

@@ -63,6 +63,11 @@ static int thread_count(void)
 #endif
 }
 
+int recur_gemm_packed_thread_count(void)
+{
+    return thread_count();
+}
+
 int recur_gemm_packed_available(void)
 {
 #ifdef PACKED_X86

@@ -63,24 +63,25 @@ static cell_cache segment_cache(const recur_rnn *rnn, size_t c, size_t base)
  * once here (the cells would pack them at every segment): sets the
  * scratch's fixed packs unless the handle's own (recur_rnn_pack_weights)
  * are there. Returns whether it did. */
-static int pack_once(recur_rnn *rnn, const cell_dims *d, const cell_params *p)
+static int pack_once(recur_rnn *rnn, const cell_dims *d, const cell_params *p,
+                     cell_scratch *s)
 {
-    if (stack_segments(rnn) < 2 || !rnn->seg_pack || rnn->scratch.fixed_ih)
+    if (stack_segments(rnn) < 2 || !rnn->seg_pack || s->fixed_ih)
         return 0;
     const size_t GH = d->G * d->H;
     recur_gemm_pack(&rnn->seg_fixed[0], 1, GH, d->I, p->w_ih, d->I,
                     rnn->seg_pack);
     recur_gemm_pack(&rnn->seg_fixed[1], 1, GH, d->P, p->w_hh, d->P,
                     rnn->seg_pack + rnn->seg_pack_ih);
-    rnn->scratch.fixed_ih = &rnn->seg_fixed[0];
-    rnn->scratch.fixed_hh = &rnn->seg_fixed[1];
+    s->fixed_ih = &rnn->seg_fixed[0];
+    s->fixed_hh = &rnn->seg_fixed[1];
     return 1;
 }
 
-static void unpack_once(recur_rnn *rnn, int packed)
+static void unpack_once(cell_scratch *s, int packed)
 {
     if (packed)
-        rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
+        s->fixed_ih = s->fixed_hh = NULL;
 }
 
 /* Checkpoint k of cell c: the states entering its k-th visited segment. */
@@ -95,12 +96,11 @@ static float *checkpoint(const recur_rnn *rnn, size_t c, size_t k, int cell)
 void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
                         cell_forward_fn *fwd, const cell_dims *d,
                         const cell_params *p, const float *in, float *y,
-                        size_t ldy, float *h, float *c)
+                        size_t ldy, float *h, float *c, cell_scratch *s)
 {
-    rnn->seg_stale = 0;
     const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
     const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
-    int packed = pack_once(rnn, d, p);
+    int packed = pack_once(rnn, d, p, s);
     for (size_t k = 0; k < n; k++) {
         packed_layout sub;
         size_t base = segment(rnn, (int)dir, k, &sub);
@@ -111,9 +111,9 @@ void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
         }
         cell_cache cc = segment_cache(rnn, cell, base);
         fwd(d, p, &sub, (int)dir, in + base * d->I, d->I, y + base * ldy, ldy,
-            h, c, &cc, &rnn->scratch);
+            h, c, &cc, s);
     }
-    unpack_once(rnn, packed);
+    unpack_once(s, packed);
 }
 
 void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
@@ -121,13 +121,13 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
                          const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *in, float *y,
                          const float *dy, size_t ldy, float *dx, float *dh,
-                         float *dc)
+                         float *dc, cell_scratch *s)
 {
     const size_t B = rnn->B, H = rnn->config.hidden_size, P = rnn->P;
     const size_t cell = l * rnn->D + dir, n = stack_segments(rnn);
     /* The recomputation must repeat the forward bit for bit: the same
      * packed weights (the cells' backward products ignore these). */
-    int packed = pack_once(rnn, d, p);
+    int packed = pack_once(rnn, d, p, s);
     for (size_t k = n; k-- > 0;) {
         packed_layout sub;
         size_t base = segment(rnn, (int)dir, k, &sub);
@@ -139,11 +139,10 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
                 memcpy(rnn->seg_c, checkpoint(rnn, cell, k, 1),
                        B * H * sizeof(float));
             fwd(d, p, &sub, (int)dir, in + base * d->I, d->I, y + base * ldy,
-                ldy, rnn->seg_h, dc ? rnn->seg_c : NULL, &cc, &rnn->scratch);
+                ldy, rnn->seg_h, dc ? rnn->seg_c : NULL, &cc, s);
         }
         bwd(d, p, g, &sub, (int)dir, in + base * d->I, d->I, dy + base * ldy,
-            ldy, dx ? dx + base * d->I : NULL, d->I, dh, dc, &cc,
-            &rnn->scratch);
+            ldy, dx ? dx + base * d->I : NULL, d->I, dh, dc, &cc, s);
     }
-    unpack_once(rnn, packed);
+    unpack_once(s, packed);
 }

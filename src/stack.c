@@ -326,7 +326,7 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
 void stack_set_plain_step(recur_rnn *rnn, int plain)
 {
     rnn->plain_step = plain;
-    rnn->scratch.whole_inputs = plain;
+    rnn->scratch.whole_inputs = rnn->scratch_rev.whole_inputs = plain;
 }
 
 recur_status recur_rnn_pack_weights(recur_rnn *rnn)
@@ -559,6 +559,28 @@ static float *aligned64(float *p)
     return p ? p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16 : NULL;
 }
 
+/* One cell_scratch's views: seq[0..1] floats per sequence (step, step2),
+ * row[2..4] per row of Nc (dgates, dgates_h, dh_all), row[5..7] per stack
+ * (wpack, ihpack, bias); nothing (NULL views) unless `used`. */
+static void carve_scratch(carver *cv, cell_scratch *s, int used, size_t B,
+                          size_t Nc, const size_t *seq, const size_t *row)
+{
+    const size_t u = used ? 1 : 0;
+    s->step = take(cv, B * u, seq[0], 1);
+    s->step2 = take(cv, B * u, seq[1], 1);
+    s->dgates = take(cv, Nc * u, row[2], 1);
+    s->dgates_h = take(cv, Nc * u, row[3], 1);
+    s->dh_all = take(cv, Nc * u, row[4], 1);
+    /* The packed weight, on a 64-byte boundary (whole cache lines). */
+    float *wp = take(cv, u, row[5] ? row[5] + 16 : 0, 1);
+    s->wpack = aligned64(wp);
+    s->wpack_floats = wp ? row[5] : 0;
+    /* Only where cell_forward_inputs may take per-step input products. */
+    const size_t steps = B >= CELL_STEP_INPUT_ROWS && row[6] && row[7] ? u : 0;
+    s->ihpack = aligned64(take(cv, steps, row[6] + 16, 1));
+    s->bias = take(cv, steps, row[7], 1);
+}
+
 static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
 {
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
@@ -569,10 +591,18 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     const size_t S = rnn->seg_len, nseg = (N / B + S - 1) / S;
     const size_t Nc = S * B < N ? S * B : N;
     cell_dims d;
-    size_t cs[CELL_CACHE_SIZES], ss[CELL_SCRATCH_SIZES];
+    size_t cs[CELL_CACHE_SIZES], seq[CELL_SCRATCH_SIZES], ss[CELL_SCRATCH_SIZES];
     stack_layer_dims(rnn, 0, &d);
-    cell_cache_sizes(&d, 1, cs);      /* per row; times N below */
-    cell_scratch_sizes(&d, 1, 0, ss); /* per sequence */
+    cell_cache_sizes(&d, 1, cs);       /* per row; times N below */
+    cell_scratch_sizes(&d, 1, 0, seq); /* per sequence */
+    cell_scratch_sizes(&d, 0, 1, ss);  /* per row */
+    if (L > 1) { /* the packed weight: the widest input may be layer 1's */
+        size_t ss1[CELL_SCRATCH_SIZES];
+        stack_layer_dims(rnn, 1, &d);
+        cell_scratch_sizes(&d, 0, 1, ss1);
+        for (int i = 5; i < CELL_SCRATCH_SIZES; i++)
+            ss[i] = ss1[i] > ss[i] ? ss1[i] : ss[i];
+    }
 
     /* What this forward uses (set before plan): masks sized 0 are NULL.
      * Every setting read here is in plan's key (rnn->planned). */
@@ -591,6 +621,10 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->c_state = take(cv, L * D, B, rnn->config.mode == RECUR_LSTM ? H : 0);
     rnn->d_in = take(cv, N, wide, 1);
     rnn->d_out = take(cv, N, wide, 1);
+    /* A bidirectional stack without segments runs its directions at once
+     * (parallel_directions): the reverse one in scratch_rev. */
+    const int rev = D == 2 && nseg == 1;
+    rnn->d_in_rev = take(cv, rev ? N : 0, wide, 1);
     for (size_t c = 0; c < L * D; c++) {
         cell_cache *cc = rnn->cache + c;
         cc->gates = take(cv, Nc, cs[0], 1);
@@ -608,19 +642,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         cc->zh = take(cv, N, zone ? P : 0, 1);
         cc->zc = take(cv, N, zone && lstm ? H : 0, 1);
     }
-    rnn->scratch.step = take(cv, B, ss[0], 1);
-    rnn->scratch.step2 = take(cv, B, ss[1], 1);
-    cell_scratch_sizes(&d, 0, 1, ss); /* per row */
-    if (L > 1) { /* the packed weight: the widest input may be layer 1's */
-        size_t ss1[CELL_SCRATCH_SIZES];
-        stack_layer_dims(rnn, 1, &d);
-        cell_scratch_sizes(&d, 0, 1, ss1);
-        for (int i = 5; i < CELL_SCRATCH_SIZES; i++)
-            ss[i] = ss1[i] > ss[i] ? ss1[i] : ss[i];
-    }
-    rnn->scratch.dgates = take(cv, Nc, ss[2], 1);
-    rnn->scratch.dgates_h = take(cv, Nc, ss[3], 1);
-    rnn->scratch.dh_all = take(cv, Nc, ss[4], 1);
+    carve_scratch(cv, &rnn->scratch, 1, B, Nc, seq, ss);
+    carve_scratch(cv, &rnn->scratch_rev, rev, B, Nc, seq, ss);
     const size_t ck = nseg > 1 ? L * D * nseg : 0;
     rnn->ckpt_h = take(cv, ck, B, P);
     rnn->ckpt_c = take(cv, ck, B, lstm ? H : 0);
@@ -638,15 +661,6 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     float *sp = take(cv, 1, pih && phh ? pih + phh + 16 : 0, 1);
     rnn->seg_pack = aligned64(sp);
     rnn->seg_pack_ih = pih;
-    /* The packed weight, on a 64-byte boundary (whole cache lines). */
-    float *wp = take(cv, 1, ss[5] ? ss[5] + 16 : 0, 1);
-    rnn->scratch.wpack = aligned64(wp);
-    rnn->scratch.wpack_floats = wp ? ss[5] : 0;
-    /* Only where cell_step_inputs may say yes. */
-    const int step_inputs = B >= CELL_STEP_INPUT_ROWS && ss[6] && ss[7];
-    float *ip = take(cv, 1, step_inputs ? ss[6] + 16 : 0, 1);
-    rnn->scratch.ihpack = aligned64(ip);
-    rnn->scratch.bias = take(cv, 1, step_inputs ? ss[7] : 0, 1);
 }
 
 /* Sizes the workspace for T, B (at most N = T*B rows) and points every view
@@ -891,6 +905,32 @@ static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
                        : rng_uniform(rnn->rng) < z ? 1.0f : 0.0f;
 }
 
+/* Whether the two directions of each layer run at once, one thread each
+ * (their products then run alone in it; each row's sums are the same at
+ * any thread count, so the bits do not change): a bidirectional stack
+ * without segments, given two threads, whose cells make no BLAS call
+ * (no projection, not the reset-before GRU; rows enough and more than one
+ * step, so that every product is packed). */
+static int parallel_directions(const recur_rnn *rnn)
+{
+    return rnn->D == 2 && rnn->scratch_rev.step && stack_segments(rnn) == 1 &&
+           rnn->T > 1 && rnn->N >= 16 && !rnn->config.proj_size &&
+           rnn->config.mode != RECUR_GRU_RESET_BEFORE &&
+           recur_gemm_packed_available() &&
+           recur_gemm_packed_thread_count() >= 2;
+}
+
+int stack_parallel_directions(const recur_rnn *rnn)
+{
+    return parallel_directions(rnn);
+}
+
+/* The scratch direction dir runs in. */
+static cell_scratch *dir_scratch(recur_rnn *rnn, size_t dir, int both)
+{
+    return both && dir ? &rnn->scratch_rev : &rnn->scratch;
+}
+
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *x, const int64_t *lengths,
                                const float *h0, const float *c0, float *y,
@@ -937,23 +977,31 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     if (lstm)
         gather_state(rnn, c0, H, rnn->c_state);
 
+    rnn->seg_stale = 0;
+    const int both = parallel_directions(rnn);
     for (size_t l = 0; l < L; l++) {
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
         const float *in = layer_input_rows(rnn, l);
+        /* The masks are drawn in the cells' order before either runs. */
+        for (size_t dir = 0; dir < D; dir++)
+            draw_cell_masks(rnn, rnn->cache + l * D + dir);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(2) if (both)
+#endif
         for (size_t dir = 0; dir < D; dir++) {
             size_t c = l * D + dir;
             cell_params p;
+            cell_scratch *s = dir_scratch(rnn, dir, both);
             stack_layer_params(rnn, l, dir, 0, &p);
-            draw_cell_masks(rnn, rnn->cache + c);
-            rnn->scratch.fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
-            rnn->scratch.fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
-            rnn->scratch.sweep =
+            s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
+            s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
+            s->sweep =
                 rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
             stack_cell_forward(rnn, l, dir, fwd, &d, &p, in,
                                rnn->out[l] + dir * P, D * P,
                                rnn->h_state + c * B * P,
-                               lstm ? rnn->c_state + c * B * H : NULL);
+                               lstm ? rnn->c_state + c * B * H : NULL, s);
         }
         if (rnn->dropped && l + 1 < L)
             drop_layer_output(rnn, l);
@@ -997,6 +1045,9 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     /* Recomputation multiplies by the parameters themselves. */
     rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
     rnn->scratch.sweep = NULL;
+    rnn->scratch_rev.fixed_ih = rnn->scratch_rev.fixed_hh = NULL;
+    rnn->scratch_rev.sweep = NULL;
+    const int both = parallel_directions(rnn);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
      * not needed any more: the caches hold everything). */
@@ -1011,8 +1062,17 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         stack_layer_dims(rnn, l, &d);
         const float *in = layer_input_rows(rnn, l);
         float *dinp = (l > 0 || dx) ? d_in : NULL;
+        /* Directions at once: the reverse one's share of the input
+         * gradient gathers apart, then is added (fl(rev + fwd), as when
+         * it was added to the forward one's share in place). */
+        float *dinp_rev = both && dinp ? rnn->d_in_rev : dinp;
         if (dinp)
             memset(dinp, 0, N * d.I * sizeof(float));
+        if (dinp_rev != dinp)
+            memset(dinp_rev, 0, N * d.I * sizeof(float));
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(2) if (both)
+#endif
         for (size_t dir = 0; dir < D; dir++) {
             size_t c = l * D + dir;
             cell_params p, g;
@@ -1020,9 +1080,13 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
             stack_layer_params(rnn, l, dir, 1, &g);
             stack_cell_backward(rnn, l, dir, fwd, bwd, &d, &p, &g, in,
                                 rnn->out[l] + dir * P, d_out + dir * P, D * P,
-                                dinp, rnn->h_state + c * B * P,
-                                lstm ? rnn->c_state + c * B * H : NULL);
+                                dir ? dinp_rev : dinp,
+                                rnn->h_state + c * B * P,
+                                lstm ? rnn->c_state + c * B * H : NULL,
+                                dir_scratch(rnn, dir, both));
         }
+        for (size_t i = 0; dinp_rev != dinp && i < N * d.I; i++)
+            dinp[i] = dinp_rev[i] + dinp[i];
         if (l > 0 && rnn->dropped)
             apply_mask(rnn, rnn->drop_mask[l - 1], D * P, d_in, d_in);
         float *tmp = d_out;

@@ -58,6 +58,11 @@ struct recur_rnn {
                                     forward, their gradients in backward */
     float *d_in, *d_out;         /* [N, max(I, D*P)] each */
     cell_scratch scratch;
+    /* Directions at once (stack.c: parallel_directions): the reverse
+     * direction's scratch, and its share of a layer's input gradient
+     * [N, max(I, D*P)]; unused (NULL views) otherwise. */
+    cell_scratch scratch_rev;
+    float *d_in_rev;
 
     /* Dropout between layers: drop_in[l] = out[l] * drop_mask[l] feeds
      * layer l+1 when the forward ran in training mode with p > 0. The mask
@@ -107,17 +112,24 @@ size_t stack_segments(const recur_rnn *rnn);
 /* One layer and direction of forward / backward, in segments (segment.c):
  * y is the layer output [N, .] (row stride ldy, also dy's), in its input
  * [N, d->I], dx (or NULL) its gradient; h, c / dh, dc the [B, .] state
- * buffers of that cell. */
+ * buffers of that cell; s the scratch it runs in (rnn->scratch, or
+ * scratch_rev for a reverse direction running beside the forward one,
+ * which needs a single segment). */
 void stack_cell_forward(recur_rnn *rnn, size_t l, size_t dir,
                         cell_forward_fn *fwd, const cell_dims *d,
                         const cell_params *p, const float *in, float *y,
-                        size_t ldy, float *h, float *c);
+                        size_t ldy, float *h, float *c, cell_scratch *s);
 void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
                          cell_forward_fn *fwd, cell_backward_fn *bwd,
                          const cell_dims *d, const cell_params *p,
                          const cell_params *g, const float *in, float *y,
                          const float *dy, size_t ldy, float *dx, float *dh,
-                         float *dc);
+                         float *dc, cell_scratch *s);
+
+/* Whether a forward or backward of the last forward's shape, at the
+ * thread count now set, runs the two directions of each layer at once,
+ * one per thread (stack.c: parallel_directions). */
+int stack_parallel_directions(const recur_rnn *rnn);
 
 /* Parameter views of layer l, direction dir (params or grads). */
 void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir,

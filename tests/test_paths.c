@@ -1,0 +1,257 @@
+/*
+ * test_paths.c — the faster paths that must keep the bits.
+ *
+ * test_step_inputs: a forward with rows enough per step runs each step's
+ * input product with its recurrent one (cell_forward_inputs,
+ * recur_gemm_packed_step) instead of all steps' up front, and its gate
+ * pass in the product's threads: every output and gradient must keep the
+ * bits of the up-front path (stack_set_plain_step), at 1 and 2 threads,
+ * for LSTM, RNN and GRU, with variable lengths (steps of a single row), a
+ * projection, no biases, recurrent dropout and zoneout.
+ *
+ * test_parallel_directions: at 2 threads a bidirectional stack runs the
+ * two directions of a layer at once, one per thread: the same bits as at
+ * 1 thread, where they run in turn.
+ */
+#include "gemm.h"
+#include "recur.h"
+#include "stack.h"
+#include "test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *random_floats(size_t n, uint64_t *s)
+{
+    float *v = malloc((n ? n : 1) * sizeof(float));
+    for (size_t i = 0; v && i < n; i++) {
+        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)(*s >> 40) / 16777216.0f - 0.5f;
+    }
+    return v;
+}
+
+typedef struct {
+    float *y, *hn, *cn, *dx, *dh0, *dc0, *grads;
+    size_t ny, nh, nc, nx, ng;
+} run_out;
+
+static void run_free(run_out *o)
+{
+    free(o->y), free(o->hn), free(o->cn), free(o->dx), free(o->dh0),
+        free(o->dc0), free(o->grads);
+}
+
+/* Forward and backward of one batch; regularisers' masks replayed from
+ * the same seed. Returns 0 on failure (reported). */
+static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
+               const int64_t *len, const float *dy, int training, run_out *o)
+{
+    const recur_config *c = recur_rnn_config(rnn);
+    const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
+    const size_t P = recur_rnn_output_size(rnn), H = c->hidden_size;
+    o->ny = T * B * D * P, o->nh = L * D * B * P, o->nc = L * D * B * H;
+    o->nx = T * B * c->input_size, o->ng = recur_rnn_flat_size(rnn);
+    o->y = malloc(o->ny * sizeof(float));
+    o->hn = malloc(o->nh * sizeof(float));
+    o->cn = malloc(o->nc * sizeof(float));
+    o->dx = malloc(o->nx * sizeof(float));
+    o->dh0 = malloc(o->nh * sizeof(float));
+    o->dc0 = malloc(o->nc * sizeof(float));
+    o->grads = malloc(o->ng * sizeof(float));
+    recur_rnn_set_training(rnn, training);
+    recur_rnn_zero_grad(rnn);
+    const int lstm = c->mode == RECUR_LSTM;
+    recur_status s = o->y && o->hn && o->cn && o->dx && o->dh0 && o->dc0 &&
+                             o->grads
+                         ? recur_rnn_set_dropout(rnn, 0.0f, 77)
+                         : RECUR_ERR_MEMORY;
+    if (!s)
+        s = recur_rnn_forward(rnn, T, B, x, len, NULL, NULL, o->y, o->hn,
+                              lstm ? o->cn : NULL);
+    if (!s)
+        s = recur_rnn_backward(rnn, dy, NULL, NULL, o->dx, o->dh0,
+                               lstm ? o->dc0 : NULL);
+    if (!lstm) /* compared all the same */
+        memset(o->cn, 0, o->nc * sizeof(float)),
+            memset(o->dc0, 0, o->nc * sizeof(float));
+    CHECK(s == RECUR_OK, "run: %s", recur_last_error());
+    if (s)
+        return 0;
+    memcpy(o->grads, recur_rnn_flat_grads(rnn), o->ng * sizeof(float));
+    return 1;
+}
+
+static int same(const float *a, const float *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof(float)) == 0;
+}
+
+/* Whether two runs gave the same bits: forward (outputs, final states)
+ * and backward (input, state and parameter gradients). */
+static int same_forward(const run_out *a, const run_out *b)
+{
+    return same(a->y, b->y, a->ny) && same(a->hn, b->hn, a->nh) &&
+           same(a->cn, b->cn, a->nc);
+}
+
+static int same_backward(const run_out *a, const run_out *b)
+{
+    return same(a->dx, b->dx, a->nx) && same(a->dh0, b->dh0, a->nh) &&
+           same(a->dc0, b->dc0, a->nc) && same(a->grads, b->grads, a->ng);
+}
+
+/* A network with its batch: x [T, B, I], dy for its output, lengths from
+ * T down to 1 (varlen; the last steps then have a single row), recurrent
+ * dropout and zoneout when regularised. */
+typedef struct {
+    recur_rnn *rnn;
+    size_t T, B;
+    float *x, *dy;
+    int64_t *len; /* NULL: every sequence has T steps */
+    int regularised;
+} batch;
+
+static int batch_make(const recur_config *c, size_t T, size_t B, int varlen,
+                      int regularised, uint64_t seed, batch *b)
+{
+    const size_t D = c->bidirectional ? 2 : 1;
+    const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
+    *b = (batch){NULL, T, B, random_floats(T * B * c->input_size, &seed),
+                 random_floats(T * B * D * P, &seed),
+                 malloc(B * sizeof(int64_t)), regularised};
+    if (recur_rnn_create(c, seed, &b->rnn) || !b->x || !b->dy || !b->len ||
+        (regularised && (recur_rnn_set_recurrent_dropout(b->rnn, 0.3f) ||
+                         recur_rnn_set_zoneout(b->rnn, 0.2f)))) {
+        CHECK(0, "set-up: %s", recur_last_error());
+        return 0;
+    }
+    for (size_t k = 0; k < B; k++)
+        b->len[k] = varlen ? (int64_t)(1 + (k * 7 + 3) % T) : (int64_t)T;
+    b->len[B / 2] = varlen ? 1 : (int64_t)T;
+    b->len[0] = (int64_t)T;
+    return 1;
+}
+
+static void batch_free(batch *b)
+{
+    free(b->x), free(b->dy), free(b->len);
+    recur_rnn_free(b->rnn);
+}
+
+static int batch_run(batch *b, run_out *o)
+{
+    return run(b->rnn, b->T, b->B, b->x, b->len, b->dy, b->regularised, o);
+}
+
+static void step_inputs_case(recur_mode mode, size_t I, size_t H,
+                             size_t proj, size_t L, int bidirectional,
+                             int bias, int varlen, int regularised, size_t B,
+                             uint64_t seed)
+{
+    recur_config c = recur_config_default(mode, I, H);
+    c.proj_size = proj;
+    c.num_layers = L;
+    c.bidirectional = bidirectional;
+    c.bias = bias;
+    batch b;
+    if (!batch_make(&c, 9, B, varlen, regularised, seed, &b)) {
+        batch_free(&b);
+        return;
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        run_out up = {0}, step = {0};
+        stack_set_plain_step(b.rnn, 1);
+        int ok = batch_run(&b, &up);
+        stack_set_plain_step(b.rnn, 0);
+        ok = ok && batch_run(&b, &step);
+        /* The path ran where the kernel does (rows enough; not for the
+         * reset-before GRU). */
+        int want = recur_gemm_packed_available() && B >= 32 &&
+                   mode != RECUR_GRU_RESET_BEFORE;
+        CHECK(!ok || (b.rnn->scratch.ihpack != NULL) == want,
+              "%s B=%zu: per-step input products %s", recur_mode_str(mode), B,
+              b.rnn->scratch.ihpack ? "planned" : "not planned");
+        CHECK(!ok || same_forward(&up, &step),
+              "%s I=%zu H=%zu P=%zu L=%zu bi=%d B=%zu varlen=%d reg=%d "
+              "threads=%d: forward differs from the up-front projection",
+              recur_mode_str(mode), I, H, proj, L, bidirectional, B, varlen,
+              regularised, threads);
+        CHECK(!ok || same_backward(&up, &step),
+              "%s I=%zu H=%zu P=%zu B=%zu varlen=%d reg=%d threads=%d: "
+              "gradients differ from the up-front projection",
+              recur_mode_str(mode), I, H, proj, B, varlen, regularised,
+              threads);
+        run_free(&up);
+        run_free(&step);
+    }
+    recur_set_threads(1);
+    batch_free(&b);
+}
+
+void test_step_inputs(void)
+{
+    const recur_mode L = RECUR_LSTM;
+    step_inputs_case(L, 20, 48, 0, 2, 1, 1, 1, 0, 40, 1);
+    step_inputs_case(L, 33, 64, 0, 1, 0, 1, 0, 0, 64, 2); /* threads split */
+    step_inputs_case(L, 12, 40, 16, 2, 0, 1, 1, 0, 36, 3); /* projection */
+    step_inputs_case(L, 7, 32, 0, 1, 1, 0, 1, 0, 32, 4);   /* no biases */
+    step_inputs_case(L, 16, 48, 0, 2, 1, 1, 1, 1, 40, 5);  /* regularised */
+    step_inputs_case(L, 16, 48, 0, 1, 0, 1, 1, 0, 31, 6);  /* too few rows */
+    const recur_mode others[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_GRU,
+                                 RECUR_GRU_RESET_BEFORE};
+    for (size_t m = 0; m < 4; m++) {
+        step_inputs_case(others[m], 20, 48, 0, 2, 1, 1, 1, 0, 40, 10 + m);
+        step_inputs_case(others[m], 33, 200, 0, 1, 0, 1, 0, 0, 64, 20 + m);
+        step_inputs_case(others[m], 7, 32, 0, 1, 1, 0, 1, 1, 33, 30 + m);
+    }
+}
+
+static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
+                            int varlen, int regularised, size_t B,
+                            uint64_t seed)
+{
+    recur_config c = recur_config_default(mode, I, H);
+    c.num_layers = L;
+    c.bidirectional = 1;
+    batch b;
+    if (!batch_make(&c, 11, B, varlen, regularised, seed, &b)) {
+        batch_free(&b);
+        return;
+    }
+    run_out one = {0}, two = {0};
+    recur_set_threads(1);
+    int ok = batch_run(&b, &one);
+    CHECK(!ok || !stack_parallel_directions(b.rnn),
+          "1 thread: directions at once");
+    recur_set_threads(2);
+    ok = ok && batch_run(&b, &two);
+    int want = recur_gemm_packed_available() && mode != RECUR_GRU_RESET_BEFORE;
+    CHECK(!ok || stack_parallel_directions(b.rnn) == want,
+          "%s, 2 threads: directions at once %d, want %d",
+          recur_mode_str(mode), stack_parallel_directions(b.rnn), want);
+    recur_set_threads(1);
+    CHECK(!ok || same_forward(&one, &two),
+          "%s H=%zu L=%zu B=%zu varlen=%d reg=%d: forward at 2 threads "
+          "differs from 1", recur_mode_str(mode), H, L, B, varlen,
+          regularised);
+    CHECK(!ok || same_backward(&one, &two),
+          "%s H=%zu L=%zu B=%zu varlen=%d reg=%d: gradients at 2 threads "
+          "differ from 1", recur_mode_str(mode), H, L, B, varlen, regularised);
+    run_free(&one);
+    run_free(&two);
+    batch_free(&b);
+}
+
+void test_parallel_directions(void)
+{
+    const recur_mode modes[] = {RECUR_LSTM, RECUR_GRU, RECUR_RNN_TANH,
+                                RECUR_GRU_RESET_BEFORE};
+    for (size_t m = 0; m < 4; m++) {
+        directions_case(modes[m], 20, 48, 2, 1, 0, 40, 1 + m);
+        directions_case(modes[m], 9, 64, 1, 0, 1, 24, 11 + m);
+        directions_case(modes[m], 16, 40, 3, 1, 1, 8, 21 + m);
+    }
+}
