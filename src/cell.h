@@ -103,6 +103,9 @@ typedef struct {
     float *ihpack;
     float *bias;
     int whole_inputs; /* tests: cell_step_inputs says no */
+    /* No backward follows (weights packed for inference): the caches of
+     * what enters each step (hprev, cprev) need not be filled. */
+    int lean;
     /* recur_rnn_pack_weights: this cell's w_ihᵀ and w_hhᵀ already packed,
      * used by forward instead of wpack; NULL when not packed. */
     const recur_gemm_b *fixed_ih, *fixed_hh;

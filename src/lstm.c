@@ -104,7 +104,8 @@ typedef struct {
     const float *zc;  /* zoneout of c, or NULL */
     float *gates, *cp, *c, *tcn, *hr;  /* rows of the step */
     size_t ldhr;
-    float *h, *hp;    /* hp: h is copied there first (no recurrent mask) */
+    float *h, *hp;    /* hp: h is copied there first (or NULL) */
+    int keep_c;       /* c is copied into cp first (else updated in place) */
     int state;        /* no projection: the new state too (lstm_state_row) */
     const float *zh;  /* zoneout of h, or NULL */
 } lstm_rows;
@@ -124,7 +125,10 @@ static void lstm_gate_rows(void *ctx, size_t part, size_t parts)
         float *cj = r->c + j * H, *tj = r->tcn + j * H, *cpj = r->cp + j * H;
         if (r->hp)
             memcpy(r->hp + j * P, r->h + j * P, P * sizeof(float));
-        memcpy(cpj, cj, H * sizeof(float));
+        if (r->keep_c)
+            memcpy(cpj, cj, H * sizeof(float));
+        else
+            cpj = cj; /* f∘c + i∘g element by element: the same values */
         lstm_activate(a, H);
         for (size_t k = 0; k < H; k++)
             cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
@@ -179,9 +183,13 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
             const int masked = cache->rmask != NULL;
             if (masked)
                 cell_recurrent_input(cache, n, P, h, hp, NULL);
+            /* Lean (no backward follows): hp and cp are not kept, but c's
+             * zoneout reads the previous c. */
             lstm_rows r = {n, H, P, zc, gates, cp, c, tcn,
                            proj ? cache->hraw + row * H : y + row * ldy,
-                           proj ? H : ldy, h, masked ? NULL : hp, !proj, zh};
+                           proj ? H : ldy, h,
+                           masked || s->lean ? NULL : hp, !s->lean || zc,
+                           !proj, zh};
             if (one) {
                 cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
                 lstm_gate_rows(&r, 0, 1);

@@ -321,6 +321,7 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
     rnn->fixed = NULL;
     rnn->fixed_block = NULL;
     rnn->fixed_sweep = NULL;
+    rnn->have_forward = 0; /* a lean forward kept nothing for backward */
 }
 
 void stack_set_plain_step(recur_rnn *rnn, int plain)
@@ -849,7 +850,7 @@ static void cell_fns(recur_mode mode, cell_forward_fn **fwd,
 static const float *layer_input_rows(const recur_rnn *rnn, size_t l)
 {
     if (l == 0)
-        return rnn->x_packed;
+        return rnn->x_rows;
     return rnn->dropped ? rnn->drop_in[l - 1] : rnn->out[l - 1];
 }
 
@@ -931,6 +932,80 @@ static cell_scratch *dir_scratch(recur_rnn *rnn, size_t dir, int both)
     return both && dir ? &rnn->scratch_rev : &rnn->scratch;
 }
 
+/* fn(ctx, dir) for the D directions of a layer: at once, one thread each,
+ * when `both`; else in turn in this thread, outside any OpenMP region (in
+ * one, even of a single thread, each product's own team would be a nested
+ * one: at 2 threads deepbench_lstm inference ran 10% slower). */
+static void each_direction(size_t D, int both,
+                           void (*fn)(void *ctx, size_t dir), void *ctx)
+{
+#ifdef _OPENMP
+    if (both) {
+#pragma omp parallel for num_threads(2)
+        for (size_t dir = 0; dir < 2; dir++)
+            fn(ctx, dir);
+        return;
+    }
+#else
+    (void)both;
+#endif
+    for (size_t dir = 0; dir < D; dir++)
+        fn(ctx, dir);
+}
+
+/* One layer of forward or backward, for each_direction. */
+typedef struct {
+    recur_rnn *rnn;
+    size_t l;
+    int both, lean;
+    cell_forward_fn *fwd;
+    cell_backward_fn *bwd;
+    const cell_dims *d;
+    const float *in;
+    float *out;            /* forward: the layer's output rows */
+    const float *dout;     /* backward: their gradient */
+    float *dinp, *dinp_rev; /* backward: the input gradient's shares */
+} layer_pass;
+
+static void forward_direction(void *ctx, size_t dir)
+{
+    const layer_pass *lp = ctx;
+    recur_rnn *rnn = lp->rnn;
+    const size_t D = rnn->D, P = rnn->P, B = rnn->B, c = lp->l * D + dir;
+    const int lstm = rnn->config.mode == RECUR_LSTM;
+    cell_params p;
+    cell_scratch *s = dir_scratch(rnn, dir, lp->both);
+    stack_layer_params(rnn, lp->l, dir, 0, &p);
+    s->lean = lp->lean;
+    s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
+    s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
+    s->sweep = rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
+    stack_cell_forward(rnn, lp->l, dir, lp->fwd, lp->d, &p, lp->in,
+                       lp->out + dir * P, D * P, rnn->h_state + c * B * P,
+                       lstm ? rnn->c_state + c * B * rnn->config.hidden_size
+                            : NULL,
+                       s);
+}
+
+static void backward_direction(void *ctx, size_t dir)
+{
+    const layer_pass *lp = ctx;
+    recur_rnn *rnn = lp->rnn;
+    const size_t D = rnn->D, P = rnn->P, B = rnn->B, c = lp->l * D + dir;
+    const int lstm = rnn->config.mode == RECUR_LSTM;
+    cell_params p, g;
+    stack_layer_params(rnn, lp->l, dir, 0, &p);
+    stack_layer_params(rnn, lp->l, dir, 1, &g);
+    stack_cell_backward(rnn, lp->l, dir, lp->fwd, lp->bwd, lp->d, &p, &g,
+                        lp->in, rnn->out[lp->l] + dir * P, lp->dout + dir * P,
+                        D * P, dir ? lp->dinp_rev : lp->dinp,
+                        rnn->h_state + c * B * P,
+                        lstm ? rnn->c_state +
+                                   c * B * rnn->config.hidden_size
+                             : NULL,
+                        dir_scratch(rnn, dir, lp->both));
+}
+
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *x, const int64_t *lengths,
                                const float *h0, const float *c0, float *y,
@@ -972,7 +1047,16 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
 
-    gather_seq(rnn, x, I, rnn->x_packed);
+    /* Weights packed for inference: no backward can follow (it refuses,
+     * and unpacking forgets this forward), so the cells keep no cache of
+     * what enters each step, and where the caller's layout is the packed
+     * one (time-major, every sequence T steps: nothing to sort or pad) x
+     * is read and y written where they are. */
+    const int lean = rnn->fixed != NULL;
+    const int in_place = lean && !rnn->config.batch_first && rnn->N == T * B;
+    rnn->x_rows = in_place ? x : rnn->x_packed;
+    if (!in_place)
+        gather_seq(rnn, x, I, rnn->x_packed);
     gather_state(rnn, h0, P, rnn->h_state);
     if (lstm)
         gather_state(rnn, c0, H, rnn->c_state);
@@ -986,28 +1070,16 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
         /* The masks are drawn in the cells' order before either runs. */
         for (size_t dir = 0; dir < D; dir++)
             draw_cell_masks(rnn, rnn->cache + l * D + dir);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(2) if (both)
-#endif
-        for (size_t dir = 0; dir < D; dir++) {
-            size_t c = l * D + dir;
-            cell_params p;
-            cell_scratch *s = dir_scratch(rnn, dir, both);
-            stack_layer_params(rnn, l, dir, 0, &p);
-            s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
-            s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
-            s->sweep =
-                rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
-            stack_cell_forward(rnn, l, dir, fwd, &d, &p, in,
-                               rnn->out[l] + dir * P, D * P,
-                               rnn->h_state + c * B * P,
-                               lstm ? rnn->c_state + c * B * H : NULL, s);
-        }
+        layer_pass lp = {rnn, l, both, lean, fwd, NULL, &d, in,
+                         in_place && l + 1 == L ? y : rnn->out[l],
+                         NULL, NULL, NULL};
+        each_direction(D, both, forward_direction, &lp);
         if (rnn->dropped && l + 1 < L)
             drop_layer_output(rnn, l);
     }
 
-    scatter_seq(rnn, rnn->out[L - 1], D * P, y);
+    if (!in_place)
+        scatter_seq(rnn, rnn->out[L - 1], D * P, y);
     if (h_n)
         scatter_state(rnn, rnn->h_state, P, h_n);
     if (c_n)
@@ -1038,15 +1110,17 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                           "this is %s", recur_mode_str(rnn->config.mode));
 
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
-    const size_t H = rnn->config.hidden_size, B = rnn->B, N = rnn->N;
+    const size_t H = rnn->config.hidden_size, N = rnn->N;
     cell_forward_fn *fwd;
     cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
     /* Recomputation multiplies by the parameters themselves. */
     rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
     rnn->scratch.sweep = NULL;
+    rnn->scratch.lean = 0;
     rnn->scratch_rev.fixed_ih = rnn->scratch_rev.fixed_hh = NULL;
     rnn->scratch_rev.sweep = NULL;
+    rnn->scratch_rev.lean = 0;
     const int both = parallel_directions(rnn);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
@@ -1070,21 +1144,9 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
             memset(dinp, 0, N * d.I * sizeof(float));
         if (dinp_rev != dinp)
             memset(dinp_rev, 0, N * d.I * sizeof(float));
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(2) if (both)
-#endif
-        for (size_t dir = 0; dir < D; dir++) {
-            size_t c = l * D + dir;
-            cell_params p, g;
-            stack_layer_params(rnn, l, dir, 0, &p);
-            stack_layer_params(rnn, l, dir, 1, &g);
-            stack_cell_backward(rnn, l, dir, fwd, bwd, &d, &p, &g, in,
-                                rnn->out[l] + dir * P, d_out + dir * P, D * P,
-                                dir ? dinp_rev : dinp,
-                                rnn->h_state + c * B * P,
-                                lstm ? rnn->c_state + c * B * H : NULL,
-                                dir_scratch(rnn, dir, both));
-        }
+        layer_pass lp = {rnn, l, both, 0, fwd, bwd, &d, in, NULL, d_out,
+                         dinp, dinp_rev};
+        each_direction(D, both, backward_direction, &lp);
         for (size_t i = 0; dinp_rev != dinp && i < N * d.I; i++)
             dinp[i] = dinp_rev[i] + dinp[i];
         if (l > 0 && rnn->dropped)

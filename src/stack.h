@@ -52,6 +52,8 @@ struct recur_rnn {
     packed_layout layout;
     size_t *perm;                /* sorted position j -> caller's batch row */
     float *x_packed;             /* [N, I] */
+    const float *x_rows;         /* layer 0's rows: x_packed, or the
+                                    caller's x itself (stack.c: lean) */
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in

@@ -12,6 +12,11 @@
  * test_parallel_directions: at 2 threads a bidirectional stack runs the
  * two directions of a layer at once, one per thread: the same bits as at
  * 1 thread, where they run in turn.
+ *
+ * test_inference_lean: with weights packed for inference a forward keeps
+ * no caches for backward and, in the packed layout, reads x and writes y
+ * in place: the same bits as the unpacked forward; after unpacking,
+ * backward refuses until a new forward.
  */
 #include "gemm.h"
 #include "recur.h"
@@ -254,4 +259,81 @@ void test_parallel_directions(void)
         directions_case(modes[m], 9, 64, 1, 0, 1, 24, 11 + m);
         directions_case(modes[m], 16, 40, 3, 1, 1, 8, 21 + m);
     }
+}
+
+/* One forward (inference mode): y, h_n, c_n into o (backward left out). */
+static int forward_only(batch *b, int batch_first, run_out *o)
+{
+    const recur_config *c = recur_rnn_config(b->rnn);
+    const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
+    const size_t P = recur_rnn_output_size(b->rnn), H = c->hidden_size;
+    const int lstm = c->mode == RECUR_LSTM;
+    o->ny = b->T * b->B * D * P, o->nh = L * D * b->B * P;
+    o->nc = L * D * b->B * H;
+    o->y = malloc(o->ny * sizeof(float));
+    o->hn = malloc(o->nh * sizeof(float));
+    o->cn = calloc(o->nc, sizeof(float));
+    recur_rnn_set_training(b->rnn, 0);
+    recur_status s = o->y && o->hn && o->cn
+                         ? recur_rnn_set_batch_first(b->rnn, batch_first)
+                         : RECUR_ERR_MEMORY;
+    if (!s)
+        s = recur_rnn_forward(b->rnn, b->T, b->B, b->x, b->len, NULL, NULL,
+                              o->y, o->hn, lstm ? o->cn : NULL);
+    CHECK(s == RECUR_OK, "forward: %s", recur_last_error());
+    return s == RECUR_OK;
+}
+
+static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
+                      int varlen, int zoneout, int batch_first, size_t B,
+                      uint64_t seed)
+{
+    recur_config c = recur_config_default(mode, 13, H);
+    c.num_layers = 2;
+    c.bidirectional = bi;
+    c.proj_size = proj;
+    batch b;
+    if (!batch_make(&c, 7, B, varlen, 0, seed, &b) ||
+        (zoneout && recur_rnn_set_zoneout(b.rnn, 0.25f))) {
+        CHECK(0, "set-up: %s", recur_last_error());
+        batch_free(&b);
+        return;
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        run_out plain = {0}, lean = {0};
+        int ok = forward_only(&b, batch_first, &plain);
+        ok = ok && recur_rnn_pack_weights(b.rnn) == RECUR_OK;
+        ok = ok && forward_only(&b, batch_first, &lean);
+        CHECK(!ok || same_forward(&plain, &lean),
+              "%s H=%zu P=%zu bi=%d varlen=%d zoneout=%d batch_first=%d "
+              "threads=%d: packed forward differs from unpacked",
+              recur_mode_str(mode), H, proj, bi, varlen, zoneout, batch_first,
+              threads);
+        /* Unpacking forgets the lean forward: backward refuses. */
+        recur_rnn_unpack_weights(b.rnn);
+        CHECK(recur_rnn_backward(b.rnn, NULL, NULL, NULL, NULL, NULL, NULL) ==
+                  RECUR_ERR_STATE,
+              "backward after unpacking a lean forward: not refused");
+        run_free(&plain);
+        run_free(&lean);
+    }
+    recur_set_threads(1);
+    /* And a new forward trains again. */
+    run_out again = {0};
+    recur_rnn_set_batch_first(b.rnn, 0);
+    CHECK(batch_run(&b, &again), "forward and backward after unpacking");
+    run_free(&again);
+    batch_free(&b);
+}
+
+void test_inference_lean(void)
+{
+    lean_case(RECUR_LSTM, 48, 0, 0, 0, 0, 0, 40, 1); /* x, y in place */
+    lean_case(RECUR_LSTM, 48, 0, 1, 0, 1, 0, 8, 2);  /* zoneout, bi */
+    lean_case(RECUR_LSTM, 40, 16, 1, 1, 0, 0, 36, 3); /* projection, varlen */
+    lean_case(RECUR_LSTM, 32, 0, 0, 0, 0, 1, 33, 4);  /* batch-first */
+    lean_case(RECUR_GRU, 40, 0, 1, 0, 1, 0, 40, 5);
+    lean_case(RECUR_RNN_TANH, 40, 0, 0, 1, 0, 0, 12, 6);
+    lean_case(RECUR_GRU_RESET_BEFORE, 24, 0, 1, 0, 0, 1, 9, 7);
 }
