@@ -239,9 +239,9 @@ recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps);
  * reads biases and the rest where they are): pack again after changing
  * parameters. recur_rnn_backward refuses to run while packed
  * (RECUR_ERR_STATE): unpack before training. A forward while packed
- * keeps nothing for backward (unpacking forgets it: backward then wants a
- * new forward), and in time-major layout with every sequence T steps it
- * reads x and writes y where they are, with no copies.
+ * keeps nothing for backward (unpacking after it forgets it: backward then
+ * wants a new forward), and in time-major layout with every sequence T
+ * steps it reads x and writes y where they are, with no copies.
  * Results equal those of the unpacked forward for T > 1 bit for bit (same
  * kernel); at T = 1 they differ in rounding only. Returns
  * RECUR_ERR_MEMORY, or RECUR_OK also where this CPU has no packed kernel

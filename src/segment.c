@@ -31,12 +31,18 @@ size_t stack_segments(const recur_rnn *rnn)
 
 
 /* The k-th segment a direction visits: steps [t0, t1), its layout in sub
- * (offsets rebased into rnn->seg_offset), its first row returned. */
+ * (offsets rebased into rnn->seg_offset), its first row returned. A single
+ * segment is the whole layout, shared unwritten: the two directions of a
+ * layer may run at once (stack.c: parallel_directions). */
 static size_t segment(const recur_rnn *rnn, int reverse, size_t k,
                       packed_layout *sub)
 {
     const size_t T = rnn->layout.T, S = rnn->seg_len;
     size_t n = stack_segments(rnn), j = reverse ? n - 1 - k : k;
+    if (n == 1) {
+        *sub = rnn->layout;
+        return 0;
+    }
     size_t t0 = j * S, t1 = t0 + S < T ? t0 + S : T;
     const size_t *offset = rnn->layout.offset;
     for (size_t i = 0; i <= t1 - t0; i++)

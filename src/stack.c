@@ -321,7 +321,8 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
     rnn->fixed = NULL;
     rnn->fixed_block = NULL;
     rnn->fixed_sweep = NULL;
-    rnn->have_forward = 0; /* a lean forward kept nothing for backward */
+    if (rnn->lean_forward) /* it kept nothing for backward */
+        rnn->have_forward = 0;
 }
 
 void stack_set_plain_step(recur_rnn *rnn, int plain)
@@ -911,14 +912,19 @@ static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
  * any thread count, so the bits do not change): a bidirectional stack
  * without segments, given two threads, whose cells make no BLAS call
  * (no projection, not the reset-before GRU; rows enough and more than one
- * step, so that every product is packed). */
+ * step, so that every product is packed; G·H ≥ 64, so that the weight
+ * gradients' chunks of K are long enough for recur_gemm_tn to pack them).
+ * Exactly two: with more, each direction would run its products alone in
+ * a nested region of one thread and leave the other cores idle. */
 static int parallel_directions(const recur_rnn *rnn)
 {
     return rnn->D == 2 && rnn->scratch_rev.step && stack_segments(rnn) == 1 &&
-           rnn->T > 1 && rnn->N >= 16 && !rnn->config.proj_size &&
+           rnn->T > 1 && rnn->N >= 16 &&
+           rnn->G * rnn->config.hidden_size >= 64 &&
+           !rnn->config.proj_size &&
            rnn->config.mode != RECUR_GRU_RESET_BEFORE &&
            recur_gemm_packed_available() &&
-           recur_gemm_packed_thread_count() >= 2;
+           recur_gemm_packed_thread_count() == 2;
 }
 
 int stack_parallel_directions(const recur_rnn *rnn)
@@ -1054,6 +1060,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
      * is read and y written where they are. */
     const int lean = rnn->fixed != NULL;
     const int in_place = lean && !rnn->config.batch_first && rnn->N == T * B;
+    rnn->lean_forward = lean;
     rnn->x_rows = in_place ? x : rnn->x_packed;
     if (!in_place)
         gather_seq(rnn, x, I, rnn->x_packed);

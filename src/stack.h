@@ -54,6 +54,8 @@ struct recur_rnn {
     float *x_packed;             /* [N, I] */
     const float *x_rows;         /* layer 0's rows: x_packed, or the
                                     caller's x itself (stack.c: lean) */
+    int lean_forward;            /* the last forward ran with packed
+                                    weights and kept nothing for backward */
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in

@@ -233,7 +233,9 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
           "1 thread: directions at once");
     recur_set_threads(2);
     ok = ok && batch_run(&b, &two);
-    int want = recur_gemm_packed_available() && mode != RECUR_GRU_RESET_BEFORE;
+    const size_t G = mode == RECUR_LSTM ? 4 : mode == RECUR_GRU ? 3 : 1;
+    int want = recur_gemm_packed_available() &&
+               mode != RECUR_GRU_RESET_BEFORE && G * H >= 64;
     CHECK(!ok || stack_parallel_directions(b.rnn) == want,
           "%s, 2 threads: directions at once %d, want %d",
           recur_mode_str(mode), stack_parallel_directions(b.rnn), want);
@@ -299,6 +301,10 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
         batch_free(&b);
         return;
     }
+    const size_t nx = b.T * b.B * 13;
+    float *x0 = malloc(nx * sizeof(float));
+    if (x0)
+        memcpy(x0, b.x, nx * sizeof(float));
     for (int threads = 1; threads <= 2; threads++) {
         recur_set_threads(threads);
         run_out plain = {0}, lean = {0};
@@ -310,6 +316,14 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
               "threads=%d: packed forward differs from unpacked",
               recur_mode_str(mode), H, proj, bi, varlen, zoneout, batch_first,
               threads);
+        /* In the packed layout x is read where it is, and left as it was. */
+        int in_place = recur_gemm_packed_available() && !varlen &&
+                       !batch_first;
+        CHECK(!ok || (b.rnn->x_rows == b.x) == in_place,
+              "%s varlen=%d batch_first=%d: x %s in place",
+              recur_mode_str(mode), varlen, batch_first,
+              b.rnn->x_rows == b.x ? "read" : "not read");
+        CHECK(!x0 || same(x0, b.x, nx), "the caller's x changed");
         /* Unpacking forgets the lean forward: backward refuses. */
         recur_rnn_unpack_weights(b.rnn);
         CHECK(recur_rnn_backward(b.rnn, NULL, NULL, NULL, NULL, NULL, NULL) ==
@@ -319,11 +333,23 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
         run_free(&lean);
     }
     recur_set_threads(1);
-    /* And a new forward trains again. */
+    /* A new forward trains again; packing and unpacking after a forward
+     * that kept its caches does not forget it. */
     run_out again = {0};
     recur_rnn_set_batch_first(b.rnn, 0);
     CHECK(batch_run(&b, &again), "forward and backward after unpacking");
+    recur_rnn_set_training(b.rnn, 1);
+    recur_status st = recur_rnn_forward(b.rnn, b.T, b.B, b.x, b.len, NULL,
+                                        NULL, again.y, NULL, NULL);
+    if (!st)
+        st = recur_rnn_pack_weights(b.rnn);
+    recur_rnn_unpack_weights(b.rnn);
+    if (!st)
+        st = recur_rnn_backward(b.rnn, b.dy, NULL, NULL, NULL, NULL, NULL);
+    CHECK(st == RECUR_OK, "backward after pack and unpack: %s",
+          recur_last_error());
     run_free(&again);
+    free(x0);
     batch_free(&b);
 }
 

@@ -7,8 +7,10 @@
  * The set: LSTM (plain, with projection, layer-normalised), RNN tanh and
  * relu, GRU (linear before and after reset, layer-normalised); each with
  * and without recurrent dropout + zoneout (training mode), one and two
- * directions, full and variable lengths (down to one running sequence);
- * 2 layers, B = 40 (so per-step input products run), at 1 and 2 threads.
+ * directions, full and variable lengths (down to one running sequence),
+ * all steps kept or recomputed in segments of 3; 2 layers, B = 40 (so
+ * per-step input products run), at 1 and 2 threads. Then each network's
+ * inference forward with its weights packed (recur_rnn_pack_weights).
  *
  *     make build/bitcheck && build/bitcheck new.bin
  *     (the same in a checkout of the other version, e.g. a git worktree)
@@ -40,7 +42,7 @@ typedef struct {
 } net;
 
 static int run(FILE *f, const net *nt, int regularised, int bidirectional,
-               int varlen, uint64_t seed)
+               int varlen, int recompute, uint64_t seed)
 {
     const size_t I = 24, H = 64, T = 7, B = 40, L = 2;
     const size_t D = bidirectional ? 2 : 1, P = nt->proj ? nt->proj : H;
@@ -68,6 +70,8 @@ static int run(FILE *f, const net *nt, int regularised, int bidirectional,
         if (!s)
             s = recur_rnn_set_zoneout(r, 0.2f);
     }
+    if (!s && recompute)
+        s = recur_rnn_set_recompute(r, 3);
     if (!s)
         s = recur_rnn_set_dropout(r, 0.0f, 9);
     if (!s)
@@ -85,7 +89,20 @@ static int run(FILE *f, const net *nt, int regularised, int bidirectional,
             fwrite(dc0, 4, nc, f);
         }
         fwrite(recur_rnn_flat_grads(r), 4, recur_rnn_flat_size(r), f);
-    } else {
+        /* Inference with packed weights (evaluation mode). */
+        recur_rnn_set_training(r, 0);
+        s = recur_rnn_pack_weights(r);
+        if (!s)
+            s = recur_rnn_forward(r, T, B, x, varlen ? len : NULL, NULL, NULL,
+                                  y, hn, lstm ? cn : NULL);
+        if (!s) {
+            fwrite(y, 4, ny, f);
+            fwrite(hn, 4, nh, f);
+            if (lstm)
+                fwrite(cn, 4, nc, f);
+        }
+    }
+    if (s) {
         fprintf(stderr, "bitcheck: %s: %s\n", recur_mode_str(nt->mode),
                 recur_last_error());
     }
@@ -116,9 +133,9 @@ int main(int argc, char **argv)
     for (int threads = 1; threads <= 2; threads++) {
         recur_set_threads(threads);
         for (size_t k = 0; k < sizeof nets / sizeof *nets; k++)
-            for (int v = 0; v < 8; v++)
-                ok &= run(f, nets + k, v & 1, (v >> 1) & 1, v >> 2,
-                          5 + 10 * k + (v & 1));
+            for (int v = 0; v < 16; v++)
+                ok &= run(f, nets + k, v & 1, (v >> 1) & 1, (v >> 2) & 1,
+                          v >> 3, 5 + 10 * k + (v & 1));
     }
     ok &= fclose(f) == 0;
     return ok ? 0 : 1;
