@@ -97,12 +97,12 @@ typedef struct {
     float *dh_all; /* [N, P] LSTM with projection: dL/dh per row            */
     float *wpack;  /* w_hh packed for the step products (gemm.h), or NULL  */
     size_t wpack_floats;
-    /* w_ihᵀ packed for the steps' own input products (cell_step_inputs),
+    /* w_ihᵀ packed for the steps' own input products (cell_forward_inputs),
      * and the summed bias row [G*H] they add; NULL where unused (layer
      * norm, reset-before GRU, fewer than CELL_STEP_INPUT_ROWS rows). */
     float *ihpack;
     float *bias;
-    int whole_inputs; /* tests: cell_step_inputs says no */
+    int whole_inputs; /* tests: no per-step input products */
     /* No backward follows (weights packed for inference): the caches of
      * what enters each step (hprev, cprev) need not be filled. */
     int lean;

@@ -163,7 +163,7 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out);
 void stack_bind(recur_rnn *rnn, float *params, float *grads);
 /* Tests: 1 sends streaming steps (cell_one_step) down the plain path of
  * two products, the reference for the one-pass path, and has every
- * forward project all steps' inputs up front (not cell_step_inputs); 0
+ * forward project all steps' inputs up front (cell_forward_inputs); 0
  * (the default) back. */
 void stack_set_plain_step(recur_rnn *rnn, int plain);
 
