@@ -103,6 +103,8 @@ typedef struct {
     float *ihpack;
     float *bias;
     int whole_inputs; /* tests: no per-step input products */
+    unsigned *per_step_inputs; /* tests: counts the cell forwards that
+                                  took them, or NULL */
     /* No backward follows (weights packed for inference): the caches of
      * what enters each step (hprev, cprev) need not be filled. */
     int lean;

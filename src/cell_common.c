@@ -211,6 +211,8 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
                             s->ihpack);
         in->wx = &in->w;
         in->bias = bias_row(d, p, fold, s->bias) ? s->bias : NULL;
+        if (s->per_step_inputs)
+            ++*s->per_step_inputs;
     } else if (!one) {
         cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
                             cache->gates, cache, s);

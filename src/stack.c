@@ -983,6 +983,7 @@ static void forward_direction(void *ctx, size_t dir)
     cell_scratch *s = dir_scratch(rnn, dir, lp->both);
     stack_layer_params(rnn, lp->l, dir, 0, &p);
     s->lean = lp->lean;
+    s->per_step_inputs = &rnn->per_step_inputs[lp->both && dir ? 1 : 0];
     s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
     s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
     s->sweep = rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;

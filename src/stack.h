@@ -56,6 +56,8 @@ struct recur_rnn {
                                     caller's x itself (stack.c: lean) */
     int lean_forward;            /* the last forward ran with packed
                                     weights and kept nothing for backward */
+    unsigned per_step_inputs[2]; /* tests: cell forwards that ran per-step
+                                    input products, per scratch */
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in

@@ -170,15 +170,22 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
         run_out up = {0}, step = {0};
         stack_set_plain_step(b.rnn, 1);
         int ok = batch_run(&b, &up);
+        unsigned *count = b.rnn->per_step_inputs;
+        unsigned up_count = count[0] + count[1];
+        count[0] = count[1] = 0;
         stack_set_plain_step(b.rnn, 0);
         ok = ok && batch_run(&b, &step);
-        /* The path ran where the kernel does (rows enough; not for the
-         * reset-before GRU). */
+        /* The path ran, in every cell, where the kernel does (rows enough;
+         * not for the reset-before GRU), and not in the up-front run. */
         int want = recur_gemm_packed_available() && B >= 32 &&
                    mode != RECUR_GRU_RESET_BEFORE;
-        CHECK(!ok || (b.rnn->scratch.ihpack != NULL) == want,
-              "%s B=%zu: per-step input products %s", recur_mode_str(mode), B,
-              b.rnn->scratch.ihpack ? "planned" : "not planned");
+        unsigned cells = (unsigned)(L * (bidirectional ? 2 : 1));
+        CHECK(!ok || (up_count == 0 && count[0] + count[1] ==
+                                            (want ? cells : 0u)),
+              "%s B=%zu: per-step input products in %u cells (up front: %u), "
+              "want %u", recur_mode_str(mode), B, count[0] + count[1],
+              up_count, want ? cells : 0u);
+        count[0] = count[1] = 0;
         CHECK(!ok || same_forward(&up, &step),
               "%s I=%zu H=%zu P=%zu L=%zu bi=%d B=%zu varlen=%d reg=%d "
               "threads=%d: forward differs from the up-front projection",
