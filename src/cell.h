@@ -266,17 +266,18 @@ void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
 void cell_recurrent_input(const cell_cache *cache, size_t n, size_t w,
                           const float *h, float *hp, float *full);
 
-/* dh[n, w] = (add ? dh : 0) + dm ∘ m row by row (m = cache->rmask): the
- * gradient of a product with h∘m, carried back to h. */
-void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
+/* dh[n, w] = (add ? dh : 0) + dm ∘ m, m the recurrent mask's rows from
+ * the first of these (cache->rmask for a step's rows 0..n-1): the gradient
+ * of a product with h∘m, carried back to h. */
+void cell_recurrent_grad(const float *m, size_t n, size_t w,
                          const float *dm, int add, float *dh);
 
 /* The step loop of a backward whose step is a pass over its rows (dh, dc
  * and dy into the gate gradients dG) followed by the recurrent product
  * dh (+)= dG_r·W_hh: each step's product runs with the next visited
  * step's pass, in one team of threads (recur_gemm_packed_step), so the
- * pass runs in every thread. The cell fills the fields above `row`'s
- * inputs; the loop sets t, first, n and n_prod before each pass. */
+ * pass runs in every thread. The cell fills the fields down to `cell`;
+ * the loop sets first, n and n_prod before each pass. */
 typedef struct cell_back {
     const cell_cache *cache;
     const cell_scratch *s;
@@ -291,7 +292,7 @@ typedef struct cell_back {
     /* The cell's work on row j of the step (packed rows first + j). */
     void (*row)(const struct cell_back *b, size_t j);
     const void *cell;   /* the cell's own context, for row */
-    size_t t, first, n; /* the step, its first packed row, its rows */
+    size_t first, n;    /* the step's first packed row, its rows */
     size_t n_prod;      /* rows of the product just run before the pass */
 } cell_back;
 
@@ -314,9 +315,10 @@ static inline float cell_zone(float d, float prev, float next)
  * or the last running sequence) sweeps W forwards and backwards on
  * alternate steps (gemm.h: recur_gemm_packed_row, the same bits), so the
  * share of W that outgrew L2 is all that streams from L3. */
-static inline void cell_recurrent_product(size_t n, const float *A, size_t lda,
-                                     const recur_gemm_b *w, float beta,
-                                     float *C, size_t ldc, size_t i)
+static inline void cell_recurrent_product(size_t n, const float *A,
+                                          size_t lda, const recur_gemm_b *w,
+                                          float beta, float *C, size_t ldc,
+                                          size_t i)
 {
     if (n == 1)
         recur_gemm_packed_row(A, w, beta, C, (int)(i & 1));

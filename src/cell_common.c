@@ -29,8 +29,9 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
     s[7] = step_inputs && s[6] ? GH : 0;
 }
 
-/* C[N, GH] (+)= x · w_ihᵀ (+ bias[GH] each row), or C[N, I] += dG · w_ih (backward), through
- * the packed kernel when there are rows enough to pay for the packing. */
+/* C[N, GH] (+)= x · w_ihᵀ (+ bias[GH] each row), or C[N, I] += dG · w_ih
+ * (backward), through the packed kernel when there are rows enough to pay
+ * for the packing. */
 static void input_product(const cell_dims *d, const cell_params *p,
                           int backward, size_t N, const float *A, size_t lda,
                           float beta, const float *bias, float *C, size_t ldc,
@@ -292,12 +293,9 @@ static void back_rows(void *ctx, size_t part, size_t parts)
     size_t j0, j1;
     cell_share(b->n > b->n_prod ? b->n : b->n_prod, part, parts, &j0, &j1);
     for (size_t j = j0; j < j1; j++) {
-        if (m && j < b->n_prod) {
-            float *dh = b->dh + j * b->P;
-            const float *pj = prod + j * b->P, *mj = m + j * b->P;
-            for (size_t k = 0; k < b->P; k++)
-                dh[k] = (b->mask_add ? dh[k] : 0.0f) + pj[k] * mj[k];
-        }
+        if (m && j < b->n_prod)
+            cell_recurrent_grad(m + j * b->P, 1, b->P, prod + j * b->P,
+                                b->mask_add, b->dh + j * b->P);
         if (j < b->n)
             b->row(b, j);
     }
@@ -317,9 +315,9 @@ void cell_backward_steps(const packed_layout *lay, int reverse,
          * first visited step's product alone. */
         b->n = 0;
         if (i > 0) {
-            b->t = cell_step(lay, reverse, i - 1);
-            b->first = lay->offset[b->t];
-            b->n = lay->batch[b->t];
+            size_t t = cell_step(lay, reverse, i - 1);
+            b->first = lay->offset[t];
+            b->n = lay->batch[t];
         }
         if (b->n_prod)
             recur_gemm_packed_step(b->n_prod, NULL, 0, NULL, NULL, NULL, 0,
@@ -333,10 +331,9 @@ void cell_backward_steps(const packed_layout *lay, int reverse,
     }
 }
 
-void cell_recurrent_grad(const cell_cache *cache, size_t n, size_t w,
+void cell_recurrent_grad(const float *m, size_t n, size_t w,
                          const float *dm, int add, float *dh)
 {
-    const float *m = cache->rmask;
     for (size_t i = 0; i < n * w; i++)
         dh[i] = (add ? dh[i] : 0.0f) + dm[i] * m[i];
 }

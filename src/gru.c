@@ -209,28 +209,20 @@ static void gru_back_row(const cell_back *b, size_t j)
     gru_back_r(H, gv, cache->aux + row * H, dGi, dGh);
 }
 
-void gru_cell_backward(const cell_dims *d, const cell_params *p,
-                       const cell_params *g, const packed_layout *lay,
-                       int reverse, const float *x, size_t ldx,
-                       const float *dy, size_t lddy, float *dx, size_t lddx,
-                       float *dh, float *dc, const cell_cache *cache,
-                       const cell_scratch *s)
+/* The steps of backward for the reset-before GRU or with layer norm: per
+ * step the rows' pass, then the products (whh NULL: reset before, through
+ * w_hh itself), in turn. */
+static void backward_steps_rb_ln(const cell_dims *d, const cell_params *p,
+                                 const cell_params *g,
+                                 const packed_layout *lay, int reverse,
+                                 const recur_gemm_b *whh, const float *dy,
+                                 size_t lddy, float *dh,
+                                 const cell_cache *cache,
+                                 const cell_scratch *s)
 {
-    (void)dc;
-    const size_t H = d->H, GH = 3 * H, N = lay->offset[lay->T];
+    const size_t H = d->H, GH = 3 * H;
     const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
-    recur_gemm_b whh;
-    if (!rb)
-        cell_pack_recurrent(d, p, lay, 1, s, &whh);
-
-    /* Linear before reset without layer norm: each step's product runs
-     * with the next step's pass (cell_backward_steps); else this loop. */
-    if (!rb && !d->layer_norm) {
-        cell_back b = {cache, s, dh, H, dy, lddy, s->dgates_h, GH, 1.0f, 1,
-                       gru_back_row, NULL, 0, 0, 0, 0};
-        cell_backward_steps(lay, reverse, &whh, &b);
-    }
-    for (size_t i = lay->T; (rb || d->layer_norm) && i-- > 0;) {
+    for (size_t i = lay->T; i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *a = cache->gates + row * GH;
@@ -283,11 +275,37 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
                                  cache->ln_r + row * 3 + 1, 3, g->ln_hh_w,
                                  g->ln_hh_b);
             }
-            recur_gemm_packed(n, 1.0f, dGh, GH, &whh, masked ? 0.0f : 1.0f,
+            recur_gemm_packed(n, 1.0f, dGh, GH, whh, masked ? 0.0f : 1.0f,
                               dm, H);
         }
         if (masked)
-            cell_recurrent_grad(cache, n, H, dm, 1, dh);
+            cell_recurrent_grad(cache->rmask, n, H, dm, 1, dh);
+    }
+}
+
+void gru_cell_backward(const cell_dims *d, const cell_params *p,
+                       const cell_params *g, const packed_layout *lay,
+                       int reverse, const float *x, size_t ldx,
+                       const float *dy, size_t lddy, float *dx, size_t lddx,
+                       float *dh, float *dc, const cell_cache *cache,
+                       const cell_scratch *s)
+{
+    (void)dc;
+    const size_t H = d->H, GH = 3 * H, N = lay->offset[lay->T];
+    const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
+    recur_gemm_b whh;
+    if (!rb)
+        cell_pack_recurrent(d, p, lay, 1, s, &whh);
+
+    /* Linear before reset without layer norm: each step's product runs
+     * with the next step's pass (cell_backward_steps). */
+    if (rb || d->layer_norm) {
+        backward_steps_rb_ln(d, p, g, lay, reverse, rb ? NULL : &whh, dy,
+                             lddy, dh, cache, s);
+    } else {
+        cell_back b = {cache, s, dh, H, dy, lddy, s->dgates_h, GH, 1.0f, 1,
+                       gru_back_row, NULL, 0, 0, 0};
+        cell_backward_steps(lay, reverse, &whh, &b);
     }
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);

@@ -272,29 +272,20 @@ static void lstm_back_row(const cell_back *b, size_t j)
                   b->s->dgates + row * GH);
 }
 
-void lstm_cell_backward(const cell_dims *d, const cell_params *p,
-                        const cell_params *g, const packed_layout *lay,
-                        int reverse, const float *x, size_t ldx,
-                        const float *dy, size_t lddy, float *dx, size_t lddx,
-                        float *dh, float *dc, const cell_cache *cache,
-                        const cell_scratch *s)
+/* The steps of backward with layer norm or a projection: per step the
+ * rows' pass (through LN(c') and W_hr where they are), then the product
+ * into dh, in turn. */
+static void backward_steps_ln_proj(const cell_dims *d, const cell_params *p,
+                                   const cell_params *g,
+                                   const packed_layout *lay, int reverse,
+                                   const recur_gemm_b *whh, const float *dy,
+                                   size_t lddy, float *dh, float *dc,
+                                   const cell_cache *cache,
+                                   const cell_scratch *s)
 {
     const size_t H = d->H, P = d->P, GH = 4 * H;
-    const size_t N = lay->offset[lay->T];
     const int proj = p->w_hr != NULL;
-    recur_gemm_b whh;
-    cell_pack_recurrent(d, p, lay, 1, s, &whh);
-
-    /* Without layer norm or projection, each step's product runs with the
-     * next step's pass (cell_backward_steps); else this loop. */
-    if (!d->layer_norm && !proj) {
-        lstm_back c = {dc, s->step2};
-        cell_back b = {cache, s, dh, P, dy, lddy, s->dgates, GH,
-                       cache->zh ? 1.0f : 0.0f, cache->zh != NULL,
-                       lstm_back_row, &c, 0, 0, 0, 0};
-        cell_backward_steps(lay, reverse, &whh, &b);
-    }
-    for (size_t i = lay->T; (d->layer_norm || proj) && i-- > 0;) {
+    for (size_t i = lay->T; i-- > 0;) {
         size_t t = cell_step(lay, reverse, i);
         size_t n = lay->batch[t], row = lay->offset[t];
         const float *gates = cache->gates + row * GH;
@@ -346,12 +337,40 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
             dGr = dGh;
         }
         if (cache->rmask) {
-            cell_recurrent_product(n, dGr, GH, &whh, 0.0f, s->step, P, i);
-            cell_recurrent_grad(cache, n, P, s->step, zh != NULL, dh);
+            cell_recurrent_product(n, dGr, GH, whh, 0.0f, s->step, P, i);
+            cell_recurrent_grad(cache->rmask, n, P, s->step, zh != NULL,
+                                dh);
         } else {
-            cell_recurrent_product(n, dGr, GH, &whh, zh ? 1.0f : 0.0f, dh, P,
+            cell_recurrent_product(n, dGr, GH, whh, zh ? 1.0f : 0.0f, dh, P,
                                    i);
         }
+    }
+}
+
+void lstm_cell_backward(const cell_dims *d, const cell_params *p,
+                        const cell_params *g, const packed_layout *lay,
+                        int reverse, const float *x, size_t ldx,
+                        const float *dy, size_t lddy, float *dx, size_t lddx,
+                        float *dh, float *dc, const cell_cache *cache,
+                        const cell_scratch *s)
+{
+    const size_t H = d->H, P = d->P, GH = 4 * H;
+    const size_t N = lay->offset[lay->T];
+    const int proj = p->w_hr != NULL;
+    recur_gemm_b whh;
+    cell_pack_recurrent(d, p, lay, 1, s, &whh);
+
+    /* Without layer norm or projection, each step's product runs with the
+     * next step's pass (cell_backward_steps). */
+    if (d->layer_norm || proj) {
+        backward_steps_ln_proj(d, p, g, lay, reverse, &whh, dy, lddy, dh, dc,
+                               cache, s);
+    } else {
+        lstm_back c = {dc, s->step2};
+        cell_back b = {cache, s, dh, P, dy, lddy, s->dgates, GH,
+                       cache->zh ? 1.0f : 0.0f, cache->zh != NULL,
+                       lstm_back_row, &c, 0, 0, 0};
+        cell_backward_steps(lay, reverse, &whh, &b);
     }
 
     /* b_hh first: with layer norm the input side rewrites dgates. */

@@ -120,7 +120,7 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
 
     cell_back b = {cache, s, dh, H, dy, lddy, s->dgates, H,
                    cache->zh ? 1.0f : 0.0f, cache->zh != NULL, rnn_back_row,
-                   &relu, 0, 0, 0, 0};
+                   &relu, 0, 0, 0};
     cell_backward_steps(lay, reverse, &whh, &b);
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);

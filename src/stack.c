@@ -15,6 +15,9 @@
 #include "rng.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -984,6 +987,12 @@ static void forward_direction(void *ctx, size_t dir)
     stack_layer_params(rnn, lp->l, dir, 0, &p);
     s->lean = lp->lean;
     s->per_step_inputs = &rnn->per_step_inputs[lp->both && dir ? 1 : 0];
+#ifdef _OPENMP
+    if (dir == 0)
+        rnn->direction_team = omp_get_level() ? omp_get_num_threads() : 0;
+#else
+    rnn->direction_team = 0;
+#endif
     s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
     s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
     s->sweep = rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;

@@ -58,6 +58,9 @@ struct recur_rnn {
                                     weights and kept nothing for backward */
     unsigned per_step_inputs[2]; /* tests: cell forwards that ran per-step
                                     input products, per scratch */
+    int direction_team;          /* tests: threads of the OpenMP team the
+                                    last layer's forward direction 0 ran
+                                    in, 0 outside any region */
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in

@@ -246,6 +246,11 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
     CHECK(!ok || stack_parallel_directions(b.rnn) == want,
           "%s, 2 threads: directions at once %d, want %d",
           recur_mode_str(mode), stack_parallel_directions(b.rnn), want);
+    /* ... and they did run in a team of two (else outside any region: in
+     * one, each product's team would be a nested one). */
+    CHECK(!ok || b.rnn->direction_team == (want ? 2 : 0),
+          "%s, 2 threads: directions ran in a team of %d",
+          recur_mode_str(mode), b.rnn->direction_team);
     recur_set_threads(1);
     CHECK(!ok || same_forward(&one, &two),
           "%s H=%zu L=%zu B=%zu varlen=%d reg=%d: forward at 2 threads "
