@@ -7,6 +7,11 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
 LIBS    := -lopenblas -ljansson -lm -fopenmp
+# vmath.c's clamps let GCC thread jumps into three copies of σ's and tanh's
+# tails, each with its own division, all run masked by the vectoriser:
+# without it the vector loop has one division (same results, ≈2× faster).
+NO_THREAD_JUMPS := $(shell $(CC) -fno-thread-jumps -E -x c /dev/null \
+                     >/dev/null 2>&1 && echo -fno-thread-jumps)
 RECUR_DATA ?= $(if $(wildcard ../shared/data),../shared/data,data)
 export RECUR_DATA
 
@@ -19,8 +24,9 @@ define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
-$(1)/obj/src/vmath.o $(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
+$(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
   $(1)/obj/src/gru.o $(1)/obj/src/rnn.o $(1)/obj/src/loss.o: VECFLAGS := -O3
+$(1)/obj/src/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
 $(1)/obj/src/gemm_packed.o $(1)/obj/src/stack.o: VECFLAGS := -fopenmp
 $(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
