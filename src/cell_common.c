@@ -248,9 +248,7 @@ void cell_weight_grad(const cell_scratch *s, size_t M, size_t N, size_t K,
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
                     size_t ld)
 {
-    for (size_t n = 0; n < N; n++)
-        for (size_t k = 0; k < cols; k++)
-            db[k] += dG[n * ld + k];
+    recur_col_sums(db, dG, N, cols, ld);
 }
 
 void cell_input_backward(const cell_dims *d, const cell_params *p,

@@ -102,6 +102,11 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
 void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
                    size_t lda, const float *B, size_t ldb, float beta,
                    float *C, size_t ldc, float *buf, size_t cap);
+/* d[k] += Σ_i A[i·lda + k] over rows i = 0, 1, ... in turn, k < cols (a
+ * bias gradient); threads share the columns, so the sums are the same at
+ * any thread count. */
+void recur_col_sums(float *d, const float *A, size_t rows, size_t cols,
+                    size_t lda);
 /* Threads of the packed kernel (recur_set_threads sets it with the BLAS's). */
 void recur_gemm_packed_threads(int threads);
 /* The threads a packed product may use now (1 without OpenMP). */

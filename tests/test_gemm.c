@@ -142,6 +142,24 @@ static void half_case(size_t M, size_t N, size_t K, unsigned seed)
     free(A), free(B), free(C), free(W), free(buf);
 }
 
+/* recur_col_sums against the plain loop, bit for bit (both add the rows
+ * in turn), at the thread count in force. */
+static void col_sums_case(size_t rows, size_t cols, size_t lda, unsigned seed)
+{
+    float *A = random_matrix(rows * lda, &seed);
+    float *d = random_matrix(cols, &seed);
+    float *want = malloc(cols * sizeof(float));
+    memcpy(want, d, cols * sizeof(float));
+    for (size_t i = 0; i < rows; i++)
+        for (size_t k = 0; k < cols; k++)
+            want[k] += A[i * lda + k];
+    recur_col_sums(d, A, rows, cols, lda);
+    CHECK(memcmp(d, want, cols * sizeof(float)) == 0,
+          "col sums rows=%zu cols=%zu lda=%zu: not the plain loop's bits",
+          rows, cols, lda);
+    free(A), free(d), free(want);
+}
+
 static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
                     unsigned seed)
 {
@@ -277,6 +295,9 @@ void test_gemm_packed(void)
         tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
         tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
+        col_sums_case(3, 5, 7, seed++);
+        col_sums_case(400, 800, 800, seed++); /* threads share columns */
+        col_sums_case(100, 1000, 1003, seed++); /* a masked last line */
         for (int pack = 0; pack <= 1; pack++)
             for (int k = 0; k < 4; k++) {
                 int with_x = k & 1, sep = k >> 1;
@@ -288,8 +309,8 @@ void test_gemm_packed(void)
     }
     /* Threads split panels or rows, never a dot product: bit-identical. */
     const size_t shapes[][4] = {{64, 2048, 512, 1}, {700, 70, 300, 0},
-                                {50, 100, 64, 1}};
-    for (size_t k = 0; k < 3; k++) {
+                                {50, 100, 64, 1}, {400, 224, 200, 0}};
+    for (size_t k = 0; k < 4; k++) {
         size_t M = shapes[k][0], N = shapes[k][1], K = shapes[k][2];
         int tb = (int)shapes[k][3];
         float *A = random_matrix(M * K, &seed), *B = random_matrix(N * K, &seed);
