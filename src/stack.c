@@ -1022,6 +1022,13 @@ static void backward_direction(void *ctx, size_t dir)
                         dir_scratch(rnn, dir, lp->both));
 }
 
+/* The packed layout is the caller's own: time-major, every sequence T
+ * steps (nothing sorted or padded). */
+static int layout_is_callers(const recur_rnn *rnn)
+{
+    return !rnn->config.batch_first && rnn->N == rnn->T * rnn->B;
+}
+
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *x, const int64_t *lengths,
                                const float *h0, const float *c0, float *y,
@@ -1069,7 +1076,11 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
      * one (time-major, every sequence T steps: nothing to sort or pad) x
      * is read and y written where they are. */
     const int lean = rnn->fixed != NULL;
-    const int in_place = lean && !rnn->config.batch_first && rnn->N == T * B;
+    const int identity = layout_is_callers(rnn);
+    const int in_place = lean && identity;
+    /* The last layer's output goes straight to y where the layouts agree
+     * (out[L - 1] is read again only to recompute segments). */
+    const int y_direct = identity && stack_segments(rnn) == 1;
     rnn->lean_forward = lean;
     rnn->x_rows = in_place ? x : rnn->x_packed;
     if (!in_place)
@@ -1088,14 +1099,14 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
         for (size_t dir = 0; dir < D; dir++)
             draw_cell_masks(rnn, rnn->cache + l * D + dir);
         layer_pass lp = {rnn, l, both, lean, fwd, NULL, &d, in,
-                         in_place && l + 1 == L ? y : rnn->out[l],
+                         y_direct && l + 1 == L ? y : rnn->out[l],
                          NULL, NULL, NULL};
         each_direction(D, both, forward_direction, &lp);
         if (rnn->dropped && l + 1 < L)
             drop_layer_output(rnn, l);
     }
 
-    if (!in_place)
+    if (!y_direct)
         scatter_seq(rnn, rnn->out[L - 1], D * P, y);
     if (h_n)
         scatter_state(rnn, rnn->h_state, P, h_n);
@@ -1141,9 +1152,19 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     const int both = parallel_directions(rnn);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
-     * not needed any more: the caches hold everything). */
+     * not needed any more: the caches hold everything). Where the layouts
+     * agree, dy is read where it is and the first layer's input gradient
+     * is written straight into dx (unless the two overlap). */
+    const size_t I = rnn->config.input_size;
+    const uintptr_t ya = (uintptr_t)dy, xa = (uintptr_t)dx;
+    const int identity =
+        layout_is_callers(rnn) &&
+        (!dx || !dy || ya + N * D * P * sizeof(float) <= xa ||
+         xa + N * I * sizeof(float) <= ya);
     float *d_out = rnn->d_out, *d_in = rnn->d_in;
-    gather_seq(rnn, dy, D * P, d_out);
+    const float *d_top = identity && dy ? dy : d_out;
+    if (d_top == d_out)
+        gather_seq(rnn, dy, D * P, d_out);
     gather_state(rnn, dh_n, P, rnn->h_state);
     if (lstm)
         gather_state(rnn, dc_n, H, rnn->c_state);
@@ -1152,7 +1173,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
         const float *in = layer_input_rows(rnn, l);
-        float *dinp = (l > 0 || dx) ? d_in : NULL;
+        float *dinp = l > 0 ? d_in : identity ? dx : dx ? d_in : NULL;
         /* Directions at once: the reverse one's share of the input
          * gradient gathers apart, then is added (fl(rev + fwd), as when
          * it was added to the forward one's share in place). */
@@ -1161,8 +1182,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
             memset(dinp, 0, N * d.I * sizeof(float));
         if (dinp_rev != dinp)
             memset(dinp_rev, 0, N * d.I * sizeof(float));
-        layer_pass lp = {rnn, l, both, 0, fwd, bwd, &d, in, NULL, d_out,
-                         dinp, dinp_rev};
+        layer_pass lp = {rnn, l, both, 0, fwd, bwd, &d, in, NULL,
+                         l + 1 == L ? d_top : d_out, dinp, dinp_rev};
         each_direction(D, both, backward_direction, &lp);
         for (size_t i = 0; dinp_rev != dinp && i < N * d.I; i++)
             dinp[i] = dinp_rev[i] + dinp[i];
@@ -1173,8 +1194,8 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         d_in = tmp;
     }
 
-    if (dx)
-        scatter_seq(rnn, d_out, rnn->config.input_size, dx);
+    if (dx && !identity)
+        scatter_seq(rnn, d_out, I, dx);
     if (dh0)
         scatter_state(rnn, rnn->h_state, P, dh0);
     if (dc0)

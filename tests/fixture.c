@@ -89,3 +89,13 @@ int fixture_compare(const char *what, const char *name, const float *got,
           tol * scale, finite ? "" : ", not finite");
     return ok;
 }
+
+float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w)
+{
+    float *dst = malloc(T * B * w * sizeof(float));
+    for (size_t t = 0; dst && t < T; t++)
+        for (size_t b = 0; b < B; b++)
+            memcpy(dst + (b * T + t) * w, src + (t * B + b) * w,
+                   w * sizeof(float));
+    return dst;
+}

@@ -21,6 +21,9 @@ void fixture_free_names(char **names, size_t n);
 /* "tests/fixtures/<name>/<file>" into buf. */
 void fixture_path(char *buf, size_t n, const char *name, const char *file);
 
+/* [T, B, w] into a fresh [B, T, w] (and, called with B, T, back). */
+float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w);
+
 /* Reads a tensor as float32 into a fresh buffer (NULL when absent). */
 float *fixture_f32(const recur_st *st, const char *name);
 

@@ -64,6 +64,7 @@ const char *test_fixture_dir(void)
     X(test_stream_step)                                                       \
     X(test_step_inputs)                                                       \
     X(test_parallel_directions)                                               \
+    X(test_training_in_place)                                                 \
     X(test_inference_lean)                                                    \
     X(test_seqmodel_parity)                                                   \
     X(test_seqmodel_gradcheck)                                                \

@@ -20,15 +20,6 @@ static void free_inputs(case_inputs *c)
     free(c->dc_n); free(c->lengths);
 }
 
-/* [T,B,w] <-> [B,T,w]. */
-static float *transpose_tb(const float *src, size_t T, size_t B, size_t w)
-{
-    float *dst = malloc(T * B * w * sizeof(float));
-    for (size_t t = 0; dst && t < T; t++)
-        for (size_t b = 0; b < B; b++)
-            memcpy(dst + (b * T + t) * w, src + (t * B + b) * w, w * sizeof(float));
-    return dst;
-}
 
 static int read_inputs(const recur_st *in, recur_rnn *rnn, case_inputs *c)
 {
@@ -88,8 +79,8 @@ static void run_case(const char *name, int batch_first)
     float *x = c.x, *dy = c.dy;
     if (batch_first) {
         recur_rnn_set_batch_first(rnn, 1);
-        x = transpose_tb(c.x, T, B, c.I);
-        dy = c.dy ? transpose_tb(c.dy, T, B, c.DP) : NULL;
+        x = fixture_transpose_tb(c.x, T, B, c.I);
+        dy = c.dy ? fixture_transpose_tb(c.dy, T, B, c.DP) : NULL;
     }
     s = recur_rnn_forward(rnn, T, B, x, c.lengths, c.h0, c.c0, y, h_n,
                           lstm ? c_n : NULL);
@@ -101,8 +92,8 @@ static void run_case(const char *name, int batch_first)
         CHECK(s == RECUR_OK, "%s: backward: %s", what, recur_last_error());
     }
     if (s == RECUR_OK) {
-        float *y_tm = batch_first ? transpose_tb(y, B, T, c.DP) : y;
-        float *dx_tm = batch_first ? transpose_tb(dx, B, T, c.I) : dx;
+        float *y_tm = batch_first ? fixture_transpose_tb(y, B, T, c.DP) : y;
+        float *dx_tm = batch_first ? fixture_transpose_tb(dx, B, T, c.I) : dx;
         size_t compared = 0;
         for (size_t i = 0; i < recur_st_count(exp); i++) {
             const recur_st_tensor *ref = recur_st_at(exp, i);

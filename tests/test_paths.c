@@ -13,11 +13,17 @@
  * two directions of a layer at once, one per thread: the same bits as at
  * 1 thread, where they run in turn.
  *
+ * test_training_in_place: in the packed layout (time-major, every
+ * sequence T steps) training writes y and dx and reads dy where they are:
+ * the same bits as batch-first, which gathers and scatters them; and with
+ * dx in dy's own buffer (they overlap, so dy is gathered first) too.
+ *
  * test_inference_lean: with weights packed for inference a forward keeps
  * no caches for backward and, in the packed layout, reads x and writes y
  * in place: the same bits as the unpacked forward; after unpacking,
  * backward refuses until a new forward.
  */
+#include "fixture.h"
 #include "gemm.h"
 #include "recur.h"
 #include "stack.h"
@@ -363,6 +369,67 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
     run_free(&again);
     free(x0);
     batch_free(&b);
+}
+
+static void in_place_case(recur_mode mode, size_t L, int bi, size_t B,
+                          uint64_t seed)
+{
+    const size_t T = 6, I = 24, H = 24;
+    recur_config c = recur_config_default(mode, I, H);
+    c.num_layers = L;
+    c.bidirectional = bi;
+    const size_t D = bi ? 2 : 1;
+    batch b;
+    if (!batch_make(&c, T, B, 0, 0, seed, &b)) {
+        batch_free(&b);
+        return;
+    }
+    run_out tm = {0}, bf = {0};
+    float *xb = fixture_transpose_tb(b.x, T, B, I);
+    float *dyb = fixture_transpose_tb(b.dy, T, B, D * H);
+    int ok = xb && dyb && run(b.rnn, T, B, b.x, NULL, b.dy, 0, &tm);
+    ok = ok && recur_rnn_set_batch_first(b.rnn, 1) == RECUR_OK &&
+         run(b.rnn, T, B, xb, NULL, dyb, 0, &bf);
+    recur_rnn_set_batch_first(b.rnn, 0);
+    float *y = ok ? fixture_transpose_tb(bf.y, B, T, D * H) : NULL;
+    float *dx = ok ? fixture_transpose_tb(bf.dx, B, T, I) : NULL;
+    CHECK(!ok || (y && dx && same(tm.y, y, tm.ny) && same(tm.dx, dx, tm.nx) &&
+                  same(tm.hn, bf.hn, tm.nh) && same(tm.cn, bf.cn, tm.nc) &&
+                  same(tm.dh0, bf.dh0, tm.nh) && same(tm.dc0, bf.dc0, tm.nc) &&
+                  same(tm.grads, bf.grads, tm.ng)),
+          "%s L=%zu bi=%d B=%zu: time-major training differs from "
+          "batch-first", recur_mode_str(mode), L, bi, B);
+    /* dx into dy's own buffer (I = D·H only without a second direction). */
+    if (ok && !bi) {
+        float *buf = malloc(tm.nx * sizeof(float));
+        recur_status s = buf ? RECUR_OK : RECUR_ERR_MEMORY;
+        if (!s) {
+            memcpy(buf, b.dy, tm.nx * sizeof(float));
+            s = recur_rnn_forward(b.rnn, T, B, b.x, NULL, NULL, NULL, tm.y,
+                                  NULL, NULL);
+        }
+        if (!s)
+            s = recur_rnn_backward(b.rnn, buf, NULL, NULL, buf, NULL, NULL);
+        CHECK(s == RECUR_OK && same(buf, tm.dx, tm.nx),
+              "%s L=%zu: dx written over dy differs", recur_mode_str(mode), L);
+        free(buf);
+    }
+    free(xb), free(dyb), free(y), free(dx);
+    run_free(&tm);
+    run_free(&bf);
+    batch_free(&b);
+}
+
+void test_training_in_place(void)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        in_place_case(RECUR_LSTM, 2, 0, 40, 11); /* per-step input products */
+        in_place_case(RECUR_LSTM, 1, 1, 5, 12);
+        in_place_case(RECUR_GRU, 2, 1, 36, 13);
+        in_place_case(RECUR_RNN_TANH, 1, 0, 7, 14);
+    }
+    recur_set_threads(1);
 }
 
 void test_inference_lean(void)
