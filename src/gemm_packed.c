@@ -716,14 +716,21 @@ __attribute__((target("avx512f"))) static void
 col_sums_avx512(float *d, const float *A, size_t rows, size_t lda, size_t k0,
                 size_t k1)
 {
-    for (size_t i = 0; i < rows; i++)
-        for (size_t k = k0; k < k1; k += 16) {
-            __mmask16 m = (__mmask16)(k1 - k >= 16 ? 0xFFFF
-                                                    : (1u << (k1 - k)) - 1);
-            __m512 v = _mm512_maskz_loadu_ps(m, d + k);
-            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, A + i * lda + k));
-            _mm512_mask_storeu_ps(d + k, m, v);
-        }
+    /* Masked only at the tail: masked stores are slow (a mask on every
+     * 16 columns ran at half the speed of GCC's SSE loop). */
+    const size_t full = k0 + (k1 - k0) / 16 * 16;
+    const __mmask16 m = (__mmask16)((1u << (k1 - full)) - 1);
+    for (size_t i = 0; i < rows; i++) {
+        const float *a = A + i * lda;
+        for (size_t k = k0; k < full; k += 16)
+            _mm512_storeu_ps(d + k, _mm512_add_ps(_mm512_loadu_ps(d + k),
+                                                  _mm512_loadu_ps(a + k)));
+        if (m)
+            _mm512_mask_storeu_ps(
+                d + full, m,
+                _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + full),
+                              _mm512_maskz_loadu_ps(m, a + full)));
+    }
 }
 #endif
 
