@@ -5,6 +5,10 @@ and of the two per-run ratios (their time / recur's time; above 1, recur is fast
 range of the ratios across runs. A single run of a shared, noisy 2-core machine is one sample;
 the median of the per-run ratios is the figure to quote.
 
+After the tables, per case and mode (medians over the runs): recur's and PyTorch's share of the
+FMA peak each run measured (a ratio of 2 against PyTorch needs recur at twice PyTorch's share,
+which past 100% no code can reach), and recur's speed-up from 1 to 2 threads.
+
     python3 bench/summarize.py build/bench_a.json build/bench_b.json ... > summary.md
 """
 
@@ -67,7 +71,44 @@ def main(paths):
             mt, rgt = fmt_ratio(rt)
             print(f"| {key[1]} | {key[2]} | {len(rows)} | {fmt_ms(rec)} | {fmt_ms(dn)} | "
                   f"{fmt_ms(th)} | {md} | {rgd} | {mt} | {rgt} |")
+    shares(runs, groups, order)
     return 0
+
+
+def shares(runs, groups, order):
+    """recur's and PyTorch's share of each run's FMA peak; the 1 -> 2 thread speed-up."""
+    peaks = {}
+    for i, run in enumerate(runs):
+        for t, g in run.get("peak_gflops", {}).items():
+            peaks[(i, int(t))] = g
+    share = {}  # key -> ([recur %], [PyTorch %])
+    for i, run in enumerate(runs):
+        for r in run.get("rows", []):
+            key = (r["threads"], r["case"], r["mode"])
+            peak, flops = peaks.get((i, r["threads"])), r.get("flops")
+            if not peak or not flops or not r.get("recur_ms"):
+                continue
+            mine, theirs = share.setdefault(key, ([], []))
+            mine.append(100.0 * flops / (r["recur_ms"] * 1e6) / peak)
+            if r.get("torch_ms"):
+                theirs.append(100.0 * flops / (r["torch_ms"] * 1e6) / peak)
+    print("\n### Share of the FMA peak; speed-up from 1 to 2 threads\n")
+    print("| case | mode | threads | recur % of peak | PyTorch % of peak | 2x PyTorch needs "
+          "| recur 1 -> 2 threads |")
+    print("|---|---|---|---|---|---|---|")
+    for key in order:
+        if key not in share:
+            continue
+        mine, theirs = share[key]
+        t = statistics.median(theirs) if theirs else None
+        up = ""
+        if key[0] == 2 and (1, key[1], key[2]) in groups:
+            one = [r["recur_ms"] for r in groups[(1, key[1], key[2])] if r.get("recur_ms")]
+            two = [r["recur_ms"] for r in groups[key] if r.get("recur_ms")]
+            if one and two:
+                up = f"{statistics.median(one) / statistics.median(two):.2f}"
+        print(f"| {key[1]} | {key[2]} | {key[0]} | {statistics.median(mine):.0f}% | "
+              f"{f'{t:.0f}%' if t else 'n/a'} | {f'{2 * t:.0f}%' if t else 'n/a'} | {up} |")
 
 
 if __name__ == "__main__":

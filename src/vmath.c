@@ -14,7 +14,9 @@
  * Everything is straight-line float and integer code on one element, so the
  * loops vectorise; rounding to an integer uses the 1.5·2^23 trick (exact
  * under round-to-nearest, no libm call). No -ffast-math: the order of
- * operations is as written.
+ * operations is as written. The Makefile builds this file with
+ * -fno-thread-jumps: with it, GCC copied σ's tail once per clamp, each
+ * copy with its own division, and the vectoriser ran every copy masked.
  */
 #include "vmath.h"
 #include "clones.h"
