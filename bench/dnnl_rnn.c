@@ -16,7 +16,9 @@
  *          the state carried (dst_iter of a step is src_iter of the next).
  * Weights are drawn in oneDNN's plain layout (ldigo) and reordered once,
  * before any timing, into the layout each primitive prefers (format any):
- * oneDNN is timed at its best, without the reorders. The initial state is
+ * oneDNN is timed at its best, without the reorders; with --reorders they
+ * run again inside each timed repeat, as in a training loop whose optimizer
+ * updates the weights in their plain layout. The initial state is
  * given explicitly (zeros): oneDNN 2.6.3's f32 training primitive has been
  * seen to return a wrong recurrent-weight gradient without one
  * (shared/PERF_NOTES.md). Variable lengths are not supported by oneDNN.
@@ -26,7 +28,7 @@
  *
  *   dnnl_rnn --cell C --input-size I --hidden H --layers L --batch B
  *            --seq-len T [--bidirectional] --mode infer|train|step
- *            [--repeat R] [--warmup W] [--seed S] [--check]
+ *            [--repeat R] [--warmup W] [--seed S] [--check] [--reorders]
  * Threads: oneDNN's OpenMP runtime reads OMP_NUM_THREADS. Prints one JSON
  * object: {"ms_median", "ms_min", "dnnl_version", "check_max_abs_diff", ...}.
  * Build: cc -O2 bench/dnnl_rnn.c -o build/dnnl_rnn -ldnnl -lm
@@ -142,6 +144,31 @@ static void fill(dnnl_memory_t m, float lo, float hi)
         p[k] = uniform(lo, hi);
 }
 
+/* The weight reorders, kept to run again in each repeat (--reorders). */
+enum { MAX_REORDERS = 8 * MAX_LAYERS };
+typedef struct {
+    dnnl_primitive_t prim;
+    dnnl_memory_t from, to;
+} reorder_run;
+static reorder_run reorders[MAX_REORDERS];
+static size_t n_reorders;
+
+static void forget_reorders(void)
+{
+    for (size_t k = 0; k < n_reorders; k++)
+        dnnl_primitive_destroy(reorders[k].prim);
+    n_reorders = 0;
+}
+
+static void run_reorders(void)
+{
+    for (size_t k = 0; k < n_reorders; k++) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, reorders[k].from},
+                                   {DNNL_ARG_TO, reorders[k].to}};
+        CK(dnnl_primitive_execute(reorders[k].prim, stream, 2, args));
+    }
+}
+
 /* user (plain) → a new memory in the primitive's layout for arg. */
 static dnnl_memory_t reorder_to(dnnl_primitive_desc_t pd, int arg, dnnl_memory_t user)
 {
@@ -156,8 +183,11 @@ static dnnl_memory_t reorder_to(dnnl_primitive_desc_t pd, int arg, dnnl_memory_t
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, m}};
     CK(dnnl_primitive_execute(r, stream, 2, args));
     CK(dnnl_stream_wait(stream));
-    dnnl_primitive_destroy(r);
     dnnl_primitive_desc_destroy(rpd);
+    if (n_reorders < MAX_REORDERS)
+        reorders[n_reorders++] = (reorder_run){r, user, m};
+    else
+        dnnl_primitive_destroy(r);
     return m;
 }
 
@@ -429,11 +459,12 @@ int main(int argc, char **argv)
 {
     const char *cell_name = "lstm", *mode = "infer";
     size_t repeat = 10, warmup = 2;
-    int do_check = 0;
+    int do_check = 0, each = 0;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
         if (!strcmp(a, "--bidirectional")) { D = 2; continue; }
         if (!strcmp(a, "--check")) { do_check = 1; continue; }
+        if (!strcmp(a, "--reorders")) { each = 1; continue; }
         if (!v) { fprintf(stderr, "dnnl_rnn: %s needs a value\n", a); return 2; }
         k++;
         if (!strcmp(a, "--cell")) cell_name = v;
@@ -485,6 +516,7 @@ int main(int argc, char **argv)
         }
     }
 
+    forget_reorders(); /* the check's layers' */
     for (size_t l = 0; l < L; l++)
         build_layer(l, step ? 1 : T, train ? dnnl_forward_training : dnnl_forward_inference, train);
     if (train) {
@@ -503,6 +535,8 @@ int main(int argc, char **argv)
                 zero(layers[l].dbias);
             }
         double t0 = now_ms();
+        if (each)
+            run_reorders();
         if (step) {
             for (size_t t = 0; t < T; t++)
                 for (size_t l = 0; l < L; l++)

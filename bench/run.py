@@ -12,7 +12,8 @@ lengths, so the bidirectional cases show "—" there) for
   oneDNN   build/dnnl_rnn, built here from bench/dnnl_rnn.c over dnnl.h (bench/setup.sh installs
            Debian's libdnnl-dev); its forward output (inference and training) is first checked
            against a plain C reference once per case (--check), and a case that fails shows n/a;
-           weights are reordered once, outside the timing; no variable
+           weights are reordered once, outside the timing (train is timed a second time with
+           the reorders inside each repeat, --reorders: the last column); no variable
            lengths in oneDNN, so bidir_varlen shows n/a; OMP_NUM_THREADS = threads;
   PyTorch  nn.LSTM / nn.GRU / nn.RNN (tanh) at float32, in a worker process per thread setting
            (this script with --torch-worker): infer under torch.inference_mode(); train =
@@ -443,6 +444,21 @@ def main():
                             log("bench: oneDNN (%s): %s" % (policy, why))
                     if "dnnl_ms" not in r:
                         r["dnnl_why"] = why
+                    elif mode == "train":
+                        # Also with its weight reorders timed, as a training loop whose
+                        # optimizer updates plain-layout weights must run them (recur's
+                        # training packs its weights in every call), same OpenMP waiting.
+                        env = dict(os.environ, OMP_NUM_THREADS=str(nt))
+                        env.pop("OMP_WAIT_POLICY", None)
+                        if r.get("dnnl_setting") == "passive":
+                            env["OMP_WAIT_POLICY"] = "PASSIVE"
+                        o, why = run_json(["build/dnnl_rnn", "--mode", mode, "--reorders",
+                                           "--repeat", str(repeat), "--warmup", str(warmup)]
+                                          + a, env=env)
+                        if o:
+                            r["dnnl_reorders_ms"] = o["ms_median"]
+                        else:
+                            log("bench: oneDNN with reorders: %s" % why)
                 if (case, mode) in torch_res:
                     r["torch_ms"], r["torch_setting"] = torch_res[(case, mode)]
                 else:
@@ -482,25 +498,26 @@ def main():
         out.append("")
         out.append("| case | mode | recur ms | GFLOP/s | % of peak | oneDNN ms | PyTorch ms "
                    "| recur/oneDNN | recur/PyTorch | PyTorch setting | oneDNN OpenMP wait "
-                   "| recur OpenMP wait |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "| recur OpenMP wait | recur/oneDNN, reorders timed |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for case, shape in cases:
             for mode in modes:
                 r = rows[(nt, case, mode)]
                 if "na" in r:
-                    out.append("| %s | %s | — | | | | | | | | | |" % (case, mode))
+                    out.append("| %s | %s | — | | | | | | | | | | |" % (case, mode))
                     continue
                 rm = r.get("recur_ms")
                 rms = fmt(rm, "%.3f")
                 if r.get("us_per_step") is not None:
                     rms += " (%.1f µs/step)" % r["us_per_step"]
                 dm, tm = r.get("dnnl_ms"), r.get("torch_ms")
-                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                dr = r.get("dnnl_reorders_ms")
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     case, mode, rms, fmt(r.get("gflops"), "%.1f"), fmt(r.get("pct_peak"), "%.0f%%"),
                     fmt(dm, "%.3f"), fmt(tm, "%.3f"),
                     fmt(dm / rm if dm and rm else None), fmt(tm / rm if tm and rm else None),
                     r.get("torch_setting", ""), r.get("dnnl_setting", ""),
-                    r.get("recur_setting", "")))
+                    r.get("recur_setting", ""), fmt(dr / rm if dr and rm else None)))
                 for side in ("recur", "dnnl", "torch"):
                     why = r.get(side + "_why")
                     if why:

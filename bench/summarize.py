@@ -5,7 +5,9 @@ and of the two per-run ratios (their time / recur's time; above 1, recur is fast
 range of the ratios across runs. A single run of a shared, noisy 2-core machine is one sample;
 the median of the per-run ratios is the figure to quote.
 
-After the tables, per case and mode (medians over the runs): recur's and PyTorch's share of the
+After the tables: training against oneDNN timed with its weight reorders inside each repeat
+(where the runs have it: bench/run.py since it passes --reorders); then, per case and mode
+(medians over the runs), recur's and PyTorch's share of the
 FMA peak each run measured (a ratio of 2 against PyTorch needs recur at twice PyTorch's share,
 which past 100% no code can reach), and recur's speed-up from 1 to 2 threads.
 
@@ -49,6 +51,7 @@ def main(paths):
                 groups[key] = []
                 order.append(key)
             groups[key].append(r)
+    reorders = []  # (key, per-run ratios) where oneDNN was also timed with its reorders
     print(f"Medians over {len(runs)} runs of bench/run.py ({', '.join(paths)}); "
           "ratio = their time / recur's time, per run, then the median (range).")
     for threads in sorted({k[0] for k in order}):
@@ -67,10 +70,21 @@ def main(paths):
             th = [r["torch_ms"] for r in rows if r.get("torch_ms")]
             rd = [r["dnnl_ms"] / r["recur_ms"] for r in rows if r.get("dnnl_ms")]
             rt = [r["torch_ms"] / r["recur_ms"] for r in rows if r.get("torch_ms")]
+            rr = [r["dnnl_reorders_ms"] / r["recur_ms"] for r in rows
+                  if r.get("dnnl_reorders_ms")]
+            if rr:
+                reorders.append((key, rr))
             md, rgd = fmt_ratio(rd)
             mt, rgt = fmt_ratio(rt)
             print(f"| {key[1]} | {key[2]} | {len(rows)} | {fmt_ms(rec)} | {fmt_ms(dn)} | "
                   f"{fmt_ms(th)} | {md} | {rgd} | {mt} | {rgt} |")
+    if reorders:
+        print("\n### recur/oneDNN in training with oneDNN's weight reorders timed\n")
+        print("| case | threads | recur/oneDNN, reorders timed | (range) |")
+        print("|---|---|---|---|")
+        for key, rr in reorders:
+            m, rg = fmt_ratio(rr)
+            print(f"| {key[1]} | {key[0]} | {m} | {rg} |")
     shares(runs, groups, order)
     return 0
 
