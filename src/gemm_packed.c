@@ -456,6 +456,13 @@ static size_t panel_threads(size_t panels)
     return threads;
 }
 
+/* Whether a items share out among n threads more evenly than b items:
+ * the largest share, as a fraction of the whole, is smaller. */
+static int evener(size_t a, size_t b, size_t n)
+{
+    return (a + n - 1) / n * b < (b + n - 1) / n * a;
+}
+
 /* The product over all panels, split among threads: by panels when there
  * are a few for each, else by rows when there are many (a tall, narrow
  * product: the output layer's weight gradient), else not at all. Every
@@ -469,13 +476,12 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
     size_t panels = (pb->N + NR - 1) / NR;
     size_t threads = panel_threads(panels);
     const size_t all = (size_t)thread_count(), blocks = (M + MR - 1) / MR;
-    /* By rows where the panels do not share out evenly and the row tiles
-     * share out better: a weight gradient of N = 200 (7 panels) ran 3
-     * against 4 panels. */
+    /* By rows where there are rows enough and the panels are too few to
+     * share, or share out less evenly than the tiles of rows (a weight
+     * gradient of N = 200, 7 panels, ran 3 against 4 panels). */
     int by_rows = 0;
     if (M >= 4 * MR * all &&
-        (threads < all ||
-         ((blocks + all - 1) / all) * panels < ((panels + all - 1) / all) * blocks)) {
+        (threads < all || evener(blocks, panels, all))) {
         by_rows = 1;
         threads = all;
     }
@@ -754,7 +760,8 @@ void recur_col_sums(float *d, const float *A, size_t rows, size_t cols,
     /* Shares of whole cache lines of d (16 floats) for each thread. */
     size_t lines = (cols + 15) / 16;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(thread_count()) if (rows * cols >= 1 << 16 && lines > 1)
+#pragma omp parallel num_threads(thread_count())                              \
+    if (rows * cols >= 1 << 16 && lines > 1)
 #endif
     {
         size_t t = 0, n = 1;
