@@ -1078,9 +1078,10 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     const int lean = rnn->fixed != NULL;
     const int identity = layout_is_callers(rnn);
     const int in_place = lean && identity;
-    /* The last layer's output goes straight to y where the layouts agree
-     * (out[L - 1] is read again only to recompute segments). */
-    const int y_direct = identity && stack_segments(rnn) == 1;
+    /* Where the layouts agree the last layer's output goes straight to y,
+     * in training too: backward never reads a layer's output, and a
+     * recomputed segment writes out[L - 1], not y. */
+    const int y_direct = identity;
     rnn->lean_forward = lean;
     rnn->x_rows = in_place ? x : rnn->x_packed;
     if (!in_place)

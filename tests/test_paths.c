@@ -15,8 +15,10 @@
  *
  * test_training_in_place: in the packed layout (time-major, every
  * sequence T steps) training writes y and dx and reads dy where they are:
- * the same bits as batch-first, which gathers and scatters them; and with
- * dx in dy's own buffer (they overlap, so dy is gathered first) too.
+ * the same bits as batch-first, which gathers and scatters them, also in
+ * training mode with recurrent dropout and zoneout, with recomputed
+ * segments and with dy NULL; and with dx in dy's own buffer (they
+ * overlap, so dy is gathered first) too.
  *
  * test_inference_lean: with weights packed for inference a forward keeps
  * no caches for backward and, in the packed layout, reads x and writes y
@@ -371,7 +373,10 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
     batch_free(&b);
 }
 
+/* regularised: training on, with recurrent dropout and zoneout;
+ * recompute: segments of that many steps (0: none); no_dy: dy NULL. */
 static void in_place_case(recur_mode mode, size_t L, int bi, size_t B,
+                          int regularised, size_t recompute, int no_dy,
                           uint64_t seed)
 {
     const size_t T = 6, I = 24, H = 24;
@@ -380,16 +385,20 @@ static void in_place_case(recur_mode mode, size_t L, int bi, size_t B,
     c.bidirectional = bi;
     const size_t D = bi ? 2 : 1;
     batch b;
-    if (!batch_make(&c, T, B, 0, 0, seed, &b)) {
+    if (!batch_make(&c, T, B, 0, regularised, seed, &b) ||
+        (recompute && recur_rnn_set_recompute(b.rnn, recompute))) {
+        CHECK(0, "set-up: %s", recur_last_error());
         batch_free(&b);
         return;
     }
     run_out tm = {0}, bf = {0};
     float *xb = fixture_transpose_tb(b.x, T, B, I);
     float *dyb = fixture_transpose_tb(b.dy, T, B, D * H);
-    int ok = xb && dyb && run(b.rnn, T, B, b.x, NULL, b.dy, 0, &tm);
+    int ok = xb && dyb &&
+             run(b.rnn, T, B, b.x, NULL, no_dy ? NULL : b.dy, regularised,
+                 &tm);
     ok = ok && recur_rnn_set_batch_first(b.rnn, 1) == RECUR_OK &&
-         run(b.rnn, T, B, xb, NULL, dyb, 0, &bf);
+         run(b.rnn, T, B, xb, NULL, no_dy ? NULL : dyb, regularised, &bf);
     recur_rnn_set_batch_first(b.rnn, 0);
     float *y = ok ? fixture_transpose_tb(bf.y, B, T, D * H) : NULL;
     float *dx = ok ? fixture_transpose_tb(bf.dx, B, T, I) : NULL;
@@ -397,10 +406,11 @@ static void in_place_case(recur_mode mode, size_t L, int bi, size_t B,
                   same(tm.hn, bf.hn, tm.nh) && same(tm.cn, bf.cn, tm.nc) &&
                   same(tm.dh0, bf.dh0, tm.nh) && same(tm.dc0, bf.dc0, tm.nc) &&
                   same(tm.grads, bf.grads, tm.ng)),
-          "%s L=%zu bi=%d B=%zu: time-major training differs from "
-          "batch-first", recur_mode_str(mode), L, bi, B);
+          "%s L=%zu bi=%d B=%zu regularised=%d recompute=%zu no_dy=%d: "
+          "time-major training differs from batch-first",
+          recur_mode_str(mode), L, bi, B, regularised, recompute, no_dy);
     /* dx into dy's own buffer (I = D·H only without a second direction). */
-    if (ok && !bi) {
+    if (ok && !bi && !regularised && !no_dy) {
         float *buf = malloc(tm.nx * sizeof(float));
         recur_status s = buf ? RECUR_OK : RECUR_ERR_MEMORY;
         if (!s) {
@@ -424,10 +434,14 @@ void test_training_in_place(void)
 {
     for (int threads = 1; threads <= 2; threads++) {
         recur_set_threads(threads);
-        in_place_case(RECUR_LSTM, 2, 0, 40, 11); /* per-step input products */
-        in_place_case(RECUR_LSTM, 1, 1, 5, 12);
-        in_place_case(RECUR_GRU, 2, 1, 36, 13);
-        in_place_case(RECUR_RNN_TANH, 1, 0, 7, 14);
+        in_place_case(RECUR_LSTM, 2, 0, 40, 0, 0, 0, 11); /* per-step inputs */
+        in_place_case(RECUR_LSTM, 1, 1, 5, 0, 0, 0, 12);
+        in_place_case(RECUR_GRU, 2, 1, 36, 0, 0, 0, 13);
+        in_place_case(RECUR_RNN_TANH, 1, 0, 7, 0, 0, 0, 14);
+        in_place_case(RECUR_LSTM, 2, 1, 33, 1, 0, 0, 15); /* regularised */
+        in_place_case(RECUR_LSTM, 2, 0, 9, 0, 2, 0, 16);  /* segments of 2 */
+        in_place_case(RECUR_GRU, 3, 1, 6, 1, 4, 0, 17);
+        in_place_case(RECUR_RNN_TANH, 2, 0, 8, 0, 0, 1, 18); /* dy NULL */
     }
     recur_set_threads(1);
 }
