@@ -186,7 +186,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
  * Parameter gradients are accumulated (+=) into the handle's gradients.
  * Gradients at padded positions of dx are 0; dy there is ignored.
  * RECUR_ERR_STATE if no forward preceded it. May be called more than once
- * after one forward. */
+ * after one forward. dx may overlap dy (dy is then read before dx is
+ * written); no other buffers may overlap. */
 recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                                 const float *dh_n, const float *dc_n,
                                 float *dx, float *dh0, float *dc0);
