@@ -9,8 +9,8 @@ CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
 LIBS    := -lopenblas -ljansson -lm -fopenmp
 # vmath.c's clamps let GCC thread jumps into three copies of σ's and tanh's
 # tails, each with its own division, all run masked by the vectoriser:
-# without it the vector loop has one division (the same results; tanh 7%
-# faster, σ 1%: docs/PERFORMANCE.md).
+# without it the vector loop has one division (the same results; σ and
+# tanh 5-9% faster in bench/vmath_speed.c: docs/PERFORMANCE.md).
 NO_THREAD_JUMPS := $(shell $(CC) -fno-thread-jumps -E -x c /dev/null \
                      >/dev/null 2>&1 && echo -fno-thread-jumps)
 RECUR_DATA ?= $(if $(wildcard ../shared/data),../shared/data,data)

@@ -310,6 +310,22 @@ static inline float cell_zone(float d, float prev, float next)
     return d * prev + (1.0f - d) * next;
 }
 
+/* Its backward on one row of P: the output's gradient dh + dy into dout;
+ * with zoneout (zh), the share d goes straight to the previous state (left
+ * in dh) and 1 − d to the cell's own output. */
+static inline void cell_zone_grad(size_t P, float *dh, const float *dy,
+                                  const float *zh, float *dout)
+{
+    for (size_t k = 0; k < P; k++) {
+        float dv = dh[k] + dy[k];
+        if (zh) {
+            dh[k] = dv * zh[k];
+            dv *= 1.0f - zh[k];
+        }
+        dout[k] = dv;
+    }
+}
+
 /* The i-th visited step's product with the recurrent weight, C[n, .] =
  * A·op(W) + beta·C (recur_gemm_packed, alpha 1): a single row (batch 1,
  * or the last running sequence) sweeps W forwards and backwards on

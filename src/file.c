@@ -86,36 +86,38 @@ static recur_status read_fd(const char *path, int fd, size_t size,
     return RECUR_OK;
 }
 
-recur_status recur_read_file(const char *path, uint64_t max_bytes,
-                             unsigned char **out, size_t *size_out)
+/* Both readers: a regular file of at most max_file bytes, its first
+ * max_read of them (what names the caller in the NULL-argument message). */
+static recur_status read_regular(const char *what, const char *path,
+                                 uint64_t max_file, size_t max_read,
+                                 unsigned char **out, size_t *size_out)
 {
     if (!path || !out || !size_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_read_file: NULL argument");
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", what);
     int fd;
     size_t size;
-    recur_status s = open_regular(path, max_bytes, &fd, &size);
-    if (!s)
-        s = read_fd(path, fd, size, out);
+    recur_status s = open_regular(path, max_file, &fd, &size);
+    if (s)
+        return s;
+    size = size < max_read ? size : max_read;
+    s = read_fd(path, fd, size, out);
     if (!s)
         *size_out = size;
     return s;
 }
 
+recur_status recur_read_file(const char *path, uint64_t max_bytes,
+                             unsigned char **out, size_t *size_out)
+{
+    return read_regular("recur_read_file", path, max_bytes, SIZE_MAX, out,
+                        size_out);
+}
+
 recur_status recur_read_prefix(const char *path, size_t max_bytes,
                                unsigned char **out, size_t *size_out)
 {
-    if (!path || !out || !size_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_read_prefix: NULL argument");
-    int fd;
-    size_t size;
-    recur_status s = open_regular(path, UINT64_MAX, &fd, &size);
-    if (s)
-        return s;
-    size = size < max_bytes ? size : max_bytes;
-    s = read_fd(path, fd, size, out);
-    if (!s)
-        *size_out = size;
-    return s;
+    return read_regular("recur_read_prefix", path, UINT64_MAX, max_bytes, out,
+                        size_out);
 }
 
 /* ------------------------------------------------------------------------ */

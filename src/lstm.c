@@ -212,22 +212,6 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     }
 }
 
-/* dL/dh of one row's output: the carried state gradient dh + dy into
- * dhp; with zoneout, the share 1 − d goes to h̃ and d straight to the
- * previous h (left in dh). */
-static inline void lstm_dh_row(size_t P, float *dh, const float *dy,
-                               const float *zh, float *dhp)
-{
-    for (size_t k = 0; k < P; k++) {
-        float dv = dh[k] + dy[k];
-        if (zh) {
-            dh[k] = dv * zh[k];
-            dv *= 1.0f - zh[k];
-        }
-        dhp[k] = dv;
-    }
-}
-
 /* One row's gate pre-activation gradients da [4H] from dL/dh̃ (dhr) and
  * the carried dc (replaced by the previous cell's); dcl: with layer norm,
  * dL/dc' through tanh(LN(c')), else NULL. */
@@ -264,8 +248,8 @@ static void lstm_back_row(const cell_back *b, size_t j)
     const lstm_back *c = b->cell;
     const cell_cache *cache = b->cache;
     const size_t H = b->P, GH = 4 * H, row = b->first + j;
-    lstm_dh_row(H, b->dh + j * H, b->dy + row * b->lddy,
-                cache->zh ? cache->zh + row * H : NULL, c->dhr + j * H);
+    cell_zone_grad(H, b->dh + j * H, b->dy + row * b->lddy,
+                   cache->zh ? cache->zh + row * H : NULL, c->dhr + j * H);
     lstm_grad_row(H, cache->gates + row * GH, cache->cprev + row * H,
                   cache->tanh_c + row * H, c->dhr + j * H, NULL,
                   cache->zc ? cache->zc + row * H : NULL, c->dc + j * H,
@@ -301,8 +285,8 @@ static void backward_steps_ln_proj(const cell_dims *d, const cell_params *p,
         float *dhr = s->step2;
         float *dhp = proj ? s->dh_all + row * P : dhr;
         for (size_t j = 0; j < n; j++)
-            lstm_dh_row(P, dh + j * P, dy + (row + j) * lddy,
-                        zh ? zh + j * P : NULL, dhp + j * P);
+            cell_zone_grad(P, dh + j * P, dy + (row + j) * lddy,
+                           zh ? zh + j * P : NULL, dhp + j * P);
         if (proj)
             recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
 

@@ -93,14 +93,10 @@ static void rnn_back_row(const cell_back *b, size_t j)
     const size_t H = b->P, row = b->first + j;
     const float *hv = b->cache->gates + row * H, *dy = b->dy + row * b->lddy;
     const float *zh = b->cache->zh ? b->cache->zh + row * H : NULL;
-    float *dh = b->dh + j * H, *dG = b->s->dgates + row * H;
+    float *dG = b->s->dgates + row * H;
+    cell_zone_grad(H, b->dh + j * H, dy, zh, dG);
     for (size_t k = 0; k < H; k++) {
-        float v = hv[k], dv = dh[k] + dy[k];
-        if (zh) {
-            /* d kept the previous state, 1 − d took h'. */
-            dh[k] = dv * zh[k];
-            dv *= 1.0f - zh[k];
-        }
+        float v = hv[k], dv = dG[k];
         dG[k] = relu ? (v > 0.0f ? dv : 0.0f) : dv * (1.0f - v * v);
     }
 }

@@ -351,6 +351,15 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
     return RECUR_OK;
 }
 
+/* The header's length: the file's first 8 bytes, little-endian. */
+static uint64_t header_length(const unsigned char *p)
+{
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | p[i];
+    return n;
+}
+
 static recur_status parse_header(recur_st *st, const char *what)
 {
     const unsigned char *file = st->file;
@@ -359,8 +368,7 @@ static recur_status parse_header(recur_st *st, const char *what)
     if (size < 8)
         return recur_fail(RECUR_ERR_FORMAT,
                           "%s: %zu bytes, too short for the 8-byte header length", what, size);
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--) n = n << 8 | file[i];
+    uint64_t n = header_length(file);
     if (n < 2)
         return recur_fail(RECUR_ERR_FORMAT, "%s: header length %llu is too small for JSON",
                           what, (unsigned long long)n);
@@ -446,9 +454,7 @@ recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
     recur_status s = recur_read_prefix(path, 8, &head, &got);
     if (s)
         return s;
-    uint64_t n = 0;
-    for (int i = 7; got == 8 && i >= 0; i--)
-        n = n << 8 | head[i];
+    uint64_t n = got == 8 ? header_length(head) : 0;
     free(head);
     if (got < 8 || n < 2 || n > RECUR_ST_MAX_HEADER)
         return recur_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "

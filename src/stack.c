@@ -1144,12 +1144,12 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
     cell_backward_fn *bwd;
     cell_fns(rnn->config.mode, &fwd, &bwd);
     /* Recomputation multiplies by the parameters themselves. */
-    rnn->scratch.fixed_ih = rnn->scratch.fixed_hh = NULL;
-    rnn->scratch.sweep = NULL;
-    rnn->scratch.lean = 0;
-    rnn->scratch_rev.fixed_ih = rnn->scratch_rev.fixed_hh = NULL;
-    rnn->scratch_rev.sweep = NULL;
-    rnn->scratch_rev.lean = 0;
+    cell_scratch *scratches[2] = {&rnn->scratch, &rnn->scratch_rev};
+    for (int k = 0; k < 2; k++) {
+        scratches[k]->fixed_ih = scratches[k]->fixed_hh = NULL;
+        scratches[k]->sweep = NULL;
+        scratches[k]->lean = 0;
+    }
     const int both = parallel_directions(rnn);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
@@ -1158,12 +1158,12 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
      * is written straight into dx (unless the two overlap). */
     const size_t I = rnn->config.input_size;
     const uintptr_t ya = (uintptr_t)dy, xa = (uintptr_t)dx;
-    const int identity =
+    const int in_place =
         layout_is_callers(rnn) &&
         (!dx || !dy || ya + N * D * P * sizeof(float) <= xa ||
          xa + N * I * sizeof(float) <= ya);
     float *d_out = rnn->d_out, *d_in = rnn->d_in;
-    const float *d_top = identity && dy ? dy : d_out;
+    const float *d_top = in_place && dy ? dy : d_out;
     if (d_top == d_out)
         gather_seq(rnn, dy, D * P, d_out);
     gather_state(rnn, dh_n, P, rnn->h_state);
@@ -1174,7 +1174,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
         const float *in = layer_input_rows(rnn, l);
-        float *dinp = l > 0 ? d_in : identity ? dx : dx ? d_in : NULL;
+        float *dinp = l > 0 ? d_in : in_place ? dx : dx ? d_in : NULL;
         /* Directions at once: the reverse one's share of the input
          * gradient gathers apart, then is added (fl(rev + fwd), as when
          * it was added to the forward one's share in place). */
@@ -1195,7 +1195,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         d_in = tmp;
     }
 
-    if (dx && !identity)
+    if (dx && !in_place)
         scatter_seq(rnn, d_out, I, dx);
     if (dh0)
         scatter_state(rnn, rnn->h_state, P, dh0);
