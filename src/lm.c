@@ -12,6 +12,7 @@
  * layer; output), which makes a run reproducible from a saved RNG state.
  */
 #include "lm.h"
+#include "bigmem.h"
 #include "error.h"
 #include "gemm.h"
 #include "loss.h"
@@ -176,8 +177,8 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
     lm->fc_bias_offset = n;
     n += lm->V;
     lm->n_params = n;
-    lm->params = calloc(n, sizeof(float));
-    lm->grads = calloc(n, sizeof(float));
+    lm->params = big_floats_zeroed(n);
+    lm->grads = big_floats_zeroed(n);
     if (!lm->params || !lm->grads) {
         recur_lm_free(lm);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
@@ -186,8 +187,8 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
     size_t bwd = recur_gemm_pack_floats(lm->P, lm->V);
     lm->fc_pack_floats = fwd > bwd ? fwd : bwd;
     if (lm->fc_pack_floats &&
-        !(lm->fc_pack = aligned_alloc(64, (lm->fc_pack_floats + 15) / 16 * 16 *
-                                              sizeof(float)))) {
+        !(lm->fc_pack = big_alloc((lm->fc_pack_floats + 15) / 16 * 16 *
+                                         sizeof(float)))) {
         recur_lm_free(lm);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for the output "
                           "layer's workspace");
@@ -276,7 +277,7 @@ static recur_status ensure_rows(recur_lm *lm, size_t rows)
     if (!recur_mul_ok(rows, 3 * E + 4 * P + V, &total) ||
         total > SIZE_MAX / sizeof(float))
         return recur_fail(RECUR_ERR_MEMORY, "chunk of %zu tokens too large", rows);
-    float *w = malloc(total * sizeof(float));
+    float *w = big_alloc(total * sizeof(float));
     if (!w)
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for a chunk of %zu "
                           "tokens", rows);

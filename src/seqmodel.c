@@ -7,6 +7,7 @@
  * embedded input, the stack's own (between layers), the features.
  */
 #include "seqmodel.h"
+#include "bigmem.h"
 #include "error.h"
 #include "gemm.h"
 #include "lm_io.h"
@@ -164,8 +165,8 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     m->fc_b_offset = n;
     n += m->K;
     m->n_params = n;
-    m->params = calloc(n, sizeof(float));
-    m->grads = calloc(n, sizeof(float));
+    m->params = big_floats_zeroed(n);
+    m->grads = big_floats_zeroed(n);
     if (!m->params || !m->grads) {
         seq_model_free(m);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
@@ -221,7 +222,7 @@ static recur_status ensure_work(seq_model *m, size_t rows, size_t B)
         !recur_add_ok(total, state, &total) || total > SIZE_MAX / sizeof(float) ||
         !recur_mul_ok(B, F + 2, &idx) || idx > SIZE_MAX / sizeof(size_t))
         return recur_fail(RECUR_ERR_MEMORY, "batch of %zu steps too large", rows);
-    float *w = malloc(total * sizeof(float));
+    float *w = big_alloc(total * sizeof(float));
     size_t *ix = malloc(idx * sizeof(size_t));
     if (!w || !ix) {
         free(w);

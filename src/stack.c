@@ -10,6 +10,7 @@
  * positions cost nothing and come out as zeros.
  */
 #include "stack.h"
+#include "bigmem.h"
 #include "error.h"
 #include "gemm.h"
 #include "rng.h"
@@ -243,8 +244,8 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
         recur_rnn_free(rnn);
         return recur_fail(RECUR_ERR_MEMORY, "too many parameters");
     }
-    rnn->params = calloc(rnn->flat_size, sizeof(float));
-    rnn->grads = calloc(rnn->flat_size, sizeof(float));
+    rnn->params = big_floats_zeroed(rnn->flat_size);
+    rnn->grads = big_floats_zeroed(rnn->flat_size);
     if (!rnn->params || !rnn->grads) {
         size_t flat_size = rnn->flat_size;
         recur_rnn_free(rnn);
@@ -354,7 +355,7 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
     recur_gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
     unsigned *sweep = calloc(cells, sizeof *sweep);
     float *block = total <= SIZE_MAX / sizeof(float)
-                       ? aligned_alloc(64, (total ? total : 16) * sizeof(float))
+                       ? big_alloc((total ? total : 16) * sizeof(float))
                        : NULL;
     if (!fixed || !sweep || !block) {
         free(fixed);
@@ -695,7 +696,7 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
         return recur_fail(RECUR_ERR_MEMORY, "T=%zu, B=%zu is too large", T, B);
 
     if (cv.used > rnn->work_size) {
-        float *w = malloc(cv.used * sizeof(float));
+        float *w = big_alloc(cv.used * sizeof(float));
         if (!w)
             return recur_fail(RECUR_ERR_MEMORY,
                               "out of memory for a %zu-float workspace", cv.used);

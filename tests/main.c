@@ -60,6 +60,7 @@ const char *test_fixture_dir(void)
     X(test_cli_tasks_music)                                                   \
     X(test_cli_tasks_help)                                                    \
     X(test_vmath)                                                             \
+    X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \
     X(test_stream_step)                                                       \
     X(test_step_inputs)                                                       \

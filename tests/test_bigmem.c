@@ -1,0 +1,41 @@
+/*
+ * test_bigmem.c — large buffers (src/bigmem.h): aligned as promised,
+ * zeroed when asked, usable end to end, and NULL (not a wrapped-around
+ * small block) for sizes that cannot be had.
+ */
+#include "test.h"
+#include "bigmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+void test_bigmem(void)
+{
+    static const size_t sizes[] = {1, 63, 4096, (2u << 20) - 4,
+                                   2u << 20, (5u << 20) + 12};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i] / sizeof(float) ? sizes[i] / sizeof(float) : 1;
+        float *p = big_floats_zeroed(n);
+        CHECK(p != NULL, "big_floats_zeroed(%zu) failed", n);
+        if (!p)
+            continue;
+        uintptr_t at = (uintptr_t)p;
+        size_t align = n * sizeof(float) >= (2u << 20) ? 2u << 20 : 64;
+        CHECK(at % align == 0, "%zu floats at %p: not %zu-aligned", n,
+              (void *)p, align);
+        size_t nonzero = 0;
+        for (size_t k = 0; k < n; k++)
+            nonzero += p[k] != 0.0f;
+        CHECK(nonzero == 0, "%zu of %zu floats not zeroed", nonzero, n);
+        p[n - 1] = 2.0f, p[0] = 1.0f; /* both ends writable */
+        CHECK(p[0] == 1.0f && p[n - 1] == (n > 1 ? 2.0f : 1.0f),
+              "ends of %zu floats", n);
+        free(p);
+    }
+    CHECK(big_alloc(0) == NULL, "big_alloc(0) gave memory");
+    CHECK(big_alloc(SIZE_MAX) == NULL, "big_alloc(SIZE_MAX) gave memory");
+    CHECK(big_alloc(SIZE_MAX - 4096) == NULL, "big_alloc near SIZE_MAX");
+    CHECK(big_floats_zeroed(0) == NULL, "big_floats_zeroed(0) gave memory");
+    CHECK(big_floats_zeroed(SIZE_MAX / 2) == NULL,
+          "big_floats_zeroed overflowing the byte count gave memory");
+}
