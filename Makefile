@@ -102,6 +102,11 @@ bench: all
 build/bitcheck: tools/bitcheck.c build/librecur.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# exp, σ and tanh against double on every STEP-th float (tools/vmath_ulp.c):
+# build/vmath_ulp [STEP].
+build/vmath_ulp: tools/vmath_ulp.c build/librecur.a
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
+
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).
 fixtures:
 	python3 tools/gen_fixtures.py
