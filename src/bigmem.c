@@ -6,16 +6,16 @@
  * a column tile of the gate gradients one row per k, and every packed
  * panel is 128–512 KiB. With 4 KiB pages nearly each of those accesses
  * needs its own TLB entry; on 2 MiB pages a whole buffer needs a few.
- * Measured on the benchmark cases (docs/PERFORMANCE.md): 1–2% of a
- * forward or a training step, the same bits. madvise is advice: where it
- * fails, or transparent huge pages are off, the buffer is an ordinary one.
+ * Measured on the benchmark cases (docs/PERFORMANCE.md, "Large buffers on
+ * huge pages"): 2–4% of an LSTM's training step, 2% of its inference, the
+ * same bits. madvise is advice: where it fails, or transparent huge pages
+ * are off, the buffer is an ordinary one.
  */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "bigmem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -23,31 +23,53 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* Advises the whole 2 MiB extents inside [p, p + bytes) as huge pages. */
+static void advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    uintptr_t b = ((uintptr_t)p + bytes) / HUGE_PAGE * HUGE_PAGE;
+    if (a < b)
+        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+size_t big_alignment(size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= HUGE_PAGE)
+        return HUGE_PAGE;
+#endif
+    (void)bytes;
+    return 64;
+}
+
 void *big_alloc(size_t bytes)
 {
     if (bytes == 0 || bytes > SIZE_MAX - HUGE_PAGE)
         return NULL;
+    size_t align = big_alignment(bytes);
+    /* From 2 MiB up, whole huge pages: the size rounded up to them. */
+    size_t n = (bytes + align - 1) / align * align;
     void *p = NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= HUGE_PAGE) {
-        size_t n = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        if (posix_memalign(&p, HUGE_PAGE, n) != 0)
-            return NULL;
-        (void)madvise(p, n, MADV_HUGEPAGE);
-        return p;
-    }
-#endif
-    if (posix_memalign(&p, 64, bytes) != 0)
+    if (posix_memalign(&p, align, n) != 0)
         return NULL;
+    if (align == HUGE_PAGE)
+        advise_huge(p, n);
     return p;
 }
 
 float *big_floats_zeroed(size_t n)
 {
+    /* calloc, not big_alloc and memset: a large block comes zeroed from
+     * the kernel, page by page as it is touched, so a buffer never written
+     * (an inference handle's gradients) takes no memory. */
     if (n == 0 || n > SIZE_MAX / sizeof(float))
         return NULL;
-    float *p = big_alloc(n * sizeof(float));
-    if (p)
-        memset(p, 0, n * sizeof(float));
+    float *p = calloc(n, sizeof(float));
+    if (p && n >= HUGE_PAGE / sizeof(float))
+        advise_huge(p, n * sizeof(float));
     return p;
 }

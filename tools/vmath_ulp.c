@@ -3,8 +3,9 @@
  * and recur_vtanh against double-precision libm, in ulp of the exact
  * value, on every STEP-th float bit pattern (default 7: 613 million
  * inputs, about 40 s; NaN and inf left out, exp only where it is finite
- * and exact results below 1e-30 skipped). Prints the worst input.
- *     make build/vmath_ulp && build/vmath_ulp [STEP]
+ * and exact results below 1e-30 skipped), in the variant the CPU picks or
+ * the one named (src/vmath.h). Prints the worst input.
+ *     make build/vmath_ulp && build/vmath_ulp [STEP [plain|avx2|avx512]]
  */
 #include "vmath.h"
 
@@ -30,10 +31,19 @@ static double exact(int f, double x)
 int main(int argc, char **argv)
 {
     uint64_t step = argc > 1 ? strtoull(argv[1], NULL, 10) : 7;
-    if (step == 0 || step > 0xFFFFFFFFu) {
-        fprintf(stderr, "usage: vmath_ulp [STEP in 1..2^32-1]\n");
+    static const char *const paths[] = {"auto", "plain", "avx2", "avx512",
+                                        "fused"};
+    int path = VMATH_AUTO;
+    for (int p = 1; argc > 2 && p < 5; p++)
+        path = strcmp(argv[2], paths[p]) == 0 ? p : path;
+    if (step == 0 || step > 0xFFFFFFFFu || argc > 3 ||
+        (argc > 2 && path == VMATH_AUTO)) {
+        fprintf(stderr, "usage: vmath_ulp [STEP in 1..2^32-1 "
+                        "[plain|avx2|avx512|fused]]\n");
         return 2;
     }
+    vmath_force(path);
+    printf("variant: %s\n", paths[vmath_path()]);
     static float x[CHUNK], y[CHUNK];
     static const char *const names[] = {"exp", "sigmoid", "tanh"};
     for (int f = 0; f < 3; f++) {
