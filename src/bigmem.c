@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -46,30 +47,46 @@ size_t big_alignment(size_t bytes)
     return 64;
 }
 
+/* bytes from malloc or calloc (zero: calloc), moved up to the alignment,
+ * the block's own address kept in the pointer just below for big_free.
+ * The slack (up to 2 MiB) is address space: never touched, never
+ * resident. */
+static void *aligned_block(size_t bytes, int zero)
+{
+    size_t align = big_alignment(bytes), total;
+    if (bytes == 0 || bytes > SIZE_MAX - align - sizeof(void *))
+        return NULL;
+    total = bytes + align + sizeof(void *);
+    void *raw = zero ? calloc(1, total) : malloc(total);
+    if (!raw)
+        return NULL;
+    uintptr_t at = ((uintptr_t)raw + sizeof(void *) + align - 1) / align * align;
+    memcpy((void **)at - 1, &raw, sizeof raw);
+    if (align == HUGE_PAGE)
+        advise_huge((void *)at, bytes);
+    return (void *)at;
+}
+
 void *big_alloc(size_t bytes)
 {
-    if (bytes == 0 || bytes > SIZE_MAX - HUGE_PAGE)
-        return NULL;
-    size_t align = big_alignment(bytes);
-    /* From 2 MiB up, whole huge pages: the size rounded up to them. */
-    size_t n = (bytes + align - 1) / align * align;
-    void *p = NULL;
-    if (posix_memalign(&p, align, n) != 0)
-        return NULL;
-    if (align == HUGE_PAGE)
-        advise_huge(p, n);
-    return p;
+    return aligned_block(bytes, 0);
 }
 
 float *big_floats_zeroed(size_t n)
 {
-    /* calloc, not big_alloc and memset: a large block comes zeroed from
-     * the kernel, page by page as it is touched, so a buffer never written
+    /* calloc, not malloc and memset: a large block comes zeroed from the
+     * kernel, page by page as it is touched, so a buffer never written
      * (an inference handle's gradients) takes no memory. */
-    if (n == 0 || n > SIZE_MAX / sizeof(float))
+    if (n > SIZE_MAX / sizeof(float))
         return NULL;
-    float *p = calloc(n, sizeof(float));
-    if (p && n >= HUGE_PAGE / sizeof(float))
-        advise_huge(p, n * sizeof(float));
-    return p;
+    return aligned_block(n * sizeof(float), 1);
+}
+
+void big_free(void *p)
+{
+    if (p) {
+        void *raw;
+        memcpy(&raw, (void **)p - 1, sizeof raw);
+        free(raw);
+    }
 }

@@ -209,11 +209,11 @@ void recur_lm_free(recur_lm *lm)
     if (!lm)
         return;
     recur_rnn_free(lm->rnn);
-    free(lm->params);
-    free(lm->grads);
-    free(lm->emb);
+    big_free(lm->params);
+    big_free(lm->grads);
+    big_free(lm->emb);
     free(lm->state_block);
-    free(lm->fc_pack);
+    big_free(lm->fc_pack);
     free(lm->vocab);
     recur_wordvocab_free(lm->words);
     free(lm);
@@ -281,7 +281,7 @@ static recur_status ensure_rows(recur_lm *lm, size_t rows)
     if (!w)
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for a chunk of %zu "
                           "tokens", rows);
-    free(lm->emb);
+    big_free(lm->emb);
     lm->emb = w;
     lm->emb_mask = lm->emb + rows * E;
     lm->d_emb = lm->emb_mask + rows * E;

@@ -185,9 +185,9 @@ void seq_model_free(seq_model *m)
     if (!m)
         return;
     recur_rnn_free(m->rnn);
-    free(m->params);
-    free(m->grads);
-    free(m->work);
+    big_free(m->params);
+    big_free(m->grads);
+    big_free(m->work);
     free(m->index);
     free(m->stream);
     free(m);
@@ -225,12 +225,12 @@ static recur_status ensure_work(seq_model *m, size_t rows, size_t B)
     float *w = big_alloc(total * sizeof(float));
     size_t *ix = malloc(idx * sizeof(size_t));
     if (!w || !ix) {
-        free(w);
+        big_free(w);
         free(ix);
         return recur_fail(RECUR_ERR_MEMORY, "out of memory for a batch of "
                           "%zu steps", rows);
     }
-    free(m->work);
+    big_free(m->work);
     free(m->index);
     m->work = w;
     m->x = w;

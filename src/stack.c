@@ -292,15 +292,15 @@ void recur_rnn_free(recur_rnn *rnn)
     if (!rnn)
         return;
     if (rnn->owns_params) {
-        free(rnn->params);
-        free(rnn->grads);
+        big_free(rnn->params);
+        big_free(rnn->grads);
     }
     free(rnn->table);
     free(rnn->out);
     free(rnn->cache);
     free(rnn->drop_in);
     free(rnn->drop_mask);
-    free(rnn->work);
+    big_free(rnn->work);
     free(rnn->steps);
     recur_rnn_unpack_weights(rnn);
     free(rnn);
@@ -320,7 +320,7 @@ void recur_rnn_unpack_weights(recur_rnn *rnn)
     if (!rnn)
         return;
     free(rnn->fixed);
-    free(rnn->fixed_block);
+    big_free(rnn->fixed_block);
     free(rnn->fixed_sweep);
     rnn->fixed = NULL;
     rnn->fixed_block = NULL;
@@ -360,7 +360,7 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
     if (!fixed || !sweep || !block) {
         free(fixed);
         free(sweep);
-        free(block);
+        big_free(block);
         return recur_fail(RECUR_ERR_MEMORY,
                           "recur_rnn_pack_weights: out of memory (%zu floats)",
                           total);
@@ -388,8 +388,8 @@ void stack_bind(recur_rnn *rnn, float *params, float *grads)
     memcpy(params, rnn->params, rnn->flat_size * sizeof(float));
     memcpy(grads, rnn->grads, rnn->flat_size * sizeof(float));
     if (rnn->owns_params) {
-        free(rnn->params);
-        free(rnn->grads);
+        big_free(rnn->params);
+        big_free(rnn->grads);
     }
     rnn->params = params;
     rnn->grads = grads;
@@ -700,7 +700,7 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
         if (!w)
             return recur_fail(RECUR_ERR_MEMORY,
                               "out of memory for a %zu-float workspace", cv.used);
-        free(rnn->work);
+        big_free(rnn->work);
         rnn->work = w;
         rnn->work_size = cv.used;
     }

@@ -8,7 +8,6 @@
 #include "bigmem.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 
 void test_bigmem(void)
 {
@@ -20,8 +19,9 @@ void test_bigmem(void)
         CHECK(p != NULL, "big_floats_zeroed(%zu) failed", n);
         if (!p)
             continue;
-        uintptr_t at = (uintptr_t)p;
-        CHECK(at % 16 == 0, "%zu floats at %p: not 16-aligned", n, (void *)p);
+        size_t align = big_alignment(n * sizeof(float));
+        CHECK((uintptr_t)p % align == 0, "%zu floats at %p: not %zu-aligned",
+              n, (void *)p, align);
         size_t nonzero = 0;
         for (size_t k = 0; k < n; k++)
             nonzero += p[k] != 0.0f;
@@ -29,7 +29,7 @@ void test_bigmem(void)
         p[n - 1] = 2.0f, p[0] = 1.0f; /* both ends writable */
         CHECK(p[0] == 1.0f && p[n - 1] == (n > 1 ? 2.0f : 1.0f),
               "ends of %zu floats", n);
-        free(p);
+        big_free(p);
     }
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t align = big_alignment(sizes[i]);
@@ -41,12 +41,13 @@ void test_bigmem(void)
               "big_alignment(%zu) = %zu", sizes[i], align);
         if (p)
             p[0] = 1, p[sizes[i] - 1] = 2; /* both ends writable */
-        free(p);
+        big_free(p);
     }
     CHECK(big_alloc(0) == NULL, "big_alloc(0) gave memory");
     CHECK(big_alloc(SIZE_MAX) == NULL, "big_alloc(SIZE_MAX) gave memory");
     CHECK(big_alloc(SIZE_MAX - 4096) == NULL, "big_alloc near SIZE_MAX");
     CHECK(big_floats_zeroed(0) == NULL, "big_floats_zeroed(0) gave memory");
+    big_free(NULL);
     CHECK(big_floats_zeroed(SIZE_MAX / 2) == NULL,
           "big_floats_zeroed overflowing the byte count gave memory");
 }
