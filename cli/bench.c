@@ -90,9 +90,14 @@ static size_t mul3(size_t a, size_t b, size_t c)
     return a * b * c;
 }
 
+/* n floats on a 64-byte boundary, as PyTorch's allocator and oneDNN's
+ * memory objects place theirs (malloc's large blocks start 16 bytes past
+ * a page: every row of x, y, dy and dx would straddle cache lines). */
 static float *alloc_floats(size_t n)
 {
-    return n && n <= SIZE_MAX / sizeof(float) ? malloc(n * sizeof(float)) : NULL;
+    if (n == 0 || n > (SIZE_MAX - 63) / sizeof(float))
+        return NULL;
+    return aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
 }
 
 /* The process's peak resident memory so far (getrusage), MiB. */
