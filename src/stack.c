@@ -537,8 +537,10 @@ void recur_rnn_zero_grad(recur_rnn *rnn)
 
 /* ---- workspace ---- */
 
-/* Hands out consecutive pieces of the workspace. Run once with base NULL to
- * size the block (every product checked), then again to carve it. */
+/* Hands out consecutive pieces of the workspace, each on a 64-byte
+ * boundary (the block is: bigmem.h), so that a view's rows start on cache
+ * lines wherever its width allows. Run once with base NULL to size the
+ * block (every product checked), then again to carve it. */
 typedef struct {
     float *base;
     size_t used;
@@ -547,22 +549,19 @@ typedef struct {
 
 static float *take(carver *cv, size_t a, size_t b, size_t c)
 {
-    size_t n;
-    if (!cv->ok || !recur_mul_ok(a, b, &n) || !recur_mul_ok(n, c, &n) ||
-        !recur_add_ok(cv->used, n, &cv->used)) {
+    size_t n, start;
+    if (!cv->ok || !recur_mul_ok(a, b, &n) || !recur_mul_ok(n, c, &n)) {
         cv->ok = 0;
         return NULL;
     }
-    if (!cv->base || n == 0)
+    if (n == 0)
         return NULL;
-    return cv->base + (cv->used - n);
-}
-
-/* p moved up to the next 64-byte boundary (whole cache lines for a packed
- * weight; its block was taken 16 floats longer); NULL stays NULL. */
-static float *aligned64(float *p)
-{
-    return p ? p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16 : NULL;
+    if (!recur_add_ok(cv->used, 15, &start) ||
+        !recur_add_ok(start / 16 * 16, n, &cv->used)) {
+        cv->ok = 0;
+        return NULL;
+    }
+    return cv->base ? cv->base + start / 16 * 16 : NULL;
 }
 
 /* One cell_scratch's views: seq[0..1] floats per sequence (step, step2),
@@ -577,13 +576,11 @@ static void carve_scratch(carver *cv, cell_scratch *s, int used, size_t B,
     s->dgates = take(cv, Nc * u, row[2], 1);
     s->dgates_h = take(cv, Nc * u, row[3], 1);
     s->dh_all = take(cv, Nc * u, row[4], 1);
-    /* The packed weight, on a 64-byte boundary (whole cache lines). */
-    float *wp = take(cv, u, row[5] ? row[5] + 16 : 0, 1);
-    s->wpack = aligned64(wp);
-    s->wpack_floats = wp ? row[5] : 0;
+    s->wpack = take(cv, u, row[5], 1);
+    s->wpack_floats = s->wpack ? row[5] : 0;
     /* Only where cell_forward_inputs may take per-step input products. */
     const size_t steps = B >= CELL_STEP_INPUT_ROWS && row[6] && row[7] ? u : 0;
-    s->ihpack = aligned64(take(cv, steps, row[6] + 16, 1));
+    s->ihpack = take(cv, steps, row[6], 1);
     s->bias = take(cv, steps, row[7], 1);
 }
 
@@ -663,9 +660,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
         pih = a > pih ? a : pih;
         phh = recur_gemm_pack_floats(dl.G * dl.H, dl.P);
     }
-    pih = (pih + 15) / 16 * 16;
-    float *sp = take(cv, 1, pih && phh ? pih + phh + 16 : 0, 1);
-    rnn->seg_pack = aligned64(sp);
+    pih = (pih + 15) / 16 * 16; /* W_hh's packing on a line after W_ih's */
+    rnn->seg_pack = take(cv, 1, pih && phh ? pih + phh : 0, 1);
     rnn->seg_pack_ih = pih;
 }
 
