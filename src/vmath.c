@@ -3,9 +3,9 @@
  *
  * exp(x) = 2^n · e^r with n = round(x / ln 2) and r = x − n ln 2 (ln 2 in
  * two parts, so r is exact to a float's precision), e^r = 1 + r + r²·P(r)
- * with P the minimax polynomial of Cephes' expf on |r| ≤ ln 2 / 2, all of
- * it in Horner's form, 2^n built in the exponent bits (as 2 · 2^(n−1), so
- * that n = 128 just below the overflow works).
+ * with P the minimax polynomial of Cephes' expf on |r| ≤ ln 2 / 2 (with
+ * FMAs all of it in Horner's form, EXP_TAIL), 2^n built in the exponent
+ * bits (as 2 · 2^(n−1), so that n = 128 just below the overflow works).
  * The input is clamped to [EXP_LO, EXP_HI]; below, exp is under 2^-124
  * and recur_vexp flushes it to 0; above, it is inf (the clamp keeps NaN:
  * comparisons with NaN fail).
@@ -29,7 +29,7 @@
  * with FMA, and differ in the last bits (within the same bounds) on x86
  * CPUs without it — as the products already do there, which run on
  * OpenBLAS instead of the packed kernel. The Makefile builds this file
- * with -fno-thread-jumps: with it, GCC copied σ's tail once per clamp,
+ * with -fno-thread-jumps: without it, GCC copied σ's tail once per clamp,
  * each copy with its own division, and the vectoriser ran every copy
  * masked.
  */
