@@ -102,6 +102,11 @@ bench: all
 build/bitcheck: tools/bitcheck.c build/librecur.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# The packed kernel alone on one shape (bench/packed_gemm.c), and σ and tanh
+# alone on one row in L1 (bench/vmath_speed.c).
+build/packed_gemm build/vmath_speed: build/%: bench/%.c bench/clock.h build/librecur.a
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< build/librecur.a $(LIBS)
+
 # exp, σ and tanh against double on every STEP-th float (tools/vmath_ulp.c):
 # build/vmath_ulp [STEP].
 build/vmath_ulp: tools/vmath_ulp.c build/librecur.a

@@ -34,6 +34,8 @@
  * Build: cc -O2 bench/dnnl_rnn.c -o build/dnnl_rnn -ldnnl -lm
  */
 #define _POSIX_C_SOURCE 200809L
+#include "clock.h"
+
 #include <dnnl.h>
 
 #include <math.h>
@@ -41,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_LAYERS 64
 
@@ -84,13 +85,6 @@ static float uniform(float lo, float hi) /* splitmix64 */
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     z ^= z >> 31;
     return lo + (hi - lo) * (float)((double)(z >> 11) * 0x1p-53);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
 }
 
 static dnnl_memory_desc_t md_tag(int ndims, const int64_t *dims, dnnl_format_tag_t tag)
@@ -534,7 +528,7 @@ int main(int argc, char **argv)
                 zero(layers[l].dwi);
                 zero(layers[l].dbias);
             }
-        double t0 = now_ms();
+        double t0 = 1e3 * now();
         if (each)
             run_reorders();
         if (step) {
@@ -549,7 +543,7 @@ int main(int argc, char **argv)
                     run_backward(l);
         }
         CK(dnnl_stream_wait(stream));
-        double t1 = now_ms();
+        double t1 = 1e3 * now();
         if (r >= warmup)
             times[r - warmup] = t1 - t0;
     }

@@ -14,23 +14,15 @@
  * 512 (its input projection), 2500 2048 65 (charrnn's first projection),
  * 64 4096 1024 (step, H 1024). C stays hot between repeats, unlike in a
  * forward, where a step's gates were written long before.
- * Build: cc -O2 -Isrc -Iinclude bench/packed_gemm.c build/librecur.a \
- *            -o build/packed_gemm -lopenblas -ljansson -lm -fopenmp
+ * Build: make build/packed_gemm
  */
 #define _POSIX_C_SOURCE 200809L
+#include "clock.h"
 #include "gemm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {

@@ -4,22 +4,14 @@
  * REPS calls per sample, 20 samples; prints the fastest sample (the
  * machine is shared: the minimum is the least disturbed) in ns per element.
  *     build/vmath_speed [n] [REPS]          (defaults 1024 10000)
- * Build: cc -O2 -Isrc -Iinclude bench/vmath_speed.c build/librecur.a \
- *            -o build/vmath_speed -lopenblas -ljansson -lm -fopenmp
+ * Build: make build/vmath_speed
  */
 #define _POSIX_C_SOURCE 200809L
+#include "clock.h"
 #include "vmath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
