@@ -6,10 +6,12 @@
  * a column tile of the gate gradients one row per k, and every packed
  * panel is 128–512 KiB. With 4 KiB pages nearly each of those accesses
  * needs its own TLB entry; on 2 MiB pages a whole buffer needs a few.
+ * And every block starts on a cache line (malloc's large ones start 16
+ * bytes past a page, so each row of a weight straddled two lines).
  * Measured on the benchmark cases (docs/PERFORMANCE.md, "Large buffers on
  * huge pages"): 2–4% of an LSTM's training step, 2% of its inference, the
- * same bits. madvise is advice: where it fails, or transparent huge pages
- * are off, the buffer is an ordinary one.
+ * same bits; part of it is the alignment. madvise is advice: where it
+ * fails, or transparent huge pages are off, the buffer is an ordinary one.
  */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "bigmem.h"

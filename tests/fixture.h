@@ -1,7 +1,8 @@
 /*
  * fixture.h — reading the committed PyTorch reference cases
  * (tests/fixtures/<case>/{model,input,expected}.safetensors, listed in
- * tests/fixtures/INDEX) and comparing results against them.
+ * tests/fixtures/INDEX) and comparing results against them; and the
+ * small builders the tests share.
  */
 #ifndef RECUR_TEST_FIXTURE_H
 #define RECUR_TEST_FIXTURE_H
@@ -34,5 +35,9 @@ int fixture_compare(const char *what, const char *name, const float *got,
 
 /* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
 double fixture_tol(const char *name);
+
+/* recur_config_default(mode, I, H) with these fields set as given. */
+recur_config fixture_config(recur_mode mode, size_t I, size_t H, size_t proj,
+                            size_t L, int bidirectional, int bias);
 
 #endif

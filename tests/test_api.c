@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "fixture.h"
 #include "gemm.h"
 #include "recur.h"
 #include "spawn.h"
@@ -44,18 +45,6 @@ static float *random_buffer(size_t n, uint64_t seed)
     if (v)
         fill_random(v, n, seed);
     return v;
-}
-
-static recur_config make_config(recur_mode mode, size_t I, size_t H,
-                                size_t proj, size_t L, int bidirectional,
-                                int bias)
-{
-    recur_config c = recur_config_default(mode, I, H);
-    c.proj_size = proj;
-    c.num_layers = L;
-    c.bidirectional = bidirectional;
-    c.bias = bias;
-    return c;
 }
 
 static recur_rnn *create(const recur_config *c, uint64_t seed)
@@ -290,16 +279,16 @@ static void misuse_create(void)
         const char *what;
         recur_config c;
     } bad[] = {
-        {"hidden_size 0", make_config(RECUR_LSTM, 3, 0, 0, 1, 0, 1)},
-        {"input_size 0", make_config(RECUR_LSTM, 0, 4, 0, 1, 0, 1)},
-        {"num_layers 0", make_config(RECUR_LSTM, 3, 4, 0, 0, 0, 1)},
-        {"proj_size on GRU", make_config(RECUR_GRU, 3, 4, 2, 1, 0, 1)},
-        {"proj_size on RNN_TANH", make_config(RECUR_RNN_TANH, 3, 4, 2, 1, 0, 1)},
-        {"proj_size == hidden", make_config(RECUR_LSTM, 3, 4, 4, 1, 0, 1)},
-        {"proj_size > hidden", make_config(RECUR_LSTM, 3, 4, 5, 1, 0, 1)},
-        {"bidirectional 2", make_config(RECUR_LSTM, 3, 4, 0, 1, 2, 1)},
-        {"bias 2", make_config(RECUR_LSTM, 3, 4, 0, 1, 0, 2)},
-        {"mode 99", make_config((recur_mode)99, 3, 4, 0, 1, 0, 1)},
+        {"hidden_size 0", fixture_config(RECUR_LSTM, 3, 0, 0, 1, 0, 1)},
+        {"input_size 0", fixture_config(RECUR_LSTM, 0, 4, 0, 1, 0, 1)},
+        {"num_layers 0", fixture_config(RECUR_LSTM, 3, 4, 0, 0, 0, 1)},
+        {"proj_size on GRU", fixture_config(RECUR_GRU, 3, 4, 2, 1, 0, 1)},
+        {"proj_size on RNN_TANH", fixture_config(RECUR_RNN_TANH, 3, 4, 2, 1, 0, 1)},
+        {"proj_size == hidden", fixture_config(RECUR_LSTM, 3, 4, 4, 1, 0, 1)},
+        {"proj_size > hidden", fixture_config(RECUR_LSTM, 3, 4, 5, 1, 0, 1)},
+        {"bidirectional 2", fixture_config(RECUR_LSTM, 3, 4, 0, 1, 2, 1)},
+        {"bias 2", fixture_config(RECUR_LSTM, 3, 4, 0, 1, 0, 2)},
+        {"mode 99", fixture_config((recur_mode)99, 3, 4, 0, 1, 0, 1)},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         recur_status s = recur_rnn_create(&bad[i].c, 1, &rnn);
@@ -360,7 +349,7 @@ static void misuse_names(void)
 /* Forward / backward argument checks on an LSTM (T=4, B=3) and a GRU. */
 static void misuse_forward(void)
 {
-    recur_config c = make_config(RECUR_LSTM, 2, 3, 0, 2, 1, 1);
+    recur_config c = fixture_config(RECUR_LSTM, 2, 3, 0, 2, 1, 1);
     recur_rnn *rnn = create(&c, 7);
     if (!rnn)
         return;
@@ -437,7 +426,7 @@ static void misuse_forward(void)
     recur_rnn_free(rnn);
 
     /* c0 / c_n / dc_n are for LSTM only. */
-    recur_config g = make_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
+    recur_config g = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
     recur_rnn *gru = create(&g, 8);
     if (gru) {
         CHECK_STATUS(recur_rnn_forward(gru, T, B, r.x, NULL, NULL, r.c0, r.y,
@@ -457,7 +446,7 @@ static void misuse_forward(void)
  * zero_grad zeroes them. */
 static void misuse_accumulate(void)
 {
-    recur_config c = make_config(RECUR_LSTM, 3, 4, 2, 2, 1, 1);
+    recur_config c = fixture_config(RECUR_LSTM, 3, 4, 2, 2, 1, 1);
     recur_rnn *rnn = create(&c, 11);
     run_buffers r = {0};
     if (!rnn || !buffers_init(&r, rnn, 5, 3, 1, 11)) {
@@ -534,7 +523,7 @@ static void workspace_batch_first(const recur_config *c, uint64_t seed)
 
 void test_api_workspace(void)
 {
-    const recur_config c = make_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1);
+    const recur_config c = fixture_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1);
     const uint64_t seed = 2024;
     const size_t shapes[][2] = {{3, 2}, {7, 5}, {2, 1}, {7, 5}};
     recur_rnn *shared = create(&c, seed);
@@ -615,14 +604,14 @@ void test_api_save_load(void)
         const char *what, *prefix;
         recur_config c;
     } models[] = {
-        {"RNN_TANH", "", make_config(RECUR_RNN_TANH, 3, 4, 0, 2, 1, 1)},
-        {"RNN_RELU", "rnn.", make_config(RECUR_RNN_RELU, 2, 5, 0, 1, 0, 1)},
-        {"LSTM", "encoder.lstm.", make_config(RECUR_LSTM, 4, 3, 0, 3, 0, 1)},
-        {"LSTM+proj", "encoder.lstm.", make_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1)},
-        {"GRU", "model.gru.", make_config(RECUR_GRU, 4, 3, 0, 2, 1, 1)},
-        {"GRU_RESET_BEFORE", "dec.", make_config(RECUR_GRU_RESET_BEFORE, 2, 4, 0, 2, 0, 1)},
-        {"LSTM bias=0", "encoder.lstm.", make_config(RECUR_LSTM, 3, 4, 0, 2, 1, 0)},
-        {"GRU bias=0", "", make_config(RECUR_GRU, 3, 4, 0, 1, 0, 0)},
+        {"RNN_TANH", "", fixture_config(RECUR_RNN_TANH, 3, 4, 0, 2, 1, 1)},
+        {"RNN_RELU", "rnn.", fixture_config(RECUR_RNN_RELU, 2, 5, 0, 1, 0, 1)},
+        {"LSTM", "encoder.lstm.", fixture_config(RECUR_LSTM, 4, 3, 0, 3, 0, 1)},
+        {"LSTM+proj", "encoder.lstm.", fixture_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1)},
+        {"GRU", "model.gru.", fixture_config(RECUR_GRU, 4, 3, 0, 2, 1, 1)},
+        {"GRU_RESET_BEFORE", "dec.", fixture_config(RECUR_GRU_RESET_BEFORE, 2, 4, 0, 2, 0, 1)},
+        {"LSTM bias=0", "encoder.lstm.", fixture_config(RECUR_LSTM, 3, 4, 0, 2, 1, 0)},
+        {"GRU bias=0", "", fixture_config(RECUR_GRU, 3, 4, 0, 1, 0, 0)},
     };
     const size_t n = sizeof models / sizeof *models;
     for (size_t i = 0; i < n; i++) {
@@ -648,7 +637,7 @@ void test_api_save_load(void)
           spawn_count_entries(dir), dir, n);
 
     /* Saving into a directory that does not exist creates nothing. */
-    recur_config c = make_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
+    recur_config c = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
     recur_rnn *rnn = create(&c, 1);
     if (rnn) {
         char missing[300];
@@ -718,11 +707,11 @@ static double max_diff(const float *a, const float *b, size_t n)
 void test_api_pack_weights(void)
 {
     const recur_config configs[] = {
-        make_config(RECUR_LSTM, 5, 40, 0, 2, 0, 1),
-        make_config(RECUR_LSTM, 3, 9, 4, 2, 1, 1),
-        make_config(RECUR_GRU, 7, 33, 0, 3, 0, 0),
-        make_config(RECUR_GRU_RESET_BEFORE, 4, 17, 0, 1, 1, 1),
-        make_config(RECUR_RNN_TANH, 6, 64, 0, 2, 0, 1),
+        fixture_config(RECUR_LSTM, 5, 40, 0, 2, 0, 1),
+        fixture_config(RECUR_LSTM, 3, 9, 4, 2, 1, 1),
+        fixture_config(RECUR_GRU, 7, 33, 0, 3, 0, 0),
+        fixture_config(RECUR_GRU_RESET_BEFORE, 4, 17, 0, 1, 1, 1),
+        fixture_config(RECUR_RNN_TANH, 6, 64, 0, 2, 0, 1),
     };
     const size_t T = 6, B = 3;
     for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {
@@ -811,11 +800,11 @@ void test_api_pack_weights(void)
 void test_api_recompute(void)
 {
     recur_config configs[] = {
-        make_config(RECUR_LSTM, 4, 9, 5, 2, 1, 1),
-        make_config(RECUR_GRU, 3, 8, 0, 2, 1, 1),
-        make_config(RECUR_GRU_RESET_BEFORE, 5, 6, 0, 1, 0, 1),
-        make_config(RECUR_RNN_TANH, 6, 7, 0, 3, 0, 0),
-        make_config(RECUR_LSTM, 3, 10, 0, 1, 0, 1),
+        fixture_config(RECUR_LSTM, 4, 9, 5, 2, 1, 1),
+        fixture_config(RECUR_GRU, 3, 8, 0, 2, 1, 1),
+        fixture_config(RECUR_GRU_RESET_BEFORE, 5, 6, 0, 1, 0, 1),
+        fixture_config(RECUR_RNN_TANH, 6, 7, 0, 3, 0, 0),
+        fixture_config(RECUR_LSTM, 3, 10, 0, 1, 0, 1),
     };
     configs[4].layer_norm = 1;
     const size_t T = 7, B = 4, segs[] = {1, 2, 3, 6, 7, 20};

@@ -163,11 +163,8 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
                              int bias, int varlen, int regularised, size_t B,
                              uint64_t seed)
 {
-    recur_config c = recur_config_default(mode, I, H);
-    c.proj_size = proj;
-    c.num_layers = L;
-    c.bidirectional = bidirectional;
-    c.bias = bias;
+    recur_config c =
+        fixture_config(mode, I, H, proj, L, bidirectional, bias);
     batch b;
     if (!batch_make(&c, 9, B, varlen, regularised, seed, &b)) {
         batch_free(&b);

@@ -6,6 +6,7 @@
  * threads; and against a double-precision product. Also the one-row
  * product a batch-1 step loop sweeps both ways (recur_gemm_packed_row).
  */
+#include "fixture.h"
 #include "gemm.h"
 #include "recur.h"
 #include "stack.h"
@@ -120,11 +121,8 @@ static float *stream(recur_rnn *rnn, const recur_config *c, size_t T,
 static void stream_case(recur_mode mode, size_t I, size_t H, size_t proj,
                         size_t L, int bidirectional, int bias, uint64_t seed)
 {
-    recur_config c = recur_config_default(mode, I, H);
-    c.proj_size = proj;
-    c.num_layers = L;
-    c.bidirectional = bidirectional;
-    c.bias = bias;
+    recur_config c =
+        fixture_config(mode, I, H, proj, L, bidirectional, bias);
     const size_t T = 5, D = bidirectional ? 2 : 1, P = proj ? proj : H;
     const size_t ny = T * D * P;
     recur_rnn *rnn = NULL;
