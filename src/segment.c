@@ -33,7 +33,7 @@ size_t stack_segments(const recur_rnn *rnn)
 /* The k-th segment a direction visits: steps [t0, t1), its layout in sub
  * (offsets rebased into rnn->seg_offset), its first row returned. A single
  * segment is the whole layout, shared unwritten: the two directions of a
- * layer may run at once (stack.c: parallel_directions). */
+ * layer may run at once (stack_parallel_directions). */
 static size_t segment(const recur_rnn *rnn, int reverse, size_t k,
                       packed_layout *sub)
 {

@@ -625,7 +625,7 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->d_in = take(cv, N, wide, 1);
     rnn->d_out = take(cv, N, wide, 1);
     /* A bidirectional stack without segments runs its directions at once
-     * (parallel_directions): the reverse one in scratch_rev. */
+     * (stack_parallel_directions): the reverse one in scratch_rev. */
     const int rev = D == 2 && nseg == 1;
     rnn->d_in_rev = take(cv, rev ? N : 0, wide, 1);
     for (size_t c = 0; c < L * D; c++) {
@@ -916,7 +916,7 @@ static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
  * gradients' chunks of K are long enough for recur_gemm_tn to pack them).
  * Exactly two: with more, each direction would run its products alone in
  * a nested region of one thread and leave the other cores idle. */
-static int parallel_directions(const recur_rnn *rnn)
+int stack_parallel_directions(const recur_rnn *rnn)
 {
     return rnn->D == 2 && rnn->scratch_rev.step && stack_segments(rnn) == 1 &&
            rnn->T > 1 && rnn->N >= 16 &&
@@ -925,11 +925,6 @@ static int parallel_directions(const recur_rnn *rnn)
            rnn->config.mode != RECUR_GRU_RESET_BEFORE &&
            recur_gemm_packed_available() &&
            recur_gemm_packed_thread_count() == 2;
-}
-
-int stack_parallel_directions(const recur_rnn *rnn)
-{
-    return parallel_directions(rnn);
 }
 
 /* The scratch direction dir runs in. */
@@ -1073,12 +1068,11 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
      * one (time-major, every sequence T steps: nothing to sort or pad) x
      * is read and y written where they are. */
     const int lean = rnn->fixed != NULL;
-    const int identity = layout_is_callers(rnn);
-    const int in_place = lean && identity;
     /* Where the layouts agree the last layer's output goes straight to y,
      * in training too: backward never reads a layer's output, and a
      * recomputed segment writes out[L - 1], not y. */
-    const int y_direct = identity;
+    const int y_direct = layout_is_callers(rnn);
+    const int in_place = lean && y_direct;
     rnn->lean_forward = lean;
     rnn->x_rows = in_place ? x : rnn->x_packed;
     if (!in_place)
@@ -1088,7 +1082,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
         gather_state(rnn, c0, H, rnn->c_state);
 
     rnn->seg_stale = 0;
-    const int both = parallel_directions(rnn);
+    const int both = stack_parallel_directions(rnn);
     for (size_t l = 0; l < L; l++) {
         cell_dims d;
         stack_layer_dims(rnn, l, &d);
@@ -1147,7 +1141,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
         scratches[k]->sweep = NULL;
         scratches[k]->lean = 0;
     }
-    const int both = parallel_directions(rnn);
+    const int both = stack_parallel_directions(rnn);
 
     /* h_state / c_state now carry dL/dh, dL/dc (the forward's states are
      * not needed any more: the caches hold everything). Where the layouts

@@ -67,7 +67,7 @@ struct recur_rnn {
                                     forward, their gradients in backward */
     float *d_in, *d_out;         /* [N, max(I, D*P)] each */
     cell_scratch scratch;
-    /* Directions at once (stack.c: parallel_directions): the reverse
+    /* Directions at once (stack_parallel_directions): the reverse
      * direction's scratch, and its share of a layer's input gradient
      * [N, max(I, D*P)]; unused (NULL views) otherwise. */
     cell_scratch scratch_rev;
@@ -137,7 +137,7 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
 
 /* Whether a forward or backward of the last forward's shape, at the
  * thread count now set, runs the two directions of each layer at once,
- * one per thread (stack.c: parallel_directions). */
+ * one per thread (the conditions: stack.c). */
 int stack_parallel_directions(const recur_rnn *rnn);
 
 /* Parameter views of layer l, direction dir (params or grads). */
