@@ -22,7 +22,7 @@ TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 
 # $(1) = build dir, $(2) = extra flags
 define build_rules
-$(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) | deps
+$(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
 $(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
