@@ -14,6 +14,7 @@
 #include "options.h"
 #include "progress.h"
 #include "error.h"
+#include "file.h"
 #include "safetensors.h"
 #include "text.h"
 #include "words.h"
@@ -446,6 +447,18 @@ int cmd_train(int argc, char **argv)
         rc = EXIT_FAILURE_DATA;
     }
     reporter r = {&o, {0}, NULL, svg, NAN};
+    /* What an earlier run killed in the middle of a save left behind. */
+    const char *written[2] = {o.save, best};
+    for (int i = 0; !rc && i < 2; i++) {
+        size_t removed = 0;
+        if (recur_remove_stale_temps(written[i], &removed))
+            fprintf(stderr, "recur train: warning: %s; training anyway\n",
+                    recur_last_error());
+        else if (removed)
+            fprintf(stderr, "recur train: removed %zu stale temporary file%s "
+                    "of %s (left by a save that was interrupted)\n", removed,
+                    removed == 1 ? "" : "s", written[i]);
+    }
     if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
         cli_error("train", "cannot write the metrics log %s: %s", csv,
                   strerror(errno));

@@ -8,6 +8,9 @@
  *   - resume through the CLI (30 steps straight against 12, then --resume
  *     to 30, with dropout so the RNG state matters) gives bit-identical
  *     tensors;
+ *   - stale temporary files of an interrupted save (x.safetensors.tmp.
+ *     and six letters) are removed at the next training's start, nothing
+ *     else;
  *   - eval --json: bpc = loss / ln 2, ppl = exp(loss);
  *   - sample: the prime, then --length characters of the training text's
  *     alphabet, the same for the same --seed (and at temperature 0);
@@ -426,6 +429,66 @@ static void check_resume(const char *text)
     check_metrics(c_csv, 13, 18, val_steps, NULL, 2);
 }
 
+/* A save killed between creating its temporary file and renaming it
+ * leaves x.safetensors.tmp.XXXXXX behind: the next training that writes
+ * x.safetensors removes those of x.safetensors and of its .best sibling
+ * (started where they are, --save relative) and nothing else, not even a
+ * name one letter off the pattern. */
+static void check_stale_temps(const char *text)
+{
+    static const char *const stale[] = {"x.safetensors.tmp.ABC123",
+                                        "x.best.safetensors.tmp.zZ09aB"};
+    static const char *const kept[] = {
+        "x.safetensors.tmp.keep-me-longer", "y.safetensors.tmp.ABC123",
+        "ax.safetensors.tmp.ABC123", "x.safetensors.tmp.ABC12",
+        "x.safetensors.tmp.ABC1234", "x.safetensors.tmp.AB-123",
+        "x.safetensors.tmp.", "x.safetensors.ABC123"};
+    char dir[300], path[400];
+    path_in(dir, sizeof dir, "stale");
+    int ok = mkdir(dir, 0700) == 0;
+    for (size_t i = 0; ok && i < sizeof stale / sizeof *stale; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+        ok = spawn_write_file(path, "half a checkpoint", 17);
+    }
+    for (size_t i = 0; ok && i < sizeof kept / sizeof *kept; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+        ok = spawn_write_file(path, "not ours", 8);
+    }
+    /* A directory of the pattern's name is not a temporary file. */
+    snprintf(path, sizeof path, "%s/x.safetensors.tmp.DIR123", dir);
+    ok = ok && mkdir(path, 0700) == 0;
+    CHECK(ok, "cannot plant the temporary files in %s", dir);
+    if (!ok)
+        return;
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--task", "charlm", "--data", text, TINY, "--steps",
+        "2", "--save", "x.safetensors", END);
+    spawn_result r = spawn_recur_in(dir, capture, args.v);
+    CHECK(r.status == 0, "train beside stale temporary files: exit status %d; "
+          "stderr: %s", r.status, r.err ? r.err : "");
+    CHECK(r.err && strstr(r.err, "stale temporary file"), "train does not say "
+          "it removed stale temporary files: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+        CHECK(!spawn_exists(path), "train left the stale %s", path);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+        char *bytes = spawn_read_file(path, NULL);
+        CHECK(bytes && !strcmp(bytes, "not ours"), "train removed or changed "
+              "%s, which is no temporary file of its checkpoints", path);
+        free(bytes);
+    }
+    snprintf(path, sizeof path, "%s/x.safetensors.tmp.DIR123", dir);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "train removed the "
+          "directory %s", path);
+    snprintf(path, sizeof path, "%s/x.safetensors", dir);
+    CHECK(spawn_exists(path), "train beside stale temporary files wrote no %s",
+          path);
+}
+
 /* --layer-norm: a layer-norm GRU trains, its checkpoint says so and holds
  * the LN tensors, and a resumed run keeps it without being told. */
 static void check_layer_norm(const char *text)
@@ -782,6 +845,7 @@ void test_cli_train_run(void)
         free(cps);
         check_train_outputs(text_path);
         check_resume(text_path);
+        check_stale_temps(text_path);
         check_layer_norm(text_path);
         if (spawn_exists(model)) {
             check_eval(model, text_path, chars);
