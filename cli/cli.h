@@ -21,6 +21,9 @@ void cli_error(const char *cmd, const char *fmt, ...)
 /* The cell of a --cell choice (lstm, gru, gru_reset_before, rnn,
  * rnn_relu): 0, or -1 for another name. */
 int cli_parse_cell(const char *cell, recur_mode *mode);
+/* The --cell name of a mode ("lstm" for RECUR_LSTM); NULL for another
+ * value. */
+const char *cli_cell_name(recur_mode mode);
 
 /* A file beside a checkpoint: "m.safetensors" + ".best" -> "m.best.safetensors"
  * (keep_ext) or "m.best" (not); other names get the suffix appended.

@@ -36,20 +36,30 @@ void cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* The --cell names and the modes they stand for. */
+static const struct {
+    const char *name;
+    recur_mode mode;
+} cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
+             {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
+             {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
+
 int cli_parse_cell(const char *cell, recur_mode *mode)
 {
-    static const struct {
-        const char *name;
-        recur_mode mode;
-    } cells[] = {{"lstm", RECUR_LSTM}, {"gru", RECUR_GRU},
-                 {"gru_reset_before", RECUR_GRU_RESET_BEFORE},
-                 {"rnn", RECUR_RNN_TANH}, {"rnn_relu", RECUR_RNN_RELU}};
     for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
         if (!strcmp(cell, cells[i].name)) {
             *mode = cells[i].mode;
             return 0;
         }
     return -1;
+}
+
+const char *cli_cell_name(recur_mode mode)
+{
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+        if (cells[i].mode == mode)
+            return cells[i].name;
+    return NULL;
 }
 
 /* "m.safetensors" + ".best" -> "m.best.safetensors"; other names get the

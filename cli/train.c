@@ -14,6 +14,7 @@
 #include "options.h"
 #include "progress.h"
 #include "error.h"
+#include "file.h"
 #include "safetensors.h"
 #include "text.h"
 #include "words.h"
@@ -48,7 +49,7 @@ typedef struct {
         decay_after, warmup, patience, val_every, save_every, seed, threads,
         recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
-    int task_given;
+    int task_given, save_given;
     int given[64];
 } train_opts;
 
@@ -248,6 +249,159 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     return EXIT_OK;
 }
 
+/* ---- options given with --resume ---- */
+
+/* Options a checkpoint does not record: each decides only the parameters a
+ * new run starts from, and a resumed run starts from the checkpoint's
+ * parameters instead. Given with --resume such an option would be ignored,
+ * and nothing could tell whether it matches the run being continued, so it
+ * is refused. */
+static const char *const unrecorded[] = {"--init", "--init-range",
+                                         "--forget-bias"};
+
+/* v in the fewest significant digits that read back as v. */
+static void float_text(float v, char *buf, size_t size)
+{
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, size, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v)
+            return;
+    }
+}
+
+/* Compares an option given with --resume with what the checkpoint holds
+ * for it, both in the type the run uses: a size; a float (the option's
+ * double narrowed as a new run narrows it, so --lr 2e-3 equals a stored
+ * 0.002); on/off; the cell, optimizer or schedule a choice names. Writes
+ * both values as text into given and held. Returns 0 when equal, 1 when
+ * not, -1 when the checkpoint does not record the option. */
+static int resume_compare(const opt_spec *spec, const recur_lm_config *lc,
+                          const train_config *tc, char *given, char *held,
+                          size_t size)
+{
+    const recur_optim_config *op = &tc->optim;
+    const recur_sched_config *sc = &tc->sched;
+    const char *n = spec->name;
+    if (spec->type == OPT_SIZE) {
+        const struct { const char *name; uint64_t value; } sizes[] = {
+            {"--hidden", lc->rnn.hidden_size}, {"--layers", lc->rnn.num_layers},
+            {"--embed", lc->embed_size}, {"--proj", lc->rnn.proj_size},
+            {"--seq-len", tc->seq_len}, {"--batch", tc->batch},
+            {"--decay-after", sc->decay_after}, {"--warmup", sc->warmup_steps},
+            {"--patience", sc->patience}, {"--seed", tc->seed}};
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+            if (!strcmp(n, sizes[i].name)) {
+                uint64_t v = *(const size_t *)spec->dest;
+                snprintf(given, size, "%llu", (unsigned long long)v);
+                snprintf(held, size, "%llu", (unsigned long long)sizes[i].value);
+                return v != sizes[i].value;
+            }
+    } else if (spec->type == OPT_FLOAT) {
+        const struct { const char *name; float value; } reals[] = {
+            {"--dropout", lc->dropout},
+            {"--recurrent-dropout", lc->recurrent_dropout},
+            {"--zoneout", lc->zoneout}, {"--lr", sc->base_lr},
+            {"--momentum", op->momentum}, {"--weight-decay", op->weight_decay},
+            {"--beta1", op->beta1}, {"--beta2", op->beta2}, {"--eps", op->eps},
+            {"--decay-factor", sc->factor}, {"--min-lr", sc->min_lr},
+            {"--clip", tc->clip}};
+        for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
+            if (!strcmp(n, reals[i].name)) {
+                float v = (float)*(const double *)spec->dest;
+                float_text(v, given, size);
+                float_text(reals[i].value, held, size);
+                return v != reals[i].value;
+            }
+    } else if (spec->type == OPT_FLAG) {
+        const struct { const char *name; int value; } flags[] = {
+            {"--tie", lc->tie_weights}, {"--no-bias", !lc->rnn.bias},
+            {"--variational", lc->variational},
+            {"--layer-norm", lc->rnn.layer_norm}, {"--nesterov", op->nesterov}};
+        for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+            if (!strcmp(n, flags[i].name)) {
+                int v = *(const int *)spec->dest;
+                snprintf(given, size, "%s", v ? "on" : "off");
+                snprintf(held, size, "%s", flags[i].value ? "on" : "off");
+                return !v != !flags[i].value;
+            }
+    } else if (spec->type == OPT_CHOICE) {
+        const char *name = *(const char *const *)spec->dest;
+        int v = -1, have;
+        const char *have_name;
+        if (!strcmp(n, "--cell")) {
+            recur_mode m;
+            if (!cli_parse_cell(name, &m))
+                v = (int)m;
+            have = (int)lc->rnn.mode;
+            have_name = cli_cell_name(lc->rnn.mode);
+        } else if (!strcmp(n, "--optimizer")) {
+            recur_optim_kind k;
+            if (!recur_optim_parse(name, &k))
+                v = (int)k;
+            have = (int)op->kind;
+            have_name = recur_optim_str(op->kind);
+        } else if (!strcmp(n, "--schedule")) {
+            recur_sched_kind k;
+            if (!recur_sched_parse(name, &k))
+                v = (int)k;
+            have = (int)sc->kind;
+            have_name = recur_sched_str(sc->kind);
+        } else {
+            return -1;
+        }
+        snprintf(given, size, "%s", name);
+        snprintf(held, size, "%s", have_name ? have_name : "(unknown)");
+        return v != have;
+    }
+    return -1;
+}
+
+/* A resumed run keeps the checkpoint's model and training settings: every
+ * such option given with --resume must equal the checkpoint's value (see
+ * resume_compare), else the run is refused naming both values. The data,
+ * the limits (--epochs, --steps, --time-limit), --val-every, --save,
+ * --save-every, --threads, --recompute and --json carry no `given` flag (or
+ * are skipped here) and may change. Returns EXIT_OK or EXIT_USAGE. */
+static int check_resume_options(const opt_spec *specs, size_t n_specs,
+                                const train_opts *o, trainer *t)
+{
+    const recur_lm_config *lc = recur_lm_config_get(trainer_model(t));
+    const train_config *tc = trainer_config(t);
+    for (size_t i = 0; i < n_specs; i++) {
+        const opt_spec *spec = &specs[i];
+        if (!spec->given || !*spec->given || spec->given == &o->task_given ||
+            spec->given == &o->save_given)
+            continue;
+        char given[64], held[64];
+        int c = resume_compare(spec, lc, tc, given, held, sizeof given);
+        if (c == 0)
+            continue;
+        if (c > 0 && spec->type == OPT_FLAG)
+            cli_error("train", "%s is %s here but %s in the checkpoint (%s); "
+                      "drop it or start a new run", spec->name, given, held,
+                      o->resume);
+        else if (c > 0)
+            cli_error("train", "%s %s differs from the checkpoint's %s (%s); "
+                      "drop it or start a new run", spec->name, given, held,
+                      o->resume);
+        for (size_t k = 0; c < 0 && k < sizeof unrecorded / sizeof *unrecorded; k++)
+            if (!strcmp(spec->name, unrecorded[k])) {
+                cli_error("train", "%s cannot be given with --resume: %s "
+                          "does not record it, and it decides only the "
+                          "parameters a new run starts from, while a resumed "
+                          "run starts from the checkpoint's; drop it",
+                          spec->name, o->resume);
+                c = 2;
+            }
+        if (c < 0)
+            cli_error("train", "%s cannot be given with --resume: the "
+                      "checkpoint's run keeps its own setting; drop it",
+                      spec->name);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* ---- reporting ---- */
 
 typedef struct {
@@ -301,7 +455,8 @@ int cmd_train(int argc, char **argv)
     train_opts o = {0};
     int *g = o.given;
     /* Options fixed for the whole run: the model's (arch) and the
-     * training's (run, g): a resumed run takes them from the checkpoint. */
+     * training's (run, g): a resumed run takes them from the checkpoint,
+     * and check_resume_options holds any given with --resume to it. */
     int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
         {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm", 0, 0, NULL, &o.task_given},
@@ -344,9 +499,9 @@ int cmd_train(int argc, char **argv)
         {"--steps", OPT_SIZE, &o.steps, "0", "stop after this many steps in all (0: no limit)", NULL, 0, 1e15, "N", NULL},
         {"--time-limit", OPT_FLOAT, &o.time_limit, "0", "stop after this many seconds of training (0: no limit)", NULL, 0.0, 1e9, "SECONDS", NULL},
         {"--val-every", OPT_SIZE, &o.val_every, "0", "also validate every N steps (0: at the end of each epoch)", NULL, 0, 1e15, "N", NULL},
-        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path", NULL, 0, 0, "PATH", NULL},
+        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path (with --resume: the resumed checkpoint unless given)", NULL, 0, 0, "PATH", &o.save_given},
         {"--save-every", OPT_SIZE, &o.save_every, "500", "checkpoint every N steps (0: at the end only)", NULL, 0, 1e15, "N", NULL},
-        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data)", NULL, 0, 0, "PATH", NULL},
+        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", NULL, 0, 0, "PATH", NULL},
         {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &run[12]},
         {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
         {"--recompute", OPT_SIZE, &o.recompute, "0", "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", NULL, 0, 1000000, "S", NULL},
@@ -374,16 +529,9 @@ int cmd_train(int argc, char **argv)
                   "masks: it needs --dropout above 0");
         return EXIT_USAGE;
     }
-    /* Every option with a `given` flag is fixed for the run: refuse it
-     * with --resume rather than ignore it. */
-    for (size_t i = 0; o.resume && i < sizeof specs / sizeof *specs; i++)
-        if (specs[i].given && *specs[i].given && specs[i].given != &o.task_given) {
-            cli_error("train", "%s cannot be given with --resume: a resumed "
-                      "run keeps the checkpoint's model and training settings "
-                      "(only the data, the limits, --save, --save-every, "
-                      "--threads and --json may be given)", specs[i].name);
-            return EXIT_USAGE;
-        }
+    /* A continued run goes back where it came from unless told otherwise. */
+    if (o.resume && !o.save_given)
+        o.save = o.resume;
     /* Found now rather than when the first checkpoint is written. */
     struct stat sb;
     if (stat(o.save, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -422,6 +570,8 @@ int cmd_train(int argc, char **argv)
                                         c.n_val, &t);
         if (s)
             rc = cli_fail("train", s);
+        if (!rc)
+            rc = check_resume_options(specs, sizeof specs / sizeof *specs, &o, t);
         if (!rc && o.steps && o.steps <= trainer_step(t)) {
             cli_error("train", "%s is at step %llu already: --steps %zu leaves "
                       "nothing to do", o.resume,
@@ -446,6 +596,18 @@ int cmd_train(int argc, char **argv)
         rc = EXIT_FAILURE_DATA;
     }
     reporter r = {&o, {0}, NULL, svg, NAN};
+    /* What an earlier run killed in the middle of a save left behind. */
+    const char *written[2] = {o.save, best};
+    for (int i = 0; !rc && i < 2; i++) {
+        size_t removed = 0;
+        if (recur_remove_stale_temps(written[i], &removed))
+            fprintf(stderr, "recur train: warning: %s; training anyway\n",
+                    recur_last_error());
+        else if (removed)
+            fprintf(stderr, "recur train: removed %zu stale temporary file%s "
+                    "of %s (left by a save that was interrupted)\n", removed,
+                    removed == 1 ? "" : "s", written[i]);
+    }
     if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
         cli_error("train", "cannot write the metrics log %s: %s", csv,
                   strerror(errno));

@@ -4,6 +4,7 @@
 #include "file.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -152,26 +153,33 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* The temporary name of PATH is PATH + TEMP_INFIX + TEMP_RANDOM of
+ * temp_letters (mkstemp's alphabet and length): create_temp makes them,
+ * is_temp_of recognises them, nothing else knows the pattern. */
+#define TEMP_INFIX ".tmp."
+enum { TEMP_INFIX_LEN = sizeof TEMP_INFIX - 1, TEMP_RANDOM = 6 };
+static const char temp_letters[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
 /* Creates PATH.tmp.XXXXXX exclusively with mode 0666 less the umask, the
  * mode a plain fopen would give (mkstemp's 0600 would end up on PATH).
  * tmp holds strlen(path) + 12 bytes. Returns the descriptor or -1, errno set. */
 static int create_temp(const char *path, char *tmp, size_t tmp_size)
 {
-    static const char letters[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const size_t n_letters = sizeof temp_letters - 1;
     struct timespec now;
     if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = now.tv_nsec = 0;
     for (int attempt = 0; attempt < 100; attempt++) {
         uint64_t x = mix64((uint64_t)getpid() << 32 ^ (uint64_t)now.tv_nsec
                            ^ (uint64_t)now.tv_sec << 20
                            ^ mix64(atomic_fetch_add(&temp_counter, 1) + 1));
-        char suffix[7];
-        for (int i = 0; i < 6; i++) {
-            suffix[i] = letters[x % 62];
-            x /= 62;
+        char suffix[TEMP_RANDOM + 1];
+        for (int i = 0; i < TEMP_RANDOM; i++) {
+            suffix[i] = temp_letters[x % n_letters];
+            x /= n_letters;
         }
-        suffix[6] = '\0';
-        snprintf(tmp, tmp_size, "%s.tmp.%s", path, suffix);
+        suffix[TEMP_RANDOM] = '\0';
+        snprintf(tmp, tmp_size, "%s" TEMP_INFIX "%s", path, suffix);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
@@ -179,23 +187,25 @@ static int create_temp(const char *path, char *tmp, size_t tmp_size)
     return -1;
 }
 
+/* The directory path's file is in ("." for a bare name, "/" for one at
+ * the root), malloc'd; NULL when out of memory. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash || slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(len + 1);
+    if (dir) {
+        memcpy(dir, slash ? path : ".", len);
+        dir[len] = '\0';
+    }
+    return dir;
+}
+
 /* Makes the rename durable. Failure is not reported: the file is in place
  * and complete either way; only a crash right now could lose the rename. */
 static void sync_parent_dir(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (!slash) {
-        dir = malloc(2);
-        if (dir) strcpy(dir, ".");
-    } else {
-        size_t len = slash == path ? 1 : (size_t)(slash - path);
-        dir = malloc(len + 1);
-        if (dir) {
-            memcpy(dir, path, len);
-            dir[len] = '\0';
-        }
-    }
+    char *dir = dir_of(path);
     if (!dir) return;
     int fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -253,5 +263,86 @@ recur_status recur_write_file(const char *path, const recur_file_part *parts,
     }
     free(tmp);
     sync_parent_dir(path);
+    return RECUR_OK;
+}
+
+/* Is name base + TEMP_INFIX + TEMP_RANDOM of temp_letters, and nothing
+ * more? */
+static int is_temp_of(const char *name, const char *base, size_t base_len)
+{
+    if (strlen(name) != base_len + TEMP_INFIX_LEN + TEMP_RANDOM ||
+        memcmp(name, base, base_len) != 0 ||
+        memcmp(name + base_len, TEMP_INFIX, TEMP_INFIX_LEN) != 0)
+        return 0;
+    for (const char *c = name + base_len + TEMP_INFIX_LEN; *c; c++)
+        if (!memchr(temp_letters, *c, sizeof temp_letters - 1))
+            return 0;
+    return 1;
+}
+
+recur_status recur_remove_stale_temps(const char *path, size_t *removed)
+{
+    char ebuf[128];
+    if (!path || path[0] == '\0')
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_remove_stale_temps: %s path",
+                          path ? "empty" : "NULL");
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (base[0] == '\0')
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s names a directory, not a file",
+                          path);
+    char *dir = dir_of(path);
+    if (!dir)
+        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
+    DIR *d = opendir(dir);
+    if (!d) {
+        int err = errno;
+        recur_status s = RECUR_OK;
+        /* No directory: no temporary file either (the save reports it). */
+        if (err != ENOENT && err != ENOTDIR)
+            s = recur_fail(RECUR_ERR_IO, "%s: cannot read the directory to "
+                           "remove stale temporary files: %s", dir,
+                           recur_strerror(err, ebuf, sizeof ebuf));
+        free(dir);
+        if (!s && removed)
+            *removed = 0;
+        return s;
+    }
+    const size_t base_len = strlen(base);
+    size_t count = 0;
+    int err = 0;
+    char failed[256] = "";
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            if (errno && !err) {
+                err = errno;
+                snprintf(failed, sizeof failed, "%s: cannot read the directory",
+                         dir);
+            }
+            break;
+        }
+        struct stat sb;
+        if (!is_temp_of(e->d_name, base, base_len) ||
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(sb.st_mode))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+            count++;
+        } else if (!err) {
+            err = errno;
+            snprintf(failed, sizeof failed, "cannot remove %s/%s", dir,
+                     e->d_name);
+        }
+    }
+    closedir(d);
+    free(dir);
+    if (err)
+        return recur_fail(RECUR_ERR_IO, "%s: %s (%zu stale temporary files of "
+                          "%s removed)", failed,
+                          recur_strerror(err, ebuf, sizeof ebuf), count, path);
+    if (removed)
+        *removed = count;
     return RECUR_OK;
 }

@@ -2,7 +2,8 @@
  * file.h — reading a whole file, treating it as hostile: regular files
  * only (a FIFO or a device is refused without blocking), a size bound
  * checked before allocating, short reads and EINTR handled; and writing one
- * atomically, so that a reader never sees half of it.
+ * atomically, so that a reader never sees half of it, with the clean-up of
+ * what such a write leaves when its process is killed.
  */
 #ifndef RECUR_FILE_H
 #define RECUR_FILE_H
@@ -36,5 +37,19 @@ typedef struct {
  * reason; RECUR_ERR_MEMORY. Thread-safe (temporary names never collide). */
 recur_status recur_write_file(const char *path, const recur_file_part *parts,
                               size_t count);
+
+/* Removes the temporary files recur_write_file(path) leaves when the
+ * process dies between creating and renaming one: the regular files in
+ * path's directory named exactly path's last component + ".tmp." + six
+ * letters or digits (the one place that knows the pattern is file.c).
+ * Nothing else is touched: not "PATH.tmp.longer-name", not another file's
+ * temporaries, not a directory or a link of that name. Call it only when
+ * no other process is writing path (it would remove that one's file in
+ * progress). *removed (may be NULL) is how many went; a missing directory
+ * has none. RECUR_ERR_ARGUMENT for a NULL or empty path or one ending in
+ * '/'; RECUR_ERR_IO when the directory cannot be read or a file cannot be
+ * removed, naming it and the system's reason (the others are still
+ * removed; *removed is then left as it was); RECUR_ERR_MEMORY. */
+recur_status recur_remove_stale_temps(const char *path, size_t *removed);
 
 #endif

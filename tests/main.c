@@ -15,6 +15,7 @@ const char *test_fixture_dir(void)
 #define TESTS(X)                                                              \
     X(test_safetensors_roundtrip)                                             \
     X(test_safetensors_hostile)                                               \
+    X(test_safetensors_stale_temps)                                           \
     X(test_safetensors_fuzz)                                                  \
     X(test_parity_fixtures)                                                   \
     X(test_parity_batch_first)                                                \

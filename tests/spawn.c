@@ -177,8 +177,24 @@ static int wait_for(pid_t pid, int *wstatus, int *timed_out)
 
 spawn_result spawn_recur(const char *capture_dir, const char *const *args)
 {
+    return spawn_recur_in(NULL, capture_dir, args);
+}
+
+spawn_result spawn_recur_in(const char *dir, const char *capture_dir,
+                            const char *const *args)
+{
     spawn_result r = {-1, NULL, NULL};
     const char *bin = spawn_recur_bin();
+    char abs_bin[4096], cwd[3072];
+    /* A relative $RECUR_BIN names the binary from here, not from dir. */
+    if (dir && bin[0] != '/') {
+        int ok = getcwd(cwd, sizeof cwd) != NULL;
+        CHECK(ok, "cannot resolve %s: getcwd: %s", bin, strerror(errno));
+        if (ok) {
+            snprintf(abs_bin, sizeof abs_bin, "%s/%s", cwd, bin);
+            bin = abs_bin;
+        }
+    }
     enum { MAX_ARGS = 64 };
     char out_path[512], err_path[512], line[1024] = "recur";
     const char *argv[MAX_ARGS] = {bin};
@@ -205,9 +221,22 @@ spawn_result spawn_recur(const char *capture_dir, const char *const *args)
                                          O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addopen(&fa, 2, err_path,
                                          O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ);
+        /* posix_spawn has no portable chdir action: the child inherits
+         * this process's directory, changed around the call (the tests run
+         * in one thread). */
+        int here = dir ? open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dir && (here < 0 || chdir(dir) != 0)) {
+            rc = errno;
+        } else {
+            rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ);
+            CHECK(!dir || fchdir(here) == 0, "cannot return from %s: %s", dir,
+                  strerror(errno));
+        }
+        if (here >= 0)
+            close(here);
         posix_spawn_file_actions_destroy(&fa);
-        CHECK(rc == 0, "%s: cannot start: %s", line, strerror(rc));
+        CHECK(rc == 0, "%s: cannot start%s%s: %s", line, dir ? " in " : "",
+              dir ? dir : "", strerror(rc));
         if (rc == 0 && wait_for(pid, &wstatus, &timed_out)) {
             if (WIFEXITED(wstatus) && !timed_out)
                 r.status = WEXITSTATUS(wstatus);

@@ -42,6 +42,11 @@ const char *spawn_recur_bin(void);
  * /dev/null, capturing into capture_dir/stdout.txt and stderr.txt (removed
  * again). */
 spawn_result spawn_recur(const char *capture_dir, const char *const *args);
+/* The same with dir as the working directory (NULL: this one), for what
+ * a run writes where it is started; a relative $RECUR_BIN is resolved from
+ * here first. capture_dir and relative paths among args: as seen from dir. */
+spawn_result spawn_recur_in(const char *dir, const char *capture_dir,
+                            const char *const *args);
 void spawn_result_free(spawn_result *r);
 
 /* Runs the command and checks its exit status and that the stream named

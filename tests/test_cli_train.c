@@ -7,14 +7,20 @@
  *     validation) and the SVG plot beside --save;
  *   - resume through the CLI (30 steps straight against 12, then --resume
  *     to 30, with dropout so the RNG state matters) gives bit-identical
- *     tensors;
+ *     tensors; the same again with every option repeated at the
+ *     checkpoint's value gives the same file byte for byte; without --save
+ *     the run goes back into the resumed checkpoint;
+ *   - stale temporary files of an interrupted save (x.safetensors.tmp.
+ *     and six letters) are removed at the next training's start, nothing
+ *     else;
  *   - eval --json: bpc = loss / ln 2, ppl = exp(loss);
  *   - sample: the prime, then --length characters of the training text's
  *     alphabet, the same for the same --seed (and at temperature 0);
- *   - every refusal: exit status 2 for usage, 1 for data and files, a
- *     message naming the problem, no sanitizer report, nothing printed on
- *     stdout, no checkpoint left where there was none and an existing one
- *     (with its log and plot) byte for byte as it was.
+ *   - every refusal (an option given with --resume that differs from the
+ *     checkpoint's value names both): exit status 2 for usage, 1 for data
+ *     and files, a message naming the problem, no sanitizer report, nothing
+ *     printed on stdout, no checkpoint left where there was none and an
+ *     existing one (with its log and plot) byte for byte as it was.
  */
 #include "error.h"
 #include "lm.h"
@@ -383,6 +389,38 @@ static void check_train_outputs(const char *text)
     check_plot(svg);
 }
 
+/* The command of run B again with --resume added, every model and
+ * training option spelt out, some in other words than the first run's
+ * defaults (--lr 0.002 for 2e-3, --clip 5.0, --eps 1e-08): accepted, and
+ * the continued run D is byte for byte the run C resumed without them. */
+static void check_resume_same_options(const char *text, const char *b,
+                                      const char *c)
+{
+    char d[300];
+    path_in(d, sizeof d, "d.safetensors");
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--task", "charlm", "--data", text, TINY,
+        "--dropout", "0.2", "--val-every", "10", "--steps", "30", "--cell",
+        "lstm", "--proj", "0", "--recurrent-dropout", "0", "--zoneout", "0.0",
+        "--optimizer", "adam", "--lr", "0.002", "--beta1", "0.9", "--beta2",
+        "0.999", "--eps", "1e-08", "--momentum", "0", "--schedule",
+        "constant", "--decay-factor", ".5", "--min-lr", "0", "--patience",
+        "1", "--clip", "5.0", "--seed", "1", "--resume", b, "--save", d, END);
+    spawn_result r = run(&args);
+    CHECK(r.status == 0, "train --resume with the checkpoint's own options: "
+          "exit status %d; stderr: %s", r.status, r.err ? r.err : "");
+    spawn_result_free(&r);
+    size_t c_size = 0, d_size = 0;
+    char *c_bytes = spawn_read_file(c, &c_size);
+    char *d_bytes = spawn_read_file(d, &d_size);
+    CHECK(c_bytes && d_bytes && c_size == d_size &&
+              memcmp(c_bytes, d_bytes, c_size) == 0,
+          "resumed with the checkpoint's options, %s is not byte for byte %s "
+          "(resumed without them)", d, c);
+    free(c_bytes);
+    free(d_bytes);
+}
+
 /* Run A: 30 steps straight. Run B: 12 steps, then --resume to 30 into C.
  * A and C must be the same bit for bit. */
 static void check_resume(const char *text)
@@ -424,10 +462,117 @@ static void check_resume(const char *text)
     /* The resumed run's own log starts at step 13. */
     const uint64_t val_steps[] = {20, 30};
     check_metrics(c_csv, 13, 18, val_steps, NULL, 2);
+    check_resume_same_options(text, b, c);
+}
+
+/* --resume without --save, started in a directory of its own holding a
+ * copy of run B's checkpoint (12 steps): the continued run goes back into
+ * that copy, which then equals run A (30 steps straight) bit for bit, and
+ * nothing else is written (no charlm.safetensors where it was started). */
+static void check_resume_writes_back(const char *text)
+{
+    char dir[300], w[400], b[300], a[300], path[400];
+    path_in(dir, sizeof dir, "back");
+    path_in(a, sizeof a, "a.safetensors");
+    path_in(b, sizeof b, "b.safetensors");
+    snprintf(w, sizeof w, "%s/w.safetensors", dir);
+    size_t size = 0;
+    char *bytes = spawn_read_file(b, &size);
+    int ok = bytes && mkdir(dir, 0700) == 0 && spawn_write_file(w, bytes, size);
+    free(bytes);
+    CHECK(ok, "cannot copy %s into %s", b, dir);
+    if (!ok)
+        return;
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--data", text, "--resume", "w.safetensors", "--steps",
+        "30", "--epochs", "0", "--val-every", "10", "--threads", "1", END);
+    spawn_result r = spawn_recur_in(dir, capture, args.v);
+    CHECK(r.status == 0, "train --resume without --save: exit status %d; "
+          "stderr: %s", r.status, r.err ? r.err : "");
+    spawn_result_free(&r);
+    char buf[64];
+    CHECK(strcmp(meta_of(w, "train.step", buf, sizeof buf), "30") == 0,
+          "train --resume without --save: %s is at step '%s', expected 30 "
+          "(saved back into it)", w, buf);
+    same_checkpoints("12 steps resumed to 30 in place against 30 straight",
+                     a, w, 1);
+    snprintf(path, sizeof path, "%s/charlm.safetensors", dir);
+    CHECK(!spawn_exists(path), "train --resume without --save wrote %s", path);
+    static const char *const beside[] = {"w.best.safetensors", "w.metrics.csv",
+                                         "w.loss.svg"};
+    for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, beside[i]);
+        CHECK(spawn_exists(path), "train --resume without --save wrote no %s",
+              path);
+    }
+    CHECK(spawn_count_entries(dir) == 4, "train --resume without --save left "
+          "%d files in %s, expected w.safetensors and the 3 beside it",
+          spawn_count_entries(dir), dir);
+}
+
+/* A save killed between creating its temporary file and renaming it
+ * leaves x.safetensors.tmp.XXXXXX behind: the next training that writes
+ * x.safetensors removes those of x.safetensors and of its .best sibling
+ * (started where they are, --save relative) and nothing else, not even a
+ * name one letter off the pattern. */
+static void check_stale_temps(const char *text)
+{
+    static const char *const stale[] = {"x.safetensors.tmp.ABC123",
+                                        "x.best.safetensors.tmp.zZ09aB"};
+    static const char *const kept[] = {
+        "x.safetensors.tmp.keep-me-longer", "y.safetensors.tmp.ABC123",
+        "ax.safetensors.tmp.ABC123", "x.safetensors.tmp.ABC12",
+        "x.safetensors.tmp.ABC1234", "x.safetensors.tmp.AB-123",
+        "x.safetensors.tmp.", "x.safetensors.ABC123"};
+    char dir[300], path[400];
+    path_in(dir, sizeof dir, "stale");
+    int ok = mkdir(dir, 0700) == 0;
+    for (size_t i = 0; ok && i < sizeof stale / sizeof *stale; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+        ok = spawn_write_file(path, "half a checkpoint", 17);
+    }
+    for (size_t i = 0; ok && i < sizeof kept / sizeof *kept; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+        ok = spawn_write_file(path, "not ours", 8);
+    }
+    /* A directory of the pattern's name is not a temporary file. */
+    snprintf(path, sizeof path, "%s/x.safetensors.tmp.DIR123", dir);
+    ok = ok && mkdir(path, 0700) == 0;
+    CHECK(ok, "cannot plant the temporary files in %s", dir);
+    if (!ok)
+        return;
+    arglist args = {{NULL}, 0};
+    add(&args, "train", "--task", "charlm", "--data", text, TINY, "--steps",
+        "2", "--save", "x.safetensors", END);
+    spawn_result r = spawn_recur_in(dir, capture, args.v);
+    CHECK(r.status == 0, "train beside stale temporary files: exit status %d; "
+          "stderr: %s", r.status, r.err ? r.err : "");
+    CHECK(r.err && strstr(r.err, "stale temporary file"), "train does not say "
+          "it removed stale temporary files: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+        CHECK(!spawn_exists(path), "train left the stale %s", path);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+        char *bytes = spawn_read_file(path, NULL);
+        CHECK(bytes && !strcmp(bytes, "not ours"), "train removed or changed "
+              "%s, which is no temporary file of its checkpoints", path);
+        free(bytes);
+    }
+    snprintf(path, sizeof path, "%s/x.safetensors.tmp.DIR123", dir);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "train removed the "
+          "directory %s", path);
+    snprintf(path, sizeof path, "%s/x.safetensors", dir);
+    CHECK(spawn_exists(path), "train beside stale temporary files wrote no %s",
+          path);
 }
 
 /* --layer-norm: a layer-norm GRU trains, its checkpoint says so and holds
- * the LN tensors, and a resumed run keeps it without being told. */
+ * the LN tensors, and a resumed run keeps it (told again here: --cell gru
+ * and --layer-norm equal the checkpoint's, so they are accepted). */
 static void check_layer_norm(const char *text)
 {
     char ln[300], resumed[300], buf[64];
@@ -446,7 +591,8 @@ static void check_layer_norm(const char *text)
     recur_st_free(st);
     arglist args = {{NULL}, 0};
     add(&args, "train", "--task", "charlm", "--data", text, "--resume", ln,
-        "--steps", "5", "--save", resumed, END);
+        "--cell", "gru", "--layer-norm", "--steps", "5", "--save", resumed,
+        END);
     spawn_result r = run(&args);
     CHECK(r.status == 0, "train --resume of a layer-norm run: exit status %d; "
           "stderr: %s", r.status, r.err ? r.err : "");
@@ -782,6 +928,8 @@ void test_cli_train_run(void)
         free(cps);
         check_train_outputs(text_path);
         check_resume(text_path);
+        check_resume_writes_back(text_path);
+        check_stale_temps(text_path);
         check_layer_norm(text_path);
         if (spawn_exists(model)) {
             check_eval(model, text_path, chars);
@@ -1004,28 +1152,51 @@ static void refuse_train_cases(const bad_files *f, const snapshot *snap)
          "other data", NULL},
         {"--resume with --hidden 32", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6", "--hidden",
-          "32"}, 2, "--hidden", "resum"},
+          "32"}, 2, "--hidden 32 differs", "checkpoint's 16"},
         {"--resume with --batch 8", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6", "--batch",
-          "8"}, 2, "--batch", "resum"},
+          "8"}, 2, "--batch 8 differs", "checkpoint's 4"},
+        {"--resume with --cell gru", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--cell",
+          "gru"}, 2, "--cell gru differs", "checkpoint's lstm"},
+        {"--resume with --optimizer sgd", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6",
+          "--optimizer", "sgd"}, 2, "--optimizer sgd differs",
+         "checkpoint's adam"},
+        {"--resume with --seed 2", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--seed",
+          "2"}, 2, "--seed 2 differs", "checkpoint's 1"},
         {"--resume with --layer-norm", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6",
-          "--layer-norm"}, 2, "--layer-norm", "resum"},
+          "--layer-norm"}, 2, "--layer-norm is on here", "off in the checkpoint"},
         {"--resume with --zoneout 0.1", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6",
-          "--zoneout", "0.1"}, 2, "--zoneout", "resum"},
+          "--zoneout", "0.1"}, 2, "--zoneout 0.1 differs", "checkpoint's 0 "},
         {"--resume with --recurrent-dropout 0.1", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6",
-          "--recurrent-dropout", "0.1"}, 2, "--recurrent-dropout", "resum"},
+          "--recurrent-dropout", "0.1"}, 2, "--recurrent-dropout 0.1 differs",
+         "checkpoint's 0 "},
         {"--resume with --variational", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6",
-          "--variational"}, 2, "--variational", "resum"},
+          "--variational"}, 2, "--variational is on here",
+         "off in the checkpoint"},
+        {"--resume with --init uniform (not recorded)", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--init",
+          "uniform"}, 2, "--init cannot be given with --resume",
+         "does not record"},
+        {"--resume with --forget-bias (not recorded)", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6",
+          "--forget-bias"}, 2, "--forget-bias cannot be given with --resume",
+         "does not record"},
         {"--resume with --steps at the checkpoint's step", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "3"}, 2,
          "at step 3 already", "nothing to do"},
         {"--resume with --lr 0.1", 0,
          {"--data", f->text, "--resume", f->model, "--steps", "6", "--lr",
-          "0.1"}, 2, "--lr", "resum"},
+          "0.1"}, 2, "--lr 0.1 differs", "checkpoint's 0.002"},
+        {"--resume with --lr 0.002 equal but --clip 1 not", 0,
+         {"--data", f->text, "--resume", f->model, "--steps", "6", "--lr",
+          "0.002", "--clip", "1"}, 2, "--clip 1 differs", "checkpoint's 5"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         refuse_train(&cases[i], snap);
