@@ -3,6 +3,8 @@
 # AddressSanitizer + UBSan; `make demo` is the main job.
 
 CC      ?= cc
+LD      ?= ld
+OBJCOPY ?= objcopy
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
@@ -16,6 +18,12 @@ NO_THREAD_JUMPS := $(shell $(CC) -fno-thread-jumps -E -x c /dev/null \
 RECUR_DATA ?= $(if $(wildcard ../shared/data),../shared/data,data)
 export RECUR_DATA
 
+# The version, in one place: include/recur.h.
+version_part = $(shell sed -n 's/^\#define RECUR_VERSION_$(1) *\([0-9][0-9]*\).*/\1/p' include/recur.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
+SONAME := librecur.so.$(VERSION_MAJOR)
+
 LIB_SRC := $(wildcard src/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
@@ -24,17 +32,22 @@ TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
+	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -fvisibility=hidden -c $$< -o $$@
 $(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
   $(1)/obj/src/gru.o $(1)/obj/src/rnn.o $(1)/obj/src/loss.o: VECFLAGS := -O3
 $(1)/obj/src/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
 $(1)/obj/src/gemm_packed.o $(1)/obj/src/stack.o: VECFLAGS := -fopenmp
-$(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
+$(1)/librecur_internal.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^
-$(1)/recur: $(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/librecur.a
+$(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
+	@rm -f $$@ $(1)/obj/librecur.o
+	$$(LD) -r -o $(1)/obj/librecur.o $$^
+	$$(OBJCOPY) --localize-hidden $(1)/obj/librecur.o
+	ar rcs $$@ $(1)/obj/librecur.o
+$(1)/recur: $(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
-$(1)/run_tests: $(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/librecur.a
+$(1)/run_tests: $(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/example: $(1)/obj/examples/example.o $(1)/librecur.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
@@ -42,22 +55,66 @@ endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all test asan demo forward-demo clean deps fixtures bench
-all: build/recur build/librecur.a build/librecur.so
+.PHONY: all test asan demo forward-demo clean fixtures bench install uninstall \
+        check-install
+all: build/recur build/librecur.a build/librecur.so build/recur.1
 
 $(eval $(call build_rules,build,))
 $(eval $(call build_rules,build/asan,$(ASAN)))
 
-build/librecur.so: $(LIB_SRC:%.c=build/obj/%.o)
-	$(CC) -shared -o $@ $^ $(LIBS)
+# The shared library: librecur.so.X.Y.Z with soname librecur.so.X, and the
+# links librecur.so.X and librecur.so beside it. Only what recur.h declares
+# (RECUR_API) is exported: everything is compiled -fvisibility=hidden, and
+# the static librecur.a is one relocatable object whose hidden symbols are
+# made local (ld -r, objcopy --localize-hidden). The CLI and the tests use
+# internals, and link librecur_internal.a.
+build/librecur.so.$(VERSION): $(LIB_SRC:%.c=build/obj/%.o)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LIBS)
+build/$(SONAME): build/librecur.so.$(VERSION)
+	ln -sf $(notdir $<) $@
+build/librecur.so: build/$(SONAME)
+	ln -sf $(notdir $<) $@
 
-deps:
-	@sh scripts/deps.sh
+# pkg-config's file and the manual page (from the program's own --help).
+build/recur.pc: recur.pc.in include/recur.h Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+build/recur.1: build/recur tools/man.sh
+	sh tools/man.sh build/recur >$@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]; make uninstall, the same.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+INSTALLED  := $(BINDIR)/recur $(LIBDIR)/librecur.a $(LIBDIR)/librecur.so.$(VERSION) \
+              $(LIBDIR)/$(SONAME) $(LIBDIR)/librecur.so $(INCLUDEDIR)/recur.h \
+              $(LIBDIR)/pkgconfig/recur.pc $(MANDIR)/man1/recur.1
+install: all build/recur.pc build/recur.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 build/recur $(DESTDIR)$(BINDIR)/recur
+	install -m 644 build/librecur.a $(DESTDIR)$(LIBDIR)/librecur.a
+	install -m 755 build/librecur.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/librecur.so
+	install -m 644 include/recur.h $(DESTDIR)$(INCLUDEDIR)/recur.h
+	install -m 644 build/recur.pc $(DESTDIR)$(LIBDIR)/pkgconfig/recur.pc
+	install -m 644 build/recur.1 $(DESTDIR)$(MANDIR)/man1/recur.1
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # The suite: unit tests, PyTorch parity on the committed fixtures, finite
 # differences, hostile files, the CLI and the example program.
+# Then the exported symbols (tests/symbols.sh), make install with the
+# example built by pkg-config alone (tests/install.sh), and
+# scripts/get-data.sh against the data mirror, offline (skipped without it).
 test: all build/run_tests build/example
 	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example build/run_tests
+	sh tests/symbols.sh build/librecur.so build/librecur.a
+	sh tests/install.sh
+	sh tests/get_data_test.sh
 	$(MAKE) --no-print-directory asan
 
 asan: build/asan/recur build/asan/run_tests build/asan/example
@@ -66,12 +123,22 @@ asan: build/asan/recur build/asan/run_tests build/asan/example
 
 # The main job: train a small character-level LSTM on tinyshakespeare for a
 # few minutes (live progress line), then generate text from the best
-# checkpoint. DEMO_SECONDS shortens or lengthens it.
+# checkpoint. DEMO_SECONDS (environment or make variable) sets its length.
+# The corpus is $(RECUR_DATA)/tinyshakespeare/input.txt when that exists,
+# else the copy the repository carries (data/tinyshakespeare), unpacked on
+# first use and checked against its SHA-256.
 DEMO_SECONDS ?= 240
-DEMO_TEXT := $(RECUR_DATA)/tinyshakespeare/input.txt
-demo: all
-	@test -f $(DEMO_TEXT) || { echo "demo: $(DEMO_TEXT) not found; set RECUR_DATA, or run scripts/get-data.sh tinyshakespeare" >&2; exit 1; }
+EMBEDDED_TEXT := build/data/tinyshakespeare/input.txt
+DEMO_TEXT := $(or $(wildcard $(RECUR_DATA)/tinyshakespeare/input.txt),$(EMBEDDED_TEXT))
+$(EMBEDDED_TEXT): data/tinyshakespeare/input.txt.gz data/tinyshakespeare/SHA256SUMS
+	@mkdir -p $(dir $@)
+	gzip -dc $< >$@.part
+	@echo "$$(cut -d' ' -f1 data/tinyshakespeare/SHA256SUMS)  $@.part" | sha256sum -c --quiet - || \
+	  { echo "demo: $< does not unpack to the text of data/tinyshakespeare/SHA256SUMS" >&2; rm -f $@.part; exit 1; }
+	mv $@.part $@
+demo: all $(DEMO_TEXT)
 	@mkdir -p build/demo
+	@echo "demo: training on $(DEMO_TEXT) for $(DEMO_SECONDS) s"
 	build/recur train --task charlm --data $(DEMO_TEXT) --cell lstm --hidden 256 \
 	  --layers 2 --embed 64 --seq-len 100 --batch 32 --dropout 0.1 --lr 3e-3 \
 	  --time-limit $(DEMO_SECONDS) --val-every 200 --epochs 0 \
@@ -99,17 +166,17 @@ bench: all
 
 # Outputs and every gradient of a fixed set of networks, for comparing two
 # versions byte for byte (tools/bitcheck.c): build/bitcheck OUT, then cmp.
-build/bitcheck: tools/bitcheck.c build/librecur.a
+build/bitcheck: tools/bitcheck.c build/librecur_internal.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # The packed kernel alone on one shape (bench/packed_gemm.c), and σ and tanh
 # alone on one row in L1 (bench/vmath_speed.c).
-build/packed_gemm build/vmath_speed: build/%: bench/%.c bench/clock.h build/librecur.a
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< build/librecur.a $(LIBS)
+build/packed_gemm build/vmath_speed: build/%: bench/%.c bench/clock.h build/librecur_internal.a
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< build/librecur_internal.a $(LIBS)
 
 # exp, σ and tanh against double on every STEP-th float (tools/vmath_ulp.c):
 # build/vmath_ulp [STEP].
-build/vmath_ulp: tools/vmath_ulp.c build/librecur.a
+build/vmath_ulp: tools/vmath_ulp.c build/librecur_internal.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).

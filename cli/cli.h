@@ -32,6 +32,9 @@ char *cli_beside(const char *path, const char *suffix, int keep_ext);
 
 /* Prints the library's last error for a failed status. */
 int cli_fail(const char *cmd, recur_status status);
+/* Removes the temporary files an interrupted save of PATH left behind
+ * (PATH.tmp.XXXXXX), saying so on stderr; a failure is only a warning. */
+void cli_remove_stale_temps(const char *cmd, const char *path);
 
 int cmd_forward(int argc, char **argv);
 int cmd_info(int argc, char **argv);

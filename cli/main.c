@@ -1,5 +1,6 @@
 /* main.c — `recur`: dispatches to the subcommands. */
 #include "cli.h"
+#include "file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,6 +80,18 @@ char *cli_beside(const char *path, const char *suffix, int keep_ext)
     if (keep_ext)
         strcat(out, ext);
     return out;
+}
+
+void cli_remove_stale_temps(const char *cmd, const char *path)
+{
+    size_t removed = 0;
+    if (recur_remove_stale_temps(path, &removed))
+        fprintf(stderr, "recur %s: warning: %s; training anyway\n", cmd,
+                recur_last_error());
+    else if (removed)
+        fprintf(stderr, "recur %s: removed %zu stale temporary file%s of %s "
+                "(left by a save that was interrupted)\n", cmd, removed,
+                removed == 1 ? "" : "s", path);
 }
 
 int cli_fail(const char *cmd, recur_status status)

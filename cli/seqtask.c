@@ -248,6 +248,8 @@ recur_status seqtask_train(const char *cmd, const char *task,
     log.epochs = cap;
     log.train = log.x + cap;
     log.val = log.train + cap;
+    if (o->save) /* what an earlier run killed in a save left behind */
+        cli_remove_stale_temps("train", o->save);
     if (csv_path) {
         log.csv = fopen(csv_path, "w");
         if (!log.csv) {

@@ -598,16 +598,8 @@ int cmd_train(int argc, char **argv)
     reporter r = {&o, {0}, NULL, svg, NAN};
     /* What an earlier run killed in the middle of a save left behind. */
     const char *written[2] = {o.save, best};
-    for (int i = 0; !rc && i < 2; i++) {
-        size_t removed = 0;
-        if (recur_remove_stale_temps(written[i], &removed))
-            fprintf(stderr, "recur train: warning: %s; training anyway\n",
-                    recur_last_error());
-        else if (removed)
-            fprintf(stderr, "recur train: removed %zu stale temporary file%s "
-                    "of %s (left by a save that was interrupted)\n", removed,
-                    removed == 1 ? "" : "s", written[i]);
-    }
+    for (int i = 0; !rc && i < 2; i++)
+        cli_remove_stale_temps("train", written[i]);
     if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
         cli_error("train", "cannot write the metrics log %s: %s", csv,
                   strerror(errno));

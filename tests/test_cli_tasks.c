@@ -270,6 +270,13 @@ static json_t *train_json(const char *what, cmdline *c, va_list extra)
 static json_t *train_classifier(const char *what, const char *data,
                                 const char *model, ...)
 {
+    /* What a run killed in a save left (removed at the start) beside what
+     * is not ours (kept). */
+    char stale[300], kept[300];
+    snprintf(stale, sizeof stale, "%s.tmp.Qw3rt9", model);
+    snprintf(kept, sizeof kept, "%s.tmp.keep-me", model);
+    CHECK(spawn_write_file(stale, "half", 4) && spawn_write_file(kept, "ours", 4),
+          "cannot plant temporary files beside %s", model);
     cmdline c = {{NULL}, 0};
     push(&c, "train", "--task", "classify", "--data", data, TINY, "--embed",
          "8", "--epochs", "20", "--patience", "0", "--lr", "0.03", "--batch",
@@ -280,6 +287,10 @@ static json_t *train_classifier(const char *what, const char *data,
     va_end(ap);
     if (o)
         check_training_files(model, 20);
+    CHECK(!spawn_exists(stale), "%s: train --task classify left the stale %s",
+          what, stale);
+    CHECK(spawn_exists(kept), "%s: train --task classify removed %s", what, kept);
+    remove(kept);
     return o;
 }
 

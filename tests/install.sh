@@ -1,0 +1,39 @@
+#!/bin/sh
+# make install into a temporary prefix, then examples/example.c built with
+# nothing but `pkg-config --cflags --libs recur` (shared) and `--static`,
+# and run; then make uninstall leaves no file behind.
+#   sh tests/install.sh          (from the repository root, after make)
+set -eu
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+make --no-print-directory -s install PREFIX="$prefix" >/dev/null
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+fail() { echo "install: $*" >&2; exit 1; }
+for f in bin/recur lib/librecur.a lib/librecur.so include/recur.h \
+         lib/pkgconfig/recur.pc share/man/man1/recur.1; do
+    [ -e "$prefix/$f" ] || fail "make install did not write $f"
+done
+soname=$(objdump -p "$prefix/lib/librecur.so" | awk '$1 == "SONAME" { print $2 }')
+[ -e "$prefix/lib/$soname" ] || fail "soname $soname has no file"
+"$prefix/bin/recur" --version >/dev/null || fail "installed recur does not run"
+
+cc=${CC:-cc}
+out=$prefix/out
+mkdir "$out"
+# shellcheck disable=SC2046
+$cc -o "$out/example-shared" examples/example.c $(pkg-config --cflags --libs recur) ||
+    fail "example.c does not build with pkg-config --cflags --libs recur"
+# shellcheck disable=SC2046
+$cc -static -o "$out/example-static" examples/example.c $(pkg-config --static --cflags --libs recur) ||
+    fail "example.c does not build with -static and pkg-config --static --cflags --libs recur"
+LD_LIBRARY_PATH=$prefix/lib ldd "$out/example-shared" | grep -q "$prefix/lib/$soname" ||
+    fail "example-shared does not load $prefix/lib/$soname"
+LD_LIBRARY_PATH=$prefix/lib "$out/example-shared" >"$out/shared.txt" || fail "example-shared failed"
+"$out/example-static" >"$out/static.txt" || fail "example-static failed"
+cmp -s "$out/shared.txt" "$out/static.txt" || fail "the shared and static examples print different things"
+[ -s "$out/shared.txt" ] || fail "the example printed nothing"
+
+make --no-print-directory -s uninstall PREFIX="$prefix" >/dev/null
+left=$(find "$prefix" ! -type d ! -path "$out/*")
+[ -z "$left" ] || fail "make uninstall left: $left"
+echo "install: make install, pkg-config (shared: $soname; static), example run, uninstall: ok"
