@@ -24,7 +24,7 @@ TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -c $$< -o $$@
+	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -fvisibility=hidden -c $$< -o $$@
 $(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
   $(1)/obj/src/gru.o $(1)/obj/src/rnn.o $(1)/obj/src/loss.o: VECFLAGS := -O3
 $(1)/obj/src/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
