@@ -162,7 +162,7 @@ int cmd_bench(int argc, char **argv)
     }
     recur_set_threads((int)threads);
 
-    recur_config cfg = recur_config_default(cell->mode, I, H);
+    recur_rnn_config cfg = recur_rnn_config_default(cell->mode, I, H);
     cfg.num_layers = L;
     cfg.bidirectional = bidir;
     recur_rnn *rnn = NULL;
@@ -261,7 +261,7 @@ int cmd_bench(int argc, char **argv)
                        1e3 * med / (double)T);
             printf("\"tokens\": %.0f, \"tokens_per_sec\": %.2f, \"flops\": %.0f, "
                    "\"openblas_core\": \"%s\", \"version\": \"%s\"}\n",
-                   tokens, tps, flops, core ? core : "unknown", RECUR_VERSION);
+                   tokens, tps, flops, core ? core : "unknown", recur_version());
         } else {
             printf("bench %s I=%zu H=%zu L=%zu D=%zu B=%zu T=%zu%s %s, %zu thread%s: "
                    "median %.3f ms (min %.3f) over %zu runs, %.2f GFLOP/s, %.0f tokens/s",

@@ -149,7 +149,7 @@ static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
             const char *c = k ? "grad_c_n" : "c0";
             if (recur_st_find(in->st, c)) {
                 cli_error("forward", "%s: '%s' is for LSTM only, the model is %s",
-                          in->path, c, recur_mode_str(recur_rnn_config(rnn)->mode));
+                          in->path, c, recur_mode_str(recur_rnn_get_config(rnn)->mode));
                 return -1;
             }
         }
@@ -208,13 +208,13 @@ static int write_outputs(const char *path, recur_rnn *rnn, const job *j,
         if (!s && j->c0)
             s = recur_st_writer_add(w, "grad_c0", RECUR_DT_F32, 3, s_c, j->dc0);
         char name[600];
-        for (size_t i = 0; !s && i < recur_rnn_param_count(rnn); i++) {
+        for (size_t i = 0; !s && i < recur_rnn_get_param_count(rnn); i++) {
             const char *pname;
             size_t shape[2];
             float *g;
-            recur_rnn_param(rnn, i, &pname, NULL, &shape[0], &shape[1]);
-            recur_rnn_grad(rnn, i, &g);
-            snprintf(name, sizeof name, "grad.%s%s", recur_rnn_prefix(rnn), pname);
+            recur_rnn_get_param(rnn, i, &pname, NULL, &shape[0], &shape[1]);
+            recur_rnn_get_grad(rnn, i, &g);
+            snprintf(name, sizeof name, "grad.%s%s", recur_rnn_get_prefix(rnn), pname);
             size_t ndim = stack_param_ndim(pname);
             s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape, g);
         }
@@ -268,11 +268,11 @@ int cmd_forward(int argc, char **argv)
         recur_rnn_free(rnn);
         return cli_fail("forward", s);
     }
-    const recur_config *c = recur_rnn_config(rnn);
+    const recur_rnn_config *c = recur_rnn_get_config(rnn);
     job j = {0};
     j.L = c->num_layers;
     j.D = c->bidirectional ? 2 : 1;
-    j.P = recur_rnn_output_size(rnn);
+    j.P = recur_rnn_get_output_size(rnn);
     j.H = c->hidden_size;
     j.I = c->input_size;
     j.lstm = c->mode == RECUR_LSTM;

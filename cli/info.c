@@ -65,8 +65,8 @@ int cmd_info(int argc, char **argv)
 
     recur_rnn *rnn;
     if (recur_rnn_load(argv[1], &rnn) == RECUR_OK) {
-        const recur_config *c = recur_rnn_config(rnn);
-        printf("RNN stack '%s': %s, input %zu, hidden %zu", recur_rnn_prefix(rnn),
+        const recur_rnn_config *c = recur_rnn_get_config(rnn);
+        printf("RNN stack '%s': %s, input %zu, hidden %zu", recur_rnn_get_prefix(rnn),
                recur_mode_str(c->mode), c->input_size, c->hidden_size);
         if (c->proj_size)
             printf(", proj %zu", c->proj_size);
@@ -74,7 +74,7 @@ int cmd_info(int argc, char **argv)
                c->num_layers > 1 ? "s" : "",
                c->bidirectional ? "bidirectional" : "unidirectional",
                c->bias ? "bias" : "no bias",
-               c->layer_norm ? ", layer norm" : "", recur_rnn_flat_size(rnn));
+               c->layer_norm ? ", layer norm" : "", recur_rnn_get_flat_size(rnn));
         recur_rnn_free(rnn);
     }
     return EXIT_OK;

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("recur %s\n", RECUR_VERSION);
+        printf("recur %s\n", recur_version());
         return EXIT_OK;
     }
     if (strcmp(cmd, "forward") == 0)

@@ -72,7 +72,7 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
     }
     for (size_t i = 0; !s && i < set->length; i++) {
         size_t id;
-        s = recur_sample_token(recur_lm_state_logits(st), lm->V,
+        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V,
                                set->temperature, set->top_k, set->top_p, rng,
                                scratch, &id);
         if (!s) {
@@ -135,7 +135,7 @@ int cmd_sample(int argc, char **argv)
     if (!s && !(scratch = malloc(recur_sample_scratch_size(lm->V))))
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
-        s = recur_lm_state_new(lm, &st);
+        s = recur_lm_state_create(lm, &st);
     if (!s) /* the weights stay fixed while sampling */
         s = recur_lm_pack_weights(lm);
     recur_rng rng;
@@ -154,25 +154,26 @@ int cmd_sample(int argc, char **argv)
     /* Check the whole prime before printing anything. */
     for (size_t i = 0; !s && i < n; i++) {
         size_t id;
-        s = recur_lm_token(lm, cps[i], &id);
+        s = recur_lm_get_token(lm, cps[i], &id);
     }
     size_t newline;
     if (!s && n && !raw_start && cps[0] != '\n' &&
-        recur_lm_token(lm, '\n', &newline) == RECUR_OK)
+        recur_lm_get_token(lm, '\n', &newline) == RECUR_OK)
         s = recur_lm_state_feed(st, newline);
     char buf[4];
     for (size_t i = 0; !s && i < n; i++) {
         size_t id;
-        recur_lm_token(lm, cps[i], &id);
+        recur_lm_get_token(lm, cps[i], &id);
         s = recur_lm_state_feed(st, id);
         fwrite(buf, 1, recur_utf8_encode(cps[i], buf), stdout);
     }
     for (size_t i = 0; !s && n && i < length; i++) {
         size_t id;
-        s = recur_sample_token(recur_lm_state_logits(st), lm->V, (float)temperature,
+        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V, (float)temperature,
                                top_k, (float)top_p, &rng, scratch, &id);
         if (!s) {
-            fwrite(buf, 1, recur_utf8_encode(recur_lm_codepoint(lm, id), buf), stdout);
+            uint32_t cp = recur_lm_get_codepoint(lm, id);
+            fwrite(buf, 1, recur_utf8_encode(cp, buf), stdout);
             fflush(stdout);
             s = recur_lm_state_feed(st, id);
         }

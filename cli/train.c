@@ -175,22 +175,23 @@ static int load_corpus(const train_opts *o, corpus *c)
 
 static int new_trainer(const train_opts *o, corpus *c, trainer **out)
 {
-    recur_lm_config lc = {0};
+    lm_config lc = {0};
     recur_mode mode = RECUR_LSTM;
     cli_parse_cell(o->cell, &mode);
-    lc.vocab_size = c->words ? recur_wordvocab_size(c->words)
-                             : recur_vocab_size(c->vocab);
-    lc.embed_size = o->embed;
-    lc.rnn = recur_config_default(mode, o->embed, o->hidden);
-    lc.rnn.num_layers = o->layers;
-    lc.rnn.proj_size = o->proj;
-    lc.rnn.bias = !o->no_bias;
-    lc.rnn.layer_norm = o->layer_norm;
-    lc.dropout = (float)o->dropout;
-    lc.tie_weights = o->tie;
-    lc.variational = o->variational;
-    lc.recurrent_dropout = (float)o->recurrent_dropout;
-    lc.zoneout = (float)o->zoneout;
+    lc.arch.vocab_size = c->words ? recur_wordvocab_size(c->words)
+                                  : recur_vocab_size(c->vocab);
+    lc.arch.embed_size = o->embed;
+    lc.arch.rnn = recur_rnn_config_default(mode, o->embed, o->hidden);
+    lc.arch.rnn.num_layers = o->layers;
+    lc.arch.rnn.proj_size = o->proj;
+    lc.arch.rnn.bias = !o->no_bias;
+    lc.arch.rnn.layer_norm = o->layer_norm;
+    lc.arch.tie_weights = o->tie;
+    lc.reg.dropout = (float)o->dropout;
+    lc.reg.variational = o->variational;
+    lc.reg.recurrent_dropout = (float)o->recurrent_dropout;
+    lc.reg.zoneout = (float)o->zoneout;
+    lc.reg.seed = o->seed;
 
     train_config tc = {0};
     recur_optim_kind kind;
@@ -233,9 +234,9 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     if (c->words) { /* the model takes the corpus's vocabulary */
         lm->words = c->words;
         c->words = NULL;
-    } else if ((lm->vocab = malloc(lc.vocab_size * sizeof(uint32_t)))) {
+    } else if ((lm->vocab = malloc(lc.arch.vocab_size * sizeof(uint32_t)))) {
         memcpy(lm->vocab, recur_vocab_codepoints(c->vocab),
-               lc.vocab_size * sizeof(uint32_t));
+               lc.arch.vocab_size * sizeof(uint32_t));
     } else {
         recur_lm_free(lm);
         cli_error("train", "out of memory");
@@ -606,7 +607,7 @@ int cmd_train(int argc, char **argv)
         rc = EXIT_FAILURE_DATA;
     }
     if (!rc) {
-        const recur_lm_config *lc = recur_lm_config_get(trainer_model(t));
+        const recur_lm_config *lc = recur_lm_get_config(trainer_model(t));
         fprintf(stderr,
                 "recur train: %s %zux%zu, vocabulary %zu, %zu training and %zu "
                 "validation %s, %zu chunks of %zux%zu per epoch%s\n",

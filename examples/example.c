@@ -13,7 +13,7 @@ enum { T = 4, B = 2, I = 3, H = 5, L = 2, D = 2 };
 
 int main(void)
 {
-    recur_config config = recur_config_default(RECUR_LSTM, I, H);
+    recur_rnn_config config = recur_rnn_config_default(RECUR_LSTM, I, H);
     config.num_layers = L;
     config.bidirectional = 1;
 
@@ -53,9 +53,9 @@ int main(void)
         printf(" %.4f", h_n[((L - 1) * D * B + 0) * H + k]);
     const char *name;
     size_t rows, cols;
-    recur_rnn_param(rnn, 0, &name, NULL, &rows, &cols);
+    recur_rnn_get_param(rnn, 0, &name, NULL, &rows, &cols);
     printf("\n%zu parameters; the first is %s [%zu, %zu]\n",
-           recur_rnn_flat_size(rnn), name, rows, cols);
+           recur_rnn_get_flat_size(rnn), name, rows, cols);
     recur_rnn_free(rnn);
     return 0;
 }

@@ -7,12 +7,32 @@
  *     direction (proj_size when an LSTM has a projection, else H), L layers,
  *     D directions (1 or 2).
  *   - Tensors are dense, row-major float32 buffers owned by the caller.
- *     Sequences are time-major [T, B, .] unless the configuration says
- *     batch_first, in which case they are [B, T, .]. States are always
- *     [L*D, B, .], indexed layer*D + direction, as torch.nn.LSTM.
+ *     Sequences are time-major [T, B, .] unless the handle is set batch-first
+ *     (recur_rnn_set_batch_first), in which case they are [B, T, .]. States
+ *     are always [L*D, B, .], indexed layer*D + direction, as torch.nn.LSTM.
  *   - Every fallible call returns a recur_status. On failure, outputs are left
  *     untouched and recur_last_error() holds a message saying what was wrong.
  *   - The library never prints, exits or aborts.
+ *
+ * Naming
+ *   Exported names start with recur_ (macros with RECUR_). Types are
+ *   recur_<object> (the handles recur_rnn, recur_lm, recur_lm_state),
+ *   recur_<object>_config (an architecture; recur_rnn_config_default
+ *   builds one) and recur_regularizers (the same on both objects).
+ *   Functions are recur_<object>_<action>, the action a verb (create, load,
+ *   save, free, forward, backward, pack_weights, unpack_weights, zero_grad,
+ *   feed, reset); a property of a handle is read with
+ *   recur_<object>_get_<what> and written with recur_<object>_set_<what>.
+ *   Functions of no handle keep library-level names: recur_version,
+ *   recur_status_str and recur_mode_str (the name of an enum value),
+ *   recur_mode_parse (its inverse), recur_last_error (the calling thread's
+ *   last message, not a handle's) and recur_set_threads (a process-wide
+ *   setting: the library is its object).
+ *
+ * Documentation: each function's comment says what it does, then
+ * Returns: (the result, and which statuses mean what), Ownership: (who frees
+ * what; how long a returned pointer stays valid) and, where a function
+ * departs from the paragraph below, Threads:.
  *
  * Thread safety: distinct handles may be used from distinct threads at the
  * same time. One handle must not be used by two threads at once (forward
@@ -29,7 +49,31 @@
 extern "C" {
 #endif
 
-#define RECUR_VERSION "0.1.0"
+/* The version of this header. RECUR_VERSION is "MAJOR.MINOR.PATCH", built
+ * from the three numbers; recur_version() gives the library's at run time. */
+#define RECUR_VERSION_MAJOR 0
+#define RECUR_VERSION_MINOR 1
+#define RECUR_VERSION_PATCH 0
+#define RECUR_STRINGIFY_(x) #x
+#define RECUR_STRINGIFY(x) RECUR_STRINGIFY_(x)
+#define RECUR_VERSION                                                         \
+    RECUR_STRINGIFY(RECUR_VERSION_MAJOR) "."                                  \
+    RECUR_STRINGIFY(RECUR_VERSION_MINOR) "."                                  \
+    RECUR_STRINGIFY(RECUR_VERSION_PATCH)
+
+/* Marks the library's exported functions: with -fvisibility=hidden, only
+ * these are visible outside a shared librecur. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RECUR_API __attribute__((visibility("default")))
+#else
+#define RECUR_API
+#endif
+
+/* The version of the library linked at run time, "MAJOR.MINOR.PATCH"; equal
+ * to RECUR_VERSION when the header and the library match.
+ * Returns: a string, never NULL.
+ * Ownership: static storage; not to be freed. */
+RECUR_API const char *recur_version(void);
 
 typedef enum {
     RECUR_OK = 0,
@@ -42,13 +86,17 @@ typedef enum {
     RECUR_ERR_UNSUPPORTED  /* well-formed, but not something recur can do */
 } recur_status;
 
-/* The status's name, e.g. "RECUR_ERR_SHAPE". Static storage; never NULL. */
-const char *recur_status_str(recur_status status);
+/* The status's name, e.g. "RECUR_ERR_SHAPE".
+ * Returns: the name, never NULL.
+ * Ownership: static storage; not to be freed. */
+RECUR_API const char *recur_status_str(recur_status status);
 
 /* The detailed message of the last failed call on this thread, e.g.
- * "weight_hh_l1 has shape [40,9], expected [40,10]". Empty string when none.
- * Valid until the next failing call on this thread. */
-const char *recur_last_error(void);
+ * "weight_hh_l1 has shape [40,9], expected [40,10]".
+ * Returns: the message; an empty string when none.
+ * Ownership: the library's; valid until the next failing call on this
+ * thread. */
+RECUR_API const char *recur_last_error(void);
 
 /* ------------------------------------------------------------------------ */
 /* RNN stacks                                                                */
@@ -64,11 +112,19 @@ typedef enum {
 } recur_mode;
 
 /* The mode's name as used in files: "RNN_TANH", "RNN_RELU", "LSTM", "GRU",
- * "GRU_RESET_BEFORE". NULL for an unknown value. */
-const char *recur_mode_str(recur_mode mode);
-/* The inverse; RECUR_ERR_ARGUMENT for an unknown name. */
-recur_status recur_mode_parse(const char *name, recur_mode *mode);
+ * "GRU_RESET_BEFORE".
+ * Returns: the name; NULL for an unknown value.
+ * Ownership: static storage; not to be freed. */
+RECUR_API const char *recur_mode_str(recur_mode mode);
 
+/* The inverse of recur_mode_str: the mode called name.
+ * Returns: RECUR_OK and *mode set; RECUR_ERR_ARGUMENT for an unknown name
+ * or a NULL argument.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_mode_parse(const char *name, recur_mode *mode);
+
+/* The architecture of a stack. The sequence layout is not part of it: see
+ * recur_rnn_set_batch_first. */
 typedef struct {
     recur_mode mode;
     size_t input_size;   /* I */
@@ -77,7 +133,6 @@ typedef struct {
     size_t num_layers;   /* L >= 1 */
     int bidirectional;   /* 0 or 1 */
     int bias;            /* 1: b_ih and b_hh exist (PyTorch bias=True) */
-    int batch_first;     /* 1: sequences are [B, T, .] at the API */
     int layer_norm;      /* 1: layer-normalised cell (Ba, Kiros & Hinton
                             2016), LSTM and GRU (linear before reset) only;
                             other modes fail with RECUR_ERR_UNSUPPORTED.
@@ -88,21 +143,65 @@ typedef struct {
                             (weight_ln_ih_l{k}, bias_ln_ih_l{k}, weight_ln_hh,
                             bias_ln_hh, LSTM weight_ln_c, bias_ln_c),
                             initialised to 1 and 0; eps 1e-5. */
-} recur_config;
+} recur_rnn_config;
 
-/* A configuration with PyTorch's defaults: one layer, unidirectional, bias. */
-recur_config recur_config_default(recur_mode mode, size_t input_size,
-                                  size_t hidden_size);
+/* A configuration with PyTorch's defaults: one layer, unidirectional, bias.
+ * Returns: the configuration, by value (not checked: recur_rnn_create
+ * checks it).
+ * Ownership: nothing is allocated. */
+RECUR_API recur_rnn_config recur_rnn_config_default(recur_mode mode,
+                                                    size_t input_size,
+                                                    size_t hidden_size);
+
+/* Regularisers of training, the same on a stack and on a language model.
+ * They act in training mode only, except zoneout, which also changes
+ * evaluation. All-zero is none. */
+typedef struct {
+    /* Dropout between layers (PyTorch's `dropout` argument of nn.LSTM: on
+     * the outputs of every layer but the last); a language model also drops
+     * its embedding output and its stack output. p in [0, 1); training
+     * only. */
+    float dropout;
+    /* Variational dropout (Gal & Ghahramani 2016): 1 draws the dropout
+     * above as one mask per sequence (batch row) and feature, reused at
+     * every step, instead of one per element and step (0). */
+    int variational;
+    /* Recurrent dropout (Gal & Ghahramani 2016), training mode only: each
+     * layer and direction draws one inverted-dropout mask m [B, P] per
+     * forward (per sequence, the same at every step; kept with probability
+     * 1 − q, scaled by 1/(1 − q)) and uses h∘m wherever the state enters a
+     * product with W_hh; the GRU's z∘h keeps the unmasked h. q in [0, 1),
+     * 0 = off. */
+    float recurrent_dropout;
+    /* Zoneout (Krueger et al. 2016) of the recurrent state, z in [0, 1),
+     * 0 = off: in training, each element of h (and the LSTM's c) keeps its
+     * previous value with probability z at each step,
+     * h_t = d∘h_{t−1} + (1 − d)∘h̃_t, d ~ Bernoulli(z), without rescaling;
+     * in evaluation mode h_t = z·h_{t−1} + (1 − z)·h̃_t, the expectation.
+     * The output y_t is the zoned-out h_t. */
+    float zoneout;
+    /* The seed of the generator every mask comes from. The masks are drawn
+     * in a fixed order (per layer, per direction: recurrent dropout,
+     * zoneout of h, of c; then the dropout after the layer; a language
+     * model draws its embedding's dropout first and its output's last), so
+     * setting the regularisers again with the same seed replays the same
+     * masks. */
+    uint64_t seed;
+} recur_regularizers;
 
 typedef struct recur_rnn recur_rnn;
 
 /* Creates a stack with PyTorch's default initialisation, every weight and
  * bias drawn from U(-1/sqrt(H), 1/sqrt(H)) by a generator seeded with seed
- * (layer-norm gains 1 and biases 0, as nn.LayerNorm).
- * Gradients start at zero. The caller owns *out and frees it with
- * recur_rnn_free. */
-recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
-                              recur_rnn **out);
+ * (layer-norm gains 1 and biases 0, as nn.LayerNorm). Gradients start at
+ * zero; the layout is time-major, no regulariser, evaluation mode.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_ARGUMENT for a bad
+ * configuration (RECUR_ERR_UNSUPPORTED for layer_norm on another mode);
+ * RECUR_ERR_MEMORY.
+ * Ownership: the caller owns *out and frees it with recur_rnn_free; config
+ * is copied. */
+RECUR_API recur_status recur_rnn_create(const recur_rnn_config *config,
+                                        uint64_t seed, recur_rnn **out);
 
 /* Loads a stack from a safetensors file holding PyTorch state_dict names
  * (weight_ih_l0, weight_hh_l0_reverse, bias_ih_l1, weight_hr_l0, ...),
@@ -111,54 +210,116 @@ recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
  * shapes; __metadata__ key "mode" overrides the cell kind (needed for
  * RNN_RELU and GRU_RESET_BEFORE). A file holding the layer-norm tensors
  * (all of them, or none) is a layer_norm model; __metadata__ "layer_norm",
- * when present, must agree. batch_first is 0 after loading. */
-recur_status recur_rnn_load(const char *path, recur_rnn **out);
+ * when present, must agree; "zoneout", when present, sets that
+ * regulariser. The layout is time-major after loading.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_IO, RECUR_ERR_FORMAT,
+ * RECUR_ERR_SHAPE (sizes recur cannot run), RECUR_ERR_UNSUPPORTED,
+ * RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a NULL argument.
+ * Ownership: the caller owns *out and frees it with recur_rnn_free. */
+RECUR_API recur_status recur_rnn_load(const char *path, recur_rnn **out);
 
 /* Writes the parameters as a safetensors file under PyTorch's names with
  * the handle's prefix, "mode" (and "layer_norm" = "1" for a layer-norm
- * model) in __metadata__. Written to a temporary file,
- * synced, then renamed: a failure leaves any existing file intact. */
-recur_status recur_rnn_save(const recur_rnn *rnn, const char *path);
+ * model, "zoneout" when set) in __metadata__. Written to a temporary file,
+ * synced, then renamed: a failure leaves any existing file intact.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT, RECUR_ERR_IO, RECUR_ERR_MEMORY.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_rnn_save(const recur_rnn *rnn, const char *path);
 
-/* Frees the handle and everything it owns. NULL is allowed. */
-void recur_rnn_free(recur_rnn *rnn);
+/* Frees the handle and everything it owns. NULL is allowed.
+ * Returns: nothing.
+ * Ownership: every pointer the handle gave out becomes invalid. */
+RECUR_API void recur_rnn_free(recur_rnn *rnn);
 
-/* The configuration; valid as long as the handle. */
-const recur_config *recur_rnn_config(const recur_rnn *rnn);
+/* The stack's configuration.
+ * Returns: the configuration; NULL for a NULL handle.
+ * Ownership: the handle's; valid as long as the handle. */
+RECUR_API const recur_rnn_config *recur_rnn_get_config(const recur_rnn *rnn);
 
-/* Output size of one direction: proj_size if set, else hidden_size. */
-size_t recur_rnn_output_size(const recur_rnn *rnn);
+/* The output size of one direction: proj_size if set, else hidden_size.
+ * Returns: P; 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_rnn_get_output_size(const recur_rnn *rnn);
 
-/* Switches the sequence layout of forward/backward between time-major (0)
- * and batch-first (1). Forgets the last forward: backward needs a new one. */
-recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first);
+/* Switches the sequence layout of forward/backward between time-major (0,
+ * the default) and batch-first (1). Forgets the last forward: backward
+ * needs a new one.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL handle or a value other
+ * than 0/1.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_rnn_set_batch_first(recur_rnn *rnn,
+                                                 int batch_first);
 
-/* The name prefix used for parameter names ("" after create; what the file
- * used after load). Copied; at most 255 bytes. */
-recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix);
-const char *recur_rnn_prefix(const recur_rnn *rnn);
+/* The sequence layout: time-major (0) or batch-first (1).
+ * Returns: 0 or 1; 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API int recur_rnn_get_batch_first(const recur_rnn *rnn);
 
-/* Parameters, in PyTorch's state_dict order: for each layer, for each
- * direction: weight_ih, weight_hh, [bias_ih, bias_hh], [weight_hr], then
- * with layer_norm weight_ln_ih, bias_ln_ih, weight_ln_hh, bias_ln_hh
- * [G*H] and (LSTM) weight_ln_c, bias_ln_c [H].
- * recur_rnn_param gives the i-th one: its name without prefix (static to the
- * handle), a pointer into the handle's parameter storage (writable; valid as
- * long as the handle), and its shape (rows, cols; cols = 1 for biases). Its
- * gradient, same shape, is at recur_rnn_grad. */
-size_t recur_rnn_param_count(const recur_rnn *rnn);
-recur_status recur_rnn_param(recur_rnn *rnn, size_t index, const char **name,
-                             float **data, size_t *rows, size_t *cols);
-recur_status recur_rnn_grad(recur_rnn *rnn, size_t index, float **grad);
+/* Sets the name prefix of the parameters in files ("" after create; what
+ * the file used after load).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL argument or a prefix
+ * longer than 255 bytes.
+ * Ownership: prefix is copied. */
+RECUR_API recur_status recur_rnn_set_prefix(recur_rnn *rnn,
+                                            const char *prefix);
 
-/* All parameters and all gradients as one flat array each (same order as
- * above, each tensor row-major), for optimizers and clipping. */
-size_t recur_rnn_flat_size(const recur_rnn *rnn);
-float *recur_rnn_flat_params(recur_rnn *rnn);
-float *recur_rnn_flat_grads(recur_rnn *rnn);
+/* The name prefix of the parameters in files.
+ * Returns: the prefix; "" for a NULL handle.
+ * Ownership: the handle's; valid as long as the handle (the text changes
+ * with recur_rnn_set_prefix). */
+RECUR_API const char *recur_rnn_get_prefix(const recur_rnn *rnn);
 
-/* Sets every gradient to zero. */
-void recur_rnn_zero_grad(recur_rnn *rnn);
+/* The number of parameter tensors. Parameters are in PyTorch's state_dict
+ * order: for each layer, for each direction: weight_ih, weight_hh,
+ * [bias_ih, bias_hh], [weight_hr], then with layer_norm weight_ln_ih,
+ * bias_ln_ih, weight_ln_hh, bias_ln_hh [G*H] and (LSTM) weight_ln_c,
+ * bias_ln_c [H].
+ * Returns: the count; 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_rnn_get_param_count(const recur_rnn *rnn);
+
+/* The index-th parameter tensor (order: recur_rnn_get_param_count): its
+ * name without prefix, its data and its shape (rows, cols; cols = 1 for
+ * biases). Any of name, data, rows, cols may be NULL (not wanted).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL handle or an index out
+ * of range.
+ * Ownership: *name is static to the handle; *data points into the handle's
+ * parameter storage (writable); both valid as long as the handle. */
+RECUR_API recur_status recur_rnn_get_param(recur_rnn *rnn, size_t index,
+                                           const char **name, float **data,
+                                           size_t *rows, size_t *cols);
+
+/* The gradient of the index-th parameter tensor, of the same shape.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL argument or an index
+ * out of range.
+ * Ownership: *grad points into the handle's gradient storage (writable);
+ * valid as long as the handle. */
+RECUR_API recur_status recur_rnn_get_grad(recur_rnn *rnn, size_t index,
+                                          float **grad);
+
+/* The number of floats of all parameters together (and of all gradients),
+ * for optimizers and clipping.
+ * Returns: the size; 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_rnn_get_flat_size(const recur_rnn *rnn);
+
+/* All parameters as one flat array of recur_rnn_get_flat_size floats (the
+ * order of recur_rnn_get_param_count, each tensor row-major).
+ * Returns: the array; NULL for a NULL handle.
+ * Ownership: the handle's storage (writable); valid as long as the
+ * handle. */
+RECUR_API float *recur_rnn_get_flat_params(recur_rnn *rnn);
+
+/* All gradients as one flat array, laid out as recur_rnn_get_flat_params.
+ * Returns: the array; NULL for a NULL handle.
+ * Ownership: the handle's storage (writable); valid as long as the
+ * handle. */
+RECUR_API float *recur_rnn_get_flat_grads(recur_rnn *rnn);
+
+/* Sets every gradient to zero. NULL is allowed.
+ * Returns: nothing.
+ * Ownership: nothing is kept. */
+RECUR_API void recur_rnn_zero_grad(recur_rnn *rnn);
 
 /* Forward over a batch of sequences.
  *   x       [T, B, I] (or [B, T, I] batch-first), read only.
@@ -171,12 +332,18 @@ void recur_rnn_zero_grad(recur_rnn *rnn);
  *           (LSTM only; must be NULL otherwise).
  *   y       [T, B, D*P] (or [B, T, D*P]), written.
  *   h_n     NULL or [L*D, B, P], written;  c_n NULL or [L*D, B, H] (LSTM).
- * The handle keeps what backward needs until the next forward; workspaces
- * grow to the largest T and B seen and are reused. Buffers may not overlap. */
-recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
-                               const float *x, const int64_t *lengths,
-                               const float *h0, const float *c0, float *y,
-                               float *h_n, float *c_n);
+ * Buffers may not overlap.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for NULL or out-of-range
+ * arguments; RECUR_ERR_MEMORY when the workspace cannot grow. After a
+ * failure backward has no forward to go through.
+ * Ownership: the buffers stay the caller's and are not kept. The handle
+ * keeps what backward needs until the next forward; workspaces grow to the
+ * largest T and B seen and are reused. */
+RECUR_API recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
+                                         const float *x,
+                                         const int64_t *lengths,
+                                         const float *h0, const float *c0,
+                                         float *y, float *h_n, float *c_n);
 
 /* Backward through the last forward of this handle.
  *   dy      NULL (zeros) or the gradient of y, same layout as y.
@@ -184,42 +351,46 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
  *   dx      NULL (not wanted) or [T, B, I] (layout as x), written.
  *   dh0     NULL or [L*D, B, P], written;  dc0 NULL or [L*D, B, H], written.
  * Parameter gradients are accumulated (+=) into the handle's gradients.
- * Gradients at padded positions of dx are 0; dy there is ignored.
- * RECUR_ERR_STATE if no forward preceded it. May be called more than once
- * after one forward. dx may overlap dy (dy is then read before dx is
- * written); no other buffers may overlap. */
-recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
-                                const float *dh_n, const float *dc_n,
-                                float *dx, float *dh0, float *dc0);
+ * Gradients at padded positions of dx are 0; dy there is ignored. May be
+ * called more than once after one forward. dx may overlap dy (dy is then
+ * read before dx is written); no other buffers may overlap.
+ * Returns: RECUR_OK; RECUR_ERR_STATE if no forward preceded it (or the
+ * weights are packed); RECUR_ERR_ARGUMENT.
+ * Ownership: the buffers stay the caller's and are not kept. */
+RECUR_API recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
+                                          const float *dh_n,
+                                          const float *dc_n, float *dx,
+                                          float *dh0, float *dc0);
 
-/* Dropout between layers (PyTorch's `dropout` argument of nn.LSTM: on the
- * outputs of every layer but the last), active only in training mode.
- * p in [0, 1); masks come from a generator seeded with seed (seed 0 until
- * this is first called). Every mask of the regularisers below comes from
- * the same generator, drawn in a fixed order (per layer, per direction:
- * recurrent dropout, zoneout of h, of c; then the dropout after the layer),
- * so calling this again with the same seed replays the same masks. */
-recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed);
-/* Variational dropout between layers (Gal & Ghahramani 2016): 1 draws one
- * mask per sequence and feature, reused at every step, instead of one per
- * element and step (0, the default). */
-recur_status recur_rnn_set_variational(recur_rnn *rnn, int variational);
-/* Recurrent dropout (Gal & Ghahramani 2016), training mode only: each
- * layer and direction draws one inverted-dropout mask m [B, P] per forward
- * (per sequence, the same at every step; kept with probability 1 − q,
- * scaled by 1/(1 − q)) and uses h∘m wherever the state enters a product
- * with W_hh; the GRU's z∘h keeps the unmasked h. q in [0, 1), 0 = off. */
-recur_status recur_rnn_set_recurrent_dropout(recur_rnn *rnn, float q);
-/* Zoneout (Krueger et al. 2016) of the recurrent state, z in [0, 1), 0 =
- * off: in training, each element of h (and the LSTM's c) keeps its previous
- * value with probability z at each step, h_t = d∘h_{t−1} + (1 − d)∘h̃_t,
- * d ~ Bernoulli(z), without rescaling; in evaluation mode
- * h_t = z·h_{t−1} + (1 − z)·h̃_t, the expectation. The output y_t is the
- * zoned-out h_t. */
-recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z);
+/* Sets the regularisers (recur_regularizers: dropout between layers,
+ * variational, recurrent dropout, zoneout) and seeds their masks'
+ * generator with regularizers->seed; a new stack has none and seed 0.
+ * Dropout and recurrent dropout act in training mode only
+ * (recur_rnn_set_training).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT (and nothing changed) for a NULL
+ * argument, a probability outside [0, 1) or variational other than 0/1.
+ * Ownership: *regularizers is copied. */
+RECUR_API recur_status
+recur_rnn_set_regularizers(recur_rnn *rnn,
+                           const recur_regularizers *regularizers);
+
+/* The regularisers last set (all zero on a new stack; a loaded one has the
+ * file's zoneout).
+ * Returns: RECUR_OK and *out set; RECUR_ERR_ARGUMENT for a NULL argument.
+ * Ownership: *out is the caller's. */
+RECUR_API recur_status recur_rnn_get_regularizers(const recur_rnn *rnn,
+                                                  recur_regularizers *out);
+
 /* Training mode (1: dropout on, zoneout random) or evaluation mode (0, the
- * default). */
-void recur_rnn_set_training(recur_rnn *rnn, int training);
+ * default). NULL is allowed (nothing happens).
+ * Returns: nothing.
+ * Ownership: nothing is kept. */
+RECUR_API void recur_rnn_set_training(recur_rnn *rnn, int training);
+
+/* Whether the handle is in training mode.
+ * Returns: 1 (training) or 0 (evaluation); 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API int recur_rnn_get_training(const recur_rnn *rnn);
 
 /* Memory-lean training: forward keeps the caches of only `steps` time
  * steps at a time (and the state entering each such segment); backward
@@ -228,97 +399,173 @@ void recur_rnn_set_training(recur_rnn *rnn, int training);
  * one more forward (≈ a third more training time). 0 (the default) or
  * steps >= T: everything cached, nothing recomputed. Gradients equal the
  * cached mode's up to rounding. Takes effect at the next forward (a
- * backward after this call needs a new forward first). */
-recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps);
+ * backward after this call needs a new forward first).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL handle.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps);
 
-/* Fixed weights for inference and streaming. recur_rnn_pack_weights copies
- * every layer's w_ih and w_hh once into the layout of the step kernel;
- * forward then multiplies by that copy instead of packing at each call,
- * which is what makes one call per step (T = 1, streaming) fast. Until
- * recur_rnn_unpack_weights (or the next recur_rnn_pack_weights, which
- * repacks), forward does NOT see changes to the copied weights (it still
- * reads biases and the rest where they are): pack again after changing
- * parameters. recur_rnn_backward refuses to run while packed
- * (RECUR_ERR_STATE): unpack before training. A forward while packed
- * keeps nothing for backward (unpacking after it forgets it: backward then
- * wants a new forward), and in time-major layout with every sequence T
- * steps it reads x and writes y where they are, with no copies.
- * Results equal those of the unpacked forward for T > 1 bit for bit (same
- * kernel); at T = 1 they differ in rounding only. Returns
- * RECUR_ERR_MEMORY, or RECUR_OK also where this CPU has no packed kernel
- * (nothing is packed then). Packing again after changing the weights is
- * allowed at any time. */
-recur_status recur_rnn_pack_weights(recur_rnn *rnn);
-void recur_rnn_unpack_weights(recur_rnn *rnn);
+/* Fixed weights for inference and streaming: copies every layer's w_ih and
+ * w_hh once into the layout of the step kernel; forward then multiplies by
+ * that copy instead of packing at each call, which is what makes one call
+ * per step (T = 1, streaming) fast. Until recur_rnn_unpack_weights (or the
+ * next recur_rnn_pack_weights, which repacks), forward does NOT see
+ * changes to the copied weights (it still reads biases and the rest where
+ * they are): pack again after changing parameters, which is allowed at any
+ * time. recur_rnn_backward refuses to run while packed (RECUR_ERR_STATE):
+ * unpack before training. A forward while packed keeps nothing for
+ * backward (unpacking after it forgets it: backward then wants a new
+ * forward), and in time-major layout with every sequence T steps it reads
+ * x and writes y where they are, with no copies. Results equal those of
+ * the unpacked forward for T > 1 bit for bit (same kernel); at T = 1 they
+ * differ in rounding only.
+ * Returns: RECUR_OK, also where this CPU has no packed kernel (nothing is
+ * packed then); RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a NULL handle.
+ * Ownership: the packed copy belongs to the handle, freed by
+ * recur_rnn_unpack_weights or recur_rnn_free. */
+RECUR_API recur_status recur_rnn_pack_weights(recur_rnn *rnn);
 
-/* The number of threads the BLAS may use (OpenBLAS); 0 leaves its default.
- * A process-wide setting that affects every handle: call it before starting
- * threads that use recur. Results are reproducible bit for bit only at the
- * same thread count. */
-void recur_set_threads(int threads);
+/* Drops the packed copy of recur_rnn_pack_weights: forward reads the
+ * weights where they are again. NULL, or a handle not packed, is allowed.
+ * Returns: nothing.
+ * Ownership: the packed copy is freed. */
+RECUR_API void recur_rnn_unpack_weights(recur_rnn *rnn);
+
+/* Sets the number of threads the BLAS may use (OpenBLAS); 0 leaves its
+ * default. Results are reproducible bit for bit only at the same thread
+ * count.
+ * Returns: nothing.
+ * Ownership: nothing is kept.
+ * Threads: a process-wide setting that affects every handle: call it before
+ * starting threads that use recur. */
+RECUR_API void recur_set_threads(int threads);
 
 /* ------------------------------------------------------------------------ */
 /* Language models                                                           */
 /*
  * embedding [V, E] → dropout → RNN stack (dropout between layers) → dropout
  * → linear [V, P] → softmax over V tokens, as PyTorch's word_language_model;
- * optionally variational dropout, recurrent dropout and zoneout.
- * Parameter names as that module's state_dict: embedding.weight,
- * rnn.weight_ih_l0, ..., fc.weight, fc.bias. Models are trained by
- * `recur train` and saved as safetensors checkpoints.
+ * optionally variational dropout, recurrent dropout and zoneout
+ * (recur_regularizers). Parameter names as that module's state_dict:
+ * embedding.weight, rnn.weight_ih_l0, ..., fc.weight, fc.bias. Models are
+ * trained by `recur train` and saved as safetensors checkpoints.
  */
 
+/* The architecture of a language model. */
 typedef struct {
-    recur_config rnn;    /* the stack; input_size == embed_size, not
-                            bidirectional */
-    size_t vocab_size;   /* V */
-    size_t embed_size;   /* E */
-    float dropout;       /* p in [0, 1): embedding output, between layers,
-                            stack output; training only */
-    int tie_weights;     /* fc.weight is embedding.weight (needs E == P) */
-    int variational;     /* 1: the dropout above draws one mask per sequence
-                            (batch row) and feature, reused at every step */
-    float recurrent_dropout; /* q in [0, 1): see
-                            recur_rnn_set_recurrent_dropout */
-    float zoneout;       /* z in [0, 1): see recur_rnn_set_zoneout */
+    recur_rnn_config rnn; /* the stack; input_size == embed_size, not
+                             bidirectional */
+    size_t vocab_size;    /* V */
+    size_t embed_size;    /* E */
+    int tie_weights;      /* fc.weight is embedding.weight (needs E == P) */
 } recur_lm_config;
 
 typedef struct recur_lm recur_lm;
 
 /* Loads a model from a checkpoint written by `recur train` (any task whose
- * model is a language model). The caller owns *out. */
-recur_status recur_lm_load(const char *path, recur_lm **out);
-void recur_lm_free(recur_lm *lm);
-/* Valid as long as the handle. */
-const recur_lm_config *recur_lm_config_get(const recur_lm *lm);
-/* The Unicode code point of token id (character models); 0 if the model
- * has no character vocabulary or id >= V. */
-uint32_t recur_lm_codepoint(const recur_lm *lm, size_t id);
-/* The token id of a code point; RECUR_ERR_ARGUMENT if it is not in the
- * vocabulary (the message names it). */
-recur_status recur_lm_token(const recur_lm *lm, uint32_t codepoint, size_t *id);
+ * model is a language model).
+ * Returns: RECUR_OK and *out set; RECUR_ERR_IO, RECUR_ERR_FORMAT,
+ * RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a NULL argument.
+ * Ownership: the caller owns *out and frees it with recur_lm_free. */
+RECUR_API recur_status recur_lm_load(const char *path, recur_lm **out);
+
+/* Frees the model and everything it owns. NULL is allowed. Free its
+ * states (recur_lm_state_free) first.
+ * Returns: nothing.
+ * Ownership: every pointer the model gave out becomes invalid. */
+RECUR_API void recur_lm_free(recur_lm *lm);
+
+/* The model's architecture.
+ * Returns: the configuration; NULL for a NULL handle.
+ * Ownership: the handle's; valid as long as the handle. */
+RECUR_API const recur_lm_config *recur_lm_get_config(const recur_lm *lm);
+
+/* The regularisers the model was trained with, as the checkpoint records
+ * them; of them, zoneout changes evaluation too. seed is that of the
+ * masks' generator.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_ARGUMENT for a NULL argument.
+ * Ownership: *out is the caller's. */
+RECUR_API recur_status recur_lm_get_regularizers(const recur_lm *lm,
+                                                 recur_regularizers *out);
+
+/* Sets the regularisers (recur_regularizers; the dropout acts on the
+ * embedding output, between layers and on the stack output) and seeds
+ * their masks' generator with regularizers->seed.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT (and nothing changed) for a NULL
+ * argument, a probability outside [0, 1) or variational other than 0/1.
+ * Ownership: *regularizers is copied. */
+RECUR_API recur_status
+recur_lm_set_regularizers(recur_lm *lm, const recur_regularizers *regularizers);
+
+/* The Unicode code point of token id (character models).
+ * Returns: the code point; 0 if the model has no character vocabulary or
+ * id >= V.
+ * Ownership: nothing is allocated. */
+RECUR_API uint32_t recur_lm_get_codepoint(const recur_lm *lm, size_t id);
+
+/* The token id of a code point.
+ * Returns: RECUR_OK and *id set; RECUR_ERR_ARGUMENT if it is not in the
+ * vocabulary (the message names it), the model has no character
+ * vocabulary or an argument is NULL.
+ * Ownership: nothing is allocated. */
+RECUR_API recur_status recur_lm_get_token(const recur_lm *lm,
+                                          uint32_t codepoint, size_t *id);
+
+/* recur_rnn_pack_weights for the model's RNN stack: one-token steps then
+ * multiply by weights packed once (sampling, streaming). Pack again after
+ * changing the parameters; do not train while packed.
+ * Returns: RECUR_OK (also where this CPU has no packed kernel);
+ * RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a NULL handle.
+ * Ownership: the packed copy belongs to the model, freed with it. */
+RECUR_API recur_status recur_lm_pack_weights(recur_lm *lm);
 
 /* One-step-at-a-time inference (streaming, sampling): a state holds the
  * recurrent state of one sequence, starting from zeros. feed advances it by
- * one token and computes the next token's logits. The state borrows the
- * model: free states before the model, and feed states of one model from
- * one thread at a time (they share its workspace). */
+ * one token and computes the next token's logits. */
 typedef struct recur_lm_state recur_lm_state;
-recur_status recur_lm_state_new(recur_lm *lm, recur_lm_state **out);
-recur_status recur_lm_state_feed(recur_lm_state *state, size_t token);
-/* The V logits after the last feed (NULL before the first); valid until the
- * next feed. */
-const float *recur_lm_state_logits(const recur_lm_state *state);
-/* softmax(logits / temperature) into probs[V]; temperature > 0. */
-recur_status recur_lm_state_probs(const recur_lm_state *state,
-                                  float temperature, float *probs);
-/* Back to the zero state. */
-void recur_lm_state_reset(recur_lm_state *state);
-/* recur_rnn_pack_weights for the model's RNN stack: one-token steps then
- * multiply by weights packed once (sampling, streaming). Pack again after
- * changing the parameters; do not train while packed. */
-recur_status recur_lm_pack_weights(recur_lm *lm);
-void recur_lm_state_free(recur_lm_state *state);
+
+/* Creates a state of the model, at zeros.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_ARGUMENT for a NULL argument;
+ * RECUR_ERR_MEMORY.
+ * Ownership: the caller owns *out and frees it with recur_lm_state_free.
+ * The state borrows the model: free states before the model.
+ * Threads: the states of one model share its workspace: feed them from one
+ * thread at a time. */
+RECUR_API recur_status recur_lm_state_create(recur_lm *lm,
+                                             recur_lm_state **out);
+
+/* Advances the state by one token and computes the next token's logits.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL state or token >= V;
+ * RECUR_ERR_MEMORY.
+ * Ownership: nothing is kept.
+ * Threads: states of one model from one thread at a time (they share its
+ * workspace). */
+RECUR_API recur_status recur_lm_state_feed(recur_lm_state *state,
+                                           size_t token);
+
+/* The V logits after the last feed.
+ * Returns: the logits; NULL before the first feed.
+ * Ownership: the state's; valid until the next feed or
+ * recur_lm_state_free. */
+RECUR_API const float *recur_lm_state_get_logits(const recur_lm_state *state);
+
+/* softmax(logits / temperature) of the last feed into probs[V];
+ * temperature > 0.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL argument, before the
+ * first feed, or a temperature not > 0 (or infinite).
+ * Ownership: probs is the caller's. */
+RECUR_API recur_status recur_lm_state_get_probs(const recur_lm_state *state,
+                                                float temperature,
+                                                float *probs);
+
+/* Back to the zero state. NULL is allowed.
+ * Returns: nothing.
+ * Ownership: nothing is freed. */
+RECUR_API void recur_lm_state_reset(recur_lm_state *state);
+
+/* Frees a state. NULL is allowed.
+ * Returns: nothing.
+ * Ownership: its logits become invalid; the model is untouched. */
+RECUR_API void recur_lm_state_free(recur_lm_state *state);
 
 #ifdef __cplusplus
 }

@@ -25,10 +25,11 @@
 
 /* ---- creation ---- */
 
-static recur_status check_config(const recur_lm_config *c)
+static recur_status check_config(const lm_config *config)
 {
-    if (!c)
+    if (!config)
         return recur_fail(RECUR_ERR_ARGUMENT, "language model configuration is NULL");
+    const recur_lm_config *c = &config->arch;
     if (c->vocab_size == 0 || c->embed_size == 0)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "vocab_size (%zu) and embed_size (%zu) must be >= 1",
@@ -41,18 +42,10 @@ static recur_status check_config(const recur_lm_config *c)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "a language model reads left to right: bidirectional "
                           "must be 0");
-    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "dropout %g is not in [0, 1)",
-                          (double)c->dropout);
-    if (!(c->recurrent_dropout >= 0.0f && c->recurrent_dropout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recurrent_dropout %g is not in [0, 1)",
-                          (double)c->recurrent_dropout);
-    if (!(c->zoneout >= 0.0f && c->zoneout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "zoneout %g is not in [0, 1)",
-                          (double)c->zoneout);
-    if (c->variational & ~1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "variational must be 0 or 1");
+    recur_status s = stack_check_regularizers(config, &config->reg,
+                                              "language model");
+    if (s)
+        return s;
     size_t P = c->rnn.proj_size ? c->rnn.proj_size : c->rnn.hidden_size;
     if (c->tie_weights && c->embed_size != P)
         return recur_fail(RECUR_ERR_ARGUMENT,
@@ -119,27 +112,28 @@ static void init_params(recur_lm *lm, uint64_t seed, int flags)
     }
     /* The stack: U(±1/√H) as nn.LSTM. */
     float bound = 1.0f / sqrtf((float)lm->H);
-    size_t rnn_n = recur_rnn_flat_size(lm->rnn);
+    size_t rnn_n = recur_rnn_get_flat_size(lm->rnn);
     for (size_t i = 0; i < rnn_n; i++)
         p[lm->rnn_offset + i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
     /* nn.Linear: weight and bias U(±1/√fan_in). */
     float fb = 1.0f / sqrtf((float)lm->P);
-    if (!lm->config.tie_weights)
+    if (!lm->config.arch.tie_weights)
         for (size_t i = 0; i < lm->V * lm->P; i++)
             p[lm->fc_weight_offset + i] = (2.0f * rng_uniform(&rng) - 1.0f) * fb;
     for (size_t i = 0; i < lm->V; i++)
         p[lm->fc_bias_offset + i] = (2.0f * rng_uniform(&rng) - 1.0f) * fb;
 
     const size_t G = lm->rnn->G, H = lm->H;
-    for (size_t i = 0; i < recur_rnn_param_count(lm->rnn); i++) {
+    for (size_t i = 0; i < recur_rnn_get_param_count(lm->rnn); i++) {
         const char *name;
         float *w;
         size_t rows, cols;
-        recur_rnn_param(lm->rnn, i, &name, &w, &rows, &cols);
+        recur_rnn_get_param(lm->rnn, i, &name, &w, &rows, &cols);
         if ((flags & LM_INIT_ORTHOGONAL) && !strncmp(name, "weight_hh", 9))
             for (size_t g = 0; g < G; g++)
                 orthogonal(w + g * H * cols, H, cols, &rng);
-        if ((flags & LM_INIT_FORGET_BIAS) && lm->config.rnn.mode == RECUR_LSTM &&
+        if ((flags & LM_INIT_FORGET_BIAS) &&
+            lm->config.arch.rnn.mode == RECUR_LSTM &&
             (!strncmp(name, "bias_ih", 7) || !strncmp(name, "bias_hh", 7)))
             for (size_t k = 0; k < H; k++)
                 w[H + k] = name[5] == 'i' ? 1.0f : 0.0f;
@@ -148,8 +142,17 @@ static void init_params(recur_lm *lm, uint64_t seed, int flags)
     stack_init_layer_norm(lm->rnn);
 }
 
-recur_status lm_create(const recur_lm_config *config, uint64_t seed,
-                       int init_flags, recur_lm **out)
+/* The masks' generator, from the regularisers' seed: xor a constant keeps
+ * it apart from the initialisation's stream when both come from one seed
+ * (`recur train --seed`). */
+static void seed_masks(recur_lm *lm)
+{
+    rng_seed(&lm->rng, lm->config.reg.seed ^ 0xD1B54A32D192ED03ull);
+    stack_set_regularizers(lm->rnn, &lm->config.reg, &lm->rng);
+}
+
+recur_status lm_create(const lm_config *config, uint64_t seed, int init_flags,
+                       recur_lm **out)
 {
     if (!out)
         return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
@@ -160,20 +163,21 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
     if (!lm)
         return recur_fail(RECUR_ERR_MEMORY, "out of memory");
     lm->config = *config;
-    if ((s = stack_alloc(&config->rnn, &lm->rnn)) != RECUR_OK) {
+    if ((s = stack_alloc(&config->arch.rnn, &lm->rnn)) != RECUR_OK) {
         free(lm);
         return s;
     }
-    lm->V = config->vocab_size;
-    lm->E = config->embed_size;
-    lm->P = recur_rnn_output_size(lm->rnn);
-    lm->H = config->rnn.hidden_size;
-    lm->L = config->rnn.num_layers;
+    const recur_lm_config *a = &config->arch;
+    lm->V = a->vocab_size;
+    lm->E = a->embed_size;
+    lm->P = recur_rnn_get_output_size(lm->rnn);
+    lm->H = a->rnn.hidden_size;
+    lm->L = a->rnn.num_layers;
     size_t n = lm->V * lm->E;
     lm->rnn_offset = n;
-    n += recur_rnn_flat_size(lm->rnn);
-    lm->fc_weight_offset = config->tie_weights ? 0 : n;
-    n += config->tie_weights ? 0 : lm->V * lm->P;
+    n += recur_rnn_get_flat_size(lm->rnn);
+    lm->fc_weight_offset = a->tie_weights ? 0 : n;
+    n += a->tie_weights ? 0 : lm->V * lm->P;
     lm->fc_bias_offset = n;
     n += lm->V;
     lm->n_params = n;
@@ -195,10 +199,7 @@ recur_status lm_create(const recur_lm_config *config, uint64_t seed,
     }
     stack_bind(lm->rnn, lm->params + lm->rnn_offset, lm->grads + lm->rnn_offset);
     recur_rnn_set_prefix(lm->rnn, "rnn.");
-    rng_seed(&lm->rng, seed ^ 0xD1B54A32D192ED03ull);
-    stack_set_dropout(lm->rnn, config->dropout, &lm->rng);
-    stack_set_regularization(lm->rnn, config->variational,
-                             config->recurrent_dropout, config->zoneout);
+    seed_masks(lm);
     init_params(lm, seed, init_flags);
     *out = lm;
     return RECUR_OK;
@@ -219,20 +220,42 @@ void recur_lm_free(recur_lm *lm)
     free(lm);
 }
 
-const recur_lm_config *recur_lm_config_get(const recur_lm *lm)
+const recur_lm_config *recur_lm_get_config(const recur_lm *lm)
 {
-    return lm ? &lm->config : NULL;
+    return lm ? &lm->config.arch : NULL;
+}
+
+recur_status recur_lm_get_regularizers(const recur_lm *lm,
+                                       recur_regularizers *out)
+{
+    if (!lm || !out)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_lm_get_regularizers: NULL argument");
+    *out = lm->config.reg;
+    return RECUR_OK;
+}
+
+recur_status recur_lm_set_regularizers(recur_lm *lm,
+                                       const recur_regularizers *regularizers)
+{
+    recur_status s = stack_check_regularizers(lm, regularizers,
+                                              "recur_lm_set_regularizers");
+    if (s)
+        return s;
+    lm->config.reg = *regularizers;
+    seed_masks(lm);
+    return RECUR_OK;
 }
 
 size_t lm_tensor_count(const recur_lm *lm)
 {
-    return 3 + recur_rnn_param_count(lm->rnn);
+    return 3 + recur_rnn_get_param_count(lm->rnn);
 }
 
 void lm_tensor(const recur_lm *lm, size_t i, char *name, size_t name_size,
                size_t *offset, size_t shape[2], size_t *ndim)
 {
-    size_t nr = recur_rnn_param_count(lm->rnn);
+    size_t nr = recur_rnn_get_param_count(lm->rnn);
     *ndim = 2;
     if (i == 0) {
         snprintf(name, name_size, "embedding.weight");
@@ -242,7 +265,7 @@ void lm_tensor(const recur_lm *lm, size_t i, char *name, size_t name_size,
     } else if (i <= nr) {
         const char *pname;
         float *data;
-        recur_rnn_param(lm->rnn, i - 1, &pname, &data, &shape[0], &shape[1]);
+        recur_rnn_get_param(lm->rnn, i - 1, &pname, &data, &shape[0], &shape[1]);
         snprintf(name, name_size, "rnn.%s", pname);
         *offset = (size_t)(data - lm->params);
         *ndim = stack_param_ndim(pname);
@@ -322,7 +345,7 @@ recur_status lm_reset_state(recur_lm *lm, size_t B)
 static void apply_mask(const recur_lm *lm, float *x, const float *mask,
                        size_t rows, size_t B, size_t w)
 {
-    size_t period = lm->config.variational ? B * w : rows * w;
+    size_t period = lm->config.reg.variational ? B * w : rows * w;
     for (size_t r = 0; r < rows * w; r += period)
         for (size_t i = 0; i < period; i++)
             x[r + i] *= mask[i];
@@ -333,8 +356,8 @@ static void apply_mask(const recur_lm *lm, float *x, const float *mask,
 static void dropout(recur_lm *lm, float *x, float *mask, size_t rows,
                     size_t B, size_t w)
 {
-    float p = lm->config.dropout, keep = 1.0f / (1.0f - p);
-    size_t n = lm->config.variational ? B * w : rows * w;
+    float p = lm->config.reg.dropout, keep = 1.0f / (1.0f - p);
+    size_t n = lm->config.reg.variational ? B * w : rows * w;
     for (size_t i = 0; i < n; i++)
         mask[i] = rng_uniform(&lm->rng) < p ? 0.0f : keep;
     apply_mask(lm, x, mask, rows, B, w);
@@ -380,7 +403,7 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
         s = lm_reset_state(lm, B);
     if (s)
         return s;
-    const int drop = lm->training && lm->config.dropout > 0.0f;
+    const int drop = lm->training && lm->config.reg.dropout > 0.0f;
     const float *emb_w = lm->params;
     const float *fc_w = lm->params + lm->fc_weight_offset;
 
@@ -389,9 +412,9 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
     if (drop)
         dropout(lm, lm->emb, lm->emb_mask, rows, B, E);
     s = recur_rnn_forward(lm->rnn, T, B, lm->emb, NULL, lm->h,
-                          lm->config.rnn.mode == RECUR_LSTM ? lm->c : NULL,
+                          lm->config.arch.rnn.mode == RECUR_LSTM ? lm->c : NULL,
                           lm->out, lm->h_n,
-                          lm->config.rnn.mode == RECUR_LSTM ? lm->c_n : NULL);
+                          lm->config.arch.rnn.mode == RECUR_LSTM ? lm->c_n : NULL);
     if (s)
         return s;
     const float *top = lm->out;

@@ -20,8 +20,16 @@
 #include "rng.h"
 #include "words.h"
 
+/* The model's configuration inside the library: the public architecture
+ * (recur_lm_get_config) and the regularisers it trains with
+ * (recur_lm_get_regularizers); a checkpoint holds both. */
+typedef struct {
+    recur_lm_config arch;
+    recur_regularizers reg;
+} lm_config;
+
 struct recur_lm {
-    recur_lm_config config;
+    lm_config config;
     size_t V, E, P, L, H;
     float *params, *grads;
     size_t n_params;
@@ -50,11 +58,13 @@ struct recur_lm {
 
 /* Creates the model with PyTorch's default initialisation from seed:
  * embedding N(0, 1), the stack U(±1/√H), fc weight and bias U(±1/√P).
+ * The regularisers' masks come from lm->rng, seeded from config->reg.seed
+ * (lm.c: seed_masks).
  * init_flags: LM_INIT_ORTHOGONAL (recurrent matrices orthogonal, per
  * gate block), LM_INIT_FORGET_BIAS (LSTM forget-gate b_ih = 1, b_hh = 0). */
 enum { LM_INIT_ORTHOGONAL = 1, LM_INIT_FORGET_BIAS = 2 };
-recur_status lm_create(const recur_lm_config *config, uint64_t seed,
-                       int init_flags, recur_lm **out);
+recur_status lm_create(const lm_config *config, uint64_t seed, int init_flags,
+                       recur_lm **out);
 
 /* Every parameter drawn again from U(−r, r) (Zaremba et al. 2014), from
  * seed; layer-norm gains and biases stay 1 and 0. */

@@ -75,7 +75,8 @@ recur_status meta_put(recur_st_writer *w, const char *key, const char *fmt, ...)
 
 recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
 {
-    const recur_lm_config *c = &lm->config;
+    const recur_lm_config *c = &lm->config.arch;
+    const recur_regularizers *r = &lm->config.reg;
     recur_status s = RECUR_OK;
     char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
     for (size_t i = 0; !s && i < lm_tensor_count(lm); i++) {
@@ -94,11 +95,11 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
     if (!s) s = meta_put(w, "vocab_size", "%zu", c->vocab_size);
     if (!s) s = meta_put(w, "embed_size", "%zu", c->embed_size);
     if (!s) s = meta_put(w, "tie_weights", "%d", c->tie_weights);
-    if (!s) s = meta_put(w, "dropout", "%.9g", (double)c->dropout);
-    if (!s) s = meta_put(w, "variational", "%d", c->variational);
+    if (!s) s = meta_put(w, "dropout", "%.9g", (double)r->dropout);
+    if (!s) s = meta_put(w, "variational", "%d", r->variational);
     if (!s) s = meta_put(w, "recurrent_dropout", "%.9g",
-                         (double)c->recurrent_dropout);
-    if (!s) s = meta_put(w, "zoneout", "%.9g", (double)c->zoneout);
+                         (double)r->recurrent_dropout);
+    if (!s) s = meta_put(w, "zoneout", "%.9g", (double)r->zoneout);
     if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
     if (!s && lm->words) {
         char *text = recur_wordvocab_join(lm->words);
@@ -134,8 +135,10 @@ static recur_status meta_probability(const recur_st *st, const char *path,
 }
 
 static recur_status read_config(const recur_st *st, const char *path,
-                                recur_lm_config *c)
+                                lm_config *config)
 {
+    recur_lm_config *c = &config->arch;
+    recur_regularizers *r = &config->reg;
     const char *format = recur_st_meta(st, "format");
     if (!format || strcmp(format, "recur-lm") != 0)
         return recur_fail(RECUR_ERR_FORMAT,
@@ -143,7 +146,7 @@ static recur_status read_config(const recur_st *st, const char *path,
                           "(__metadata__ format is '%.40s', expected 'recur-lm')",
                           path, format ? format : "(none)");
     const char *mode = recur_st_meta(st, "mode");
-    memset(c, 0, sizeof *c);
+    memset(config, 0, sizeof *config);
     if (!mode || recur_mode_parse(mode, &c->rnn.mode))
         return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
                           "is not a known cell", path, mode ? mode : "(none)");
@@ -173,10 +176,10 @@ static recur_status read_config(const recur_st *st, const char *path,
     c->rnn.bias = (int)bias;
     c->rnn.layer_norm = (int)layer_norm;
     c->tie_weights = (int)tie;
-    c->dropout = (float)dropout;
-    c->variational = (int)variational;
-    c->recurrent_dropout = (float)recurrent_dropout;
-    c->zoneout = (float)zoneout;
+    r->dropout = (float)dropout;
+    r->variational = (int)variational;
+    r->recurrent_dropout = (float)recurrent_dropout;
+    r->zoneout = (float)zoneout;
     return RECUR_OK;
 }
 
@@ -256,15 +259,16 @@ static recur_status check_sizes_backed(const recur_st *st, const char *path,
 
 recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
 {
-    recur_lm_config c;
+    lm_config c;
     recur_lm *lm = NULL;
     recur_status s = read_config(st, path, &c);
-    if (!s && !c.rnn.layer_norm && recur_st_find(st, "rnn.weight_ln_ih_l0"))
+    if (!s && !c.arch.rnn.layer_norm &&
+        recur_st_find(st, "rnn.weight_ln_ih_l0"))
         return recur_fail(RECUR_ERR_FORMAT,
                           "%s: holds rnn.weight_ln_ih_l0 (layer norm) but "
                           "__metadata__ layer_norm is not 1", path);
     if (!s)
-        s = check_sizes_backed(st, path, &c);
+        s = check_sizes_backed(st, path, &c.arch);
     if (!s && (s = lm_create(&c, 0, 0, &lm)) != RECUR_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", recur_last_error());
@@ -285,7 +289,7 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
             break;
         }
         /* A tied fc.weight must be the embedding itself. */
-        if (c.tie_weights && !strcmp(name, "fc.weight")) {
+        if (c.arch.tie_weights && !strcmp(name, "fc.weight")) {
             float *tmp = malloc(t->numel * sizeof(float));
             ok = tmp && !recur_st_to_f32(t, tmp) &&
                  !memcmp(tmp, lm->params + offset, t->numel * sizeof(float));
@@ -322,16 +326,16 @@ recur_status recur_lm_load(const char *path, recur_lm **out)
     return s;
 }
 
-uint32_t recur_lm_codepoint(const recur_lm *lm, size_t id)
+uint32_t recur_lm_get_codepoint(const recur_lm *lm, size_t id)
 {
     return lm && lm->vocab && id < lm->V ? lm->vocab[id] : 0;
 }
 
-recur_status recur_lm_token(const recur_lm *lm, uint32_t cp, size_t *id)
+recur_status recur_lm_get_token(const recur_lm *lm, uint32_t cp, size_t *id)
 {
     if (!lm || !id || !lm->vocab)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_lm_token: NULL argument or no vocabulary");
+                          "recur_lm_get_token: NULL argument or no vocabulary");
     size_t lo = 0, hi = lm->V;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

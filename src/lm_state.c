@@ -19,10 +19,10 @@ struct recur_lm_state {
     int fed;
 };
 
-recur_status recur_lm_state_new(recur_lm *lm, recur_lm_state **out)
+recur_status recur_lm_state_create(recur_lm *lm, recur_lm_state **out)
 {
     if (!lm || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_new: NULL argument");
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_create: NULL argument");
     recur_lm_state *s = calloc(1, sizeof *s);
     size_t np = lm->L * lm->P, nh = lm->L * lm->H;
     float *block = malloc((2 * (np + nh) + lm->E + lm->P + lm->V) * sizeof(float));
@@ -76,7 +76,7 @@ recur_status recur_lm_state_feed(recur_lm_state *s, size_t token)
     if (token >= lm->V)
         return recur_fail(RECUR_ERR_ARGUMENT, "token %zu is not in [0, %zu)",
                           token, lm->V);
-    const int lstm = lm->config.rnn.mode == RECUR_LSTM;
+    const int lstm = lm->config.arch.rnn.mode == RECUR_LSTM;
     memcpy(s->emb, lm->params + token * lm->E, lm->E * sizeof(float));
     lm_set_training(lm, 0);
     recur_status st = recur_rnn_forward(lm->rnn, 1, 1, s->emb, NULL, s->h,
@@ -90,17 +90,17 @@ recur_status recur_lm_state_feed(recur_lm_state *s, size_t token)
     return RECUR_OK;
 }
 
-const float *recur_lm_state_logits(const recur_lm_state *s)
+const float *recur_lm_state_get_logits(const recur_lm_state *s)
 {
     return s && s->fed ? s->logits : NULL;
 }
 
-recur_status recur_lm_state_probs(const recur_lm_state *s, float temperature,
-                                  float *probs)
+recur_status recur_lm_state_get_probs(const recur_lm_state *s,
+                                      float temperature, float *probs)
 {
     if (!s || !probs || !s->fed || !(temperature > 0.0f) || isinf(temperature))
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_lm_state_probs: NULL argument, nothing fed yet, "
+                          "recur_lm_state_get_probs: NULL argument, nothing fed yet, "
                           "or temperature not > 0");
     const size_t V = s->lm->V;
     float max = s->logits[0];

@@ -1,6 +1,6 @@
 /*
  * optim.h — optimizers and gradient clipping over one flat float array of n
- * parameters (params[n], grads[n]), as recur_rnn_flat_params/_grads give.
+ * parameters (params[n], grads[n]), as recur_rnn_get_flat_params/_grads give.
  *
  * Each optimizer is torch.optim.<X>'s single-tensor (foreach=False)
  * algorithm, computed in float32 as PyTorch's CPU kernels do, with the

@@ -169,7 +169,7 @@ static recur_status check_complete(const found_set *fs, const char *path,
 }
 
 static recur_status infer_config(const recur_st *st, const found_set *fs,
-                                 const char *path, recur_config *c)
+                                 const char *path, recur_rnn_config *c)
 {
     const recur_st_tensor *whh = fs->t[0][0][W_HH], *wih = fs->t[0][0][W_IH];
     const recur_st_tensor *whr = fs->t[0][0][W_HR];
@@ -239,7 +239,7 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
                           "%s: weight_ln_c_l0 and bias_ln_c_l0 belong to a "
                           "layer-norm LSTM, this is %s%s", path,
                           ln ? "a layer-norm " : "", recur_mode_str(mode));
-    *c = recur_config_default(mode, wih->shape[1], H);
+    *c = recur_rnn_config_default(mode, wih->shape[1], H);
     c->proj_size = whr ? P : 0;
     c->num_layers = fs->layers;
     c->bidirectional = fs->reverse;
@@ -254,7 +254,7 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
  * stack_alloc reserve L·D times layer 0. Once this passes, the stack holds
  * no more floats than the file holds elements. c has passed
  * stack_check_config, so D*P does not overflow. */
-static recur_status check_tensors(const found_set *fs, const recur_config *c,
+static recur_status check_tensors(const found_set *fs, const recur_rnn_config *c,
                                   const char *path)
 {
     size_t D = c->bidirectional ? 2 : 1, H = c->hidden_size;
@@ -301,7 +301,7 @@ static recur_status check_tensors(const found_set *fs, const recur_config *c,
 /* Copies every parameter from the file (check_tensors has passed). */
 static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
 {
-    size_t per = recur_rnn_param_count(rnn) / (fs->layers * rnn->D);
+    size_t per = recur_rnn_get_param_count(rnn) / (fs->layers * rnn->D);
     for (size_t i = 0; i < rnn->param_count; i++) {
         const stack_param *sp = rnn->table + i;
         size_t cell = i / per, l = cell / rnn->D, d = cell % rnn->D;
@@ -349,14 +349,15 @@ static recur_status read_zoneout(const recur_st *st, const char *path,
         return recur_fail(RECUR_ERR_SHAPE,
                           "%s: __metadata__ zoneout '%.40s' is not a number in "
                           "[0, 1)", path, v);
-    return recur_rnn_set_zoneout(rnn, (float)z);
+    recur_regularizers reg = {.zoneout = (float)z};
+    return recur_rnn_set_regularizers(rnn, &reg);
 }
 
 recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
 {
     char prefix[RECUR_PREFIX_MAX];
     found_set *fs = calloc(1, sizeof *fs);
-    recur_config config;
+    recur_rnn_config config;
     recur_rnn *rnn = NULL;
     recur_status s = RECUR_OK;
     if (!fs)
@@ -426,9 +427,9 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         s = recur_st_writer_meta(w, "mode", recur_mode_str(rnn->config.mode));
     if (!s && rnn->config.layer_norm)
         s = recur_st_writer_meta(w, "layer_norm", "1");
-    if (!s && rnn->zoneout > 0.0f) {
+    if (!s && rnn->reg.zoneout > 0.0f) {
         char z[32];
-        snprintf(z, sizeof z, "%.9g", (double)rnn->zoneout);
+        snprintf(z, sizeof z, "%.9g", (double)rnn->reg.zoneout);
         s = recur_st_writer_meta(w, "zoneout", z);
     }
     if (!s)

@@ -126,7 +126,7 @@ static void init_params(seq_model *m, uint64_t seed)
     }
     memset(p, 0, m->config.embed_size * sizeof(float)); /* padding row */
     float bound = 1.0f / sqrtf((float)m->H);
-    for (size_t i = 0; i < recur_rnn_flat_size(m->rnn); i++)
+    for (size_t i = 0; i < recur_rnn_get_flat_size(m->rnn); i++)
         p[m->rnn_offset + i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
     float fb = 1.0f / sqrtf((float)m->F);
     for (size_t i = m->fc_w_offset; i < m->n_params; i++)
@@ -153,13 +153,13 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     m->I = config->rnn.input_size;
     m->H = config->rnn.hidden_size;
     m->L = config->rnn.num_layers;
-    m->P = recur_rnn_output_size(m->rnn);
+    m->P = recur_rnn_get_output_size(m->rnn);
     m->D = config->rnn.bidirectional ? 2 : 1;
     m->F = m->D * m->P;
     m->K = config->outputs;
     size_t n = config->vocab_size * config->embed_size;
     m->rnn_offset = n;
-    n += recur_rnn_flat_size(m->rnn);
+    n += recur_rnn_get_flat_size(m->rnn);
     m->fc_w_offset = n;
     n += m->K * m->F;
     m->fc_b_offset = n;
@@ -174,7 +174,8 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     stack_bind(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset);
     recur_rnn_set_prefix(m->rnn, "rnn.");
     seq_model_set_seed(m, seed);
-    stack_set_dropout(m->rnn, config->dropout, &m->rng);
+    recur_regularizers reg = {.dropout = config->dropout};
+    stack_set_regularizers(m->rnn, &reg, &m->rng);
     init_params(m, seed);
     *out = m;
     return RECUR_OK;
@@ -631,13 +632,13 @@ recur_status seq_model_stream(seq_model *m, const float *x, float *out)
 
 size_t seq_model_tensor_count(const seq_model *m)
 {
-    return (m->config.vocab_size ? 1 : 0) + recur_rnn_param_count(m->rnn) + 2;
+    return (m->config.vocab_size ? 1 : 0) + recur_rnn_get_param_count(m->rnn) + 2;
 }
 
 void seq_model_tensor(const seq_model *m, size_t i, char *name, size_t size,
                       size_t *offset, size_t shape[2], size_t *ndim)
 {
-    size_t nr = recur_rnn_param_count(m->rnn);
+    size_t nr = recur_rnn_get_param_count(m->rnn);
     *ndim = 2;
     if (m->config.vocab_size) {
         if (i == 0) {
@@ -652,7 +653,7 @@ void seq_model_tensor(const seq_model *m, size_t i, char *name, size_t size,
     if (i < nr) {
         const char *pname;
         float *data;
-        recur_rnn_param(m->rnn, i, &pname, &data, &shape[0], &shape[1]);
+        recur_rnn_get_param(m->rnn, i, &pname, &data, &shape[0], &shape[1]);
         snprintf(name, size, "rnn.%s", pname);
         *offset = (size_t)(data - m->params);
         *ndim = stack_param_ndim(pname);

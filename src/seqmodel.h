@@ -42,7 +42,7 @@ typedef enum {
 } seq_loss;
 
 typedef struct {
-    recur_config rnn;   /* input_size: embed_size (tokens) or the features */
+    recur_rnn_config rnn;   /* input_size: embed_size (tokens) or the features */
     size_t vocab_size;  /* V: token input; 0: dense input */
     size_t embed_size;  /* E (token input) */
     size_t outputs;     /* K */

@@ -50,10 +50,10 @@ recur_status recur_mode_parse(const char *name, recur_mode *mode)
                       "GRU_RESET_BEFORE, RNN_TANH or RNN_RELU)", name);
 }
 
-recur_config recur_config_default(recur_mode mode, size_t input_size,
-                                  size_t hidden_size)
+recur_rnn_config recur_rnn_config_default(recur_mode mode, size_t input_size,
+                                          size_t hidden_size)
 {
-    recur_config c = {0};
+    recur_rnn_config c = {0};
     c.mode = mode;
     c.input_size = input_size;
     c.hidden_size = hidden_size;
@@ -72,7 +72,7 @@ static size_t gates_of(recur_mode mode)
     }
 }
 
-recur_status stack_check_config(const recur_config *c)
+recur_status stack_check_config(const recur_rnn_config *c)
 {
     if (!c)
         return recur_fail(RECUR_ERR_ARGUMENT, "configuration is NULL");
@@ -93,10 +93,9 @@ recur_status stack_check_config(const recur_config *c)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "proj_size %zu must be smaller than hidden_size %zu",
                           c->proj_size, c->hidden_size);
-    if ((c->bidirectional | c->bias | c->batch_first | c->layer_norm) & ~1)
+    if ((c->bidirectional | c->bias | c->layer_norm) & ~1)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "bidirectional, bias, batch_first and layer_norm "
-                          "must be 0 or 1");
+                          "bidirectional, bias and layer_norm must be 0 or 1");
     if (c->layer_norm && c->mode != RECUR_LSTM && c->mode != RECUR_GRU)
         return recur_fail(RECUR_ERR_UNSUPPORTED,
                           "layer_norm is for LSTM and GRU (linear before "
@@ -187,7 +186,7 @@ static int add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
            recur_add_ok(rnn->flat_size, n, &rnn->flat_size);
 }
 
-recur_status stack_alloc(const recur_config *config, recur_rnn **out)
+recur_status stack_alloc(const recur_rnn_config *config, recur_rnn **out)
 {
     if (!out)
         return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
@@ -210,7 +209,8 @@ recur_status stack_alloc(const recur_config *config, recur_rnn **out)
     rnn->drop_in = calloc(L, sizeof *rnn->drop_in);
     rnn->drop_mask = calloc(L, sizeof *rnn->drop_mask);
     rnn->owns_params = 1;
-    /* Seeded, so that masks are random even before recur_rnn_set_dropout. */
+    /* Seeded, so that masks are random even before
+     * recur_rnn_set_regularizers. */
     rng_seed(&rnn->own_rng, 0);
     rnn->rng = &rnn->own_rng;
     if (!rnn->table || !rnn->out || !rnn->cache || !rnn->drop_in ||
@@ -267,7 +267,7 @@ void stack_init_layer_norm(recur_rnn *rnn)
     }
 }
 
-recur_status recur_rnn_create(const recur_config *config, uint64_t seed,
+recur_status recur_rnn_create(const recur_rnn_config *config, uint64_t seed,
                               recur_rnn **out)
 {
     if (!out)
@@ -396,18 +396,33 @@ void stack_bind(recur_rnn *rnn, float *params, float *grads)
     rnn->owns_params = 0;
 }
 
-void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng)
+recur_status stack_check_regularizers(const void *handle,
+                                      const recur_regularizers *r,
+                                      const char *who)
 {
-    rnn->dropout = p;
-    rnn->rng = rng;
+    if (!handle || !r)
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", who);
+    if (!(r->dropout >= 0.0f && r->dropout < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: dropout %g is not in [0, 1)",
+                          who, (double)r->dropout);
+    if (!(r->recurrent_dropout >= 0.0f && r->recurrent_dropout < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "%s: recurrent_dropout %g is not in [0, 1)", who,
+                          (double)r->recurrent_dropout);
+    if (!(r->zoneout >= 0.0f && r->zoneout < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: zoneout %g is not in [0, 1)",
+                          who, (double)r->zoneout);
+    if (r->variational & ~1)
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: variational must be 0 or 1",
+                          who);
+    return RECUR_OK;
 }
 
-void stack_set_regularization(recur_rnn *rnn, int variational, float q,
-                              float z)
+void stack_set_regularizers(recur_rnn *rnn, const recur_regularizers *reg,
+                            recur_rng *rng)
 {
-    rnn->variational = variational != 0;
-    rnn->recurrent_dropout = q;
-    rnn->zoneout = z;
+    rnn->reg = *reg;
+    rnn->rng = rng;
 }
 
 void stack_set_training(recur_rnn *rnn, int training)
@@ -415,45 +430,25 @@ void stack_set_training(recur_rnn *rnn, int training)
     rnn->training = training != 0;
 }
 
-recur_status recur_rnn_set_dropout(recur_rnn *rnn, float p, uint64_t seed)
+recur_status recur_rnn_set_regularizers(recur_rnn *rnn,
+                                        const recur_regularizers *regularizers)
 {
-    if (!rnn || !(p >= 0.0f && p < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_set_dropout: NULL handle or p = %g not in "
-                          "[0, 1)", (double)p);
-    rng_seed(&rnn->own_rng, seed);
-    stack_set_dropout(rnn, p, &rnn->own_rng);
+    recur_status s = stack_check_regularizers(rnn, regularizers,
+                                              "recur_rnn_set_regularizers");
+    if (s)
+        return s;
+    rng_seed(&rnn->own_rng, regularizers->seed);
+    stack_set_regularizers(rnn, regularizers, &rnn->own_rng);
     return RECUR_OK;
 }
 
-recur_status recur_rnn_set_variational(recur_rnn *rnn, int variational)
+recur_status recur_rnn_get_regularizers(const recur_rnn *rnn,
+                                        recur_regularizers *out)
 {
-    if (!rnn || (variational & ~1))
+    if (!rnn || !out)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_set_variational: NULL handle or value "
-                          "other than 0/1");
-    stack_set_regularization(rnn, variational, rnn->recurrent_dropout,
-                             rnn->zoneout);
-    return RECUR_OK;
-}
-
-recur_status recur_rnn_set_recurrent_dropout(recur_rnn *rnn, float q)
-{
-    if (!rnn || !(q >= 0.0f && q < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_set_recurrent_dropout: NULL handle or "
-                          "q = %g not in [0, 1)", (double)q);
-    stack_set_regularization(rnn, rnn->variational, q, rnn->zoneout);
-    return RECUR_OK;
-}
-
-recur_status recur_rnn_set_zoneout(recur_rnn *rnn, float z)
-{
-    if (!rnn || !(z >= 0.0f && z < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_set_zoneout: NULL handle or z = %g not "
-                          "in [0, 1)", (double)z);
-    stack_set_regularization(rnn, rnn->variational, rnn->recurrent_dropout, z);
+                          "recur_rnn_get_regularizers: NULL argument");
+    *out = rnn->reg;
     return RECUR_OK;
 }
 
@@ -463,12 +458,17 @@ void recur_rnn_set_training(recur_rnn *rnn, int training)
         stack_set_training(rnn, training);
 }
 
-const recur_config *recur_rnn_config(const recur_rnn *rnn)
+int recur_rnn_get_training(const recur_rnn *rnn)
+{
+    return rnn ? rnn->training : 0;
+}
+
+const recur_rnn_config *recur_rnn_get_config(const recur_rnn *rnn)
 {
     return rnn ? &rnn->config : NULL;
 }
 
-size_t recur_rnn_output_size(const recur_rnn *rnn) { return rnn ? rnn->P : 0; }
+size_t recur_rnn_get_output_size(const recur_rnn *rnn) { return rnn ? rnn->P : 0; }
 
 recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first)
 {
@@ -476,10 +476,15 @@ recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_set_batch_first: NULL handle or value "
                           "other than 0/1");
-    rnn->config.batch_first = batch_first;
+    rnn->batch_first = batch_first;
     /* The cached forward was in the other layout. */
     rnn->have_forward = 0;
     return RECUR_OK;
+}
+
+int recur_rnn_get_batch_first(const recur_rnn *rnn)
+{
+    return rnn ? rnn->batch_first : 0;
 }
 
 recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix)
@@ -493,19 +498,23 @@ recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix)
     return RECUR_OK;
 }
 
-const char *recur_rnn_prefix(const recur_rnn *rnn) { return rnn ? rnn->prefix : ""; }
+const char *recur_rnn_get_prefix(const recur_rnn *rnn)
+{
+    return rnn ? rnn->prefix : "";
+}
 
-size_t recur_rnn_param_count(const recur_rnn *rnn)
+size_t recur_rnn_get_param_count(const recur_rnn *rnn)
 {
     return rnn ? rnn->param_count : 0;
 }
 
-recur_status recur_rnn_param(recur_rnn *rnn, size_t index, const char **name,
-                             float **data, size_t *rows, size_t *cols)
+recur_status recur_rnn_get_param(recur_rnn *rnn, size_t index,
+                                 const char **name, float **data, size_t *rows,
+                                 size_t *cols)
 {
     if (!rnn || index >= rnn->param_count)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_param: NULL handle or index %zu out of range",
+                          "recur_rnn_get_param: NULL handle or index %zu out of range",
                           index);
     const stack_param *t = rnn->table + index;
     if (name) *name = t->name;
@@ -515,19 +524,30 @@ recur_status recur_rnn_param(recur_rnn *rnn, size_t index, const char **name,
     return RECUR_OK;
 }
 
-recur_status recur_rnn_grad(recur_rnn *rnn, size_t index, float **grad)
+recur_status recur_rnn_get_grad(recur_rnn *rnn, size_t index, float **grad)
 {
     if (!rnn || !grad || index >= rnn->param_count)
         return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_rnn_grad: NULL argument or index %zu out of range",
+                          "recur_rnn_get_grad: NULL argument or index %zu out of range",
                           index);
     *grad = rnn->grads + rnn->table[index].offset;
     return RECUR_OK;
 }
 
-size_t recur_rnn_flat_size(const recur_rnn *rnn) { return rnn ? rnn->flat_size : 0; }
-float *recur_rnn_flat_params(recur_rnn *rnn) { return rnn ? rnn->params : NULL; }
-float *recur_rnn_flat_grads(recur_rnn *rnn) { return rnn ? rnn->grads : NULL; }
+size_t recur_rnn_get_flat_size(const recur_rnn *rnn)
+{
+    return rnn ? rnn->flat_size : 0;
+}
+
+float *recur_rnn_get_flat_params(recur_rnn *rnn)
+{
+    return rnn ? rnn->params : NULL;
+}
+
+float *recur_rnn_get_flat_grads(recur_rnn *rnn)
+{
+    return rnn ? rnn->grads : NULL;
+}
 
 void recur_rnn_zero_grad(recur_rnn *rnn)
 {
@@ -610,8 +630,8 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     /* What this forward uses (set before plan): masks sized 0 are NULL.
      * Every setting read here is in plan's key (rnn->planned). */
     const int lstm = rnn->config.mode == RECUR_LSTM, gru = rnn->G == 3;
-    const int rec = rnn->training && rnn->recurrent_dropout > 0.0f;
-    const int zone = rnn->zoneout > 0.0f;
+    const int rec = rnn->training && rnn->reg.recurrent_dropout > 0.0f;
+    const int zone = rnn->reg.zoneout > 0.0f;
     rnn->x_packed = take(cv, N, I, 1);
     for (size_t l = 0; l < L; l++)
         rnn->out[l] = take(cv, N, D, P);
@@ -675,8 +695,8 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
     size_t N, steps;
     carver cv = {NULL, 0, 1};
     rnn->seg_len = rnn->recompute && rnn->recompute < T ? rnn->recompute : T;
-    const int recurrent = rnn->training && rnn->recurrent_dropout > 0.0f;
-    const int zoneout = rnn->zoneout > 0.0f;
+    const int recurrent = rnn->training && rnn->reg.recurrent_dropout > 0.0f;
+    const int zoneout = rnn->reg.zoneout > 0.0f;
     if (rnn->have_plan && rnn->planned.T == T && rnn->planned.B == B &&
         rnn->planned.seg_len == rnn->seg_len &&
         rnn->planned.dropped == rnn->dropped &&
@@ -765,7 +785,7 @@ static void pack_layout(recur_rnn *rnn, size_t T, size_t B,
 /* Row of the caller's [T, B, .] (or [B, T, .]) tensor at step t, batch b. */
 static size_t seq_row(const recur_rnn *rnn, size_t t, size_t b)
 {
-    return rnn->config.batch_first ? b * rnn->T + t : t * rnn->B + b;
+    return rnn->batch_first ? b * rnn->T + t : t * rnn->B + b;
 }
 
 /* Packs src (caller layout, width w) into dst [N, w]; src NULL gives 0. */
@@ -884,7 +904,7 @@ static void apply_mask(const recur_rnn *rnn, const float *mask, size_t w,
 static void drop_layer_output(recur_rnn *rnn, size_t l)
 {
     const size_t w = rnn->D * rnn->P;
-    dropout_mask(rnn->rng, rnn->dropout, rnn->drop_mask[l],
+    dropout_mask(rnn->rng, rnn->reg.dropout, rnn->drop_mask[l],
                  (rnn->per_sequence ? rnn->B : rnn->N) * w);
     apply_mask(rnn, rnn->drop_mask[l], w, rnn->out[l], rnn->drop_in[l]);
 }
@@ -896,9 +916,9 @@ static void drop_layer_output(recur_rnn *rnn, size_t l)
 static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
 {
     const size_t P = rnn->P, H = rnn->config.hidden_size, N = rnn->N;
-    const float z = rnn->zoneout;
+    const float z = rnn->reg.zoneout;
     if (cc->rmask)
-        dropout_mask(rnn->rng, rnn->recurrent_dropout, cc->rmask, rnn->B * P);
+        dropout_mask(rnn->rng, rnn->reg.recurrent_dropout, cc->rmask, rnn->B * P);
     float *zm[2] = {cc->zh, cc->zc};
     size_t zn[2] = {N * P, N * H};
     for (int m = 0; m < 2; m++)
@@ -1018,7 +1038,7 @@ static void backward_direction(void *ctx, size_t dir)
  * steps (nothing sorted or padded). */
 static int layout_is_callers(const recur_rnn *rnn)
 {
-    return !rnn->config.batch_first && rnn->N == rnn->T * rnn->B;
+    return !rnn->batch_first && rnn->N == rnn->T * rnn->B;
 }
 
 recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
@@ -1050,8 +1070,8 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                   (long long)lengths[b], T);
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     /* Decided before plan: the workspace holds only the masks in use. */
-    rnn->dropped = rnn->training && rnn->dropout > 0.0f && L > 1;
-    rnn->per_sequence = rnn->dropped && rnn->variational;
+    rnn->dropped = rnn->training && rnn->reg.dropout > 0.0f && L > 1;
+    rnn->per_sequence = rnn->dropped && rnn->reg.variational;
     recur_status st = plan(rnn, T, B);
     if (st)
         return st;

@@ -23,7 +23,9 @@ typedef struct {
 } stack_param;
 
 struct recur_rnn {
-    recur_config config;
+    recur_rnn_config config;
+    int batch_first;             /* sequences [B, T, .] at the API
+                                    (recur_rnn_set_batch_first) */
     size_t G, P, D;
     char prefix[RECUR_PREFIX_MAX];
 
@@ -79,9 +81,9 @@ struct recur_rnn {
      * per sequence reused at every step (row j of each step: mask row j).
      * Regularisers of the recurrent state (cell.h): recurrent_dropout q
      * (training only) and zoneout z (training: random; evaluation: the
-     * expectation), their masks in each cell's cache. */
-    float dropout, recurrent_dropout, zoneout;
-    int variational;
+     * expectation), their masks in each cell's cache. All in reg; the
+     * masks come from rng: own_rng, seeded with reg.seed, or a model's. */
+    recur_regularizers reg;
     int training, dropped, per_sequence; /* the last forward's dropout */
     recur_rng own_rng, *rng;
     float **drop_in, **drop_mask; /* per layer but the last */
@@ -147,7 +149,7 @@ void stack_layer_params(const recur_rnn *rnn, size_t l, size_t dir,
 void stack_layer_dims(const recur_rnn *rnn, size_t l, cell_dims *out);
 
 /* Validates a configuration (sizes, proj only for LSTM, overflow). */
-recur_status stack_check_config(const recur_config *config);
+recur_status stack_check_config(const recur_rnn_config *config);
 
 /* Layer-norm gains to 1 and biases to 0 (nn.LayerNorm's initialisation). */
 void stack_init_layer_norm(recur_rnn *rnn);
@@ -161,7 +163,7 @@ static inline size_t stack_param_ndim(const char *name)
 }
 
 /* Creates a handle with zeroed parameters and gradients. */
-recur_status stack_alloc(const recur_config *config, recur_rnn **out);
+recur_status stack_alloc(const recur_rnn_config *config, recur_rnn **out);
 
 /* Moves the parameters and gradients into caller storage (flat_size floats
  * each, outliving the handle), e.g. a model's one flat array. */
@@ -172,13 +174,16 @@ void stack_bind(recur_rnn *rnn, float *params, float *grads);
  * (the default) back. */
 void stack_set_plain_step(recur_rnn *rnn, int plain);
 
-/* Dropout between layers with masks from a borrowed generator. */
-void stack_set_dropout(recur_rnn *rnn, float p, recur_rng *rng);
-/* Variational (per-sequence) dropout between layers, recurrent dropout q
- * and zoneout z, masks from the same generator; values checked by the
- * caller (q, z in [0, 1)). */
-void stack_set_regularization(recur_rnn *rnn, int variational, float q,
-                              float z);
+/* Checks the arguments of who (a set_regularizers, or a model being
+ * created): handle and reg not NULL, dropout, recurrent_dropout and zoneout
+ * in [0, 1), variational 0 or 1; the message starts with who. */
+recur_status stack_check_regularizers(const void *handle,
+                                      const recur_regularizers *reg,
+                                      const char *who);
+/* Sets regularisers (checked by the caller) whose masks come from rng,
+ * borrowed: the stack's own_rng or a model's generator. */
+void stack_set_regularizers(recur_rnn *rnn, const recur_regularizers *reg,
+                            recur_rng *rng);
 void stack_set_training(recur_rnn *rnn, int training);
 
 #endif

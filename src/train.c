@@ -407,7 +407,7 @@ recur_status trainer_save(trainer *t, const char *path)
     }
     size_t hs[3] = {lm->L, B, lm->P}, cs[3] = {lm->L, B, lm->H}, four = 4;
     if (!s) s = recur_st_writer_add(w, "train.h", RECUR_DT_F32, 3, hs, lm->h);
-    if (!s && lm->config.rnn.mode == RECUR_LSTM)
+    if (!s && lm->config.arch.rnn.mode == RECUR_LSTM)
         s = recur_st_writer_add(w, "train.c", RECUR_DT_F32, 3, cs, lm->c);
     if (!s) s = recur_st_writer_add(w, "train.rng", RECUR_DT_U64, 1, &four, lm->rng.s);
     const recur_optim_config *o = &c->optim;
@@ -587,7 +587,7 @@ recur_status trainer_resume(const char *path, const int32_t *train,
     }
     if (!s)
         s = read_exact(st, path, "train.h", lm->L * B * lm->P, lm->h);
-    if (!s && lm->config.rnn.mode == RECUR_LSTM)
+    if (!s && lm->config.arch.rnn.mode == RECUR_LSTM)
         s = read_exact(st, path, "train.c", lm->L * B * lm->H, lm->c);
     const recur_st_tensor *rng = recur_st_find(st, "train.rng");
     if (!s && (!rng || rng->dtype != RECUR_DT_U64 || rng->numel != 4))

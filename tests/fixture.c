@@ -100,10 +100,11 @@ float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w)
     return dst;
 }
 
-recur_config fixture_config(recur_mode mode, size_t I, size_t H, size_t proj,
-                            size_t L, int bidirectional, int bias)
+recur_rnn_config fixture_config(recur_mode mode, size_t I, size_t H,
+                                size_t proj, size_t L, int bidirectional,
+                                int bias)
 {
-    recur_config c = recur_config_default(mode, I, H);
+    recur_rnn_config c = recur_rnn_config_default(mode, I, H);
     c.proj_size = proj;
     c.num_layers = L;
     c.bidirectional = bidirectional;

@@ -36,8 +36,9 @@ int fixture_compare(const char *what, const char *name, const float *got,
 /* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
 double fixture_tol(const char *name);
 
-/* recur_config_default(mode, I, H) with these fields set as given. */
-recur_config fixture_config(recur_mode mode, size_t I, size_t H, size_t proj,
-                            size_t L, int bidirectional, int bias);
+/* recur_rnn_config_default(mode, I, H) with these fields set as given. */
+recur_rnn_config fixture_config(recur_mode mode, size_t I, size_t H,
+                                size_t proj, size_t L, int bidirectional,
+                                int bias);
 
 #endif

@@ -43,13 +43,13 @@ static void check_padding(const float *v, size_t w)
 
 static void run(recur_rnn *rnn)
 {
-    const recur_config *c = recur_rnn_config(rnn);
-    size_t I = c->input_size, H = c->hidden_size, P = recur_rnn_output_size(rnn);
+    const recur_rnn_config *c = recur_rnn_get_config(rnn);
+    size_t I = c->input_size, H = c->hidden_size, P = recur_rnn_get_output_size(rnn);
     size_t LD = c->num_layers * (c->bidirectional ? 2u : 1u);
     size_t DP = (c->bidirectional ? 2u : 1u) * P;
     int lstm = c->mode == RECUR_LSTM;
     const int64_t lengths[B] = {3, 1};
-    size_t flat = recur_rnn_flat_size(rnn);
+    size_t flat = recur_rnn_get_flat_size(rnn);
 
     float *x = malloc(T * B * I * sizeof(float));
     float *dx = malloc(T * B * I * sizeof(float));
@@ -75,11 +75,11 @@ static void run(recur_rnn *rnn)
                            lstm ? dc0 : NULL) != RECUR_OK)
         abort();
     check_padding(dx, I);
-    memcpy(g1, recur_rnn_flat_grads(rnn), flat * sizeof(float));
+    memcpy(g1, recur_rnn_get_flat_grads(rnn), flat * sizeof(float));
     recur_rnn_zero_grad(rnn);
     if (recur_rnn_backward(rnn, dy, NULL, NULL, dx, dh0,
                            lstm ? dc0 : NULL) != RECUR_OK ||
-        memcmp(g1, recur_rnn_flat_grads(rnn), flat * sizeof(float)) != 0)
+        memcmp(g1, recur_rnn_get_flat_grads(rnn), flat * sizeof(float)) != 0)
         abort();
 
     free(x); free(dx); free(y); free(dy); free(h_n); free(c_n);
@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     recur_rnn *rnn = NULL;
     if (rnn_from_st(st, "fuzz", &rnn) == RECUR_OK) {
-        const recur_config *c = recur_rnn_config(rnn);
-        if (recur_rnn_flat_size(rnn) <= 1000000 && c->hidden_size <= 4096 &&
+        const recur_rnn_config *c = recur_rnn_get_config(rnn);
+        if (recur_rnn_get_flat_size(rnn) <= 1000000 && c->hidden_size <= 4096 &&
             c->input_size <= 4096)
             run(rnn);
         recur_rnn_free(rnn);

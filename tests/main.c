@@ -26,6 +26,7 @@ const char *test_fixture_dir(void)
     X(test_api_pack_weights)                                                  \
     X(test_api_recompute)                                                     \
     X(test_api_save_load)                                                     \
+    X(test_api_version)                                                       \
     X(test_layer_norm_api)                                                    \
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
@@ -51,6 +52,7 @@ const char *test_fixture_dir(void)
     X(test_lm_evaluate_tail)                                                  \
     X(test_lm_regularizer_masks)                                              \
     X(test_lm_metadata_regs)                                                  \
+    X(test_lm_public_config)                                                  \
     X(test_lm_read_sizes_backed)                                              \
     X(test_lm_layer_norm)                                                     \
     X(test_cli_train_run)                                                     \

@@ -3,7 +3,8 @@
  * exact status and leaves the outputs untouched; backward accumulates; one
  * handle run over changing shapes gives bit for bit what a fresh handle
  * gives (workspace re-planning); batch_first is a pure transpose; and save /
- * load round-trips every mode, configuration, prefix and parameter exactly.
+ * load round-trips every mode, configuration, prefix and parameter exactly;
+ * recur_version() is the header's RECUR_VERSION.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -47,7 +48,7 @@ static float *random_buffer(size_t n, uint64_t seed)
     return v;
 }
 
-static recur_rnn *create(const recur_config *c, uint64_t seed)
+static recur_rnn *create(const recur_rnn_config *c, uint64_t seed)
 {
     recur_rnn *rnn = NULL;
     recur_status s = recur_rnn_create(c, seed, &rnn);
@@ -122,17 +123,17 @@ static void buffers_free(run_buffers *r)
 static int buffers_init(run_buffers *r, const recur_rnn *rnn, size_t T,
                         size_t B, int with_lengths, uint64_t seed)
 {
-    const recur_config *c = recur_rnn_config(rnn);
+    const recur_rnn_config *c = recur_rnn_get_config(rnn);
     memset(r, 0, sizeof *r);
     r->T = T;
     r->B = B;
     r->I = c->input_size;
     r->H = c->hidden_size;
-    r->P = recur_rnn_output_size(rnn);
+    r->P = recur_rnn_get_output_size(rnn);
     r->LD = c->num_layers * (c->bidirectional ? 2 : 1);
     r->DP = (c->bidirectional ? 2 : 1) * r->P;
     r->lstm = c->mode == RECUR_LSTM;
-    r->flat = recur_rnn_flat_size(rnn);
+    r->flat = recur_rnn_get_flat_size(rnn);
     seed = seed * 1000003 + T * 31 + B;
     r->x = random_buffer(T * B * r->I, seed + 1);
     r->h0 = random_buffer(r->LD * B * r->P, seed + 2);
@@ -189,7 +190,7 @@ static int run_once(recur_rnn *rnn, run_buffers *r)
           recur_status_str(s), recur_last_error());
     if (s)
         return 0;
-    memcpy(r->grads, recur_rnn_flat_grads(rnn), r->flat * sizeof(float));
+    memcpy(r->grads, recur_rnn_get_flat_grads(rnn), r->flat * sizeof(float));
     return 1;
 }
 
@@ -258,7 +259,7 @@ static int to_time_major(float *v, size_t B, size_t T, size_t w)
 
 static recur_status create_null_out(void)
 {
-    recur_config c = recur_config_default(RECUR_LSTM, 3, 4);
+    recur_rnn_config c = recur_rnn_config_default(RECUR_LSTM, 3, 4);
     return recur_rnn_create(&c, 1, NULL);
 }
 
@@ -277,7 +278,7 @@ static void misuse_create(void)
 
     const struct {
         const char *what;
-        recur_config c;
+        recur_rnn_config c;
     } bad[] = {
         {"hidden_size 0", fixture_config(RECUR_LSTM, 3, 0, 0, 1, 0, 1)},
         {"input_size 0", fixture_config(RECUR_LSTM, 0, 4, 0, 1, 0, 1)},
@@ -349,7 +350,7 @@ static void misuse_names(void)
 /* Forward / backward argument checks on an LSTM (T=4, B=3) and a GRU. */
 static void misuse_forward(void)
 {
-    recur_config c = fixture_config(RECUR_LSTM, 2, 3, 0, 2, 1, 1);
+    recur_rnn_config c = fixture_config(RECUR_LSTM, 2, 3, 0, 2, 1, 1);
     recur_rnn *rnn = create(&c, 7);
     if (!rnn)
         return;
@@ -393,7 +394,7 @@ static void misuse_forward(void)
               "lengths[1] = %lld: failed forward wrote its outputs",
               (long long)bad_values[k]);
     }
-    CHECK(all_equal(recur_rnn_flat_grads(rnn), r.flat, 0.0f),
+    CHECK(all_equal(recur_rnn_get_flat_grads(rnn), r.flat, 0.0f),
           "failed calls changed the gradients");
 
     /* Backward after a good forward works; after a failed forward that
@@ -408,25 +409,25 @@ static void misuse_forward(void)
     CHECK_STATUS(recur_rnn_backward(rnn, r.dy, NULL, NULL, r.dx, NULL, NULL),
                  RECUR_ERR_STATE);
 
-    size_t count = recur_rnn_param_count(rnn);
+    size_t count = recur_rnn_get_param_count(rnn);
     const char *name;
     float *data, *grad;
     size_t rows, cols;
     CHECK(count == 2 * 2 * 4, "LSTM L=2 D=2 with bias has %zu parameters",
           count);
-    CHECK_STATUS(recur_rnn_param(rnn, count - 1, &name, &data, &rows, &cols),
+    CHECK_STATUS(recur_rnn_get_param(rnn, count - 1, &name, &data, &rows, &cols),
                  RECUR_OK);
-    CHECK_STATUS(recur_rnn_param(rnn, count, &name, &data, &rows, &cols),
+    CHECK_STATUS(recur_rnn_get_param(rnn, count, &name, &data, &rows, &cols),
                  RECUR_ERR_ARGUMENT);
-    CHECK_STATUS(recur_rnn_param(rnn, SIZE_MAX, &name, &data, &rows, &cols),
+    CHECK_STATUS(recur_rnn_get_param(rnn, SIZE_MAX, &name, &data, &rows, &cols),
                  RECUR_ERR_ARGUMENT);
-    CHECK_STATUS(recur_rnn_grad(rnn, count, &grad), RECUR_ERR_ARGUMENT);
-    CHECK_STATUS(recur_rnn_grad(rnn, SIZE_MAX, &grad), RECUR_ERR_ARGUMENT);
+    CHECK_STATUS(recur_rnn_get_grad(rnn, count, &grad), RECUR_ERR_ARGUMENT);
+    CHECK_STATUS(recur_rnn_get_grad(rnn, SIZE_MAX, &grad), RECUR_ERR_ARGUMENT);
     CHECK_STATUS(recur_rnn_set_batch_first(rnn, 2), RECUR_ERR_ARGUMENT);
     recur_rnn_free(rnn);
 
     /* c0 / c_n / dc_n are for LSTM only. */
-    recur_config g = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
+    recur_rnn_config g = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
     recur_rnn *gru = create(&g, 8);
     if (gru) {
         CHECK_STATUS(recur_rnn_forward(gru, T, B, r.x, NULL, NULL, r.c0, r.y,
@@ -446,7 +447,7 @@ static void misuse_forward(void)
  * zero_grad zeroes them. */
 static void misuse_accumulate(void)
 {
-    recur_config c = fixture_config(RECUR_LSTM, 3, 4, 2, 2, 1, 1);
+    recur_rnn_config c = fixture_config(RECUR_LSTM, 3, 4, 2, 2, 1, 1);
     recur_rnn *rnn = create(&c, 11);
     run_buffers r = {0};
     if (!rnn || !buffers_init(&r, rnn, 5, 3, 1, 11)) {
@@ -455,7 +456,7 @@ static void misuse_accumulate(void)
     }
     size_t n = r.flat, nx = r.T * r.B * r.I;
     float *once = malloc(n * sizeof(float)), *dx1 = malloc(nx * sizeof(float));
-    const float *grads = recur_rnn_flat_grads(rnn);
+    const float *grads = recur_rnn_get_flat_grads(rnn);
     if (once && dx1 && run_once(rnn, &r)) {
         memcpy(once, grads, n * sizeof(float));
         memcpy(dx1, r.dx, nx * sizeof(float));
@@ -495,9 +496,28 @@ void test_api_misuse(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+
+/* RECUR_VERSION is built from the three numbers, and the library linked
+ * says the version of the header. */
+void test_api_version(void)
+{
+    char numbers[64];
+    snprintf(numbers, sizeof numbers, "%d.%d.%d", RECUR_VERSION_MAJOR,
+             RECUR_VERSION_MINOR, RECUR_VERSION_PATCH);
+    CHECK(strcmp(numbers, RECUR_VERSION) == 0,
+          "RECUR_VERSION is '%s', the numbers say '%s'", RECUR_VERSION,
+          numbers);
+    const char *v = recur_version();
+    CHECK(v && strcmp(v, RECUR_VERSION) == 0,
+          "recur_version() is '%s', the header RECUR_VERSION '%s'",
+          v ? v : "(null)", RECUR_VERSION);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Workspace re-planning and batch_first                                     */
 
-static void workspace_batch_first(const recur_config *c, uint64_t seed)
+static void workspace_batch_first(const recur_rnn_config *c, uint64_t seed)
 {
     recur_rnn *rnn = create(c, seed);
     run_buffers tm = {0}, bf = {0};
@@ -507,8 +527,8 @@ static void workspace_batch_first(const recur_config *c, uint64_t seed)
         transpose01(tm.x, T, B, tm.I, bf.x);
         transpose01(tm.dy, T, B, tm.DP, bf.dy);
         CHECK_STATUS(recur_rnn_set_batch_first(rnn, 1), RECUR_OK);
-        CHECK(recur_rnn_config(rnn)->batch_first == 1,
-              "config does not say batch_first");
+        CHECK(recur_rnn_get_batch_first(rnn) == 1,
+              "recur_rnn_get_batch_first does not say 1");
         /* y and dx come back [B, T, .]: turned time-major they must equal
          * the first run's; states [L*D, B, .] and gradients equal as they are. */
         if (run_once(rnn, &bf) && to_time_major(bf.y, B, T, tm.DP) &&
@@ -523,7 +543,7 @@ static void workspace_batch_first(const recur_config *c, uint64_t seed)
 
 void test_api_workspace(void)
 {
-    const recur_config c = fixture_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1);
+    const recur_rnn_config c = fixture_config(RECUR_LSTM, 3, 5, 2, 2, 1, 1);
     const uint64_t seed = 2024;
     const size_t shapes[][2] = {{3, 2}, {7, 5}, {2, 1}, {7, 5}};
     recur_rnn *shared = create(&c, seed);
@@ -550,7 +570,8 @@ void test_api_workspace(void)
 
 static void check_same_model(recur_rnn *a, recur_rnn *b, const char *what)
 {
-    const recur_config *ca = recur_rnn_config(a), *cb = recur_rnn_config(b);
+    const recur_rnn_config *ca = recur_rnn_get_config(a);
+    const recur_rnn_config *cb = recur_rnn_get_config(b);
     CHECK(ca->mode == cb->mode && ca->input_size == cb->input_size &&
               ca->hidden_size == cb->hidden_size &&
               ca->proj_size == cb->proj_size &&
@@ -561,20 +582,20 @@ static void check_same_model(recur_rnn *a, recur_rnn *b, const char *what)
           ca->input_size, cb->input_size, ca->hidden_size, cb->hidden_size,
           ca->proj_size, cb->proj_size, ca->num_layers, cb->num_layers,
           ca->bidirectional, cb->bidirectional, ca->bias, cb->bias);
-    CHECK(cb->batch_first == 0, "%s: batch_first is %d after load", what,
-          cb->batch_first);
-    CHECK(strcmp(recur_rnn_prefix(a), recur_rnn_prefix(b)) == 0,
-          "%s: prefix '%s' came back as '%s'", what, recur_rnn_prefix(a),
-          recur_rnn_prefix(b));
-    size_t n = recur_rnn_param_count(a);
-    CHECK(recur_rnn_param_count(b) == n, "%s: %zu parameters, loaded %zu",
-          what, n, recur_rnn_param_count(b));
-    for (size_t i = 0; i < n && i < recur_rnn_param_count(b); i++) {
+    CHECK(recur_rnn_get_batch_first(b) == 0, "%s: batch_first is %d after "
+          "load", what, recur_rnn_get_batch_first(b));
+    CHECK(strcmp(recur_rnn_get_prefix(a), recur_rnn_get_prefix(b)) == 0,
+          "%s: prefix '%s' came back as '%s'", what, recur_rnn_get_prefix(a),
+          recur_rnn_get_prefix(b));
+    size_t n = recur_rnn_get_param_count(a);
+    CHECK(recur_rnn_get_param_count(b) == n, "%s: %zu parameters, loaded %zu",
+          what, n, recur_rnn_get_param_count(b));
+    for (size_t i = 0; i < n && i < recur_rnn_get_param_count(b); i++) {
         const char *na, *nb;
         float *da, *db;
         size_t ra, rb, ka, kb;
-        recur_rnn_param(a, i, &na, &da, &ra, &ka);
-        recur_rnn_param(b, i, &nb, &db, &rb, &kb);
+        recur_rnn_get_param(a, i, &na, &da, &ra, &ka);
+        recur_rnn_get_param(b, i, &nb, &db, &rb, &kb);
         CHECK(strcmp(na, nb) == 0 && ra == rb && ka == kb &&
                   memcmp(da, db, ra * ka * sizeof(float)) == 0,
               "%s: parameter %zu (%s [%zu,%zu]) differs from loaded %s "
@@ -582,7 +603,7 @@ static void check_same_model(recur_rnn *a, recur_rnn *b, const char *what)
     }
     if (!(ca->mode == cb->mode && ca->input_size == cb->input_size &&
           ca->num_layers == cb->num_layers && ca->bidirectional == cb->bidirectional &&
-          recur_rnn_output_size(a) == recur_rnn_output_size(b) &&
+          recur_rnn_get_output_size(a) == recur_rnn_get_output_size(b) &&
           ca->hidden_size == cb->hidden_size))
         return;
     run_buffers ra = {0}, rb = {0};
@@ -602,7 +623,7 @@ void test_api_save_load(void)
         return;
     const struct {
         const char *what, *prefix;
-        recur_config c;
+        recur_rnn_config c;
     } models[] = {
         {"RNN_TANH", "", fixture_config(RECUR_RNN_TANH, 3, 4, 0, 2, 1, 1)},
         {"RNN_RELU", "rnn.", fixture_config(RECUR_RNN_RELU, 2, 5, 0, 1, 0, 1)},
@@ -637,7 +658,7 @@ void test_api_save_load(void)
           spawn_count_entries(dir), dir, n);
 
     /* Saving into a directory that does not exist creates nothing. */
-    recur_config c = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
+    recur_rnn_config c = fixture_config(RECUR_GRU, 2, 3, 0, 1, 0, 1);
     recur_rnn *rnn = create(&c, 1);
     if (rnn) {
         char missing[300];
@@ -663,7 +684,7 @@ void test_api_save_load(void)
 
 /* y of one forward (T steps, or T calls of one step when stepwise, the
  * state carried) of a B-batch from zero state; caller frees. */
-static float *forward_y(recur_rnn *rnn, const recur_config *c, size_t T,
+static float *forward_y(recur_rnn *rnn, const recur_rnn_config *c, size_t T,
                         size_t B, const float *x, int stepwise)
 {
     const size_t D = c->bidirectional ? 2 : 1;
@@ -706,7 +727,7 @@ static double max_diff(const float *a, const float *b, size_t n)
  * unpacked, and training's backward unaffected. */
 void test_api_pack_weights(void)
 {
-    const recur_config configs[] = {
+    const recur_rnn_config configs[] = {
         fixture_config(RECUR_LSTM, 5, 40, 0, 2, 0, 1),
         fixture_config(RECUR_LSTM, 3, 9, 4, 2, 1, 1),
         fixture_config(RECUR_GRU, 7, 33, 0, 3, 0, 0),
@@ -715,7 +736,7 @@ void test_api_pack_weights(void)
     };
     const size_t T = 6, B = 3;
     for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {
-        const recur_config *c = &configs[k];
+        const recur_rnn_config *c = &configs[k];
         const size_t D = c->bidirectional ? 2 : 1;
         const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
         const size_t ny = T * B * D * P;
@@ -749,11 +770,11 @@ void test_api_pack_weights(void)
         }
         /* A changed weight_ih_l0 is not seen while packed (the copy is
          * used); everything is after unpacking or repacking. */
-        float *w = recur_rnn_flat_params(rnn);
-        size_t n = recur_rnn_flat_size(rnn), rows = 0, cols = 0;
+        float *w = recur_rnn_get_flat_params(rnn);
+        size_t n = recur_rnn_get_flat_size(rnn), rows = 0, cols = 0;
         float *w_ih = NULL, *saved = malloc(n * sizeof(float));
         const char *name = NULL;
-        CHECK_STATUS(recur_rnn_param(rnn, 0, &name, &w_ih, &rows, &cols),
+        CHECK_STATUS(recur_rnn_get_param(rnn, 0, &name, &w_ih, &rows, &cols),
                      RECUR_OK);
         if (saved && w_ih) {
             memcpy(saved, w, n * sizeof(float));
@@ -799,7 +820,7 @@ void test_api_pack_weights(void)
  * recurrent dropout and zoneout; a second backward gives the same again. */
 void test_api_recompute(void)
 {
-    recur_config configs[] = {
+    recur_rnn_config configs[] = {
         fixture_config(RECUR_LSTM, 4, 9, 5, 2, 1, 1),
         fixture_config(RECUR_GRU, 3, 8, 0, 2, 1, 1),
         fixture_config(RECUR_GRU_RESET_BEFORE, 5, 6, 0, 1, 0, 1),
@@ -816,14 +837,14 @@ void test_api_recompute(void)
                 run_buffers a = {0}, b = {0};
                 if (ref && lean) {
                     recur_rnn *both[2] = {ref, lean};
+                    const recur_regularizers reg = {
+                        .dropout = 0.3f, .zoneout = 0.25f, .seed = 5,
+                        .recurrent_dropout =
+                            configs[k].mode != RECUR_RNN_TANH ? 0.2f : 0.0f};
                     for (int i = 0; i < 2; i++) {
                         recur_rnn_set_training(both[i], training);
-                        if (training) {
-                            recur_rnn_set_dropout(both[i], 0.3f, 5);
-                            if (configs[k].mode != RECUR_RNN_TANH)
-                                recur_rnn_set_recurrent_dropout(both[i], 0.2f);
-                            recur_rnn_set_zoneout(both[i], 0.25f);
-                        }
+                        if (training)
+                            recur_rnn_set_regularizers(both[i], &reg);
                     }
                     CHECK_STATUS(recur_rnn_set_recompute(lean, segs[s]),
                                  RECUR_OK);
@@ -839,7 +860,7 @@ void test_api_recompute(void)
                     recur_status st = recur_rnn_backward(
                         lean, b.dy, b.dh_n, b.lstm ? b.dc_n : NULL, b.dx, b.dh0,
                         b.lstm ? b.dc0 : NULL);
-                    const float *g2 = recur_rnn_flat_grads(lean);
+                    const float *g2 = recur_rnn_get_flat_grads(lean);
                     double worst = 0;
                     for (size_t i = 0; !st && i < b.flat; i++)
                         worst = fmax(worst, fabs(g2[i] - 2.0 * a.grads[i]) /

@@ -720,21 +720,21 @@ static char *library_text(const char *model, const uint32_t *feed, size_t n,
     size_t used = 0, id;
     recur_status s = recur_lm_load(model, &lm);
     if (!s)
-        s = recur_lm_state_new(lm, &st);
+        s = recur_lm_state_create(lm, &st);
     if (!s) /* as recur sample does */
         s = recur_lm_pack_weights(lm);
     if (!s && !(work = malloc(recur_sample_scratch_size(lm->V))))
         s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
     for (size_t i = 0; !s && i < n; i++) {
-        s = recur_lm_token(lm, feed[i], &id);
+        s = recur_lm_get_token(lm, feed[i], &id);
         if (!s)
             s = recur_lm_state_feed(st, id);
     }
     for (size_t i = 0; !s && out && i < length; i++) {
-        s = recur_sample_token(recur_lm_state_logits(st), lm->V, 1.0f, 0,
+        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V, 1.0f, 0,
                                1.0f, &rng, work, &id);
         if (!s) {
-            size_t k = recur_utf8_encode(recur_lm_codepoint(lm, id), buf);
+            size_t k = recur_utf8_encode(recur_lm_get_codepoint(lm, id), buf);
             memcpy(out + used, buf, k);
             used += k;
             s = recur_lm_state_feed(st, id);

@@ -30,10 +30,11 @@
 
 enum { T = 4, B = 3, I = 3, H = 3, L = 2 };
 
-/* Regularisers of one run; all zero: none, evaluation mode. */
+/* Regularisers of one run; all zero: none, evaluation mode. Every loss
+ * sets them again, so each evaluation draws the same masks (from seed). */
 typedef struct {
-    int training, variational;
-    float dropout, recurrent_dropout, zoneout;
+    int training;
+    recur_regularizers set;
 } regs;
 
 typedef struct {
@@ -70,7 +71,7 @@ static double dot(const float *a, const float *b, size_t n)
 
 static double loss(problem *p)
 {
-    if (p->reg && recur_rnn_set_dropout(p->rnn, p->reg->dropout, 99))
+    if (p->reg && recur_rnn_set_regularizers(p->rnn, &p->reg->set))
         return NAN;
     recur_status s = recur_rnn_forward(p->rnn, T, B, p->x, p->lengths, p->h0,
                                        p->lstm ? p->c0 : NULL, p->y, p->h_n,
@@ -91,7 +92,7 @@ static int check_entries(problem *p, const char *what, const char *tensor,
                          float *v, const float *analytic, size_t n)
 {
     int bad = 0, skipped = 0;
-    int kinks = recur_rnn_config(p->rnn)->mode == RECUR_RNN_RELU;
+    int kinks = recur_rnn_get_config(p->rnn)->mode == RECUR_RNN_RELU;
     double mid = loss(p);
     for (size_t i = 0; i < n; i++) {
         float keep = v[i];
@@ -120,7 +121,7 @@ static int check_entries(problem *p, const char *what, const char *tensor,
     return bad;
 }
 
-static void run(const char *what, recur_config cfg, int with_lengths,
+static void run(const char *what, recur_rnn_config cfg, int with_lengths,
                 const regs *reg)
 {
     static const int64_t lengths[B] = {2, 4, 3};
@@ -128,11 +129,11 @@ static void run(const char *what, recur_config cfg, int with_lengths,
     CHECK(recur_rnn_create(&cfg, 7, &p.rnn) == RECUR_OK, "%s: create", what);
     if (!p.rnn)
         return;
-    for (size_t i = 0; i < recur_rnn_param_count(p.rnn); i++) {
+    for (size_t i = 0; i < recur_rnn_get_param_count(p.rnn); i++) {
         const char *name;
         float *v;
         size_t rows, cols;
-        recur_rnn_param(p.rnn, i, &name, &v, &rows, &cols);
+        recur_rnn_get_param(p.rnn, i, &name, &v, &rows, &cols);
         int gain = !strncmp(name, "weight_ln_", 10);
         if (gain || !strncmp(name, "bias_ln_", 8))
             for (size_t k = 0; k < rows * cols; k++)
@@ -141,14 +142,11 @@ static void run(const char *what, recur_config cfg, int with_lengths,
     if (reg) {
         p.reg = reg;
         recur_rnn_set_training(p.rnn, reg->training);
-        CHECK(recur_rnn_set_variational(p.rnn, reg->variational) == RECUR_OK &&
-                  recur_rnn_set_recurrent_dropout(p.rnn, reg->recurrent_dropout) ==
-                      RECUR_OK &&
-                  recur_rnn_set_zoneout(p.rnn, reg->zoneout) == RECUR_OK,
+        CHECK(recur_rnn_set_regularizers(p.rnn, &reg->set) == RECUR_OK,
               "%s: regularisers: %s", what, recur_last_error());
     }
     p.D = cfg.bidirectional ? 2 : 1;
-    p.P = recur_rnn_output_size(p.rnn);
+    p.P = recur_rnn_get_output_size(p.rnn);
     p.LD = L * p.D;
     p.lstm = cfg.mode == RECUR_LSTM;
     p.lengths = with_lengths ? lengths : NULL;
@@ -171,11 +169,11 @@ static void run(const char *what, recur_config cfg, int with_lengths,
     CHECK(recur_rnn_backward(p.rnn, p.wy, p.wh, p.lstm ? p.wc : NULL, dx, dh0,
                              p.lstm ? dc0 : NULL) == RECUR_OK,
           "%s: backward: %s", what, recur_last_error());
-    size_t n = recur_rnn_flat_size(p.rnn);
+    size_t n = recur_rnn_get_flat_size(p.rnn);
     float *analytic = malloc(n * sizeof(float));
-    memcpy(analytic, recur_rnn_flat_grads(p.rnn), n * sizeof(float));
+    memcpy(analytic, recur_rnn_get_flat_grads(p.rnn), n * sizeof(float));
 
-    check_entries(&p, what, "parameters", recur_rnn_flat_params(p.rnn),
+    check_entries(&p, what, "parameters", recur_rnn_get_flat_params(p.rnn),
                   analytic, n);
     check_entries(&p, what, "x", p.x, dx, T * B * I);
     check_entries(&p, what, "h0", p.h0, dh0, nh);
@@ -210,13 +208,16 @@ void test_gradcheck(void)
         const char *name;
         regs reg;
     } reg_cases[] = {
-        {"recurrent dropout", {1, 0, 0.0f, 0.3f, 0.0f}},
-        {"variational + recurrent dropout", {1, 1, 0.3f, 0.3f, 0.0f}},
-        {"zoneout", {1, 0, 0.0f, 0.0f, 0.3f}},
-        {"zoneout evaluation", {0, 0, 0.0f, 0.0f, 0.3f}},
+        {"recurrent dropout",
+         {1, {.recurrent_dropout = 0.3f, .seed = 99}}},
+        {"variational + recurrent dropout",
+         {1, {.dropout = 0.3f, .variational = 1, .recurrent_dropout = 0.3f,
+              .seed = 99}}},
+        {"zoneout", {1, {.zoneout = 0.3f, .seed = 99}}},
+        {"zoneout evaluation", {0, {.zoneout = 0.3f, .seed = 99}}},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        recur_config cfg = recur_config_default(kinds[k].mode, I, H);
+        recur_rnn_config cfg = recur_rnn_config_default(kinds[k].mode, I, H);
         cfg.num_layers = L;
         cfg.bidirectional = 1;
         cfg.proj_size = kinds[k].proj;

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static recur_config ln_config(recur_mode mode, size_t proj, int bidirectional)
+static recur_rnn_config ln_config(recur_mode mode, size_t proj, int bidirectional)
 {
-    recur_config c = recur_config_default(mode, 3, 4);
+    recur_rnn_config c = recur_rnn_config_default(mode, 3, 4);
     c.proj_size = proj;
     c.num_layers = 2;
     c.bidirectional = bidirectional;
@@ -31,11 +31,11 @@ static recur_status write_model(recur_rnn *rnn, const char *path,
 {
     recur_st_writer *w;
     recur_status s = recur_st_writer_new(&w);
-    for (size_t i = 0; !s && i < recur_rnn_param_count(rnn); i++) {
+    for (size_t i = 0; !s && i < recur_rnn_get_param_count(rnn); i++) {
         const char *name;
         float *v;
         size_t shape[2];
-        recur_rnn_param(rnn, i, &name, &v, &shape[0], &shape[1]);
+        recur_rnn_get_param(rnn, i, &name, &v, &shape[0], &shape[1]);
         if (skip && !strcmp(name, skip))
             continue;
         s = recur_st_writer_add(w, name, RECUR_DT_F32, stack_param_ndim(name),
@@ -57,14 +57,14 @@ void test_layer_norm_api(void)
     static const recur_mode other[] = {RECUR_RNN_TANH, RECUR_RNN_RELU,
                                        RECUR_GRU_RESET_BEFORE};
     for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
-        recur_config c = ln_config(other[i], 0, 0);
+        recur_rnn_config c = ln_config(other[i], 0, 0);
         recur_rnn *rnn = NULL;
         CHECK(recur_rnn_create(&c, 1, &rnn) == RECUR_ERR_UNSUPPORTED && !rnn &&
                   strstr(recur_last_error(), "layer_norm"),
               "layer_norm on %s: not refused as unsupported (%s)",
               recur_mode_str(other[i]), recur_last_error());
     }
-    recur_config c = ln_config(RECUR_LSTM, 0, 0);
+    recur_rnn_config c = ln_config(RECUR_LSTM, 0, 0);
     c.layer_norm = 2;
     recur_rnn *rnn = NULL;
     CHECK(recur_rnn_create(&c, 1, &rnn) == RECUR_ERR_ARGUMENT && !rnn,
@@ -81,13 +81,13 @@ void test_layer_norm_api(void)
         "weight_ln_ih", "bias_ln_ih", "weight_ln_hh", "bias_ln_hh",
         "weight_ln_c", "bias_ln_c"};
     const size_t per = sizeof cell / sizeof *cell;
-    CHECK(recur_rnn_param_count(rnn) == 4 * per, "%zu parameters, expected %zu",
-          recur_rnn_param_count(rnn), 4 * per);
-    for (size_t i = 0; i < recur_rnn_param_count(rnn) && i < 4 * per; i++) {
+    CHECK(recur_rnn_get_param_count(rnn) == 4 * per, "%zu parameters, expected %zu",
+          recur_rnn_get_param_count(rnn), 4 * per);
+    for (size_t i = 0; i < recur_rnn_get_param_count(rnn) && i < 4 * per; i++) {
         const char *name;
         float *v;
         size_t rows, cols;
-        recur_rnn_param(rnn, i, &name, &v, &rows, &cols);
+        recur_rnn_get_param(rnn, i, &name, &v, &rows, &cols);
         char want[64];
         size_t k = i % per, cellno = i / per;
         snprintf(want, sizeof want, "%s_l%zu%s", cell[k], cellno / 2,
@@ -108,17 +108,18 @@ void test_layer_norm_api(void)
     char dir[] = "/tmp/recur-test-ln-XXXXXX", path[128];
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    for (size_t i = 0; i < recur_rnn_flat_size(rnn); i++)
-        recur_rnn_flat_params(rnn)[i] = (float)(i % 7) * 0.125f - 0.375f;
+    for (size_t i = 0; i < recur_rnn_get_flat_size(rnn); i++)
+        recur_rnn_get_flat_params(rnn)[i] = (float)(i % 7) * 0.125f - 0.375f;
     recur_rnn *back = NULL;
     CHECK(recur_rnn_save(rnn, path) == RECUR_OK &&
               recur_rnn_load(path, &back) == RECUR_OK,
           "save and load: %s", recur_last_error());
     if (back) {
-        CHECK(recur_rnn_config(back)->layer_norm == 1 &&
-                  recur_rnn_flat_size(back) == recur_rnn_flat_size(rnn) &&
-                  !memcmp(recur_rnn_flat_params(back), recur_rnn_flat_params(rnn),
-                          recur_rnn_flat_size(rnn) * sizeof(float)),
+        CHECK(recur_rnn_get_config(back)->layer_norm == 1 &&
+                  recur_rnn_get_flat_size(back) == recur_rnn_get_flat_size(rnn) &&
+                  !memcmp(recur_rnn_get_flat_params(back),
+                          recur_rnn_get_flat_params(rnn),
+                          recur_rnn_get_flat_size(rnn) * sizeof(float)),
               "a layer-norm LSTM does not load back as it was saved");
         recur_st *st;
         CHECK(recur_st_read(path, &st) == RECUR_OK &&
@@ -162,7 +163,7 @@ void test_layer_norm_api(void)
           "a layer-norm GRU_RESET_BEFORE file: %s", recur_last_error());
     CHECK(write_model(rnn, path, NULL, "GRU", "1") == RECUR_OK &&
               recur_rnn_load(path, &back) == RECUR_OK && back &&
-              recur_rnn_config(back)->layer_norm == 1,
+              recur_rnn_get_config(back)->layer_norm == 1,
           "a layer-norm GRU file: %s", recur_last_error());
     recur_rnn_free(back);
     back = NULL;
@@ -182,21 +183,21 @@ void test_layer_norm_api(void)
  * lost the key while holding the tensors is refused. */
 void test_lm_layer_norm(void)
 {
-    recur_lm_config c = {0};
-    c.vocab_size = 5;
-    c.embed_size = 4;
-    c.rnn = recur_config_default(RECUR_LSTM, 4, 3);
-    c.rnn.layer_norm = 1;
+    lm_config c = {0};
+    c.arch.vocab_size = 5;
+    c.arch.embed_size = 4;
+    c.arch.rnn = recur_rnn_config_default(RECUR_LSTM, 4, 3);
+    c.arch.rnn.layer_norm = 1;
     recur_lm *lm = NULL;
     CHECK(lm_create(&c, 1, LM_INIT_FORGET_BIAS | LM_INIT_ORTHOGONAL, &lm) ==
               RECUR_OK, "create: %s", recur_last_error());
     if (!lm)
         return;
-    for (size_t i = 0; i < recur_rnn_param_count(lm->rnn); i++) {
+    for (size_t i = 0; i < recur_rnn_get_param_count(lm->rnn); i++) {
         const char *name;
         float *v;
         size_t rows, cols;
-        recur_rnn_param(lm->rnn, i, &name, &v, &rows, &cols);
+        recur_rnn_get_param(lm->rnn, i, &name, &v, &rows, &cols);
         int gain = !strncmp(name, "weight_ln_", 10);
         if (!gain && strncmp(name, "bias_ln_", 8))
             continue;
@@ -215,7 +216,8 @@ void test_lm_layer_norm(void)
     recur_st_writer_free(w);
     recur_lm *back = NULL;
     CHECK(recur_lm_load(path, &back) == RECUR_OK && back &&
-              back->config.rnn.layer_norm == 1 && back->n_params == lm->n_params &&
+              back->config.arch.rnn.layer_norm == 1 &&
+              back->n_params == lm->n_params &&
               !memcmp(back->params, lm->params, lm->n_params * sizeof(float)),
           "a layer-norm checkpoint does not load back: %s", recur_last_error());
     recur_lm_free(back);

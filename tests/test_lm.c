@@ -18,26 +18,25 @@
 
 enum { V = 7, T = 4, B = 3 };
 
-static recur_lm_config small_config(recur_mode mode, int tie, float dropout)
+static lm_config small_config(recur_mode mode, int tie, float dropout)
 {
-    recur_lm_config c = {0};
-    c.vocab_size = V;
-    c.embed_size = 5;
-    c.rnn = recur_config_default(mode, 5, tie ? 5 : 6);
-    c.rnn.num_layers = 2;
-    c.dropout = dropout;
-    c.tie_weights = tie;
+    lm_config c = {0};
+    c.arch.vocab_size = V;
+    c.arch.embed_size = 5;
+    c.arch.rnn = recur_rnn_config_default(mode, 5, tie ? 5 : 6);
+    c.arch.rnn.num_layers = 2;
+    c.arch.tie_weights = tie;
+    c.reg.dropout = dropout;
     return c;
 }
 
-static recur_lm_config reg_config(recur_mode mode, float dropout,
-                                  int variational, float recurrent_dropout,
-                                  float zoneout)
+static lm_config reg_config(recur_mode mode, float dropout, int variational,
+                            float recurrent_dropout, float zoneout)
 {
-    recur_lm_config c = small_config(mode, 0, dropout);
-    c.variational = variational;
-    c.recurrent_dropout = recurrent_dropout;
-    c.zoneout = zoneout;
+    lm_config c = small_config(mode, 0, dropout);
+    c.reg.variational = variational;
+    c.reg.recurrent_dropout = recurrent_dropout;
+    c.reg.zoneout = zoneout;
     return c;
 }
 
@@ -63,7 +62,7 @@ static double chunk_loss(recur_lm *lm, const recur_rng *rng, const int32_t *x,
     return sum / (double)count;
 }
 
-static void gradcheck(const char *what, recur_lm_config c)
+static void gradcheck(const char *what, lm_config c)
 {
     recur_lm *lm;
     CHECK(lm_create(&c, 3, 0, &lm) == RECUR_OK, "%s: create: %s", what,
@@ -73,11 +72,11 @@ static void gradcheck(const char *what, recur_lm_config c)
     /* Layer norm: random gains and biases (1 and 0 would hide mistakes). */
     recur_rng pr;
     rng_seed(&pr, 4);
-    for (size_t i = 0; i < recur_rnn_param_count(lm->rnn); i++) {
+    for (size_t i = 0; i < recur_rnn_get_param_count(lm->rnn); i++) {
         const char *name;
         float *v;
         size_t rows, cols;
-        recur_rnn_param(lm->rnn, i, &name, &v, &rows, &cols);
+        recur_rnn_get_param(lm->rnn, i, &name, &v, &rows, &cols);
         int gain = !strncmp(name, "weight_ln_", 10);
         if (gain || !strncmp(name, "bias_ln_", 8))
             for (size_t k = 0; k < rows * cols; k++)
@@ -135,23 +134,23 @@ void test_lm_gradcheck(void)
               reg_config(RECUR_RNN_TANH, 0.0f, 0, 0.0f, 0.3f));
     gradcheck("LSTM everything",
               reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f));
-    recur_lm_config c = reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f);
-    c.rnn.layer_norm = 1;
+    lm_config c = reg_config(RECUR_LSTM, 0.2f, 1, 0.25f, 0.2f);
+    c.arch.rnn.layer_norm = 1;
     gradcheck("LSTM layer norm, everything", c);
     c = small_config(RECUR_GRU, 1, 0.2f);
-    c.rnn.layer_norm = 1;
+    c.arch.rnn.layer_norm = 1;
     gradcheck("GRU layer norm tied dropout 0.2", c);
 }
 
 /* feed() one token at a time gives the logits of the chunk forward (in
  * evaluation: dropouts off, zoneout as its expectation in both). */
-static void step_api(recur_lm_config c)
+static void step_api(lm_config c)
 {
     recur_lm *lm;
     recur_lm_state *st;
     CHECK(lm_create(&c, 5, LM_INIT_ORTHOGONAL | LM_INIT_FORGET_BIAS, &lm) == RECUR_OK,
           "create");
-    CHECK(recur_lm_state_new(lm, &st) == RECUR_OK, "state");
+    CHECK(recur_lm_state_create(lm, &st) == RECUR_OK, "state");
     int32_t x[8], y[8];
     random_ids(x, 8, 9);
     random_ids(y, 8, 10);
@@ -165,13 +164,13 @@ static void step_api(recur_lm_config c)
     double err = 0;
     for (int t = 0; t < 8; t++) {
         CHECK(recur_lm_state_feed(st, (size_t)x[t]) == RECUR_OK, "feed");
-        const float *l = recur_lm_state_logits(st);
+        const float *l = recur_lm_state_get_logits(st);
         for (int v = 0; v < V; v++)
             err = fmax(err, fabs(l[v] - chunk_logits[t * V + v]));
     }
     CHECK(err < 1e-5, "step logits differ from the chunk's by %g", err);
     float probs[V];
-    CHECK(recur_lm_state_probs(st, 0.5f, probs) == RECUR_OK, "probs");
+    CHECK(recur_lm_state_get_probs(st, 0.5f, probs) == RECUR_OK, "probs");
     double total = 0;
     for (int v = 0; v < V; v++)
         total += probs[v];
@@ -214,7 +213,7 @@ void test_lm_regularizer_masks(void)
 {
     enum { TT = 6 };
     for (int variational = 1; variational >= 0; variational--) {
-        recur_lm_config c = reg_config(RECUR_LSTM, 0.5f, variational, 0.5f, 0.0f);
+        lm_config c = reg_config(RECUR_LSTM, 0.5f, variational, 0.5f, 0.0f);
         recur_lm *lm;
         CHECK(lm_create(&c, 2, 0, &lm) == RECUR_OK, "create");
         int32_t x[TT * B], y[TT * B];
@@ -257,6 +256,68 @@ void test_lm_regularizer_masks(void)
     }
 }
 
+/* Summed training loss of one chunk from a zero state (masks drawn). */
+static double training_loss(recur_lm *lm, const int32_t *x, const int32_t *y)
+{
+    double sum;
+    size_t count;
+    lm_set_training(lm, 1);
+    lm_reset_state(lm, B);
+    return lm_chunk(lm, T, B, x, y, 0, &sum, &count) ? NAN : sum;
+}
+
+/* The public face of the configuration: recur_lm_get_config is the
+ * architecture, recur_lm_get_regularizers what it trains with; setting the
+ * regularisers again with the same seed replays the same masks, another
+ * seed draws others; bad values are refused and not kept. */
+void test_lm_public_config(void)
+{
+    lm_config c = reg_config(RECUR_LSTM, 0.25f, 1, 0.2f, 0.1f);
+    c.reg.seed = 7;
+    recur_lm *lm;
+    CHECK(lm_create(&c, 3, 0, &lm) == RECUR_OK, "create: %s",
+          recur_last_error());
+    if (!lm)
+        return;
+    const recur_lm_config *a = recur_lm_get_config(lm);
+    CHECK(a && a->vocab_size == V && a->embed_size == 5 && !a->tie_weights &&
+              a->rnn.mode == RECUR_LSTM && a->rnn.num_layers == 2 &&
+              a->rnn.hidden_size == 6,
+          "recur_lm_get_config is not the architecture created");
+    recur_regularizers r = {0};
+    CHECK(recur_lm_get_regularizers(lm, &r) == RECUR_OK &&
+              !memcmp(&r, &c.reg, sizeof r),
+          "recur_lm_get_regularizers is not what it was created with");
+    int32_t x[T * B], y[T * B];
+    random_ids(x, T * B, 13);
+    random_ids(y, T * B, 14);
+    CHECK(recur_lm_set_regularizers(lm, &c.reg) == RECUR_OK, "set: %s",
+          recur_last_error());
+    double first = training_loss(lm, x, y), other = training_loss(lm, x, y);
+    recur_lm_set_regularizers(lm, &c.reg);
+    double again = training_loss(lm, x, y);
+    CHECK(first == again && first != other,
+          "the same seed does not replay the masks (%.17g, %.17g; next "
+          "draw %.17g)", first, again, other);
+    r = c.reg;
+    r.seed = 8;
+    recur_lm_set_regularizers(lm, &r);
+    CHECK(training_loss(lm, x, y) != first, "seed 8 drew seed 7's masks");
+    recur_regularizers bad = c.reg;
+    bad.zoneout = 1.0f;
+    CHECK(recur_lm_set_regularizers(lm, &bad) == RECUR_ERR_ARGUMENT &&
+              strstr(recur_last_error(), "zoneout") &&
+              recur_lm_get_regularizers(lm, &bad) == RECUR_OK &&
+              !memcmp(&bad, &r, sizeof r),
+          "zoneout 1 accepted or kept: %s", recur_last_error());
+    CHECK(recur_lm_set_regularizers(NULL, &r) == RECUR_ERR_ARGUMENT &&
+              recur_lm_set_regularizers(lm, NULL) == RECUR_ERR_ARGUMENT &&
+              recur_lm_get_regularizers(lm, NULL) == RECUR_ERR_ARGUMENT &&
+              !recur_lm_get_config(NULL),
+          "NULL accepted");
+    recur_lm_free(lm);
+}
+
 /* A text with structure: "abcd" repeated with a twist every 7th letter. */
 static size_t pattern_text(int32_t *ids, size_t n)
 {
@@ -283,7 +344,7 @@ void test_lm_training(void)
 {
     static int32_t ids[3000];
     pattern_text(ids, 3000);
-    recur_lm_config c = small_config(RECUR_LSTM, 0, 0.1f);
+    lm_config c = small_config(RECUR_LSTM, 0, 0.1f);
     recur_lm *lm;
     trainer *t = NULL;
     lm_create(&c, 1, 0, &lm);
@@ -335,7 +396,7 @@ static int same_tensors(const char *a, const char *b)
 /* Training 23 steps straight equals 9 steps, save, resume, 14 more — bit
  * for bit — across epoch boundaries (10 chunks per epoch), with dropout,
  * then with every regulariser. */
-static void resume_case(const char *what, recur_lm_config config)
+static void resume_case(const char *what, lm_config config)
 {
     static int32_t ids[160];
     pattern_text(ids, 160);
@@ -349,7 +410,7 @@ static void resume_case(const char *what, recur_lm_config config)
     const char *paths[2] = {straight, half};
     const uint64_t steps[2] = {23, 9};
     for (int run = 0; run < 2; run++) {
-        recur_lm_config c = config;
+        lm_config c = config;
         recur_lm *lm;
         trainer *t = NULL;
         lm_create(&c, 1, 0, &lm);
@@ -385,11 +446,12 @@ static void resume_case(const char *what, recur_lm_config config)
     recur_lm *lm = NULL;
     CHECK(recur_lm_load(resumed, &lm) == RECUR_OK, "%s: load: %s", what,
           recur_last_error());
-    const recur_lm_config *c = lm ? recur_lm_config_get(lm) : NULL;
-    CHECK(c && c->dropout == config.dropout &&
-              c->variational == config.variational &&
-              c->recurrent_dropout == config.recurrent_dropout &&
-              c->zoneout == config.zoneout,
+    recur_regularizers r = {0};
+    CHECK(lm && recur_lm_get_regularizers(lm, &r) == RECUR_OK &&
+              r.dropout == config.reg.dropout &&
+              r.variational == config.reg.variational &&
+              r.recurrent_dropout == config.reg.recurrent_dropout &&
+              r.zoneout == config.reg.zoneout,
           "%s: the regularisers do not read back", what);
     recur_lm_free(lm);
     unlink(straight);
@@ -405,8 +467,8 @@ void test_lm_resume(void)
                 reg_config(RECUR_LSTM, 0.25f, 1, 0.2f, 0.15f));
     resume_case("GRU recurrent dropout, zoneout",
                 reg_config(RECUR_GRU, 0.1f, 0, 0.3f, 0.1f));
-    recur_lm_config c = small_config(RECUR_LSTM, 0, 0.25f);
-    c.rnn.layer_norm = 1;
+    lm_config c = small_config(RECUR_LSTM, 0, 0.25f);
+    c.arch.rnn.layer_norm = 1;
     resume_case("LSTM layer norm", c);
 }
 
@@ -434,7 +496,7 @@ void test_lm_metadata_regs(void)
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     char path[128];
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    recur_lm_config c = reg_config(RECUR_GRU, 0.25f, 1, 0.375f, 0.125f);
+    lm_config c = reg_config(RECUR_GRU, 0.25f, 1, 0.375f, 0.125f);
     recur_lm *lm;
     recur_st_writer *w;
     CHECK(lm_create(&c, 1, 0, &lm) == RECUR_OK, "create");
@@ -452,9 +514,10 @@ void test_lm_metadata_regs(void)
     recur_st *st;
     CHECK(recur_st_parse(buf, n, "new", &st) == RECUR_OK, "parse");
     lm = NULL;
-    CHECK(lm_read(st, "new", &lm) == RECUR_OK && lm->config.variational == 1 &&
-              lm->config.recurrent_dropout == 0.375f &&
-              lm->config.zoneout == 0.125f,
+    CHECK(lm_read(st, "new", &lm) == RECUR_OK &&
+              lm->config.reg.variational == 1 &&
+              lm->config.reg.recurrent_dropout == 0.375f &&
+              lm->config.reg.zoneout == 0.125f,
           "the regularisers do not read back");
     recur_lm_free(lm);
     recur_st_free(st);
@@ -477,9 +540,10 @@ void test_lm_metadata_regs(void)
           "patch");
     CHECK(recur_st_parse(buf, n, "old", &st) == RECUR_OK, "parse old");
     lm = NULL;
-    CHECK(lm_read(st, "old", &lm) == RECUR_OK && lm->config.variational == 0 &&
-              lm->config.recurrent_dropout == 0.0f && lm->config.zoneout == 0.0f &&
-              lm->config.dropout == 0.25f,
+    CHECK(lm_read(st, "old", &lm) == RECUR_OK &&
+              lm->config.reg.variational == 0 &&
+              lm->config.reg.recurrent_dropout == 0.0f &&
+              lm->config.reg.zoneout == 0.0f && lm->config.reg.dropout == 0.25f,
           "an older checkpoint: %s", recur_last_error());
     recur_lm_free(lm);
     recur_st_free(st);
@@ -528,7 +592,7 @@ void test_lm_read_sizes_backed(void)
  * tokens, and its loss is what feeding them one at a time gives. */
 void test_lm_evaluate_tail(void)
 {
-    recur_lm_config c = small_config(RECUR_GRU, 0, 0.0f);
+    lm_config c = small_config(RECUR_GRU, 0, 0.0f);
     recur_lm *lm;
     recur_lm_state *st;
     lm_create(&c, 8, 0, &lm);
@@ -538,11 +602,11 @@ void test_lm_evaluate_tail(void)
     size_t tokens = 0;
     CHECK(lm_evaluate(lm, ids, 23, 1, 5, 1, &sum, &tokens) == RECUR_OK &&
           tokens == 22, "evaluate with tail: %zu tokens", tokens);
-    recur_lm_state_new(lm, &st);
+    recur_lm_state_create(lm, &st);
     for (int i = 0; i < 22; i++) {
         float p[V];
         recur_lm_state_feed(st, (size_t)ids[i]);
-        recur_lm_state_probs(st, 1.0f, p);
+        recur_lm_state_get_probs(st, 1.0f, p);
         want -= log(p[ids[i + 1]]);
     }
     CHECK(fabs(sum - want) < 1e-4 * want, "tail loss %.6f, step by step %.6f", sum,

@@ -24,14 +24,14 @@ static void free_inputs(case_inputs *c)
 static int read_inputs(const recur_st *in, recur_rnn *rnn, case_inputs *c)
 {
     const recur_st_tensor *x = recur_st_find(in, "input");
-    const recur_config *cfg = recur_rnn_config(rnn);
+    const recur_rnn_config *cfg = recur_rnn_get_config(rnn);
     if (!x || x->ndim != 3)
         return 0;
     c->T = x->shape[0];
     c->B = x->shape[1];
     c->I = x->shape[2];
     c->LD = cfg->num_layers * (cfg->bidirectional ? 2 : 1);
-    c->P = recur_rnn_output_size(rnn);
+    c->P = recur_rnn_get_output_size(rnn);
     c->H = cfg->hidden_size;
     c->DP = (cfg->bidirectional ? 2 : 1) * c->P;
     c->x = fixture_f32(in, "input");
@@ -68,7 +68,7 @@ static void run_case(const char *name, int batch_first)
     if (!ok)
         goto done;
 
-    int lstm = recur_rnn_config(rnn)->mode == RECUR_LSTM;
+    int lstm = recur_rnn_get_config(rnn)->mode == RECUR_LSTM;
     size_t T = c.T, B = c.B;
     float *y = malloc(T * B * c.DP * sizeof(float));
     float *h_n = malloc(c.LD * B * c.P * sizeof(float));
@@ -105,14 +105,14 @@ static void run_case(const char *name, int batch_first)
             else if (!strcmp(ref->name, "grad_h0")) got = dh0;
             else if (!strcmp(ref->name, "grad_c0")) got = dc0;
             else
-                for (size_t k = 0; k < recur_rnn_param_count(rnn); k++) {
+                for (size_t k = 0; k < recur_rnn_get_param_count(rnn); k++) {
                     const char *pname;
                     float *g;
                     char full[400];
-                    recur_rnn_param(rnn, k, &pname, NULL, NULL, NULL);
+                    recur_rnn_get_param(rnn, k, &pname, NULL, NULL, NULL);
                     snprintf(full, sizeof full, "grad.%s%s",
-                             recur_rnn_prefix(rnn), pname);
-                    if (!strcmp(ref->name, full) && !recur_rnn_grad(rnn, k, &g))
+                             recur_rnn_get_prefix(rnn), pname);
+                    if (!strcmp(ref->name, full) && !recur_rnn_get_grad(rnn, k, &g))
                         got = g;
                 }
             CHECK(got != NULL, "%s: expected tensor '%s' has no counterpart",
@@ -123,7 +123,7 @@ static void run_case(const char *name, int batch_first)
             }
         }
         /* Every parameter gradient and the forward results were checked. */
-        CHECK(compared >= recur_rnn_param_count(rnn) + 3, "%s: only %zu tensors "
+        CHECK(compared >= recur_rnn_get_param_count(rnn) + 3, "%s: only %zu tensors "
               "compared", what, compared);
         if (batch_first) {
             free(y_tm);

@@ -61,11 +61,11 @@ static void run_free(run_out *o)
 static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
                const int64_t *len, const float *dy, int training, run_out *o)
 {
-    const recur_config *c = recur_rnn_config(rnn);
+    const recur_rnn_config *c = recur_rnn_get_config(rnn);
     const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
-    const size_t P = recur_rnn_output_size(rnn), H = c->hidden_size;
+    const size_t P = recur_rnn_get_output_size(rnn), H = c->hidden_size;
     o->ny = T * B * D * P, o->nh = L * D * B * P, o->nc = L * D * B * H;
-    o->nx = T * B * c->input_size, o->ng = recur_rnn_flat_size(rnn);
+    o->nx = T * B * c->input_size, o->ng = recur_rnn_get_flat_size(rnn);
     o->y = malloc(o->ny * sizeof(float));
     o->hn = malloc(o->nh * sizeof(float));
     o->cn = malloc(o->nc * sizeof(float));
@@ -76,10 +76,14 @@ static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
     recur_rnn_set_training(rnn, training);
     recur_rnn_zero_grad(rnn);
     const int lstm = c->mode == RECUR_LSTM;
+    recur_regularizers reg;
     recur_status s = o->y && o->hn && o->cn && o->dx && o->dh0 && o->dc0 &&
                              o->grads
-                         ? recur_rnn_set_dropout(rnn, 0.0f, 77)
+                         ? recur_rnn_get_regularizers(rnn, &reg)
                          : RECUR_ERR_MEMORY;
+    reg.seed = 77;
+    if (!s)
+        s = recur_rnn_set_regularizers(rnn, &reg);
     if (!s)
         s = recur_rnn_forward(rnn, T, B, x, len, NULL, NULL, o->y, o->hn,
                               lstm ? o->cn : NULL);
@@ -92,7 +96,7 @@ static int run(recur_rnn *rnn, size_t T, size_t B, const float *x,
     CHECK(s == RECUR_OK, "run: %s", recur_last_error());
     if (s)
         return 0;
-    memcpy(o->grads, recur_rnn_flat_grads(rnn), o->ng * sizeof(float));
+    memcpy(o->grads, recur_rnn_get_flat_grads(rnn), o->ng * sizeof(float));
     return 1;
 }
 
@@ -126,7 +130,7 @@ typedef struct {
     int regularised;
 } batch;
 
-static int batch_make(const recur_config *c, size_t T, size_t B, int varlen,
+static int batch_make(const recur_rnn_config *c, size_t T, size_t B, int varlen,
                       int regularised, uint64_t seed, batch *b)
 {
     const size_t D = c->bidirectional ? 2 : 1;
@@ -134,9 +138,9 @@ static int batch_make(const recur_config *c, size_t T, size_t B, int varlen,
     *b = (batch){NULL, T, B, random_floats(T * B * c->input_size, &seed),
                  random_floats(T * B * D * P, &seed),
                  malloc(B * sizeof(int64_t)), regularised};
+    const recur_regularizers reg = {.recurrent_dropout = 0.3f, .zoneout = 0.2f};
     if (recur_rnn_create(c, seed, &b->rnn) || !b->x || !b->dy || !b->len ||
-        (regularised && (recur_rnn_set_recurrent_dropout(b->rnn, 0.3f) ||
-                         recur_rnn_set_zoneout(b->rnn, 0.2f)))) {
+        (regularised && recur_rnn_set_regularizers(b->rnn, &reg))) {
         CHECK(0, "set-up: %s", recur_last_error());
         return 0;
     }
@@ -163,7 +167,7 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
                              int bias, int varlen, int regularised, size_t B,
                              uint64_t seed)
 {
-    recur_config c =
+    recur_rnn_config c =
         fixture_config(mode, I, H, proj, L, bidirectional, bias);
     batch b;
     if (!batch_make(&c, 9, B, varlen, regularised, seed, &b)) {
@@ -230,7 +234,7 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
                             int varlen, int regularised, size_t B,
                             uint64_t seed)
 {
-    recur_config c = recur_config_default(mode, I, H);
+    recur_rnn_config c = recur_rnn_config_default(mode, I, H);
     c.num_layers = L;
     c.bidirectional = 1;
     batch b;
@@ -283,9 +287,9 @@ void test_parallel_directions(void)
 /* One forward (inference mode): y, h_n, c_n into o (backward left out). */
 static int forward_only(batch *b, int batch_first, run_out *o)
 {
-    const recur_config *c = recur_rnn_config(b->rnn);
+    const recur_rnn_config *c = recur_rnn_get_config(b->rnn);
     const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
-    const size_t P = recur_rnn_output_size(b->rnn), H = c->hidden_size;
+    const size_t P = recur_rnn_get_output_size(b->rnn), H = c->hidden_size;
     const int lstm = c->mode == RECUR_LSTM;
     o->ny = b->T * b->B * D * P, o->nh = L * D * b->B * P;
     o->nc = L * D * b->B * H;
@@ -307,13 +311,14 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
                       int varlen, int zoneout, int batch_first, size_t B,
                       uint64_t seed)
 {
-    recur_config c = recur_config_default(mode, 13, H);
+    recur_rnn_config c = recur_rnn_config_default(mode, 13, H);
     c.num_layers = 2;
     c.bidirectional = bi;
     c.proj_size = proj;
     batch b;
     if (!batch_make(&c, 7, B, varlen, 0, seed, &b) ||
-        (zoneout && recur_rnn_set_zoneout(b.rnn, 0.25f))) {
+        (zoneout && recur_rnn_set_regularizers(
+                        b.rnn, &(recur_regularizers){.zoneout = 0.25f}))) {
         CHECK(0, "set-up: %s", recur_last_error());
         batch_free(&b);
         return;
@@ -377,7 +382,7 @@ static void in_place_case(recur_mode mode, size_t L, int bi, size_t B,
                           uint64_t seed)
 {
     const size_t T = 6, I = 24, H = 24;
-    recur_config c = recur_config_default(mode, I, H);
+    recur_rnn_config c = recur_rnn_config_default(mode, I, H);
     c.num_layers = L;
     c.bidirectional = bi;
     const size_t D = bi ? 2 : 1;

@@ -25,20 +25,20 @@ static void zoneout_by_hand(void)
     enum { TT = 4 };
     const float a = 0.5f, b = -0.25f, z = 0.3f, h0 = 0.75f;
     const float x[TT] = {1.0f, -2.0f, 0.375f, 3.0f};
-    recur_config cfg = recur_config_default(RECUR_RNN_TANH, 1, 1);
+    recur_rnn_config cfg = recur_rnn_config_default(RECUR_RNN_TANH, 1, 1);
     cfg.bias = 0;
     recur_rnn *rnn;
     CHECK(recur_rnn_create(&cfg, 1, &rnn) == RECUR_OK, "create");
     if (!rnn)
         return;
     float *w;
-    recur_rnn_param(rnn, 0, NULL, &w, NULL, NULL);
+    recur_rnn_get_param(rnn, 0, NULL, &w, NULL, NULL);
     *w = a;
-    recur_rnn_param(rnn, 1, NULL, &w, NULL, NULL);
+    recur_rnn_get_param(rnn, 1, NULL, &w, NULL, NULL);
     *w = b;
-    CHECK(recur_rnn_set_zoneout(rnn, z) == RECUR_OK, "zoneout");
     /* Recurrent dropout does nothing in evaluation. */
-    CHECK(recur_rnn_set_recurrent_dropout(rnn, 0.5f) == RECUR_OK, "recurrent");
+    recur_regularizers reg = {.zoneout = z, .recurrent_dropout = 0.5f};
+    CHECK(recur_rnn_set_regularizers(rnn, &reg) == RECUR_OK, "regularizers");
     recur_rnn_set_training(rnn, 0);
     float y[TT], h_n;
     CHECK(recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y, &h_n, NULL) ==
@@ -58,11 +58,10 @@ static void zoneout_by_hand(void)
      * the same seed the run repeats exactly. */
     float y2[TT];
     recur_rnn_set_training(rnn, 1);
-    CHECK(recur_rnn_set_recurrent_dropout(rnn, 0.0f) == RECUR_OK &&
-              recur_rnn_set_zoneout(rnn, 0.999f) == RECUR_OK &&
-              recur_rnn_set_dropout(rnn, 0.0f, 5) == RECUR_OK, "setters");
+    reg = (recur_regularizers){.zoneout = 0.999f, .seed = 5};
+    CHECK(recur_rnn_set_regularizers(rnn, &reg) == RECUR_OK, "regularizers");
     recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y, NULL, NULL);
-    recur_rnn_set_dropout(rnn, 0.0f, 5);
+    recur_rnn_set_regularizers(rnn, &reg);
     recur_rnn_forward(rnn, TT, 1, x, NULL, &h0, NULL, y2, NULL, NULL);
     CHECK(!memcmp(y, y2, sizeof y), "the same seed drew other masks");
     CHECK(y[0] == h0 && y[TT - 1] == h0,
@@ -78,7 +77,7 @@ static void variational_packed(void)
 {
     enum { TT = 5, BB = 4, I = 3, H = 8 };
     static const int64_t lengths[BB] = {3, 5, 1, 4};
-    recur_config cfg = recur_config_default(RECUR_GRU, I, H);
+    recur_rnn_config cfg = recur_rnn_config_default(RECUR_GRU, I, H);
     cfg.num_layers = 2;
     cfg.bidirectional = 1;
     recur_rnn *rnn;
@@ -90,9 +89,10 @@ static void variational_packed(void)
         x[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
     for (int variational = 1; variational >= 0; variational--) {
         recur_rnn_set_training(rnn, 1);
-        CHECK(recur_rnn_set_dropout(rnn, 0.5f, 9) == RECUR_OK &&
-                  recur_rnn_set_variational(rnn, variational) == RECUR_OK,
-              "setters");
+        const recur_regularizers reg = {.dropout = 0.5f,
+                                        .variational = variational, .seed = 9};
+        CHECK(recur_rnn_set_regularizers(rnn, &reg) == RECUR_OK,
+              "regularizers");
         CHECK(recur_rnn_forward(rnn, TT, BB, x, lengths, NULL, NULL, y, NULL,
                                 NULL) == RECUR_OK,
               "forward: %s", recur_last_error());
@@ -121,26 +121,56 @@ static void variational_packed(void)
     recur_rnn_free(rnn);
 }
 
+/* What is set reads back; each bad field is refused, named in the
+ * message, and leaves the regularisers as they were. */
 static void setters_refuse(void)
 {
-    recur_config cfg = recur_config_default(RECUR_LSTM, 2, 3);
+    recur_rnn_config cfg = recur_rnn_config_default(RECUR_LSTM, 2, 3);
     recur_rnn *rnn;
     CHECK(recur_rnn_create(&cfg, 1, &rnn) == RECUR_OK, "create");
+    if (!rnn)
+        return;
+    const recur_regularizers good = {.dropout = 0.25f, .variational = 1,
+                                     .recurrent_dropout = 0.125f,
+                                     .zoneout = 0.5f, .seed = 42};
+    recur_regularizers got = {0};
+    CHECK(recur_rnn_get_regularizers(rnn, &got) == RECUR_OK &&
+              !memcmp(&got, &(recur_regularizers){0}, sizeof got),
+          "a new stack has regularisers");
+    CHECK(recur_rnn_set_regularizers(rnn, &good) == RECUR_OK &&
+              recur_rnn_get_regularizers(rnn, &got) == RECUR_OK &&
+              !memcmp(&got, &good, sizeof got),
+          "the regularisers do not read back: %s", recur_last_error());
     const float bad[] = {-0.1f, 1.0f, 2.0f, NAN, INFINITY};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        CHECK(recur_rnn_set_recurrent_dropout(rnn, bad[i]) == RECUR_ERR_ARGUMENT,
-              "recurrent dropout %g accepted", (double)bad[i]);
-        CHECK(recur_rnn_set_zoneout(rnn, bad[i]) == RECUR_ERR_ARGUMENT,
-              "zoneout %g accepted", (double)bad[i]);
-    }
-    CHECK(recur_rnn_set_variational(rnn, 2) == RECUR_ERR_ARGUMENT,
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        for (int field = 0; field < 3; field++) {
+            recur_regularizers r = good;
+            *(field == 0 ? &r.dropout
+              : field == 1 ? &r.recurrent_dropout : &r.zoneout) = bad[i];
+            const char *name = field == 0 ? "dropout"
+                               : field == 1 ? "recurrent_dropout" : "zoneout";
+            CHECK(recur_rnn_set_regularizers(rnn, &r) == RECUR_ERR_ARGUMENT &&
+                      strstr(recur_last_error(), name),
+                  "%s %g accepted or not named: %s", name, (double)bad[i],
+                  recur_last_error());
+        }
+    recur_regularizers r = good;
+    r.variational = 2;
+    CHECK(recur_rnn_set_regularizers(rnn, &r) == RECUR_ERR_ARGUMENT &&
+              strstr(recur_last_error(), "variational"),
           "variational 2 accepted");
-    CHECK(recur_rnn_set_recurrent_dropout(NULL, 0.1f) == RECUR_ERR_ARGUMENT &&
-              recur_rnn_set_zoneout(NULL, 0.1f) == RECUR_ERR_ARGUMENT &&
-              recur_rnn_set_variational(NULL, 1) == RECUR_ERR_ARGUMENT,
-          "NULL handle accepted");
-    CHECK(rnn->recurrent_dropout == 0.0f && rnn->zoneout == 0.0f &&
-              !rnn->variational, "a refused value was kept");
+    CHECK(recur_rnn_set_regularizers(NULL, &good) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_set_regularizers(rnn, NULL) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_get_regularizers(NULL, &got) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_get_regularizers(rnn, NULL) == RECUR_ERR_ARGUMENT,
+          "NULL accepted");
+    CHECK(recur_rnn_get_regularizers(rnn, &got) == RECUR_OK &&
+              !memcmp(&got, &good, sizeof got),
+          "a refused value was kept");
+    CHECK(recur_rnn_get_training(rnn) == 0, "a new stack is in training mode");
+    recur_rnn_set_training(rnn, 1);
+    CHECK(recur_rnn_get_training(rnn) == 1, "training mode does not read back");
+    CHECK(recur_rnn_get_training(NULL) == 0, "a NULL handle is training");
     recur_rnn_free(rnn);
 }
 
@@ -149,17 +179,19 @@ static void setters_refuse(void)
  * refused. */
 static void zoneout_saved(void)
 {
-    recur_config c = recur_config_default(RECUR_LSTM, 3, 4);
+    recur_rnn_config c = recur_rnn_config_default(RECUR_LSTM, 3, 4);
     recur_rnn *rnn, *back = NULL;
     recur_rnn_create(&c, 5, &rnn);
-    recur_rnn_set_zoneout(rnn, 0.3f);
+    recur_rnn_set_regularizers(rnn, &(recur_regularizers){.zoneout = 0.3f});
     char dir[] = "/tmp/recur-test-zoneout-XXXXXX", path[64];
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     snprintf(path, sizeof path, "%s/z.safetensors", dir);
     CHECK(recur_rnn_save(rnn, path) == RECUR_OK, "save: %s", recur_last_error());
     CHECK(recur_rnn_load(path, &back) == RECUR_OK, "load: %s", recur_last_error());
     if (back) {
-        CHECK(back->zoneout == 0.3f, "zoneout %g after loading", (double)back->zoneout);
+        recur_regularizers r = {0};
+        recur_rnn_get_regularizers(back, &r);
+        CHECK(r.zoneout == 0.3f, "zoneout %g after loading", (double)r.zoneout);
         float x[5 * 2 * 3], y1[5 * 2 * 4], y2[5 * 2 * 4];
         for (int i = 0; i < 30; i++)
             x[i] = (float)(i % 7) / 7.0f - 0.4f;

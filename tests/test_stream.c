@@ -91,7 +91,7 @@ done:
 }
 
 /* T one-step calls at batch 1, state carried; y of every step. */
-static float *stream(recur_rnn *rnn, const recur_config *c, size_t T,
+static float *stream(recur_rnn *rnn, const recur_rnn_config *c, size_t T,
                      const float *x)
 {
     const size_t D = c->bidirectional ? 2 : 1, L = c->num_layers;
@@ -121,7 +121,7 @@ static float *stream(recur_rnn *rnn, const recur_config *c, size_t T,
 static void stream_case(recur_mode mode, size_t I, size_t H, size_t proj,
                         size_t L, int bidirectional, int bias, uint64_t seed)
 {
-    recur_config c =
+    recur_rnn_config c =
         fixture_config(mode, I, H, proj, L, bidirectional, bias);
     const size_t T = 5, D = bidirectional ? 2 : 1, P = proj ? proj : H;
     const size_t ny = T * D * P;

@@ -47,7 +47,7 @@ static int run(FILE *f, const net *nt, int regularised, int bidirectional,
     const size_t I = 24, H = 64, T = 7, B = 40, L = 2;
     const size_t D = bidirectional ? 2 : 1, P = nt->proj ? nt->proj : H;
     const int lstm = nt->mode == RECUR_LSTM;
-    recur_config c = recur_config_default(nt->mode, I, H);
+    recur_rnn_config c = recur_rnn_config_default(nt->mode, I, H);
     c.num_layers = L;
     c.bidirectional = bidirectional;
     c.proj_size = nt->proj;
@@ -64,16 +64,15 @@ static int run(FILE *f, const net *nt, int regularised, int bidirectional,
     recur_status s = x && dy && y && hn && cn && dx && dh0 && dc0
                          ? recur_rnn_create(&c, seed, &r)
                          : RECUR_ERR_MEMORY;
-    if (!s && regularised) {
+    const recur_regularizers reg = {
+        .recurrent_dropout = regularised ? 0.3f : 0.0f,
+        .zoneout = regularised ? 0.2f : 0.0f, .seed = 9};
+    if (!s && regularised)
         recur_rnn_set_training(r, 1);
-        s = recur_rnn_set_recurrent_dropout(r, 0.3f);
-        if (!s)
-            s = recur_rnn_set_zoneout(r, 0.2f);
-    }
     if (!s && recompute)
         s = recur_rnn_set_recompute(r, 3);
     if (!s)
-        s = recur_rnn_set_dropout(r, 0.0f, 9);
+        s = recur_rnn_set_regularizers(r, &reg);
     if (!s)
         s = recur_rnn_forward(r, T, B, x, len, NULL, NULL, y, hn,
                               lstm ? cn : NULL);
@@ -88,7 +87,7 @@ static int run(FILE *f, const net *nt, int regularised, int bidirectional,
             fwrite(cn, 4, nc, f);
             fwrite(dc0, 4, nc, f);
         }
-        fwrite(recur_rnn_flat_grads(r), 4, recur_rnn_flat_size(r), f);
+        fwrite(recur_rnn_get_flat_grads(r), 4, recur_rnn_get_flat_size(r), f);
         /* Inference with packed weights (evaluation mode). */
         recur_rnn_set_training(r, 0);
         s = recur_rnn_pack_weights(r);
