@@ -75,10 +75,7 @@ build/$(SONAME): build/librecur.so.$(VERSION)
 build/librecur.so: build/$(SONAME)
 	ln -sf $(notdir $<) $@
 
-# pkg-config's file and the manual page (from the program's own --help).
-build/recur.pc: recur.pc.in include/recur.h Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+# The manual page, from the program's own --help texts.
 build/recur.1: build/recur tools/man.sh
 	sh tools/man.sh build/recur >$@.tmp && mv $@.tmp $@
 
@@ -91,7 +88,8 @@ MANDIR     ?= $(PREFIX)/share/man
 INSTALLED  := $(BINDIR)/recur $(LIBDIR)/librecur.a $(LIBDIR)/librecur.so.$(VERSION) \
               $(LIBDIR)/$(SONAME) $(LIBDIR)/librecur.so $(INCLUDEDIR)/recur.h \
               $(LIBDIR)/pkgconfig/recur.pc $(MANDIR)/man1/recur.1
-install: all build/recur.pc build/recur.1
+# pkg-config's file is written for the PREFIX of this install.
+install: all build/recur.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 build/recur $(DESTDIR)$(BINDIR)/recur
@@ -100,7 +98,10 @@ install: all build/recur.pc build/recur.1
 	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/librecur.so
 	install -m 644 include/recur.h $(DESTDIR)$(INCLUDEDIR)/recur.h
-	install -m 644 build/recur.pc $(DESTDIR)$(LIBDIR)/pkgconfig/recur.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	  recur.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/recur.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/recur.pc
 	install -m 644 build/recur.1 $(DESTDIR)$(MANDIR)/man1/recur.1
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

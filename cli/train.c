@@ -276,10 +276,12 @@ static void float_text(float v, char *buf, size_t size)
  * 0.002); on/off; the cell, optimizer or schedule a choice names. Writes
  * both values as text into given and held. Returns 0 when equal, 1 when
  * not, -1 when the checkpoint does not record the option. */
-static int resume_compare(const opt_spec *spec, const recur_lm_config *lc,
+static int resume_compare(const opt_spec *spec, const lm_config *model,
                           const train_config *tc, char *given, char *held,
                           size_t size)
 {
+    const recur_lm_config *lc = &model->arch;
+    const recur_regularizers *rg = &model->reg;
     const recur_optim_config *op = &tc->optim;
     const recur_sched_config *sc = &tc->sched;
     const char *n = spec->name;
@@ -299,9 +301,9 @@ static int resume_compare(const opt_spec *spec, const recur_lm_config *lc,
             }
     } else if (spec->type == OPT_FLOAT) {
         const struct { const char *name; float value; } reals[] = {
-            {"--dropout", lc->dropout},
-            {"--recurrent-dropout", lc->recurrent_dropout},
-            {"--zoneout", lc->zoneout}, {"--lr", sc->base_lr},
+            {"--dropout", rg->dropout},
+            {"--recurrent-dropout", rg->recurrent_dropout},
+            {"--zoneout", rg->zoneout}, {"--lr", sc->base_lr},
             {"--momentum", op->momentum}, {"--weight-decay", op->weight_decay},
             {"--beta1", op->beta1}, {"--beta2", op->beta2}, {"--eps", op->eps},
             {"--decay-factor", sc->factor}, {"--min-lr", sc->min_lr},
@@ -316,7 +318,7 @@ static int resume_compare(const opt_spec *spec, const recur_lm_config *lc,
     } else if (spec->type == OPT_FLAG) {
         const struct { const char *name; int value; } flags[] = {
             {"--tie", lc->tie_weights}, {"--no-bias", !lc->rnn.bias},
-            {"--variational", lc->variational},
+            {"--variational", rg->variational},
             {"--layer-norm", lc->rnn.layer_norm}, {"--nesterov", op->nesterov}};
         for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
             if (!strcmp(n, flags[i].name)) {
@@ -366,7 +368,7 @@ static int resume_compare(const opt_spec *spec, const recur_lm_config *lc,
 static int check_resume_options(const opt_spec *specs, size_t n_specs,
                                 const train_opts *o, trainer *t)
 {
-    const recur_lm_config *lc = recur_lm_config_get(trainer_model(t));
+    const lm_config *lc = &trainer_model(t)->config;
     const train_config *tc = trainer_config(t);
     for (size_t i = 0; i < n_specs; i++) {
         const opt_spec *spec = &specs[i];

@@ -3,7 +3,12 @@
  * bidirectional LSTM, run a batch of two sequences of different lengths
  * forward, push a gradient back, and print what came out.
  *
- *   cc example.c -Iinclude build/librecur.a -lopenblas -ljansson -lm
+ * Built against an installed recur (make install; README):
+ *   cc example.c $(pkg-config --cflags --libs recur) -o example
+ *   cc -static example.c $(pkg-config --static --cflags --libs recur) -o example
+ * or in the source tree, against the static library:
+ *   cc examples/example.c -Iinclude build/librecur.a -lopenblas -ljansson \
+ *      -lgomp -lpthread -lm -o example
  */
 #include <recur.h>
 

@@ -16,16 +16,22 @@ done
 soname=$(objdump -p "$prefix/lib/librecur.so" | awk '$1 == "SONAME" { print $2 }')
 [ -e "$prefix/lib/$soname" ] || fail "soname $soname has no file"
 "$prefix/bin/recur" --version >/dev/null || fail "installed recur does not run"
+# the manual page has a section for every command --help lists
+for cmd in $("$prefix/bin/recur" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p'); do
+    grep -q "^\.SS \"recur $cmd\"" "$prefix/share/man/man1/recur.1" ||
+        fail "recur.1 has no section for recur $cmd"
+done
 
 cc=${CC:-cc}
 out=$prefix/out
 mkdir "$out"
 # shellcheck disable=SC2046
-$cc -o "$out/example-shared" examples/example.c $(pkg-config --cflags --libs recur) ||
-    fail "example.c does not build with pkg-config --cflags --libs recur"
+$cc -o "$out/example-shared" examples/example.c $(pkg-config --cflags --libs recur) 2>"$out/cc.log" ||
+    fail "example.c does not build with pkg-config --cflags --libs recur: $(cat "$out/cc.log")"
 # shellcheck disable=SC2046
-$cc -static -o "$out/example-static" examples/example.c $(pkg-config --static --cflags --libs recur) ||
-    fail "example.c does not build with -static and pkg-config --static --cflags --libs recur"
+# (static glibc and libgomp warn about dlopen; the log is shown on failure)
+$cc -static -o "$out/example-static" examples/example.c $(pkg-config --static --cflags --libs recur) 2>"$out/cc.log" ||
+    fail "example.c does not build with -static and pkg-config --static --cflags --libs recur: $(cat "$out/cc.log")"
 LD_LIBRARY_PATH=$prefix/lib ldd "$out/example-shared" | grep -q "$prefix/lib/$soname" ||
     fail "example-shared does not load $prefix/lib/$soname"
 LD_LIBRARY_PATH=$prefix/lib "$out/example-shared" >"$out/shared.txt" || fail "example-shared failed"

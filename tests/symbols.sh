@@ -6,8 +6,9 @@
 set -eu
 api=$(mktemp)
 trap 'rm -f "$api" "$api.lib"' EXIT
-# declarations: "RECUR_API <type> recur_name(" (the name may follow a '*')
-sed -n 's/^RECUR_API .*[ *]\(recur_[a-z0-9_]*\)(.*/\1/p' include/recur.h | sort -u >"$api"
+# declarations: "RECUR_API <type> recur_name(", over one line or more
+tr '\n' ' ' <include/recur.h | grep -o 'RECUR_API [^;(]*recur_[a-z0-9_]* *(' |
+    sed 's/.*[ *]\(recur_[a-z0-9_]*\)[ ]*($/\1/' | sort -u >"$api"
 [ -s "$api" ] || { echo "symbols: no RECUR_API declarations in include/recur.h" >&2; exit 1; }
 bad=0
 for lib in "$@"; do
