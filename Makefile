@@ -24,19 +24,19 @@ VERSION_MAJOR := $(call version_part,MAJOR)
 VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 SONAME := librecur.so.$(VERSION_MAJOR)
 
-LIB_SRC := $(wildcard src/*.c)
+LIB_SRC := $(wildcard src/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 
 # $(1) = build dir, $(2) = extra flags
 define build_rules
-$(1)/obj/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h)
+$(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -fvisibility=hidden -c $$< -o $$@
-$(1)/obj/src/cell_common.o $(1)/obj/src/lstm.o \
-  $(1)/obj/src/gru.o $(1)/obj/src/rnn.o $(1)/obj/src/loss.o: VECFLAGS := -O3
-$(1)/obj/src/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
-$(1)/obj/src/gemm_packed.o $(1)/obj/src/stack.o: VECFLAGS := -fopenmp
+$(1)/obj/src/cells/cell_common.o $(1)/obj/src/cells/lstm.o \
+  $(1)/obj/src/cells/gru.o $(1)/obj/src/cells/rnn.o $(1)/obj/src/model/loss.o: VECFLAGS := -O3
+$(1)/obj/src/kernels/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
+$(1)/obj/src/kernels/gemm_packed.o $(1)/obj/src/stack/stack.o: VECFLAGS := -fopenmp
 $(1)/librecur_internal.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^
@@ -55,8 +55,7 @@ endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all test asan demo forward-demo clean fixtures bench install uninstall \
-        check-install
+.PHONY: all test asan demo forward-demo clean fixtures bench install uninstall
 all: build/recur build/librecur.a build/librecur.so build/recur.1
 
 $(eval $(call build_rules,build,))

@@ -18,7 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
-#include "vmath.h"
+#include "kernels/vmath.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,16 +13,16 @@
  * in __metadata__ (tokens, lowercase, vocab, labels), so eval and predict
  * read raw text.
  */
-#include "bow.h"
-#include "classmetrics.h"
+#include "eval/bow.h"
+#include "eval/classmetrics.h"
 #include "cli.h"
-#include "error.h"
-#include "labeled.h"
-#include "lm_io.h"
+#include "base/error.h"
+#include "data/labeled.h"
+#include "model/lm_io.h"
 #include "seqtask.h"
-#include "split.h"
-#include "text.h"
-#include "tokens.h"
+#include "data/split.h"
+#include "data/text.h"
+#include "data/tokens.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -10,12 +10,12 @@
  * vocabulary has it, else an error naming them.
  */
 #include "cli.h"
-#include "error.h"
-#include "lm.h"
+#include "base/error.h"
+#include "model/lm.h"
 #include "options.h"
-#include "text.h"
-#include "train.h"
-#include "words.h"
+#include "data/text.h"
+#include "train/train.h"
+#include "data/words.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -14,10 +14,10 @@
  * value policy and the normalisation (mean and std per column).
  */
 #include "cli.h"
-#include "error.h"
+#include "base/error.h"
 #include "forecast_plot.h"
-#include "lm_io.h"
-#include "series.h"
+#include "model/lm_io.h"
+#include "data/series.h"
 #include "seqtask.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* forecast_plot.c — the forecast chart (forecast_plot.h). */
 #include "forecast_plot.h"
 #include "plot.h"
-#include "error.h"
+#include "base/error.h"
 
 #include <errno.h>
 #include <stdlib.h>

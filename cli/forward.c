@@ -12,8 +12,8 @@
  * on any error no file is left behind.
  */
 #include "cli.h"
-#include "safetensors.h"
-#include "stack.h"
+#include "io/safetensors.h"
+#include "stack/stack.h"
 
 #include <stdio.h>
 #include <stdlib.h>

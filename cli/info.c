@@ -5,7 +5,7 @@
  * architecture recur reads off it.
  */
 #include "cli.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* main.c — `recur`: dispatches to the subcommands. */
 #include "cli.h"
-#include "file.h"
+#include "base/file.h"
 
 #include <stdarg.h>
 #include <stdio.h>

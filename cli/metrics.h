@@ -5,7 +5,7 @@
 #ifndef RECUR_CLI_METRICS_H
 #define RECUR_CLI_METRICS_H
 
-#include "train.h"
+#include "train/train.h"
 
 typedef struct metrics_log metrics_log;
 

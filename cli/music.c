@@ -10,10 +10,10 @@
  * named one by one.
  */
 #include "cli.h"
-#include "error.h"
-#include "midi.h"
-#include "pianoroll.h"
-#include "rng.h"
+#include "base/error.h"
+#include "data/midi.h"
+#include "data/pianoroll.h"
+#include "base/rng.h"
 #include "seqtask.h"
 
 #include <math.h>

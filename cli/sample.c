@@ -12,12 +12,12 @@
  * the prime then starts a line, as names do in the training text.
  */
 #include "cli.h"
-#include "error.h"
-#include "lm.h"
+#include "base/error.h"
+#include "model/lm.h"
 #include "options.h"
-#include "sample.h"
-#include "text.h"
-#include "words.h"
+#include "model/sample.h"
+#include "data/text.h"
+#include "data/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  */
 #include "seqtask.h"
 #include "cli.h"
-#include "error.h"
+#include "base/error.h"
 #include "plot.h"
 
 #include <math.h>

@@ -7,10 +7,10 @@
 #ifndef RECUR_CLI_SEQTASK_H
 #define RECUR_CLI_SEQTASK_H
 
-#include "fit.h"
+#include "train/fit.h"
 #include "options.h"
-#include "safetensors.h"
-#include "seqmodel.h"
+#include "io/safetensors.h"
+#include "model/seqmodel.h"
 
 #include <stdio.h>
 

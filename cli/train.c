@@ -13,12 +13,12 @@
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
-#include "error.h"
-#include "file.h"
-#include "safetensors.h"
-#include "text.h"
-#include "words.h"
-#include "train.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "io/safetensors.h"
+#include "data/text.h"
+#include "data/words.h"
+#include "train/train.h"
 
 #include <errno.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 #define RECUR_TEST_FIXTURE_H
 
 #include "recur.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 /* Tolerances, relative to max(1, max|reference|) of each tensor. */
 #define TOL_OUTPUT 2e-5

@@ -20,8 +20,8 @@
  * 4096) are loaded and freed but not run. -malloc_limit_mb reports any
  * allocation out of proportion to the file as a crash.
  */
-#include "rnn_io.h"
-#include "safetensors.h"
+#include "stack/rnn_io.h"
+#include "io/safetensors.h"
 
 #include <stdint.h>
 #include <stdlib.h>

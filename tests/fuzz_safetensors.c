@@ -2,7 +2,7 @@
  * fuzz_safetensors.c — libFuzzer entry point for the safetensors reader.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *       src/safetensors.c src/error.c tests/fuzz_safetensors.c -ljansson \
+ *       src/io/safetensors.c src/base/error.c tests/fuzz_safetensors.c -ljansson \
  *       -o fuzz_safetensors
  *   ./fuzz_safetensors -max_total_time=60 CORPUS_DIR
  *
@@ -11,7 +11,7 @@
  * conversions must stay inside it; a violation aborts, which libFuzzer
  * reports as a crash.
  */
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "fixture.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "recur.h"
 #include "spawn.h"
 #include "test.h"

@@ -1,11 +1,11 @@
 /*
- * test_bigmem.c — large buffers (src/bigmem.h): aligned as promised
+ * test_bigmem.c — large buffers (src/base/bigmem.h): aligned as promised
  * (big_alignment: 2 MiB for large blocks only where huge pages can be
  * advised), zeroed when asked, usable end to end, and NULL (not a
  * wrapped-around small block) for sizes that cannot be had.
  */
 #include "test.h"
-#include "bigmem.h"
+#include "base/bigmem.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,13 +1,13 @@
 /*
- * test_bow.c — the bag-of-words baseline (src/bow.h): on synthetic data
+ * test_bow.c — the bag-of-words baseline (src/eval/bow.h): on synthetic data
  * that a linear model separates (the class is one marker token among
  * shared noise tokens, at a random place) it classifies unseen examples
  * all correctly; training is deterministic bit for bit and depends on the
  * seed; bad data and options are refused with the example named.
  */
-#include "bow.h"
-#include "error.h"
-#include "rng.h"
+#include "eval/bow.h"
+#include "base/error.h"
+#include "base/rng.h"
 #include "test.h"
 
 #include <stdlib.h>

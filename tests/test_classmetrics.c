@@ -1,11 +1,11 @@
 /*
- * test_classmetrics.c — classifier scores (src/classmetrics.h) against
+ * test_classmetrics.c — classifier scores (src/eval/classmetrics.h) against
  * values computed by hand: a 3-class confusion matrix, precision, recall,
  * F1 and macro-F1; the zeros where a ratio is undefined; bad ids; the
  * printed report, whole; a write that fails.
  */
-#include "classmetrics.h"
-#include "error.h"
+#include "eval/classmetrics.h"
+#include "base/error.h"
 #include "test.h"
 
 #include <math.h>

@@ -8,7 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "spawn.h"
 #include "test.h"
 

@@ -24,8 +24,8 @@
  *   - a model of one task given to another task's command is refused;
  *   - --help of every command of every task lists each of its options.
  */
-#include "pianoroll.h"
-#include "safetensors.h"
+#include "data/pianoroll.h"
+#include "io/safetensors.h"
 #include "spawn.h"
 #include "test.h"
 

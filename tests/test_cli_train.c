@@ -22,14 +22,14 @@
  *     printed on stdout, no checkpoint left where there was none and an
  *     existing one (with its log and plot) byte for byte as it was.
  */
-#include "error.h"
-#include "lm.h"
-#include "safetensors.h"
-#include "sample.h"
+#include "base/error.h"
+#include "model/lm.h"
+#include "io/safetensors.h"
+#include "model/sample.h"
 #include "spawn.h"
 #include "test.h"
-#include "text.h"
-#include "words.h"
+#include "data/text.h"
+#include "data/words.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -1,12 +1,12 @@
 /*
- * test_csv.c — the strict CSV reader (src/csv.h): quoting and "" escapes,
+ * test_csv.c — the strict CSV reader (src/io/csv.h): quoting and "" escapes,
  * embedded commas and newlines, CRLF and LF, a missing final newline, a
  * byte-order mark, blank lines; ragged rows, unterminated and misplaced
  * quotes, bare CR, NUL bytes, an empty file, a header alone; column lookup
  * by name and by index; reading a real file through recur_csv_read.
  */
-#include "csv.h"
-#include "error.h"
+#include "io/csv.h"
+#include "base/error.h"
 #include "test.h"
 
 #include <stdio.h>

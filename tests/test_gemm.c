@@ -1,5 +1,5 @@
 /*
- * test_gemm.c — the packed kernels (src/gemm_packed.c) against a plain
+ * test_gemm.c — the packed kernels (src/kernels/gemm_packed.c) against a plain
  * double-precision product: every row count 1..2·MR+1 and column count
  * around the 32-wide panels, op(B) both ways, alpha/beta, row blocks of the
  * long input projection, the transposed-A weight gradient with its chunks
@@ -8,7 +8,7 @@
  * pass in one call (the bits of the separate calls); and that where the
  * kernel does not run the handle falls back to recur_gemm.
  */
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "recur.h"
 #include "test.h"
 

@@ -1,6 +1,6 @@
 /*
- * test_labeled.c — labelled text (src/labeled.h), its tokens and
- * vocabulary (src/tokens.h) and the stratified split (src/split.h): both
+ * test_labeled.c — labelled text (src/data/labeled.h), its tokens and
+ * vocabulary (src/data/tokens.h) and the stratified split (src/data/split.h): both
  * layouts and label columns, CRLF, quoting, a header, every malformed
  * record naming its file and line; the classes and their stored form;
  * tokeniser cases; the vocabulary's order, min_count, max_size, stored
@@ -8,11 +8,11 @@
  * examples; the split's proportions and determinism. A check on the real
  * SMS spam file runs when $RECUR_DATA has it.
  */
-#include "error.h"
-#include "labeled.h"
-#include "split.h"
+#include "base/error.h"
+#include "data/labeled.h"
+#include "data/split.h"
 #include "test.h"
-#include "tokens.h"
+#include "data/tokens.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,10 +4,10 @@
  * parameters and their initialisation, files (round trip, all-or-none,
  * metadata that must agree) and language-model checkpoints.
  */
-#include "lm.h"
-#include "lm_io.h"
-#include "safetensors.h"
-#include "stack.h"
+#include "model/lm.h"
+#include "model/lm_io.h"
+#include "io/safetensors.h"
+#include "stack/stack.h"
 #include "test.h"
 
 #include <stdlib.h>

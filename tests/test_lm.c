@@ -5,11 +5,11 @@
  * constant over time, loss going down, checkpoints, and bit-identical
  * resume.
  */
-#include "lm.h"
-#include "lm_io.h"
-#include "stack.h"
+#include "model/lm.h"
+#include "model/lm_io.h"
+#include "stack/stack.h"
 #include "test.h"
-#include "train.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

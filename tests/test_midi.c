@@ -1,15 +1,15 @@
 /*
- * test_midi.c — Standard MIDI Files from piano rolls (src/midi.h). A small
+ * test_midi.c — Standard MIDI Files from piano rolls (src/data/midi.h). A small
  * parser here reads the bytes back (chunk headers and lengths, delta times
  * as VLQs, meta and note events) into a note list: sustained notes, a
  * chord that changes, empty rolls (one exact to the byte), options, a
  * random roll rebuilt from the file, out-of-range options and delta times,
  * and the atomic file write.
  */
-#include "error.h"
-#include "file.h"
-#include "midi.h"
-#include "pianoroll.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "data/midi.h"
+#include "data/pianoroll.h"
 #include "test.h"
 
 #include <dirent.h>

@@ -8,8 +8,8 @@
  * to see every case's error printed.
  */
 #include "fixture.h"
-#include "optim.h"
-#include "schedule.h"
+#include "train/optim.h"
+#include "train/schedule.h"
 #include "test.h"
 
 #include <jansson.h>

@@ -26,9 +26,9 @@
  * backward refuses until a new forward.
  */
 #include "fixture.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "recur.h"
-#include "stack.h"
+#include "stack/stack.h"
 #include "test.h"
 
 #include <stdint.h>

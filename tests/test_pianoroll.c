@@ -1,14 +1,14 @@
 /*
- * test_pianoroll.c — piano-roll text files (src/pianoroll.h): the format
+ * test_pianoroll.c — piano-roll text files (src/data/pianoroll.h): the format
  * with '-' steps and CRLF line ends; every malformed input's message with
  * its line and step; the next-step shift worked out by hand on a 3-frame
  * piece, and chunking; text -> roll -> text; the frame limit; and, when
  * $RECUR_DATA has it, JSB chorales' train split (229 pieces, 13,807
  * frames, MIDI 43..96) read and written back byte for byte.
  */
-#include "error.h"
-#include "file.h"
-#include "pianoroll.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "data/pianoroll.h"
 #include "test.h"
 
 #include <stdio.h>

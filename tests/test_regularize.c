@@ -6,8 +6,8 @@
  * with unsorted lengths; the setters refuse bad values; a saved stack
  * keeps its zoneout.
  */
-#include "safetensors.h"
-#include "stack.h"
+#include "io/safetensors.h"
+#include "stack/stack.h"
 #include "test.h"
 
 #include <math.h>

@@ -8,8 +8,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "file.h"
-#include "safetensors.h"
+#include "base/file.h"
+#include "io/safetensors.h"
 #include "test.h"
 
 #include <dirent.h>

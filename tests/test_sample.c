@@ -6,8 +6,8 @@
  * nothing outside the top k or the nucleus (computed here independently);
  * one rng draw per token and determinism; bad arguments; extreme logits.
  */
-#include "rng.h"
-#include "sample.h"
+#include "base/rng.h"
+#include "model/sample.h"
 #include "test.h"
 
 #include <math.h>

@@ -1,14 +1,14 @@
 /*
- * test_seqmodel.c — the sequence model (src/seqmodel.h): loss, predictions
+ * test_seqmodel.c — the sequence model (src/model/seqmodel.h): loss, predictions
  * and every gradient against PyTorch (tests/fixtures/seq, from
  * tools/gen_seq_fixtures.py) for each pooling and loss; finite differences
  * with dropout on; one step at a time against the batch; checkpoints and
  * hostile ones.
  */
-#include "error.h"
-#include "fit.h"
+#include "base/error.h"
+#include "train/fit.h"
 #include "fixture.h"
-#include "seqmodel.h"
+#include "model/seqmodel.h"
 #include "test.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * test_series.c — the data side of forecasting (src/series.h): strict
+ * test_series.c — the data side of forecasting (src/data/series.h): strict
  * numbers, each missing-value policy on a hand-checked column, column
  * selection, split sizes, a normalisation fitted on the training part
  * only, the windows of a 10-step series entry by entry, the naive and
@@ -7,9 +7,9 @@
  * edge cases, the forecast CSV byte for byte, and the real airline series
  * when $RECUR_DATA has it.
  */
-#include "csv.h"
-#include "error.h"
-#include "series.h"
+#include "io/csv.h"
+#include "base/error.h"
+#include "data/series.h"
 #include "test.h"
 
 #include <math.h>

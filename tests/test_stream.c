@@ -7,9 +7,9 @@
  * product a batch-1 step loop sweeps both ways (recur_gemm_packed_row).
  */
 #include "fixture.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "recur.h"
-#include "stack.h"
+#include "stack/stack.h"
 #include "test.h"
 
 #include <math.h>

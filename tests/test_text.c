@@ -8,7 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "test.h"
-#include "text.h"
+#include "data/text.h"
 
 #include <stdint.h>
 #include <stdlib.h>

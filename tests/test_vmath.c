@@ -1,5 +1,5 @@
 /*
- * test_vmath.c — the vectorised exp, σ and tanh (src/vmath.h) against
+ * test_vmath.c — the vectorised exp, σ and tanh (src/kernels/vmath.h) against
  * double-precision libm over the whole float range (every 1031th bit
  * pattern, both signs), at the edges, on NaN and ±inf, in place and out,
  * and for every length up to 70 (vector bodies and scalar tails agree) —
@@ -7,7 +7,7 @@
  * AVX-512 and AVX2, bit for bit against each other.
  */
 #include "test.h"
-#include "vmath.h"
+#include "kernels/vmath.h"
 
 #include <math.h>
 #include <stdint.h>

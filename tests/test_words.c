@@ -1,12 +1,12 @@
 /*
- * test_words.c — word-level text (src/words.h): tokens and their lines,
+ * test_words.c — word-level text (src/data/words.h): tokens and their lines,
  * <eos> at every line end, whitespace, a byte-order mark, invalid and empty
  * input; the vocabulary (sorted, distinct), its stored form and every way
  * that form can be wrong; encoding with and without <unk>.
  */
-#include "error.h"
+#include "base/error.h"
 #include "test.h"
-#include "words.h"
+#include "data/words.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for recur's sequence model (src/seqmodel.h), from the
+"""Reference fixtures for recur's sequence model (src/model/seqmodel.h), from the
 PyTorch twin in tools/seq_model.py computed in float64:
 
     python3 tools/gen_seq_fixtures.py        # (re)writes tests/fixtures/seq/

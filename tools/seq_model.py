@@ -1,4 +1,4 @@
-"""The PyTorch twin of recur's sequence model (src/seqmodel.h): the module a
+"""The PyTorch twin of recur's sequence model (src/model/seqmodel.h): the module a
 recur classify / forecast / music checkpoint loads into with
 load_state_dict(strict=True), and the losses as recur computes them.
 

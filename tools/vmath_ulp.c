@@ -4,10 +4,10 @@
  * value, on every STEP-th float bit pattern (default 7: 613 million
  * inputs, about 40 s; NaN and inf left out, exp only where it is finite
  * and exact results below 1e-30 skipped), in the variant the CPU picks or
- * the one named (src/vmath.h). Prints the worst input.
+ * the one named (src/kernels/vmath.h). Prints the worst input.
  *     make build/vmath_ulp && build/vmath_ulp [STEP [plain|avx2|avx512]]
  */
-#include "vmath.h"
+#include "kernels/vmath.h"
 
 #include <math.h>
 #include <stdint.h>

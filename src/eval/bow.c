@@ -1,0 +1,253 @@
+/* bow.c — bag-of-words logistic regression, the classification baseline
+ * (bow.h). */
+#include "eval/bow.h"
+#include "base/error.h"
+#include "train/optim.h"
+#include "base/rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct recur_bow {
+    size_t V, K;
+    float *param; /* W [V, K] row-major, then b [K] */
+};
+
+recur_bow_options recur_bow_defaults(void)
+{
+    return (recur_bow_options){10, 32, 0.01f, 1e-4f, 1};
+}
+
+void recur_bow_free(recur_bow *m)
+{
+    if (!m)
+        return;
+    free(m->param);
+    free(m);
+}
+
+/* The distinct token ids below V of each example (CSR: the ids of example
+ * i are id[start[i] .. start[i+1])), deduplicated with a stamp per id. */
+typedef struct {
+    size_t *start;
+    int32_t *id;
+} features;
+
+/* Frees and clears, so that a second call (features_of's failure path,
+ * then its caller's cleanup) does nothing. */
+static void features_free(features *f)
+{
+    free(f->start);
+    free(f->id);
+    f->start = NULL;
+    f->id = NULL;
+}
+
+static recur_status features_of(const seq_data *d, size_t V, features *f)
+{
+    size_t steps = d->offset[d->n];
+    f->start = malloc((d->n + 1) * sizeof *f->start);
+    f->id = malloc((steps ? steps : 1) * sizeof *f->id);
+    size_t *stamp = malloc(V * sizeof *stamp);
+    if (!f->start || !f->id || !stamp) {
+        free(stamp);
+        features_free(f);
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the features "
+                          "of %zu examples", d->n);
+    }
+    for (size_t v = 0; v < V; v++)
+        stamp[v] = SIZE_MAX;
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        f->start[i] = k;
+        for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++) {
+            int32_t v = d->tokens[t];
+            if ((size_t)v < V && stamp[v] != i) {
+                stamp[v] = i;
+                f->id[k++] = v;
+            }
+        }
+    }
+    f->start[d->n] = k;
+    free(stamp);
+    return RECUR_OK;
+}
+
+/* Softmax of the logits of example i into p[K] (max subtracted first). */
+static void probabilities(const recur_bow *m, const features *f, size_t i,
+                          float *p)
+{
+    size_t K = m->K;
+    const float *b = m->param + m->V * K;
+    for (size_t k = 0; k < K; k++)
+        p[k] = b[k];
+    for (size_t j = f->start[i]; j < f->start[i + 1]; j++) {
+        const float *w = m->param + (size_t)f->id[j] * K;
+        for (size_t k = 0; k < K; k++)
+            p[k] += w[k];
+    }
+    float max = p[0], sum = 0;
+    for (size_t k = 1; k < K; k++)
+        max = p[k] > max ? p[k] : max;
+    for (size_t k = 0; k < K; k++)
+        sum += p[k] = expf(p[k] - max);
+    for (size_t k = 0; k < K; k++)
+        p[k] /= sum;
+}
+
+static recur_status check_data(const seq_data *d, const char *who)
+{
+    if (!d || !d->offset || !d->tokens || d->features != 0 || d->n == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: not a token seq_data with "
+                          "examples", who);
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
+            if (d->tokens[t] < 0)
+                return recur_fail(RECUR_ERR_ARGUMENT, "%s: example %zu has "
+                                  "token id %d", who, i, (int)d->tokens[t]);
+    return RECUR_OK;
+}
+
+static recur_status check_training(const seq_data *d, size_t V,
+                                   const recur_bow_options *o)
+{
+    recur_status s = check_data(d, "recur_bow_train");
+    if (s)
+        return s;
+    if (!o || o->epochs == 0 || o->batch == 0 || !(o->lr > 0) ||
+        !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: bad options "
+                          "(epochs and batch >= 1, lr > 0, l2 >= 0)");
+    if (!d->label || d->outputs < 2 || V == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: needs labels, "
+                          "2 or more classes and a vocabulary");
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->label[i] < 0 || (size_t)d->label[i] >= d->outputs)
+            return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: example "
+                              "%zu has class %d of %zu", i, (int)d->label[i],
+                              d->outputs);
+        for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
+            if ((size_t)d->tokens[t] >= V)
+                return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: "
+                                  "example %zu has token id %d, outside a "
+                                  "vocabulary of %zu", i, (int)d->tokens[t],
+                                  V);
+    }
+    return RECUR_OK;
+}
+
+/* One epoch of minibatch steps over the examples in `order`. */
+static recur_status epoch(recur_bow *m, const seq_data *d, const features *f,
+                          const size_t *order, const recur_bow_options *o,
+                          recur_optim *opt, float *grad, float *p)
+{
+    size_t K = m->K;
+    float *gb = grad + m->V * K;
+    for (size_t lo = 0; lo < d->n; lo += o->batch) {
+        size_t hi = lo + o->batch < d->n ? lo + o->batch : d->n;
+        float scale = 1.0f / (float)(hi - lo);
+        for (size_t j = 0; j < m->V * K; j++)
+            grad[j] = o->l2 * m->param[j];
+        memset(gb, 0, K * sizeof *gb);
+        for (size_t r = lo; r < hi; r++) {
+            size_t i = order[r];
+            probabilities(m, f, i, p);
+            p[d->label[i]] -= 1;
+            for (size_t k = 0; k < K; k++)
+                gb[k] += p[k] * scale;
+            for (size_t j = f->start[i]; j < f->start[i + 1]; j++) {
+                float *g = grad + (size_t)f->id[j] * K;
+                for (size_t k = 0; k < K; k++)
+                    g[k] += p[k] * scale;
+            }
+        }
+        recur_status s = recur_optim_step(opt, m->param, grad, o->lr);
+        if (s)
+            return s;
+    }
+    return RECUR_OK;
+}
+
+recur_status recur_bow_train(const seq_data *train, size_t V,
+                             const recur_bow_options *o, recur_bow **out)
+{
+    if (!out)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: NULL");
+    recur_status s = check_training(train, V, o);
+    if (s)
+        return s;
+    size_t K = train->outputs, n_param;
+    if (!recur_mul_ok(V, K, &n_param) || !recur_add_ok(n_param, K, &n_param) ||
+        !recur_mul_ok(n_param, sizeof(float), &(size_t){0}))
+        return recur_fail(RECUR_ERR_MEMORY, "%zu tokens by %zu classes are too "
+                          "many weights", V, K);
+    recur_bow *m = calloc(1, sizeof *m);
+    float *grad = malloc(n_param * sizeof *grad), *p = malloc(K * sizeof *p);
+    size_t *order = malloc(train->n * sizeof *order);
+    if (m) {
+        m->V = V;
+        m->K = K;
+        m->param = calloc(n_param, sizeof *m->param);
+    }
+    features f = {0};
+    recur_optim *opt = NULL;
+    recur_optim_config cfg = recur_optim_default(RECUR_OPT_ADAM);
+    if (!m || !m->param || !grad || !p || !order)
+        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for a bag-of-words "
+                       "model of %zu weights", n_param);
+    if (!s)
+        s = features_of(train, V, &f);
+    if (!s)
+        s = recur_optim_create(&cfg, n_param, &opt);
+    recur_rng rng;
+    rng_seed(&rng, o->seed);
+    for (size_t i = 0; !s && i < train->n; i++)
+        order[i] = i;
+    for (size_t e = 0; !s && e < o->epochs; e++) {
+        for (size_t i = train->n; i > 1; i--) {
+            size_t r = (size_t)rng_below(&rng, i), t = order[i - 1];
+            order[i - 1] = order[r];
+            order[r] = t;
+        }
+        s = epoch(m, train, &f, order, o, opt, grad, p);
+    }
+    recur_optim_free(opt);
+    features_free(&f);
+    free(order);
+    free(p);
+    free(grad);
+    if (s) {
+        recur_bow_free(m);
+        return s;
+    }
+    *out = m;
+    return RECUR_OK;
+}
+
+recur_status recur_bow_predict(const recur_bow *m, const seq_data *d,
+                               int32_t *pred, float *prob)
+{
+    if (!m || !pred)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_predict: NULL");
+    recur_status s = check_data(d, "recur_bow_predict");
+    if (s)
+        return s;
+    features f = {0};
+    float *p = malloc(m->K * sizeof *p);
+    if (!p)
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    s = features_of(d, m->V, &f);
+    for (size_t i = 0; !s && i < d->n; i++) {
+        probabilities(m, &f, i, p);
+        size_t best = 0;
+        for (size_t k = 1; k < m->K; k++)
+            best = p[k] > p[best] ? k : best;
+        pred[i] = (int32_t)best;
+        if (prob)
+            memcpy(prob + i * m->K, p, m->K * sizeof *p);
+    }
+    features_free(&f);
+    free(p);
+    return s;
+}

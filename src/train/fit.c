@@ -1,0 +1,234 @@
+/*
+ * fit.c — the minibatch training loop of fit.h.
+ */
+#include "train/fit.h"
+#include "base/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { POOL_BATCHES = 50 };
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Sorting by length without a global: (length, index) pairs. */
+typedef struct {
+    size_t len, idx;
+} len_key;
+
+static int by_length(const void *a, const void *b)
+{
+    const len_key *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* idx[0..n) sorted by example length, ties by index; keys has room for n. */
+static void sort_by_length(const seq_data *d, size_t *idx, size_t n,
+                           len_key *keys)
+{
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (len_key){seq_len(d, idx[i]), idx[i]};
+    qsort(keys, n, sizeof *keys, by_length);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = keys[i].idx;
+}
+
+static void shuffle(size_t *a, size_t n, recur_rng *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)rng_below(rng, i), t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
+                          double *mean_loss, float *pred)
+{
+    if (!d || d->n == 0 || batch == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "nothing to evaluate");
+    const size_t K = seq_model_config(m)->outputs;
+    if (pred && seq_model_config(m)->pool == SEQ_POOL_STEP)
+        return recur_fail(RECUR_ERR_ARGUMENT, "fit_evaluate gives predictions "
+                          "of pooled models only");
+    size_t *idx = malloc(d->n * sizeof *idx);
+    len_key *keys = malloc(d->n * sizeof *keys);
+    float *out = pred ? malloc(batch * K * sizeof(float)) : NULL;
+    if (!idx || !keys || (pred && !out)) {
+        free(idx);
+        free(keys);
+        free(out);
+        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    }
+    for (size_t i = 0; i < d->n; i++)
+        idx[i] = i;
+    sort_by_length(d, idx, d->n, keys);
+    free(keys);
+    seq_model_set_training(m, 0);
+    double total = 0;
+    size_t count = 0;
+    recur_status s = RECUR_OK;
+    for (size_t i = 0; !s && i < d->n; i += batch) {
+        size_t B = d->n - i < batch ? d->n - i : batch, c;
+        double sum;
+        s = seq_model_batch(m, d, idx + i, B, 0, &sum, &c, out);
+        total += sum;
+        count += c;
+        for (size_t b = 0; !s && pred && b < B; b++)
+            memcpy(pred + idx[i + b] * K, out + b * K, K * sizeof(float));
+    }
+    free(idx);
+    free(out);
+    if (!s)
+        *mean_loss = total / (double)count;
+    return s;
+}
+
+/* The batches of one epoch: order[] holds the examples, batch after batch;
+ * start[k] where batch k begins (start[n_batches] = n). */
+static void plan_epoch(const seq_data *d, size_t batch, recur_rng *rng,
+                       size_t *order, len_key *keys, size_t *start,
+                       size_t *batch_order, size_t *n_batches)
+{
+    const size_t n = d->n;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    shuffle(order, n, rng);
+    size_t pool = batch * POOL_BATCHES;
+    for (size_t i = 0; i < n; i += pool)
+        sort_by_length(d, order + i, n - i < pool ? n - i : pool, keys);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += batch)
+        start[k++] = i;
+    start[k] = n;
+    *n_batches = k;
+    for (size_t i = 0; i < k; i++)
+        batch_order[i] = i;
+    shuffle(batch_order, k, rng);
+}
+
+recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
+                     const fit_config *c, fit_callback cb, void *ctx,
+                     float *best, double *best_val)
+{
+    if (!m || !train || !c || train->n == 0 || c->batch == 0 || c->epochs == 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "fit: no model, no training "
+                          "examples, batch 0 or epochs 0");
+    if (!(c->lr > 0) || !(c->lr_decay > 0 && c->lr_decay <= 1) || !(c->clip >= 0))
+        return recur_fail(RECUR_ERR_ARGUMENT, "fit: lr %g, lr_decay %g or clip "
+                          "%g out of range", (double)c->lr, (double)c->lr_decay,
+                          (double)c->clip);
+    const size_t n = train->n, np = seq_model_size(m);
+    const size_t max_batches = (n + c->batch - 1) / c->batch;
+    recur_optim *opt = NULL;
+    recur_status s = recur_optim_create(&c->optim, np, &opt);
+    if (s)
+        return s;
+    size_t *order = malloc(n * sizeof *order);
+    size_t *start = malloc((max_batches + 1) * sizeof *start);
+    size_t *batch_order = malloc(max_batches * sizeof *batch_order);
+    len_key *keys = malloc(n * sizeof *keys);
+    if (!order || !start || !batch_order || !keys) {
+        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        goto done;
+    }
+    recur_rng rng;
+    rng_seed(&rng, c->seed ^ 0x73687566666c65ull); /* "shuffle" */
+    seq_model_set_seed(m, c->seed);
+    float *params = seq_model_params(m), *grads = seq_model_grads(m);
+    const int have_val = val && val->n > 0;
+    double best_loss = INFINITY, t0 = now();
+    float lr = c->lr;
+    uint64_t step = 0;
+    size_t stale = 0;
+    int stop = 0;
+    for (size_t epoch = 0; !s && !stop && epoch < c->epochs; epoch++) {
+        size_t n_batches;
+        plan_epoch(train, c->batch, &rng, order, keys, start, batch_order,
+                   &n_batches);
+        double total = 0;
+        size_t count = 0;
+        seq_model_set_training(m, 1);
+        for (size_t k = 0; !s && !stop && k < n_batches; k++) {
+            size_t b0 = start[batch_order[k]], B = start[batch_order[k] + 1] - b0;
+            double sum;
+            size_t counted;
+            memset(grads, 0, np * sizeof(float));
+            s = seq_model_batch(m, train, order + b0, B, 1, &sum, &counted, NULL);
+            if (s)
+                break;
+            float norm = c->clip > 0 ? recur_clip_grad_norm(grads, np, c->clip)
+                                     : recur_clip_grad_norm(grads, np, INFINITY);
+            if (!isfinite(norm) || !isfinite(sum)) {
+                s = recur_fail(RECUR_ERR_STATE, "fit: the loss or the gradient "
+                               "is not finite at step %llu (epoch %zu): lower the "
+                               "learning rate or clip", (unsigned long long)step + 1,
+                               epoch + 1);
+                break;
+            }
+            if ((s = recur_optim_step(opt, params, grads, lr)) != RECUR_OK)
+                break;
+            step++;
+            total += sum;
+            count += counted;
+            double elapsed = now() - t0;
+            if (cb) {
+                fit_event ev = {.kind = FIT_STEP, .epoch = epoch, .step = step,
+                                .steps_per_epoch = n_batches,
+                                .loss = sum / (double)counted, .lr = lr,
+                                .grad_norm = norm, .elapsed = elapsed};
+                stop = cb(ctx, &ev);
+            }
+            if (c->time_limit > 0 && elapsed >= c->time_limit)
+                stop = 1;
+        }
+        if (s || count == 0)
+            break;
+        double vloss = NAN;
+        int is_best = 0;
+        if (have_val) {
+            if ((s = fit_evaluate(m, val, c->batch, &vloss, NULL)) != RECUR_OK)
+                break;
+            is_best = vloss < best_loss;
+        } else {
+            is_best = 1;
+        }
+        if (is_best) {
+            best_loss = have_val ? vloss : total / (double)count;
+            stale = 0;
+            if (best)
+                memcpy(best, params, np * sizeof(float));
+        } else {
+            stale++;
+            lr *= c->lr_decay;
+            if (c->patience && stale >= c->patience)
+                stop = 1;
+        }
+        if (cb) {
+            fit_event ev = {.kind = FIT_EPOCH, .epoch = epoch + 1, .step = step,
+                            .steps_per_epoch = n_batches,
+                            .loss = total / (double)count, .val_loss = vloss,
+                            .best = is_best, .lr = lr, .elapsed = now() - t0};
+            stop |= cb(ctx, &ev);
+        }
+    }
+    if (!s && best_val)
+        *best_val = best_loss;
+done:
+    seq_model_set_training(m, 0);
+    recur_optim_free(opt);
+    free(order);
+    free(start);
+    free(batch_order);
+    free(keys);
+    return s;
+}
