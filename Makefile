@@ -55,7 +55,8 @@ endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all test asan demo forward-demo clean fixtures bench install uninstall
+.PHONY: all test asan demo forward-demo clean fixtures bench install uninstall \
+        layers
 all: build/recur build/librecur.a build/librecur.so build/recur.1
 
 $(eval $(call build_rules,build,))
@@ -107,10 +108,11 @@ uninstall:
 
 # The suite: unit tests, PyTorch parity on the committed fixtures, finite
 # differences, hostile files, the CLI and the example program.
-# Then the exported symbols (tests/symbols.sh), make install with the
+# First the layers' include rule (tools/layers.sh: no include goes up a
+# layer). Then the exported symbols (tests/symbols.sh), make install with the
 # example built by pkg-config alone (tests/install.sh), and
 # scripts/get-data.sh against the data mirror, offline (skipped without it).
-test: all build/run_tests build/example
+test: all build/run_tests build/example layers
 	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example build/run_tests
 	sh tests/symbols.sh build/librecur.so build/librecur.a
 	sh tests/install.sh
@@ -178,6 +180,10 @@ build/packed_gemm build/vmath_speed: build/%: bench/%.c bench/clock.h build/libr
 # build/vmath_ulp [STEP].
 build/vmath_ulp: tools/vmath_ulp.c build/librecur_internal.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# Every include of src/ goes down the layers (docs/DESIGN.md).
+layers:
+	@sh tools/layers.sh
 
 # Regenerates the reference fixtures (needs python3 with torch, onnxruntime).
 fixtures:

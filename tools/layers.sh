@@ -30,6 +30,8 @@ allowed() {
     esac
 }
 bad=0
+incs=$(mktemp)
+trap 'rm -f "$incs"' EXIT
 for f in src/*; do
     [ -d "$f" ] || { echo "layers: $f: every file of src/ belongs in a layer's folder" >&2; bad=1; }
 done
@@ -38,7 +40,7 @@ for f in src/*/*.c src/*/*.h; do
     ok=$(allowed "$layer") || { echo "layers: $f: src/$layer is no layer (tools/layers.sh)" >&2; bad=1; continue; }
     # each quoted include: its line number and name
     grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
-        sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1 \2/' >/tmp/layers.$$ || true
+        sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1 \2/' >"$incs" || true
     while read -r line inc; do
         case $inc in
         recur.h) continue ;;
@@ -53,8 +55,7 @@ for f in src/*/*.c src/*/*.h; do
         *) echo "$f:$line: #include \"$inc\": $layer may not include from $to (layers: $layer uses ${ok:-nothing})" >&2
            bad=1 ;;
         esac
-    done </tmp/layers.$$
+    done <"$incs"
 done
-rm -f /tmp/layers.$$
 [ "$bad" = 0 ] && echo "layers: every include of src/ goes down the layers"
 exit $bad
