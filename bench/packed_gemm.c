@@ -4,7 +4,7 @@
  * run REPS times per sample, 9 samples; prints the fastest sample (the
  * machine is shared: the minimum is the least disturbed) in µs and GFLOP/s.
  *     build/packed_gemm M N K REPS
- * or a weight gradient, recur_gemm_tn (B packed in K chunks as a layer's
+ * or a weight gradient, gemm_tn (B packed in K chunks as a layer's
  * backward does, with a scratch of pack_floats(M, max(N, 512)) floats):
  *     C[M,N] = A[K,M]ᵀ · B[K,N] + C
  *     build/packed_gemm tn M N K REPS
@@ -39,8 +39,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "packed_gemm: sizes in [1, 100000], REPS >= 1\n");
         return 2;
     }
-    size_t floats = tn ? recur_gemm_pack_floats(M, N > 512 ? N : 512)
-                       : recur_gemm_pack_floats(N, K);
+    size_t floats = tn ? gemm_pack_floats(M, N > 512 ? N : 512)
+                       : gemm_pack_floats(N, K);
     float *A = malloc(M * K * sizeof(float)), *W = malloc(N * K * sizeof(float));
     float *C = calloc(M * N, sizeof(float));
     float *buf = aligned_alloc(64, (floats + 16) * sizeof(float));
@@ -52,25 +52,25 @@ int main(int argc, char **argv)
         A[i] = (float)(i % 7) * 0.1f;
     for (size_t i = 0; i < N * K; i++)
         W[i] = (float)(i % 5) * 0.01f;
-    recur_gemm_packed_threads(1);
-    recur_gemm_b pb;
+    gemm_packed_threads(1);
+    gemm_b pb;
     if (!tn)
-        recur_gemm_pack(&pb, 1, N, K, W, K, floats ? buf : NULL);
+        gemm_pack(&pb, 1, N, K, W, K, floats ? buf : NULL);
     double best = 1e30;
     for (int r = 0; r < 9; r++) {
         double t0 = now();
         for (int i = 0; i < reps; i++)
             if (tn)
-                recur_gemm_tn(M, N, K, 1.0f, A, M, W, N, 1.0f, C, N, buf,
+                gemm_tn(M, N, K, 1.0f, A, M, W, N, 1.0f, C, N, buf,
                               floats);
             else
-                recur_gemm_packed(M, 1.0f, A, K, &pb, 1.0f, C, N);
+                gemm_packed(M, 1.0f, A, K, &pb, 1.0f, C, N);
         double t = (now() - t0) / reps;
         best = t < best ? t : best;
     }
     printf("%sM=%zu N=%zu K=%zu  %.1f us  %.1f GFLOP/s%s\n", tn ? "tn " : "",
            M, N, K, best * 1e6, 2.0 * (double)M * (double)N * (double)K / best / 1e9,
-           floats ? "" : "  (not packed: recur_gemm)");
+           floats ? "" : "  (not packed: gemm)");
     free(A), free(W), free(C), free(buf);
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * vmath_speed.c — recur_vsigmoid and recur_vtanh alone on one row of n
+ * vmath_speed.c — vmath_sigmoid and vmath_tanh alone on one row of n
  * floats that stays in L1 (the gate pass calls them on rows of H or 2H):
  * REPS calls per sample, 20 samples; prints the fastest sample (the
  * machine is shared: the minimum is the least disturbed) in ns per element.
@@ -36,9 +36,9 @@ int main(int argc, char **argv)
             double t0 = now();
             for (long r = 0; r < reps; r++) {
                 if (f)
-                    recur_vtanh(y, x, n);
+                    vmath_tanh(y, x, n);
                 else
-                    recur_vsigmoid(y, x, n);
+                    vmath_sigmoid(y, x, n);
                 /* a dependence, so that no call is skipped */
                 x[r % n] += y[(r * 7) % n] * 1e-9f;
             }

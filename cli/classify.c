@@ -46,9 +46,9 @@ typedef struct {
     {"--label-column", OPT_CHOICE, &(f)->label_column, "first", "where the label is: before the text (SMS spam) or after it (the sentiment sets)", "first|last", 0, 0, NULL, NULL}, \
     {"--header", OPT_CHOICE, &(f)->header, "auto", "CSV: the first record is a header (auto: when its label appears nowhere else)", "auto|yes|no", 0, 0, NULL, NULL}
 
-static recur_labeled_format layout(const format_opts *f)
+static labeled_format layout(const format_opts *f)
 {
-    recur_labeled_format lf = {
+    labeled_format lf = {
         .layout = !strcmp(f->format, "csv") ? RECUR_LABELED_CSV : RECUR_LABELED_TSV,
         .label_column = !strcmp(f->label_column, "last"),
         .header = !strcmp(f->header, "yes") ? 1 : !strcmp(f->header, "no") ? 0 : -1,
@@ -57,46 +57,46 @@ static recur_labeled_format layout(const format_opts *f)
 }
 
 typedef struct {
-    recur_tokenizer tk;
-    const recur_tokvocab *vocab;
+    tokenizer tk;
+    const tok_vocab *vocab;
     const char *const *labels;
     size_t K;
 } classifier;
 
-static recur_status write_meta(void *ctx, recur_st_writer *w)
+static recur_status write_meta(void *ctx, st_writer *w)
 {
     const classifier *c = ctx;
-    char *vocab = recur_tokvocab_join(c->vocab);
-    char *labels = recur_labels_join(c->labels, c->K);
+    char *vocab = tok_vocab_join(c->vocab);
+    char *labels = labels_join(c->labels, c->K);
     recur_status s = vocab && labels ? RECUR_OK
-                                     : recur_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s) s = recur_st_writer_meta(w, "tokens", c->tk.mode == RECUR_TOKENS_CHAR ? "char" : "word");
+                                     : error_fail(RECUR_ERR_MEMORY, "out of memory");
+    if (!s) s = st_writer_meta(w, "tokens", c->tk.mode == RECUR_TOKENS_CHAR ? "char" : "word");
     if (!s) s = meta_put(w, "lowercase", "%d", c->tk.lowercase);
-    if (!s) s = recur_st_writer_meta(w, "vocab", vocab);
-    if (!s) s = recur_st_writer_meta(w, "labels", labels);
+    if (!s) s = st_writer_meta(w, "vocab", vocab);
+    if (!s) s = st_writer_meta(w, "labels", labels);
     free(vocab);
     free(labels);
     return s;
 }
 
 /* The tokenizer, vocabulary and classes a checkpoint holds. */
-static recur_status read_classifier(const recur_st *st, const char *path,
+static recur_status read_classifier(const st_file *st, const char *path,
                                     const seq_model *m, classifier *c,
-                                    recur_tokvocab **vocab, char ***labels)
+                                    tok_vocab **vocab, char ***labels)
 {
-    const char *tokens = recur_st_meta(st, "tokens"), *v = recur_st_meta(st, "vocab"),
-               *l = recur_st_meta(st, "labels");
+    const char *tokens = st_meta(st, "tokens"), *v = st_meta(st, "vocab"),
+               *l = st_meta(st, "labels");
     size_t lower = 0;
     if (!tokens || !v || !l || (strcmp(tokens, "word") && strcmp(tokens, "char")))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: not a classifier's checkpoint "
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a classifier's checkpoint "
                           "(__metadata__ tokens, vocab or labels missing)", path);
     recur_status s = meta_size(st, path, "lowercase", 1, &lower);
     if (!s)
-        s = recur_tokvocab_parse(v, seq_model_config(m)->vocab_size, vocab);
+        s = tok_vocab_parse(v, seq_model_config(m)->vocab_size, vocab);
     if (!s)
-        s = recur_labels_parse(l, labels, &c->K);
+        s = labels_parse(l, labels, &c->K);
     if (!s && c->K != seq_model_config(m)->outputs)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: %zu labels for %zu outputs", path,
+        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu labels for %zu outputs", path,
                        c->K, seq_model_config(m)->outputs);
     c->tk.mode = !strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD;
     c->tk.lowercase = (int)lower;
@@ -120,20 +120,20 @@ static void argmax_rows(const float *pred, size_t n, size_t K, int32_t *out)
 /* Scores m on d: the report on stdout (or the figures for JSON). */
 static recur_status score(seq_model *m, const seq_data *d, size_t batch,
                           const char *const *names, int print,
-                          recur_classmetrics *mt, double *loss)
+                          class_metrics *mt, double *loss)
 {
     const size_t K = d->outputs;
     float *pred = malloc(d->n * K * sizeof(float));
     int32_t *cls = malloc(d->n * sizeof(int32_t));
-    recur_status s = pred && cls ? RECUR_OK : recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    recur_status s = pred && cls ? RECUR_OK : error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = fit_evaluate(m, d, batch, loss, pred);
     if (!s) {
         argmax_rows(pred, d->n, K, cls);
-        s = recur_classmetrics_compute(d->label, cls, d->n, K, mt);
+        s = class_metrics_compute(d->label, cls, d->n, K, mt);
     }
     if (!s && print)
-        s = recur_classmetrics_print(stdout, mt, names);
+        s = class_metrics_print(stdout, mt, names);
     free(pred);
     free(cls);
     return s;
@@ -181,44 +181,44 @@ int cmd_train_classify(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
-    recur_labeled_format lf = layout(&fo);
-    recur_labeled all = {0}, test = {0}, val = {0};
-    recur_tokvocab *vocab = NULL;
+    labeled_format lf = layout(&fo);
+    labeled_set all = {0}, test = {0}, val = {0};
+    tok_vocab *vocab = NULL;
     seq_data d[3];
     memset(d, 0, sizeof d);
     size_t *idx = NULL, n_idx[3] = {0, 0, 0};
     seq_model *m = NULL;
     seqtask_run run = {0};
-    recur_bow *bow = NULL;
-    recur_classmetrics mt = {0}, bmt = {0};
+    bow_model *bow = NULL;
+    class_metrics mt = {0}, bmt = {0};
     classifier cl = {.tk = {!strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD,
                             lowercase}};
-    recur_status s = recur_labeled_read(data, &lf, &all);
-    if (!s && test_data && !(s = recur_labeled_read(test_data, &lf, &test)))
-        s = recur_labeled_relabel(&test, test_data, all.class_name, all.classes);
-    if (!s && val_data && !(s = recur_labeled_read(val_data, &lf, &val)))
-        s = recur_labeled_relabel(&val, val_data, all.class_name, all.classes);
+    recur_status s = labeled_read(data, &lf, &all);
+    if (!s && test_data && !(s = labeled_read(test_data, &lf, &test)))
+        s = labeled_relabel(&test, test_data, all.class_name, all.classes);
+    if (!s && val_data && !(s = labeled_read(val_data, &lf, &val)))
+        s = labeled_relabel(&val, val_data, all.class_name, all.classes);
     /* idx: [train | val | test] indices into `all` for the parts taken from it. */
     if (!s && !(idx = malloc(3 * all.n * sizeof(size_t))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s) {
         size_t *train = idx, *vpart = idx + all.n, *tpart = idx + 2 * all.n;
         size_t kept = all.n;
         for (size_t i = 0; i < all.n; i++)
             train[i] = i;
         if (!test_data) {
-            s = recur_split_stratified(all.label, NULL, all.n, all.classes,
+            s = split_stratified(all.label, NULL, all.n, all.classes,
                                        test_fraction, o.seed, tpart, &n_idx[2],
                                        train, &kept);
         }
         if (!s && !val_data) {
             size_t *pool = malloc(kept * sizeof(size_t));
             if (!pool) {
-                s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+                s = error_fail(RECUR_ERR_MEMORY, "out of memory");
             } else {
                 memcpy(pool, train, kept * sizeof(size_t));
                 double f = val_fraction / (test_data ? 1.0 : 1.0 - test_fraction);
-                s = recur_split_stratified(all.label, pool, kept, all.classes,
+                s = split_stratified(all.label, pool, kept, all.classes,
                                            f < 0.9 ? f : 0.9, o.seed + 1, vpart,
                                            &n_idx[1], train, &kept);
                 free(pool);
@@ -227,19 +227,19 @@ int cmd_train_classify(int argc, char **argv)
         n_idx[0] = kept;
     }
     if (!s)
-        s = recur_tokvocab_build(all.text, idx, n_idx[0], &cl.tk, min_count,
+        s = tok_vocab_build(all.text, idx, n_idx[0], &cl.tk, min_count,
                                  max_vocab, &vocab);
     if (!s)
-        s = recur_labeled_encode(&all, idx, n_idx[0], &cl.tk, vocab, &d[0]);
+        s = labeled_encode(&all, idx, n_idx[0], &cl.tk, vocab, &d[0]);
     if (!s && val_data) {
-        s = recur_labeled_encode(&val, NULL, val.n, &cl.tk, vocab, &d[1]);
+        s = labeled_encode(&val, NULL, val.n, &cl.tk, vocab, &d[1]);
     } else if (!s) {
-        s = recur_labeled_encode(&all, idx + all.n, n_idx[1], &cl.tk, vocab, &d[1]);
+        s = labeled_encode(&all, idx + all.n, n_idx[1], &cl.tk, vocab, &d[1]);
     }
     if (!s && test_data) {
-        s = recur_labeled_encode(&test, NULL, test.n, &cl.tk, vocab, &d[2]);
+        s = labeled_encode(&test, NULL, test.n, &cl.tk, vocab, &d[2]);
     } else if (!s) {
-        s = recur_labeled_encode(&all, idx + 2 * all.n, n_idx[2], &cl.tk, vocab, &d[2]);
+        s = labeled_encode(&all, idx + 2 * all.n, n_idx[2], &cl.tk, vocab, &d[2]);
     }
     cl.vocab = vocab;
     cl.labels = all.class_name;
@@ -250,7 +250,7 @@ int cmd_train_classify(int argc, char **argv)
     }
     seq_config c;
     if (!s)
-        s = seqtask_config(&o, recur_tokvocab_size(vocab), 0, all.classes,
+        s = seqtask_config(&o, tok_vocab_size(vocab), 0, all.classes,
                            SEQ_LOSS_XENT, &c);
     if (!s)
         s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1], write_meta,
@@ -262,18 +262,18 @@ int cmd_train_classify(int argc, char **argv)
         s = score(m, &d[2], o.batch, all.class_name, !json, &mt, &test_loss);
     /* The baseline on the same examples. */
     if (!s && bow_epochs) {
-        recur_bow_options bo = recur_bow_defaults();
+        bow_options bo = bow_defaults();
         bo.epochs = bow_epochs;
         bo.seed = o.seed;
         int32_t *pred = malloc(d[2].n * sizeof(int32_t));
         if (!pred)
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         if (!s)
-            s = recur_bow_train(&d[0], recur_tokvocab_size(vocab), &bo, &bow);
+            s = bow_train(&d[0], tok_vocab_size(vocab), &bo, &bow);
         if (!s)
-            s = recur_bow_predict(bow, &d[2], pred, NULL);
+            s = bow_predict(bow, &d[2], pred, NULL);
         if (!s)
-            s = recur_classmetrics_compute(d[2].label, pred, d[2].n, all.classes, &bmt);
+            s = class_metrics_compute(d[2].label, pred, d[2].n, all.classes, &bmt);
         free(pred);
     }
     if (s) {
@@ -284,7 +284,7 @@ int cmd_train_classify(int argc, char **argv)
                "\"train\": %zu, \"val\": %zu, \"test\": %zu, \"test_loss\": %.6f, "
                "\"accuracy\": %.6f, \"macro_f1\": %.6f", run.epochs, run.best_epoch, run.seconds,
                seqtask_json_number(best_val, sizeof best_val, "%.6g", run.best_val),
-               seq_model_size(m), recur_tokvocab_size(vocab), d[0].n, d[1].n, d[2].n, test_loss,
+               seq_model_size(m), tok_vocab_size(vocab), d[0].n, d[1].n, d[2].n, test_loss,
                mt.accuracy, mt.macro_f1);
         if (bow_epochs)
             printf(", \"bow_accuracy\": %.6f, \"bow_macro_f1\": %.6f",
@@ -296,17 +296,17 @@ int cmd_train_classify(int argc, char **argv)
             printf("bag-of-words logistic regression on the same examples: "
                    "accuracy %.4f, macro-F1 %.4f\n", bmt.accuracy, bmt.macro_f1);
     }
-    recur_classmetrics_free(&mt);
-    recur_classmetrics_free(&bmt);
-    recur_bow_free(bow);
+    class_metrics_free(&mt);
+    class_metrics_free(&bmt);
+    bow_free(bow);
     for (int i = 0; i < 3; i++)
         seq_data_free(&d[i]);
     free(idx);
-    recur_tokvocab_free(vocab);
+    tok_vocab_free(vocab);
     seq_model_free(m);
-    recur_labeled_free(&all);
-    recur_labeled_free(&test);
-    recur_labeled_free(&val);
+    labeled_free(&all);
+    labeled_free(&test);
+    labeled_free(&val);
     return rc;
 }
 
@@ -335,25 +335,25 @@ int cmd_eval_classify(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)threads);
-    recur_labeled_format lf = layout(&fo);
+    labeled_format lf = layout(&fo);
     seq_model *m = NULL;
-    recur_st *st = NULL;
-    recur_tokvocab *vocab = NULL;
+    st_file *st = NULL;
+    tok_vocab *vocab = NULL;
     char **labels = NULL;
     classifier cl = {0};
-    recur_labeled lab = {0};
+    labeled_set lab = {0};
     seq_data d = {0};
-    recur_classmetrics mt = {0};
+    class_metrics mt = {0};
     double loss = NAN;
     recur_status s = seqtask_load(model, "classify", &m, &st);
     if (!s)
         s = read_classifier(st, model, m, &cl, &vocab, &labels);
     if (!s)
-        s = recur_labeled_read(data, &lf, &lab);
+        s = labeled_read(data, &lf, &lab);
     if (!s)
-        s = recur_labeled_relabel(&lab, data, cl.labels, cl.K);
+        s = labeled_relabel(&lab, data, cl.labels, cl.K);
     if (!s)
-        s = recur_labeled_encode(&lab, NULL, lab.n, &cl.tk, vocab, &d);
+        s = labeled_encode(&lab, NULL, lab.n, &cl.tk, vocab, &d);
     if (!s)
         s = score(m, &d, batch, cl.labels, !json, &mt, &loss);
     if (s)
@@ -363,31 +363,31 @@ int cmd_eval_classify(int argc, char **argv)
                "\"macro_f1\": %.6f}\n", d.n, loss, mt.accuracy, mt.macro_f1);
     else
         printf("loss %.4f over %zu examples\n", loss, d.n);
-    recur_classmetrics_free(&mt);
+    class_metrics_free(&mt);
     seq_data_free(&d);
-    recur_labeled_free(&lab);
+    labeled_free(&lab);
     free(labels);
-    recur_tokvocab_free(vocab);
+    tok_vocab_free(vocab);
     seq_model_free(m);
-    recur_st_free(st);
+    st_free(st);
     return rc;
 }
 
 /* One text as the tokens of a one-example seq_data. */
 static recur_status encode_text(const classifier *cl, const char *text,
-                                recur_tokens *tok, seq_data *d)
+                                token_list *tok, seq_data *d)
 {
-    recur_status s = recur_tokenize(&cl->tk, text, tok);
+    recur_status s = tokenize(&cl->tk, text, tok);
     if (s)
         return s;
     size_t n = tok->count ? tok->count : 1;
     int32_t *t = realloc(d->tokens, n * sizeof(int32_t));
     if (!t)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     d->tokens = t;
     t[0] = RECUR_TOKEN_UNK; /* an empty text is one <unk>, as in training */
     for (size_t i = 0; i < tok->count; i++)
-        t[i] = recur_tokvocab_find(cl->vocab, tok->token[i]);
+        t[i] = tok_vocab_find(cl->vocab, tok->token[i]);
     d->offset[1] = n;
     return RECUR_OK;
 }
@@ -414,11 +414,11 @@ int cmd_predict_classify(int argc, char **argv)
     }
     recur_set_threads((int)threads);
     seq_model *m = NULL;
-    recur_st *st = NULL;
-    recur_tokvocab *vocab = NULL;
+    st_file *st = NULL;
+    tok_vocab *vocab = NULL;
     char **labels = NULL;
     classifier cl = {0};
-    recur_tokens tok = {0};
+    token_list tok = {0};
     size_t offset[2] = {0, 0}, zero = 0;
     int32_t label = 0;
     seq_data d = {.n = 1, .offset = offset, .label = &label};
@@ -429,10 +429,10 @@ int cmd_predict_classify(int argc, char **argv)
     if (!s)
         s = read_classifier(st, model, m, &cl, &vocab, &labels);
     if (!s && !(in = strcmp(input, "-") ? fopen(input, "r") : stdin))
-        s = recur_fail(RECUR_ERR_IO, "cannot open %s", input);
+        s = error_fail(RECUR_ERR_IO, "cannot open %s", input);
     float *p = s ? NULL : malloc(cl.K * sizeof(float));
     if (!s && !p)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s) {
         printf("label");
         for (size_t k = 0; k < cl.K; k++)
@@ -449,14 +449,14 @@ int cmd_predict_classify(int argc, char **argv)
             line[--len] = 0;
         char why[160];
         if ((size_t)len != strlen(line)) { /* getline reads NUL bytes too */
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
+            s = error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
                            "byte is not text", input, line_no,
                            line_start + strlen(line));
             break;
         }
-        if (!recur_utf8_valid((const unsigned char *)line, (size_t)len,
+        if (!utf8_is_valid((const unsigned char *)line, (size_t)len,
                               &bad_at, why, sizeof why)) {
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: invalid "
+            s = error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: invalid "
                            "UTF-8 (%s)", input, line_no, line_start + bad_at, why);
             break;
         }
@@ -469,7 +469,7 @@ int cmd_predict_classify(int argc, char **argv)
         if (s) {
             char inner[512];
             snprintf(inner, sizeof inner, "%s", recur_last_error());
-            s = recur_fail(s, "%s: line %zu: %s", input, line_no, inner);
+            s = error_fail(s, "%s: line %zu: %s", input, line_no, inner);
             break;
         }
         size_t best = 0;
@@ -488,10 +488,10 @@ int cmd_predict_classify(int argc, char **argv)
     free(line);
     free(p);
     free(d.tokens);
-    recur_tokens_free(&tok);
+    tokens_free(&tok);
     free(labels);
-    recur_tokvocab_free(vocab);
+    tok_vocab_free(vocab);
     seq_model_free(m);
-    recur_st_free(st);
+    st_free(st);
     return rc;
 }

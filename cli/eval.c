@@ -52,31 +52,31 @@ int cmd_eval(int argc, char **argv)
     recur_lm *lm = NULL;
     uint32_t *text = NULL;
     int32_t *ids = NULL;
-    recur_vocab *vocab = NULL;
+    char_vocab *vocab = NULL;
     size_t n = 0, tokens = 0;
     double sum = 0;
-    recur_words words = {0};
+    word_list words = {0};
     recur_status s = recur_lm_load(model, &lm);
     if (!s && !lm->vocab && !lm->words)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
+        s = error_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
     if (!s && lm->words) {
-        s = recur_words_read(data, &words);
+        s = words_read(data, &words);
         n = words.count;
         if (!s && !(ids = malloc(n * sizeof(int32_t))))
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu words", n);
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu words", n);
         if (!s)
-            s = recur_wordvocab_encode(lm->words, &words, data, ids);
+            s = word_vocab_encode(lm->words, &words, data, ids);
         if (!s)
             s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
     } else if (!s) {
-        s = recur_text_read(data, &text, &n);
+        s = text_read(data, &text, &n);
         if (!s)
-            s = recur_vocab_from_codepoints(lm->vocab, lm->V, &vocab);
+            s = char_vocab_from_codepoints(lm->vocab, lm->V, &vocab);
         if (!s && !(ids = malloc(n * sizeof(int32_t))))
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu characters",
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu characters",
                            n);
         if (!s)
-            s = recur_vocab_encode(vocab, text, n, data, ids);
+            s = char_vocab_encode(vocab, text, n, data, ids);
         if (!s)
             s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
     }
@@ -102,8 +102,8 @@ int cmd_eval(int argc, char **argv)
     }
     free(ids);
     free(text);
-    recur_words_free(&words);
-    recur_vocab_free(vocab);
+    words_free(&words);
+    char_vocab_free(vocab);
     recur_lm_free(lm);
     return rc;
 }

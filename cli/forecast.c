@@ -44,7 +44,7 @@ typedef struct {
     const char *features[MAX_FEATURES];
     size_t n_features;
     char feature_text[1024];      /* the comma-separated list, split in place */
-    recur_norm norm;
+    series_norm norm;
 } forecaster;
 
 static recur_status split_features(forecaster *f, const char *list)
@@ -53,14 +53,14 @@ static recur_status split_features(forecaster *f, const char *list)
     if (!list || !*list)
         return RECUR_OK;
     if (strlen(list) >= sizeof f->feature_text)
-        return recur_fail(RECUR_ERR_ARGUMENT, "feature list too long");
+        return error_fail(RECUR_ERR_ARGUMENT, "feature list too long");
     strcpy(f->feature_text, list);
     for (char *p = f->feature_text; p;) {
         char *comma = strchr(p, ',');
         if (comma)
             *comma = 0;
         if (!*p || f->n_features == MAX_FEATURES)
-            return recur_fail(RECUR_ERR_ARGUMENT, "features '%.60s': an empty "
+            return error_fail(RECUR_ERR_ARGUMENT, "features '%.60s': an empty "
                               "name or more than %d columns", list, MAX_FEATURES);
         f->features[f->n_features++] = p;
         p = comma ? comma + 1 : NULL;
@@ -69,21 +69,21 @@ static recur_status split_features(forecaster *f, const char *list)
 }
 
 /* "v0,v1,..." of n doubles, exactly (%.17g). */
-static recur_status put_doubles(recur_st_writer *w, const char *key,
+static recur_status put_doubles(st_writer *w, const char *key,
                                 const double *v, size_t n)
 {
     char *buf = malloc(n * 26 + 1), *p = buf;
     if (!buf)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     *p = 0;
     for (size_t i = 0; i < n; i++)
         p += sprintf(p, "%s%.17g", i ? "," : "", v[i]);
-    recur_status s = recur_st_writer_meta(w, key, buf);
+    recur_status s = st_writer_meta(w, key, buf);
     free(buf);
     return s;
 }
 
-static recur_status write_meta(void *ctx, recur_st_writer *w)
+static recur_status write_meta(void *ctx, st_writer *w)
 {
     const forecaster *f = ctx;
     char features[1024] = "";
@@ -93,14 +93,14 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
     recur_status s = meta_put(w, "lookback", "%zu", f->lookback);
     if (!s) s = meta_put(w, "horizon", "%zu", f->horizon);
     if (!s) s = meta_put(w, "season", "%zu", f->season);
-    if (!s) s = recur_st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
+    if (!s) s = st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
     if (!s) s = meta_put(w, "log", "%d", f->log);
     if (!s) s = meta_put(w, "difference", "%d", f->difference);
     if (!s) s = meta_put(w, "calendar", "%d", f->calendar);
-    if (!s) s = recur_st_writer_meta(w, "target", f->target);
-    if (!s) s = recur_st_writer_meta(w, "features", features);
-    if (!s) s = recur_st_writer_meta(w, "date", f->date ? f->date : "");
-    if (!s) s = recur_st_writer_meta(w, "missing", f->missing);
+    if (!s) s = st_writer_meta(w, "target", f->target);
+    if (!s) s = st_writer_meta(w, "features", features);
+    if (!s) s = st_writer_meta(w, "date", f->date ? f->date : "");
+    if (!s) s = st_writer_meta(w, "missing", f->missing);
     if (!s) s = put_doubles(w, "norm_mean", f->norm.mean, f->norm.columns);
     if (!s) s = put_doubles(w, "norm_std", f->norm.std, f->norm.columns);
     /* For tools/seq_torch.py: the target's scale. */
@@ -115,40 +115,40 @@ static recur_status write_meta(void *ctx, recur_st_writer *w)
  * which a differenced forecast is accumulated. */
 typedef struct {
     const forecaster *f;
-    const recur_series *ser;
-    const recur_windows *test;
+    const series_data *ser;
+    const window_set *test;
     double *buf;                  /* the tensors' data, freed by the caller
                                      after the write (the writer borrows it) */
 } export_ctx;
 
-static recur_status write_export(void *ctx, recur_st_writer *w)
+static recur_status write_export(void *ctx, st_writer *w)
 {
     const export_ctx *e = ctx;
     const size_t n = e->test->count, h = e->test->horizon;
     double *truth = ((export_ctx *)ctx)->buf = malloc((n * h + n) * sizeof(double));
     if (!truth)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     double *last = truth + n * h;
     for (size_t i = 0; i < n; i++)
         last[i] = e->ser->value[(e->test->first + i - 1) * e->ser->columns];
     size_t shape[2] = {n, h};
-    recur_status s = recur_series_truth(e->ser, e->test, truth);
+    recur_status s = series_truth(e->ser, e->test, truth);
     if (!s) s = write_meta((void *)e->f, w);
-    if (!s) s = recur_st_writer_add(w, "test.truth", RECUR_DT_F64, 2, shape, truth);
-    if (!s) s = recur_st_writer_add(w, "test.last", RECUR_DT_F64, 1, shape, last);
+    if (!s) s = st_writer_add(w, "test.truth", RECUR_DT_F64, 2, shape, truth);
+    if (!s) s = st_writer_add(w, "test.last", RECUR_DT_F64, 1, shape, last);
     return s;
 }
 
 /* The forecaster's columns of a CSV file, its missing-value policy applied. */
 static recur_status read_series(const forecaster *f, const char *path,
-                                recur_series *ser)
+                                series_data *ser)
 {
     series_missing missing;
-    recur_status s = recur_series_missing_parse(f->missing, &missing);
-    recur_series_spec spec = {.target = f->target, .features = f->features,
+    recur_status s = series_missing_parse(f->missing, &missing);
+    series_spec spec = {.target = f->target, .features = f->features,
                               .n_features = f->n_features, .date = f->date,
                               .missing = missing, .calendar = f->calendar};
-    return s ? s : recur_series_read(path, &spec, ser);
+    return s ? s : series_read(path, &spec, ser);
 }
 
 /* The series the model sees: the target (column 0) as its logarithm
@@ -156,18 +156,18 @@ static recur_status read_series(const forecaster *f, const char *path,
  * before (--difference; step 0 gets 0 and is never read: the windows start
  * one step later). Features are left as they are. *value is a fresh copy of
  * s->value (caller frees). */
-static recur_status transform(const forecaster *f, const recur_series *s,
+static recur_status transform(const forecaster *f, const series_data *s,
                               const char *path, double **value)
 {
     const size_t n = s->n, C = s->columns;
     double *v = malloc(n * C * sizeof(double));
     if (!v)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     memcpy(v, s->value, n * C * sizeof(double));
     for (size_t t = 0; f->log && t < n; t++) {
         if (!(v[t * C] > 0)) {
             free(v);
-            return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s = %g is not "
+            return error_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s = %g is not "
                               "positive (--log)", path, s->line[t], s->name[0],
                               s->value[t * C]);
         }
@@ -184,7 +184,7 @@ static recur_status transform(const forecaster *f, const recur_series *s,
 /* Back to the data's units: forecasts out[i * horizon + k] of the windows
  * whose first target is step first + i, made on the transformed scale. A
  * differenced forecast is accumulated from the last observed value. */
-static void untransform(const forecaster *f, const recur_series *s,
+static void untransform(const forecaster *f, const series_data *s,
                         size_t first, size_t count, double *out)
 {
     const size_t h = f->horizon, C = s->columns;
@@ -221,7 +221,7 @@ static recur_status run_forecast(seq_model *m, const seq_data *win,
     float *pred = malloc(n * K * sizeof(float));
     recur_status s = RECUR_OK;
     if (!d.x || !d.y || !pred)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     else
         memcpy(d.x, win->x, win->offset[n] * I * sizeof(float));
     for (size_t r = 0; !s && r < (f->recursive ? h : 1); r++) {
@@ -231,10 +231,10 @@ static recur_status run_forecast(seq_model *m, const seq_data *win,
         for (size_t i = 0; i < n; i++) {
             if (!f->recursive) {
                 for (size_t k = 0; k < h; k++)
-                    out[i * h + k] = recur_norm_invert(&f->norm, 0, pred[i * K + k]);
+                    out[i * h + k] = series_norm_invert(&f->norm, 0, pred[i * K + k]);
                 continue;
             }
-            out[i * h + r] = recur_norm_invert(&f->norm, 0, pred[i]);
+            out[i * h + r] = series_norm_invert(&f->norm, 0, pred[i]);
             float *x = d.x + d.offset[i] * I; /* L steps of one value */
             memmove(x, x + 1, (L - 1) * sizeof(float));
             x[L - 1] = pred[i];
@@ -246,7 +246,7 @@ static recur_status run_forecast(seq_model *m, const seq_data *win,
     return s;
 }
 
-static void print_row(const char *name, const recur_forecast_metrics *mt)
+static void print_row(const char *name, const forecast_metrics *mt)
 {
     printf("  %-16s %10.4f %10.4f %9.3f %9.3f\n", name, mt->rmse, mt->mae,
            mt->mape, mt->smape);
@@ -313,33 +313,33 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
-    recur_series ser = {0};
+    series_data ser = {0};
     seq_data win[3];
     memset(win, 0, sizeof win);
     seq_model *m = NULL;
     seqtask_run run = {0};
     seq_config c;
     seq_loss loss = SEQ_LOSS_MSE;
-    recur_split split;
-    recur_windows w[3];
+    split_sets split;
+    window_set w[3];
     double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
     recur_status s = split_features(&f, features);
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s) {
         f.target = ser.name[0]; /* the resolved header name */
-        recur_split_spec ss = {test_n, val_n, test_fraction, val_fraction};
-        s = recur_series_split(ser.n, &ss, &split);
+        split_spec ss = {test_n, val_n, test_fraction, val_fraction};
+        s = series_split(ser.n, &ss, &split);
     }
     /* tser: the series as the model sees it (transform); ser stays in the
      * data's units for the truth, the baselines and the plots. */
     double *tvalue = NULL;
     if (!s)
         s = transform(&f, &ser, data, &tvalue);
-    recur_series tser = ser;
+    series_data tser = ser;
     tser.value = tvalue;
     if (!s)
-        s = recur_norm_fit(&tser, f.difference ? 1 : 0, split.train, &f.norm);
+        s = series_norm_fit(&tser, f.difference ? 1 : 0, split.train, &f.norm);
     const size_t fit_h = f.recursive ? 1 : f.horizon;
     const size_t bounds[4] = {0, split.train, split.train + split.valid, ser.n};
     static const char *const part_names[3] = {"training", "validation", "test"};
@@ -349,13 +349,13 @@ int cmd_train_forecast(int argc, char **argv)
         size_t start = bounds[p];
         if (f.difference && start < f.lookback + 1) /* step 0 has no change */
             start = f.lookback + 1 < bounds[p + 1] ? f.lookback + 1 : bounds[p + 1];
-        s = recur_windows_plan(part_names[p], start, bounds[p + 1], f.lookback,
+        s = window_plan(part_names[p], start, bounds[p + 1], f.lookback,
                                p == 2 ? f.horizon : fit_h, &w[p]);
         if (!s)
-            s = recur_series_windows(&tser, &f.norm, &w[p], &win[p]);
+            s = series_windows(&tser, &f.norm, &w[p], &win[p]);
     }
     if (!s && win[2].n == 0)
-        s = recur_fail(RECUR_ERR_ARGUMENT, "%s: no test part (--test or "
+        s = error_fail(RECUR_ERR_ARGUMENT, "%s: no test part (--test or "
                        "--test-fraction)", data);
     if (!s && export_path) {
         const seq_data *parts[3] = {&win[0], win[1].n ? &win[1] : NULL, &win[2]};
@@ -378,30 +378,30 @@ int cmd_train_forecast(int argc, char **argv)
         naive = malloc(values * sizeof(double));
         seasonal = malloc(values * sizeof(double));
         if (!truth || !fc || !naive || !seasonal)
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     if (!s)
-        s = recur_series_truth(&ser, &w[2], truth);
+        s = series_truth(&ser, &w[2], truth);
     if (!s)
-        s = recur_series_naive(&ser, &w[2], naive);
+        s = series_naive(&ser, &w[2], naive);
     if (!s)
         s = run_forecast(m, &win[2], &f, o.batch, fc);
     if (!s)
         untransform(&f, &ser, w[2].first, w[2].count, fc);
     int have_seasonal = 0;
     if (!s && f.season) {
-        have_seasonal = recur_series_seasonal_naive(&ser, &w[2], f.season, seasonal) == RECUR_OK;
+        have_seasonal = series_seasonal_naive(&ser, &w[2], f.season, seasonal) == RECUR_OK;
         if (!have_seasonal)
             fprintf(stderr, "recur train: no seasonal-naive baseline: %s\n",
                     recur_last_error());
     }
-    recur_forecast_metrics mt[3];
+    forecast_metrics mt[3];
     if (!s)
-        s = recur_forecast_metrics_compute(truth, fc, values, &mt[0]);
+        s = forecast_metrics_compute(truth, fc, values, &mt[0]);
     if (!s)
-        s = recur_forecast_metrics_compute(truth, naive, values, &mt[1]);
+        s = forecast_metrics_compute(truth, naive, values, &mt[1]);
     if (!s && have_seasonal)
-        s = recur_forecast_metrics_compute(truth, seasonal, values, &mt[2]);
+        s = forecast_metrics_compute(truth, seasonal, values, &mt[2]);
     /* The forecast CSV and the plot of the test part. */
     char *csv_path = NULL, *svg_path = NULL;
     if (!s && (csv_out || o.save)) {
@@ -410,14 +410,14 @@ int cmd_train_forecast(int argc, char **argv)
         const char *path = csv_out ? csv_out : csv_path;
         FILE *out = path ? fopen(path, "w") : NULL;
         if (!path)
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         else if (!out)
-            s = recur_fail(RECUR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+            s = error_fail(RECUR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
         else {
-            s = recur_forecast_csv_write(out, path, &ser, &w[2], fc, naive,
+            s = forecast_csv_write(out, path, &ser, &w[2], fc, naive,
                                          have_seasonal ? seasonal : NULL);
             if (fclose(out) && !s)
-                s = recur_fail(RECUR_ERR_IO, "cannot write %s", path);
+                s = error_fail(RECUR_ERR_IO, "cannot write %s", path);
         }
     }
     if (!s && (plot_out || o.save)) {
@@ -489,19 +489,19 @@ int cmd_train_forecast(int argc, char **argv)
     free(seasonal);
     for (int p = 0; p < 3; p++)
         seq_data_free(&win[p]);
-    recur_norm_free(&f.norm);
+    series_norm_free(&f.norm);
     free(tvalue);
-    recur_series_free(&ser);
+    series_free(&ser);
     seq_model_free(m);
     return rc;
 }
 
 /* ---- predict: forecast the steps after the end of a file ---- */
 
-static recur_status read_doubles(const recur_st *st, const char *path,
+static recur_status read_doubles(const st_file *st, const char *path,
                                  const char *key, double *out, size_t n)
 {
-    const char *v = recur_st_meta(st, key);
+    const char *v = st_meta(st, key);
     char *end;
     for (size_t i = 0; v && i < n; i++) {
         errno = 0;
@@ -513,27 +513,27 @@ static recur_status read_doubles(const recur_st *st, const char *path,
         if (i + 1 == n)
             return RECUR_OK;
     }
-    return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ '%s' is not %zu "
+    return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ '%s' is not %zu "
                       "numbers", path, key, n);
 }
 
-static recur_status read_forecaster(const recur_st *st, const char *path,
+static recur_status read_forecaster(const st_file *st, const char *path,
                                     forecaster *f, size_t columns,
                                     size_t outputs)
 {
-    const char *strategy = recur_st_meta(st, "strategy");
-    const char *features = recur_st_meta(st, "features");
-    f->target = recur_st_meta(st, "target");
-    f->date = recur_st_meta(st, "date");
-    f->missing = recur_st_meta(st, "missing");
+    const char *strategy = st_meta(st, "strategy");
+    const char *features = st_meta(st, "features");
+    f->target = st_meta(st, "target");
+    f->date = st_meta(st, "date");
+    f->missing = st_meta(st, "missing");
     if (!strategy || !features || !f->target || !f->date || !f->missing)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: not a forecaster's checkpoint "
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a forecaster's checkpoint "
                           "(__metadata__ lacks strategy, target, features, date "
                           "or missing)", path);
     if (!*f->date)
         f->date = NULL;
     if (strcmp(strategy, "direct") != 0 && strcmp(strategy, "recursive") != 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
                           "is not direct or recursive", path, strategy);
     f->recursive = !strcmp(strategy, "recursive");
     recur_status s = split_features(f, features);
@@ -548,23 +548,23 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
     f->calendar = (int)cal;
     if (!s && (f->lookback == 0 || f->horizon == 0 ||
                1 + f->n_features + 2 * (size_t)f->calendar != columns))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
+        s = error_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
                        "not match the model", path);
     /* run_forecast reads horizon outputs (direct) or one (recursive). */
     if (!s && outputs != (f->recursive ? 1 : f->horizon))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: a %s forecaster of horizon %zu "
+        s = error_fail(RECUR_ERR_FORMAT, "%s: a %s forecaster of horizon %zu "
                        "with %zu outputs (expected %zu)", path,
                        f->recursive ? "recursive" : "direct", f->horizon,
                        outputs, f->recursive ? (size_t)1 : f->horizon);
     /* ... and a recursive one feeds its forecast back as the only input. */
     if (!s && f->recursive && columns != 1)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: a recursive forecaster with %zu "
+        s = error_fail(RECUR_ERR_FORMAT, "%s: a recursive forecaster with %zu "
                        "input columns (expected 1)", path, columns);
     if (!s) {
         f->norm.columns = columns;
         f->norm.mean = malloc(2 * columns * sizeof(double));
         if (!f->norm.mean)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory");
         f->norm.std = f->norm.mean + columns;
         s = read_doubles(st, path, "norm_mean", f->norm.mean, columns);
     }
@@ -572,7 +572,7 @@ static recur_status read_forecaster(const recur_st *st, const char *path,
         s = read_doubles(st, path, "norm_std", f->norm.std, columns);
     for (size_t i = 0; !s && i < columns; i++)
         if (!(f->norm.std[i] > 0))
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: norm_std must be positive", path);
+            s = error_fail(RECUR_ERR_FORMAT, "%s: norm_std must be positive", path);
     return s;
 }
 
@@ -599,10 +599,10 @@ int cmd_predict_forecast(int argc, char **argv)
     }
     recur_set_threads((int)threads);
     seq_model *m = NULL;
-    recur_st *st = NULL;
+    st_file *st = NULL;
     forecaster f;
     memset(&f, 0, sizeof f);
-    recur_series ser = {0};
+    series_data ser = {0};
     seq_data win = {0};
     double *fc = NULL;
     recur_status s = seqtask_load(model, "forecast", &m, &st);
@@ -612,7 +612,7 @@ int cmd_predict_forecast(int argc, char **argv)
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s && ser.n < f.lookback + (size_t)f.difference)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
+        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
                        data, ser.n, f.lookback + (size_t)f.difference);
     double *tvalue = NULL;
     if (!s)
@@ -627,14 +627,14 @@ int cmd_predict_forecast(int argc, char **argv)
         win.x = malloc(f.lookback * I * sizeof(float));
         fc = malloc(f.horizon * sizeof(double));
         if (!win.offset || !win.x || !fc)
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     if (!s) {
         win.offset[0] = 0;
         win.offset[1] = f.lookback;
         for (size_t t = 0; t < f.lookback; t++)
             for (size_t j = 0; j < I; j++)
-                win.x[t * I + j] = (float)recur_norm_apply(
+                win.x[t * I + j] = (float)series_norm_apply(
                     &f.norm, j, tvalue[(ser.n - f.lookback + t) * I + j]);
         s = run_forecast(m, &win, &f, 1, fc);
         if (!s)
@@ -663,9 +663,9 @@ int cmd_predict_forecast(int argc, char **argv)
     free(fc);
     free(tvalue);
     seq_data_free(&win);
-    recur_norm_free(&f.norm);
-    recur_series_free(&ser);
+    series_norm_free(&f.norm);
+    series_free(&ser);
     seq_model_free(m);
-    recur_st_free(st);
+    st_free(st);
     return rc;
 }

@@ -33,9 +33,9 @@ int forecast_plot(const char *path, const forecast_chart *c)
     /* x and y of: history, then truth, forecast and baseline (each with
      * its joining point). */
     size_t each, total, bytes;
-    double *xs = recur_add_ok(c->n, 1, &each) && recur_mul_ok(each, 3, &total) &&
-                         recur_add_ok(total, c->n_history, &total) &&
-                         recur_mul_ok(total, 2 * sizeof(double), &bytes)
+    double *xs = size_add_ok(c->n, 1, &each) && size_mul_ok(each, 3, &total) &&
+                         size_add_ok(total, c->n_history, &total) &&
+                         size_mul_ok(total, 2 * sizeof(double), &bytes)
                      ? malloc(bytes)
                      : NULL;
     if (!xs) {

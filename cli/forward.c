@@ -48,7 +48,7 @@ static const char *const known_inputs[] = {"input",       "lengths",  "h0",
 
 typedef struct {
     const char *path;
-    const recur_st *st;
+    const st_file *st;
 } input_file;
 
 static void shape_str(const size_t *shape, size_t ndim, char *buf, size_t n)
@@ -66,7 +66,7 @@ static void shape_str(const size_t *shape, size_t ndim, char *buf, size_t n)
 static int read_f32(const input_file *in, const char *name, size_t ndim,
                     const size_t *shape, float **out)
 {
-    const recur_st_tensor *t = recur_st_find(in->st, name);
+    const st_tensor *t = st_find(in->st, name);
     *out = NULL;
     if (!t)
         return 0;
@@ -86,9 +86,9 @@ static int read_f32(const input_file *in, const char *name, size_t ndim,
         cli_error("forward", "out of memory reading '%s'", name);
         return -1;
     }
-    if (recur_st_to_f32(t, buf)) {
+    if (st_to_f32(t, buf)) {
         cli_error("forward", "%s: '%s' has dtype %s, expected F32", in->path,
-                  name, recur_dtype_str(t->dtype));
+                  name, st_dtype_str(t->dtype));
         free(buf);
         return -1;
     }
@@ -113,8 +113,8 @@ static void job_free(job *j)
 
 static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
 {
-    for (size_t i = 0; i < recur_st_count(in->st); i++) {
-        const char *name = recur_st_at(in->st, i)->name;
+    for (size_t i = 0; i < st_count(in->st); i++) {
+        const char *name = st_at(in->st, i)->name;
         int known = 0;
         for (size_t k = 0; k < sizeof known_inputs / sizeof *known_inputs; k++)
             known |= strcmp(name, known_inputs[k]) == 0;
@@ -125,7 +125,7 @@ static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
             return -1;
         }
     }
-    const recur_st_tensor *x = recur_st_find(in->st, "input");
+    const st_tensor *x = st_find(in->st, "input");
     if (!x) {
         cli_error("forward", "%s: no tensor 'input' [T,B,I]", in->path);
         return -1;
@@ -147,7 +147,7 @@ static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
     if (!j->lstm)
         for (size_t k = 0; k < 2; k++) {
             const char *c = k ? "grad_c_n" : "c0";
-            if (recur_st_find(in->st, c)) {
+            if (st_find(in->st, c)) {
                 cli_error("forward", "%s: '%s' is for LSTM only, the model is %s",
                           in->path, c, recur_mode_str(recur_rnn_get_config(rnn)->mode));
                 return -1;
@@ -161,7 +161,7 @@ static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
         read_f32(in, "grad_c_n", 3, s_c, &j->dc_n))
         return -1;
 
-    const recur_st_tensor *len = recur_st_find(in->st, "lengths");
+    const st_tensor *len = st_find(in->st, "lengths");
     if (len) {
         if (len->ndim != 1 || len->shape[0] != j->B) {
             char got[160];
@@ -171,9 +171,9 @@ static int read_inputs(const input_file *in, recur_rnn *rnn, job *j)
             return -1;
         }
         j->lengths = malloc(j->B * sizeof(int64_t));
-        if (!j->lengths || recur_st_to_i64(len, j->lengths)) {
+        if (!j->lengths || st_to_i64(len, j->lengths)) {
             cli_error("forward", "%s: 'lengths' has dtype %s, expected I64 or I32",
-                      in->path, recur_dtype_str(len->dtype));
+                      in->path, st_dtype_str(len->dtype));
             return -1;
         }
         for (size_t b = 0; b < j->B; b++)
@@ -192,21 +192,21 @@ static int write_outputs(const char *path, recur_rnn *rnn, const job *j,
     size_t LD = j->L * j->D;
     size_t s_in[3] = {j->T, j->B, j->I}, s_out[3] = {j->T, j->B, j->D * j->P};
     size_t s_h[3] = {LD, j->B, j->P}, s_c[3] = {LD, j->B, j->H};
-    recur_st_writer *w;
-    recur_status s = recur_st_writer_new(&w);
+    st_writer *w;
+    recur_status s = st_writer_new(&w);
     if (s)
         return cli_fail("forward", s);
-    s = recur_st_writer_add(w, "output", RECUR_DT_F32, 3, s_out, j->y);
+    s = st_writer_add(w, "output", RECUR_DT_F32, 3, s_out, j->y);
     if (!s)
-        s = recur_st_writer_add(w, "h_n", RECUR_DT_F32, 3, s_h, j->h_n);
+        s = st_writer_add(w, "h_n", RECUR_DT_F32, 3, s_h, j->h_n);
     if (!s && j->lstm)
-        s = recur_st_writer_add(w, "c_n", RECUR_DT_F32, 3, s_c, j->c_n);
+        s = st_writer_add(w, "c_n", RECUR_DT_F32, 3, s_c, j->c_n);
     if (!s && backward) {
-        s = recur_st_writer_add(w, "grad_input", RECUR_DT_F32, 3, s_in, j->dx);
+        s = st_writer_add(w, "grad_input", RECUR_DT_F32, 3, s_in, j->dx);
         if (!s && j->h0)
-            s = recur_st_writer_add(w, "grad_h0", RECUR_DT_F32, 3, s_h, j->dh0);
+            s = st_writer_add(w, "grad_h0", RECUR_DT_F32, 3, s_h, j->dh0);
         if (!s && j->c0)
-            s = recur_st_writer_add(w, "grad_c0", RECUR_DT_F32, 3, s_c, j->dc0);
+            s = st_writer_add(w, "grad_c0", RECUR_DT_F32, 3, s_c, j->dc0);
         char name[600];
         for (size_t i = 0; !s && i < recur_rnn_get_param_count(rnn); i++) {
             const char *pname;
@@ -216,12 +216,12 @@ static int write_outputs(const char *path, recur_rnn *rnn, const job *j,
             recur_rnn_get_grad(rnn, i, &g);
             snprintf(name, sizeof name, "grad.%s%s", recur_rnn_get_prefix(rnn), pname);
             size_t ndim = stack_param_ndim(pname);
-            s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape, g);
+            s = st_writer_add(w, name, RECUR_DT_F32, ndim, shape, g);
         }
     }
     if (!s)
-        s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
+        s = st_writer_write(w, path);
+    st_writer_free(w);
     return s ? cli_fail("forward", s) : EXIT_OK;
 }
 
@@ -260,11 +260,11 @@ int cmd_forward(int argc, char **argv)
     }
 
     recur_rnn *rnn = NULL;
-    recur_st *st = NULL;
+    st_file *st = NULL;
     recur_status s = recur_rnn_load(model, &rnn);
     if (s)
         return cli_fail("forward", s);
-    if ((s = recur_st_read(input, &st)) != RECUR_OK) {
+    if ((s = st_read(input, &st)) != RECUR_OK) {
         recur_rnn_free(rnn);
         return cli_fail("forward", s);
     }
@@ -303,7 +303,7 @@ int cmd_forward(int argc, char **argv)
         rc = s ? cli_fail("forward", s) : write_outputs(output, rnn, &j, backward);
     }
     job_free(&j);
-    recur_st_free(st);
+    st_free(st);
     recur_rnn_free(rnn);
     return rc;
 }

@@ -17,12 +17,12 @@ static const char usage[] =
     "Lists the metadata and tensors of a safetensors file (dtype, shape,\n"
     "min/max/mean of float tensors) and the RNN stack it holds, if any.\n";
 
-static void print_stats(const recur_st_tensor *t)
+static void print_stats(const st_tensor *t)
 {
     if (t->numel == 0)
         return;
     float *v = malloc(t->numel * sizeof(float));
-    if (!v || recur_st_to_f32(t, v)) {
+    if (!v || st_to_f32(t, v)) {
         free(v);
         return;
     }
@@ -42,26 +42,26 @@ int cmd_info(int argc, char **argv)
         fputs(usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
-    recur_st *st;
-    recur_status s = recur_st_read(argv[1], &st);
+    st_file *st;
+    recur_status s = st_read(argv[1], &st);
     if (s)
         return cli_fail("info", s);
-    printf("%s: %zu tensors\n", argv[1], recur_st_count(st));
-    const char *mode = recur_st_meta(st, "mode");
+    printf("%s: %zu tensors\n", argv[1], st_count(st));
+    const char *mode = st_meta(st, "mode");
     if (mode)
         printf("metadata mode = %s\n", mode);
-    for (size_t i = 0; i < recur_st_count(st); i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
+    for (size_t i = 0; i < st_count(st); i++) {
+        const st_tensor *t = st_at(st, i);
         char shape[160] = "[";
         for (size_t k = 0; k < t->ndim; k++)
             snprintf(shape + strlen(shape), sizeof shape - strlen(shape),
                      "%s%zu", k ? "," : "", t->shape[k]);
         strncat(shape, "]", sizeof shape - strlen(shape) - 1);
-        printf("%-32s %-5s %-14s", t->name, recur_dtype_str(t->dtype), shape);
+        printf("%-32s %-5s %-14s", t->name, st_dtype_str(t->dtype), shape);
         print_stats(t);
         putchar('\n');
     }
-    recur_st_free(st);
+    st_free(st);
 
     recur_rnn *rnn;
     if (recur_rnn_load(argv[1], &rnn) == RECUR_OK) {

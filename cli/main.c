@@ -85,7 +85,7 @@ char *cli_beside(const char *path, const char *suffix, int keep_ext)
 void cli_remove_stale_temps(const char *cmd, const char *path)
 {
     size_t removed = 0;
-    if (recur_remove_stale_temps(path, &removed))
+    if (file_remove_stale_temps(path, &removed))
         fprintf(stderr, "recur %s: warning: %s; training anyway\n", cmd,
                 recur_last_error());
     else if (removed)

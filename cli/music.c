@@ -41,11 +41,11 @@ static void split_paths(const char *dir, const char *given[3], char buf[3][1024]
 
 static recur_status read_examples(const char *path, size_t max_len, seq_data *d)
 {
-    recur_pianoroll roll = {0};
-    recur_status s = recur_pianoroll_read(path, &roll);
+    pianoroll_set roll = {0};
+    recur_status s = pianoroll_read(path, &roll);
     if (!s)
-        s = recur_pianoroll_examples(&roll, max_len, d);
-    recur_pianoroll_free(&roll);
+        s = pianoroll_examples(&roll, max_len, d);
+    pianoroll_free(&roll);
     return s;
 }
 
@@ -152,7 +152,7 @@ int cmd_eval_music(int argc, char **argv)
     }
     recur_set_threads((int)threads);
     seq_model *m = NULL;
-    recur_st *st = NULL;
+    st_file *st = NULL;
     seq_data d = {0};
     double nll = 0;
     recur_status s = seqtask_load(model, "music", &m, &st);
@@ -170,7 +170,7 @@ int cmd_eval_music(int argc, char **argv)
                model, data, nll, d.offset[d.n], d.n);
     seq_data_free(&d);
     seq_model_free(m);
-    recur_st_free(st);
+    st_free(st);
     return rc;
 }
 
@@ -209,8 +209,8 @@ int cmd_sample_music(int argc, char **argv)
     }
     recur_set_threads((int)threads);
     seq_model *m = NULL;
-    recur_st *st = NULL;
-    recur_pianoroll roll = {0};
+    st_file *st = NULL;
+    pianoroll_set roll = {0};
     const unsigned char *primer = NULL;
     size_t n_prime = 0;
     unsigned char *song = NULL;
@@ -219,25 +219,25 @@ int cmd_sample_music(int argc, char **argv)
     const seq_config *mc = s ? NULL : seq_model_config(m);
     if (mc && (mc->vocab_size || mc->rnn.input_size != RECUR_PIANO_KEYS ||
                mc->outputs != RECUR_PIANO_KEYS || mc->loss != SEQ_LOSS_BCE))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
+        s = error_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
                        "%zu outputs, loss %s; expected %d, %d, bce)", model,
                        mc->rnn.input_size, mc->outputs, seq_loss_str(mc->loss),
                        RECUR_PIANO_KEYS, RECUR_PIANO_KEYS);
     if (!s && prime) {
-        s = recur_pianoroll_read(prime, &roll);
+        s = pianoroll_read(prime, &roll);
         if (!s && piece > roll.n)
-            s = recur_fail(RECUR_ERR_ARGUMENT, "%s has %zu pieces, not %zu",
+            s = error_fail(RECUR_ERR_ARGUMENT, "%s has %zu pieces, not %zu",
                            prime, roll.n, piece);
         if (!s) {
-            primer = recur_pianoroll_piece(&roll, piece - 1, &n_prime);
+            primer = pianoroll_piece(&roll, piece - 1, &n_prime);
             n_prime = n_prime < prime_steps ? n_prime : prime_steps;
         }
     }
     if (!s && !(song = calloc((n_prime + steps) * RECUR_PIANO_KEYS, 1)))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = seq_model_reset_stream(m);
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     float x[RECUR_PIANO_KEYS] = {0}, p[RECUR_PIANO_KEYS];
     for (size_t t = 0; !s && t < n_prime + steps; t++) {
@@ -254,14 +254,14 @@ int cmd_sample_music(int argc, char **argv)
             x[k] = frame[k];
         }
     }
-    recur_midi_options mo = {.ticks_per_quarter = 480,
+    midi_options mo = {.ticks_per_quarter = 480,
                              .ticks_per_step = (unsigned)ticks, .bpm = bpm,
                              .track_name = "recur"};
     if (!s)
-        s = recur_midi_write(out, song, n_prime + steps, &mo);
+        s = midi_write(out, song, n_prime + steps, &mo);
     char *text = NULL;
     if (!s)
-        s = recur_pianoroll_format(song, n_prime + steps, &text);
+        s = pianoroll_format(song, n_prime + steps, &text);
     if (s) {
         rc = cli_fail("sample", s);
     } else {
@@ -271,8 +271,8 @@ int cmd_sample_music(int argc, char **argv)
     }
     free(text);
     free(song);
-    recur_pianoroll_free(&roll);
+    pianoroll_free(&roll);
     seq_model_free(m);
-    recur_st_free(st);
+    st_free(st);
     return rc;
 }

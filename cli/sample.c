@@ -37,28 +37,28 @@ typedef struct {
  * as a line break. A prime of only whitespace is one <eos>. */
 static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
                                  const char *prime, const sample_settings *set,
-                                 recur_rng *rng, void *scratch)
+                                 rng_state *rng, void *scratch)
 {
-    recur_words w = {0};
+    word_list w = {0};
     int32_t *ids = NULL;
     size_t n = 0;
     int blank = 1;
     for (const char *p = prime; *p && blank; p++)
         blank = strchr(" \t\v\f\r\n", *p) != NULL;
-    int64_t eos = recur_wordvocab_find(lm->words, RECUR_EOS);
+    int64_t eos = word_vocab_find(lm->words, RECUR_EOS);
     if (blank && eos < 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "the model's vocabulary has no "
+        return error_fail(RECUR_ERR_ARGUMENT, "the model's vocabulary has no "
                           "%s to start from: give --prime words", RECUR_EOS);
     recur_status s = RECUR_OK;
     if (!blank) {
-        s = recur_words_split((const unsigned char *)prime, strlen(prime),
+        s = words_split((const unsigned char *)prime, strlen(prime),
                               "--prime", &w);
         /* No line end after the last word: no <eos> either. */
         n = w.count - (s == RECUR_OK && prime[strlen(prime) - 1] != '\n');
         if (!s && !(ids = malloc(w.count * sizeof(int32_t))))
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         if (!s)
-            s = recur_wordvocab_encode(lm->words, &w, "--prime", ids);
+            s = word_vocab_encode(lm->words, &w, "--prime", ids);
     }
     if (!s && eos >= 0 && (blank || !set->raw_start))
         s = recur_lm_state_feed(st, (size_t)eos);
@@ -72,13 +72,13 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
     }
     for (size_t i = 0; !s && i < set->length; i++) {
         size_t id;
-        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V,
+        s = sample_token(recur_lm_state_get_logits(st), lm->V,
                                set->temperature, set->top_k, set->top_p, rng,
                                scratch, &id);
         if (!s) {
             int is_eos = (int64_t)id == eos;
             printf("%s%s", at_line_start || is_eos ? "" : " ",
-                   is_eos ? "\n" : recur_wordvocab_word(lm->words, id));
+                   is_eos ? "\n" : word_vocab_word(lm->words, id));
             at_line_start = is_eos;
             fflush(stdout);
             s = recur_lm_state_feed(st, id);
@@ -87,7 +87,7 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
     if (!s && !at_line_start)
         putchar('\n');
     free(ids);
-    recur_words_free(&w);
+    words_free(&w);
     return s;
 }
 
@@ -129,16 +129,16 @@ int cmd_sample(int argc, char **argv)
     void *scratch = NULL;
     recur_status s = recur_lm_load(model, &lm);
     if (!s && !lm->vocab && !lm->words)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
+        s = error_fail(RECUR_ERR_FORMAT, "%s has no vocabulary", model);
     if (!s && !*prime)
-        s = recur_fail(RECUR_ERR_ARGUMENT, "--prime must not be empty");
-    if (!s && !(scratch = malloc(recur_sample_scratch_size(lm->V))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_ARGUMENT, "--prime must not be empty");
+    if (!s && !(scratch = malloc(sample_scratch_size(lm->V))))
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = recur_lm_state_create(lm, &st);
     if (!s) /* the weights stay fixed while sampling */
         s = recur_lm_pack_weights(lm);
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     if (!s && lm->words) {
         const sample_settings set = {length, (float)temperature, top_k,
@@ -146,7 +146,7 @@ int cmd_sample(int argc, char **argv)
         s = sample_words(lm, st, prime, &set, &rng, scratch);
         n = 0;
     } else if (!s) {
-        s = recur_utf8_decode((const unsigned char *)prime, strlen(prime),
+        s = utf8_decode((const unsigned char *)prime, strlen(prime),
                               "--prime", &cps, &n);
         if (s)
             n = 0;
@@ -165,15 +165,15 @@ int cmd_sample(int argc, char **argv)
         size_t id;
         recur_lm_get_token(lm, cps[i], &id);
         s = recur_lm_state_feed(st, id);
-        fwrite(buf, 1, recur_utf8_encode(cps[i], buf), stdout);
+        fwrite(buf, 1, utf8_encode(cps[i], buf), stdout);
     }
     for (size_t i = 0; !s && n && i < length; i++) {
         size_t id;
-        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V, (float)temperature,
+        s = sample_token(recur_lm_state_get_logits(st), lm->V, (float)temperature,
                                top_k, (float)top_p, &rng, scratch, &id);
         if (!s) {
             uint32_t cp = recur_lm_get_codepoint(lm, id);
-            fwrite(buf, 1, recur_utf8_encode(cp, buf), stdout);
+            fwrite(buf, 1, utf8_encode(cp, buf), stdout);
             fflush(stdout);
             s = recur_lm_state_feed(st, id);
         }

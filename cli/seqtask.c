@@ -89,32 +89,32 @@ recur_status seqtask_save(const seq_model *m, const char *task,
                           seqtask_meta_fn meta, void *meta_ctx,
                           const char *path)
 {
-    recur_st_writer *w = NULL;
-    recur_status s = recur_st_writer_new(&w);
+    st_writer *w = NULL;
+    recur_status s = st_writer_new(&w);
     if (!s)
         s = seq_model_write(m, task, w);
     if (!s && meta)
         s = meta(meta_ctx, w);
     if (!s)
-        s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
+        s = st_writer_write(w, path);
+    st_writer_free(w);
     return s;
 }
 
 recur_status seqtask_load(const char *path, const char *task, seq_model **m,
-                          recur_st **st)
+                          st_file **st)
 {
-    recur_status s = recur_st_read(path, st);
+    recur_status s = st_read(path, st);
     if (s)
         return s;
-    const char *t = recur_st_meta(*st, "task");
+    const char *t = st_meta(*st, "task");
     if (!t || strcmp(t, task) != 0)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: a model for task '%.40s', not '%s'",
+        s = error_fail(RECUR_ERR_FORMAT, "%s: a model for task '%.40s', not '%s'",
                        path, t ? t : "(none)", task);
     if (!s)
         s = seq_model_read(*st, path, m);
     if (s) {
-        recur_st_free(*st);
+        st_free(*st);
         *st = NULL;
     }
     return s;
@@ -147,7 +147,7 @@ const char *seqtask_model_task(int argc, char **argv)
     static char task[32];
     const char *path = seqtask_arg(argc, argv, "--model");
     int found = 0;
-    if (!path || recur_st_peek_meta(path, "task", task, sizeof task, &found))
+    if (!path || st_peek_meta(path, "task", task, sizeof task, &found))
         return NULL;
     return found ? task : NULL;
 }
@@ -218,11 +218,11 @@ recur_status seqtask_train(const char *cmd, const char *task,
                            seqtask_meta_fn meta, void *meta_ctx,
                            seq_model **out, seqtask_run *run)
 {
-    recur_optim_kind kind;
-    recur_status s = recur_optim_parse(o->optimizer, &kind);
+    optim_kind kind;
+    recur_status s = optim_parse(o->optimizer, &kind);
     if (s)
         return s;
-    fit_config fc = {.batch = o->batch, .optim = recur_optim_default(kind),
+    fit_config fc = {.batch = o->batch, .optim = optim_default(kind),
                      .lr = (float)o->lr, .lr_decay = (float)o->lr_decay,
                      .clip = (float)o->clip, .seed = o->seed,
                      .epochs = o->epochs, .patience = o->patience,
@@ -242,7 +242,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
     log.epochs = o->epochs;
     log.x = malloc(3 * cap * sizeof(double));
     if (!best || !log.x) {
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
     log.epochs = cap;
@@ -253,7 +253,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
     if (csv_path) {
         log.csv = fopen(csv_path, "w");
         if (!log.csv) {
-            s = recur_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
+            s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
             goto done;
         }
         fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
@@ -288,7 +288,7 @@ done:
 
 /* ---- the prepared examples, for the PyTorch twin ---- */
 
-static recur_status add_split(recur_st_writer *w, const char *part,
+static recur_status add_split(st_writer *w, const char *part,
                               const seq_data *d, int64_t *off)
 {
     char name[64];
@@ -297,28 +297,28 @@ static recur_status add_split(recur_st_writer *w, const char *part,
         off[i] = (int64_t)d->offset[i];
     snprintf(name, sizeof name, "%s.offset", part);
     shape[0] = d->n + 1;
-    recur_status s = recur_st_writer_add(w, name, RECUR_DT_I64, 1, shape, off);
+    recur_status s = st_writer_add(w, name, RECUR_DT_I64, 1, shape, off);
     if (!s && d->tokens) {
         snprintf(name, sizeof name, "%s.tokens", part);
         shape[0] = steps;
-        s = recur_st_writer_add(w, name, RECUR_DT_I32, 1, shape, d->tokens);
+        s = st_writer_add(w, name, RECUR_DT_I32, 1, shape, d->tokens);
     }
     if (!s && d->x) {
         snprintf(name, sizeof name, "%s.x", part);
         shape[0] = steps;
         shape[1] = d->features;
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, 2, shape, d->x);
+        s = st_writer_add(w, name, RECUR_DT_F32, 2, shape, d->x);
     }
     if (!s && d->label) {
         snprintf(name, sizeof name, "%s.label", part);
         shape[0] = d->n;
-        s = recur_st_writer_add(w, name, RECUR_DT_I32, 1, shape, d->label);
+        s = st_writer_add(w, name, RECUR_DT_I32, 1, shape, d->label);
     }
     if (!s && d->y) {
         snprintf(name, sizeof name, "%s.y", part);
         shape[0] = d->per_step ? steps : d->n;
         shape[1] = d->outputs;
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, 2, shape, d->y);
+        s = st_writer_add(w, name, RECUR_DT_F32, 2, shape, d->y);
     }
     return s;
 }
@@ -327,22 +327,22 @@ recur_status seqtask_export(const char *path, const seq_data *const parts[3],
                             seqtask_meta_fn meta, void *meta_ctx)
 {
     static const char *const names[3] = {"train", "val", "test"};
-    recur_st_writer *w = NULL;
+    st_writer *w = NULL;
     int64_t *off[3] = {NULL, NULL, NULL};
-    recur_status s = recur_st_writer_new(&w);
+    recur_status s = st_writer_new(&w);
     for (int i = 0; !s && i < 3; i++) {
         if (!parts[i] || parts[i]->n == 0)
             continue;
         if (!(off[i] = malloc((parts[i]->n + 1) * sizeof(int64_t))))
-            s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         else
             s = add_split(w, names[i], parts[i], off[i]);
     }
     if (!s && meta)
         s = meta(meta_ctx, w);
     if (!s)
-        s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
+        s = st_writer_write(w, path);
+    st_writer_free(w);
     for (int i = 0; i < 3; i++)
         free(off[i]);
     return s;

@@ -52,7 +52,7 @@ recur_status seqtask_config(const seqtask_opts *o, size_t vocab_size,
                             seq_config *out);
 
 /* Adds the task's own __metadata__ (vocabulary, labels, normalisation...). */
-typedef recur_status (*seqtask_meta_fn)(void *ctx, recur_st_writer *w);
+typedef recur_status (*seqtask_meta_fn)(void *ctx, st_writer *w);
 
 /* What a training run did (for the JSON results). */
 typedef struct {
@@ -82,7 +82,7 @@ recur_status seqtask_save(const seq_model *m, const char *task,
 /* Reads a checkpoint: the model and the open file (for the task's metadata);
  * RECUR_ERR_FORMAT when its task is not `task`. */
 recur_status seqtask_load(const char *path, const char *task, seq_model **m,
-                          recur_st **st);
+                          st_file **st);
 
 /* The task a checkpoint was trained for ("charlm", "classify", ...), read
  * from the --model PATH among the arguments; NULL when there is none or it

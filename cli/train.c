@@ -65,16 +65,16 @@ static void on_sigint(int sig)
 typedef struct {
     int32_t *train, *val;
     size_t n_train, n_val;
-    recur_vocab *vocab;     /* charlm */
-    recur_wordvocab *words; /* wordlm */
+    char_vocab *vocab;     /* charlm */
+    word_vocab *words; /* wordlm */
 } corpus;
 
 static void corpus_free(corpus *c)
 {
     free(c->train);
     free(c->val);
-    recur_vocab_free(c->vocab);
-    recur_wordvocab_free(c->words);
+    char_vocab_free(c->vocab);
+    word_vocab_free(c->words);
 }
 
 /* wordlm: the tokens of the training text, validation from --val-data or
@@ -84,40 +84,40 @@ static void corpus_free(corpus *c)
  * the rules. */
 static int load_word_corpus(const train_opts *o, corpus *c)
 {
-    recur_words text = {0}, vtext = {0};
-    recur_status s = recur_words_read(o->data, &text);
+    word_list text = {0}, vtext = {0};
+    recur_status s = words_read(o->data, &text);
     if (!s && o->val_data)
-        s = recur_words_read(o->val_data, &vtext);
+        s = words_read(o->val_data, &vtext);
     size_t split = text.count, nv = vtext.count;
     if (!s && !o->val_data) {
         split = (size_t)((double)text.count * (1.0 - o->val_fraction));
         nv = text.count - split;
     }
-    recur_words train = text;
+    word_list train = text;
     train.count = split;
     if (!s)
-        s = recur_wordvocab_build2(&text, o->val_data ? &vtext : NULL,
+        s = word_vocab_build2(&text, o->val_data ? &vtext : NULL,
                                    &c->words);
     if (!s && (!(c->train = malloc((split ? split : 1) * sizeof(int32_t))) ||
                !(c->val = malloc((nv ? nv : 1) * sizeof(int32_t)))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu words",
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu words",
                        split + nv);
     if (!s)
-        s = recur_wordvocab_encode(c->words, &train, o->data, c->train);
+        s = word_vocab_encode(c->words, &train, o->data, c->train);
     if (!s && nv) {
-        recur_words held = o->val_data ? vtext : text;
+        word_list held = o->val_data ? vtext : text;
         if (!o->val_data) {
             held.token += split;
             held.line += split;
         }
         held.count = nv;
-        s = recur_wordvocab_encode(c->words, &held,
+        s = word_vocab_encode(c->words, &held,
                                    o->val_data ? o->val_data : o->data, c->val);
     }
     c->n_train = split;
     c->n_val = nv;
-    recur_words_free(&text);
-    recur_words_free(&vtext);
+    words_free(&text);
+    words_free(&vtext);
     return s ? cli_fail("train", s) : EXIT_OK;
 }
 
@@ -129,9 +129,9 @@ static int load_corpus(const train_opts *o, corpus *c)
         return load_word_corpus(o, c);
     uint32_t *text = NULL, *vtext = NULL, *all = NULL;
     size_t n = 0, nv = 0;
-    recur_status s = recur_text_read(o->data, &text, &n);
+    recur_status s = text_read(o->data, &text, &n);
     if (!s && o->val_data)
-        s = recur_text_read(o->val_data, &vtext, &nv);
+        s = text_read(o->val_data, &vtext, &nv);
     if (s) {
         free(text);
         return cli_fail("train", s);
@@ -154,11 +154,11 @@ static int load_corpus(const train_opts *o, corpus *c)
         memcpy(all, text, n * sizeof(uint32_t));
         if (o->val_data)
             memcpy(all + n, vtext, nv * sizeof(uint32_t));
-        s = recur_vocab_build(all, n + (o->val_data ? nv : 0), &c->vocab);
+        s = char_vocab_build(all, n + (o->val_data ? nv : 0), &c->vocab);
         if (!s)
-            s = recur_vocab_encode(c->vocab, text, split, o->data, c->train);
+            s = char_vocab_encode(c->vocab, text, split, o->data, c->train);
         if (!s && nv)
-            s = recur_vocab_encode(c->vocab, o->val_data ? vtext : text + split,
+            s = char_vocab_encode(c->vocab, o->val_data ? vtext : text + split,
                                    nv, o->val_data ? o->val_data : o->data, c->val);
         if (s)
             rc = cli_fail("train", s);
@@ -178,8 +178,8 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     lm_config lc = {0};
     recur_mode mode = RECUR_LSTM;
     cli_parse_cell(o->cell, &mode);
-    lc.arch.vocab_size = c->words ? recur_wordvocab_size(c->words)
-                                  : recur_vocab_size(c->vocab);
+    lc.arch.vocab_size = c->words ? word_vocab_size(c->words)
+                                  : char_vocab_size(c->vocab);
     lc.arch.embed_size = o->embed;
     lc.arch.rnn = recur_rnn_config_default(mode, o->embed, o->hidden);
     lc.arch.rnn.num_layers = o->layers;
@@ -194,20 +194,20 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     lc.reg.seed = o->seed;
 
     train_config tc = {0};
-    recur_optim_kind kind;
-    recur_sched_kind sk;
-    recur_optim_parse(o->optimizer, &kind);
-    recur_sched_parse(o->schedule, &sk);
+    optim_kind kind;
+    sched_kind sk;
+    optim_parse(o->optimizer, &kind);
+    sched_parse(o->schedule, &sk);
     tc.batch = o->batch;
     tc.seq_len = o->seq_len;
-    tc.optim = recur_optim_default(kind);
+    tc.optim = optim_default(kind);
     if (o->given[0]) tc.optim.momentum = (float)o->momentum;
     if (o->given[1]) tc.optim.weight_decay = (float)o->weight_decay;
     if (o->given[2]) tc.optim.beta1 = (float)o->beta1;
     if (o->given[3]) tc.optim.beta2 = (float)o->beta2;
     if (o->given[4]) tc.optim.eps = (float)o->eps;
     tc.optim.nesterov = o->nesterov;
-    tc.sched = recur_sched_default(sk, (float)o->lr);
+    tc.sched = sched_default(sk, (float)o->lr);
     tc.sched.decay_after = o->decay_after;
     tc.sched.factor = (float)o->decay_factor;
     tc.sched.min_lr = (float)o->min_lr;
@@ -235,7 +235,7 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
         lm->words = c->words;
         c->words = NULL;
     } else if ((lm->vocab = malloc(lc.arch.vocab_size * sizeof(uint32_t)))) {
-        memcpy(lm->vocab, recur_vocab_codepoints(c->vocab),
+        memcpy(lm->vocab, char_vocab_codepoints(c->vocab),
                lc.arch.vocab_size * sizeof(uint32_t));
     } else {
         recur_lm_free(lm);
@@ -282,8 +282,8 @@ static int resume_compare(const opt_spec *spec, const lm_config *model,
 {
     const recur_lm_config *lc = &model->arch;
     const recur_regularizers *rg = &model->reg;
-    const recur_optim_config *op = &tc->optim;
-    const recur_sched_config *sc = &tc->sched;
+    const optim_config *op = &tc->optim;
+    const sched_config *sc = &tc->sched;
     const char *n = spec->name;
     if (spec->type == OPT_SIZE) {
         const struct { const char *name; uint64_t value; } sizes[] = {
@@ -338,17 +338,17 @@ static int resume_compare(const opt_spec *spec, const lm_config *model,
             have = (int)lc->rnn.mode;
             have_name = cli_cell_name(lc->rnn.mode);
         } else if (!strcmp(n, "--optimizer")) {
-            recur_optim_kind k;
-            if (!recur_optim_parse(name, &k))
+            optim_kind k;
+            if (!optim_parse(name, &k))
                 v = (int)k;
             have = (int)op->kind;
-            have_name = recur_optim_str(op->kind);
+            have_name = optim_str(op->kind);
         } else if (!strcmp(n, "--schedule")) {
-            recur_sched_kind k;
-            if (!recur_sched_parse(name, &k))
+            sched_kind k;
+            if (!sched_parse(name, &k))
                 v = (int)k;
             have = (int)sc->kind;
-            have_name = recur_sched_str(sc->kind);
+            have_name = sched_str(sc->kind);
         } else {
             return -1;
         }
@@ -547,11 +547,11 @@ int cmd_train(int argc, char **argv)
     trainer *t = NULL;
     char task[32] = "";
     if (o.resume) { /* the data is read as the checkpoint's task reads it */
-        recur_st *st = NULL;
-        recur_status s = recur_st_read(o.resume, &st);
-        const char *tk = s ? NULL : recur_st_meta(st, "task");
+        st_file *st = NULL;
+        recur_status s = st_read(o.resume, &st);
+        const char *tk = s ? NULL : st_meta(st, "task");
         snprintf(task, sizeof task, "%s", tk ? tk : "");
-        recur_st_free(st);
+        st_free(st);
         if (s)
             return cli_fail("train", s);
         if (strcmp(task, "charlm") && strcmp(task, "wordlm")) {

@@ -49,13 +49,13 @@ void fixture_path(char *buf, size_t n, const char *name, const char *file)
     snprintf(buf, n, "%s/%s/%s", test_fixture_dir(), name, file);
 }
 
-float *fixture_f32(const recur_st *st, const char *name)
+float *fixture_f32(const st_file *st, const char *name)
 {
-    const recur_st_tensor *t = recur_st_find(st, name);
+    const st_tensor *t = st_find(st, name);
     if (!t)
         return NULL;
     float *v = malloc((t->numel ? t->numel : 1) * sizeof(float));
-    if (v && recur_st_to_f32(t, v)) {
+    if (v && st_to_f32(t, v)) {
         free(v);
         return NULL;
     }
@@ -68,10 +68,10 @@ double fixture_tol(const char *name)
 }
 
 int fixture_compare(const char *what, const char *name, const float *got,
-                    const recur_st_tensor *ref, double tol)
+                    const st_tensor *ref, double tol)
 {
     float *want = malloc((ref->numel ? ref->numel : 1) * sizeof(float));
-    if (!want || recur_st_to_f32(ref, want)) {
+    if (!want || st_to_f32(ref, want)) {
         free(want);
         CHECK(0, "%s: cannot read reference '%s'", what, name);
         return 0;

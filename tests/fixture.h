@@ -26,12 +26,12 @@ void fixture_path(char *buf, size_t n, const char *name, const char *file);
 float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w);
 
 /* Reads a tensor as float32 into a fresh buffer (NULL when absent). */
-float *fixture_f32(const recur_st *st, const char *name);
+float *fixture_f32(const st_file *st, const char *name);
 
 /* Compares got (numel floats) with the reference tensor; one CHECK; prints
  * the max error on failure. Returns 1 when within tolerance. */
 int fixture_compare(const char *what, const char *name, const float *got,
-                    const recur_st_tensor *ref, double tol);
+                    const st_tensor *ref, double tol);
 
 /* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
 double fixture_tol(const char *name);

@@ -1,6 +1,6 @@
 /*
  * fuzz_model.c — libFuzzer entry point for loading an RNN stack from a
- * safetensors file (recur_st_parse + rnn_from_st) and running it.
+ * safetensors file (st_parse + rnn_from_st) and running it.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
  *       -D_POSIX_C_SOURCE=200809L src/[a-z]*.c tests/fuzz_model.c \
@@ -88,8 +88,8 @@ static void run(recur_rnn *rnn)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    recur_st *st = NULL;
-    if (recur_st_parse(data, size, "fuzz", &st) != RECUR_OK)
+    st_file *st = NULL;
+    if (st_parse(data, size, "fuzz", &st) != RECUR_OK)
         return 0;
     recur_rnn *rnn = NULL;
     if (rnn_from_st(st, "fuzz", &rnn) == RECUR_OK) {
@@ -99,6 +99,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             run(rnn);
         recur_rnn_free(rnn);
     }
-    recur_st_free(st);
+    st_free(st);
     return 0;
 }

@@ -19,42 +19,42 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(const recur_st *st, const uint8_t *bytes, size_t size)
+static void check(const st_file *st, const uint8_t *bytes, size_t size)
 {
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = n << 8 | bytes[i];
     const uint8_t *buffer = bytes + 8 + n;
     size_t buffer_size = size - 8 - (size_t)n;
-    size_t offset = 0, count = recur_st_count(st);
-    const unsigned char *base = count ? recur_st_at(st, 0)->data : NULL;
+    size_t offset = 0, count = st_count(st);
+    const unsigned char *base = count ? st_at(st, 0)->data : NULL;
     for (size_t i = 0; i < count; i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
+        const st_tensor *t = st_at(st, i);
         size_t numel = 1;
         for (size_t d = 0; d < t->ndim; d++) numel *= t->shape[d];
         if (!t->name[0] || t->ndim > RECUR_ST_MAX_DIMS || numel != t->numel
-            || t->nbytes != t->numel * recur_dtype_size(t->dtype)
+            || t->nbytes != t->numel * st_dtype_size(t->dtype)
             || t->data != base + offset || t->nbytes > buffer_size - offset
             || (t->nbytes && memcmp(t->data, buffer + offset, t->nbytes) != 0)
-            || recur_st_find(st, t->name) != t)
+            || st_find(st, t->name) != t)
             abort();
         offset += t->nbytes;
         if (t->numel <= 256) {
             float f[256];
             int64_t v[256];
-            (void)recur_st_to_f32(t, f);
-            (void)recur_st_to_i64(t, v);
+            (void)st_to_f32(t, f);
+            (void)st_to_i64(t, v);
         }
     }
     if (offset != buffer_size) abort();
-    (void)recur_st_meta(st, "mode");
+    (void)st_meta(st, "mode");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    recur_st *st = NULL;
-    if (recur_st_parse(data, size, "fuzz", &st) == RECUR_OK) {
+    st_file *st = NULL;
+    if (st_parse(data, size, "fuzz", &st) == RECUR_OK) {
         check(st, data, size);
-        recur_st_free(st);
+        st_free(st);
     }
     return 0;
 }

@@ -751,7 +751,7 @@ void test_api_pack_weights(void)
         float *plain_steps = D == 1 ? forward_y(rnn, c, T, B, x, 1) : NULL;
         CHECK_STATUS(recur_rnn_pack_weights(rnn), RECUR_OK);
         float *packed = forward_y(rnn, c, T, B, x, 0);
-        if (recur_gemm_packed_available()) {
+        if (gemm_packed_available()) {
             float *dy = calloc(ny, sizeof(float));
             CHECK_STATUS(recur_rnn_backward(rnn, dy, NULL, NULL, NULL, NULL,
                                             NULL),

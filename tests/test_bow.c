@@ -20,7 +20,7 @@ enum { K = 3, V = 30, NOISE = 6 };
  * repeat tokens. */
 static seq_data synthetic(size_t n, uint64_t seed)
 {
-    recur_rng r;
+    rng_state r;
     rng_seed(&r, seed);
     seq_data d = {0};
     d.n = n;
@@ -53,16 +53,16 @@ void test_bow(void)
         return;
     }
     /* 300 examples are 10 steps an epoch: more epochs, a larger rate. */
-    recur_bow_options o = recur_bow_defaults();
+    bow_options o = bow_defaults();
     o.epochs = 30;
     o.lr = 0.05f;
-    recur_bow *m = NULL, *again = NULL, *other = NULL;
-    CHECK(recur_bow_train(&train, V, &o, &m) == RECUR_OK, "train: %s",
+    bow_model *m = NULL, *again = NULL, *other = NULL;
+    CHECK(bow_train(&train, V, &o, &m) == RECUR_OK, "train: %s",
           recur_last_error());
     int32_t pred[60];
     float prob[60 * K], prob2[60 * K];
     size_t right = 0;
-    if (m && recur_bow_predict(m, &test, pred, prob) == RECUR_OK)
+    if (m && bow_predict(m, &test, pred, prob) == RECUR_OK)
         for (size_t i = 0; i < test.n; i++)
             right += pred[i] == test.label[i];
     CHECK(right == test.n, "unseen separable examples: %zu of %zu right",
@@ -71,41 +71,41 @@ void test_bow(void)
           "probabilities of example 0: %g %g %g", prob[0], prob[1], prob[2]);
 
     /* The same run again is the same bit for bit; another seed is not. */
-    CHECK(recur_bow_train(&train, V, &o, &again) == RECUR_OK &&
-              recur_bow_predict(again, &test, pred, prob2) == RECUR_OK &&
+    CHECK(bow_train(&train, V, &o, &again) == RECUR_OK &&
+              bow_predict(again, &test, pred, prob2) == RECUR_OK &&
               !memcmp(prob, prob2, sizeof prob),
           "deterministic");
     o.seed = 2;
-    CHECK(recur_bow_train(&train, V, &o, &other) == RECUR_OK &&
-              recur_bow_predict(other, &test, pred, prob2) == RECUR_OK &&
+    CHECK(bow_train(&train, V, &o, &other) == RECUR_OK &&
+              bow_predict(other, &test, pred, prob2) == RECUR_OK &&
               memcmp(prob, prob2, sizeof prob),
           "the seed matters");
     o.seed = 1;
 
     /* A token id seen nowhere in training (>= V) counts as nothing. */
     test.tokens[0] = V + 5;
-    CHECK(m && recur_bow_predict(m, &test, pred, NULL) == RECUR_OK,
+    CHECK(m && bow_predict(m, &test, pred, NULL) == RECUR_OK,
           "predict with an unseen id: %s", recur_last_error());
 
     /* Refused: an id outside the vocabulary, a bad label, bad options. */
-    recur_bow *bad = NULL;
+    bow_model *bad = NULL;
     train.tokens[train.offset[7] + 1] = V;
-    CHECK(recur_bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
+    CHECK(bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "example 7") && bad == NULL,
           "token id V: %s", recur_last_error());
     train.tokens[train.offset[7] + 1] = 5;
     train.label[4] = K;
-    CHECK(recur_bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
+    CHECK(bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "example 4") && bad == NULL,
           "label K: %s", recur_last_error());
     train.label[4] = 1;
     o.epochs = 0;
-    CHECK(recur_bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
+    CHECK(bow_train(&train, V, &o, &bad) == RECUR_ERR_ARGUMENT &&
               bad == NULL,
           "epochs 0");
-    recur_bow_free(m);
-    recur_bow_free(again);
-    recur_bow_free(other);
+    bow_free(m);
+    bow_free(again);
+    bow_free(other);
     seq_data_free(&train);
     seq_data_free(&test);
 }

@@ -20,8 +20,8 @@ static void hand_computed(void)
     /* Confusion (rows true): [2 1 1; 1 2 0; 0 1 1]. */
     const int32_t truth[] = {0, 0, 0, 0, 1, 1, 1, 2, 2};
     const int32_t pred[] = {0, 0, 1, 2, 1, 1, 0, 2, 1};
-    recur_classmetrics m = {0};
-    CHECK(recur_classmetrics_compute(truth, pred, 9, 3, &m) == RECUR_OK,
+    class_metrics m = {0};
+    CHECK(class_metrics_compute(truth, pred, 9, 3, &m) == RECUR_OK,
           "compute: %s", recur_last_error());
     if (!m.confusion)
         return;
@@ -46,7 +46,7 @@ static void hand_computed(void)
     FILE *f = tmpfile();
     const char *names[] = {"neg", "neutral", "pos"};
     char text[1024] = {0};
-    CHECK(f && recur_classmetrics_print(f, &m, names) == RECUR_OK,
+    CHECK(f && class_metrics_print(f, &m, names) == RECUR_OK,
           "print: %s", recur_last_error());
     if (f) {
         rewind(f);
@@ -69,11 +69,11 @@ static void hand_computed(void)
         "pos           0       1       1\n";
     CHECK(!strcmp(text, report), "the report:\n%s", text);
     FILE *ro = fopen("/dev/null", "r");
-    CHECK(ro && recur_classmetrics_print(ro, &m, NULL) == RECUR_ERR_IO,
+    CHECK(ro && class_metrics_print(ro, &m, NULL) == RECUR_ERR_IO,
           "a failed write: %s", recur_last_error());
     if (ro)
         fclose(ro);
-    recur_classmetrics_free(&m);
+    class_metrics_free(&m);
     CHECK(m.confusion == NULL && m.K == 0, "freed and zeroed");
 }
 
@@ -82,20 +82,20 @@ static void undefined_and_bad(void)
     /* Class 1 is never predicted, class 2 has no examples and is never
      * predicted: their ratios are 0, and count in the macro mean. */
     const int32_t truth[] = {0, 1}, pred[] = {0, 0};
-    recur_classmetrics m = {0};
-    CHECK(recur_classmetrics_compute(truth, pred, 2, 3, &m) == RECUR_OK &&
+    class_metrics m = {0};
+    CHECK(class_metrics_compute(truth, pred, 2, 3, &m) == RECUR_OK &&
               near(m.precision[0], 0.5) && near(m.recall[0], 1) &&
               near(m.f1[0], 2.0 / 3) && m.precision[1] == 0 &&
               m.recall[1] == 0 && m.f1[1] == 0 && m.f1[2] == 0 &&
               m.support[2] == 0 && near(m.macro_f1, 2.0 / 9),
           "undefined ratios are 0");
-    recur_classmetrics_free(&m);
+    class_metrics_free(&m);
     const int32_t wrong[] = {0, 2};
-    CHECK(recur_classmetrics_compute(truth, wrong, 2, 2, &m) ==
+    CHECK(class_metrics_compute(truth, wrong, 2, 2, &m) ==
                   RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "example 1") && m.confusion == NULL,
           "an id out of range: %s", recur_last_error());
-    CHECK(recur_classmetrics_compute(truth, pred, 0, 2, &m) ==
+    CHECK(class_metrics_compute(truth, pred, 0, 2, &m) ==
               RECUR_ERR_ARGUMENT,
           "no examples");
 }

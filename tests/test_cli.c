@@ -66,17 +66,17 @@ static int expect_exit(const char *what, const char *const *args, int want,
 /* ------------------------------------------------------------------------ */
 /* Comparing outputs with expected tensors                                   */
 
-static float *to_f32(const recur_st_tensor *t)
+static float *to_f32(const st_tensor *t)
 {
     float *v = malloc((t->numel ? t->numel : 1) * sizeof(float));
-    if (v && recur_st_to_f32(t, v) != RECUR_OK) {
+    if (v && st_to_f32(t, v) != RECUR_OK) {
         free(v);
         v = NULL;
     }
     return v;
 }
 
-static int same_shape(const recur_st_tensor *a, const recur_st_tensor *b)
+static int same_shape(const st_tensor *a, const st_tensor *b)
 {
     if (a->ndim != b->ndim)
         return 0;
@@ -86,7 +86,7 @@ static int same_shape(const recur_st_tensor *a, const recur_st_tensor *b)
     return 1;
 }
 
-static const char *shape_str(const recur_st_tensor *t, char *buf, size_t size)
+static const char *shape_str(const st_tensor *t, char *buf, size_t size)
 {
     size_t used = (size_t)snprintf(buf, size, "[");
     for (size_t k = 0; k < t->ndim && used < size; k++)
@@ -106,26 +106,26 @@ typedef struct {
 static void compare_results(const char *name, const char *out_path,
                             const char *expected_path, worst_errors *worst)
 {
-    recur_st *out = NULL, *exp = NULL;
-    recur_status s = recur_st_read(out_path, &out);
+    st_file *out = NULL, *exp = NULL;
+    recur_status s = st_read(out_path, &out);
     CHECK(s == RECUR_OK, "%s: cannot read the output: %s", name,
           recur_last_error());
-    recur_status e = recur_st_read(expected_path, &exp);
+    recur_status e = st_read(expected_path, &exp);
     CHECK(e == RECUR_OK, "%s: cannot read expected: %s", name,
           recur_last_error());
     if (s || e) {
-        recur_st_free(out);
-        recur_st_free(exp);
+        st_free(out);
+        st_free(exp);
         return;
     }
-    for (size_t i = 0; i < recur_st_count(out); i++) {
-        const char *tname = recur_st_at(out, i)->name;
-        CHECK(recur_st_find(exp, tname) != NULL,
+    for (size_t i = 0; i < st_count(out); i++) {
+        const char *tname = st_at(out, i)->name;
+        CHECK(st_find(exp, tname) != NULL,
               "%s: output has '%s', which expected does not", name, tname);
     }
-    for (size_t i = 0; i < recur_st_count(exp); i++) {
-        const recur_st_tensor *b = recur_st_at(exp, i);
-        const recur_st_tensor *a = recur_st_find(out, b->name);
+    for (size_t i = 0; i < st_count(exp); i++) {
+        const st_tensor *b = st_at(exp, i);
+        const st_tensor *a = st_find(out, b->name);
         CHECK(a != NULL, "%s: output lacks '%s'", name, b->name);
         if (!a)
             continue;
@@ -156,8 +156,8 @@ static void compare_results(const char *name, const char *out_path,
         free(va);
         free(vb);
     }
-    recur_st_free(out);
-    recur_st_free(exp);
+    st_free(out);
+    st_free(exp);
 }
 
 /* Runs `recur forward` on (model, input) into out_path; on exit 0 compares
@@ -210,7 +210,7 @@ void test_cli_forward_fixtures(void)
 
 typedef struct {
     const char *name;
-    recur_dtype dtype;
+    st_dtype dtype;
     size_t ndim;
     size_t shape[4];
     const void *data;  /* NULL: zeros */
@@ -226,43 +226,43 @@ typedef struct {
 
 static int write_variant(const char *src, const char *dst, const variant *v)
 {
-    recur_st *st = NULL;
-    recur_st_writer *w = NULL;
+    st_file *st = NULL;
+    st_writer *w = NULL;
     void *zeros[3] = {NULL, NULL, NULL};
-    recur_status s = recur_st_read(src, &st);
+    recur_status s = st_read(src, &st);
     if (!s)
-        s = recur_st_writer_new(&w);
-    for (size_t i = 0; !s && i < recur_st_count(st); i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
+        s = st_writer_new(&w);
+    for (size_t i = 0; !s && i < st_count(st); i++) {
+        const st_tensor *t = st_at(st, i);
         int dropped = 0;
         for (size_t k = 0; k < 3; k++)
             dropped |= v->drop[k] && strcmp(v->drop[k], t->name) == 0;
         if (!dropped)
-            s = recur_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape,
+            s = st_writer_add(w, t->name, t->dtype, t->ndim, t->shape,
                                     t->data);
     }
     for (size_t k = 0; !s && k < 3 && v->add[k].name; k++) {
         const tensor_spec *a = &v->add[k];
         const void *data = a->data;
         if (!data) {
-            size_t n = recur_dtype_size(a->dtype);
+            size_t n = st_dtype_size(a->dtype);
             for (size_t d = 0; d < a->ndim; d++)
                 n *= a->shape[d];
             data = zeros[k] = calloc(n ? n : 1, 1);
         }
-        s = data ? recur_st_writer_add(w, a->name, a->dtype, a->ndim, a->shape,
+        s = data ? st_writer_add(w, a->name, a->dtype, a->ndim, a->shape,
                                        data)
                  : RECUR_ERR_MEMORY;
     }
-    const char *mode = v->mode ? v->mode : (st ? recur_st_meta(st, "mode") : NULL);
+    const char *mode = v->mode ? v->mode : (st ? st_meta(st, "mode") : NULL);
     if (!s && mode && mode[0])
-        s = recur_st_writer_meta(w, "mode", mode);
+        s = st_writer_meta(w, "mode", mode);
     if (!s)
-        s = recur_st_writer_write(w, dst);
+        s = st_writer_write(w, dst);
     CHECK(s == RECUR_OK, "cannot build a variant of %s: %s", src,
           recur_last_error());
-    recur_st_writer_free(w);
-    recur_st_free(st);
+    st_writer_free(w);
+    st_free(st);
     for (size_t k = 0; k < 3; k++)
         free(zeros[k]);
     return s == RECUR_OK;

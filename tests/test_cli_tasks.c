@@ -183,9 +183,9 @@ static void check_training_files(const char *model, size_t epochs)
 {
     char path[400];
     size_t stem = strlen(model) - strlen(".safetensors");
-    recur_st *st = NULL;
-    CHECK(recur_st_read(model, &st) == RECUR_OK, "%s is not a checkpoint", model);
-    recur_st_free(st);
+    st_file *st = NULL;
+    CHECK(st_read(model, &st) == RECUR_OK, "%s is not a checkpoint", model);
+    st_free(st);
     snprintf(path, sizeof path, "%.*s.metrics.csv", (int)stem, model);
     check_metrics(path, epochs);
     snprintf(path, sizeof path, "%.*s.loss.svg", (int)stem, model);
@@ -198,11 +198,11 @@ static void check_training_files(const char *model, size_t epochs)
 static const char *meta_of(const char *model, const char *key, char *buf,
                            size_t size)
 {
-    recur_st *st = NULL;
+    st_file *st = NULL;
     buf[0] = '\0';
-    if (recur_st_read(model, &st) == RECUR_OK && recur_st_meta(st, key))
-        snprintf(buf, size, "%s", recur_st_meta(st, key));
-    recur_st_free(st);
+    if (st_read(model, &st) == RECUR_OK && st_meta(st, key))
+        snprintf(buf, size, "%s", st_meta(st, key));
+    st_free(st);
     return buf;
 }
 
@@ -787,7 +787,7 @@ static void train_music(const char *what, const char *dir, const char *model,
 
 /* sample: stdout (caller frees), checked to be one piano-roll line of
  * `frames` frames. */
-static char *sample_music(const cmdline *c, size_t frames, recur_pianoroll *roll)
+static char *sample_music(const cmdline *c, size_t frames, pianoroll_set *roll)
 {
     spawn_result r = run_ok("sample --task music", c);
     if (!r.out)
@@ -795,7 +795,7 @@ static char *sample_music(const cmdline *c, size_t frames, recur_pianoroll *roll
     size_t len = strlen(r.out);
     CHECK(len > 1 && strchr(r.out, '\n') == r.out + len - 1,
           "sample: not one line: %s", r.out);
-    recur_status s = recur_pianoroll_parse(r.out, len, "sample output", roll);
+    recur_status s = pianoroll_parse(r.out, len, "sample output", roll);
     CHECK(s == RECUR_OK && roll->n == 1 && roll->offset[1] == frames,
           "sample: not one piece of %zu frames: %s", frames, r.out);
     char *out = r.out;
@@ -817,7 +817,7 @@ static void check_sample(const char *model, const char *prime)
     push(&again, "sample", "--model", model, "--output", mid2, "--steps", "10",
          "--seed", "3", "--prime", prime, "--piece", "2", "--prime-steps", "4",
          END);
-    recur_pianoroll a = {0}, b = {0};
+    pianoroll_set a = {0}, b = {0};
     char *one = sample_music(&c, 14, &a), *two = sample_music(&again, 14, &b);
     /* Piece 2 starts at chord 1 + 1: its first four frames. */
     snprintf(piece2, sizeof piece2, "%s %s %s %s ", chords[2], chords[3],
@@ -835,8 +835,8 @@ static void check_sample(const char *model, const char *prime)
     free(b2);
     free(one);
     free(two);
-    recur_pianoroll_free(&a);
-    recur_pianoroll_free(&b);
+    pianoroll_free(&a);
+    pianoroll_free(&b);
 
     cmdline beyond = {{NULL}, 0};
     push(&beyond, "sample", "--task", "music", "--model", model, "--output",

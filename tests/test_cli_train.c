@@ -134,7 +134,7 @@ static void alphabet_of(const char *text, size_t size, alphabet *a)
     memset(a, 0, sizeof *a);
     uint32_t *cps = NULL;
     size_t n = 0;
-    recur_status s = recur_utf8_decode((const unsigned char *)text, size, "text",
+    recur_status s = utf8_decode((const unsigned char *)text, size, "text",
                                        &cps, &n);
     CHECK(s == RECUR_OK, "the synthetic text does not decode: %s",
           recur_last_error());
@@ -157,25 +157,25 @@ static int same_checkpoints(const char *what, const char *a_path,
         "format", "mode", "vocab", "train.step", "train.epoch", "train.chunk",
         "train.batch", "train.seq_len", "train.data_hash", "optim.steps",
         "sched.lr"};
-    recur_st *a = NULL, *b = NULL;
+    st_file *a = NULL, *b = NULL;
     int same = 1;
-    recur_status sa = recur_st_read(a_path, &a), sb = recur_st_read(b_path, &b);
+    recur_status sa = st_read(a_path, &a), sb = st_read(b_path, &b);
     CHECK(sa == RECUR_OK && sb == RECUR_OK, "%s: cannot read the checkpoints: %s",
           what, recur_last_error());
     if (sa || sb) {
-        recur_st_free(a);
-        recur_st_free(b);
+        st_free(a);
+        st_free(b);
         return 0;
     }
-    if (recur_st_count(a) != recur_st_count(b)) {
+    if (st_count(a) != st_count(b)) {
         same = 0;
         if (report)
-            CHECK(0, "%s: %zu tensors against %zu", what, recur_st_count(a),
-                  recur_st_count(b));
+            CHECK(0, "%s: %zu tensors against %zu", what, st_count(a),
+                  st_count(b));
     }
-    for (size_t i = 0; i < recur_st_count(a); i++) {
-        const recur_st_tensor *ta = recur_st_at(a, i);
-        const recur_st_tensor *tb = recur_st_find(b, ta->name);
+    for (size_t i = 0; i < st_count(a); i++) {
+        const st_tensor *ta = st_at(a, i);
+        const st_tensor *tb = st_find(b, ta->name);
         int ok = tb && ta->dtype == tb->dtype && ta->ndim == tb->ndim &&
                  ta->nbytes == tb->nbytes;
         for (size_t k = 0; ok && k < ta->ndim; k++)
@@ -189,7 +189,7 @@ static int same_checkpoints(const char *what, const char *a_path,
         }
     }
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-        const char *va = recur_st_meta(a, keys[k]), *vb = recur_st_meta(b, keys[k]);
+        const char *va = st_meta(a, keys[k]), *vb = st_meta(b, keys[k]);
         if (!va || !vb || strcmp(va, vb) != 0) {
             same = 0;
             if (report)
@@ -199,8 +199,8 @@ static int same_checkpoints(const char *what, const char *a_path,
     }
     if (report)
         CHECK(same, "%s: %s and %s differ", what, a_path, b_path);
-    recur_st_free(a);
-    recur_st_free(b);
+    st_free(a);
+    st_free(b);
     return same;
 }
 
@@ -209,13 +209,13 @@ static int same_checkpoints(const char *what, const char *a_path,
 static const char *meta_of(const char *path, const char *key, char *buf,
                            size_t size)
 {
-    recur_st *st = NULL;
+    st_file *st = NULL;
     buf[0] = '\0';
-    if (recur_st_read(path, &st) == RECUR_OK) {
-        const char *v = recur_st_meta(st, key);
+    if (st_read(path, &st) == RECUR_OK) {
+        const char *v = st_meta(st, key);
         snprintf(buf, size, "%s", v ? v : "");
     }
-    recur_st_free(st);
+    st_free(st);
     return buf;
 }
 
@@ -583,12 +583,12 @@ static void check_layer_norm(const char *text)
         return;
     CHECK(strcmp(meta_of(ln, "layer_norm", buf, sizeof buf), "1") == 0,
           "%s: layer_norm is '%s', expected 1", ln, buf);
-    recur_st *st = NULL;
-    CHECK(recur_st_read(ln, &st) == RECUR_OK &&
-              recur_st_find(st, "rnn.weight_ln_hh_l0") &&
-              recur_st_find(st, "rnn.bias_ln_ih_l0"),
+    st_file *st = NULL;
+    CHECK(st_read(ln, &st) == RECUR_OK &&
+              st_find(st, "rnn.weight_ln_hh_l0") &&
+              st_find(st, "rnn.bias_ln_ih_l0"),
           "%s holds no layer-norm tensors", ln);
-    recur_st_free(st);
+    st_free(st);
     arglist args = {{NULL}, 0};
     add(&args, "train", "--task", "charlm", "--data", text, "--resume", ln,
         "--cell", "gru", "--layer-norm", "--steps", "5", "--save", resumed,
@@ -669,7 +669,7 @@ static char *sample(const char *model, const char *temperature,
           "start with the prime 'é': %s", out);
     uint32_t *cps = NULL;
     size_t n = 0;
-    recur_status s = recur_utf8_decode((const unsigned char *)out, strlen(out),
+    recur_status s = utf8_decode((const unsigned char *)out, strlen(out),
                                        "sample output", &cps, &n);
     CHECK(s == RECUR_OK, "sample: the output is not UTF-8: %s", recur_last_error());
     if (s == RECUR_OK) {
@@ -715,7 +715,7 @@ static char *library_text(const char *model, const uint32_t *feed, size_t n,
     recur_lm_state *st = NULL;
     char *out = calloc(4 * length + 1, 1), buf[4];
     void *work = NULL;
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, 7);
     size_t used = 0, id;
     recur_status s = recur_lm_load(model, &lm);
@@ -723,18 +723,18 @@ static char *library_text(const char *model, const uint32_t *feed, size_t n,
         s = recur_lm_state_create(lm, &st);
     if (!s) /* as recur sample does */
         s = recur_lm_pack_weights(lm);
-    if (!s && !(work = malloc(recur_sample_scratch_size(lm->V))))
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+    if (!s && !(work = malloc(sample_scratch_size(lm->V))))
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     for (size_t i = 0; !s && i < n; i++) {
         s = recur_lm_get_token(lm, feed[i], &id);
         if (!s)
             s = recur_lm_state_feed(st, id);
     }
     for (size_t i = 0; !s && out && i < length; i++) {
-        s = recur_sample_token(recur_lm_state_get_logits(st), lm->V, 1.0f, 0,
+        s = sample_token(recur_lm_state_get_logits(st), lm->V, 1.0f, 0,
                                1.0f, &rng, work, &id);
         if (!s) {
-            size_t k = recur_utf8_encode(recur_lm_get_codepoint(lm, id), buf);
+            size_t k = utf8_encode(recur_lm_get_codepoint(lm, id), buf);
             memcpy(out + used, buf, k);
             used += k;
             s = recur_lm_state_feed(st, id);
@@ -817,25 +817,25 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
     spawn_result_free(&r);
     CHECK(!strcmp(meta_of(model, "task", buf, sizeof buf), "wordlm"),
           "wordlm checkpoint task '%s'", buf);
-    recur_words w = {0};
-    recur_wordvocab *v = NULL;
-    int ok = recur_words_split((const unsigned char *)text, size, NULL, &w) ==
+    word_list w = {0};
+    word_vocab *v = NULL;
+    int ok = words_split((const unsigned char *)text, size, NULL, &w) ==
                  RECUR_OK &&
-             recur_wordvocab_build(&w, &v) == RECUR_OK;
+             word_vocab_build(&w, &v) == RECUR_OK;
     CHECK(ok, "the synthetic text as words");
     meta_of(model, "words", buf, sizeof buf);
     /* The vocabulary of the first 90% of the words: a prefix's words are a
      * subset, checked word by word. */
-    recur_wordvocab *got = NULL;
+    word_vocab *got = NULL;
     size_t lines = 1;
     for (const char *p = buf; *p; p++)
         lines += *p == '\n';
-    CHECK(*buf && recur_wordvocab_parse(buf, lines, &got) == RECUR_OK,
+    CHECK(*buf && word_vocab_parse(buf, lines, &got) == RECUR_OK,
           "wordlm checkpoint words: %s", recur_last_error());
-    for (size_t i = 0; got && v && i < recur_wordvocab_size(got); i++)
-        CHECK(recur_wordvocab_find(v, recur_wordvocab_word(got, i)) >= 0,
+    for (size_t i = 0; got && v && i < word_vocab_size(got); i++)
+        CHECK(word_vocab_find(v, word_vocab_word(got, i)) >= 0,
               "checkpoint word '%s' is not in the text",
-              recur_wordvocab_word(got, i));
+              word_vocab_word(got, i));
 
     arglist e = {{NULL}, 0};
     add(&e, "eval", "--model", model, "--data", text_path, "--json", END);
@@ -860,14 +860,14 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
     r = run(&s);
     int foreign = 0, count = 0;
     if (r.status == 0 && r.out && got) {
-        recur_words out = {0};
-        if (recur_words_split((const unsigned char *)r.out, strlen(r.out),
+        word_list out = {0};
+        if (words_split((const unsigned char *)r.out, strlen(r.out),
                               NULL, &out) == RECUR_OK) {
             for (size_t i = 0; i < out.count; i++) {
-                foreign += recur_wordvocab_find(got, out.token[i]) < 0;
+                foreign += word_vocab_find(got, out.token[i]) < 0;
                 count += strcmp(out.token[i], RECUR_EOS) != 0;
             }
-            recur_words_free(&out);
+            words_free(&out);
         }
     }
     CHECK(r.status == 0 && r.out && !strncmp(r.out, "the river", 9) &&
@@ -903,9 +903,9 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
           "eval with an unseen word: exit %d: %s", r.status,
           r.err ? r.err : "");
     spawn_result_free(&r);
-    recur_wordvocab_free(got);
-    recur_wordvocab_free(v);
-    recur_words_free(&w);
+    word_vocab_free(got);
+    word_vocab_free(v);
+    words_free(&w);
 }
 
 void test_cli_train_run(void)
@@ -924,7 +924,7 @@ void test_cli_train_run(void)
         alphabet_of(text, size, &abc);
         uint32_t *cps = NULL;
         size_t chars = 0;
-        recur_utf8_decode((const unsigned char *)text, size, NULL, &cps, &chars);
+        utf8_decode((const unsigned char *)text, size, NULL, &cps, &chars);
         free(cps);
         check_train_outputs(text_path);
         check_resume(text_path);

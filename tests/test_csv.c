@@ -3,7 +3,7 @@
  * embedded commas and newlines, CRLF and LF, a missing final newline, a
  * byte-order mark, blank lines; ragged rows, unterminated and misplaced
  * quotes, bare CR, NUL bytes, an empty file, a header alone; column lookup
- * by name and by index; reading a real file through recur_csv_read.
+ * by name and by index; reading a real file through csv_read.
  */
 #include "io/csv.h"
 #include "base/error.h"
@@ -14,28 +14,28 @@
 #include <string.h>
 #include <unistd.h>
 
-static recur_status parse(const char *text, recur_csv *t)
+static recur_status parse(const char *text, csv_table *t)
 {
-    return recur_csv_parse((const unsigned char *)text, strlen(text), "t.csv", t);
+    return csv_parse((const unsigned char *)text, strlen(text), "t.csv", t);
 }
 
 /* The message of a failed parse holds every one of the strings. */
 static void check_refused(const char *text, size_t n, recur_status want,
                           const char *s1, const char *s2)
 {
-    recur_csv t = {0};
-    recur_status s = recur_csv_parse((const unsigned char *)text, n, "t.csv", &t);
+    csv_table t = {0};
+    recur_status s = csv_parse((const unsigned char *)text, n, "t.csv", &t);
     const char *msg = recur_last_error();
     CHECK(s == want && strstr(msg, "t.csv") && (!s1 || strstr(msg, s1)) &&
               (!s2 || strstr(msg, s2)) && t.block == NULL,
           "refusing %.30s: status %s, message \"%s\"", text,
           recur_status_str(s), msg);
-    recur_csv_free(&t);
+    csv_free(&t);
 }
 
 static void quoting(void)
 {
-    recur_csv t = {0};
+    csv_table t = {0};
     const char *text = "\xEF\xBB\xBF\"Month\",\"Pass\"\"engers\"\r\n"
                        "\"1949-01\",112\r\n"
                        "\"a, b\",\"line1\nline2\"\n"
@@ -60,28 +60,28 @@ static void quoting(void)
         ok &= t.line[r] == lines[r];
     }
     CHECK(ok, "fields and the lines where records begin");
-    CHECK(!strcmp(recur_csv_header(&t, 1), "Pass\"engers") &&
-              !strcmp(recur_csv_field(&t, 1, 1), "line1\nline2") &&
-              recur_csv_line(&t, 2) == 6 && !strcmp(t.name, "t.csv"),
+    CHECK(!strcmp(csv_header(&t, 1), "Pass\"engers") &&
+              !strcmp(csv_cell(&t, 1, 1), "line1\nline2") &&
+              csv_line(&t, 2) == 6 && !strcmp(t.name, "t.csv"),
           "accessors");
-    recur_csv_free(&t);
+    csv_free(&t);
     CHECK(t.block == NULL && t.rows == 0, "free zeroes the table");
-    recur_csv_free(NULL);
+    csv_free(NULL);
 
     /* A quoted CRLF inside a field is kept; a header alone is a table. */
     CHECK(parse("a\r\n\"x\r\ny\"", &t) == RECUR_OK && t.rows == 1 &&
-              !strcmp(recur_csv_field(&t, 0, 0), "x\r\ny"),
+              !strcmp(csv_cell(&t, 0, 0), "x\r\ny"),
           "quoted CRLF: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
     CHECK(parse("only,a,header\n", &t) == RECUR_OK && t.rows == 0 &&
-              t.cols == 3 && !strcmp(recur_csv_header(&t, 2), "header"),
+              t.cols == 3 && !strcmp(csv_header(&t, 2), "header"),
           "header only: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
     /* A trailing comma is one more, empty, field. */
     CHECK(parse("a,b\n1,\n", &t) == RECUR_OK && t.rows == 1 &&
-              !strcmp(recur_csv_field(&t, 0, 1), ""),
+              !strcmp(csv_cell(&t, 0, 1), ""),
           "trailing comma: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
 }
 
 static void hostile(void)
@@ -110,45 +110,45 @@ static void hostile(void)
     check_refused("", 0, RECUR_ERR_FORMAT, "empty", NULL);
     check_refused("\xEF\xBB\xBF\r\n\n", 5, RECUR_ERR_FORMAT, "empty", NULL);
 
-    recur_csv t = {0};
-    CHECK(recur_csv_read("/nonexistent/x.csv", &t) == RECUR_ERR_IO &&
+    csv_table t = {0};
+    CHECK(csv_read("/nonexistent/x.csv", &t) == RECUR_ERR_IO &&
               t.block == NULL,
           "missing file: %s", recur_last_error());
-    CHECK(recur_csv_parse(NULL, 3, "t", &t) == RECUR_ERR_ARGUMENT, "NULL bytes");
+    CHECK(csv_parse(NULL, 3, "t", &t) == RECUR_ERR_ARGUMENT, "NULL bytes");
 }
 
 static void columns(void)
 {
-    recur_csv t = {0};
+    csv_table t = {0};
     if (parse("Month, Passengers ,3\n1,2,3\n", &t) != RECUR_OK) {
         CHECK(0, "parse: %s", recur_last_error());
         return;
     }
     size_t col = 99;
-    CHECK(recur_csv_column(&t, "Month", &col) == RECUR_OK && col == 0, "by name");
-    CHECK(recur_csv_column(&t, "Passengers", &col) == RECUR_OK && col == 1,
+    CHECK(csv_column(&t, "Month", &col) == RECUR_OK && col == 0, "by name");
+    CHECK(csv_column(&t, "Passengers", &col) == RECUR_OK && col == 1,
           "by name, spaces trimmed");
-    CHECK(recur_csv_column(&t, "2", &col) == RECUR_OK && col == 1, "by index");
-    CHECK(recur_csv_column(&t, "3", &col) == RECUR_OK && col == 2,
+    CHECK(csv_column(&t, "2", &col) == RECUR_OK && col == 1, "by index");
+    CHECK(csv_column(&t, "3", &col) == RECUR_OK && col == 2,
           "a header that is a number wins (it is also column 3)");
     col = 99;
-    CHECK(recur_csv_column(&t, "4", &col) == RECUR_ERR_ARGUMENT && col == 99 &&
+    CHECK(csv_column(&t, "4", &col) == RECUR_ERR_ARGUMENT && col == 99 &&
               strstr(recur_last_error(), "has 3"),
           "index out of range: %s", recur_last_error());
-    CHECK(recur_csv_column(&t, "0", &col) == RECUR_ERR_ARGUMENT, "index 0");
-    CHECK(recur_csv_column(&t, "99999999999999999999999", &col) ==
+    CHECK(csv_column(&t, "0", &col) == RECUR_ERR_ARGUMENT, "index 0");
+    CHECK(csv_column(&t, "99999999999999999999999", &col) ==
               RECUR_ERR_ARGUMENT,
           "huge index");
-    CHECK(recur_csv_column(&t, "Date", &col) == RECUR_ERR_ARGUMENT &&
+    CHECK(csv_column(&t, "Date", &col) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "\"Date\"") &&
               strstr(recur_last_error(), "\"Month\", \" Passengers \""),
           "unknown name lists the columns: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
     CHECK(parse("x,y,x\n1,2,3\n", &t) == RECUR_OK, "duplicate header parses");
-    CHECK(recur_csv_column(&t, "x", &col) == RECUR_ERR_ARGUMENT &&
+    CHECK(csv_column(&t, "x", &col) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "ambiguous"),
           "duplicate name: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
 }
 
 static void from_file(void)
@@ -163,13 +163,13 @@ static void from_file(void)
                                "\"1949-02\",118";
     int wrote = write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1);
     close(fd);
-    recur_csv t = {0};
-    recur_status s = wrote ? recur_csv_read(path, &t) : RECUR_ERR_IO;
+    csv_table t = {0};
+    recur_status s = wrote ? csv_read(path, &t) : RECUR_ERR_IO;
     CHECK(s == RECUR_OK && t.rows == 2 && !strcmp(t.name, path) &&
-              !strcmp(recur_csv_field(&t, 1, 0), "1949-02") &&
-              !strcmp(recur_csv_field(&t, 1, 1), "118"),
+              !strcmp(csv_cell(&t, 1, 0), "1949-02") &&
+              !strcmp(csv_cell(&t, 1, 1), "118"),
           "read a file: %s", recur_last_error());
-    recur_csv_free(&t);
+    csv_free(&t);
     unlink(path);
 }
 

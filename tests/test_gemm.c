@@ -6,7 +6,7 @@
  * of K, 1 and 2 threads; a bias row added at the store (the same bits as
  * filling C with it first); a recurrent step's two products and rows'
  * pass in one call (the bits of the separate calls); and that where the
- * kernel does not run the handle falls back to recur_gemm.
+ * kernel does not run the handle falls back to gemm.
  */
 #include "kernels/gemm.h"
 #include "recur.h"
@@ -56,12 +56,12 @@ static void packed_case(size_t M, size_t N, size_t K, int tb, float alpha,
     float *C0 = random_matrix(M * ldc, &seed);
     float *C = malloc(M * ldc * sizeof(float));
     memcpy(C, C0, M * ldc * sizeof(float));
-    size_t floats = recur_gemm_pack_floats(N, K);
+    size_t floats = gemm_pack_floats(N, K);
     float *buf = floats ? malloc(floats * sizeof(float)) : NULL;
-    recur_gemm_b pb;
-    recur_gemm_pack(&pb, tb, N, K, B, ldb, buf);
+    gemm_b pb;
+    gemm_pack(&pb, tb, N, K, B, ldb, buf);
     CHECK((pb.packed != NULL) == (floats > 0), "packed iff the kernel runs");
-    recur_gemm_packed(M, alpha, A, lda, &pb, beta, C, ldc);
+    gemm_packed(M, alpha, A, lda, &pb, beta, C, ldc);
     double e = check_product(M, N, K, 0, tb, alpha, A, lda, B, ldb, beta, C0,
                              C, ldc);
     CHECK(e < 2e-6 * sqrt((double)K + 1), "packed M=%zu N=%zu K=%zu tb=%d "
@@ -75,8 +75,8 @@ static void packed_case(size_t M, size_t N, size_t K, int tb, float alpha,
     free(A), free(B), free(C0), free(C), free(buf);
 }
 
-/* recur_gemm_packed_bias against what it replaces: C filled with the
- * bias row, then recur_gemm_packed with beta 1 (beta 0), or the product
+/* gemm_packed_bias against what it replaces: C filled with the
+ * bias row, then gemm_packed with beta 1 (beta 0), or the product
  * then the bias added (beta not 0) — bit for bit, packed or not; columns
  * past N untouched. */
 static void bias_case(size_t M, size_t N, size_t K, float beta, int pack,
@@ -87,19 +87,19 @@ static void bias_case(size_t M, size_t N, size_t K, float beta, int pack,
     float *bias = random_matrix(N, &seed), *C0 = random_matrix(M * ldc, &seed);
     float *C = malloc(M * ldc * sizeof(float));
     float *R = malloc(M * ldc * sizeof(float));
-    size_t floats = pack ? recur_gemm_pack_floats(N, K) : 0;
+    size_t floats = pack ? gemm_pack_floats(N, K) : 0;
     float *buf = floats ? malloc(floats * sizeof(float)) : NULL;
-    recur_gemm_b pb;
-    recur_gemm_pack(&pb, 1, N, K, B, K, buf);
+    gemm_b pb;
+    gemm_pack(&pb, 1, N, K, B, K, buf);
     memcpy(C, C0, M * ldc * sizeof(float));
     memcpy(R, C0, M * ldc * sizeof(float));
-    recur_gemm_packed_bias(M, 1.0f, A, lda, &pb, beta, bias, C, ldc);
+    gemm_packed_bias(M, 1.0f, A, lda, &pb, beta, bias, C, ldc);
     if (beta == 0.0f) {
         for (size_t i = 0; i < M; i++)
             memcpy(R + i * ldc, bias, N * sizeof(float));
-        recur_gemm_packed(M, 1.0f, A, lda, &pb, 1.0f, R, ldc);
+        gemm_packed(M, 1.0f, A, lda, &pb, 1.0f, R, ldc);
     } else {
-        recur_gemm_packed(M, 1.0f, A, lda, &pb, beta, R, ldc);
+        gemm_packed(M, 1.0f, A, lda, &pb, beta, R, ldc);
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++)
                 R[i * ldc + j] += bias[j];
@@ -127,13 +127,13 @@ static void half_case(size_t M, size_t N, size_t K, unsigned seed)
     float *A = random_matrix(M * K, &seed), *B = random_matrix(wide * K, &seed);
     float *C = calloc(M * N, sizeof(float));
     float *W = calloc(M * wide, sizeof(float));
-    size_t floats = recur_gemm_pack_floats(wide, K);
+    size_t floats = gemm_pack_floats(wide, K);
     float *buf = malloc((floats ? floats : 1) * sizeof(float));
-    recur_gemm_b pb;
-    recur_gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
-    recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C, N);
-    recur_gemm_pack(&pb, 1, wide, K, B, K, floats ? buf : NULL);
-    recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, W, wide);
+    gemm_b pb;
+    gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
+    gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C, N);
+    gemm_pack(&pb, 1, wide, K, B, K, floats ? buf : NULL);
+    gemm_packed(M, 1.0f, A, K, &pb, 0.0f, W, wide);
     int same = 1;
     for (size_t i = 0; i < M; i++)
         same &= memcmp(C + i * N, W + i * wide, N * sizeof(float)) == 0;
@@ -142,7 +142,7 @@ static void half_case(size_t M, size_t N, size_t K, unsigned seed)
     free(A), free(B), free(C), free(W), free(buf);
 }
 
-/* recur_col_sums against the plain loop, bit for bit (both add the rows
+/* gemm_col_sums against the plain loop, bit for bit (both add the rows
  * in turn), at the thread count in force. The values are spread over 17
  * binades, so their sums round and another order of the rows would give
  * other bits. */
@@ -157,7 +157,7 @@ static void col_sums_case(size_t rows, size_t cols, size_t lda, unsigned seed)
     for (size_t i = 0; i < rows; i++)
         for (size_t k = 0; k < cols; k++)
             want[k] += A[i * lda + k];
-    recur_col_sums(d, A, rows, cols, lda);
+    gemm_col_sums(d, A, rows, cols, lda);
     CHECK(memcmp(d, want, cols * sizeof(float)) == 0,
           "col sums rows=%zu cols=%zu lda=%zu: not the plain loop's bits",
           rows, cols, lda);
@@ -174,7 +174,7 @@ static void tn_case(size_t M, size_t N, size_t K, size_t cap, float beta,
     float *C = malloc(M * ldc * sizeof(float));
     float *buf = malloc((cap ? cap : 1) * sizeof(float));
     memcpy(C, C0, M * ldc * sizeof(float));
-    recur_gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc, buf, cap);
+    gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc, buf, cap);
     double e = check_product(M, N, K, 1, 0, 1.0f, A, lda, B, ldb, beta, C0, C,
                              ldc);
     CHECK(e < 2e-6 * sqrt((double)K + 1),
@@ -203,9 +203,9 @@ static void mark_rows(void *ctx, size_t part, size_t parts)
     }
 }
 
-/* recur_gemm_packed_step against what it stands for: the input product
+/* gemm_packed_step against what it stands for: the input product
  * with its bias row (beta 0), then the state's with beta 1 (one row:
- * recur_gemm_packed_row), then the rows' pass — bit for bit, packed or not,
+ * gemm_packed_row), then the rows' pass — bit for bit, packed or not,
  * with and without an input product; the rows' pass sees every row once,
  * after C is written. One row's input product sums in k order like a row
  * of a taller product. */
@@ -219,13 +219,13 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
     float *WX = random_matrix(N * KX, &seed), *WH = random_matrix(N * KH, &seed);
     float *bias = random_matrix(N, &seed), *C0 = random_matrix(M * ldc, &seed);
     float *C = malloc(M * ldc * sizeof(float)), *R = malloc(M * ldc * sizeof(float));
-    size_t fx = pack ? recur_gemm_pack_floats(N, KX) : 0;
-    size_t fh = pack ? recur_gemm_pack_floats(N, KH) : 0;
+    size_t fx = pack ? gemm_pack_floats(N, KX) : 0;
+    size_t fh = pack ? gemm_pack_floats(N, KH) : 0;
     float *bx = malloc((fx ? fx : 1) * sizeof(float));
     float *bh = malloc((fh ? fh : 1) * sizeof(float));
-    recur_gemm_b wx, wh;
-    recur_gemm_pack(&wx, 1, N, KX, WX, KX, fx ? bx : NULL);
-    recur_gemm_pack(&wh, 1, N, KH, WH, KH, fh ? bh : NULL);
+    gemm_b wx, wh;
+    gemm_pack(&wx, 1, N, KX, WX, KX, fx ? bx : NULL);
+    gemm_pack(&wh, 1, N, KH, WH, KH, fh ? bh : NULL);
     memcpy(R, C0, M * ldc * sizeof(float));
     if (with_x) {
         /* Packed, the reference's one-row input product goes through a
@@ -234,10 +234,10 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
         if (M == 1 && wx.packed) {
             memcpy(X2, X, ldx * sizeof(float));
             memcpy(X2 + ldx, X, ldx * sizeof(float));
-            recur_gemm_packed_bias(2, 1.0f, X2, ldx, &wx, 0.0f, bias, R2, ldc);
+            gemm_packed_bias(2, 1.0f, X2, ldx, &wx, 0.0f, bias, R2, ldc);
             memcpy(R, R2, N * sizeof(float));
         } else {
-            recur_gemm_packed_bias(M, 1.0f, X, ldx, &wx, 0.0f, bias, R, ldc);
+            gemm_packed_bias(M, 1.0f, X, ldx, &wx, 0.0f, bias, R, ldc);
         }
         free(X2), free(R2);
     }
@@ -246,14 +246,14 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
     float *rh = sep ? Rh : R, beta_h = sep ? 0.5f : 1.0f;
     memcpy(Rh, H0, M * ldc * sizeof(float));
     if (M == 1)
-        recur_gemm_packed_row(Hs, &wh, beta_h, rh, 1);
+        gemm_packed_row(Hs, &wh, beta_h, rh, 1);
     else
-        recur_gemm_packed(M, 1.0f, Hs, ldh, &wh, beta_h, rh, ldc);
+        gemm_packed(M, 1.0f, Hs, ldh, &wh, beta_h, rh, ldc);
     memcpy(C, C0, M * ldc * sizeof(float));
     memcpy(Ch, H0, M * ldc * sizeof(float));
     int *seen = calloc(M, sizeof(int));
     step_rows r = {sep ? Ch : C, rh, M, N, ldc, seen, 0};
-    recur_gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, C, ldc, Hs,
+    gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, C, ldc, Hs,
                            ldh, &wh, beta_h, sep ? Ch : C, ldc, 1, mark_rows,
                            &r);
     int same = 1, once = 1;
@@ -298,7 +298,7 @@ void test_gemm_packed(void)
         tn_case(70, 45, 1000, 64 * 64, 1.0f, seed++); /* chunks of K */
         tn_case(33, 100, 300, 128 * 600, 0.0f, seed++);
         tn_case(2048, 64, 150, 64 * 512, 1.0f, seed++);
-        tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: recur_gemm */
+        tn_case(16, 16, 50, 0, 1.0f, seed++); /* no buffer: gemm */
         col_sums_case(3, 5, 7, seed++);
         col_sums_case(400, 800, 800, seed++); /* threads share columns */
         col_sums_case(100, 1000, 1003, seed++); /* a masked last line */
@@ -319,23 +319,23 @@ void test_gemm_packed(void)
         int tb = (int)shapes[k][3];
         float *A = random_matrix(M * K, &seed), *B = random_matrix(N * K, &seed);
         float *C1 = calloc(M * N, sizeof(float)), *C2 = calloc(M * N, sizeof(float));
-        size_t floats = recur_gemm_pack_floats(N, K);
+        size_t floats = gemm_pack_floats(N, K);
         float *buf = malloc((floats ? floats : 1) * sizeof(float));
-        recur_gemm_b pb;
-        recur_gemm_pack(&pb, tb, N, K, B, tb ? K : N, floats ? buf : NULL);
+        gemm_b pb;
+        gemm_pack(&pb, tb, N, K, B, tb ? K : N, floats ? buf : NULL);
         recur_set_threads(1);
-        recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C1, N);
+        gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C1, N);
         recur_set_threads(2);
-        recur_gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C2, N);
+        gemm_packed(M, 1.0f, A, K, &pb, 0.0f, C2, N);
         CHECK(memcmp(C1, C2, M * N * sizeof(float)) == 0,
               "M=%zu N=%zu K=%zu: 1 and 2 threads differ", M, N, K);
         float *W1 = calloc(K * N, sizeof(float)), *W2 = calloc(K * N, sizeof(float));
         size_t cap = 256 * 1024;
         float *tbuf = malloc(cap * sizeof(float));
         recur_set_threads(1); /* Aᵀ·B with A [K=M, M=...]: reuse A as [M, K] */
-        recur_gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W1, N, tbuf, cap);
+        gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W1, N, tbuf, cap);
         recur_set_threads(2);
-        recur_gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W2, N, tbuf, cap);
+        gemm_tn(K, N, M, 1.0f, A, K, C1, N, 0.0f, W2, N, tbuf, cap);
         CHECK(memcmp(W1, W2, K * N * sizeof(float)) == 0,
               "tn M=%zu N=%zu K=%zu: 1 and 2 threads differ", K, N, M);
         free(A), free(B), free(C1), free(C2), free(buf), free(W1), free(W2),
@@ -348,26 +348,26 @@ void test_gemm_packed(void)
         const size_t N = 100, K = 77, Ms[] = {50, 13, 25};
         float *A = random_matrix(64 * K, &seed), *B = random_matrix(N * K, &seed);
         float *C64 = calloc(64 * N, sizeof(float)), *Cm = calloc(64 * N, sizeof(float));
-        size_t floats = recur_gemm_pack_floats(N, K);
+        size_t floats = gemm_pack_floats(N, K);
         float *buf = malloc((floats ? floats : 1) * sizeof(float));
-        recur_gemm_b pb;
-        recur_gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
+        gemm_b pb;
+        gemm_pack(&pb, 1, N, K, B, K, floats ? buf : NULL);
         recur_set_threads(1);
-        recur_gemm_packed(64, 1.0f, A, K, &pb, 0.0f, C64, N);
+        gemm_packed(64, 1.0f, A, K, &pb, 0.0f, C64, N);
         for (size_t m = 0; m < 3; m++) {
-            recur_gemm_packed(Ms[m], 1.0f, A, K, &pb, 0.0f, Cm, N);
+            gemm_packed(Ms[m], 1.0f, A, K, &pb, 0.0f, Cm, N);
             CHECK(!floats || memcmp(C64, Cm, Ms[m] * N * sizeof(float)) == 0,
                   "rows of a product of %zu differ from those of 64", Ms[m]);
         }
         free(A), free(B), free(C64), free(Cm), free(buf);
     }
     recur_set_threads(1);
-    /* No buffer: the handle keeps B and the product is recur_gemm's. */
-    recur_gemm_b pb;
+    /* No buffer: the handle keeps B and the product is gemm's. */
+    gemm_b pb;
     float B[6] = {1, 2, 3, 4, 5, 6}, A[3] = {1, 1, 1}, C[2] = {0, 0};
-    recur_gemm_pack(&pb, 1, 2, 3, B, 3, NULL);
+    gemm_pack(&pb, 1, 2, 3, B, 3, NULL);
     CHECK(pb.packed == NULL, "no buffer: not packed");
-    recur_gemm_packed(1, 1.0f, A, 3, &pb, 0.0f, C, 2);
+    gemm_packed(1, 1.0f, A, 3, &pb, 0.0f, C, 2);
     CHECK(C[0] == 6.0f && C[1] == 15.0f, "fallback: got %g %g, want 6 15",
           (double)C[0], (double)C[1]);
 }

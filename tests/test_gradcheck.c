@@ -46,11 +46,11 @@ typedef struct {
     float *x, *h0, *c0, *wy, *wh, *wc, *y, *h_n, *c_n;
 } problem;
 
-static uint64_t rng_state = 12345;
+static uint64_t lcg_state = 12345;
 static float urand(void)
 {
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (float)(rng_state >> 40) / 16777216.0f * 2.0f - 1.0f;
+    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)(lcg_state >> 40) / 16777216.0f * 2.0f - 1.0f;
 }
 
 static float *randv(size_t n)

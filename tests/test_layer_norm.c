@@ -29,8 +29,8 @@ static recur_status write_model(recur_rnn *rnn, const char *path,
                                 const char *skip, const char *mode,
                                 const char *layer_norm)
 {
-    recur_st_writer *w;
-    recur_status s = recur_st_writer_new(&w);
+    st_writer *w;
+    recur_status s = st_writer_new(&w);
     for (size_t i = 0; !s && i < recur_rnn_get_param_count(rnn); i++) {
         const char *name;
         float *v;
@@ -38,17 +38,17 @@ static recur_status write_model(recur_rnn *rnn, const char *path,
         recur_rnn_get_param(rnn, i, &name, &v, &shape[0], &shape[1]);
         if (skip && !strcmp(name, skip))
             continue;
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, stack_param_ndim(name),
+        s = st_writer_add(w, name, RECUR_DT_F32, stack_param_ndim(name),
                                 shape, v);
     }
     if (!s && mode)
-        s = recur_st_writer_meta(w, "mode", mode);
+        s = st_writer_meta(w, "mode", mode);
     if (!s && layer_norm)
-        s = recur_st_writer_meta(w, "layer_norm", layer_norm);
+        s = st_writer_meta(w, "layer_norm", layer_norm);
     if (!s)
-        s = recur_st_writer_write(w, path);
+        s = st_writer_write(w, path);
     if (w)
-        recur_st_writer_free(w);
+        st_writer_free(w);
     return s;
 }
 
@@ -121,12 +121,12 @@ void test_layer_norm_api(void)
                           recur_rnn_get_flat_params(rnn),
                           recur_rnn_get_flat_size(rnn) * sizeof(float)),
               "a layer-norm LSTM does not load back as it was saved");
-        recur_st *st;
-        CHECK(recur_st_read(path, &st) == RECUR_OK &&
-                  recur_st_meta(st, "layer_norm") &&
-                  !strcmp(recur_st_meta(st, "layer_norm"), "1"),
+        st_file *st;
+        CHECK(st_read(path, &st) == RECUR_OK &&
+                  st_meta(st, "layer_norm") &&
+                  !strcmp(st_meta(st, "layer_norm"), "1"),
               "recur_rnn_save wrote no layer_norm = 1");
-        recur_st_free(st);
+        st_free(st);
         recur_rnn_free(back);
         back = NULL;
     }
@@ -209,11 +209,11 @@ void test_lm_layer_norm(void)
     char dir[] = "/tmp/recur-test-lmln-XXXXXX", path[128];
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    recur_st_writer *w;
-    CHECK(recur_st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
-              recur_st_writer_write(w, path) == RECUR_OK,
+    st_writer *w;
+    CHECK(st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
+              st_writer_write(w, path) == RECUR_OK,
           "write: %s", recur_last_error());
-    recur_st_writer_free(w);
+    st_writer_free(w);
     recur_lm *back = NULL;
     CHECK(recur_lm_load(path, &back) == RECUR_OK && back &&
               back->config.arch.rnn.layer_norm == 1 &&
@@ -236,13 +236,13 @@ void test_lm_layer_norm(void)
     CHECK(key != NULL, "no layer_norm key in the checkpoint");
     if (key) {
         key[1] = 'x';
-        recur_st *st;
-        CHECK(recur_st_parse(buf, n, "old", &st) == RECUR_OK, "parse");
+        st_file *st;
+        CHECK(st_parse(buf, n, "old", &st) == RECUR_OK, "parse");
         CHECK(lm_read(st, "old", &back) == RECUR_ERR_FORMAT && !back &&
                   strstr(recur_last_error(), "weight_ln_ih_l0"),
               "layer-norm tensors without layer_norm = 1 accepted: %s",
               recur_last_error());
-        recur_st_free(st);
+        st_free(st);
     }
     recur_lm_free(lm);
     unlink(path);

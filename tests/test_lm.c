@@ -42,7 +42,7 @@ static lm_config reg_config(recur_mode mode, float dropout, int variational,
 
 static void random_ids(int32_t *ids, size_t n, uint64_t seed)
 {
-    recur_rng r;
+    rng_state r;
     rng_seed(&r, seed);
     for (size_t i = 0; i < n; i++)
         ids[i] = (int32_t)rng_below(&r, V);
@@ -50,7 +50,7 @@ static void random_ids(int32_t *ids, size_t n, uint64_t seed)
 
 /* Mean loss of one chunk from a zero state with the dropout generator at a
  * fixed state, so that every evaluation draws the same masks. */
-static double chunk_loss(recur_lm *lm, const recur_rng *rng, const int32_t *x,
+static double chunk_loss(recur_lm *lm, const rng_state *rng, const int32_t *x,
                          const int32_t *y)
 {
     double sum;
@@ -70,7 +70,7 @@ static void gradcheck(const char *what, lm_config c)
     if (!lm)
         return;
     /* Layer norm: random gains and biases (1 and 0 would hide mistakes). */
-    recur_rng pr;
+    rng_state pr;
     rng_seed(&pr, 4);
     for (size_t i = 0; i < recur_rnn_get_param_count(lm->rnn); i++) {
         const char *name;
@@ -87,7 +87,7 @@ static void gradcheck(const char *what, lm_config c)
     random_ids(y, T * B, 2);
     y[4] = -1; /* a masked target */
     lm_set_training(lm, 1);
-    recur_rng rng = lm->rng;
+    rng_state rng = lm->rng;
     double sum;
     size_t count;
     lm_reset_state(lm, B);
@@ -331,8 +331,8 @@ static train_config small_train(void)
     train_config c = {0};
     c.batch = B;
     c.seq_len = T;
-    c.optim = recur_optim_default(RECUR_OPT_ADAM);
-    c.sched = recur_sched_default(RECUR_SCHED_COSINE, 0.02f);
+    c.optim = optim_default(RECUR_OPT_ADAM);
+    c.sched = sched_default(RECUR_SCHED_COSINE, 0.02f);
     c.sched.warmup_steps = 5;
     c.sched.total_steps = 400;
     c.clip = 1.0f;
@@ -367,17 +367,17 @@ void test_lm_training(void)
 
 static int same_tensors(const char *a, const char *b)
 {
-    recur_st *x, *y;
-    if (recur_st_read(a, &x))
+    st_file *x, *y;
+    if (st_read(a, &x))
         return 0;
-    if (recur_st_read(b, &y)) {
-        recur_st_free(x);
+    if (st_read(b, &y)) {
+        st_free(x);
         return 0;
     }
-    int same = recur_st_count(x) == recur_st_count(y);
-    for (size_t i = 0; same && i < recur_st_count(x); i++) {
-        const recur_st_tensor *p = recur_st_at(x, i);
-        const recur_st_tensor *q = recur_st_find(y, p->name);
+    int same = st_count(x) == st_count(y);
+    for (size_t i = 0; same && i < st_count(x); i++) {
+        const st_tensor *p = st_at(x, i);
+        const st_tensor *q = st_find(y, p->name);
         same = q && q->nbytes == p->nbytes && !memcmp(p->data, q->data, p->nbytes);
         if (!same)
             fprintf(stderr, "  tensor %s differs\n", p->name);
@@ -385,11 +385,11 @@ static int same_tensors(const char *a, const char *b)
     const char *keys[] = {"train.step", "train.epoch", "train.chunk", "sched.lr",
                           "optim.steps"};
     for (size_t k = 0; same && k < sizeof keys / sizeof *keys; k++) {
-        const char *u = recur_st_meta(x, keys[k]), *v = recur_st_meta(y, keys[k]);
+        const char *u = st_meta(x, keys[k]), *v = st_meta(y, keys[k]);
         same = u && v && !strcmp(u, v);
     }
-    recur_st_free(x);
-    recur_st_free(y);
+    st_free(x);
+    st_free(y);
     return same;
 }
 
@@ -498,12 +498,12 @@ void test_lm_metadata_regs(void)
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     lm_config c = reg_config(RECUR_GRU, 0.25f, 1, 0.375f, 0.125f);
     recur_lm *lm;
-    recur_st_writer *w;
+    st_writer *w;
     CHECK(lm_create(&c, 1, 0, &lm) == RECUR_OK, "create");
-    CHECK(recur_st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
-              recur_st_writer_write(w, path) == RECUR_OK,
+    CHECK(st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
+              st_writer_write(w, path) == RECUR_OK,
           "write: %s", recur_last_error());
-    recur_st_writer_free(w);
+    st_writer_free(w);
     recur_lm_free(lm);
     FILE *f = fopen(path, "rb");
     static char buf[1 << 16];
@@ -511,8 +511,8 @@ void test_lm_metadata_regs(void)
     if (f)
         fclose(f);
     CHECK(n > 0 && n < sizeof buf, "read back %zu bytes", n);
-    recur_st *st;
-    CHECK(recur_st_parse(buf, n, "new", &st) == RECUR_OK, "parse");
+    st_file *st;
+    CHECK(st_parse(buf, n, "new", &st) == RECUR_OK, "parse");
     lm = NULL;
     CHECK(lm_read(st, "new", &lm) == RECUR_OK &&
               lm->config.reg.variational == 1 &&
@@ -520,25 +520,25 @@ void test_lm_metadata_regs(void)
               lm->config.reg.zoneout == 0.125f,
           "the regularisers do not read back");
     recur_lm_free(lm);
-    recur_st_free(st);
+    st_free(st);
 
     /* Out of range: zoneout "0.125" -> "1.125". */
     static char bad[sizeof buf];
     memcpy(bad, buf, n);
     CHECK(patch(bad, n, "\"zoneout\"", "\"0.125\"", "\"1.125\""), "patch");
     lm = NULL;
-    CHECK(recur_st_parse(bad, n, "bad", &st) == RECUR_OK &&
+    CHECK(st_parse(bad, n, "bad", &st) == RECUR_OK &&
               lm_read(st, "bad", &lm) == RECUR_ERR_FORMAT && !lm &&
               strstr(recur_last_error(), "zoneout"),
           "zoneout 1.125 accepted or not named: %s", recur_last_error());
-    recur_st_free(st);
+    st_free(st);
 
     /* An older checkpoint: the keys renamed out of the way. */
     CHECK(patch(buf, n, "", "\"variational\"", "\"xariational\"") &&
               patch(buf, n, "", "\"recurrent_dropout\"", "\"xecurrent_dropout\"") &&
               patch(buf, n, "", "\"zoneout\"", "\"xoneout\""),
           "patch");
-    CHECK(recur_st_parse(buf, n, "old", &st) == RECUR_OK, "parse old");
+    CHECK(st_parse(buf, n, "old", &st) == RECUR_OK, "parse old");
     lm = NULL;
     CHECK(lm_read(st, "old", &lm) == RECUR_OK &&
               lm->config.reg.variational == 0 &&
@@ -546,7 +546,7 @@ void test_lm_metadata_regs(void)
               lm->config.reg.zoneout == 0.0f && lm->config.reg.dropout == 0.25f,
           "an older checkpoint: %s", recur_last_error());
     recur_lm_free(lm);
-    recur_st_free(st);
+    st_free(st);
     unlink(path);
     rmdir(dir);
 }
@@ -573,8 +573,8 @@ void test_lm_read_sizes_backed(void)
         buf[i] = (unsigned char)((size_t)len >> (8 * i));
     memcpy(buf + 8, json, (size_t)len);
     memset(buf + 8 + len, 0, 4);
-    recur_st *st = NULL;
-    CHECK(recur_st_parse(buf, n, "big", &st) == RECUR_OK, "parse: %s",
+    st_file *st = NULL;
+    CHECK(st_parse(buf, n, "big", &st) == RECUR_OK, "parse: %s",
           recur_last_error());
     if (!st)
         return;
@@ -585,7 +585,7 @@ void test_lm_read_sizes_backed(void)
           "a 64 x 16384 model with no tensors: status %s, %s",
           recur_status_str(s), recur_last_error());
     recur_lm_free(lm);
-    recur_st_free(st);
+    st_free(st);
 }
 
 /* recur eval's reading: with the tail, one stream scores all n - 1 next

@@ -131,11 +131,11 @@ static const char *parse_midi(const unsigned char *b, size_t n, song *m)
 
 /* Encodes roll and parses it back; NULL (and a failed check) on error. */
 static song *encode_parse(const unsigned char *roll, size_t frames,
-                          const recur_midi_options *o, const char *what)
+                          const midi_options *o, const char *what)
 {
     unsigned char *bytes = NULL;
     size_t size = 0;
-    recur_status s = recur_midi_encode(roll, frames, o, &bytes, &size);
+    recur_status s = midi_encode(roll, frames, o, &bytes, &size);
     song *m = malloc(sizeof *m);
     const char *why = s ? recur_last_error() : m ? parse_midi(bytes, size, m) : "no memory";
     CHECK(!why, "%s: %s", what, why);
@@ -173,21 +173,21 @@ static void vlq_edges(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char out[4] = {0xAA, 0xAA, 0xAA, 0xAA};
-        size_t n = recur_midi_vlq(cases[i].value, out);
+        size_t n = midi_vlq(cases[i].value, out);
         CHECK(n == cases[i].n && !memcmp(out, cases[i].bytes, n) &&
                   (n == 4 || out[n] == 0xAA),
               "VLQ of %u: %zu bytes %02X %02X %02X %02X", cases[i].value, n,
               out[0], out[1], out[2], out[3]);
     }
     unsigned char out[4] = {0xAA, 0xAA, 0xAA, 0xAA};
-    CHECK(recur_midi_vlq(0x10000000, out) == 0 && out[0] == 0xAA &&
-              recur_midi_vlq(UINT32_MAX, out) == 0,
+    CHECK(midi_vlq(0x10000000, out) == 0 && out[0] == 0xAA &&
+              midi_vlq(UINT32_MAX, out) == 0,
           "above 0x0FFFFFFF is refused");
     /* Every value up to 2^17 and a sweep above decode to themselves. */
     int bad = 0;
     for (uint64_t v = 0; v <= RECUR_MIDI_VLQ_MAX; v += v < (1u << 17) ? 1 : 4099) {
         uint32_t back = 0;
-        size_t at = 0, n = recur_midi_vlq((uint32_t)v, out);
+        size_t at = 0, n = midi_vlq((uint32_t)v, out);
         bad += !vlq(out, n, &at, &back) || back != v || at != n;
     }
     CHECK(bad == 0, "%d values do not decode to themselves", bad);
@@ -199,7 +199,7 @@ static void sustained(void)
     unsigned char roll[4 * KEYS] = {0};
     roll[60 - 21] = roll[KEYS + 60 - 21] = roll[2 * KEYS + 60 - 21] = 1;
     roll[KEYS + 62 - 21] = 1;
-    recur_midi_options o = {.ticks_per_quarter = 96, .ticks_per_step = 48};
+    midi_options o = {.ticks_per_quarter = 96, .ticks_per_step = 48};
     song *m = encode_parse(roll, 4, &o, "sustained");
     if (!m)
         return;
@@ -224,7 +224,7 @@ static void chord(void)
         roll[c_major[i] - 21] = roll[KEYS + c_major[i] - 21] = 1;
         roll[2 * KEYS + f_major[i] - 21] = 1;
     }
-    recur_midi_options o = {.velocity = 100, .bpm = 90, .track_name = "chorale 1"};
+    midi_options o = {.velocity = 100, .bpm = 90, .track_name = "chorale 1"};
     song *m = encode_parse(roll, 3, &o, "chord");
     if (!m)
         return;
@@ -255,7 +255,7 @@ static void empty(void)
         0x00, 0xFF, 0x2F, 0x00};
     unsigned char *bytes = NULL;
     size_t size = 0;
-    recur_status s = recur_midi_encode(NULL, 0, NULL, &bytes, &size);
+    recur_status s = midi_encode(NULL, 0, NULL, &bytes, &size);
     CHECK(s == RECUR_OK && size == sizeof want && !memcmp(bytes, want, size),
           "no frames: %s, %zu bytes", recur_status_str(s), size);
     free(bytes);
@@ -270,7 +270,7 @@ static void empty(void)
      * largest delta time). */
     unsigned char ends[KEYS] = {0};
     ends[0] = ends[KEYS - 1] = 1;
-    recur_midi_options o = {.ticks_per_step = RECUR_MIDI_VLQ_MAX};
+    midi_options o = {.ticks_per_step = RECUR_MIDI_VLQ_MAX};
     m = encode_parse(ends, 1, &o, "A0 and C8");
     CHECK(m && m->notes_n == 2 && has_note(m, 21, 0, RECUR_MIDI_VLQ_MAX) &&
               has_note(m, 108, 0, RECUR_MIDI_VLQ_MAX),
@@ -288,7 +288,7 @@ static void random_roll(void)
         x = x * 6364136223846793005u + 1442695040888963407u;
         roll[i] = (x >> 33) % 13 == 0; /* ~7 keys a frame */
     }
-    recur_midi_options o = {.ticks_per_quarter = 220, .ticks_per_step = 110};
+    midi_options o = {.ticks_per_quarter = 220, .ticks_per_step = 110};
     song *m = encode_parse(roll, T, &o, "random roll");
     if (!m)
         return;
@@ -317,7 +317,7 @@ static void bad_options(void)
         long_name[65536] = '\0';
     }
     static const struct {
-        recur_midi_options o;
+        midi_options o;
         recur_status want;
         const char *message;
     } cases[] = {
@@ -332,25 +332,25 @@ static void bad_options(void)
          "536870910 ticks between two events"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        recur_status s = recur_midi_encode(roll, 2, &cases[i].o, &bytes, &size);
+        recur_status s = midi_encode(roll, 2, &cases[i].o, &bytes, &size);
         CHECK(s == cases[i].want && strstr(recur_last_error(), cases[i].message) &&
                   size == 7,
               "case %zu: %s \"%s\"", i, recur_status_str(s), recur_last_error());
     }
-    recur_midi_options o = {.bpm = 3.6, .track_name = long_name};
-    recur_status s = recur_midi_encode(roll, 2, &o, &bytes, &size);
+    midi_options o = {.bpm = 3.6, .track_name = long_name};
+    recur_status s = midi_encode(roll, 2, &o, &bytes, &size);
     CHECK(s == RECUR_ERR_ARGUMENT && strstr(recur_last_error(), "65536 bytes"),
           "a long track name: %s", recur_last_error());
     long_name[65535] = '\0';
-    s = recur_midi_encode(roll, 2, &o, &bytes, &size);
+    s = midi_encode(roll, 2, &o, &bytes, &size);
     CHECK(s == RECUR_OK && size > 65535, "a name of 65535 bytes and 3.6 bpm: %s",
           recur_last_error());
     if (s == RECUR_OK)
         free(bytes);
     free(long_name);
-    CHECK(recur_midi_encode(NULL, 1, NULL, &bytes, &size) == RECUR_ERR_ARGUMENT &&
-              recur_midi_encode(roll, 1, NULL, NULL, &size) == RECUR_ERR_ARGUMENT &&
-              recur_midi_write(NULL, roll, 1, NULL) == RECUR_ERR_ARGUMENT,
+    CHECK(midi_encode(NULL, 1, NULL, &bytes, &size) == RECUR_ERR_ARGUMENT &&
+              midi_encode(roll, 1, NULL, NULL, &size) == RECUR_ERR_ARGUMENT &&
+              midi_write(NULL, roll, 1, NULL) == RECUR_ERR_ARGUMENT,
           "NULLs: %s", recur_last_error());
 }
 
@@ -367,13 +367,13 @@ static void write_file(void)
     roll[39] = roll[KEYS + 43] = roll[2 * KEYS + 46] = 1;
     unsigned char *want = NULL, *got = NULL;
     size_t want_n = 0, got_n = 0;
-    recur_status s = recur_midi_encode(roll, 3, NULL, &want, &want_n);
+    recur_status s = midi_encode(roll, 3, NULL, &want, &want_n);
     if (!s)
-        s = recur_midi_write(path, roll, 3, NULL);
+        s = midi_write(path, roll, 3, NULL);
     if (!s) /* again, over the existing file */
-        s = recur_midi_write(path, roll, 3, NULL);
+        s = midi_write(path, roll, 3, NULL);
     if (!s)
-        s = recur_read_file(path, 1 << 20, &got, &got_n);
+        s = file_read(path, 1 << 20, &got, &got_n);
     CHECK(s == RECUR_OK && got_n == want_n && !memcmp(got, want, want_n),
           "written file: %s", recur_last_error());
     free(want);
@@ -387,7 +387,7 @@ static void write_file(void)
     CHECK(entries == 1, "%zu files left in %s (want only out.mid)", entries, dir);
     unlink(path);
     rmdir(dir);
-    s = recur_midi_write("/nonexistent/dir/out.mid", roll, 3, NULL);
+    s = midi_write("/nonexistent/dir/out.mid", roll, 3, NULL);
     CHECK(s == RECUR_ERR_IO && strstr(recur_last_error(), "/nonexistent/dir/out.mid"),
           "unwritable: %s", recur_last_error());
 }

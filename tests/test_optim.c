@@ -46,21 +46,21 @@ static int diff_ok(diff d) { return d.finite && d.rel <= TOL_OPTIM; }
 
 /* The fixture file and its "cases" metadata; both NULL (and a failed
  * CHECK) when unreadable. */
-static recur_st *open_fixture(json_t **cases)
+static st_file *open_fixture(json_t **cases)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/optim.safetensors", test_fixture_dir());
-    recur_st *st = NULL;
-    recur_status s = recur_st_read(path, &st);
+    st_file *st = NULL;
+    recur_status s = st_read(path, &st);
     CHECK(s == RECUR_OK, "cannot read %s: %s", path, recur_last_error());
     if (s != RECUR_OK)
         return NULL;
-    const char *meta = recur_st_meta(st, "cases");
+    const char *meta = st_meta(st, "cases");
     json_error_t err;
     *cases = meta ? json_loads(meta, 0, &err) : NULL;
     CHECK(*cases != NULL, "%s: no parseable __metadata__ \"cases\"", path);
     if (!*cases) {
-        recur_st_free(st);
+        st_free(st);
         return NULL;
     }
     return st;
@@ -68,17 +68,17 @@ static recur_st *open_fixture(json_t **cases)
 
 /* A float32 tensor of exactly numel values, in a fresh buffer; NULL (and a
  * failed CHECK) when absent or of another size. */
-static float *tensor(const recur_st *st, const char *name, size_t numel)
+static float *tensor(const st_file *st, const char *name, size_t numel)
 {
-    const recur_st_tensor *t = recur_st_find(st, name);
+    const st_tensor *t = st_find(st, name);
     float *v = t && t->numel == numel ? fixture_f32(st, name) : NULL;
     CHECK(v != NULL, "fixture tensor %s missing or not of %zu values", name, numel);
     return v;
 }
 
-static size_t tensor_numel(const recur_st *st, const char *name)
+static size_t tensor_numel(const st_file *st, const char *name)
 {
-    const recur_st_tensor *t = recur_st_find(st, name);
+    const st_tensor *t = st_find(st, name);
     return t ? t->numel : 0;
 }
 
@@ -87,27 +87,27 @@ static const struct {
     size_t offset;
     int is_int;
 } config_fields[] = {
-    {"momentum", offsetof(recur_optim_config, momentum), 0},
-    {"dampening", offsetof(recur_optim_config, dampening), 0},
-    {"nesterov", offsetof(recur_optim_config, nesterov), 1},
-    {"weight_decay", offsetof(recur_optim_config, weight_decay), 0},
-    {"beta1", offsetof(recur_optim_config, beta1), 0},
-    {"beta2", offsetof(recur_optim_config, beta2), 0},
-    {"eps", offsetof(recur_optim_config, eps), 0},
-    {"alpha", offsetof(recur_optim_config, alpha), 0},
-    {"centered", offsetof(recur_optim_config, centered), 1},
-    {"lr_decay", offsetof(recur_optim_config, lr_decay), 0},
-    {"initial_accumulator_value", offsetof(recur_optim_config, initial_accumulator_value), 0},
+    {"momentum", offsetof(optim_config, momentum), 0},
+    {"dampening", offsetof(optim_config, dampening), 0},
+    {"nesterov", offsetof(optim_config, nesterov), 1},
+    {"weight_decay", offsetof(optim_config, weight_decay), 0},
+    {"beta1", offsetof(optim_config, beta1), 0},
+    {"beta2", offsetof(optim_config, beta2), 0},
+    {"eps", offsetof(optim_config, eps), 0},
+    {"alpha", offsetof(optim_config, alpha), 0},
+    {"centered", offsetof(optim_config, centered), 1},
+    {"lr_decay", offsetof(optim_config, lr_decay), 0},
+    {"initial_accumulator_value", offsetof(optim_config, initial_accumulator_value), 0},
 };
 
-/* recur_optim_default(kind) overridden by the JSON object's fields. */
-static int config_from_json(json_t *o, recur_optim_config *c)
+/* optim_default(kind) overridden by the JSON object's fields. */
+static int config_from_json(json_t *o, optim_config *c)
 {
-    recur_optim_kind kind;
+    optim_kind kind;
     const char *k = json_string_value(json_object_get(o, "kind"));
-    if (!k || recur_optim_parse(k, &kind) != RECUR_OK)
+    if (!k || optim_parse(k, &kind) != RECUR_OK)
         return 0;
-    *c = recur_optim_default(kind);
+    *c = optim_default(kind);
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v) {
@@ -131,11 +131,11 @@ static int config_from_json(json_t *o, recur_optim_config *c)
 
 /* params_only: the case gives PyTorch double hyperparameters, so only the
  * parameters are expected to agree, not the state (see the generator). */
-static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
+static void optim_case(const st_file *st, const char *name, json_t *cfg_json,
                        int params_only)
 {
     char key[160];
-    recur_optim_config cfg;
+    optim_config cfg;
     CHECK(config_from_json(cfg_json, &cfg), "%s: bad config in fixture", name);
     snprintf(key, sizeof key, "%s.params0", name);
     const size_t n = tensor_numel(st, key);
@@ -154,10 +154,10 @@ static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
     lrs = tensor(st, key, steps);
     snprintf(key, sizeof key, "%s.expected", name);
     expected = tensor(st, key, steps * n);
-    recur_optim *opt = NULL, *half = NULL, *resumed = NULL;
+    optimizer *opt = NULL, *half = NULL, *resumed = NULL;
     if (!p0 || !grads || !lrs || !expected || !p || !q)
         goto done;
-    recur_status s = recur_optim_create(&cfg, n, &opt);
+    recur_status s = optim_create(&cfg, n, &opt);
     CHECK(s == RECUR_OK, "%s: create: %s", name, recur_last_error());
     if (s != RECUR_OK)
         goto done;
@@ -167,7 +167,7 @@ static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
     diff worst = {0, 0, 1};
     size_t worst_step = 0;
     for (size_t t = 0; t < steps; t++) {
-        s = recur_optim_step(opt, p, grads + t * n, lrs[t]);
+        s = optim_step(opt, p, grads + t * n, lrs[t]);
         CHECK(s == RECUR_OK, "%s: step %zu: %s", name, t, recur_last_error());
         diff d = compare(p, expected + t * n, n);
         if (d.rel > worst.rel || (!d.finite && worst.finite))
@@ -179,18 +179,18 @@ static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
     CHECK(diff_ok(worst), "optim %-26s params vs torch over %zu steps: max rel err %.3g "
           "(abs %.3g, worst at step %zu)%s", name, steps, worst.rel, worst.abs, worst_step,
           worst.finite ? "" : ", not finite");
-    CHECK(recur_optim_steps(opt) == steps, "%s: step count %llu, expected %zu", name,
-          (unsigned long long)recur_optim_steps(opt), steps);
+    CHECK(optim_steps(opt) == steps, "%s: step count %llu, expected %zu", name,
+          (unsigned long long)optim_steps(opt), steps);
 
     /* The state, under PyTorch's keys, and nothing else. */
     size_t in_fixture = 0, prefix = (size_t)snprintf(key, sizeof key, "%s.state.", name);
-    for (size_t i = 0; i < recur_st_count(st); i++)
-        in_fixture += strncmp(recur_st_at(st, i)->name, key, prefix) == 0;
-    CHECK(in_fixture == recur_optim_buffer_count(opt), "%s: %zu state buffers, torch has %zu",
-          name, recur_optim_buffer_count(opt), in_fixture);
-    for (size_t i = 0; i < recur_optim_buffer_count(opt); i++) {
+    for (size_t i = 0; i < st_count(st); i++)
+        in_fixture += strncmp(st_at(st, i)->name, key, prefix) == 0;
+    CHECK(in_fixture == optim_buffer_count(opt), "%s: %zu state buffers, torch has %zu",
+          name, optim_buffer_count(opt), in_fixture);
+    for (size_t i = 0; i < optim_buffer_count(opt); i++) {
         const char *bname = NULL;
-        float *buf = recur_optim_buffer(opt, i, &bname);
+        float *buf = optim_buffer(opt, i, &bname);
         snprintf(key, sizeof key, "%s.state.%s", name, bname ? bname : "?");
         float *want = tensor(st, key, n);
         if (!want || !buf)
@@ -203,17 +203,17 @@ static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
 
     /* Resuming from copied state (a checkpoint) continues bit for bit. */
     size_t mid = steps / 2;
-    if (recur_optim_create(&cfg, n, &half) == RECUR_OK &&
-        recur_optim_create(&cfg, n, &resumed) == RECUR_OK) {
+    if (optim_create(&cfg, n, &half) == RECUR_OK &&
+        optim_create(&cfg, n, &resumed) == RECUR_OK) {
         memcpy(q, p0, n * sizeof(float));
         for (size_t t = 0; t < mid; t++)
-            recur_optim_step(half, q, grads + t * n, lrs[t]);
-        for (size_t i = 0; i < recur_optim_buffer_count(half); i++)
-            memcpy(recur_optim_buffer(resumed, i, NULL), recur_optim_buffer(half, i, NULL),
+            optim_step(half, q, grads + t * n, lrs[t]);
+        for (size_t i = 0; i < optim_buffer_count(half); i++)
+            memcpy(optim_buffer(resumed, i, NULL), optim_buffer(half, i, NULL),
                    n * sizeof(float));
-        recur_optim_set_steps(resumed, recur_optim_steps(half));
+        optim_set_steps(resumed, optim_steps(half));
         for (size_t t = mid; t < steps; t++)
-            recur_optim_step(resumed, q, grads + t * n, lrs[t]);
+            optim_step(resumed, q, grads + t * n, lrs[t]);
         CHECK(memcmp(p, q, n * sizeof(float)) == 0,
               "%s: resuming at step %zu from copied state differs from the uninterrupted run",
               name, mid);
@@ -222,16 +222,16 @@ static void optim_case(const recur_st *st, const char *name, json_t *cfg_json,
     }
 
 done:
-    recur_optim_free(opt);
-    recur_optim_free(half);
-    recur_optim_free(resumed);
+    optim_free(opt);
+    optim_free(half);
+    optim_free(resumed);
     free(p0); free(grads); free(lrs); free(expected); free(p); free(q);
 }
 
 void test_optim_pytorch(void)
 {
     json_t *cases = NULL;
-    recur_st *st = open_fixture(&cases);
+    st_file *st = open_fixture(&cases);
     if (!st)
         return;
     json_t *list = json_object_get(cases, "optim");
@@ -242,7 +242,7 @@ void test_optim_pytorch(void)
         json_t *item = json_array_get(list, i);
         const char *name = json_string_value(json_array_get(item, 0));
         json_t *cfg = json_array_get(item, 1);
-        recur_optim_config c;
+        optim_config c;
         CHECK(name && cfg, "optimizer case %zu malformed", i);
         if (!name || !cfg)
             continue;
@@ -252,79 +252,79 @@ void test_optim_pytorch(void)
         optim_case(st, name, cfg, json_is_true(json_object_get(opts, "params_only")));
     }
     for (int k = 0; k < 5; k++)
-        CHECK(seen[k], "no fixture case for %s", recur_optim_str((recur_optim_kind)k));
+        CHECK(seen[k], "no fixture case for %s", optim_str((optim_kind)k));
     json_decref(cases);
-    recur_st_free(st);
+    st_free(st);
 }
 
 /* ---- misuse ---- */
 
-static void expect_create_fails(const char *what, recur_optim_config c, size_t n)
+static void expect_create_fails(const char *what, optim_config c, size_t n)
 {
-    recur_optim *sentinel = (recur_optim *)&c, *opt = sentinel;
-    recur_status s = recur_optim_create(&c, n, &opt);
+    optimizer *sentinel = (optimizer *)&c, *opt = sentinel;
+    recur_status s = optim_create(&c, n, &opt);
     CHECK(s == RECUR_ERR_ARGUMENT, "create with %s: got %s", what, recur_status_str(s));
     CHECK(opt == sentinel, "create with %s touched *out", what);
     CHECK(recur_last_error()[0] != '\0', "create with %s: no message", what);
     if (opt != sentinel)
-        recur_optim_free(opt);
+        optim_free(opt);
 }
 
 void test_optim_misuse(void)
 {
     /* Names. */
     for (int k = 0; k < 5; k++) {
-        const char *name = recur_optim_str((recur_optim_kind)k);
-        recur_optim_kind back = (recur_optim_kind)99;
-        CHECK(name && recur_optim_parse(name, &back) == RECUR_OK && back == (recur_optim_kind)k,
+        const char *name = optim_str((optim_kind)k);
+        optim_kind back = (optim_kind)99;
+        CHECK(name && optim_parse(name, &back) == RECUR_OK && back == (optim_kind)k,
               "optimizer %d does not round-trip through its name", k);
     }
-    CHECK(recur_optim_str((recur_optim_kind)5) == NULL, "name of an unknown optimizer");
-    CHECK(recur_optim_str((recur_optim_kind)-1) == NULL, "name of optimizer -1");
-    recur_optim_kind kind = RECUR_OPT_RMSPROP;
-    CHECK(recur_optim_parse("adamax", &kind) == RECUR_ERR_ARGUMENT && kind == RECUR_OPT_RMSPROP,
+    CHECK(optim_str((optim_kind)5) == NULL, "name of an unknown optimizer");
+    CHECK(optim_str((optim_kind)-1) == NULL, "name of optimizer -1");
+    optim_kind kind = RECUR_OPT_RMSPROP;
+    CHECK(optim_parse("adamax", &kind) == RECUR_ERR_ARGUMENT && kind == RECUR_OPT_RMSPROP,
           "parse of an unknown name");
     CHECK(strstr(recur_last_error(), "adamax") && strstr(recur_last_error(), "adagrad"),
           "message should name the bad name and the valid ones: %s", recur_last_error());
-    CHECK(recur_optim_parse("Adam", &kind) == RECUR_ERR_ARGUMENT, "names are lower case");
-    CHECK(recur_optim_parse(NULL, &kind) == RECUR_ERR_ARGUMENT, "parse of NULL");
-    CHECK(recur_optim_parse("sgd", NULL) == RECUR_ERR_ARGUMENT, "parse into NULL");
+    CHECK(optim_parse("Adam", &kind) == RECUR_ERR_ARGUMENT, "names are lower case");
+    CHECK(optim_parse(NULL, &kind) == RECUR_ERR_ARGUMENT, "parse of NULL");
+    CHECK(optim_parse("sgd", NULL) == RECUR_ERR_ARGUMENT, "parse into NULL");
 
     /* Defaults are PyTorch's and valid. */
-    recur_optim_config d = recur_optim_default(RECUR_OPT_ADAMW);
+    optim_config d = optim_default(RECUR_OPT_ADAMW);
     CHECK(d.beta1 == 0.9f && d.beta2 == 0.999f && d.eps == 1e-8f && d.weight_decay == 0.01f,
           "AdamW defaults");
-    d = recur_optim_default(RECUR_OPT_ADAM);
+    d = optim_default(RECUR_OPT_ADAM);
     CHECK(d.weight_decay == 0 && d.beta1 == 0.9f, "Adam defaults");
-    d = recur_optim_default(RECUR_OPT_RMSPROP);
+    d = optim_default(RECUR_OPT_RMSPROP);
     CHECK(d.alpha == 0.99f && d.eps == 1e-8f && d.momentum == 0 && !d.centered,
           "RMSprop defaults");
-    d = recur_optim_default(RECUR_OPT_ADAGRAD);
+    d = optim_default(RECUR_OPT_ADAGRAD);
     CHECK(d.eps == 1e-10f && d.lr_decay == 0 && d.initial_accumulator_value == 0,
           "Adagrad defaults");
     for (int k = 0; k < 5; k++) {
-        recur_optim_config c = recur_optim_default((recur_optim_kind)k);
-        recur_optim *opt = NULL;
-        CHECK(recur_optim_create(&c, 3, &opt) == RECUR_OK && opt && recur_optim_size(opt) == 3,
-              "create with %s defaults: %s", recur_optim_str((recur_optim_kind)k),
+        optim_config c = optim_default((optim_kind)k);
+        optimizer *opt = NULL;
+        CHECK(optim_create(&c, 3, &opt) == RECUR_OK && opt && optim_size(opt) == 3,
+              "create with %s defaults: %s", optim_str((optim_kind)k),
               recur_last_error());
-        recur_optim_free(opt);
+        optim_free(opt);
     }
 
     /* Bad configurations. */
-    recur_optim_config c = recur_optim_default(RECUR_OPT_SGD);
-    recur_optim *opt = NULL;
-    CHECK(recur_optim_create(NULL, 3, &opt) == RECUR_ERR_ARGUMENT, "NULL config");
-    CHECK(recur_optim_create(&c, 3, NULL) == RECUR_ERR_ARGUMENT, "NULL out");
+    optim_config c = optim_default(RECUR_OPT_SGD);
+    optimizer *opt = NULL;
+    CHECK(optim_create(NULL, 3, &opt) == RECUR_ERR_ARGUMENT, "NULL config");
+    CHECK(optim_create(&c, 3, NULL) == RECUR_ERR_ARGUMENT, "NULL out");
     expect_create_fails("n = 0", c, 0);
-    c.kind = (recur_optim_kind)7;
+    c.kind = (optim_kind)7;
     expect_create_fails("an unknown kind", c, 3);
-    c = recur_optim_default(RECUR_OPT_SGD);
+    c = optim_default(RECUR_OPT_SGD);
     c.momentum = -0.1f;
     expect_create_fails("negative momentum", c, 3);
     c.momentum = NAN;
     expect_create_fails("NaN momentum", c, 3);
-    c = recur_optim_default(RECUR_OPT_SGD);
+    c = optim_default(RECUR_OPT_SGD);
     c.nesterov = 1;
     expect_create_fails("nesterov without momentum", c, 3);
     c.momentum = 0.9f;
@@ -333,86 +333,86 @@ void test_optim_misuse(void)
     c.dampening = 0;
     c.nesterov = 2;
     expect_create_fails("nesterov = 2", c, 3);
-    c = recur_optim_default(RECUR_OPT_SGD);
+    c = optim_default(RECUR_OPT_SGD);
     c.dampening = 1.5f;
     expect_create_fails("dampening 1.5", c, 3);
-    c = recur_optim_default(RECUR_OPT_SGD);
+    c = optim_default(RECUR_OPT_SGD);
     c.weight_decay = -1e-4f;
     expect_create_fails("negative weight decay", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAM);
+    c = optim_default(RECUR_OPT_ADAM);
     c.beta1 = 1.0f;
     expect_create_fails("beta1 = 1", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAMW);
+    c = optim_default(RECUR_OPT_ADAMW);
     c.beta2 = -0.5f;
     expect_create_fails("negative beta2", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAM);
+    c = optim_default(RECUR_OPT_ADAM);
     c.eps = -1e-8f;
     expect_create_fails("negative eps", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAM);
+    c = optim_default(RECUR_OPT_ADAM);
     c.weight_decay = INFINITY;
     expect_create_fails("infinite weight decay", c, 3);
-    c = recur_optim_default(RECUR_OPT_RMSPROP);
+    c = optim_default(RECUR_OPT_RMSPROP);
     c.alpha = 1.5f;
     expect_create_fails("alpha 1.5", c, 3);
-    c = recur_optim_default(RECUR_OPT_RMSPROP);
+    c = optim_default(RECUR_OPT_RMSPROP);
     c.centered = -1;
     expect_create_fails("centered = -1", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAGRAD);
+    c = optim_default(RECUR_OPT_ADAGRAD);
     c.lr_decay = -0.1f;
     expect_create_fails("negative lr_decay", c, 3);
-    c = recur_optim_default(RECUR_OPT_ADAGRAD);
+    c = optim_default(RECUR_OPT_ADAGRAD);
     c.initial_accumulator_value = -1;
     expect_create_fails("negative initial accumulator", c, 3);
-    c = recur_optim_default(RECUR_OPT_SGD);
+    c = optim_default(RECUR_OPT_SGD);
     c.momentum = 0.9f;
-    recur_optim *huge = (recur_optim *)&c;
-    recur_status s = recur_optim_create(&c, SIZE_MAX / 2, &huge);
-    CHECK(s == RECUR_ERR_MEMORY && huge == (recur_optim *)&c,
+    optimizer *huge = (optimizer *)&c;
+    recur_status s = optim_create(&c, SIZE_MAX / 2, &huge);
+    CHECK(s == RECUR_ERR_MEMORY && huge == (optimizer *)&c,
           "a state of SIZE_MAX/2 floats: got %s", recur_status_str(s));
 
     /* A bad step leaves everything untouched. */
-    c = recur_optim_default(RECUR_OPT_ADAM);
+    c = optim_default(RECUR_OPT_ADAM);
     opt = NULL;
-    CHECK(recur_optim_create(&c, 4, &opt) == RECUR_OK, "create: %s", recur_last_error());
+    CHECK(optim_create(&c, 4, &opt) == RECUR_OK, "create: %s", recur_last_error());
     if (!opt)
         return;
     float p[4] = {1, -2, 3, -4}, g[4] = {0.5f, 0.25f, -1, 2}, p_before[4];
-    CHECK(recur_optim_step(opt, p, g, 0.01f) == RECUR_OK, "a good step");
+    CHECK(optim_step(opt, p, g, 0.01f) == RECUR_OK, "a good step");
     float m_before[4];
     memcpy(p_before, p, sizeof p);
-    memcpy(m_before, recur_optim_buffer(opt, 0, NULL), sizeof m_before);
+    memcpy(m_before, optim_buffer(opt, 0, NULL), sizeof m_before);
     const float bad_lrs[] = {NAN, -0.01f, INFINITY, -INFINITY};
     for (size_t i = 0; i < sizeof bad_lrs / sizeof bad_lrs[0]; i++) {
-        s = recur_optim_step(opt, p, g, bad_lrs[i]);
+        s = optim_step(opt, p, g, bad_lrs[i]);
         CHECK(s == RECUR_ERR_ARGUMENT, "lr %g: got %s", (double)bad_lrs[i], recur_status_str(s));
         CHECK(memcmp(p, p_before, sizeof p) == 0, "lr %g changed the parameters",
               (double)bad_lrs[i]);
     }
-    CHECK(memcmp(recur_optim_buffer(opt, 0, NULL), m_before, sizeof m_before) == 0,
+    CHECK(memcmp(optim_buffer(opt, 0, NULL), m_before, sizeof m_before) == 0,
           "a refused step changed the state");
-    CHECK(recur_optim_steps(opt) == 1, "a refused step counted");
-    CHECK(recur_optim_step(NULL, p, g, 0.01f) == RECUR_ERR_ARGUMENT, "step on NULL");
-    CHECK(recur_optim_step(opt, NULL, g, 0.01f) == RECUR_ERR_ARGUMENT, "step with NULL params");
-    CHECK(recur_optim_step(opt, p, NULL, 0.01f) == RECUR_ERR_ARGUMENT, "step with NULL grads");
-    CHECK(recur_optim_step(opt, p, g, 0.0f) == RECUR_OK && memcmp(p, p_before, sizeof p) == 0,
+    CHECK(optim_steps(opt) == 1, "a refused step counted");
+    CHECK(optim_step(NULL, p, g, 0.01f) == RECUR_ERR_ARGUMENT, "step on NULL");
+    CHECK(optim_step(opt, NULL, g, 0.01f) == RECUR_ERR_ARGUMENT, "step with NULL params");
+    CHECK(optim_step(opt, p, NULL, 0.01f) == RECUR_ERR_ARGUMENT, "step with NULL grads");
+    CHECK(optim_step(opt, p, g, 0.0f) == RECUR_OK && memcmp(p, p_before, sizeof p) == 0,
           "lr 0 is allowed and leaves Adam's parameters alone");
 
     /* Buffers: names, bounds. */
     const char *bname = "x";
-    CHECK(recur_optim_buffer_count(opt) == 2, "Adam has 2 buffers");
-    CHECK(recur_optim_buffer(opt, 1, &bname) && strcmp(bname, "exp_avg_sq") == 0,
+    CHECK(optim_buffer_count(opt) == 2, "Adam has 2 buffers");
+    CHECK(optim_buffer(opt, 1, &bname) && strcmp(bname, "exp_avg_sq") == 0,
           "Adam's second buffer is exp_avg_sq");
-    CHECK(recur_optim_buffer(opt, 2, &bname) == NULL && bname == NULL,
+    CHECK(optim_buffer(opt, 2, &bname) == NULL && bname == NULL,
           "buffer out of range");
-    CHECK(recur_optim_buffer(NULL, 0, NULL) == NULL && recur_optim_buffer_count(NULL) == 0 &&
-          recur_optim_size(NULL) == 0 && recur_optim_steps(NULL) == 0, "NULL handle queries");
-    recur_optim_set_steps(NULL, 3);
-    recur_optim_free(opt);
-    recur_optim_free(NULL);
+    CHECK(optim_buffer(NULL, 0, NULL) == NULL && optim_buffer_count(NULL) == 0 &&
+          optim_size(NULL) == 0 && optim_steps(NULL) == 0, "NULL handle queries");
+    optim_set_steps(NULL, 3);
+    optim_free(opt);
+    optim_free(NULL);
 
     /* Buffer sets follow the options. */
     const struct {
-        recur_optim_config c;
+        optim_config c;
         size_t count;
         const char *last;
     } sets[] = {
@@ -427,20 +427,20 @@ void test_optim_misuse(void)
     };
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         opt = NULL;
-        if (recur_optim_create(&sets[i].c, 5, &opt) != RECUR_OK) {
+        if (optim_create(&sets[i].c, 5, &opt) != RECUR_OK) {
             CHECK(0, "buffer set %zu: create: %s", i, recur_last_error());
             continue;
         }
-        size_t count = recur_optim_buffer_count(opt);
+        size_t count = optim_buffer_count(opt);
         const char *last = NULL;
-        float *buf = count ? recur_optim_buffer(opt, count - 1, &last) : NULL;
+        float *buf = count ? optim_buffer(opt, count - 1, &last) : NULL;
         CHECK(count == sets[i].count && (count == 0 || strcmp(last, sets[i].last) == 0),
               "buffer set %zu: %zu buffers, last '%s'", i, count, last ? last : "");
         float want = sets[i].c.kind == RECUR_OPT_ADAGRAD ? 0.25f : 0.0f;
         for (size_t j = 0; buf && j < 5; j++)
             CHECK(buf[j] == want, "buffer set %zu starts at %g, expected %g", i,
                   (double)buf[j], (double)want);
-        recur_optim_free(opt);
+        optim_free(opt);
     }
 }
 
@@ -449,7 +449,7 @@ void test_optim_misuse(void)
 void test_clip(void)
 {
     json_t *cases = NULL;
-    recur_st *st = open_fixture(&cases);
+    st_file *st = open_fixture(&cases);
     if (st) {
         size_t K = tensor_numel(st, "clip.max_norm");
         size_t n = K ? tensor_numel(st, "clip.grads") / K : 0;
@@ -459,7 +459,7 @@ void test_clip(void)
         for (size_t k = 0; grads && max_norm && total && clipped && k < K; k++) {
             float *g = grads + k * n;
             float before = g[0];
-            float got = recur_clip_grad_norm(g, n, max_norm[k]);
+            float got = clip_grad_norm(g, n, max_norm[k]);
             double e = fabs((double)got - total[k]) / fmax(1.0, fabs((double)total[k]));
             CHECK(e <= TOL_OPTIM, "clip %zu: total %.9g, torch %.9g (rel err %.3g)", k,
                   (double)got, (double)total[k], e);
@@ -471,38 +471,38 @@ void test_clip(void)
         }
         free(grads); free(max_norm); free(total); free(clipped);
         json_decref(cases);
-        recur_st_free(st);
+        st_free(st);
     }
 
     /* The clipped norm is max_norm; small gradients are untouched bit for bit. */
     float g[5] = {3, 4, 0, 0, 12}, orig[5];
     memcpy(orig, g, sizeof g);
-    float total = recur_clip_grad_norm(g, 5, 100.0f);
+    float total = clip_grad_norm(g, 5, 100.0f);
     CHECK(total == 13.0f && memcmp(g, orig, sizeof g) == 0, "no clipping below max_norm");
-    total = recur_clip_grad_norm(g, 5, 1.0f);
+    total = clip_grad_norm(g, 5, 1.0f);
     double norm = 0;
     for (int i = 0; i < 5; i++)
         norm += (double)g[i] * g[i];
     CHECK(total == 13.0f && fabs(sqrt(norm) - 1.0) < 1e-6, "clipped to norm %.9g, expected 1",
           sqrt(norm));
-    CHECK(recur_clip_grad_norm(NULL, 5, 1.0f) == 0 && recur_clip_grad_norm(g, 0, 1.0f) == 0,
+    CHECK(clip_grad_norm(NULL, 5, 1.0f) == 0 && clip_grad_norm(g, 0, 1.0f) == 0,
           "empty input");
     float bad[2] = {NAN, 1};
-    CHECK(isnan(recur_clip_grad_norm(bad, 2, 1.0f)), "a NaN gradient gives a NaN total");
+    CHECK(isnan(clip_grad_norm(bad, 2, 1.0f)), "a NaN gradient gives a NaN total");
 }
 
 /* ---- schedules ---- */
 
-static void plateau_case(const recur_st *st, const char *name, json_t *o)
+static void plateau_case(const st_file *st, const char *name, json_t *o)
 {
-    recur_sched_config c = recur_sched_default(RECUR_SCHED_PLATEAU, 0);
+    sched_config c = sched_default(RECUR_SCHED_PLATEAU, 0);
     c.base_lr = (float)json_number_value(json_object_get(o, "base_lr"));
     c.factor = (float)json_number_value(json_object_get(o, "factor"));
     c.threshold = (float)json_number_value(json_object_get(o, "threshold"));
     c.min_lr = (float)json_number_value(json_object_get(o, "min_lr"));
     c.patience = (size_t)json_integer_value(json_object_get(o, "patience"));
     c.cooldown = (size_t)json_integer_value(json_object_get(o, "cooldown"));
-    CHECK(recur_sched_check(&c) == RECUR_OK, "plateau %s: %s", name, recur_last_error());
+    CHECK(sched_check(&c) == RECUR_OK, "plateau %s: %s", name, recur_last_error());
     char key[128];
     snprintf(key, sizeof key, "plateau.%s.losses", name);
     size_t E = tensor_numel(st, key);
@@ -510,19 +510,19 @@ static void plateau_case(const recur_st *st, const char *name, json_t *o)
     snprintf(key, sizeof key, "plateau.%s.lrs", name);
     float *lrs = tensor(st, key, E);
     CHECK(E >= 10, "plateau %s: %zu epochs", name, E);
-    recur_sched_state s;
-    recur_sched_init(&c, &s);
+    sched_state s;
+    sched_init(&c, &s);
     size_t reductions = 0;
     double worst = 0;
     for (size_t e = 0; losses && lrs && e < E; e++) {
         float before = s.lr;
-        recur_sched_observe(&c, &s, losses[e]);
+        sched_observe(&c, &s, losses[e]);
         reductions += s.lr != before;
         double err = fabs((double)s.lr - lrs[e]) / fmax(1.0, fabs((double)lrs[e]));
         worst = fmax(worst, err);
         CHECK(err <= TOL_OPTIM, "plateau %s epoch %zu (loss %g): lr %.9g, torch %.9g", name, e,
               (double)losses[e], (double)s.lr, (double)lrs[e]);
-        CHECK(recur_sched_lr(&c, &s, 1000 + e, e) == s.lr, "plateau lr moved without a "
+        CHECK(sched_lr(&c, &s, 1000 + e, e) == s.lr, "plateau lr moved without a "
               "validation");
     }
     CHECK(reductions >= 2, "plateau %s: only %zu reductions; the case tests little", name,
@@ -551,37 +551,37 @@ void test_schedule(void)
 {
     /* Names. */
     for (int k = 0; k < 4; k++) {
-        const char *name = recur_sched_str((recur_sched_kind)k);
-        recur_sched_kind back = (recur_sched_kind)99;
-        CHECK(name && recur_sched_parse(name, &back) == RECUR_OK && back == (recur_sched_kind)k,
+        const char *name = sched_str((sched_kind)k);
+        sched_kind back = (sched_kind)99;
+        CHECK(name && sched_parse(name, &back) == RECUR_OK && back == (sched_kind)k,
               "schedule %d does not round-trip through its name", k);
     }
-    recur_sched_kind kind = RECUR_SCHED_STEP;
-    CHECK(recur_sched_str((recur_sched_kind)4) == NULL, "name of an unknown schedule");
-    CHECK(recur_sched_parse("linear", &kind) == RECUR_ERR_ARGUMENT && kind == RECUR_SCHED_STEP,
+    sched_kind kind = RECUR_SCHED_STEP;
+    CHECK(sched_str((sched_kind)4) == NULL, "name of an unknown schedule");
+    CHECK(sched_parse("linear", &kind) == RECUR_ERR_ARGUMENT && kind == RECUR_SCHED_STEP,
           "parse of an unknown name");
     CHECK(strstr(recur_last_error(), "linear") && strstr(recur_last_error(), "plateau"),
           "message should name the bad name and the valid ones: %s", recur_last_error());
-    CHECK(recur_sched_parse(NULL, &kind) == RECUR_ERR_ARGUMENT &&
-          recur_sched_parse("step", NULL) == RECUR_ERR_ARGUMENT, "parse with NULLs");
+    CHECK(sched_parse(NULL, &kind) == RECUR_ERR_ARGUMENT &&
+          sched_parse("step", NULL) == RECUR_ERR_ARGUMENT, "parse with NULLs");
 
     /* Validation. */
-    recur_sched_config c;
-    CHECK(recur_sched_check(NULL) == RECUR_ERR_ARGUMENT, "check NULL");
+    sched_config c;
+    CHECK(sched_check(NULL) == RECUR_ERR_ARGUMENT, "check NULL");
     for (int k = 0; k < 4; k++) {
-        c = recur_sched_default((recur_sched_kind)k, 0.5f);
+        c = sched_default((sched_kind)k, 0.5f);
         if (k == RECUR_SCHED_COSINE) {
-            CHECK(recur_sched_check(&c) == RECUR_ERR_ARGUMENT, "cosine without total_steps");
+            CHECK(sched_check(&c) == RECUR_ERR_ARGUMENT, "cosine without total_steps");
             c.total_steps = 10;
         }
-        CHECK(recur_sched_check(&c) == RECUR_OK, "%s defaults: %s",
-              recur_sched_str((recur_sched_kind)k), recur_last_error());
+        CHECK(sched_check(&c) == RECUR_OK, "%s defaults: %s",
+              sched_str((sched_kind)k), recur_last_error());
     }
     const struct {
         const char *what;
-        recur_sched_config c;
+        sched_config c;
     } bad[] = {
-        {"unknown kind", {.kind = (recur_sched_kind)9, .base_lr = 1}},
+        {"unknown kind", {.kind = (sched_kind)9, .base_lr = 1}},
         {"negative base_lr", {.kind = RECUR_SCHED_CONSTANT, .base_lr = -1}},
         {"NaN base_lr", {.kind = RECUR_SCHED_CONSTANT, .base_lr = NAN}},
         {"step factor 0", {.kind = RECUR_SCHED_STEP, .base_lr = 1, .factor = 0}},
@@ -597,36 +597,36 @@ void test_schedule(void)
                                      .min_lr = -1}},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(recur_sched_check(&bad[i].c) == RECUR_ERR_ARGUMENT, "check accepted %s",
+        CHECK(sched_check(&bad[i].c) == RECUR_ERR_ARGUMENT, "check accepted %s",
               bad[i].what);
 
     /* CONSTANT, and STEP for Zaremba et al.'s small model: lr 1, halved
      * after each epoch from the 5th on (0-based epoch 4). */
-    recur_sched_state s;
-    c = recur_sched_default(RECUR_SCHED_CONSTANT, 0.25f);
-    recur_sched_init(&c, &s);
-    CHECK(recur_sched_lr(&c, &s, 12345, 67) == 0.25f && s.lr == 0.25f, "constant");
-    recur_sched_observe(&c, &s, 1.0f);
+    sched_state s;
+    c = sched_default(RECUR_SCHED_CONSTANT, 0.25f);
+    sched_init(&c, &s);
+    CHECK(sched_lr(&c, &s, 12345, 67) == 0.25f && s.lr == 0.25f, "constant");
+    sched_observe(&c, &s, 1.0f);
     CHECK(s.lr == 0.25f, "observe changed a constant schedule");
-    c = recur_sched_default(RECUR_SCHED_STEP, 1.0f);
-    recur_sched_init(&c, &s);
+    c = sched_default(RECUR_SCHED_STEP, 1.0f);
+    sched_init(&c, &s);
     for (size_t e = 0; e < 13; e++) {
         float want = e < 4 ? 1.0f : ldexpf(1.0f, -(int)(e - 3));
-        float got = recur_sched_lr(&c, &s, 100 * e, e);
+        float got = sched_lr(&c, &s, 100 * e, e);
         CHECK(got == want && s.lr == want, "step schedule epoch %zu: %g, expected %g", e,
               (double)got, (double)want);
     }
 
     /* COSINE with warm-up against the closed form. */
-    c = recur_sched_default(RECUR_SCHED_COSINE, 0.01f);
+    c = sched_default(RECUR_SCHED_COSINE, 0.01f);
     c.warmup_steps = 10;
     c.total_steps = 110;
     c.min_lr = 0.001f;
-    recur_sched_init(&c, &s);
+    sched_init(&c, &s);
     double worst = 0;
     float prev = INFINITY;
     for (uint64_t t = 0; t < 130; t++) {
-        float got = recur_sched_lr(&c, &s, t, 0);
+        float got = sched_lr(&c, &s, t, 0);
         double want = cosine_expected(0.01f, 0.001f, 10, 110, t);
         worst = fmax(worst, fabs(got - want) / fmax(1e-3, want));
         if (t >= 10)
@@ -634,19 +634,19 @@ void test_schedule(void)
         prev = got;
     }
     CHECK(worst <= TOL_OPTIM, "cosine vs closed form: max rel err %.3g", worst);
-    CHECK(near(recur_sched_lr(&c, &s, 0, 0), 0.001) && recur_sched_lr(&c, &s, 9, 0) == 0.01f &&
-          recur_sched_lr(&c, &s, 10, 0) == 0.01f && recur_sched_lr(&c, &s, 110, 0) == 0.001f &&
-          near(recur_sched_lr(&c, &s, 60, 0), 0.0055),
+    CHECK(near(sched_lr(&c, &s, 0, 0), 0.001) && sched_lr(&c, &s, 9, 0) == 0.01f &&
+          sched_lr(&c, &s, 10, 0) == 0.01f && sched_lr(&c, &s, 110, 0) == 0.001f &&
+          near(sched_lr(&c, &s, 60, 0), 0.0055),
           "cosine landmarks: warm-up start base/W, base at W-1 and W, mid-point, min at total");
     c.warmup_steps = 0;
-    CHECK(recur_sched_lr(&c, &s, 0, 0) == 0.01f, "cosine without warm-up starts at base");
+    CHECK(sched_lr(&c, &s, 0, 0) == 0.01f, "cosine without warm-up starts at base");
     c.warmup_steps = c.total_steps = 5;
-    CHECK(recur_sched_check(&c) == RECUR_OK && recur_sched_lr(&c, &s, 4, 0) == 0.01f &&
-          recur_sched_lr(&c, &s, 5, 0) == 0.001f, "warm-up only");
+    CHECK(sched_check(&c) == RECUR_OK && sched_lr(&c, &s, 4, 0) == 0.01f &&
+          sched_lr(&c, &s, 5, 0) == 0.001f, "warm-up only");
 
     /* PLATEAU against ReduceLROnPlateau. */
     json_t *cases = NULL;
-    recur_st *st = open_fixture(&cases);
+    st_file *st = open_fixture(&cases);
     if (!st)
         return;
     json_t *list = json_object_get(cases, "plateau");
@@ -660,5 +660,5 @@ void test_schedule(void)
             plateau_case(st, name, o);
     }
     json_decref(cases);
-    recur_st_free(st);
+    st_free(st);
 }

@@ -21,9 +21,9 @@ static void free_inputs(case_inputs *c)
 }
 
 
-static int read_inputs(const recur_st *in, recur_rnn *rnn, case_inputs *c)
+static int read_inputs(const st_file *in, recur_rnn *rnn, case_inputs *c)
 {
-    const recur_st_tensor *x = recur_st_find(in, "input");
+    const st_tensor *x = st_find(in, "input");
     const recur_rnn_config *cfg = recur_rnn_get_config(rnn);
     if (!x || x->ndim != 3)
         return 0;
@@ -40,10 +40,10 @@ static int read_inputs(const recur_st *in, recur_rnn *rnn, case_inputs *c)
     c->dy = fixture_f32(in, "grad_output");
     c->dh_n = fixture_f32(in, "grad_h_n");
     c->dc_n = fixture_f32(in, "grad_c_n");
-    const recur_st_tensor *len = recur_st_find(in, "lengths");
+    const st_tensor *len = st_find(in, "lengths");
     if (len) {
         c->lengths = malloc(c->B * sizeof(int64_t));
-        if (!c->lengths || recur_st_to_i64(len, c->lengths))
+        if (!c->lengths || st_to_i64(len, c->lengths))
             return 0;
     }
     return c->x != NULL;
@@ -53,7 +53,7 @@ static void run_case(const char *name, int batch_first)
 {
     char path[512], what[300];
     recur_rnn *rnn = NULL;
-    recur_st *in = NULL, *exp = NULL;
+    st_file *in = NULL, *exp = NULL;
     case_inputs c = {0};
     snprintf(what, sizeof what, "%s%s", name, batch_first ? " (batch-first)" : "");
 
@@ -61,9 +61,9 @@ static void run_case(const char *name, int batch_first)
     recur_status s = recur_rnn_load(path, &rnn);
     CHECK(s == RECUR_OK, "%s: load: %s", what, recur_last_error());
     fixture_path(path, sizeof path, name, "input.safetensors");
-    int ok = !s && recur_st_read(path, &in) == RECUR_OK;
+    int ok = !s && st_read(path, &in) == RECUR_OK;
     fixture_path(path, sizeof path, name, "expected.safetensors");
-    ok = ok && recur_st_read(path, &exp) == RECUR_OK && read_inputs(in, rnn, &c);
+    ok = ok && st_read(path, &exp) == RECUR_OK && read_inputs(in, rnn, &c);
     CHECK(ok, "%s: cannot read the case's files", what);
     if (!ok)
         goto done;
@@ -95,8 +95,8 @@ static void run_case(const char *name, int batch_first)
         float *y_tm = batch_first ? fixture_transpose_tb(y, B, T, c.DP) : y;
         float *dx_tm = batch_first ? fixture_transpose_tb(dx, B, T, c.I) : dx;
         size_t compared = 0;
-        for (size_t i = 0; i < recur_st_count(exp); i++) {
-            const recur_st_tensor *ref = recur_st_at(exp, i);
+        for (size_t i = 0; i < st_count(exp); i++) {
+            const st_tensor *ref = st_at(exp, i);
             const float *got = NULL;
             if (!strcmp(ref->name, "output")) got = y_tm;
             else if (!strcmp(ref->name, "h_n")) got = h_n;
@@ -137,8 +137,8 @@ static void run_case(const char *name, int batch_first)
     free(y); free(h_n); free(c_n); free(dx); free(dh0); free(dc0);
 done:
     free_inputs(&c);
-    recur_st_free(in);
-    recur_st_free(exp);
+    st_free(in);
+    st_free(exp);
     recur_rnn_free(rnn);
 }
 

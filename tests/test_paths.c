@@ -3,7 +3,7 @@
  *
  * test_step_inputs: a forward with rows enough per step runs each step's
  * input product with its recurrent one (cell_forward_inputs,
- * recur_gemm_packed_step) instead of all steps' up front, and its gate
+ * gemm_packed_step) instead of all steps' up front, and its gate
  * pass in the product's threads: every output and gradient must keep the
  * bits of the up-front path (stack_set_plain_step), at 1 and 2 threads,
  * for LSTM, RNN and GRU, with variable lengths (steps of a single row), a
@@ -186,7 +186,7 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
         ok = ok && batch_run(&b, &step);
         /* The path ran, in every cell, where the kernel does (rows enough;
          * not for the reset-before GRU), and not in the up-front run. */
-        int want = recur_gemm_packed_available() && B >= 32 &&
+        int want = gemm_packed_available() && B >= 32 &&
                    mode != RECUR_GRU_RESET_BEFORE;
         unsigned cells = (unsigned)(L * (bidirectional ? 2 : 1));
         CHECK(!ok || (up_count == 0 && count[0] + count[1] ==
@@ -250,7 +250,7 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
     recur_set_threads(2);
     ok = ok && batch_run(&b, &two);
     const size_t G = mode == RECUR_LSTM ? 4 : mode == RECUR_GRU ? 3 : 1;
-    int want = recur_gemm_packed_available() &&
+    int want = gemm_packed_available() &&
                mode != RECUR_GRU_RESET_BEFORE && G * H >= 64;
     CHECK(!ok || stack_parallel_directions(b.rnn) == want,
           "%s, 2 threads: directions at once %d, want %d",
@@ -339,7 +339,7 @@ static void lean_case(recur_mode mode, size_t H, size_t proj, int bi,
               recur_mode_str(mode), H, proj, bi, varlen, zoneout, batch_first,
               threads);
         /* In the packed layout x is read where it is, and left as it was. */
-        int in_place = recur_gemm_packed_available() && !varlen &&
+        int in_place = gemm_packed_available() && !varlen &&
                        !batch_first;
         CHECK(!ok || (b.rnn->x_rows == b.x) == in_place,
               "%s varlen=%d batch_first=%d: x %s in place",

@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static recur_status parse(const char *text, recur_pianoroll *p)
+static recur_status parse(const char *text, pianoroll_set *p)
 {
-    return recur_pianoroll_parse(text, strlen(text), "t.txt", p);
+    return pianoroll_parse(text, strlen(text), "t.txt", p);
 }
 
 /* The keys of frame f as MIDI numbers, "60,64" or "-". */
-static const char *frame_str(const recur_pianoroll *p, size_t f, char *buf)
+static const char *frame_str(const pianoroll_set *p, size_t f, char *buf)
 {
     char *q = buf;
     for (int k = 0; k < RECUR_PIANO_KEYS; k++)
@@ -35,15 +35,15 @@ static const char *frame_str(const recur_pianoroll *p, size_t f, char *buf)
 }
 
 /* All pieces in the text format, a '\n' after each (caller frees). */
-static char *format_all(const recur_pianoroll *p)
+static char *format_all(const pianoroll_set *p)
 {
     size_t cap = 1, used = 0;
     char *all = malloc(cap);
     for (size_t i = 0; all && i < p->n; i++) {
         size_t T;
-        const unsigned char *roll = recur_pianoroll_piece(p, i, &T);
+        const unsigned char *roll = pianoroll_piece(p, i, &T);
         char *line;
-        if (recur_pianoroll_format(roll, T, &line)) {
+        if (pianoroll_format(roll, T, &line)) {
             free(all);
             return NULL;
         }
@@ -68,7 +68,7 @@ static char *format_all(const recur_pianoroll *p)
 
 static void format_ok(void)
 {
-    recur_pianoroll p = {0};
+    pianoroll_set p = {0};
     recur_status s = parse("60,64,67 - 62,65\n21 108\n", &p);
     CHECK(s == RECUR_OK && p.n == 2 && p.offset[0] == 0 && p.offset[1] == 3 &&
               p.offset[2] == 5,
@@ -80,12 +80,12 @@ static void format_ok(void)
             CHECK(!strcmp(frame_str(&p, f, buf), want[f]),
                   "frame %zu is %s, want %s", f, buf, want[f]);
         size_t T;
-        const unsigned char *r = recur_pianoroll_piece(&p, 1, &T);
+        const unsigned char *r = pianoroll_piece(&p, 1, &T);
         CHECK(T == 2 && r == p.roll + 3 * RECUR_PIANO_KEYS && r[0] == 1 &&
                   r[RECUR_PIANO_KEYS + 87] == 1,
               "piece 1: %zu frames", T);
     }
-    recur_pianoroll_free(&p);
+    pianoroll_free(&p);
 
     /* CRLF line ends, a last line without its line end, a piece of one '-'. */
     s = parse("60 -\r\n-\r\n62,63", &p);
@@ -94,8 +94,8 @@ static void format_ok(void)
               p.roll[3 * 88 + 62 - 21] && p.roll[3 * 88 + 63 - 21],
           "CRLF and no final newline: status %s (%s), n %zu",
           recur_status_str(s), recur_last_error(), p.n);
-    recur_pianoroll_free(&p);
-    recur_pianoroll_free(NULL);
+    pianoroll_free(&p);
+    pianoroll_free(NULL);
 }
 
 static void malformed(void)
@@ -136,7 +136,7 @@ static void malformed(void)
         {"", "t.txt has no pieces"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        recur_pianoroll p = {.n = 77};
+        pianoroll_set p = {.n = 77};
         recur_status s = parse(cases[i].text, &p);
         CHECK(s == RECUR_ERR_FORMAT && strstr(recur_last_error(), cases[i].want) &&
                   p.n == 77 && !p.roll,
@@ -145,13 +145,13 @@ static void malformed(void)
     }
     /* A NUL byte, which strlen would hide. */
     static const char nul[] = "60\n62 \0\n";
-    recur_pianoroll p = {0};
-    recur_status s = recur_pianoroll_parse(nul, sizeof nul - 1, NULL, &p);
+    pianoroll_set p = {0};
+    recur_status s = pianoroll_parse(nul, sizeof nul - 1, NULL, &p);
     CHECK(s == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(), "text: line 2, step 2: 0x00 where"),
           "NUL: %s", recur_last_error());
-    CHECK(recur_pianoroll_parse(NULL, 0, "x", &p) == RECUR_ERR_ARGUMENT &&
-              recur_pianoroll_read("/nonexistent/music.txt", &p) == RECUR_ERR_IO &&
+    CHECK(pianoroll_parse(NULL, 0, "x", &p) == RECUR_ERR_ARGUMENT &&
+              pianoroll_read("/nonexistent/music.txt", &p) == RECUR_ERR_IO &&
               strstr(recur_last_error(), "/nonexistent/music.txt"),
           "NULL text, missing file: %s", recur_last_error());
 
@@ -164,15 +164,15 @@ static void malformed(void)
             big[i + 1] = ' ';
         }
         big[n - 1] = '\n';
-        s = recur_pianoroll_parse(big, n, "big.txt", &p);
+        s = pianoroll_parse(big, n, "big.txt", &p);
         CHECK(s == RECUR_ERR_UNSUPPORTED && strstr(recur_last_error(), "big.txt") &&
                   strstr(recur_last_error(), "4194305 frames"),
               "frame limit: %s %s", recur_status_str(s), recur_last_error());
-        s = recur_pianoroll_parse(big, n - 3, "big.txt", &p);
+        s = pianoroll_parse(big, n - 3, "big.txt", &p);
         CHECK(s == RECUR_OK && p.n == 1 && p.offset[1] == steps - 1,
               "just under the limit: %s %s", recur_status_str(s),
               recur_last_error());
-        recur_pianoroll_free(&p);
+        pianoroll_free(&p);
         free(big);
     }
 }
@@ -193,12 +193,12 @@ static int row_is(const float *m, size_t r, const int *midi)
 
 static void examples(void)
 {
-    recur_pianoroll p = {0};
+    pianoroll_set p = {0};
     seq_data d = {0};
     CHECK(parse("60,64 - 67\n72\n", &p) == RECUR_OK, "%s", recur_last_error());
     static const int none[] = {0}, c_e[] = {60, 64, 0}, g[] = {67, 0},
                      c5[] = {72, 0};
-    recur_status s = recur_pianoroll_examples(&p, 0, &d);
+    recur_status s = pianoroll_examples(&p, 0, &d);
     CHECK(s == RECUR_OK && d.n == 2 && d.offset[0] == 0 && d.offset[1] == 3 &&
               d.offset[2] == 4 && d.features == 88 && d.outputs == 88 &&
               d.per_step == 1 && !d.tokens && !d.label && d.x && d.y,
@@ -217,26 +217,26 @@ static void examples(void)
 
     /* Cut into chunks of 2: [0,2) [2,3) of piece 1, [3,4) of piece 2; the
      * second chunk's input is the real frame before it, not silence. */
-    s = recur_pianoroll_examples(&p, 2, &d);
+    s = pianoroll_examples(&p, 2, &d);
     CHECK(s == RECUR_OK && d.n == 3 && d.offset[1] == 2 && d.offset[2] == 3 &&
               d.offset[3] == 4 && row_is(d.x, 2, none) && row_is(d.y, 2, g) &&
               row_is(d.x, 1, c_e),
           "max_len 2: %s, n %zu", recur_status_str(s), d.n);
     seq_data_free(&d);
-    s = recur_pianoroll_examples(&p, 1, &d);
+    s = pianoroll_examples(&p, 1, &d);
     CHECK(s == RECUR_OK && d.n == 4 && d.offset[4] == 4 && row_is(d.x, 1, c_e),
           "max_len 1: %s, n %zu", recur_status_str(s), d.n);
     seq_data_free(&d);
-    s = recur_pianoroll_examples(&p, 3, &d);
+    s = pianoroll_examples(&p, 3, &d);
     CHECK(s == RECUR_OK && d.n == 2 && d.offset[1] == 3,
           "max_len 3 = the longest piece: n %zu", d.n);
     seq_data_free(&d);
 
-    recur_pianoroll empty = {0};
-    CHECK(recur_pianoroll_examples(&empty, 0, &d) == RECUR_ERR_ARGUMENT &&
-              recur_pianoroll_examples(NULL, 0, &d) == RECUR_ERR_ARGUMENT,
+    pianoroll_set empty = {0};
+    CHECK(pianoroll_examples(&empty, 0, &d) == RECUR_ERR_ARGUMENT &&
+              pianoroll_examples(NULL, 0, &d) == RECUR_ERR_ARGUMENT,
           "no pieces: %s", recur_last_error());
-    recur_pianoroll_free(&p);
+    pianoroll_free(&p);
 }
 
 static void round_trip(void)
@@ -245,7 +245,7 @@ static void round_trip(void)
         "21,22,23 - 60,64,67 108\n"
         "- - 99,100 100,101,107,108\n"
         "47\n";
-    recur_pianoroll p = {0};
+    pianoroll_set p = {0};
     CHECK(parse(text, &p) == RECUR_OK, "%s", recur_last_error());
     char *back = format_all(&p);
     CHECK(back && !strcmp(back, text), "text -> roll -> text gives\n%s", back);
@@ -256,29 +256,29 @@ static void round_trip(void)
     int fd = mkstemp(path);
     if (fd >= 0) {
         close(fd);
-        recur_file_part part = {text, sizeof text - 1};
-        recur_pianoroll q = {0};
-        recur_status s = recur_write_file(path, &part, 1);
+        file_part part = {text, sizeof text - 1};
+        pianoroll_set q = {0};
+        recur_status s = file_write(path, &part, 1);
         if (!s)
-            s = recur_pianoroll_read(path, &q);
+            s = pianoroll_read(path, &q);
         CHECK(s == RECUR_OK && q.n == 3 && q.offset[3] == 9 &&
                   !memcmp(q.roll, p.roll, 9 * RECUR_PIANO_KEYS),
               "read from a file: %s", recur_last_error());
-        recur_pianoroll_free(&q);
+        pianoroll_free(&q);
         unlink(path);
     }
     unsigned char all[2 * RECUR_PIANO_KEYS] = {0};
     memset(all + RECUR_PIANO_KEYS, 7, RECUR_PIANO_KEYS);
     char *line = NULL;
-    recur_status s = recur_pianoroll_format(all, 2, &line);
+    recur_status s = pianoroll_format(all, 2, &line);
     CHECK(s == RECUR_OK && line && !strncmp(line, "- 21,22,", 8) &&
               strlen(line) == 2 + 79 * 2 + 9 * 3 + 87 &&
               !strcmp(line + strlen(line) - 8, ",107,108"),
           "every key: %s", line ? line : recur_last_error());
     free(line);
-    CHECK(recur_pianoroll_format(all, 0, &line) == RECUR_ERR_ARGUMENT,
+    CHECK(pianoroll_format(all, 0, &line) == RECUR_ERR_ARGUMENT,
           "no frames: %s", recur_last_error());
-    recur_pianoroll_free(&p);
+    pianoroll_free(&p);
 }
 
 /* JSB chorales (data/jsb_chorales/PROVENANCE.md): train 229 pieces, 13,807
@@ -293,8 +293,8 @@ static void real_data(void)
         printf("  (skipped: %s not found)\n", path);
         return;
     }
-    recur_pianoroll p = {0};
-    recur_status s = recur_pianoroll_read(path, &p);
+    pianoroll_set p = {0};
+    recur_status s = pianoroll_read(path, &p);
     CHECK(s == RECUR_OK && p.n == 229 && p.offset[229] == 13807,
           "%s: %s, %zu pieces, %zu frames", path, recur_last_error(), p.n,
           s ? 0 : p.offset[p.n]);
@@ -321,7 +321,7 @@ static void real_data(void)
     unsigned char *bytes;
     size_t size;
     char *back = format_all(&p);
-    if (recur_read_file(path, RECUR_PIANOROLL_MAX_BYTES, &bytes, &size) == RECUR_OK) {
+    if (file_read(path, RECUR_PIANOROLL_MAX_BYTES, &bytes, &size) == RECUR_OK) {
         CHECK(back && strlen(back) == size && !memcmp(back, bytes, size),
               "%s written back differs", path);
         free(bytes);
@@ -329,18 +329,18 @@ static void real_data(void)
     free(back);
 
     seq_data d = {0};
-    s = recur_pianoroll_examples(&p, 0, &d);
+    s = pianoroll_examples(&p, 0, &d);
     CHECK(s == RECUR_OK && d.n == 229 && d.offset[229] == 13807,
           "examples: %s", recur_last_error());
     seq_data_free(&d);
-    s = recur_pianoroll_examples(&p, 100, &d);
+    s = pianoroll_examples(&p, 100, &d);
     size_t want = 0;
     for (size_t i = 0; i < p.n; i++)
         want += (p.offset[i + 1] - p.offset[i] + 99) / 100;
     CHECK(s == RECUR_OK && d.n == want && want > 229 && d.offset[d.n] == 13807,
           "chunks of 100: %zu examples, want %zu", d.n, want);
     seq_data_free(&d);
-    recur_pianoroll_free(&p);
+    pianoroll_free(&p);
 }
 
 void test_pianoroll(void)

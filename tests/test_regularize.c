@@ -201,19 +201,19 @@ static void zoneout_saved(void)
     }
     recur_rnn_free(back);
     /* The same file with zoneout 1.5 is refused. */
-    recur_st *st;
-    recur_st_read(path, &st);
-    recur_st_writer *w;
-    recur_st_writer_new(&w);
-    for (size_t i = 0; i < recur_st_count(st); i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
-        recur_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
+    st_file *st;
+    st_read(path, &st);
+    st_writer *w;
+    st_writer_new(&w);
+    for (size_t i = 0; i < st_count(st); i++) {
+        const st_tensor *t = st_at(st, i);
+        st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
     }
-    recur_st_writer_meta(w, "mode", "LSTM");
-    recur_st_writer_meta(w, "zoneout", "1.5");
-    recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
-    recur_st_free(st);
+    st_writer_meta(w, "mode", "LSTM");
+    st_writer_meta(w, "zoneout", "1.5");
+    st_writer_write(w, path);
+    st_writer_free(w);
+    st_free(st);
     back = NULL;
     CHECK(recur_rnn_load(path, &back) == RECUR_ERR_SHAPE &&
               strstr(recur_last_error(), "zoneout"),

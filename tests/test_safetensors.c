@@ -4,7 +4,7 @@
  * with known answers, atomic writes (and the removal of the temporary files
  * a killed one leaves), every malformation the reader must
  * refuse (exact status and the tensor named), every truncation, and a
- * fixed-seed mutation fuzzer over recur_st_parse.
+ * fixed-seed mutation fuzzer over st_parse.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -165,13 +165,13 @@ static void expect_parse(int line, const char *json, size_t json_len, size_t dat
         return;
     }
     char marker;
-    recur_st *sentinel = (recur_st *)(void *)&marker, *st = sentinel;
-    recur_status s = recur_st_parse(bytes, size, "hostile.safetensors", &st);
+    st_file *sentinel = (st_file *)(void *)&marker, *st = sentinel;
+    recur_status s = st_parse(bytes, size, "hostile.safetensors", &st);
     const char *msg = recur_last_error();
     CHECK(s == want, "line %d: %.120s: got %s, want %s (%s)", line, json,
           recur_status_str(s), recur_status_str(want), s == RECUR_OK ? "" : msg);
     if (s == RECUR_OK) {
-        recur_st_free(st);
+        st_free(st);
     } else {
         CHECK(st == sentinel, "line %d: *out written on failure", line);
         CHECK(strstr(msg, "hostile.safetensors") != NULL, "line %d: message '%s' does not "
@@ -203,7 +203,7 @@ static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
 typedef struct {
     const char *name;
-    recur_dtype dtype;
+    st_dtype dtype;
     size_t ndim;
     size_t shape[RECUR_ST_MAX_DIMS];
     const void *data;
@@ -262,11 +262,11 @@ static void check_conversions(void)
 
     size_t size;
     unsigned char *bytes = make_file(json, strlen(json), sizeof data, &size);
-    recur_st *st = NULL;
+    st_file *st = NULL;
     recur_status s = bytes ? RECUR_ERR_MEMORY : RECUR_OK;
     if (bytes) {
         memcpy(bytes + 8 + strlen(json), data, sizeof data);
-        s = recur_st_parse(bytes, size, "conversions", &st);
+        s = st_parse(bytes, size, "conversions", &st);
     }
     free(bytes);
     CHECK(s == RECUR_OK, "conversion file: %s", recur_last_error());
@@ -274,15 +274,15 @@ static void check_conversions(void)
 
     float f[12];
     int64_t v[3];
-    CHECK(recur_st_to_f32(recur_st_find(st, "f32"), f) == RECUR_OK, "to_f32(F32)");
+    CHECK(st_to_f32(st_find(st, "f32"), f) == RECUR_OK, "to_f32(F32)");
     CHECK(f[0] == 1.25f && f[1] == -3.5f, "F32 copy: %g %g", f[0], f[1]);
 
-    CHECK(recur_st_to_f32(recur_st_find(st, "f64"), f) == RECUR_OK, "to_f32(F64)");
+    CHECK(st_to_f32(st_find(st, "f64"), f) == RECUR_OK, "to_f32(F64)");
     CHECK(f[0] == 1.5f && f[1] == -2.25f, "F64: %g %g", f[0], f[1]);
     CHECK(isinf(f[2]) && f[2] > 0 && isinf(f[3]) && f[3] < 0, "F64 overflow: %g %g", f[2], f[3]);
     CHECK(f[4] == 0.0f, "F64 underflow: %g", f[4]);
 
-    CHECK(recur_st_to_f32(recur_st_find(st, "f16"), f) == RECUR_OK, "to_f32(F16)");
+    CHECK(st_to_f32(st_find(st, "f16"), f) == RECUR_OK, "to_f32(F16)");
     CHECK(f[0] == 1.0f, "half 0x3C00 = %g, want 1", f[0]);
     CHECK(f[1] == 65504.0f, "half 0x7BFF = %g, want 65504", f[1]);
     CHECK(f[2] == 0x1p-24f, "half 0x0001 = %g, want 5.96e-8", f[2]);
@@ -296,7 +296,7 @@ static void check_conversions(void)
     CHECK(f[10] == 0.333251953125f, "half 0x3555 = %.9g, want 0.333251953125", f[10]);
     CHECK(f[11] == 0.0f && !signbit(f[11]), "half 0x0000 = %g, want +0", f[11]);
 
-    CHECK(recur_st_to_f32(recur_st_find(st, "bf16"), f) == RECUR_OK, "to_f32(BF16)");
+    CHECK(st_to_f32(st_find(st, "bf16"), f) == RECUR_OK, "to_f32(BF16)");
     CHECK(f[0] == 1.0f && f[1] == -2.0f, "bf16: %g %g, want 1 -2", f[0], f[1]);
     CHECK(isinf(f[2]) && f[2] > 0, "bf16 0x7F80 = %g, want inf", f[2]);
     CHECK(f[3] == 0x1p-133f, "bf16 0x0001 = %g, want 2^-133", f[3]);
@@ -304,67 +304,67 @@ static void check_conversions(void)
 
     float keep = 42.0f;
     f[0] = keep;
-    CHECK(recur_st_to_f32(recur_st_find(st, "i32"), f) == RECUR_ERR_SHAPE, "to_f32(I32)");
+    CHECK(st_to_f32(st_find(st, "i32"), f) == RECUR_ERR_SHAPE, "to_f32(I32)");
     CHECK(strstr(recur_last_error(), "i32") != NULL, "to_f32 message: %s", recur_last_error());
-    CHECK(recur_st_to_f32(recur_st_find(st, "flag"), f) == RECUR_ERR_SHAPE, "to_f32(BOOL)");
+    CHECK(st_to_f32(st_find(st, "flag"), f) == RECUR_ERR_SHAPE, "to_f32(BOOL)");
     CHECK(same_bits(f[0], keep), "dst written on failure");
-    CHECK(recur_st_to_f32(NULL, f) == RECUR_ERR_ARGUMENT, "to_f32(NULL)");
-    CHECK(recur_st_to_f32(recur_st_find(st, "f32"), NULL) == RECUR_ERR_ARGUMENT,
+    CHECK(st_to_f32(NULL, f) == RECUR_ERR_ARGUMENT, "to_f32(NULL)");
+    CHECK(st_to_f32(st_find(st, "f32"), NULL) == RECUR_ERR_ARGUMENT,
           "to_f32 into NULL");
 
-    CHECK(recur_st_to_i64(recur_st_find(st, "i64"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "i64"), v) == RECUR_OK
           && v[0] == INT64_MIN && v[1] == INT64_MAX, "I64");
-    CHECK(recur_st_to_i64(recur_st_find(st, "i32"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "i32"), v) == RECUR_OK
           && v[0] == INT32_MIN && v[1] == -1 && v[2] == INT32_MAX, "I32");
-    CHECK(recur_st_to_i64(recur_st_find(st, "i16"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "i16"), v) == RECUR_OK
           && v[0] == -32768 && v[1] == 7, "I16");
-    CHECK(recur_st_to_i64(recur_st_find(st, "i8"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "i8"), v) == RECUR_OK
           && v[0] == -128 && v[1] == 127, "I8");
-    CHECK(recur_st_to_i64(recur_st_find(st, "u8"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "u8"), v) == RECUR_OK
           && v[0] == 0 && v[1] == 255, "U8");
-    CHECK(recur_st_to_i64(recur_st_find(st, "u16"), v) == RECUR_OK && v[0] == 65535, "U16");
-    CHECK(recur_st_to_i64(recur_st_find(st, "u32"), v) == RECUR_OK && v[0] == 4294967295,
+    CHECK(st_to_i64(st_find(st, "u16"), v) == RECUR_OK && v[0] == 65535, "U16");
+    CHECK(st_to_i64(st_find(st, "u32"), v) == RECUR_OK && v[0] == 4294967295,
           "U32");
-    CHECK(recur_st_to_i64(recur_st_find(st, "u64"), v) == RECUR_OK
+    CHECK(st_to_i64(st_find(st, "u64"), v) == RECUR_OK
           && v[0] == 0 && v[1] == INT64_MAX, "U64");
     v[0] = 17;
-    CHECK(recur_st_to_i64(recur_st_find(st, "u64big"), v) == RECUR_ERR_SHAPE,
+    CHECK(st_to_i64(st_find(st, "u64big"), v) == RECUR_ERR_SHAPE,
           "U64 beyond int64 accepted");
     CHECK(strstr(recur_last_error(), "u64big") && strstr(recur_last_error(),
           "9223372036854775808"), "U64 message: %s", recur_last_error());
     CHECK(v[0] == 17, "dst written on failure");
-    CHECK(recur_st_to_i64(recur_st_find(st, "f32"), v) == RECUR_ERR_SHAPE, "to_i64(F32)");
+    CHECK(st_to_i64(st_find(st, "f32"), v) == RECUR_ERR_SHAPE, "to_i64(F32)");
     CHECK(strstr(recur_last_error(), "f32") != NULL, "to_i64 message: %s", recur_last_error());
-    CHECK(recur_st_to_i64(NULL, v) == RECUR_ERR_ARGUMENT, "to_i64(NULL)");
-    recur_st_free(st);
+    CHECK(st_to_i64(NULL, v) == RECUR_ERR_ARGUMENT, "to_i64(NULL)");
+    st_free(st);
 }
 
 static void check_python_file(void)
 {
-    recur_st *st = NULL;
-    recur_status s = recur_st_parse(python_file, PYTHON_FILE_SIZE, "python", &st);
+    st_file *st = NULL;
+    recur_status s = st_parse(python_file, PYTHON_FILE_SIZE, "python", &st);
     CHECK(s == RECUR_OK, "Python's file: %s", recur_last_error());
     if (s != RECUR_OK) return;
-    CHECK(recur_st_count(st) == 6, "Python's file: %zu tensors, want 6", recur_st_count(st));
-    const char *mode = recur_st_meta(st, "mode");
+    CHECK(st_count(st) == 6, "Python's file: %zu tensors, want 6", st_count(st));
+    const char *mode = st_meta(st, "mode");
     CHECK(mode && strcmp(mode, "LSTM") == 0, "Python's metadata mode = %s", mode ? mode : "NULL");
-    const recur_st_tensor *w = recur_st_find(st, "weight");
+    const st_tensor *w = st_find(st, "weight");
     float f[6];
     CHECK(w && w->dtype == RECUR_DT_F32 && w->ndim == 2 && w->shape[0] == 2
           && w->shape[1] == 3 && w->numel == 6 && w->nbytes == 24, "Python's weight");
-    if (w && recur_st_to_f32(w, f) == RECUR_OK)
+    if (w && st_to_f32(w, f) == RECUR_OK)
         CHECK(f[0] == 0.5f && f[5] == 3.0f, "Python's weight values %g %g", f[0], f[5]);
-    const recur_st_tensor *step = recur_st_find(st, "step");
+    const st_tensor *step = st_find(st, "step");
     int64_t v = 0;
     CHECK(step && step->ndim == 0 && step->numel == 1
-          && recur_st_to_i64(step, &v) == RECUR_OK && v == 42, "Python's 0-dim step");
-    const recur_st_tensor *e = recur_st_find(st, "empty");
+          && st_to_i64(step, &v) == RECUR_OK && v == 42, "Python's 0-dim step");
+    const st_tensor *e = st_find(st, "empty");
     CHECK(e && e->ndim == 2 && e->shape[0] == 0 && e->shape[1] == 3 && e->numel == 0
           && e->nbytes == 0, "Python's empty tensor");
-    const recur_st_tensor *h = recur_st_find(st, "half");
-    CHECK(h && recur_st_to_f32(h, f) == RECUR_OK && f[0] == 1.0f && f[1] == -2.0f,
+    const st_tensor *h = st_find(st, "half");
+    CHECK(h && st_to_f32(h, f) == RECUR_OK && f[0] == 1.0f && f[1] == -2.0f,
           "Python's half");
-    recur_st_free(st);
+    st_free(st);
 
     /* The same tensors through our writer give the same bytes. */
     const float weight[6] = {0.5f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f};
@@ -372,21 +372,21 @@ static void check_python_file(void)
     const int64_t step42 = 42;
     const int32_t ids[2] = {7, -7};
     const uint16_t half[2] = {0x3C00, 0xC000};
-    recur_st_writer *wr = NULL;
+    st_writer *wr = NULL;
     char dir[512], path[600];
     make_temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/py.safetensors", dir);
-    int ok = recur_st_writer_new(&wr) == RECUR_OK
-        && recur_st_writer_add(wr, "weight", RECUR_DT_F32, 2, (size_t[]){2, 3}, weight) == 0
-        && recur_st_writer_add(wr, "bias", RECUR_DT_F32, 1, (size_t[]){3}, bias) == 0
-        && recur_st_writer_add(wr, "step", RECUR_DT_I64, 0, NULL, &step42) == 0
-        && recur_st_writer_add(wr, "empty", RECUR_DT_F32, 2, (size_t[]){0, 3}, NULL) == 0
-        && recur_st_writer_add(wr, "ids", RECUR_DT_I32, 1, (size_t[]){2}, ids) == 0
-        && recur_st_writer_add(wr, "half", RECUR_DT_F16, 1, (size_t[]){2}, half) == 0
-        && recur_st_writer_meta(wr, "mode", "LSTM") == 0
-        && recur_st_writer_write(wr, path) == RECUR_OK;
+    int ok = st_writer_new(&wr) == RECUR_OK
+        && st_writer_add(wr, "weight", RECUR_DT_F32, 2, (size_t[]){2, 3}, weight) == 0
+        && st_writer_add(wr, "bias", RECUR_DT_F32, 1, (size_t[]){3}, bias) == 0
+        && st_writer_add(wr, "step", RECUR_DT_I64, 0, NULL, &step42) == 0
+        && st_writer_add(wr, "empty", RECUR_DT_F32, 2, (size_t[]){0, 3}, NULL) == 0
+        && st_writer_add(wr, "ids", RECUR_DT_I32, 1, (size_t[]){2}, ids) == 0
+        && st_writer_add(wr, "half", RECUR_DT_F16, 1, (size_t[]){2}, half) == 0
+        && st_writer_meta(wr, "mode", "LSTM") == 0
+        && st_writer_write(wr, path) == RECUR_OK;
     CHECK(ok, "writing the Python file's tensors: %s", recur_last_error());
-    recur_st_writer_free(wr);
+    st_writer_free(wr);
     size_t size = 0;
     unsigned char *bytes = ok ? read_bytes(path, &size) : NULL;
     CHECK(bytes && size == PYTHON_FILE_SIZE && memcmp(bytes, python_file, size) == 0,
@@ -431,57 +431,57 @@ void test_safetensors_roundtrip(void)
     const size_t nspecs = sizeof specs / sizeof specs[0];
     const char *vocab = "a\"b\\c\nd\te \xe2\x9c\x93 /</script>";
 
-    recur_st_writer *w = NULL;
-    CHECK(recur_st_writer_new(&w) == RECUR_OK, "writer_new");
+    st_writer *w = NULL;
+    CHECK(st_writer_new(&w) == RECUR_OK, "writer_new");
     if (!w) return;
     for (size_t i = 0; i < nspecs; i++)
-        CHECK(recur_st_writer_add(w, specs[i].name, specs[i].dtype, specs[i].ndim,
+        CHECK(st_writer_add(w, specs[i].name, specs[i].dtype, specs[i].ndim,
                                   specs[i].shape, specs[i].data) == RECUR_OK,
               "add %s: %s", specs[i].name, recur_last_error());
-    CHECK(recur_st_writer_meta(w, "mode", "GRU") == RECUR_OK, "meta");
-    CHECK(recur_st_writer_meta(w, "mode", "LSTM") == RECUR_OK, "meta replaced");
-    CHECK(recur_st_writer_meta(w, "vocab", vocab) == RECUR_OK, "meta vocab");
-    CHECK(recur_st_writer_meta(w, "", "") == RECUR_OK, "empty metadata key");
+    CHECK(st_writer_meta(w, "mode", "GRU") == RECUR_OK, "meta");
+    CHECK(st_writer_meta(w, "mode", "LSTM") == RECUR_OK, "meta replaced");
+    CHECK(st_writer_meta(w, "vocab", vocab) == RECUR_OK, "meta vocab");
+    CHECK(st_writer_meta(w, "", "") == RECUR_OK, "empty metadata key");
 
     /* Misuse: each refused with RECUR_ERR_ARGUMENT and nothing added. */
     size_t big[2] = {(size_t)1 << 62, 8};
     size_t dims9[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-    CHECK(recur_st_writer_add(w, "ids", RECUR_DT_I64, 1, (size_t[]){4}, ids)
+    CHECK(st_writer_add(w, "ids", RECUR_DT_I64, 1, (size_t[]){4}, ids)
           == RECUR_ERR_ARGUMENT, "duplicate name accepted");
     CHECK(strstr(recur_last_error(), "ids") != NULL, "duplicate message: %s",
           recur_last_error());
-    CHECK(recur_st_writer_add(w, "", RECUR_DT_F32, 0, NULL, &scalar) == RECUR_ERR_ARGUMENT,
+    CHECK(st_writer_add(w, "", RECUR_DT_F32, 0, NULL, &scalar) == RECUR_ERR_ARGUMENT,
           "empty name accepted");
-    CHECK(recur_st_writer_add(w, "__metadata__", RECUR_DT_F32, 0, NULL, &scalar)
+    CHECK(st_writer_add(w, "__metadata__", RECUR_DT_F32, 0, NULL, &scalar)
           == RECUR_ERR_ARGUMENT, "__metadata__ as a tensor name accepted");
-    CHECK(recur_st_writer_add(w, "bad\xff", RECUR_DT_F32, 0, NULL, &scalar)
+    CHECK(st_writer_add(w, "bad\xff", RECUR_DT_F32, 0, NULL, &scalar)
           == RECUR_ERR_ARGUMENT, "invalid UTF-8 name accepted");
-    CHECK(recur_st_writer_add(w, "nine", RECUR_DT_F32, 9, dims9, &scalar)
+    CHECK(st_writer_add(w, "nine", RECUR_DT_F32, 9, dims9, &scalar)
           == RECUR_ERR_ARGUMENT, "9 dims accepted");
-    CHECK(recur_st_writer_add(w, "huge", RECUR_DT_F32, 2, big, weight) == RECUR_ERR_ARGUMENT,
+    CHECK(st_writer_add(w, "huge", RECUR_DT_F32, 2, big, weight) == RECUR_ERR_ARGUMENT,
           "overflowing shape accepted");
     CHECK(strstr(recur_last_error(), "huge") != NULL, "overflow message: %s",
           recur_last_error());
     size_t big_empty[3] = {0, (size_t)1 << 62, 8};
-    CHECK(recur_st_writer_add(w, "huge_empty", RECUR_DT_U8, 3, big_empty, NULL)
+    CHECK(st_writer_add(w, "huge_empty", RECUR_DT_U8, 3, big_empty, NULL)
           == RECUR_ERR_ARGUMENT, "overflowing empty shape accepted");
-    CHECK(recur_st_writer_add(w, "nodata", RECUR_DT_F32, 1, (size_t[]){2}, NULL)
+    CHECK(st_writer_add(w, "nodata", RECUR_DT_F32, 1, (size_t[]){2}, NULL)
           == RECUR_ERR_ARGUMENT, "NULL data accepted");
-    CHECK(recur_st_writer_add(w, "noshape", RECUR_DT_F32, 1, NULL, weight)
+    CHECK(st_writer_add(w, "noshape", RECUR_DT_F32, 1, NULL, weight)
           == RECUR_ERR_ARGUMENT, "NULL shape accepted");
-    CHECK(recur_st_writer_add(w, "dtype", (recur_dtype)99, 0, NULL, weight)
+    CHECK(st_writer_add(w, "dtype", (st_dtype)99, 0, NULL, weight)
           == RECUR_ERR_ARGUMENT, "unknown dtype accepted");
-    CHECK(recur_st_writer_add(w, NULL, RECUR_DT_F32, 0, NULL, weight) == RECUR_ERR_ARGUMENT,
+    CHECK(st_writer_add(w, NULL, RECUR_DT_F32, 0, NULL, weight) == RECUR_ERR_ARGUMENT,
           "NULL name accepted");
-    CHECK(recur_st_writer_add(NULL, "x", RECUR_DT_F32, 0, NULL, weight) == RECUR_ERR_ARGUMENT,
+    CHECK(st_writer_add(NULL, "x", RECUR_DT_F32, 0, NULL, weight) == RECUR_ERR_ARGUMENT,
           "NULL writer accepted");
-    CHECK(recur_st_writer_meta(w, "k", NULL) == RECUR_ERR_ARGUMENT, "NULL meta value");
-    CHECK(recur_st_writer_meta(w, "k", "\xc0\x80") == RECUR_ERR_ARGUMENT,
+    CHECK(st_writer_meta(w, "k", NULL) == RECUR_ERR_ARGUMENT, "NULL meta value");
+    CHECK(st_writer_meta(w, "k", "\xc0\x80") == RECUR_ERR_ARGUMENT,
           "overlong UTF-8 metadata accepted");
-    CHECK(recur_st_writer_write(w, NULL) == RECUR_ERR_ARGUMENT, "NULL path");
-    CHECK(recur_st_writer_new(NULL) == RECUR_ERR_ARGUMENT, "writer_new(NULL)");
+    CHECK(st_writer_write(w, NULL) == RECUR_ERR_ARGUMENT, "NULL path");
+    CHECK(st_writer_new(NULL) == RECUR_ERR_ARGUMENT, "writer_new(NULL)");
 
-    CHECK(recur_st_writer_write(w, path) == RECUR_OK, "write: %s", recur_last_error());
+    CHECK(st_writer_write(w, path) == RECUR_OK, "write: %s", recur_last_error());
 
     int temps = 0;
     CHECK(count_entries(dir, &temps) == 1 && temps == 0,
@@ -509,18 +509,18 @@ void test_safetensors_roundtrip(void)
     }
     free(bytes);
 
-    recur_st *st = NULL;
-    CHECK(recur_st_read(path, &st) == RECUR_OK, "read: %s", recur_last_error());
+    st_file *st = NULL;
+    CHECK(st_read(path, &st) == RECUR_OK, "read: %s", recur_last_error());
     if (st) {
-        CHECK(recur_st_count(st) == nspecs, "%zu tensors read, %zu written",
-              recur_st_count(st), nspecs);
+        CHECK(st_count(st) == nspecs, "%zu tensors read, %zu written",
+              st_count(st), nspecs);
         for (size_t i = 0; i < nspecs; i++) {
             const spec *sp = &specs[i];
-            const recur_st_tensor *t = recur_st_find(st, sp->name);
+            const st_tensor *t = st_find(st, sp->name);
             CHECK(t != NULL, "tensor %s missing", sp->name);
             if (!t) continue;
             CHECK(strcmp(t->name, sp->name) == 0, "name %s", t->name);
-            CHECK(t->dtype == sp->dtype, "%s: dtype %s", sp->name, recur_dtype_str(t->dtype));
+            CHECK(t->dtype == sp->dtype, "%s: dtype %s", sp->name, st_dtype_str(t->dtype));
             CHECK(t->ndim == sp->ndim, "%s: ndim %zu, want %zu", sp->name, t->ndim, sp->ndim);
             size_t numel = 1;
             for (size_t d = 0; d < sp->ndim && d < t->ndim; d++) {
@@ -534,32 +534,32 @@ void test_safetensors_roundtrip(void)
             CHECK(t->nbytes == 0 || memcmp(t->data, sp->data, t->nbytes) == 0,
                   "%s: data differ", sp->name);
         }
-        /* recur_st_at goes in data order; the writer lays tensors out by
+        /* st_at goes in data order; the writer lays tensors out by
          * decreasing element size, so each is aligned to its element. */
-        const unsigned char *base = recur_st_at(st, 0) ? recur_st_at(st, 0)->data : NULL;
+        const unsigned char *base = st_at(st, 0) ? st_at(st, 0)->data : NULL;
         size_t offset = 0;
-        for (size_t i = 0; i < recur_st_count(st); i++) {
-            const recur_st_tensor *t = recur_st_at(st, i);
+        for (size_t i = 0; i < st_count(st); i++) {
+            const st_tensor *t = st_at(st, i);
             CHECK(t->data == base + offset, "tensor %zu (%s) not contiguous", i, t->name);
-            CHECK(offset % recur_dtype_size(t->dtype) == 0, "%s at offset %zu is not aligned",
+            CHECK(offset % st_dtype_size(t->dtype) == 0, "%s at offset %zu is not aligned",
                   t->name, offset);
             offset += t->nbytes;
         }
-        CHECK(recur_st_at(st, recur_st_count(st)) == NULL, "at() past the end");
-        CHECK(recur_st_find(st, "nope") == NULL && recur_st_find(st, "") == NULL
-              && recur_st_find(st, NULL) == NULL, "find of an absent name");
-        const char *mode = recur_st_meta(st, "mode");
-        const char *v = recur_st_meta(st, "vocab");
-        const char *empty = recur_st_meta(st, "");
+        CHECK(st_at(st, st_count(st)) == NULL, "at() past the end");
+        CHECK(st_find(st, "nope") == NULL && st_find(st, "") == NULL
+              && st_find(st, NULL) == NULL, "find of an absent name");
+        const char *mode = st_meta(st, "mode");
+        const char *v = st_meta(st, "vocab");
+        const char *empty = st_meta(st, "");
         CHECK(mode && strcmp(mode, "LSTM") == 0, "meta mode = %s", mode ? mode : "NULL");
         CHECK(v && strcmp(v, vocab) == 0, "meta vocab = %s", v ? v : "NULL");
         CHECK(empty && empty[0] == '\0', "empty metadata key lost");
-        CHECK(recur_st_meta(st, "absent") == NULL, "absent metadata found");
+        CHECK(st_meta(st, "absent") == NULL, "absent metadata found");
 
         float f[3];
-        CHECK(recur_st_to_f32(recur_st_find(st, "f64"), f) == RECUR_OK
+        CHECK(st_to_f32(st_find(st, "f64"), f) == RECUR_OK
               && f[0] == (float)(1.0 / 3.0) && f[1] == -2.5f && isinf(f[2]), "F64 read back");
-        recur_st_free(st);
+        st_free(st);
     }
 
     /* A metadata value from the header alone: found, absent, cut to the
@@ -567,12 +567,12 @@ void test_safetensors_roundtrip(void)
     {
         char buf[8], cut[600];
         int found = -1;
-        CHECK(recur_st_peek_meta(path, "mode", buf, sizeof buf, &found) == RECUR_OK &&
+        CHECK(st_peek_meta(path, "mode", buf, sizeof buf, &found) == RECUR_OK &&
                   found == 1 && !strcmp(buf, "LSTM"),
               "peek mode: %d '%s'", found, buf);
-        CHECK(recur_st_peek_meta(path, "absent", buf, sizeof buf, &found) == RECUR_OK &&
+        CHECK(st_peek_meta(path, "absent", buf, sizeof buf, &found) == RECUR_OK &&
                   found == 0, "peek of an absent key");
-        CHECK(recur_st_peek_meta(path, "vocab", buf, 3, &found) == RECUR_OK &&
+        CHECK(st_peek_meta(path, "vocab", buf, 3, &found) == RECUR_OK &&
                   found == 1 && strlen(buf) == 2 && !strncmp(buf, vocab, 2),
               "peek cut to the buffer");
         size_t whole = 0;
@@ -582,57 +582,57 @@ void test_safetensors_roundtrip(void)
         int ok = b && f && fwrite(b, 1, 20, f) == 20;
         if (f)
             fclose(f);
-        CHECK(ok && recur_st_peek_meta(cut, "mode", buf, sizeof buf, &found) ==
+        CHECK(ok && st_peek_meta(cut, "mode", buf, sizeof buf, &found) ==
                         RECUR_ERR_FORMAT, "peek of a file cut in its header");
-        CHECK(recur_st_peek_meta(dir, "mode", buf, sizeof buf, &found) == RECUR_ERR_IO,
+        CHECK(st_peek_meta(dir, "mode", buf, sizeof buf, &found) == RECUR_ERR_IO,
               "peek of a directory");
         remove(cut);
         free(b);
     }
 
     /* Overwriting replaces the file; no metadata means no __metadata__. */
-    recur_st_writer *w2 = NULL;
-    CHECK(recur_st_writer_new(&w2) == RECUR_OK, "writer_new");
+    st_writer *w2 = NULL;
+    CHECK(st_writer_new(&w2) == RECUR_OK, "writer_new");
     if (w2) {
-        CHECK(recur_st_writer_add(w2, "only", RECUR_DT_F32, 0, NULL, &scalar) == RECUR_OK,
+        CHECK(st_writer_add(w2, "only", RECUR_DT_F32, 0, NULL, &scalar) == RECUR_OK,
               "add only");
-        CHECK(recur_st_writer_write(w2, path) == RECUR_OK, "overwrite: %s", recur_last_error());
+        CHECK(st_writer_write(w2, path) == RECUR_OK, "overwrite: %s", recur_last_error());
         st = NULL;
-        CHECK(recur_st_read(path, &st) == RECUR_OK && recur_st_count(st) == 1
-              && recur_st_find(st, "only") && recur_st_meta(st, "mode") == NULL,
+        CHECK(st_read(path, &st) == RECUR_OK && st_count(st) == 1
+              && st_find(st, "only") && st_meta(st, "mode") == NULL,
               "overwritten file");
-        recur_st_free(st);
+        st_free(st);
         bytes = read_bytes(path, &size);
         CHECK(bytes && size > 8 && !contains(bytes, size, "__metadata__"),
               "__metadata__ written without metadata");
         free(bytes);
-        recur_st_writer_free(w2);
+        st_writer_free(w2);
     }
-    recur_st_writer_free(w);
+    st_writer_free(w);
 
     /* Failures: a missing directory, and a rename onto a directory; neither
      * leaves anything behind. */
     char bad[700];
     snprintf(bad, sizeof bad, "%s/missing/model.safetensors", dir);
-    recur_st_writer *w3 = NULL;
-    CHECK(recur_st_writer_new(&w3) == RECUR_OK, "writer_new");
+    st_writer *w3 = NULL;
+    CHECK(st_writer_new(&w3) == RECUR_OK, "writer_new");
     if (w3) {
-        CHECK(recur_st_writer_add(w3, "x", RECUR_DT_F32, 1, (size_t[]){6}, weight) == RECUR_OK,
+        CHECK(st_writer_add(w3, "x", RECUR_DT_F32, 1, (size_t[]){6}, weight) == RECUR_OK,
               "add x");
-        CHECK(recur_st_writer_write(w3, bad) == RECUR_ERR_IO, "write into a missing directory");
+        CHECK(st_writer_write(w3, bad) == RECUR_ERR_IO, "write into a missing directory");
         CHECK(strstr(recur_last_error(), bad) != NULL, "message lacks the path: %s",
               recur_last_error());
         snprintf(bad, sizeof bad, "%s/missing", dir);
         CHECK(access(bad, F_OK) != 0, "%s was created", bad);
         snprintf(bad, sizeof bad, "%s/a_directory", dir);
         CHECK(mkdir(bad, 0700) == 0, "mkdir %s", bad);
-        CHECK(recur_st_writer_write(w3, bad) == RECUR_ERR_IO, "write onto a directory");
+        CHECK(st_writer_write(w3, bad) == RECUR_ERR_IO, "write onto a directory");
         CHECK(strstr(recur_last_error(), bad) != NULL, "message lacks the path: %s",
               recur_last_error());
         CHECK(count_entries(dir, &temps) == 2 && temps == 0,
               "a failed write left %d temporary files", temps);
         rmdir(bad);
-        CHECK(recur_st_writer_write(w3, "") == RECUR_ERR_ARGUMENT, "empty path");
+        CHECK(st_writer_write(w3, "") == RECUR_ERR_ARGUMENT, "empty path");
 
         /* A write that fails midway (here: the file size limit) keeps the
          * old file and removes the temporary. */
@@ -646,12 +646,12 @@ void test_safetensors_roundtrip(void)
         ignore.sa_handler = SIG_IGN;
         if (old_bytes && zeros && getrlimit(RLIMIT_FSIZE, &saved_limit) == 0
             && sigaction(SIGXFSZ, &ignore, &saved_action) == 0) {
-            CHECK(recur_st_writer_add(w3, "zeros", RECUR_DT_F32, 1, &many, zeros) == RECUR_OK,
+            CHECK(st_writer_add(w3, "zeros", RECUR_DT_F32, 1, &many, zeros) == RECUR_OK,
                   "add zeros");
             limit = saved_limit;
             limit.rlim_cur = 4096;
             if (setrlimit(RLIMIT_FSIZE, &limit) == 0) {
-                recur_status ws = recur_st_writer_write(w3, path);
+                recur_status ws = st_writer_write(w3, path);
                 setrlimit(RLIMIT_FSIZE, &saved_limit);
                 CHECK(ws == RECUR_ERR_IO, "write past the file size limit: %s",
                       recur_status_str(ws));
@@ -669,22 +669,22 @@ void test_safetensors_roundtrip(void)
         }
         free(zeros);
         free(old_bytes);
-        recur_st_writer_free(w3);
+        st_writer_free(w3);
     }
 
-    CHECK(recur_st_read(NULL, &st) == RECUR_ERR_ARGUMENT, "read(NULL)");
-    CHECK(recur_st_read(path, NULL) == RECUR_ERR_ARGUMENT, "read into NULL");
-    CHECK(recur_st_parse(NULL, 10, "x", &st) == RECUR_ERR_ARGUMENT, "parse(NULL)");
-    CHECK(recur_st_parse(python_file, PYTHON_FILE_SIZE, "x", NULL) == RECUR_ERR_ARGUMENT,
+    CHECK(st_read(NULL, &st) == RECUR_ERR_ARGUMENT, "read(NULL)");
+    CHECK(st_read(path, NULL) == RECUR_ERR_ARGUMENT, "read into NULL");
+    CHECK(st_parse(NULL, 10, "x", &st) == RECUR_ERR_ARGUMENT, "parse(NULL)");
+    CHECK(st_parse(python_file, PYTHON_FILE_SIZE, "x", NULL) == RECUR_ERR_ARGUMENT,
           "parse into NULL");
-    CHECK(recur_st_count(NULL) == 0 && recur_st_at(NULL, 0) == NULL
-          && recur_st_find(NULL, "x") == NULL && recur_st_meta(NULL, "x") == NULL,
+    CHECK(st_count(NULL) == 0 && st_at(NULL, 0) == NULL
+          && st_find(NULL, "x") == NULL && st_meta(NULL, "x") == NULL,
           "queries on NULL");
-    recur_st_free(NULL);
-    recur_st_writer_free(NULL);
-    CHECK(strcmp(recur_dtype_str(RECUR_DT_BF16), "BF16") == 0
-          && recur_dtype_size(RECUR_DT_F64) == 8 && recur_dtype_size(RECUR_DT_F8_E5M2) == 1
-          && recur_dtype_str((recur_dtype)99) == NULL && recur_dtype_size((recur_dtype)99) == 0,
+    st_free(NULL);
+    st_writer_free(NULL);
+    CHECK(strcmp(st_dtype_str(RECUR_DT_BF16), "BF16") == 0
+          && st_dtype_size(RECUR_DT_F64) == 8 && st_dtype_size(RECUR_DT_F8_E5M2) == 1
+          && st_dtype_str((st_dtype)99) == NULL && st_dtype_size((st_dtype)99) == 0,
           "dtype table");
 
     remove_dir(dir);
@@ -702,15 +702,15 @@ static void expect_raw(int line, uint64_t n, const char *tail, size_t tail_len,
     unsigned char buf[64];
     put_le64(buf, n);
     memcpy(buf + 8, tail, tail_len);
-    recur_st *st = NULL;
-    recur_status s = recur_st_parse(buf, 8 + tail_len, "hostile.safetensors", &st);
+    st_file *st = NULL;
+    recur_status s = st_parse(buf, 8 + tail_len, "hostile.safetensors", &st);
     CHECK(s == RECUR_ERR_FORMAT, "line %d: header length %llu: got %s", line,
           (unsigned long long)n, recur_status_str(s));
     CHECK(st == NULL, "line %d: *out written", line);
     if (needle)
         CHECK(strstr(recur_last_error(), needle) != NULL, "line %d: message '%s' lacks '%s'",
               line, recur_last_error(), needle);
-    if (s == RECUR_OK) recur_st_free(st);
+    if (s == RECUR_OK) st_free(st);
 }
 
 void test_safetensors_hostile(void)
@@ -860,9 +860,9 @@ void test_safetensors_hostile(void)
     expect_raw(__LINE__, UINT64_MAX, "{}", 2, "limit");
     expect_raw(__LINE__, UINT64_MAX - 7, "{}", 2, "limit");
     {
-        recur_st *st = NULL;
+        st_file *st = NULL;
         for (size_t n = 0; n < 8; n++) {
-            recur_status s = recur_st_parse("\002\000\000\000\000\000\000", n, "short", &st);
+            recur_status s = st_parse("\002\000\000\000\000\000\000", n, "short", &st);
             CHECK(s == F, "a %zu-byte buffer: %s", n, recur_status_str(s));
         }
         CHECK(st == NULL, "*out written");
@@ -872,11 +872,11 @@ void test_safetensors_hostile(void)
     {
         int bad = 0;
         for (size_t len = 0; len < PYTHON_FILE_SIZE; len++) {
-            recur_st *st = NULL;
-            recur_status s = recur_st_parse(python_file, len, "truncated", &st);
+            st_file *st = NULL;
+            recur_status s = st_parse(python_file, len, "truncated", &st);
             if (s == RECUR_OK) {
                 bad++;
-                recur_st_free(st);
+                st_free(st);
             } else if (s != F) {
                 bad++;
             }
@@ -889,30 +889,30 @@ void test_safetensors_hostile(void)
     make_temp_dir(dir, sizeof dir);
     CHECK(dir[0] != '\0', "cannot create a temporary directory");
     if (!dir[0]) return;
-    recur_st *st = NULL;
+    st_file *st = NULL;
     snprintf(path, sizeof path, "%s/absent.safetensors", dir);
-    CHECK(recur_st_read(path, &st) == RECUR_ERR_IO, "missing file");
+    CHECK(st_read(path, &st) == RECUR_ERR_IO, "missing file");
     CHECK(strstr(recur_last_error(), path) != NULL, "message lacks the path: %s",
           recur_last_error());
-    recur_status s = recur_st_read(dir, &st);
+    recur_status s = st_read(dir, &st);
     CHECK(s == RECUR_ERR_IO || s == F, "directory: %s", recur_status_str(s));
     snprintf(path, sizeof path, "%s/fifo", dir);
     if (mkfifo(path, 0600) == 0)
-        CHECK(recur_st_read(path, &st) == RECUR_ERR_IO, "FIFO: %s", recur_last_error());
+        CHECK(st_read(path, &st) == RECUR_ERR_IO, "FIFO: %s", recur_last_error());
     snprintf(path, sizeof path, "%s/truncated.safetensors", dir);
     CHECK(write_bytes(path, python_file, PYTHON_FILE_SIZE - 1) == 0, "write %s", path);
-    CHECK(recur_st_read(path, &st) == F, "truncated file");
+    CHECK(st_read(path, &st) == F, "truncated file");
     CHECK(strstr(recur_last_error(), path) != NULL, "message lacks the path: %s",
           recur_last_error());
     snprintf(path, sizeof path, "%s/whole.safetensors", dir);
     CHECK(write_bytes(path, python_file, PYTHON_FILE_SIZE) == 0, "write %s", path);
-    CHECK(recur_st_read(path, &st) == OK && recur_st_count(st) == 6, "whole file: %s",
+    CHECK(st_read(path, &st) == OK && st_count(st) == 6, "whole file: %s",
           recur_last_error());
-    recur_st_free(st);
+    st_free(st);
     st = NULL;
     snprintf(path, sizeof path, "%s/empty.safetensors", dir);
     CHECK(write_bytes(path, "", 0) == 0, "write %s", path);
-    CHECK(recur_st_read(path, &st) == F && st == NULL, "empty file");
+    CHECK(st_read(path, &st) == F && st == NULL, "empty file");
     remove_dir(dir);
 }
 
@@ -931,7 +931,7 @@ static uint64_t xorshift64(uint64_t *state)
 /* What a successful parse must guarantee about `bytes`: the tensors cover
  * the data buffer exactly, in order, each pointing at its own bytes, with
  * consistent sizes; find() returns each; conversions stay in bounds. */
-static const char *check_invariants(const recur_st *st, const unsigned char *bytes,
+static const char *check_invariants(const st_file *st, const unsigned char *bytes,
                                     size_t size)
 {
     if (size < 8) return "parsed a buffer shorter than 8 bytes";
@@ -939,27 +939,27 @@ static const char *check_invariants(const recur_st *st, const unsigned char *byt
     if (n > size - 8) return "header length past the end";
     const unsigned char *data = bytes + 8 + n;
     size_t data_size = size - 8 - (size_t)n;
-    size_t count = recur_st_count(st);
-    const unsigned char *base = count ? recur_st_at(st, 0)->data : NULL;
+    size_t count = st_count(st);
+    const unsigned char *base = count ? st_at(st, 0)->data : NULL;
     size_t offset = 0;
     for (size_t i = 0; i < count; i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
+        const st_tensor *t = st_at(st, i);
         if (!t || !t->name || !t->name[0]) return "a tensor without a name";
         if (t->ndim > RECUR_ST_MAX_DIMS) return "too many dims";
         size_t numel = 1;
         for (size_t d = 0; d < t->ndim; d++) numel *= t->shape[d];
         if (numel != t->numel) return "numel is not the product of the shape";
-        if (t->nbytes != t->numel * recur_dtype_size(t->dtype)) return "nbytes != numel*size";
+        if (t->nbytes != t->numel * st_dtype_size(t->dtype)) return "nbytes != numel*size";
         if (t->data != base + offset) return "tensors not contiguous in data order";
         if (t->nbytes > data_size - offset) return "tensor past the end of the data";
         if (t->nbytes && memcmp(t->data, data + offset, t->nbytes) != 0)
             return "tensor data differ from the file's bytes";
-        if (recur_st_find(st, t->name) != t) return "find() does not return the tensor";
+        if (st_find(st, t->name) != t) return "find() does not return the tensor";
         offset += t->nbytes;
         if (t->numel <= 64) {
             float f[64];
             int64_t v[64];
-            recur_status sf = recur_st_to_f32(t, f), si = recur_st_to_i64(t, v);
+            recur_status sf = st_to_f32(t, f), si = st_to_i64(t, v);
             if (sf != RECUR_OK && sf != RECUR_ERR_SHAPE) return "to_f32 status";
             if (si != RECUR_OK && si != RECUR_ERR_SHAPE) return "to_i64 status";
         }
@@ -968,7 +968,7 @@ static const char *check_invariants(const recur_st *st, const unsigned char *byt
     return NULL;
 }
 
-/* recur_remove_stale_temps: the temporaries a save killed before its
+/* file_remove_stale_temps: the temporaries a save killed before its
  * rename leaves are removed, by their exact pattern, and nothing else. */
 void test_safetensors_stale_temps(void)
 {
@@ -982,16 +982,16 @@ void test_safetensors_stale_temps(void)
      * fails (onto a directory): the pattern is the writer's own. */
     char real[1024] = "";
     snprintf(adir, sizeof adir, "%s/adir", dir);
-    recur_st_writer *w = NULL;
-    if (mkdir(adir, 0700) == 0 && recur_st_writer_new(&w) == RECUR_OK &&
-        recur_st_writer_write(w, adir) == RECUR_ERR_IO) {
+    st_writer *w = NULL;
+    if (mkdir(adir, 0700) == 0 && st_writer_new(&w) == RECUR_OK &&
+        st_writer_write(w, adir) == RECUR_ERR_IO) {
         char prefix[1100];
         snprintf(prefix, sizeof prefix, "(%s.tmp.", adir);
         const char *at = strstr(recur_last_error(), prefix);
         if (at && strlen(at) > strlen(prefix) + 6 && at[strlen(prefix) + 6] == ')')
             snprintf(real, sizeof real, "%.*s", (int)strlen(prefix) + 5, at + 1);
     }
-    recur_st_writer_free(w);
+    st_writer_free(w);
     CHECK(real[0] != '\0', "no temporary name in the failed write's message: %s",
           recur_last_error());
 
@@ -1020,7 +1020,7 @@ void test_safetensors_stale_temps(void)
     CHECK(ok, "cannot plant the files in %s", dir);
 
     size_t removed = 99;
-    recur_status s = recur_remove_stale_temps(path, &removed);
+    recur_status s = file_remove_stale_temps(path, &removed);
     CHECK(s == RECUR_OK && removed == 2, "stale temporaries of %s: %s, %zu "
           "removed, expected 2", path, recur_status_str(s), removed);
     for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
@@ -1043,27 +1043,27 @@ void test_safetensors_stale_temps(void)
     CHECK(lstat(name, &sb) == 0 && S_ISLNK(sb.st_mode), "the link %s was "
           "removed", name);
     if (real[0]) {
-        s = recur_remove_stale_temps(adir, &removed);
+        s = file_remove_stale_temps(adir, &removed);
         CHECK(s == RECUR_OK && removed == 1 && access(real, F_OK) != 0,
               "the writer's own temporary name %s: %s, %zu removed", real,
               recur_status_str(s), removed);
     }
 
     removed = 99;
-    CHECK(recur_remove_stale_temps(path, &removed) == RECUR_OK && removed == 0,
+    CHECK(file_remove_stale_temps(path, &removed) == RECUR_OK && removed == 0,
           "a second call removed %zu", removed);
-    CHECK(recur_remove_stale_temps(path, NULL) == RECUR_OK, "removed NULL");
+    CHECK(file_remove_stale_temps(path, NULL) == RECUR_OK, "removed NULL");
     snprintf(name, sizeof name, "%s/missing/m.safetensors", dir);
     removed = 99;
-    CHECK(recur_remove_stale_temps(name, &removed) == RECUR_OK && removed == 0,
+    CHECK(file_remove_stale_temps(name, &removed) == RECUR_OK && removed == 0,
           "a missing directory: %s, %zu", recur_last_error(), removed);
     snprintf(name, sizeof name, "%s/", dir);
     removed = 99;
-    CHECK(recur_remove_stale_temps(name, &removed) == RECUR_ERR_ARGUMENT &&
+    CHECK(file_remove_stale_temps(name, &removed) == RECUR_ERR_ARGUMENT &&
               removed == 99,
           "a path ending in '/'");
-    CHECK(recur_remove_stale_temps("", &removed) == RECUR_ERR_ARGUMENT &&
-              recur_remove_stale_temps(NULL, &removed) == RECUR_ERR_ARGUMENT,
+    CHECK(file_remove_stale_temps("", &removed) == RECUR_ERR_ARGUMENT &&
+              file_remove_stale_temps(NULL, &removed) == RECUR_ERR_ARGUMENT,
           "an empty or NULL path");
 
     /* A file that cannot be removed (not as root, which may remove it):
@@ -1075,7 +1075,7 @@ void test_safetensors_stale_temps(void)
         write_bytes(name, "x", 1) == 0 && chmod(locked, 0500) == 0) {
         snprintf(path, sizeof path, "%s/m.safetensors", locked);
         removed = 99;
-        s = recur_remove_stale_temps(path, &removed);
+        s = file_remove_stale_temps(path, &removed);
         CHECK(s == RECUR_ERR_IO && removed == 99 &&
                   strstr(recur_last_error(), "m.safetensors.tmp.ABC123"),
               "an unremovable temporary: %s: %s", recur_status_str(s),
@@ -1174,14 +1174,14 @@ void test_safetensors_fuzz(void)
             }
             }
         }
-        recur_st *st = NULL;
-        recur_status s = recur_st_parse(buf, len, "fuzz", &st);
+        st_file *st = NULL;
+        recur_status s = st_parse(buf, len, "fuzz", &st);
         if (s == RECUR_OK) {
             accepted++;
             const char *why = check_invariants(st, buf, len);
             if (why && failures++ < 5)
                 CHECK(0, "fuzz iteration %d: %s", iter, why);
-            recur_st_free(st);
+            st_free(st);
         } else {
             refused++;
             if (st != NULL && failures++ < 5) CHECK(0, "fuzz iteration %d: *out written", iter);

@@ -52,7 +52,7 @@ static void rank_ids(const double *p, size_t V, size_t *order)
 static void check_frequencies(const char *label, const float *logits, size_t V,
                               float T, size_t top_k, float top_p, const double *p)
 {
-    void *scratch = malloc(recur_sample_scratch_size(V));
+    void *scratch = malloc(sample_scratch_size(V));
     size_t *count = calloc(V, sizeof *count);
     if (!scratch || !count) {
         CHECK(0, "out of memory");
@@ -60,12 +60,12 @@ static void check_frequencies(const char *label, const float *logits, size_t V,
         free(count);
         return;
     }
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, 1234);
     int ok = 1;
     for (size_t d = 0; d < DRAWS && ok; d++) {
         size_t id = V;
-        ok = recur_sample_token(logits, V, T, top_k, top_p, &rng, scratch, &id) ==
+        ok = sample_token(logits, V, T, top_k, top_p, &rng, scratch, &id) ==
                  RECUR_OK && id < V;
         if (ok)
             count[id]++;
@@ -160,15 +160,15 @@ static void test_distribution(void)
 static int always(const float *logits, size_t V, float T, size_t top_k, float top_p,
                   size_t n, size_t want)
 {
-    void *scratch = malloc(recur_sample_scratch_size(V));
+    void *scratch = malloc(sample_scratch_size(V));
     if (!scratch)
         return 0;
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, 99);
     int ok = 1;
     for (size_t d = 0; d < n && ok; d++) {
         size_t id = V;
-        ok = recur_sample_token(logits, V, T, top_k, top_p, &rng, scratch, &id) ==
+        ok = sample_token(logits, V, T, top_k, top_p, &rng, scratch, &id) ==
                  RECUR_OK && id == want;
     }
     free(scratch);
@@ -186,12 +186,12 @@ static void test_argmax(void)
     CHECK(always(ties, 4, 1.0f, 1, 1.0f, 1000, 1), "top_k=1 ties go to the lowest id");
 
     /* Temperature 0 draws nothing; any other draws exactly once. */
-    void *scratch = malloc(recur_sample_scratch_size(V8));
-    recur_rng a, b;
+    void *scratch = malloc(sample_scratch_size(V8));
+    rng_state a, b;
     rng_seed(&a, 5);
     b = a;
     size_t id;
-    recur_sample_token(logits8, V8, 0.0f, 0, 1.0f, &a, scratch, &id);
+    sample_token(logits8, V8, 0.0f, 0, 1.0f, &a, scratch, &id);
     CHECK(memcmp(&a, &b, sizeof a) == 0, "temperature 0 changed the rng");
     const struct {
         float T;
@@ -202,7 +202,7 @@ static void test_argmax(void)
     for (size_t s = 0; s < sizeof settings / sizeof *settings; s++) {
         b = a;
         rng_next(&b);
-        recur_sample_token(logits8, V8, settings[s].T, settings[s].k, settings[s].p, &a,
+        sample_token(logits8, V8, settings[s].T, settings[s].k, settings[s].p, &a,
                            scratch, &id);
         CHECK(memcmp(&a, &b, sizeof a) == 0, "setting %zu did not draw exactly once", s);
     }
@@ -213,17 +213,17 @@ static void test_determinism(void)
 {
     enum { V = 300, N = 2000 };
     float *logits = malloc(V * sizeof *logits);
-    void *s1 = malloc(recur_sample_scratch_size(V)), *s2 = malloc(recur_sample_scratch_size(V));
+    void *s1 = malloc(sample_scratch_size(V)), *s2 = malloc(sample_scratch_size(V));
     if (!logits || !s1 || !s2) {
         CHECK(0, "out of memory");
         free(logits), free(s1), free(s2);
         return;
     }
-    recur_rng g;
+    rng_state g;
     rng_seed(&g, 7);
     for (size_t i = 0; i < V; i++)
         logits[i] = 6.0f * rng_uniform(&g) - 3.0f;
-    recur_rng a, b;
+    rng_state a, b;
     rng_seed(&a, 42);
     rng_seed(&b, 42);
     int same = 1, varied = 0;
@@ -232,9 +232,9 @@ static void test_determinism(void)
         size_t x = V, y = V + 1;
         size_t k = d % 3 == 0 ? 0 : 40;
         float p = d % 2 ? 0.95f : 1.0f;
-        recur_sample_token(logits, V, 0.9f, k, p, &a, s1, &x);
-        memset(s2, 0xAB, recur_sample_scratch_size(V)); /* scratch holds no state */
-        recur_sample_token(logits, V, 0.9f, k, p, &b, s2, &y);
+        sample_token(logits, V, 0.9f, k, p, &a, s1, &x);
+        memset(s2, 0xAB, sample_scratch_size(V)); /* scratch holds no state */
+        sample_token(logits, V, 0.9f, k, p, &b, s2, &y);
         same &= x == y;
         if (d == 0)
             first = x;
@@ -247,8 +247,8 @@ static void test_determinism(void)
 
 static void test_bad_arguments(void)
 {
-    void *scratch = malloc(recur_sample_scratch_size(V8));
-    recur_rng rng;
+    void *scratch = malloc(sample_scratch_size(V8));
+    rng_state rng;
     rng_seed(&rng, 1);
     size_t id = 777;
     const struct {
@@ -258,34 +258,34 @@ static void test_bad_arguments(void)
                {INFINITY, 1.0f, "temperature"}, {1.0f, 0.0f, "top_p"},
                {1.0f, 1.5f, "top_p"}, {1.0f, NAN, "top_p"}, {1.0f, -0.5f, "top_p"}};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
-        recur_status st = recur_sample_token(logits8, V8, bad[k].T, 0, bad[k].p, &rng,
+        recur_status st = sample_token(logits8, V8, bad[k].T, 0, bad[k].p, &rng,
                                              scratch, &id);
         CHECK(st == RECUR_ERR_ARGUMENT && strstr(recur_last_error(), bad[k].what),
               "bad %s (T=%g, top_p=%g): %s '%s'", bad[k].what, (double)bad[k].T,
               (double)bad[k].p, recur_status_str(st), recur_last_error());
     }
-    CHECK(recur_sample_token(logits8, 0, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
+    CHECK(sample_token(logits8, 0, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
               RECUR_ERR_ARGUMENT, "V = 0");
-    CHECK(recur_sample_token(NULL, V8, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
+    CHECK(sample_token(NULL, V8, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
               RECUR_ERR_ARGUMENT, "NULL logits");
-    CHECK(recur_sample_token(logits8, V8, 1.0f, 0, 1.0f, NULL, scratch, &id) ==
+    CHECK(sample_token(logits8, V8, 1.0f, 0, 1.0f, NULL, scratch, &id) ==
               RECUR_ERR_ARGUMENT, "NULL rng");
-    CHECK(recur_sample_token(logits8, V8, 1.0f, 0, 1.0f, &rng, NULL, &id) ==
+    CHECK(sample_token(logits8, V8, 1.0f, 0, 1.0f, &rng, NULL, &id) ==
               RECUR_ERR_ARGUMENT, "NULL scratch");
-    CHECK(recur_sample_token(logits8, V8, 1.0f, 0, 1.0f, &rng, scratch, NULL) ==
+    CHECK(sample_token(logits8, V8, 1.0f, 0, 1.0f, &rng, scratch, NULL) ==
               RECUR_ERR_ARGUMENT, "NULL id");
     const float with_nan[] = {1.0f, NAN, 0.0f};
-    CHECK(recur_sample_token(with_nan, 3, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
+    CHECK(sample_token(with_nan, 3, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
               RECUR_ERR_ARGUMENT && strstr(recur_last_error(), "logits[1] is NaN"),
           "a NaN logit: '%s'", recur_last_error());
     const float all_minus_inf[] = {-INFINITY, -INFINITY};
-    CHECK(recur_sample_token(all_minus_inf, 2, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
+    CHECK(sample_token(all_minus_inf, 2, 1.0f, 0, 1.0f, &rng, scratch, &id) ==
               RECUR_ERR_ARGUMENT, "every logit -inf");
-    CHECK(recur_sample_token(all_minus_inf, 2, 0.0f, 0, 1.0f, &rng, scratch, &id) ==
+    CHECK(sample_token(all_minus_inf, 2, 0.0f, 0, 1.0f, &rng, scratch, &id) ==
               RECUR_ERR_ARGUMENT, "every logit -inf at temperature 0");
     CHECK(id == 777, "id touched on failure");
-    CHECK(recur_sample_scratch_size(SIZE_MAX / 2) == 0, "scratch size overflow");
-    CHECK(recur_sample_scratch_size(10) >= 10 * (sizeof(double) + sizeof(size_t)),
+    CHECK(sample_scratch_size(SIZE_MAX / 2) == 0, "scratch size overflow");
+    CHECK(sample_scratch_size(10) >= 10 * (sizeof(double) + sizeof(size_t)),
           "scratch size");
     free(scratch);
 }

@@ -18,25 +18,25 @@
 #include <unistd.h>
 
 /* The examples of a fixture's data file as a seq_data. */
-static int load_data(const recur_st *st, seq_data *d, size_t K, size_t I)
+static int load_data(const st_file *st, seq_data *d, size_t K, size_t I)
 {
     memset(d, 0, sizeof *d);
-    const recur_st_tensor *off = recur_st_find(st, "offset");
+    const st_tensor *off = st_find(st, "offset");
     if (!off)
         return 0;
     d->n = off->numel - 1;
     int64_t *tmp = malloc(off->numel * sizeof(int64_t));
     d->offset = malloc(off->numel * sizeof(size_t));
-    recur_st_to_i64(off, tmp);
+    st_to_i64(off, tmp);
     for (size_t i = 0; i <= d->n; i++)
         d->offset[i] = (size_t)tmp[i];
     free(tmp);
     size_t steps = d->offset[d->n];
-    const recur_st_tensor *t;
-    if ((t = recur_st_find(st, "tokens"))) {
+    const st_tensor *t;
+    if ((t = st_find(st, "tokens"))) {
         tmp = malloc(steps * sizeof(int64_t));
         d->tokens = malloc(steps * sizeof(int32_t));
-        recur_st_to_i64(t, tmp);
+        st_to_i64(t, tmp);
         for (size_t i = 0; i < steps; i++)
             d->tokens[i] = (int32_t)tmp[i];
         free(tmp);
@@ -45,16 +45,16 @@ static int load_data(const recur_st *st, seq_data *d, size_t K, size_t I)
         d->x = fixture_f32(st, "x");
     }
     d->outputs = K;
-    if ((t = recur_st_find(st, "label"))) {
+    if ((t = st_find(st, "label"))) {
         tmp = malloc(d->n * sizeof(int64_t));
         d->label = malloc(d->n * sizeof(int32_t));
-        recur_st_to_i64(t, tmp);
+        st_to_i64(t, tmp);
         for (size_t i = 0; i < d->n; i++)
             d->label[i] = (int32_t)tmp[i];
         free(tmp);
     } else {
         d->y = fixture_f32(st, "y");
-        d->per_step = recur_st_find(st, "y")->numel == steps * K;
+        d->per_step = st_find(st, "y")->numel == steps * K;
     }
     return 1;
 }
@@ -63,17 +63,17 @@ static void parity_case(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/seq/%s/model.safetensors", test_fixture_dir(), name);
-    recur_st *mst = NULL, *dst = NULL;
+    st_file *mst = NULL, *dst = NULL;
     seq_model *m = NULL;
-    recur_status s = recur_st_read(path, &mst);
+    recur_status s = st_read(path, &mst);
     if (!s)
         s = seq_model_read(mst, path, &m);
     snprintf(path, sizeof path, "%s/seq/%s/data.safetensors", test_fixture_dir(), name);
     if (!s)
-        s = recur_st_read(path, &dst);
+        s = st_read(path, &dst);
     CHECK(s == RECUR_OK, "%s: reading: %s", name, recur_last_error());
     if (s) {
-        recur_st_free(mst);
+        st_free(mst);
         return;
     }
     const seq_config *c = seq_model_config(m);
@@ -82,7 +82,7 @@ static void parity_case(const char *name)
     size_t *idx = malloc(d.n * sizeof(size_t));
     for (size_t i = 0; i < d.n; i++)
         idx[i] = i;
-    const recur_st_tensor *ref_out = recur_st_find(dst, "out");
+    const st_tensor *ref_out = st_find(dst, "out");
     float *out = calloc(ref_out->numel, sizeof(float));
     double sum;
     size_t counted;
@@ -98,7 +98,7 @@ static void parity_case(const char *name)
         size_t offset, shape[2], ndim;
         seq_model_tensor(m, i, tname, sizeof tname, &offset, shape, &ndim);
         snprintf(gname, sizeof gname, "grad.%s", tname);
-        const recur_st_tensor *ref = recur_st_find(dst, gname);
+        const st_tensor *ref = st_find(dst, gname);
         CHECK(ref != NULL, "%s: %s missing from the fixture", name, gname);
         if (ref)
             fixture_compare(name, gname, seq_model_grads(m) + offset, ref, TOL_GRAD);
@@ -108,8 +108,8 @@ static void parity_case(const char *name)
     free(idx);
     seq_data_free(&d);
     seq_model_free(m);
-    recur_st_free(mst);
-    recur_st_free(dst);
+    st_free(mst);
+    st_free(dst);
 }
 
 void test_seqmodel_parity(void)
@@ -137,7 +137,7 @@ void test_seqmodel_parity(void)
 static void random_data(const seq_config *c, size_t n, size_t T, uint64_t seed,
                         seq_data *d)
 {
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     memset(d, 0, sizeof *d);
     d->n = n;
@@ -301,13 +301,13 @@ void test_seqmodel_checkpoint(void)
     char path[] = "/tmp/recur_seqXXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    recur_st_writer *w = NULL;
-    recur_status s = recur_st_writer_new(&w);
+    st_writer *w = NULL;
+    recur_status s = st_writer_new(&w);
     if (!s) s = seq_model_write(m, "classify", w);
-    if (!s) s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
-    recur_st *st = NULL;
-    if (!s) s = recur_st_read(path, &st);
+    if (!s) s = st_writer_write(w, path);
+    st_writer_free(w);
+    st_file *st = NULL;
+    if (!s) s = st_read(path, &st);
     if (!s) s = seq_model_read(st, path, &back);
     CHECK(s == RECUR_OK, "write and read back: %s", recur_last_error());
     if (back) {
@@ -318,9 +318,9 @@ void test_seqmodel_checkpoint(void)
               seq_model_config(back)->rnn.bidirectional == 1 &&
               seq_model_config(back)->dropout == 0.1f,
               "the checkpoint holds the same model");
-        CHECK(!strcmp(recur_st_meta(st, "task"), "classify"), "task kept");
+        CHECK(!strcmp(st_meta(st, "task"), "classify"), "task kept");
     }
-    recur_st_free(st);
+    st_free(st);
     seq_model_free(back);
 
     /* Hostile metadata: each edit must be refused with a message. */
@@ -331,22 +331,22 @@ void test_seqmodel_checkpoint(void)
         {"bidirectional", "2"}, {"mode", "TRANSFORMER"},
     };
     for (size_t e = 0; e < sizeof edits / sizeof *edits; e++) {
-        recur_st_writer_new(&w);
+        st_writer_new(&w);
         seq_model_write(m, "classify", w);
-        recur_st_writer_meta(w, edits[e][0], edits[e][1]);
-        s = recur_st_writer_write(w, path);
-        recur_st_writer_free(w);
+        st_writer_meta(w, edits[e][0], edits[e][1]);
+        s = st_writer_write(w, path);
+        st_writer_free(w);
         st = NULL;
         back = NULL;
         if (!s)
-            s = recur_st_read(path, &st);
+            s = st_read(path, &st);
         if (!s)
             s = seq_model_read(st, path, &back);
         CHECK(s == RECUR_ERR_FORMAT && back == NULL &&
               strstr(recur_last_error(), path) != NULL,
               "metadata %s = %s refused (got %s: %s)", edits[e][0], edits[e][1],
               recur_status_str(s), recur_last_error());
-        recur_st_free(st);
+        st_free(st);
         seq_model_free(back);
     }
     unlink(path);
@@ -424,7 +424,7 @@ void test_seqmodel_misuse(void)
 /* Token sequences of lengths 2..9 over ids 1..5; class 1 when id 5 occurs. */
 static void contains_task(size_t n, uint64_t seed, seq_data *d)
 {
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     memset(d, 0, sizeof *d);
     d->n = n;
@@ -470,7 +470,7 @@ void test_fit(void)
     seq_data train, val;
     contains_task(400, 1, &train);
     contains_task(200, 2, &val);
-    fit_config fc = {.batch = 16, .optim = recur_optim_default(RECUR_OPT_ADAM),
+    fit_config fc = {.batch = 16, .optim = optim_default(RECUR_OPT_ADAM),
                      .lr = 1e-2f, .lr_decay = 1.0f, .clip = 5.0f, .seed = 3,
                      .epochs = 15};
     float *params[2] = {NULL, NULL};

@@ -1,10 +1,10 @@
 /*
  * test_stream.c — the streaming step (one call per step, batch 1, weights
  * packed by recur_rnn_pack_weights): its one-pass product
- * (recur_gemm_packed_pair, cell_step_products) against the plain path of
+ * (gemm_packed_pair, cell_step_products) against the plain path of
  * two packed products, bit for bit, in both sweep directions, at 1 and 2
  * threads; and against a double-precision product. Also the one-row
- * product a batch-1 step loop sweeps both ways (recur_gemm_packed_row).
+ * product a batch-1 step loop sweeps both ways (gemm_packed_row).
  */
 #include "fixture.h"
 #include "kernels/gemm.h"
@@ -38,8 +38,8 @@ static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
     float *c0 = random_floats(N + 5, &seed); /* 5 columns that stay */
     float *want = malloc((N + 5) * sizeof(float));
     float *got = malloc((N + 5) * sizeof(float));
-    size_t fa = recur_gemm_pack_floats(N, Ka);
-    size_t fb = recur_gemm_pack_floats(N, Kb);
+    size_t fa = gemm_pack_floats(N, Ka);
+    size_t fb = gemm_pack_floats(N, Kb);
     float *ba = fa ? malloc(fa * sizeof(float)) : NULL;
     float *bb = fb ? malloc(fb * sizeof(float)) : NULL;
     if (!a || !b || !Wa || !Wb || !c0 || !want || !got || (fa && !ba) ||
@@ -47,15 +47,15 @@ static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
         CHECK(0, "out of memory");
         goto done;
     }
-    recur_gemm_b pa, pb;
-    recur_gemm_pack(&pa, 1, N, Ka, Wa, Ka, ba);
-    recur_gemm_pack(&pb, 1, N, Kb, Wb, Kb, bb);
+    gemm_b pa, pb;
+    gemm_pack(&pa, 1, N, Ka, Wa, Ka, ba);
+    gemm_pack(&pb, 1, N, Kb, Wb, Kb, bb);
     memcpy(want, c0, (N + 5) * sizeof(float));
-    recur_gemm_packed(1, 1.0f, a, Ka, &pa, beta, want, N);
-    recur_gemm_packed(1, 1.0f, b, Kb, &pb, 1.0f, want, N);
+    gemm_packed(1, 1.0f, a, Ka, &pa, beta, want, N);
+    gemm_packed(1, 1.0f, b, Kb, &pb, 1.0f, want, N);
     for (int backwards = 0; backwards <= 1; backwards++) {
         memcpy(got, c0, (N + 5) * sizeof(float));
-        recur_gemm_packed_pair(a, &pa, beta, b, &pb, got, backwards);
+        gemm_packed_pair(a, &pa, beta, b, &pb, got, backwards);
         CHECK(memcmp(got, want, (N + 5) * sizeof(float)) == 0,
               "pair N=%zu Ka=%zu Kb=%zu beta=%g backwards=%d: not the two "
               "products' bits", N, Ka, Kb, (double)beta, backwards);
@@ -63,12 +63,12 @@ static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
     /* One product alone, both ways. */
     float *one = malloc((N + 5) * sizeof(float));
     memcpy(want, c0, (N + 5) * sizeof(float));
-    recur_gemm_packed(1, 1.0f, b, Kb, &pb, beta, want, N);
+    gemm_packed(1, 1.0f, b, Kb, &pb, beta, want, N);
     for (int backwards = 0; one && backwards <= 1; backwards++) {
         memcpy(one, c0, (N + 5) * sizeof(float));
-        recur_gemm_packed_row(b, &pb, beta, one, backwards);
+        gemm_packed_row(b, &pb, beta, one, backwards);
         CHECK(memcmp(one, want, (N + 5) * sizeof(float)) == 0,
-              "row N=%zu K=%zu beta=%g backwards=%d: not recur_gemm_packed's "
+              "row N=%zu K=%zu beta=%g backwards=%d: not gemm_packed's "
               "bits", N, Kb, (double)beta, backwards);
     }
     free(one);
@@ -151,7 +151,7 @@ static void stream_case(recur_mode mode, size_t I, size_t H, size_t proj,
     /* The one-pass path ran (LSTM and RNN; GRU keeps the plain one), and
      * swept each cell once per step: 2·T steps after the two runs. */
     int fused = mode != RECUR_GRU && mode != RECUR_GRU_RESET_BEFORE &&
-                recur_gemm_packed_available();
+                gemm_packed_available();
     for (size_t k = 0; k < L * D; k++)
         CHECK(rnn->fixed_sweep[k] == (fused ? 2 * T : 0),
               "mode %s: cell %zu swept %u times, want %zu",
@@ -180,13 +180,13 @@ void test_stream_step(void)
     /* Unpacked handles: the two products themselves. */
     float Wa[6] = {1, 2, 3, 4, 5, 6}, Wb[2] = {1, -1}, a[3] = {1, 1, 1},
           b[1] = {2}, cv[2] = {10, 20};
-    recur_gemm_b pa, pb;
-    recur_gemm_pack(&pa, 1, 2, 3, Wa, 3, NULL);
-    recur_gemm_pack(&pb, 1, 2, 1, Wb, 1, NULL);
-    recur_gemm_packed_pair(a, &pa, 1.0f, b, &pb, cv, 1);
+    gemm_b pa, pb;
+    gemm_pack(&pa, 1, 2, 3, Wa, 3, NULL);
+    gemm_pack(&pb, 1, 2, 1, Wb, 1, NULL);
+    gemm_packed_pair(a, &pa, 1.0f, b, &pb, cv, 1);
     CHECK(cv[0] == 18.0f && cv[1] == 33.0f, "unpacked pair: %g %g, want 18 33",
           (double)cv[0], (double)cv[1]);
-    recur_gemm_packed_row(b, &pb, 0.0f, cv, 0);
+    gemm_packed_row(b, &pb, 0.0f, cv, 0);
     CHECK(cv[0] == 2.0f && cv[1] == -2.0f, "unpacked row: %g %g, want 2 -2",
           (double)cv[0], (double)cv[1]);
 

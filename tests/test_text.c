@@ -24,7 +24,7 @@ static recur_status decode(const char *s, size_t n, uint32_t **out, size_t *n_ou
 {
     *out = sentinel_text;
     *n_out = 12345;
-    return recur_utf8_decode((const unsigned char *)s, n, "data.txt", out, n_out);
+    return utf8_decode((const unsigned char *)s, n, "data.txt", out, n_out);
 }
 
 static void check_valid(const char *s, size_t n, const uint32_t *want, size_t n_want)
@@ -91,9 +91,9 @@ static void test_decode(void)
     CHECK(st == RECUR_ERR_FORMAT && strstr(recur_last_error(), "empty"),
           "only a BOM: %s '%s'", recur_status_str(st), recur_last_error());
     CHECK(cps == sentinel_text, "outputs touched for empty input");
-    st = recur_utf8_decode(NULL, 3, "x", &cps, &count);
+    st = utf8_decode(NULL, 3, "x", &cps, &count);
     CHECK(st == RECUR_ERR_ARGUMENT, "NULL bytes: %s", recur_status_str(st));
-    st = recur_utf8_decode((const unsigned char *)"a", 1, "x", NULL, &count);
+    st = utf8_decode((const unsigned char *)"a", 1, "x", NULL, &count);
     CHECK(st == RECUR_ERR_ARGUMENT, "NULL out: %s", recur_status_str(st));
 
     /* Truncated at the end, after 0, 1 and 2 of the continuation bytes. */
@@ -144,13 +144,13 @@ static void test_encode_roundtrip(void)
             continue;
         if (cp == 0xFEFF && k == 0)
             continue; /* would be taken for a BOM */
-        size_t l = recur_utf8_encode(cp, bytes + len);
+        size_t l = utf8_encode(cp, bytes + len);
         size_t expect = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
         lengths_ok &= l == expect;
         len += l;
         want[k++] = cp;
     }
-    CHECK(lengths_ok, "recur_utf8_encode lengths");
+    CHECK(lengths_ok, "utf8_encode lengths");
     uint32_t *got;
     size_t count;
     recur_status st = decode(bytes, len, &got, &count);
@@ -165,11 +165,11 @@ static void test_encode_roundtrip(void)
     free(want);
 
     char buf[4];
-    CHECK(recur_utf8_encode(0xD800, buf) == 3 && memcmp(buf, "\xEF\xBF\xBD", 3) == 0,
+    CHECK(utf8_encode(0xD800, buf) == 3 && memcmp(buf, "\xEF\xBF\xBD", 3) == 0,
           "a surrogate encodes as U+FFFD");
-    CHECK(recur_utf8_encode(0x110000, buf) == 3 && memcmp(buf, "\xEF\xBF\xBD", 3) == 0,
+    CHECK(utf8_encode(0x110000, buf) == 3 && memcmp(buf, "\xEF\xBF\xBD", 3) == 0,
           "U+110000 encodes as U+FFFD");
-    CHECK(recur_utf8_encode(0x1F600, buf) == 4 && memcmp(buf, "\xF0\x9F\x98\x80", 4) == 0,
+    CHECK(utf8_encode(0x1F600, buf) == 4 && memcmp(buf, "\xF0\x9F\x98\x80", 4) == 0,
           "U+1F600");
 }
 
@@ -186,10 +186,10 @@ static void test_read_file(void)
     close(fd);
     uint32_t *cps = NULL;
     size_t n = 0;
-    recur_status st = recur_text_read(path, &cps, &n);
+    recur_status st = text_read(path, &cps, &n);
     const uint32_t want[] = {'h', 0xE9, 'l', 'l', 'o', '\n'};
     CHECK(st == RECUR_OK && n == 6 && memcmp(cps, want, sizeof want) == 0,
-          "recur_text_read: %s (%s), %zu code points", recur_status_str(st),
+          "text_read: %s (%s), %zu code points", recur_status_str(st),
           recur_last_error(), n);
     if (st == RECUR_OK)
         free(cps);
@@ -201,7 +201,7 @@ static void test_read_file(void)
         fclose(f);
     }
     cps = sentinel_text;
-    st = recur_text_read(path, &cps, &n);
+    st = text_read(path, &cps, &n);
     char where[96];
     snprintf(where, sizeof where, "%s: line 2, byte 7: invalid UTF-8", path);
     CHECK(st == RECUR_ERR_FORMAT && strstr(recur_last_error(), where),
@@ -211,19 +211,19 @@ static void test_read_file(void)
     f = fopen(path, "wb");
     if (f)
         fclose(f);
-    st = recur_text_read(path, &cps, &n);
+    st = text_read(path, &cps, &n);
     CHECK(st == RECUR_ERR_FORMAT && strstr(recur_last_error(), "empty"),
           "empty file: %s '%s'", recur_status_str(st), recur_last_error());
     unlink(path);
 
-    st = recur_text_read(path, &cps, &n);
+    st = text_read(path, &cps, &n);
     CHECK(st == RECUR_ERR_IO && strstr(recur_last_error(), path) &&
               strstr(recur_last_error(), "No such file"),
           "missing file: %s '%s'", recur_status_str(st), recur_last_error());
-    st = recur_text_read("/tmp", &cps, &n);
+    st = text_read("/tmp", &cps, &n);
     CHECK(st == RECUR_ERR_IO && strstr(recur_last_error(), "not a regular file"),
           "directory: %s '%s'", recur_status_str(st), recur_last_error());
-    CHECK(recur_text_read(NULL, &cps, &n) == RECUR_ERR_ARGUMENT, "NULL path");
+    CHECK(text_read(NULL, &cps, &n) == RECUR_ERR_ARGUMENT, "NULL path");
     CHECK(cps == sentinel_text, "output touched");
 }
 
@@ -231,7 +231,7 @@ static void test_read_file(void)
 static uint32_t *cps_of(const char *s, size_t *n)
 {
     uint32_t *cps = NULL;
-    if (recur_utf8_decode((const unsigned char *)s, strlen(s), "lit", &cps, n) != RECUR_OK)
+    if (utf8_decode((const unsigned char *)s, strlen(s), "lit", &cps, n) != RECUR_OK)
         return NULL;
     return cps;
 }
@@ -243,8 +243,8 @@ static void test_vocab(void)
     CHECK(text != NULL, "decode");
     if (!text)
         return;
-    recur_vocab *v = NULL;
-    recur_status st = recur_vocab_build(text, n, &v);
+    char_vocab *v = NULL;
+    recur_status st = char_vocab_build(text, n, &v);
     CHECK(st == RECUR_OK, "vocab_build: %s", recur_status_str(st));
     if (st != RECUR_OK) {
         free(text);
@@ -252,16 +252,16 @@ static void test_vocab(void)
     }
     const uint32_t want[] = {'\n', ' ', 'd', 'e', 'h', 'l', 'o', 'r', 'w', 0xF6,
                              0x20AC, 0x1F600};
-    size_t V = recur_vocab_size(v);
+    size_t V = char_vocab_size(v);
     CHECK(V == 12, "vocabulary size %zu, expected 12", V);
-    CHECK(V == 12 && memcmp(recur_vocab_codepoints(v), want, sizeof want) == 0,
+    CHECK(V == 12 && memcmp(char_vocab_codepoints(v), want, sizeof want) == 0,
           "vocabulary is not the sorted distinct code points");
     for (size_t id = 0; id < V && id < 12; id++)
-        CHECK(recur_vocab_codepoint(v, id) == want[id], "codepoint(%zu)", id);
-    CHECK(recur_vocab_codepoint(v, V) == UINT32_MAX, "codepoint(V) out of range");
+        CHECK(char_vocab_codepoint(v, id) == want[id], "codepoint(%zu)", id);
+    CHECK(char_vocab_codepoint(v, V) == UINT32_MAX, "codepoint(V) out of range");
 
     int32_t *ids = malloc(n * sizeof *ids);
-    st = ids ? recur_vocab_encode(v, text, n, "train.txt", ids) : RECUR_ERR_MEMORY;
+    st = ids ? char_vocab_encode(v, text, n, "train.txt", ids) : RECUR_ERR_MEMORY;
     CHECK(st == RECUR_OK, "vocab_encode: %s", recur_status_str(st));
     int ok = st == RECUR_OK;
     for (size_t i = 0; ok && i < n; i++)
@@ -274,7 +274,7 @@ static void test_vocab(void)
     int32_t keep[16];
     for (size_t i = 0; i < 16; i++)
         keep[i] = -7;
-    st = recur_vocab_encode(v, other, m, "val.txt", keep);
+    st = char_vocab_encode(v, other, m, "val.txt", keep);
     CHECK(st == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(),
                      "val.txt: line 3, column 3: character 'Q' (U+0051) is not in "
@@ -283,42 +283,42 @@ static void test_vocab(void)
     CHECK(keep[0] == -7 && keep[1] == -7, "out touched on failure");
     free(other);
     other = cps_of("hello\tworld", &m);
-    st = recur_vocab_encode(v, other, m, "val.txt", keep);
+    st = char_vocab_encode(v, other, m, "val.txt", keep);
     CHECK(st == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(), "line 1, column 6: character U+0009 is not"),
           "tab: %s '%s'", recur_status_str(st), recur_last_error());
     free(other);
     other = cps_of("\xE4\xB8\xAD", &m);
-    st = recur_vocab_encode(v, other, m, NULL, keep);
+    st = char_vocab_encode(v, other, m, NULL, keep);
     CHECK(st == RECUR_ERR_FORMAT &&
               strstr(recur_last_error(),
                      "text: line 1, column 1: character '\xE4\xB8\xAD' (U+4E2D)"),
           "CJK: %s '%s'", recur_status_str(st), recur_last_error());
     free(other);
     other = cps_of("\xF0\x9F\x98\x81", &m);
-    st = recur_vocab_encode(v, other, m, "x", keep);
+    st = char_vocab_encode(v, other, m, "x", keep);
     CHECK(st == RECUR_ERR_FORMAT && strstr(recur_last_error(), "(U+1F601)"),
           "emoji: %s '%s'", recur_status_str(st), recur_last_error());
     free(other);
 
     /* The same vocabulary from its code points, as a checkpoint stores it. */
-    recur_vocab *w = NULL;
-    st = recur_vocab_from_codepoints(want, 12, &w);
-    CHECK(st == RECUR_OK && recur_vocab_size(w) == 12 &&
-              memcmp(recur_vocab_codepoints(w), want, sizeof want) == 0,
+    char_vocab *w = NULL;
+    st = char_vocab_from_codepoints(want, 12, &w);
+    CHECK(st == RECUR_OK && char_vocab_size(w) == 12 &&
+              memcmp(char_vocab_codepoints(w), want, sizeof want) == 0,
           "from_codepoints: %s", recur_status_str(st));
     int32_t *ids2 = malloc(n * sizeof *ids2);
     if (st == RECUR_OK && ids && ids2) {
-        st = recur_vocab_encode(w, text, n, "t", ids2);
+        st = char_vocab_encode(w, text, n, "t", ids2);
         CHECK(st == RECUR_OK && memcmp(ids, ids2, n * sizeof *ids) == 0,
               "a rebuilt vocabulary encodes differently");
     }
     free(ids2);
     free(ids);
-    recur_vocab_free(w);
-    recur_vocab_free(v);
+    char_vocab_free(w);
+    char_vocab_free(v);
     free(text);
-    recur_vocab_free(NULL);
+    char_vocab_free(NULL);
 
     const uint32_t unsorted[] = {'a', 'c', 'b'};
     const uint32_t duplicate[] = {'a', 'b', 'b'};
@@ -336,22 +336,22 @@ static void test_vocab(void)
         {unsorted, 0, "empty"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
-        w = (recur_vocab *)&w;
-        st = recur_vocab_from_codepoints(bad[k].cps, bad[k].V, &w);
+        w = (char_vocab *)&w;
+        st = char_vocab_from_codepoints(bad[k].cps, bad[k].V, &w);
         CHECK(st == RECUR_ERR_FORMAT && strstr(recur_last_error(), bad[k].detail),
               "from_codepoints case %zu: %s '%s'", k, recur_status_str(st),
               recur_last_error());
-        CHECK(w == (recur_vocab *)&w, "out touched on failure");
+        CHECK(w == (char_vocab *)&w, "out touched on failure");
     }
     const uint32_t invalid_text[] = {'a', 0xD800};
-    CHECK(recur_vocab_build(invalid_text, 2, &w) == RECUR_ERR_ARGUMENT,
+    CHECK(char_vocab_build(invalid_text, 2, &w) == RECUR_ERR_ARGUMENT,
           "build from a surrogate");
-    CHECK(recur_vocab_build(invalid_text, 0, &w) == RECUR_ERR_ARGUMENT,
+    CHECK(char_vocab_build(invalid_text, 0, &w) == RECUR_ERR_ARGUMENT,
           "build from nothing");
-    CHECK(recur_vocab_from_codepoints(NULL, 1, &w) == RECUR_ERR_ARGUMENT, "NULL cps");
+    CHECK(char_vocab_from_codepoints(NULL, 1, &w) == RECUR_ERR_ARGUMENT, "NULL cps");
 }
 
-/* recur_utf8_check says what recur_utf8_decode says, without decoding. */
+/* utf8_check says what utf8_decode says, without decoding. */
 static void test_check(void)
 {
     static const char *const inputs[] = {
@@ -362,11 +362,11 @@ static void test_check(void)
         const unsigned char *b = (const unsigned char *)inputs[k];
         size_t n = strlen(inputs[k]), ncp;
         uint32_t *cps = NULL;
-        recur_status d = recur_utf8_decode(b, n, "in.txt", &cps, &ncp);
+        recur_status d = utf8_decode(b, n, "in.txt", &cps, &ncp);
         char want[512];
         snprintf(want, sizeof want, "%s", recur_last_error());
         free(cps);
-        recur_status c = recur_utf8_check(b, n, "in.txt");
+        recur_status c = utf8_check(b, n, "in.txt");
         CHECK(c == d && (d == RECUR_OK || !strcmp(want, recur_last_error())),
               "check of input %zu: %s '%s', decode %s '%s'", k,
               recur_status_str(c), recur_last_error(), recur_status_str(d), want);

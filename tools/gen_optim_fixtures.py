@@ -20,9 +20,9 @@ Tensors (F32 unless said), for each optimizer case C:
   C.expected [STEPS, N]    PyTorch's parameters after each step
   C.state.<key> [N]        PyTorch's state after the last step (exp_avg, momentum_buffer, ...)
 __metadata__ has one key, "cases", a JSON object (one key, so that the bytes are deterministic):
-  {"optim": [[C, {"kind": "sgd"|"adam"|"adamw"|"rmsprop"|"adagrad", <recur_optim_config field>:
+  {"optim": [[C, {"kind": "sgd"|"adam"|"adamw"|"rmsprop"|"adagrad", <optim_config field>:
    value, ...}, {"params_only": bool}], ...], "plateau": [[P, {...}], ...]}
-where fields not given take recur_optim_default(kind), and params_only says that only the
+where fields not given take optim_default(kind), and params_only says that only the
 parameters, not the state, are expected to agree.
 
 Clipping (torch.nn.utils.clip_grad_norm_ on one float32 tensor, default foreach):

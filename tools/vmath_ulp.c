@@ -1,6 +1,6 @@
 /*
- * vmath_ulp.c — the largest and mean error of recur_vexp, recur_vsigmoid
- * and recur_vtanh against double-precision libm, in ulp of the exact
+ * vmath_ulp.c — the largest and mean error of vmath_exp, vmath_sigmoid
+ * and vmath_tanh against double-precision libm, in ulp of the exact
  * value, on every STEP-th float bit pattern (default 7: 613 million
  * inputs, about 40 s; NaN and inf left out, exp only where it is finite
  * and exact results below 1e-30 skipped), in the variant the CPU picks or
@@ -59,11 +59,11 @@ int main(int argc, char **argv)
             if (n < CHUNK && b + step <= 0xFFFFFFFFu)
                 continue;
             if (f == 0)
-                recur_vexp(y, x, n);
+                vmath_exp(y, x, n);
             else if (f == 1)
-                recur_vsigmoid(y, x, n);
+                vmath_sigmoid(y, x, n);
             else
-                recur_vtanh(y, x, n);
+                vmath_tanh(y, x, n);
             for (size_t i = 0; i < n; i++) {
                 double r = exact(f, (double)x[i]);
                 if (fabs(r) < 1e-30)

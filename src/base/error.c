@@ -25,7 +25,7 @@ const char *recur_status_str(recur_status status)
 
 const char *recur_last_error(void) { return last_error; }
 
-recur_status recur_fail(recur_status status, const char *fmt, ...)
+recur_status error_fail(recur_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,21 +34,21 @@ recur_status recur_fail(recur_status status, const char *fmt, ...)
     return status;
 }
 
-int recur_mul_ok(size_t a, size_t b, size_t *out)
+int size_mul_ok(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a) return 0;
     *out = a * b;
     return 1;
 }
 
-int recur_add_ok(size_t a, size_t b, size_t *out)
+int size_add_ok(size_t a, size_t b, size_t *out)
 {
     if (b > SIZE_MAX - a) return 0;
     *out = a + b;
     return 1;
 }
 
-const char *recur_strerror(int err, char *buf, size_t size)
+const char *error_str(int err, char *buf, size_t size)
 {
     if (strerror_r(err, buf, size) != 0)
         snprintf(buf, size, "error %d", err);

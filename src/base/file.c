@@ -27,21 +27,21 @@ static recur_status open_regular(const char *path, uint64_t max_bytes, int *fd_o
      * below as not a regular file. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return recur_fail(RECUR_ERR_IO, "%s: cannot open: %s", path,
-                          recur_strerror(errno, ebuf, sizeof ebuf));
+        return error_fail(RECUR_ERR_IO, "%s: cannot open: %s", path,
+                          error_str(errno, ebuf, sizeof ebuf));
     struct stat sb;
     recur_status s = RECUR_OK;
     if (fstat(fd, &sb) != 0)
-        s = recur_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
-                       recur_strerror(errno, ebuf, sizeof ebuf));
+        s = error_fail(RECUR_ERR_IO, "%s: cannot stat: %s", path,
+                       error_str(errno, ebuf, sizeof ebuf));
     else if (!S_ISREG(sb.st_mode))
-        s = recur_fail(RECUR_ERR_IO, "%s: not a regular file", path);
+        s = error_fail(RECUR_ERR_IO, "%s: not a regular file", path);
     else if (sb.st_size < 0 || (uint64_t)sb.st_size > max_bytes)
-        s = recur_fail(RECUR_ERR_UNSUPPORTED,
+        s = error_fail(RECUR_ERR_UNSUPPORTED,
                        "%s: %lld bytes, more than the %llu recur reads", path,
                        (long long)sb.st_size, (unsigned long long)max_bytes);
     else if ((uint64_t)sb.st_size >= SIZE_MAX)
-        s = recur_fail(RECUR_ERR_MEMORY, "%s: %lld bytes do not fit in memory",
+        s = error_fail(RECUR_ERR_MEMORY, "%s: %lld bytes do not fit in memory",
                        path, (long long)sb.st_size);
     if (s) {
         close(fd);
@@ -60,7 +60,7 @@ static recur_status read_fd(const char *path, int fd, size_t size,
     unsigned char *file = malloc(size ? size : 1);
     if (!file) {
         close(fd);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes",
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes",
                           path, size);
     }
     size_t got = 0;
@@ -74,11 +74,11 @@ static recur_status read_fd(const char *path, int fd, size_t size,
             close(fd);
             free(file);
             if (n == 0)
-                return recur_fail(RECUR_ERR_IO,
+                return error_fail(RECUR_ERR_IO,
                                   "%s: file shrank to %zu bytes while read", path,
                                   got);
-            return recur_fail(RECUR_ERR_IO, "%s: read failed: %s", path,
-                              recur_strerror(err, ebuf, sizeof ebuf));
+            return error_fail(RECUR_ERR_IO, "%s: read failed: %s", path,
+                              error_str(err, ebuf, sizeof ebuf));
         }
         got += (size_t)n;
     }
@@ -94,7 +94,7 @@ static recur_status read_regular(const char *what, const char *path,
                                  unsigned char **out, size_t *size_out)
 {
     if (!path || !out || !size_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", what);
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", what);
     int fd;
     size_t size;
     recur_status s = open_regular(path, max_file, &fd, &size);
@@ -107,17 +107,17 @@ static recur_status read_regular(const char *what, const char *path,
     return s;
 }
 
-recur_status recur_read_file(const char *path, uint64_t max_bytes,
+recur_status file_read(const char *path, uint64_t max_bytes,
                              unsigned char **out, size_t *size_out)
 {
-    return read_regular("recur_read_file", path, max_bytes, SIZE_MAX, out,
+    return read_regular("file_read", path, max_bytes, SIZE_MAX, out,
                         size_out);
 }
 
-recur_status recur_read_prefix(const char *path, size_t max_bytes,
+recur_status file_read_prefix(const char *path, size_t max_bytes,
                                unsigned char **out, size_t *size_out)
 {
-    return read_regular("recur_read_prefix", path, UINT64_MAX, max_bytes, out,
+    return read_regular("file_read_prefix", path, UINT64_MAX, max_bytes, out,
                         size_out);
 }
 
@@ -215,19 +215,19 @@ static void sync_parent_dir(const char *path)
     free(dir);
 }
 
-recur_status recur_write_file(const char *path, const recur_file_part *parts,
+recur_status file_write(const char *path, const file_part *parts,
                               size_t count)
 {
     char ebuf[128];
     if (!path || (!parts && count))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_write_file: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "file_write: NULL %s",
                           path ? "parts" : "path");
     if (path[0] == '\0')
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_write_file: empty path");
+        return error_fail(RECUR_ERR_ARGUMENT, "file_write: empty path");
     size_t tmp_size = strlen(path) + 12;
     char *tmp = malloc(tmp_size);
     if (!tmp)
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
 
     const char *step = "cannot create temporary file";
     int fd = create_temp(path, tmp, tmp_size);
@@ -256,8 +256,8 @@ recur_status recur_write_file(const char *path, const recur_file_part *parts,
         errno = err;
     }
     if (!ok) {
-        recur_status s = recur_fail(RECUR_ERR_IO, "%s: %s (%s): %s", path, step,
-                                    tmp, recur_strerror(errno, ebuf, sizeof ebuf));
+        recur_status s = error_fail(RECUR_ERR_IO, "%s: %s (%s): %s", path, step,
+                                    tmp, error_str(errno, ebuf, sizeof ebuf));
         free(tmp);
         return s;
     }
@@ -280,29 +280,29 @@ static int is_temp_of(const char *name, const char *base, size_t base_len)
     return 1;
 }
 
-recur_status recur_remove_stale_temps(const char *path, size_t *removed)
+recur_status file_remove_stale_temps(const char *path, size_t *removed)
 {
     char ebuf[128];
     if (!path || path[0] == '\0')
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_remove_stale_temps: %s path",
+        return error_fail(RECUR_ERR_ARGUMENT, "file_remove_stale_temps: %s path",
                           path ? "empty" : "NULL");
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     if (base[0] == '\0')
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s names a directory, not a file",
+        return error_fail(RECUR_ERR_ARGUMENT, "%s names a directory, not a file",
                           path);
     char *dir = dir_of(path);
     if (!dir)
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
     DIR *d = opendir(dir);
     if (!d) {
         int err = errno;
         recur_status s = RECUR_OK;
         /* No directory: no temporary file either (the save reports it). */
         if (err != ENOENT && err != ENOTDIR)
-            s = recur_fail(RECUR_ERR_IO, "%s: cannot read the directory to "
+            s = error_fail(RECUR_ERR_IO, "%s: cannot read the directory to "
                            "remove stale temporary files: %s", dir,
-                           recur_strerror(err, ebuf, sizeof ebuf));
+                           error_str(err, ebuf, sizeof ebuf));
         free(dir);
         if (!s && removed)
             *removed = 0;
@@ -339,9 +339,9 @@ recur_status recur_remove_stale_temps(const char *path, size_t *removed)
     closedir(d);
     free(dir);
     if (err)
-        return recur_fail(RECUR_ERR_IO, "%s: %s (%zu stale temporary files of "
+        return error_fail(RECUR_ERR_IO, "%s: %s (%zu stale temporary files of "
                           "%s removed)", failed,
-                          recur_strerror(err, ebuf, sizeof ebuf), count, path);
+                          error_str(err, ebuf, sizeof ebuf), count, path);
     if (removed)
         *removed = count;
     return RECUR_OK;

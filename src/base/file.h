@@ -14,11 +14,11 @@
  * naming the path and the system's reason when it cannot be opened or read
  * or is not a regular file; RECUR_ERR_UNSUPPORTED when larger than max_bytes;
  * RECUR_ERR_MEMORY when it does not fit. */
-recur_status recur_read_file(const char *path, uint64_t max_bytes,
+recur_status file_read(const char *path, uint64_t max_bytes,
                              unsigned char **out, size_t *size);
 /* The first min(file size, max_bytes) bytes of a regular file, with the
  * same checks and errors (any size of file is accepted). */
-recur_status recur_read_prefix(const char *path, size_t max_bytes,
+recur_status file_read_prefix(const char *path, size_t max_bytes,
                                unsigned char **out, size_t *size);
 
 /* A piece of a file to write: size bytes at data (data may be NULL when
@@ -26,7 +26,7 @@ recur_status recur_read_prefix(const char *path, size_t max_bytes,
 typedef struct {
     const void *data;
     size_t size;
-} recur_file_part;
+} file_part;
 
 /* Writes the parts, in order, to path atomically: into a fresh
  * PATH.tmp.XXXXXX (created exclusively, mode 0666 less the umask), fsync,
@@ -35,10 +35,10 @@ typedef struct {
  * removed. RECUR_ERR_ARGUMENT for a NULL or empty path; RECUR_ERR_IO naming
  * the path, the step that failed, the temporary file and the system's
  * reason; RECUR_ERR_MEMORY. Thread-safe (temporary names never collide). */
-recur_status recur_write_file(const char *path, const recur_file_part *parts,
+recur_status file_write(const char *path, const file_part *parts,
                               size_t count);
 
-/* Removes the temporary files recur_write_file(path) leaves when the
+/* Removes the temporary files file_write(path) leaves when the
  * process dies between creating and renaming one: the regular files in
  * path's directory named exactly path's last component + ".tmp." + six
  * letters or digits (the one place that knows the pattern is file.c).
@@ -50,6 +50,6 @@ recur_status recur_write_file(const char *path, const recur_file_part *parts,
  * '/'; RECUR_ERR_IO when the directory cannot be read or a file cannot be
  * removed, naming it and the system's reason (the others are still
  * removed; *removed is then left as it was); RECUR_ERR_MEMORY. */
-recur_status recur_remove_stale_temps(const char *path, size_t *removed);
+recur_status file_remove_stale_temps(const char *path, size_t *removed);
 
 #endif

@@ -11,7 +11,7 @@
 
 typedef struct {
     uint64_t s[4];
-} recur_rng;
+} rng_state;
 
 static inline uint64_t rng_splitmix64(uint64_t *x)
 {
@@ -21,13 +21,13 @@ static inline uint64_t rng_splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline void rng_seed(recur_rng *r, uint64_t seed)
+static inline void rng_seed(rng_state *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++)
         r->s[i] = rng_splitmix64(&seed);
 }
 
-static inline uint64_t rng_next(recur_rng *r)
+static inline uint64_t rng_next(rng_state *r)
 {
     uint64_t *s = r->s;
     uint64_t x = s[1] * 5, result = ((x << 7) | (x >> 57)) * 9, t = s[1] << 17;
@@ -41,13 +41,13 @@ static inline uint64_t rng_next(recur_rng *r)
 }
 
 /* Uniform in [0, 1) with 24 random bits: every value is a float exactly. */
-static inline float rng_uniform(recur_rng *r)
+static inline float rng_uniform(rng_state *r)
 {
     return (float)(rng_next(r) >> 40) * (1.0f / 16777216.0f);
 }
 
 /* Uniform in [0, n) for n >= 1 (Lemire's multiply-shift; bias < n / 2^64). */
-static inline uint64_t rng_below(recur_rng *r, uint64_t n)
+static inline uint64_t rng_below(rng_state *r, uint64_t n)
 {
     return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
 }

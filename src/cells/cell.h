@@ -110,7 +110,7 @@ typedef struct {
     int lean;
     /* recur_rnn_pack_weights: this cell's w_ihᵀ and w_hhᵀ already packed,
      * used by forward instead of wpack; NULL when not packed. */
-    const recur_gemm_b *fixed_ih, *fixed_hh;
+    const gemm_b *fixed_ih, *fixed_hh;
     /* With fixed weights, this cell's count of one-row steps
      * (cell_step_products), its parity the direction of the next sweep;
      * NULL: those steps take the plain path. */
@@ -178,14 +178,14 @@ void cell_project_inputs(const cell_dims *d, const cell_params *p,
 /* The input side of a forward. With rows enough per step (at least
  * CELL_STEP_INPUT_ROWS in the first; not with layer norm, nor for the
  * reset-before GRU), each step runs its own input product with its
- * recurrent one (recur_gemm_packed_step(.., in->wx, in->bias, ..)):
+ * recurrent one (gemm_packed_step(.., in->wx, in->bias, ..)):
  * w_ih is packed (or recur_rnn_pack_weights' copy taken) and the bias row
  * b_ih + (b_hh where fold[gate] is set) summed into s->bias. Otherwise
  * in->wx is NULL and, unless `one` (a streaming call, cell_step_products),
  * every row's input product is written into cache->gates now. */
 typedef struct {
-    recur_gemm_b w;
-    const recur_gemm_b *wx; /* &w, or NULL: no per-step input products */
+    gemm_b w;
+    const gemm_b *wx; /* &w, or NULL: no per-step input products */
     const float *bias;      /* or NULL */
 } cell_inputs;
 enum { CELL_STEP_INPUT_ROWS = 32 };
@@ -203,9 +203,9 @@ int cell_one_step(const cell_dims *d, const packed_layout *lay,
 
 /* That step's gate pre-activations out[G*H] = x · w_ihᵀ + b_ih + (b_hh
  * where fold[gate] is set) + hp · w_hhᵀ: the same sums, bit for bit, as
- * cell_project_inputs of the row then recur_gemm_packed of hp with beta 1
+ * cell_project_inputs of the row then gemm_packed of hp with beta 1
  * (the plain path), but one pass over both packed weights, swept forwards
- * and backwards on alternate calls (gemm.h: recur_gemm_packed_pair). */
+ * and backwards on alternate calls (gemm.h: gemm_packed_pair). */
 void cell_step_products(const cell_dims *d, const cell_params *p,
                         const float *x, const float *hp, const int *fold,
                         float *out, const cell_scratch *s);
@@ -248,7 +248,7 @@ void cell_ln_backward(float *dv, size_t ld, size_t n, size_t w,
  * same buffer, before and after the steps. */
 void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
                          const packed_layout *lay, int backward,
-                         const cell_scratch *s, recur_gemm_b *wb);
+                         const cell_scratch *s, gemm_b *wb);
 
 /* A weight gradient over all rows: C[M, N] += Aᵀ·B, A [K, M] (stride
  * lda), B [K, N] (stride ldb); B packed into s->wpack chunk by chunk. */
@@ -275,7 +275,7 @@ void cell_recurrent_grad(const float *m, size_t n, size_t w,
 /* The step loop of a backward whose step is a pass over its rows (dh, dc
  * and dy into the gate gradients dG) followed by the recurrent product
  * dh (+)= dG_r·W_hh: each step's product runs with the next visited
- * step's pass, in one team of threads (recur_gemm_packed_step), so the
+ * step's pass, in one team of threads (gemm_packed_step), so the
  * pass runs in every thread. The cell fills the fields down to `cell`;
  * the loop sets first, n and n_prod before each pass. */
 typedef struct cell_back {
@@ -301,7 +301,7 @@ typedef struct cell_back {
  * same operations on the same values, element by element, as a loop of
  * "pass, then product" per step. */
 void cell_backward_steps(const packed_layout *lay, int reverse,
-                         const recur_gemm_b *whh, cell_back *b);
+                         const gemm_b *whh, cell_back *b);
 
 /* Zoneout's blend: d·prev + (1 − d)·next (d = 1 keeps prev exactly when
  * next is finite). */
@@ -327,23 +327,23 @@ static inline void cell_zone_grad(size_t P, float *dh, const float *dy,
 }
 
 /* The i-th visited step's product with the recurrent weight, C[n, .] =
- * A·op(W) + beta·C (recur_gemm_packed, alpha 1): a single row (batch 1,
+ * A·op(W) + beta·C (gemm_packed, alpha 1): a single row (batch 1,
  * or the last running sequence) sweeps W forwards and backwards on
- * alternate steps (gemm.h: recur_gemm_packed_row, the same bits), so the
+ * alternate steps (gemm.h: gemm_packed_row, the same bits), so the
  * share of W that outgrew L2 is all that streams from L3. */
 static inline void cell_recurrent_product(size_t n, const float *A,
-                                          size_t lda, const recur_gemm_b *w,
+                                          size_t lda, const gemm_b *w,
                                           float beta, float *C, size_t ldc,
                                           size_t i)
 {
     if (n == 1)
-        recur_gemm_packed_row(A, w, beta, C, (int)(i & 1));
+        gemm_packed_row(A, w, beta, C, (int)(i & 1));
     else
-        recur_gemm_packed(n, 1.0f, A, lda, w, beta, C, ldc);
+        gemm_packed(n, 1.0f, A, lda, w, beta, C, ldc);
 }
 
 /* The part-th of `parts` contiguous shares of n rows: [*j0, *j1) (a
- * recur_rows_fn's rows). */
+ * gemm_rows_fn's rows). */
 static inline void cell_share(size_t n, size_t part, size_t parts,
                               size_t *j0, size_t *j1)
 {

@@ -18,8 +18,8 @@ void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
     s[3] = gru || d->layer_norm ? N * GH : 0;
     s[4] = d->mode == RECUR_LSTM && d->P != d->H ? N * d->P : 0;
     size_t packs[4] = {
-        recur_gemm_pack_floats(GH, d->P), recur_gemm_pack_floats(d->P, GH),
-        recur_gemm_pack_floats(GH, d->I), recur_gemm_pack_floats(d->I, GH)};
+        gemm_pack_floats(GH, d->P), gemm_pack_floats(d->P, GH),
+        gemm_pack_floats(GH, d->I), gemm_pack_floats(d->I, GH)};
     s[5] = 0;
     for (int i = 0; i < 4; i++)
         s[5] = packs[i] > s[5] ? packs[i] : s[5];
@@ -38,20 +38,20 @@ static void input_product(const cell_dims *d, const cell_params *p,
                           const cell_scratch *s)
 {
     const size_t GH = d->G * d->H, I = d->I;
-    recur_gemm_b wb;
+    gemm_b wb;
     float *buf = N >= 16 ? s->wpack : NULL;
     if (!backward && s->fixed_ih)
         wb = *s->fixed_ih;
     else if (backward)
-        recur_gemm_pack(&wb, 0, I, GH, p->w_ih, I, buf);
+        gemm_pack(&wb, 0, I, GH, p->w_ih, I, buf);
     else
-        recur_gemm_pack(&wb, 1, GH, I, p->w_ih, I, buf);
-    recur_gemm_packed_bias(N, 1.0f, A, lda, &wb, beta, bias, C, ldc);
+        gemm_pack(&wb, 1, GH, I, p->w_ih, I, buf);
+    gemm_packed_bias(N, 1.0f, A, lda, &wb, beta, bias, C, ldc);
 }
 
 void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
                          const packed_layout *lay, int backward,
-                         const cell_scratch *s, recur_gemm_b *wb)
+                         const cell_scratch *s, gemm_b *wb)
 {
     const size_t GH = d->G * d->H, P = d->P;
     float *buf = lay->T > 1 ? s->wpack : NULL;
@@ -60,9 +60,9 @@ void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
         return;
     }
     if (backward)
-        recur_gemm_pack(wb, 0, P, GH, p->w_hh, P, buf);
+        gemm_pack(wb, 0, P, GH, p->w_hh, P, buf);
     else
-        recur_gemm_pack(wb, 1, GH, P, p->w_hh, P, buf);
+        gemm_pack(wb, 1, GH, P, p->w_hh, P, buf);
 }
 
 void cell_cache_sizes(const cell_dims *d, size_t N,
@@ -208,7 +208,7 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
         if (s->fixed_ih)
             in->w = *s->fixed_ih;
         else
-            recur_gemm_pack(&in->w, 1, d->G * d->H, d->I, p->w_ih, d->I,
+            gemm_pack(&in->w, 1, d->G * d->H, d->I, p->w_ih, d->I,
                             s->ihpack);
         in->wx = &in->w;
         in->bias = bias_row(d, p, fold, s->bias) ? s->bias : NULL;
@@ -232,7 +232,7 @@ void cell_step_products(const cell_dims *d, const cell_params *p,
                         float *out, const cell_scratch *s)
 {
     int any = bias_row(d, p, fold, out);
-    recur_gemm_packed_pair(x, s->fixed_ih, any ? 1.0f : 0.0f, hp,
+    gemm_packed_pair(x, s->fixed_ih, any ? 1.0f : 0.0f, hp,
                            s->fixed_hh, out, (int)(*s->sweep & 1u));
     ++*s->sweep;
 }
@@ -241,14 +241,14 @@ void cell_weight_grad(const cell_scratch *s, size_t M, size_t N, size_t K,
                       const float *A, size_t lda, const float *B, size_t ldb,
                       float *C, size_t ldc)
 {
-    recur_gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc, s->wpack,
+    gemm_tn(M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc, s->wpack,
                   s->wpack_floats);
 }
 
 void cell_bias_grad(float *db, const float *dG, size_t N, size_t cols,
                     size_t ld)
 {
-    recur_col_sums(db, dG, N, cols, ld);
+    gemm_col_sums(db, dG, N, cols, ld);
 }
 
 void cell_input_backward(const cell_dims *d, const cell_params *p,
@@ -300,7 +300,7 @@ static void back_rows(void *ctx, size_t part, size_t parts)
 }
 
 void cell_backward_steps(const packed_layout *lay, int reverse,
-                         const recur_gemm_b *whh, cell_back *b)
+                         const gemm_b *whh, cell_back *b)
 {
     /* With a mask the product goes to s->step (beta 0), then through it. */
     const int masked = b->cache->rmask != NULL;
@@ -318,7 +318,7 @@ void cell_backward_steps(const packed_layout *lay, int reverse,
             b->n = lay->batch[t];
         }
         if (b->n_prod)
-            recur_gemm_packed_step(b->n_prod, NULL, 0, NULL, NULL, NULL, 0,
+            gemm_packed_step(b->n_prod, NULL, 0, NULL, NULL, NULL, 0,
                                    b->dGr + prev * b->GH, b->GH, whh, beta,
                                    out, b->P, (int)(i & 1),
                                    b->n || masked ? back_rows : NULL, b);

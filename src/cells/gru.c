@@ -43,7 +43,7 @@ static inline float gru_state(const float *zh, size_t i, float z, float nv,
     return zh ? cell_zone(zh[i], hu, v) : v;
 }
 
-/* One linear-before-reset step's rows, for the gate pass (recur_rows_fn).
+/* One linear-before-reset step's rows, for the gate pass (gemm_rows_fn).
  * hp: the state as it entered the product (times the recurrent dropout
  * mask); hu: as it enters z ∘ h; h: the new state, written, and y. */
 typedef struct {
@@ -68,13 +68,13 @@ static void gru_lbr_rows(void *ctx, size_t part, size_t parts)
         const float *q = r->gh + j * GH;
         for (size_t k = 0; k < 2 * H; k++)
             g[k] += q[k];
-        recur_vsigmoid(g, g, 2 * H);
+        vmath_sigmoid(g, g, 2 * H);
         for (size_t k = 0; k < H; k++) {
             float hn_lin = q[2 * H + k] + (r->b_hh ? r->b_hh[2 * H + k] : 0.0f);
             auxj[k] = hn_lin;
             g[2 * H + k] += g[k] * hn_lin;
         }
-        recur_vtanh(g + 2 * H, g + 2 * H, H);
+        vmath_tanh(g + 2 * H, g + 2 * H, H);
         for (size_t k = 0; k < H; k++)
             r->h[j * H + k] = gru_state(r->zh, j * H + k, g[H + k],
                                         g[2 * H + k], r->hu[j * H + k]);
@@ -89,21 +89,21 @@ static void forward_step_rb(const cell_dims *d, const cell_params *p,
                             float *aux, float *gh)
 {
     const size_t H = d->H, GH = 3 * H;
-    recur_gemm(0, 1, n, 2 * H, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, 2 * H);
+    gemm(0, 1, n, 2 * H, H, 1.0f, hp, H, p->w_hh, H, 0.0f, gh, 2 * H);
     for (size_t j = 0; j < n; j++) {
         float *g = a + j * GH;
         const float *q = gh + j * 2 * H;
         for (size_t k = 0; k < 2 * H; k++)
             g[k] += q[k];
-        recur_vsigmoid(g, g, 2 * H);
+        vmath_sigmoid(g, g, 2 * H);
         for (size_t k = 0; k < H; k++)
             aux[j * H + k] = g[k] * hp[j * H + k];
     }
-    recur_gemm(0, 1, n, H, H, 1.0f, aux, H, p->w_hh + 2 * H * H, H, 1.0f,
+    gemm(0, 1, n, H, H, 1.0f, aux, H, p->w_hh + 2 * H * H, H, 1.0f,
                a + 2 * H, GH);
     for (size_t j = 0; j < n; j++) {
         float *g = a + j * GH;
-        recur_vtanh(g + 2 * H, g + 2 * H, H);
+        vmath_tanh(g + 2 * H, g + 2 * H, H);
         for (size_t k = 0; k < H; k++)
             hn[j * H + k] = gru_state(zh, j * H + k, g[H + k], g[2 * H + k],
                                       hu[j * H + k]);
@@ -122,7 +122,7 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
     const int fold[3] = {1, 1, rb};
     cell_inputs in;
     cell_forward_inputs(d, p, lay, x, ldx, fold, 0, cache, s, &in);
-    recur_gemm_b whh; /* linear before reset: all three gates at once */
+    gemm_b whh; /* linear before reset: all three gates at once */
     if (!rb)
         cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
@@ -144,13 +144,13 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
         gru_rows r = {n, H, p->b_hh, a, s->step, hu, zh, aux, h,
                       y + row * ldy, ldy};
         if (d->layer_norm) {
-            recur_gemm_packed(n, 1.0f, hp, H, &whh, 0.0f, s->step, GH);
+            gemm_packed(n, 1.0f, hp, H, &whh, 0.0f, s->step, GH);
             cell_ln_forward(s->step, GH, s->step, GH, 0, n, GH, p->ln_hh_w,
                             p->ln_hh_b, cache->ln_hh + row * GH,
                             cache->ln_r + row * 3 + 1, 3);
             gru_lbr_rows(&r, 0, 1);
         } else {
-            recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
+            gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
                                    GH, hp, H, &whh, 0.0f, s->step, GH,
                                    (int)(i & 1), gru_lbr_rows, &r);
         }
@@ -215,7 +215,7 @@ static void gru_back_row(const cell_back *b, size_t j)
 static void backward_steps_rb_ln(const cell_dims *d, const cell_params *p,
                                  const cell_params *g,
                                  const packed_layout *lay, int reverse,
-                                 const recur_gemm_b *whh, const float *dy,
+                                 const gemm_b *whh, const float *dy,
                                  size_t lddy, float *dh,
                                  const cell_cache *cache,
                                  const cell_scratch *s)
@@ -245,7 +245,7 @@ static void backward_steps_rb_ln(const cell_dims *d, const cell_params *p,
         if (rb) {
             /* d(r∘h) = dn · w_hn; then r's gradient and r's share of dh. */
             float *drh = s->step2;
-            recur_gemm(0, 0, n, H, H, 1.0f, dGi + 2 * H, GH,
+            gemm(0, 0, n, H, H, 1.0f, dGi + 2 * H, GH,
                        p->w_hh + 2 * H * H, H, 0.0f, drh, H);
             for (size_t j = 0; j < n; j++)
                 for (size_t k = 0; k < H; k++) {
@@ -259,7 +259,7 @@ static void backward_steps_rb_ln(const cell_dims *d, const cell_params *p,
                     else
                         dh[j * H + k] += drh[j * H + k] * r;
                 }
-            recur_gemm(0, 0, n, H, 2 * H, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dm,
+            gemm(0, 0, n, H, 2 * H, 1.0f, dGh, GH, p->w_hh, H, 1.0f, dm,
                        H);
         } else {
             for (size_t j = 0; j < n; j++)
@@ -275,7 +275,7 @@ static void backward_steps_rb_ln(const cell_dims *d, const cell_params *p,
                                  cache->ln_r + row * 3 + 1, 3, g->ln_hh_w,
                                  g->ln_hh_b);
             }
-            recur_gemm_packed(n, 1.0f, dGh, GH, whh, masked ? 0.0f : 1.0f,
+            gemm_packed(n, 1.0f, dGh, GH, whh, masked ? 0.0f : 1.0f,
                               dm, H);
         }
         if (masked)
@@ -293,7 +293,7 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
     (void)dc;
     const size_t H = d->H, GH = 3 * H, N = lay->offset[lay->T];
     const int rb = d->mode == RECUR_GRU_RESET_BEFORE;
-    recur_gemm_b whh;
+    gemm_b whh;
     if (!rb)
         cell_pack_recurrent(d, p, lay, 1, s, &whh);
 

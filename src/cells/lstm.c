@@ -34,7 +34,7 @@
  * layer norm), each step's input product runs with its recurrent one
  * instead, panel by panel into the same hot columns, and the gate pass
  * over shares of the rows in the products' threads
- * (recur_gemm_packed_step). A streaming call (one step of one row,
+ * (gemm_packed_step). A streaming call (one step of one row,
  * weights packed by recur_rnn_pack_weights) runs both products in one
  * pass (cell_step_products). All three give the same sums, the same bits.
  * Backward: one fused pass per step turns dh, dc into the gate
@@ -53,9 +53,9 @@
 /* One row's gate pre-activations [i f g o] (4H) to σ, σ, tanh, σ. */
 static void lstm_activate(float *a, size_t H)
 {
-    recur_vsigmoid(a, a, 2 * H);
-    recur_vtanh(a + 2 * H, a + 2 * H, H);
-    recur_vsigmoid(a + 3 * H, a + 3 * H, H);
+    vmath_sigmoid(a, a, 2 * H);
+    vmath_tanh(a + 2 * H, a + 2 * H, H);
+    vmath_sigmoid(a + 3 * H, a + 3 * H, H);
 }
 
 /* The layer-norm gate pass over one step's n rows (starting at packed row
@@ -75,7 +75,7 @@ static void gates_ln(const cell_dims *d, const cell_params *p, size_t n,
     }
     cell_ln_forward(c, H, tcn, H, 0, n, H, p->ln_c_w, p->ln_c_b,
                     cache->ln_c + row * H, cache->ln_r + row * 3 + 2, 3);
-    recur_vtanh(tcn, tcn, n * H);
+    vmath_tanh(tcn, tcn, n * H);
     for (size_t j = 0; j < n; j++) {
         const float *a = gates + j * GH;
         float *hr = p->w_hr ? cache->hraw + (row + j) * H : y + (row + j) * ldy;
@@ -98,7 +98,7 @@ static inline void lstm_state_row(size_t P, const float *zh, float *h,
     memcpy(h, y, P * sizeof(float));
 }
 
-/* One step's rows, for the gate pass (recur_rows_fn). */
+/* One step's rows, for the gate pass (gemm_rows_fn). */
 typedef struct {
     size_t n, H, P;   /* n rows */
     const float *zc;  /* zoneout of c, or NULL */
@@ -132,7 +132,7 @@ static void lstm_gate_rows(void *ctx, size_t part, size_t parts)
         lstm_activate(a, H);
         for (size_t k = 0; k < H; k++)
             cj[k] = a[H + k] * cpj[k] + a[k] * a[2 * H + k];
-        recur_vtanh(tj, cj, H);
+        vmath_tanh(tj, cj, H);
         for (size_t k = 0; k < H; k++) {
             hr[k] = a[3 * H + k] * tj[k];
             if (r->zc)
@@ -157,7 +157,7 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
     const int one = cell_one_step(d, lay, s);
     cell_inputs in;
     cell_forward_inputs(d, p, lay, x, ldx, fold, one, cache, s, &in);
-    recur_gemm_b whh;
+    gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
     for (size_t i = 0; i < lay->T; i++) {
@@ -194,7 +194,7 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                 cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
                 lstm_gate_rows(&r, 0, 1);
             } else {
-                recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias,
+                gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias,
                                        gates, GH, masked ? hp : h, P, &whh,
                                        1.0f, gates, GH, (int)(i & 1),
                                        lstm_gate_rows, &r);
@@ -204,7 +204,7 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
             continue; /* the gate pass did the rest */
         float *yt = y + row * ldy;
         if (proj)
-            recur_gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,
+            gemm(0, 1, n, P, H, 1.0f, cache->hraw + row * H, H,
                        p->w_hr, H, 0.0f, yt, ldy);
         for (size_t j = 0; j < n; j++)
             lstm_state_row(P, zh ? zh + j * P : NULL, h + j * P,
@@ -262,7 +262,7 @@ static void lstm_back_row(const cell_back *b, size_t j)
 static void backward_steps_ln_proj(const cell_dims *d, const cell_params *p,
                                    const cell_params *g,
                                    const packed_layout *lay, int reverse,
-                                   const recur_gemm_b *whh, const float *dy,
+                                   const gemm_b *whh, const float *dy,
                                    size_t lddy, float *dh, float *dc,
                                    const cell_cache *cache,
                                    const cell_scratch *s)
@@ -288,7 +288,7 @@ static void backward_steps_ln_proj(const cell_dims *d, const cell_params *p,
             cell_zone_grad(P, dh + j * P, dy + (row + j) * lddy,
                            zh ? zh + j * P : NULL, dhp + j * P);
         if (proj)
-            recur_gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
+            gemm(0, 0, n, H, P, 1.0f, dhp, P, p->w_hr, H, 0.0f, dhr, H);
 
         /* Layer norm: dL/dc' through tanh(LN(c')), into dcl (the per-step
          * scratch, free until the products below). */
@@ -341,7 +341,7 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
     const size_t H = d->H, P = d->P, GH = 4 * H;
     const size_t N = lay->offset[lay->T];
     const int proj = p->w_hr != NULL;
-    recur_gemm_b whh;
+    gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
     /* Without layer norm or projection, each step's product runs with the

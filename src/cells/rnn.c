@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-/* One step's rows, for the activation pass (recur_rows_fn). */
+/* One step's rows, for the activation pass (gemm_rows_fn). */
 typedef struct {
     size_t n, H; /* n rows */
     int relu;
@@ -37,7 +37,7 @@ static void rnn_act_rows(void *ctx, size_t part, size_t parts)
         for (size_t k = 0; k < (j1 - j0) * H; k++)
             a[k] = a[k] > 0.0f ? a[k] : 0.0f;
     else
-        recur_vtanh(a, a, (j1 - j0) * H);
+        vmath_tanh(a, a, (j1 - j0) * H);
     for (size_t j = j0; j < j1; j++)
         for (size_t k = 0; k < H; k++) {
             float v = r->a[j * H + k];
@@ -61,7 +61,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
     const int one = cell_one_step(d, lay, s);
     cell_inputs in;
     cell_forward_inputs(d, p, lay, x, ldx, fold, one, cache, s, &in);
-    recur_gemm_b whh;
+    gemm_b whh;
     cell_pack_recurrent(d, p, lay, 0, s, &whh);
 
     for (size_t i = 0; i < lay->T; i++) {
@@ -77,7 +77,7 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
             cell_step_products(d, p, x, hp, fold, a, s);
             rnn_act_rows(&r, 0, 1);
         } else {
-            recur_gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
+            gemm_packed_step(n, x + row * ldx, ldx, in.wx, in.bias, a,
                                    H, hp, H, &whh, 1.0f, a, H, (int)(i & 1),
                                    rnn_act_rows, &r);
         }
@@ -111,7 +111,7 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
     (void)dc;
     const size_t H = d->H, N = lay->offset[lay->T];
     const int relu = d->mode == RECUR_RNN_RELU;
-    recur_gemm_b whh;
+    gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
     cell_back b = {cache, s, dh, H, dy, lddy, s->dgates, H,

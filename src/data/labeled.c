@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void recur_labeled_free(recur_labeled *d)
+void labeled_free(labeled_set *d)
 {
     if (!d)
         return;
@@ -39,7 +39,7 @@ typedef struct {
 
 static recur_status bad_line(const scanner *sc, size_t line, const char *why)
 {
-    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s", sc->what, line,
+    return error_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s", sc->what, line,
                       why);
 }
 
@@ -202,11 +202,11 @@ static int32_t find(const char *const *sorted, size_t K, const char *s)
 }
 
 /* The classes of d's n label names: sorted, distinct; the ids. */
-static recur_status classify(recur_labeled *d)
+static recur_status classify(labeled_set *d)
 {
     d->class_name = malloc(d->n * sizeof *d->class_name);
     if (!d->class_name)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for labels");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for labels");
     memcpy(d->class_name, d->label_name, d->n * sizeof *d->class_name);
     qsort(d->class_name, d->n, sizeof *d->class_name, cmp_str);
     size_t K = 0;
@@ -221,21 +221,21 @@ static recur_status classify(recur_labeled *d)
 
 /* Takes ownership of buf (n bytes and a NUL, valid UTF-8, no NUL). */
 static recur_status parse(char *buf, size_t n, const char *what,
-                          const recur_labeled_format *f, recur_labeled *out)
+                          const labeled_format *f, labeled_set *out)
 {
     /* At most one record per line. */
     size_t lines = 1;
     for (size_t i = 0; i < n; i++)
         lines += buf[i] == '\n';
-    recur_labeled d = {0};
+    labeled_set d = {0};
     d.buf = buf;
     d.text = malloc(lines * sizeof *d.text);
     d.label_name = malloc(lines * sizeof *d.label_name);
     d.label = malloc(lines * sizeof *d.label);
     d.line = malloc(lines * sizeof *d.line);
     if (!d.text || !d.label_name || !d.label || !d.line) {
-        recur_labeled_free(&d);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
+        labeled_free(&d);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
     }
     scanner sc = {buf, n, 0, 1, what};
     /* A byte-order mark is not part of the first label. */
@@ -268,36 +268,36 @@ static recur_status parse(char *buf, size_t n, const char *what,
     for (size_t i = 0; !s && i < d.n; i++)
         s = check_record(&sc, d.label_name[i], d.text[i], d.line[i]);
     if (!s && d.n == 0)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
+        s = error_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
     if (!s)
         s = classify(&d);
     if (s) {
-        recur_labeled_free(&d);
+        labeled_free(&d);
         return s;
     }
     *out = d;
     return RECUR_OK;
 }
 
-recur_status recur_labeled_parse(const unsigned char *bytes, size_t n,
+recur_status labeled_parse(const unsigned char *bytes, size_t n,
                                  const char *what,
-                                 const recur_labeled_format *format,
-                                 recur_labeled *out)
+                                 const labeled_format *format,
+                                 labeled_set *out)
 {
     if ((!bytes && n) || !format || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "labeled_parse: NULL");
     if ((format->layout != RECUR_LABELED_TSV &&
          format->layout != RECUR_LABELED_CSV) ||
         (format->label_column != 0 && format->label_column != 1) ||
         format->header < -1 || format->header > 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_parse: a bad "
+        return error_fail(RECUR_ERR_ARGUMENT, "labeled_parse: a bad "
                           "format (layout %d, label column %d, header %d)",
                           (int)format->layout, format->label_column,
                           format->header);
     what = what ? what : "text";
     if (n == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
-    recur_status s = recur_utf8_check(bytes, n, what);
+        return error_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
+    recur_status s = utf8_check(bytes, n, what);
     if (s)
         return s;
     const unsigned char *nul = memchr(bytes, '\0', n);
@@ -305,33 +305,33 @@ recur_status recur_labeled_parse(const unsigned char *bytes, size_t n,
         size_t at = (size_t)(nul - bytes), line = 1;
         for (size_t k = 0; k < at; k++)
             line += bytes[k] == '\n';
-        return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
+        return error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
                           "byte (U+0000) is not text", what, line, at);
     }
     if (n > UINT32_MAX)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "%s is larger than 4 GiB",
+        return error_fail(RECUR_ERR_UNSUPPORTED, "%s is larger than 4 GiB",
                           what);
     char *buf = malloc(n + 1);
     if (!buf)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
     memcpy(buf, bytes, n);
     buf[n] = '\0';
     return parse(buf, n, what, format, out);
 }
 
-recur_status recur_labeled_read(const char *path,
-                                const recur_labeled_format *format,
-                                recur_labeled *out)
+recur_status labeled_read(const char *path,
+                                const labeled_format *format,
+                                labeled_set *out)
 {
     if (!path || !format || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "labeled_read: NULL");
     unsigned char *file;
     size_t size;
-    recur_status s = recur_read_file(path, RECUR_LABELED_MAX_BYTES, &file,
+    recur_status s = file_read(path, RECUR_LABELED_MAX_BYTES, &file,
                                      &size);
     if (s)
         return s;
-    s = recur_labeled_parse(file, size, path, format, out);
+    s = labeled_parse(file, size, path, format, out);
     free(file);
     return s;
 }
@@ -339,25 +339,25 @@ recur_status recur_labeled_read(const char *path,
 /* ------------------------------------------------------------------------ */
 /* Class names                                                               */
 
-recur_status recur_labeled_relabel(recur_labeled *d, const char *what,
+recur_status labeled_relabel(labeled_set *d, const char *what,
                                    const char *const *names, size_t K)
 {
     if (!d || !names || K == 0 || K > (size_t)INT32_MAX)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_relabel: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "labeled_relabel: %s",
                           K ? "NULL" : "no classes");
     for (size_t k = 1; k < K; k++)
         if (strcmp(names[k - 1], names[k]) >= 0)
-            return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_relabel: the "
+            return error_fail(RECUR_ERR_ARGUMENT, "labeled_relabel: the "
                               "class names are not strictly ascending");
     for (size_t i = 0; i < d->n; i++)
         if (find(names, K, d->label_name[i]) < 0)
-            return recur_fail(RECUR_ERR_FORMAT, "%s: line %u: label '%.64s' "
+            return error_fail(RECUR_ERR_FORMAT, "%s: line %u: label '%.64s' "
                               "is not one of the model's %zu classes",
                               what ? what : "text", (unsigned)d->line[i],
                               d->label_name[i], K);
     const char **class_name = malloc(K * sizeof *class_name);
     if (!class_name)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for labels");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for labels");
     memcpy(class_name, names, K * sizeof *class_name);
     for (size_t i = 0; i < d->n; i++)
         d->label[i] = find(names, K, d->label_name[i]);
@@ -367,13 +367,13 @@ recur_status recur_labeled_relabel(recur_labeled *d, const char *what,
     return RECUR_OK;
 }
 
-char *recur_labels_join(const char *const *names, size_t K)
+char *labels_join(const char *const *names, size_t K)
 {
     if (!names)
         return NULL;
     size_t bytes = 1;
     for (size_t k = 0; k < K; k++)
-        if (!recur_add_ok(bytes, strlen(names[k]) + 1, &bytes))
+        if (!size_add_ok(bytes, strlen(names[k]) + 1, &bytes))
             return NULL;
     char *text = malloc(bytes), *p = text;
     for (size_t k = 0; text && k < K; k++) {
@@ -388,24 +388,24 @@ char *recur_labels_join(const char *const *names, size_t K)
     return text;
 }
 
-recur_status recur_labels_parse(const char *text, char ***names, size_t *K)
+recur_status labels_parse(const char *text, char ***names, size_t *K)
 {
     if (!text || !names || !K)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labels_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "labels_parse: NULL");
     size_t n = strlen(text), count = 1, bytes;
     for (size_t i = 0; i < n; i++)
         count += text[i] == '\n';
-    recur_status s = n ? recur_utf8_check((const unsigned char *)text, n,
+    recur_status s = n ? utf8_check((const unsigned char *)text, n,
                                           "the class names")
                        : RECUR_OK;
     if (s)
         return s;
-    if (!recur_mul_ok(count, sizeof(char *), &bytes) ||
-        !recur_add_ok(bytes, n + 1, &bytes))
-        return recur_fail(RECUR_ERR_MEMORY, "too many class names");
+    if (!size_mul_ok(count, sizeof(char *), &bytes) ||
+        !size_add_ok(bytes, n + 1, &bytes))
+        return error_fail(RECUR_ERR_MEMORY, "too many class names");
     char **list = malloc(bytes);
     if (!list)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for class names");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for class names");
     char *p = (char *)(list + count);
     memcpy(p, text, n + 1);
     for (size_t k = 0; k < count; k++) {
@@ -422,7 +422,7 @@ recur_status recur_labels_parse(const char *text, char ***names, size_t *K)
                 why = "holds a control character";
         if (why) {
             free(list);
-            return recur_fail(RECUR_ERR_FORMAT, "class name %zu %s", k, why);
+            return error_fail(RECUR_ERR_FORMAT, "class name %zu %s", k, why);
         }
         p = nl ? nl + 1 : p + strlen(p);
     }
@@ -434,46 +434,46 @@ recur_status recur_labels_parse(const char *text, char ***names, size_t *K)
 /* ------------------------------------------------------------------------ */
 /* Encoding                                                                  */
 
-recur_status recur_labeled_encode(const recur_labeled *d, const size_t *idx,
-                                  size_t m, const recur_tokenizer *tk,
-                                  const recur_tokvocab *v, seq_data *out)
+recur_status labeled_encode(const labeled_set *d, const size_t *idx,
+                                  size_t m, const tokenizer *tk,
+                                  const tok_vocab *v, seq_data *out)
 {
     if (!d || !tk || !v || !out || m == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_encode: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "labeled_encode: %s",
                           m ? "NULL" : "no examples");
 #define EXAMPLE(i) (idx ? idx[i] : (i))
     /* At most one token per byte, and one <unk> for an empty example. */
     size_t cap = 0, bytes;
     for (size_t i = 0; i < m; i++) {
         if (EXAMPLE(i) >= d->n)
-            return recur_fail(RECUR_ERR_ARGUMENT, "recur_labeled_encode: "
+            return error_fail(RECUR_ERR_ARGUMENT, "labeled_encode: "
                               "example %zu of %zu", EXAMPLE(i), d->n);
-        if (!recur_add_ok(cap, strlen(d->text[EXAMPLE(i)]) + 1, &cap))
-            return recur_fail(RECUR_ERR_MEMORY, "too many tokens");
+        if (!size_add_ok(cap, strlen(d->text[EXAMPLE(i)]) + 1, &cap))
+            return error_fail(RECUR_ERR_MEMORY, "too many tokens");
     }
-    if (!recur_mul_ok(cap, sizeof(int32_t), &bytes) ||
-        !recur_mul_ok(m + 1, sizeof(size_t), &(size_t){0}))
-        return recur_fail(RECUR_ERR_MEMORY, "too many tokens");
+    if (!size_mul_ok(cap, sizeof(int32_t), &bytes) ||
+        !size_mul_ok(m + 1, sizeof(size_t), &(size_t){0}))
+        return error_fail(RECUR_ERR_MEMORY, "too many tokens");
     seq_data sd = {0};
     sd.offset = malloc((m + 1) * sizeof *sd.offset);
     sd.tokens = malloc(bytes);
     sd.label = malloc(m * sizeof *sd.label);
-    recur_tokens t = {0};
+    token_list t = {0};
     recur_status s = RECUR_OK;
     if (!sd.offset || !sd.tokens || !sd.label)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu examples", m);
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu examples", m);
     size_t k = 0;
     for (size_t i = 0; !s && i < m; i++) {
-        s = recur_tokenize(tk, d->text[EXAMPLE(i)], &t);
+        s = tokenize(tk, d->text[EXAMPLE(i)], &t);
         sd.offset[i] = k;
         for (size_t j = 0; !s && j < t.count; j++)
-            sd.tokens[k++] = recur_tokvocab_find(v, t.token[j]);
+            sd.tokens[k++] = tok_vocab_find(v, t.token[j]);
         if (!s && t.count == 0)
             sd.tokens[k++] = RECUR_TOKEN_UNK;
         sd.label[i] = d->label[EXAMPLE(i)];
     }
 #undef EXAMPLE
-    recur_tokens_free(&t);
+    tokens_free(&t);
     if (s) {
         seq_data_free(&sd);
         return s;

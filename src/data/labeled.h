@@ -24,7 +24,7 @@
  *
  * Classes. The sorted (bytewise) set of distinct labels; a class id is a
  * position in it. Checkpoints store the names one per line
- * (recur_labels_join / recur_labels_parse).
+ * (labels_join / labels_parse).
  *
  * Tokens and the vocabulary are tokens.h's. Encoding maps an example
  * without a single token (its text only spaces) to one <unk> step, so
@@ -42,20 +42,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest file recur_labeled_read accepts. */
+/* The largest file labeled_read accepts. */
 #define RECUR_LABELED_MAX_BYTES ((uint64_t)1 << 30)
 
-typedef enum { RECUR_LABELED_TSV, RECUR_LABELED_CSV } recur_labeled_layout;
+typedef enum { RECUR_LABELED_TSV, RECUR_LABELED_CSV } labeled_layout;
 
 typedef struct {
-    recur_labeled_layout layout;
+    labeled_layout layout;
     int label_column; /* 0: label first, 1: label last */
     /* CSV only: 1 the first record is a header and skipped, 0 it is not,
      * -1 guess: a header when its label field equals no label of the
      * other records (a header's "label" or "class" cell never repeats; a
      * real class almost always does). */
     int header;
-} recur_labeled_format;
+} labeled_format;
 
 /* The examples of one file. The strings point into buf. */
 typedef struct {
@@ -67,35 +67,35 @@ typedef struct {
     size_t classes;          /* K, distinct labels, >= 1 */
     const char **class_name; /* [K] sorted, distinct */
     char *buf;
-} recur_labeled;
+} labeled_set;
 
 /* Reads a whole file (at most RECUR_LABELED_MAX_BYTES). Errors:
- * RECUR_ERR_IO / RECUR_ERR_UNSUPPORTED as recur_read_file;
+ * RECUR_ERR_IO / RECUR_ERR_UNSUPPORTED as file_read;
  * RECUR_ERR_FORMAT for invalid UTF-8 or a NUL byte (line and byte), a
  * malformed record ("file: line N: ...") or a file without examples;
  * RECUR_ERR_ARGUMENT for NULLs or a bad format; RECUR_ERR_MEMORY. The
- * caller owns *out (recur_labeled_free); it is untouched on failure. */
-recur_status recur_labeled_read(const char *path,
-                                const recur_labeled_format *format,
-                                recur_labeled *out);
+ * caller owns *out (labeled_free); it is untouched on failure. */
+recur_status labeled_read(const char *path,
+                                const labeled_format *format,
+                                labeled_set *out);
 /* The same over bytes[0..n) (copied); `what` names them in messages (NULL
  * reads "text"). */
-recur_status recur_labeled_parse(const unsigned char *bytes, size_t n,
+recur_status labeled_parse(const unsigned char *bytes, size_t n,
                                  const char *what,
-                                 const recur_labeled_format *format,
-                                 recur_labeled *out);
+                                 const labeled_format *format,
+                                 labeled_set *out);
 /* Frees the arrays (not the struct) and zeroes it; NULL is allowed. */
-void recur_labeled_free(recur_labeled *d);
+void labeled_free(labeled_set *d);
 
 /* Renumbers d's labels by another list of class names (a model's, from its
- * checkpoint; strictly ascending as recur_labels_parse gives, else
+ * checkpoint; strictly ascending as labels_parse gives, else
  * RECUR_ERR_ARGUMENT): d->label[i] becomes the position of
  * d->label_name[i] in names[0..K), and d->classes and d->class_name
  * follow (d->class_name's entries then point into names, which must
  * outlive their use). A label not in the list is RECUR_ERR_FORMAT
  * "file: line N: label 'x' is not one of the model's K classes", with d
  * untouched; `what` names the file (NULL reads "text"). */
-recur_status recur_labeled_relabel(recur_labeled *d, const char *what,
+recur_status labeled_relabel(labeled_set *d, const char *what,
                                    const char *const *names, size_t K);
 
 /* Class names, stored one per line (no trailing newline). join: malloc'd,
@@ -105,8 +105,8 @@ recur_status recur_labeled_relabel(recur_labeled *d, const char *what,
  * RECUR_ERR_FORMAT naming the entry; *names is one malloc'd block (the K
  * pointers, then the strings: one free) and *names, *K are untouched on
  * failure. */
-char *recur_labels_join(const char *const *names, size_t K);
-recur_status recur_labels_parse(const char *text, char ***names, size_t *K);
+char *labels_join(const char *const *names, size_t K);
+recur_status labels_parse(const char *text, char ***names, size_t *K);
 
 /* The examples idx[0..m) of d (m >= 1, each < d->n, in that order; idx
  * NULL: the first m) as a
@@ -115,8 +115,8 @@ recur_status recur_labels_parse(const char *text, char ***names, size_t *K);
  * outputs = d->classes, per_step 0, x and y NULL. The caller owns *out
  * (seq_data_free); it is untouched on failure. RECUR_ERR_ARGUMENT for
  * NULLs (but idx), m = 0 or an index out of range; RECUR_ERR_MEMORY. */
-recur_status recur_labeled_encode(const recur_labeled *d, const size_t *idx,
-                                  size_t m, const recur_tokenizer *tk,
-                                  const recur_tokvocab *v, seq_data *out);
+recur_status labeled_encode(const labeled_set *d, const size_t *idx,
+                                  size_t m, const tokenizer *tk,
+                                  const tok_vocab *v, seq_data *out);
 
 #endif

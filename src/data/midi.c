@@ -12,7 +12,7 @@
 #define TRACK_MAX 0xFFFFFFFFu /* a chunk length is 32 bits */
 #define HEADER_BYTES 22       /* MThd chunk (14) + MTrk chunk header (8) */
 
-size_t recur_midi_vlq(uint32_t value, unsigned char out[4])
+size_t midi_vlq(uint32_t value, unsigned char out[4])
 {
     if (value > RECUR_MIDI_VLQ_MAX)
         return 0;
@@ -50,7 +50,7 @@ static void event(sink *s, uint64_t tick, const unsigned char *bytes, size_t k)
 {
     unsigned char vlq[4];
     uint64_t delta = tick - s->tick;
-    size_t v = delta > RECUR_MIDI_VLQ_MAX ? 0 : recur_midi_vlq((uint32_t)delta, vlq);
+    size_t v = delta > RECUR_MIDI_VLQ_MAX ? 0 : midi_vlq((uint32_t)delta, vlq);
     if (v == 0) {
         s->too_long = delta;
         return;
@@ -67,7 +67,7 @@ static void track(sink *s, const unsigned char *roll, size_t frames,
     if (name) {
         size_t len = strlen(name);
         unsigned char head[6] = {0xFF, 0x03};
-        size_t v = recur_midi_vlq((uint32_t)len, head + 2);
+        size_t v = midi_vlq((uint32_t)len, head + 2);
         event(s, 0, head, 2 + v);
         put(s, name, len);
     }
@@ -102,48 +102,48 @@ static void be(unsigned char *p, uint32_t v, int bytes)
         p[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
 }
 
-recur_status recur_midi_encode(const unsigned char *roll, size_t frames,
-                               const recur_midi_options *options,
+recur_status midi_encode(const unsigned char *roll, size_t frames,
+                               const midi_options *options,
                                unsigned char **out, size_t *size)
 {
     if ((!roll && frames) || !out || !size)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_midi_encode: NULL");
-    recur_midi_options o = options ? *options : (recur_midi_options){0};
+        return error_fail(RECUR_ERR_ARGUMENT, "midi_encode: NULL");
+    midi_options o = options ? *options : (midi_options){0};
     unsigned division = o.ticks_per_quarter ? o.ticks_per_quarter : 480;
     uint64_t step = o.ticks_per_step ? o.ticks_per_step : division;
     double bpm = o.bpm != 0 ? o.bpm : 120.0;
     unsigned velocity = o.velocity ? o.velocity : 80;
     if (division > 0x7FFF)
-        return recur_fail(RECUR_ERR_ARGUMENT, "MIDI: %u ticks per quarter note, "
+        return error_fail(RECUR_ERR_ARGUMENT, "MIDI: %u ticks per quarter note, "
                           "more than the 32767 a file can hold", division);
     if (velocity > 127)
-        return recur_fail(RECUR_ERR_ARGUMENT, "MIDI: velocity %u is above 127",
+        return error_fail(RECUR_ERR_ARGUMENT, "MIDI: velocity %u is above 127",
                           velocity);
     double us = isfinite(bpm) && bpm > 0 ? round(60e6 / bpm) : 0;
     if (!(us >= 1 && us <= 0xFFFFFF))
-        return recur_fail(RECUR_ERR_ARGUMENT, "MIDI: %g beats per minute is not "
+        return error_fail(RECUR_ERR_ARGUMENT, "MIDI: %g beats per minute is not "
                           "a tempo a file can hold (3.58 to 60,000,000)", bpm);
     if (o.track_name && strlen(o.track_name) > 0xFFFF)
-        return recur_fail(RECUR_ERR_ARGUMENT, "MIDI: a track name of %zu bytes "
+        return error_fail(RECUR_ERR_ARGUMENT, "MIDI: a track name of %zu bytes "
                           "is longer than 65535", strlen(o.track_name));
     if ((uint64_t)frames > UINT64_MAX / step)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "MIDI: %zu frames of %llu ticks "
+        return error_fail(RECUR_ERR_UNSUPPORTED, "MIDI: %zu frames of %llu ticks "
                           "are too long", frames, (unsigned long long)step);
 
     sink count = {0};
     track(&count, roll, frames, o.track_name, (uint32_t)us, step,
           (unsigned char)velocity);
     if (count.too_long)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "MIDI: %llu ticks between two "
+        return error_fail(RECUR_ERR_UNSUPPORTED, "MIDI: %llu ticks between two "
                           "events are more than a delta time can hold (%u)",
                           (unsigned long long)count.too_long, RECUR_MIDI_VLQ_MAX);
     if (count.n > TRACK_MAX || count.n > SIZE_MAX - HEADER_BYTES)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "MIDI: the track of %zu frames "
+        return error_fail(RECUR_ERR_UNSUPPORTED, "MIDI: the track of %zu frames "
                           "would be more than 4 GiB", frames);
     size_t total = HEADER_BYTES + (size_t)count.n;
     unsigned char *bytes = malloc(total);
     if (!bytes)
-        return recur_fail(RECUR_ERR_MEMORY, "MIDI: out of memory for %zu bytes",
+        return error_fail(RECUR_ERR_MEMORY, "MIDI: out of memory for %zu bytes",
                           total);
     memcpy(bytes, "MThd", 4);
     be(bytes + 4, 6, 4);
@@ -160,18 +160,18 @@ recur_status recur_midi_encode(const unsigned char *roll, size_t frames,
     return RECUR_OK;
 }
 
-recur_status recur_midi_write(const char *path, const unsigned char *roll,
-                              size_t frames, const recur_midi_options *options)
+recur_status midi_write(const char *path, const unsigned char *roll,
+                              size_t frames, const midi_options *options)
 {
     if (!path)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_midi_write: NULL path");
+        return error_fail(RECUR_ERR_ARGUMENT, "midi_write: NULL path");
     unsigned char *bytes;
     size_t size;
-    recur_status s = recur_midi_encode(roll, frames, options, &bytes, &size);
+    recur_status s = midi_encode(roll, frames, options, &bytes, &size);
     if (s)
         return s;
-    recur_file_part part = {bytes, size};
-    s = recur_write_file(path, &part, 1);
+    file_part part = {bytes, size};
+    s = file_write(path, &part, 1);
     free(bytes);
     return s;
 }

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* Rendering choices; a zero field takes its default, so
- * `recur_midi_options o = {0};` is valid. */
+ * `midi_options o = {0};` is valid. */
 typedef struct {
     unsigned ticks_per_quarter; /* division, 1..32767; 0: 480 */
     unsigned ticks_per_step;    /* ticks per frame; 0: ticks_per_quarter (a
@@ -39,13 +39,13 @@ typedef struct {
     double bpm;                 /* quarter notes per minute; 0: 120 */
     unsigned velocity;          /* note-on velocity 1..127; 0: 80 */
     const char *track_name;     /* NULL: no name event */
-} recur_midi_options;
+} midi_options;
 
 #define RECUR_MIDI_VLQ_MAX 0x0FFFFFFFu
 
 /* Writes value as a variable-length quantity into out and returns its
  * length (1..4), or 0 (out untouched) when value > RECUR_MIDI_VLQ_MAX. */
-size_t recur_midi_vlq(uint32_t value, unsigned char out[4]);
+size_t midi_vlq(uint32_t value, unsigned char out[4]);
 
 /* The file's bytes for roll [frames, 88] (key k = MIDI k + 21; a nonzero
  * byte sounds), in a fresh buffer (*out, *size; caller frees). frames may
@@ -56,14 +56,14 @@ size_t recur_midi_vlq(uint32_t value, unsigned char out[4]);
  * name longer than 65535 bytes); RECUR_ERR_UNSUPPORTED when a delta time
  * exceeds RECUR_MIDI_VLQ_MAX or the track exceeds 4 GiB; RECUR_ERR_MEMORY.
  * *out is untouched on failure. */
-recur_status recur_midi_encode(const unsigned char *roll, size_t frames,
-                               const recur_midi_options *options,
+recur_status midi_encode(const unsigned char *roll, size_t frames,
+                               const midi_options *options,
                                unsigned char **out, size_t *size);
 
-/* recur_midi_encode, then the bytes written atomically to path
- * (recur_write_file: PATH.tmp.XXXXXX, then rename). Its errors, and
+/* midi_encode, then the bytes written atomically to path
+ * (file_write: PATH.tmp.XXXXXX, then rename). Its errors, and
  * RECUR_ERR_IO naming the path. */
-recur_status recur_midi_write(const char *path, const unsigned char *roll,
-                              size_t frames, const recur_midi_options *options);
+recur_status midi_write(const char *path, const unsigned char *roll,
+                              size_t frames, const midi_options *options);
 
 #endif

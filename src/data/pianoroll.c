@@ -11,7 +11,7 @@
 #define K RECUR_PIANO_KEYS
 #define HIGHEST (RECUR_PIANO_LOWEST + K - 1)
 
-void recur_pianoroll_free(recur_pianoroll *p)
+void pianoroll_free(pianoroll_set *p)
 {
     if (!p)
         return;
@@ -45,7 +45,7 @@ static recur_status bad(const char *what, size_t line, size_t step,
     va_start(ap, fmt);
     vsnprintf(problem, sizeof problem, fmt, ap);
     va_end(ap);
-    return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: %s", what,
+    return error_fail(RECUR_ERR_FORMAT, "%s: line %zu, step %zu: %s", what,
                       line, step, problem);
 }
 
@@ -133,11 +133,11 @@ static const char *line_end(const char *s, const char *end, const char **content
     return e;
 }
 
-recur_status recur_pianoroll_parse(const char *text, size_t n,
-                                   const char *what, recur_pianoroll *out)
+recur_status pianoroll_parse(const char *text, size_t n,
+                                   const char *what, pianoroll_set *out)
 {
     if (!text || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_pianoroll_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_parse: NULL");
     what = what ? what : "text";
     const char *end = text + n, *c;
     /* First the sizes: a line per piece, a space more than frames per line
@@ -151,16 +151,16 @@ recur_status recur_pianoroll_parse(const char *text, size_t n,
         s = e < end ? e + 1 : end;
     }
     if (pieces == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s has no pieces", what);
+        return error_fail(RECUR_ERR_FORMAT, "%s has no pieces", what);
     if (frames > RECUR_PIANOROLL_MAX_FRAMES)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "%s: %zu frames, more than the "
+        return error_fail(RECUR_ERR_UNSUPPORTED, "%s: %zu frames, more than the "
                           "%zu recur reads", what, frames,
                           RECUR_PIANOROLL_MAX_FRAMES);
-    recur_pianoroll p = {pieces, malloc((pieces + 1) * sizeof(size_t)),
+    pianoroll_set p = {pieces, malloc((pieces + 1) * sizeof(size_t)),
                          calloc(frames, K)};
     if (!p.offset || !p.roll) {
-        recur_pianoroll_free(&p);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the %zu frames "
+        pianoroll_free(&p);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the %zu frames "
                           "of %s", frames, what);
     }
     p.offset[0] = 0;
@@ -176,7 +176,7 @@ recur_status recur_pianoroll_parse(const char *text, size_t n,
                : parse_line(s, c, what, line, p.roll + p.offset[line - 1] * K,
                             &got);
         if (st) {
-            recur_pianoroll_free(&p);
+            pianoroll_free(&p);
             return st;
         }
         p.offset[line] = p.offset[line - 1] + got;
@@ -186,36 +186,36 @@ recur_status recur_pianoroll_parse(const char *text, size_t n,
     return RECUR_OK;
 }
 
-recur_status recur_pianoroll_read(const char *path, recur_pianoroll *out)
+recur_status pianoroll_read(const char *path, pianoroll_set *out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_pianoroll_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_read: NULL");
     unsigned char *file;
     size_t size;
     recur_status s =
-        recur_read_file(path, RECUR_PIANOROLL_MAX_BYTES, &file, &size);
+        file_read(path, RECUR_PIANOROLL_MAX_BYTES, &file, &size);
     if (s)
         return s;
-    s = recur_pianoroll_parse((const char *)file, size, path, out);
+    s = pianoroll_parse((const char *)file, size, path, out);
     free(file);
     return s;
 }
 
-recur_status recur_pianoroll_format(const unsigned char *roll, size_t frames,
+recur_status pianoroll_format(const unsigned char *roll, size_t frames,
                                     char **out)
 {
     if (!roll || !out || frames == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_pianoroll_format: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_format: %s",
                           frames ? "NULL" : "no frames");
     /* At most "108," per key or "-" per frame, and a space after each frame
      * (the last one's room holds the NUL). */
     size_t cap;
-    if (!recur_mul_ok(frames, 4 * K + 1, &cap))
-        return recur_fail(RECUR_ERR_MEMORY, "a piece of %zu frames is too long "
+    if (!size_mul_ok(frames, 4 * K + 1, &cap))
+        return error_fail(RECUR_ERR_MEMORY, "a piece of %zu frames is too long "
                           "to write", frames);
     char *text = malloc(cap), *q = text;
     if (!text)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a piece of %zu "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a piece of %zu "
                           "frames", frames);
     for (size_t t = 0; t < frames; t++) {
         const unsigned char *frame = roll + t * K;
@@ -233,27 +233,27 @@ recur_status recur_pianoroll_format(const unsigned char *roll, size_t frames,
     return RECUR_OK;
 }
 
-recur_status recur_pianoroll_examples(const recur_pianoroll *p, size_t max_len,
+recur_status pianoroll_examples(const pianoroll_set *p, size_t max_len,
                                       seq_data *out)
 {
     if (!p || !out || p->n == 0 || !p->offset || !p->roll)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_pianoroll_examples: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_examples: %s",
                           p && out ? "no pieces" : "NULL");
     size_t frames = p->offset[p->n], n = 0, floats, bytes;
     for (size_t i = 0; i < p->n; i++) {
         size_t T = p->offset[i + 1] - p->offset[i];
         n += max_len ? (T + max_len - 1) / max_len : 1;
     }
-    if (!recur_mul_ok(frames, K, &floats) ||
-        !recur_mul_ok(floats, sizeof(float), &bytes) ||
+    if (!size_mul_ok(frames, K, &floats) ||
+        !size_mul_ok(floats, sizeof(float), &bytes) ||
         n > SIZE_MAX / sizeof(size_t) - 1)
-        return recur_fail(RECUR_ERR_MEMORY, "%zu frames are too many", frames);
+        return error_fail(RECUR_ERR_MEMORY, "%zu frames are too many", frames);
     seq_data d = {.n = n, .offset = malloc((n + 1) * sizeof(size_t)),
                   .features = K, .x = malloc(bytes ? bytes : 1), .outputs = K,
                   .per_step = 1, .y = malloc(bytes ? bytes : 1)};
     if (!d.offset || !d.x || !d.y) {
         seq_data_free(&d);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the examples of "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the examples of "
                           "%zu frames", frames);
     }
     /* Chunks are consecutive and in order, so example rows are the frames'

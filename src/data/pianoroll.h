@@ -48,23 +48,23 @@ typedef struct {
     size_t n;            /* pieces */
     size_t *offset;      /* [n + 1], offset[0] = 0, strictly increasing */
     unsigned char *roll; /* [offset[n], RECUR_PIANO_KEYS] */
-} recur_pianoroll;
+} pianoroll_set;
 
 /* Reads a file of at most RECUR_PIANOROLL_MAX_BYTES. Errors: RECUR_ERR_IO /
- * RECUR_ERR_UNSUPPORTED as recur_read_file; RECUR_ERR_FORMAT as above, and
+ * RECUR_ERR_UNSUPPORTED as file_read; RECUR_ERR_FORMAT as above, and
  * for a file without a piece; RECUR_ERR_UNSUPPORTED above
  * RECUR_PIANOROLL_MAX_FRAMES; RECUR_ERR_MEMORY. The caller frees *out with
- * recur_pianoroll_free; *out is untouched on failure. */
-recur_status recur_pianoroll_read(const char *path, recur_pianoroll *out);
+ * pianoroll_free; *out is untouched on failure. */
+recur_status pianoroll_read(const char *path, pianoroll_set *out);
 /* The same over text[0..n) (not NUL-terminated); `what` names it in
  * messages (NULL: "text"). */
-recur_status recur_pianoroll_parse(const char *text, size_t n,
-                                   const char *what, recur_pianoroll *out);
+recur_status pianoroll_parse(const char *text, size_t n,
+                                   const char *what, pianoroll_set *out);
 /* Frees the arrays (not the struct) and zeroes it; NULL is allowed. */
-void recur_pianoroll_free(recur_pianoroll *p);
+void pianoroll_free(pianoroll_set *p);
 
 /* Frames of piece i, and its roll (a view into p->roll). */
-static inline const unsigned char *recur_pianoroll_piece(const recur_pianoroll *p,
+static inline const unsigned char *pianoroll_piece(const pianoroll_set *p,
                                                         size_t i, size_t *frames)
 {
     *frames = p->offset[i + 1] - p->offset[i];
@@ -74,7 +74,7 @@ static inline const unsigned char *recur_pianoroll_piece(const recur_pianoroll *
 /* One piece in the text format, without a line end: a fresh NUL-terminated
  * string in *out (caller frees). A nonzero roll byte is a sounding key.
  * RECUR_ERR_ARGUMENT for NULLs or frames == 0; RECUR_ERR_MEMORY. */
-recur_status recur_pianoroll_format(const unsigned char *roll, size_t frames,
+recur_status pianoroll_format(const unsigned char *roll, size_t frames,
                                     char **out);
 
 /* Examples for next-step prediction (seqdata.h): dense input, features =
@@ -97,7 +97,7 @@ recur_status recur_pianoroll_format(const unsigned char *roll, size_t frames,
  *
  * The caller frees *out with seq_data_free; *out is untouched on failure.
  * RECUR_ERR_ARGUMENT for a NULL or an empty set; RECUR_ERR_MEMORY. */
-recur_status recur_pianoroll_examples(const recur_pianoroll *p, size_t max_len,
+recur_status pianoroll_examples(const pianoroll_set *p, size_t max_len,
                                       seq_data *out);
 
 #endif

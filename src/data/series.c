@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-recur_status recur_series_missing_parse(const char *name, series_missing *out)
+recur_status series_missing_parse(const char *name, series_missing *out)
 {
     static const char *const names[] = {"error", "ffill", "interp", "drop"};
     for (size_t i = 0; name && out && i < sizeof names / sizeof names[0]; i++)
@@ -19,12 +19,12 @@ recur_status recur_series_missing_parse(const char *name, series_missing *out)
             *out = (series_missing)i;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT,
+    return error_fail(RECUR_ERR_ARGUMENT,
                       "unknown missing-value policy \"%s\" (error, ffill, "
                       "interp or drop)", name ? name : "(null)");
 }
 
-void recur_series_free(recur_series *s)
+void series_free(series_data *s)
 {
     if (!s)
         return;
@@ -130,18 +130,18 @@ static double year_angle(const char *d)
 
 /* Columns c, c + 1 of v[rows, columns]: sine and cosine of each row's
  * date in its year. */
-static recur_status calendar_columns(const recur_csv *t, size_t date_col,
+static recur_status calendar_columns(const csv_table *t, size_t date_col,
                                      size_t columns, size_t c, double *v)
 {
     for (size_t r = 0; r < t->rows; r++) {
-        const char *d = recur_csv_field(t, r, date_col);
+        const char *d = csv_cell(t, r, date_col);
         double a = year_angle(d);
         if (a < 0)
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: line %zu: column \"%s\": \"%.40s\" is not a "
                               "date YYYY-MM or YYYY-MM-DD",
-                              t->name, recur_csv_line(t, r),
-                              recur_csv_header(t, date_col), d);
+                              t->name, csv_line(t, r),
+                              csv_header(t, date_col), d);
         v[r * columns + c] = sin(a);
         v[r * columns + c + 1] = cos(a);
     }
@@ -149,37 +149,37 @@ static recur_status calendar_columns(const recur_csv *t, size_t date_col,
 }
 
 /* The selected columns' indices: sel[0] the target, then the features. */
-static recur_status select_columns(const recur_csv *t,
-                                   const recur_series_spec *spec, size_t *sel,
+static recur_status select_columns(const csv_table *t,
+                                   const series_spec *spec, size_t *sel,
                                    size_t *date_col)
 {
     recur_status s;
     if (spec->target) {
-        if ((s = recur_csv_column(t, spec->target, &sel[0])))
+        if ((s = csv_column(t, spec->target, &sel[0])))
             return s;
     } else {
         sel[0] = t->cols - 1;
     }
     for (size_t f = 0; f < spec->n_features; f++) {
         if (!spec->features[f])
-            return recur_fail(RECUR_ERR_ARGUMENT,
-                              "recur_series_from_csv: feature %zu is NULL", f);
-        if ((s = recur_csv_column(t, spec->features[f], &sel[1 + f])))
+            return error_fail(RECUR_ERR_ARGUMENT,
+                              "series_from_csv: feature %zu is NULL", f);
+        if ((s = csv_column(t, spec->features[f], &sel[1 + f])))
             return s;
     }
     *date_col = SIZE_MAX;
-    if (spec->date && (s = recur_csv_column(t, spec->date, date_col)))
+    if (spec->date && (s = csv_column(t, spec->date, date_col)))
         return s;
     for (size_t a = 0; a <= spec->n_features; a++) {
         for (size_t b = 0; b < a; b++)
             if (sel[a] == sel[b])
-                return recur_fail(RECUR_ERR_ARGUMENT,
+                return error_fail(RECUR_ERR_ARGUMENT,
                                   "%s: column \"%s\" is selected twice", t->name,
-                                  recur_csv_header(t, sel[a]));
+                                  csv_header(t, sel[a]));
         if (sel[a] == *date_col)
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "%s: column \"%s\" cannot be both the date and a "
-                              "value", t->name, recur_csv_header(t, sel[a]));
+                              "value", t->name, csv_header(t, sel[a]));
     }
     return RECUR_OK;
 }
@@ -187,29 +187,29 @@ static recur_status select_columns(const recur_csv *t,
 /* Parses the `picked` selected columns into the first columns of
  * v[rows, columns], NaN for missing values, refusing them under
  * SERIES_MISSING_ERROR. */
-static recur_status parse_rows(const recur_csv *t, const size_t *sel,
+static recur_status parse_rows(const csv_table *t, const size_t *sel,
                                size_t picked, size_t columns,
                                series_missing policy, double *v)
 {
     for (size_t r = 0; r < t->rows; r++)
         for (size_t c = 0; c < picked; c++) {
-            const char *field = recur_csv_field(t, r, sel[c]);
+            const char *field = csv_cell(t, r, sel[c]);
             double *x = &v[r * columns + c];
             int kind = parse_number(field, x);
             if (kind == BAD)
-                return recur_fail(RECUR_ERR_FORMAT,
+                return error_fail(RECUR_ERR_FORMAT,
                                   "%s: line %zu: column \"%s\": \"%.40s\" is not "
                                   "a finite decimal number (a missing value is "
                                   "written as an empty field, NA, NaN or ?)",
-                                  t->name, recur_csv_line(t, r),
-                                  recur_csv_header(t, sel[c]), field);
+                                  t->name, csv_line(t, r),
+                                  csv_header(t, sel[c]), field);
             if (kind == MISSING && policy == SERIES_MISSING_ERROR)
-                return recur_fail(RECUR_ERR_FORMAT,
+                return error_fail(RECUR_ERR_FORMAT,
                                   "%s: line %zu: column \"%s\" has a missing "
                                   "value (\"%s\") and the missing-value policy "
                                   "is to refuse them",
-                                  t->name, recur_csv_line(t, r),
-                                  recur_csv_header(t, sel[c]), field);
+                                  t->name, csv_line(t, r),
+                                  csv_header(t, sel[c]), field);
             if (kind == MISSING)
                 *x = NAN;
         }
@@ -217,16 +217,16 @@ static recur_status parse_rows(const recur_csv *t, const size_t *sel,
 }
 
 /* Byte count of what the series copies: names, then dates of kept rows. */
-static int text_bytes(const recur_csv *t, const size_t *sel, size_t picked,
+static int text_bytes(const csv_table *t, const size_t *sel, size_t picked,
                       size_t date_col, const unsigned char *keep, size_t *out)
 {
     size_t bytes = 0;
     for (size_t c = 0; c < picked; c++)
-        if (!recur_add_ok(bytes, strlen(recur_csv_header(t, sel[c])) + 1, &bytes))
+        if (!size_add_ok(bytes, strlen(csv_header(t, sel[c])) + 1, &bytes))
             return 0;
     for (size_t r = 0; date_col != SIZE_MAX && r < t->rows; r++)
         if (keep[r] &&
-            !recur_add_ok(bytes, strlen(recur_csv_field(t, r, date_col)) + 1,
+            !size_add_ok(bytes, strlen(csv_cell(t, r, date_col)) + 1,
                           &bytes))
             return 0;
     *out = bytes;
@@ -242,27 +242,27 @@ static char *copy_text(char **at, const char *s)
 }
 
 /* The series' block: values, lines, date and name pointers, then text. */
-static recur_status build(const recur_csv *t, const size_t *sel, size_t picked,
+static recur_status build(const csv_table *t, const size_t *sel, size_t picked,
                           size_t columns, size_t date_col, const double *v,
-                          const unsigned char *keep, size_t n, recur_series *out)
+                          const unsigned char *keep, size_t n, series_data *out)
 {
     size_t cells, value_bytes, line_bytes, date_bytes, name_bytes, text, total;
-    if (!recur_mul_ok(n, columns, &cells) ||
-        !recur_mul_ok(cells, sizeof(double), &value_bytes) ||
-        !recur_mul_ok(n, sizeof(size_t), &line_bytes) ||
-        !recur_mul_ok(date_col != SIZE_MAX ? n : 0, sizeof(char *), &date_bytes) ||
-        !recur_mul_ok(columns, sizeof(char *), &name_bytes) ||
+    if (!size_mul_ok(n, columns, &cells) ||
+        !size_mul_ok(cells, sizeof(double), &value_bytes) ||
+        !size_mul_ok(n, sizeof(size_t), &line_bytes) ||
+        !size_mul_ok(date_col != SIZE_MAX ? n : 0, sizeof(char *), &date_bytes) ||
+        !size_mul_ok(columns, sizeof(char *), &name_bytes) ||
         !text_bytes(t, sel, picked, date_col, keep, &text) ||
-        !recur_add_ok(value_bytes, line_bytes, &total) ||
-        !recur_add_ok(total, date_bytes, &total) ||
-        !recur_add_ok(total, name_bytes, &total) ||
-        !recur_add_ok(total, text, &total))
-        return recur_fail(RECUR_ERR_MEMORY, "%s: too large a series", t->name);
+        !size_add_ok(value_bytes, line_bytes, &total) ||
+        !size_add_ok(total, date_bytes, &total) ||
+        !size_add_ok(total, name_bytes, &total) ||
+        !size_add_ok(total, text, &total))
+        return error_fail(RECUR_ERR_MEMORY, "%s: too large a series", t->name);
     unsigned char *block = malloc(total);
     if (!block)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
                           t->name);
-    recur_series s = {n, columns, (double *)(void *)block,
+    series_data s = {n, columns, (double *)(void *)block,
                       (size_t *)(void *)(block + value_bytes),
                       date_col != SIZE_MAX
                           ? (const char **)(void *)(block + value_bytes + line_bytes)
@@ -272,7 +272,7 @@ static recur_status build(const recur_csv *t, const size_t *sel, size_t picked,
                       block};
     char *at = (char *)block + value_bytes + line_bytes + date_bytes + name_bytes;
     for (size_t c = 0; c < picked; c++)
-        s.name[c] = copy_text(&at, recur_csv_header(t, sel[c]));
+        s.name[c] = copy_text(&at, csv_header(t, sel[c]));
     if (columns > picked) {
         s.name[picked] = "year_sin";
         s.name[picked + 1] = "year_cos";
@@ -282,46 +282,46 @@ static recur_status build(const recur_csv *t, const size_t *sel, size_t picked,
         if (!keep[r])
             continue;
         memcpy(&s.value[k * columns], &v[r * columns], columns * sizeof(double));
-        s.line[k] = recur_csv_line(t, r);
+        s.line[k] = csv_line(t, r);
         if (s.date)
-            s.date[k] = copy_text(&at, recur_csv_field(t, r, date_col));
+            s.date[k] = copy_text(&at, csv_cell(t, r, date_col));
         k++;
     }
     *out = s;
     return RECUR_OK;
 }
 
-recur_status recur_series_from_csv(const recur_csv *t,
-                                   const recur_series_spec *spec,
-                                   recur_series *out)
+recur_status series_from_csv(const csv_table *t,
+                                   const series_spec *spec,
+                                   series_data *out)
 {
     if (!t || !spec || !out || (spec->n_features && !spec->features))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_series_from_csv: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "series_from_csv: NULL");
     if ((unsigned)spec->missing > SERIES_MISSING_DROP)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_series_from_csv: missing-value policy %d",
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "series_from_csv: missing-value policy %d",
                           (int)spec->missing);
     if (spec->n_features >= t->cols)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: %zu feature columns and a target, but the file "
                           "has %zu columns", t->name, spec->n_features, t->cols);
     if (t->rows == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s has a header but no data rows",
+        return error_fail(RECUR_ERR_FORMAT, "%s has a header but no data rows",
                           t->name);
     if (spec->calendar && !spec->date)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: calendar features need the date column", t->name);
     size_t picked = spec->n_features + 1, cells, date_col;
     size_t columns = picked + (spec->calendar ? 2 : 0);
     size_t *sel = malloc(picked * sizeof *sel);
-    double *v = recur_mul_ok(t->rows, columns, &cells) &&
+    double *v = size_mul_ok(t->rows, columns, &cells) &&
                         cells <= SIZE_MAX / sizeof(double)
                     ? malloc(cells * sizeof(double))
                     : NULL;
     unsigned char *keep = malloc(t->rows);
     recur_status s = RECUR_OK;
     if (!sel || !v || !keep)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
                        t->name);
     if (!s)
         s = select_columns(t, spec, sel, &date_col);
@@ -337,13 +337,13 @@ recur_status recur_series_from_csv(const recur_csv *t,
         n += keep[r];
     }
     if (!s && n == 0)
-        s = recur_fail(RECUR_ERR_FORMAT,
+        s = error_fail(RECUR_ERR_FORMAT,
                        "%s: no rows left after dropping those with missing "
                        "values", t->name);
     for (size_t c = 0; !s && c < picked; c++)
         if (!fill_gaps(v, t->rows, columns, c, spec->missing))
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: column \"%s\" has no values",
-                           t->name, recur_csv_header(t, sel[c]));
+            s = error_fail(RECUR_ERR_FORMAT, "%s: column \"%s\" has no values",
+                           t->name, csv_header(t, sel[c]));
     if (!s)
         s = build(t, sel, picked, columns, date_col, v, keep, n, out);
     free(sel);
@@ -352,15 +352,15 @@ recur_status recur_series_from_csv(const recur_csv *t,
     return s;
 }
 
-recur_status recur_series_read(const char *path, const recur_series_spec *spec,
-                               recur_series *out)
+recur_status series_read(const char *path, const series_spec *spec,
+                               series_data *out)
 {
-    recur_csv t;
-    recur_status s = recur_csv_read(path, &t);
+    csv_table t;
+    recur_status s = csv_read(path, &t);
     if (s)
         return s;
-    s = recur_series_from_csv(&t, spec, out);
-    recur_csv_free(&t);
+    s = series_from_csv(&t, spec, out);
+    csv_free(&t);
     return s;
 }
 
@@ -374,34 +374,34 @@ static recur_status part_size(size_t n, size_t count, double fraction,
         return RECUR_OK;
     }
     if (!(fraction >= 0 && fraction < 1))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "the %s fraction %g is not in [0, 1)", part, fraction);
     *out = (size_t)floor(fraction * (double)n + 0.5);
     return RECUR_OK;
 }
 
-recur_status recur_series_split(size_t n, const recur_split_spec *spec,
-                                recur_split *out)
+recur_status series_split(size_t n, const split_spec *spec,
+                                split_sets *out)
 {
     if (!spec || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_series_split: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "series_split: NULL");
     size_t test = 0, valid = 0, held;
     recur_status s = part_size(n, spec->test, spec->test_fraction, "test", &test);
     if (!s)
         s = part_size(n, spec->valid, spec->valid_fraction, "validation", &valid);
     if (s)
         return s;
-    if (!recur_add_ok(test, valid, &held) || held >= n)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+    if (!size_add_ok(test, valid, &held) || held >= n)
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "a split of %zu steps into %zu validation and %zu test "
                           "leaves none for training", n, valid, test);
-    *out = (recur_split){n - held, valid, test};
+    *out = (split_sets){n - held, valid, test};
     return RECUR_OK;
 }
 
 /* ---- normalisation ---------------------------------------------------- */
 
-void recur_norm_free(recur_norm *z)
+void series_norm_free(series_norm *z)
 {
     if (!z)
         return;
@@ -409,19 +409,19 @@ void recur_norm_free(recur_norm *z)
     memset(z, 0, sizeof *z);
 }
 
-recur_status recur_norm_fit(const recur_series *s, size_t start, size_t end,
-                            recur_norm *out)
+recur_status series_norm_fit(const series_data *s, size_t start, size_t end,
+                            series_norm *out)
 {
     if (!s || !out || !s->value)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_norm_fit: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "series_norm_fit: NULL");
     if (start >= end || end > s->n)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_norm_fit: steps [%zu, %zu) of a series of %zu",
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "series_norm_fit: steps [%zu, %zu) of a series of %zu",
                           start, end, s->n);
     const size_t count = end - start;
     double *mean = malloc(2 * s->columns * sizeof(double));
     if (!mean)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a normalisation");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a normalisation");
     double *std = mean + s->columns;
     for (size_t c = 0; c < s->columns; c++) {
         /* Two passes: the mean, then squared deviations from it. */
@@ -436,13 +436,13 @@ recur_status recur_norm_fit(const recur_series *s, size_t start, size_t end,
         std[c] = sqrt(dev / (double)count);
         if (!isfinite(mean[c]) || !isfinite(std[c])) {
             free(mean);
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "column \"%s\": values too large to normalise",
                               s->name ? s->name[c] : "?");
         }
         if (std[c] == 0 || std[c] < 1e-10 * fabs(mean[c]))
             std[c] = 1;
     }
-    *out = (recur_norm){s->columns, mean, std};
+    *out = (series_norm){s->columns, mean, std};
     return RECUR_OK;
 }

@@ -44,9 +44,9 @@ typedef enum {
 } series_missing;
 
 /* "error", "ffill", "interp" or "drop"; RECUR_ERR_ARGUMENT otherwise. */
-recur_status recur_series_missing_parse(const char *name, series_missing *out);
+recur_status series_missing_parse(const char *name, series_missing *out);
 
-/* Which columns, each a header name or a 1-based index (recur_csv_column). */
+/* Which columns, each a header name or a 1-based index (csv_column). */
 typedef struct {
     const char *target;           /* NULL: the last column */
     const char *const *features;  /* [n_features] extra inputs, or NULL */
@@ -60,7 +60,7 @@ typedef struct {
                                      date "YYYY-MM", of 2 pi (day of year - 1)
                                      / (365 or 366) for "YYYY-MM-DD"; needs
                                      date */
-} recur_series_spec;
+} series_spec;
 
 typedef struct {
     size_t n;            /* steps */
@@ -72,7 +72,7 @@ typedef struct {
     const char **name;   /* [columns] the header names (then "year_sin",
                             "year_cos") */
     void *block;         /* the one allocation behind all of the above */
-} recur_series;
+} series_data;
 
 /* The columns of t that spec selects, numbers parsed strictly: the whole
  * field (spaces around it trimmed) must be a decimal number (digits, sign,
@@ -84,14 +84,14 @@ typedef struct {
  * SERIES_MISSING_ERROR, a column without any value,
  * a table without data rows or no rows left after dropping;
  * RECUR_ERR_MEMORY. The series copies what it keeps (t may be freed). The
- * caller owns *out (recur_series_free); untouched on failure. */
-recur_status recur_series_from_csv(const recur_csv *t,
-                                   const recur_series_spec *spec,
-                                   recur_series *out);
-/* recur_csv_read, then recur_series_from_csv. */
-recur_status recur_series_read(const char *path, const recur_series_spec *spec,
-                               recur_series *out);
-void recur_series_free(recur_series *s);
+ * caller owns *out (series_free); untouched on failure. */
+recur_status series_from_csv(const csv_table *t,
+                                   const series_spec *spec,
+                                   series_data *out);
+/* csv_read, then series_from_csv. */
+recur_status series_read(const char *path, const series_spec *spec,
+                               series_data *out);
+void series_free(series_data *s);
 
 /* ---- chronological split ---------------------------------------------- */
 
@@ -102,20 +102,20 @@ void recur_series_free(recur_series *s);
 typedef struct {
     size_t test, valid;
     double test_fraction, valid_fraction; /* in [0, 1) */
-} recur_split_spec;
+} split_spec;
 
-#define RECUR_SPLIT_DEFAULT ((recur_split_spec){0, 0, 0.2, 0.1})
+#define RECUR_SPLIT_DEFAULT ((split_spec){0, 0, 0.2, 0.1})
 
 /* Steps [0, train) train, [train, train + valid) validation,
  * [train + valid, n) test. */
 typedef struct {
     size_t train, valid, test;
-} recur_split;
+} split_sets;
 
 /* RECUR_ERR_ARGUMENT when a fraction is outside [0, 1) or nothing is left
  * for training. */
-recur_status recur_series_split(size_t n, const recur_split_spec *spec,
-                                recur_split *out);
+recur_status series_split(size_t n, const split_spec *spec,
+                                split_sets *out);
 
 /* ---- normalisation ------------------------------------------------------ */
 
@@ -126,22 +126,22 @@ recur_status recur_series_split(size_t n, const recur_split_spec *spec,
 typedef struct {
     size_t columns;
     double *mean, *std;
-} recur_norm;
+} series_norm;
 
 /* Fits on steps [start, end) of s (the training part; start > 0 skips
  * steps a transform left undefined). RECUR_ERR_ARGUMENT when the range is
  * empty or reaches past s->n; RECUR_ERR_FORMAT when a column's values are
  * too large for their spread to be finite. */
-recur_status recur_norm_fit(const recur_series *s, size_t start, size_t end,
-                            recur_norm *out);
-void recur_norm_free(recur_norm *z);
+recur_status series_norm_fit(const series_data *s, size_t start, size_t end,
+                            series_norm *out);
+void series_norm_free(series_norm *z);
 
-static inline double recur_norm_apply(const recur_norm *z, size_t col, double v)
+static inline double series_norm_apply(const series_norm *z, size_t col, double v)
 {
     return (v - z->mean[col]) / z->std[col];
 }
 
-static inline double recur_norm_invert(const recur_norm *z, size_t col, double v)
+static inline double series_norm_invert(const series_norm *z, size_t col, double v)
 {
     return v * z->std[col] + z->mean[col];
 }
@@ -153,15 +153,15 @@ static inline double recur_norm_invert(const recur_norm *z, size_t col, double v
  * lookback steps before first + i. */
 typedef struct {
     size_t first, count, lookback, horizon;
-} recur_windows;
+} window_set;
 
 /* Every window of [start, end) (stride 1): first = max(start, lookback),
  * the last one ends at end. `part` names the part in messages ("test").
  * RECUR_ERR_ARGUMENT for lookback or horizon 0 or start > end; also when
  * the part holds no window, saying how many steps it would need. */
-recur_status recur_windows_plan(const char *part, size_t start, size_t end,
+recur_status window_plan(const char *part, size_t start, size_t end,
                                 size_t lookback, size_t horizon,
-                                recur_windows *out);
+                                window_set *out);
 
 /* The windows as examples: features = s->columns (the target's own
  * history first), each example lookback steps, y = the horizon targets
@@ -170,15 +170,15 @@ recur_status recur_windows_plan(const char *part, size_t start, size_t end,
  * differs; RECUR_ERR_FORMAT when a value does not fit a float;
  * RECUR_ERR_MEMORY. The caller owns *out (seq_data_free); untouched on
  * failure. */
-recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
-                                  const recur_windows *w, seq_data *out);
+recur_status series_windows(const series_data *s, const series_norm *z,
+                                  const window_set *w, seq_data *out);
 
 /* The targets of w in original units: out[i * horizon + k] is the target
  * at step first + i + k. out holds count * horizon values. */
-recur_status recur_series_truth(const recur_series *s, const recur_windows *w,
+recur_status series_truth(const series_data *s, const window_set *w,
                                 double *out);
 /* Naive: the last observed target (step first + i - 1) for every k. */
-recur_status recur_series_naive(const recur_series *s, const recur_windows *w,
+recur_status series_naive(const series_data *s, const window_set *w,
                                 double *out);
 /* Seasonal naive with period m (12 monthly, 365 daily...): the target one
  * season before, from the last season observed at the origin, so that
@@ -186,8 +186,8 @@ recur_status recur_series_naive(const recur_series *s, const recur_windows *w,
  * Athanasopoulos, FPP 5.2), whatever the look-back: it reads the series'
  * history. RECUR_ERR_ARGUMENT when m is 0 or the first window has fewer
  * than m steps of history before its first target. */
-recur_status recur_series_seasonal_naive(const recur_series *s,
-                                         const recur_windows *w, size_t m,
+recur_status series_seasonal_naive(const series_data *s,
+                                         const window_set *w, size_t m,
                                          double *out);
 
 /* ---- metrics -------------------------------------------------------------- */
@@ -202,12 +202,12 @@ recur_status recur_series_seasonal_naive(const recur_series *s,
 typedef struct {
     size_t count, mape_skipped;
     double rmse, mae, mape, smape;
-} recur_forecast_metrics;
+} forecast_metrics;
 
 /* RECUR_ERR_ARGUMENT for NULL or n = 0. */
-recur_status recur_forecast_metrics_compute(const double *actual,
+recur_status forecast_metrics_compute(const double *actual,
                                             const double *forecast, size_t n,
-                                            recur_forecast_metrics *out);
+                                            forecast_metrics *out);
 
 /* ---- the forecast CSV -------------------------------------------------- */
 
@@ -218,11 +218,11 @@ recur_status recur_forecast_metrics_compute(const double *actual,
  * values (%.10g). When horizon > 1 a column `step` (1..horizon) follows
  * index (or date): each target then appears once per window that predicts
  * it. forecast, naive and seasonal hold count * horizon values as
- * recur_series_truth's; naive or seasonal NULL leaves its column out.
+ * series_truth's; naive or seasonal NULL leaves its column out.
  * `what` names f in messages. RECUR_ERR_IO when a write fails. */
-recur_status recur_forecast_csv_write(FILE *f, const char *what,
-                                      const recur_series *s,
-                                      const recur_windows *w,
+recur_status forecast_csv_write(FILE *f, const char *what,
+                                      const series_data *s,
+                                      const window_set *w,
                                       const double *forecast,
                                       const double *naive,
                                       const double *seasonal);

@@ -11,62 +11,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-recur_status recur_windows_plan(const char *part, size_t start, size_t end,
+recur_status window_plan(const char *part, size_t start, size_t end,
                                 size_t lookback, size_t horizon,
-                                recur_windows *out)
+                                window_set *out)
 {
     part = part ? part : "series";
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_windows_plan: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "window_plan: NULL");
     if (lookback == 0 || horizon == 0 || start > end)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_windows_plan: lookback %zu, horizon %zu, steps "
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "window_plan: lookback %zu, horizon %zu, steps "
                           "[%zu, %zu)", lookback, horizon, start, end);
     size_t first = start > lookback ? start : lookback;
     if (first > end || end - first < horizon)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "the %s part (steps %zu to %zu, %zu of them) holds no "
                           "window: a horizon of %zu after a look-back of %zu "
                           "needs its targets from step %zu on, so it must end "
                           "at step %zu or later",
                           part, start, end, end - start, horizon, lookback,
                           first, first + horizon);
-    *out = (recur_windows){first, end - first - horizon + 1, lookback, horizon};
+    *out = (window_set){first, end - first - horizon + 1, lookback, horizon};
     return RECUR_OK;
 }
 
 /* w valid for s: non-empty and inside the series. */
-static recur_status check(const recur_series *s, const recur_windows *w,
+static recur_status check(const series_data *s, const window_set *w,
                           const void *buf, const char *fn)
 {
     if (!s || !w || !buf || !s->value)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL", fn);
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: NULL", fn);
     if (w->count == 0 || w->lookback == 0 || w->horizon == 0 ||
         w->first < w->lookback || w->first > s->n ||
         s->n - w->first < w->count || s->n - w->first - w->count < w->horizon - 1)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: %zu windows from step %zu (look-back %zu, horizon "
                           "%zu) do not fit a series of %zu steps",
                           fn, w->count, w->first, w->lookback, w->horizon, s->n);
     return RECUR_OK;
 }
 
-recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
-                                  const recur_windows *w, seq_data *out)
+recur_status series_windows(const series_data *s, const series_norm *z,
+                                  const window_set *w, seq_data *out)
 {
-    recur_status st = check(s, w, out, "recur_series_windows");
+    recur_status st = check(s, w, out, "series_windows");
     if (st)
         return st;
     if (z && z->columns != s->columns)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_series_windows: a normalisation of %zu columns "
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "series_windows: a normalisation of %zu columns "
                           "for a series of %zu", z->columns, s->columns);
     size_t C = s->columns, steps, xs, ys;
-    if (!recur_mul_ok(w->count, w->lookback, &steps) ||
-        !recur_mul_ok(steps, C, &xs) || xs > SIZE_MAX / sizeof(float) ||
-        !recur_mul_ok(w->count, w->horizon, &ys) ||
+    if (!size_mul_ok(w->count, w->lookback, &steps) ||
+        !size_mul_ok(steps, C, &xs) || xs > SIZE_MAX / sizeof(float) ||
+        !size_mul_ok(w->count, w->horizon, &ys) ||
         ys > SIZE_MAX / sizeof(float) || w->count >= SIZE_MAX / sizeof(size_t))
-        return recur_fail(RECUR_ERR_MEMORY, "too many windows");
+        return error_fail(RECUR_ERR_MEMORY, "too many windows");
     seq_data d = {0};
     d.n = w->count;
     d.features = C;
@@ -76,7 +76,7 @@ recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
     d.y = malloc(ys * sizeof(float));
     if (!d.offset || !d.x || !d.y) {
         seq_data_free(&d);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu windows",
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu windows",
                           w->count);
     }
     for (size_t i = 0; i <= w->count; i++)
@@ -87,17 +87,17 @@ recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
             const double *v = &s->value[(t0 - w->lookback + j) * C];
             float *x = &d.x[(i * w->lookback + j) * C];
             for (size_t c = 0; c < C; c++)
-                x[c] = (float)(z ? recur_norm_apply(z, c, v[c]) : v[c]);
+                x[c] = (float)(z ? series_norm_apply(z, c, v[c]) : v[c]);
         }
         for (size_t k = 0; k < w->horizon; k++) {
             double v = s->value[(t0 + k) * C];
-            d.y[i * w->horizon + k] = (float)(z ? recur_norm_apply(z, 0, v) : v);
+            d.y[i * w->horizon + k] = (float)(z ? series_norm_apply(z, 0, v) : v);
         }
     }
     for (size_t k = 0; k < xs; k++)
         if (!isfinite(d.x[k])) {
             seq_data_free(&d);
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "a value of the windows does not fit a float "
                               "(|v| > %g)", (double)FLT_MAX);
         }
@@ -105,7 +105,7 @@ recur_status recur_series_windows(const recur_series *s, const recur_norm *z,
     for (size_t k = 0; k < ys; k++)
         if (!isfinite(d.y[k])) {
             seq_data_free(&d);
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "a target does not fit a float (|v| > %g)",
                               (double)FLT_MAX);
         }
@@ -117,14 +117,14 @@ enum { TRUTH, NAIVE, SEASONAL };
 
 /* out[i * horizon + k] for window i, target k: the truth, or a baseline's
  * forecast (m: the season of SEASONAL). */
-static recur_status gather(const recur_series *s, const recur_windows *w,
+static recur_status gather(const series_data *s, const window_set *w,
                            int kind, size_t m, double *out, const char *fn)
 {
     recur_status st = check(s, w, out, fn);
     if (st)
         return st;
     if (kind == SEASONAL && (m == 0 || w->first < m))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "seasonal naive with period %zu needs %zu steps before "
                           "the first target, which is step %zu",
                           m, m, w->first);
@@ -140,32 +140,32 @@ static recur_status gather(const recur_series *s, const recur_windows *w,
     return RECUR_OK;
 }
 
-recur_status recur_series_truth(const recur_series *s, const recur_windows *w,
+recur_status series_truth(const series_data *s, const window_set *w,
                                 double *out)
 {
-    return gather(s, w, TRUTH, 0, out, "recur_series_truth");
+    return gather(s, w, TRUTH, 0, out, "series_truth");
 }
 
-recur_status recur_series_naive(const recur_series *s, const recur_windows *w,
+recur_status series_naive(const series_data *s, const window_set *w,
                                 double *out)
 {
-    return gather(s, w, NAIVE, 0, out, "recur_series_naive");
+    return gather(s, w, NAIVE, 0, out, "series_naive");
 }
 
-recur_status recur_series_seasonal_naive(const recur_series *s,
-                                         const recur_windows *w, size_t m,
+recur_status series_seasonal_naive(const series_data *s,
+                                         const window_set *w, size_t m,
                                          double *out)
 {
-    return gather(s, w, SEASONAL, m, out, "recur_series_seasonal_naive");
+    return gather(s, w, SEASONAL, m, out, "series_seasonal_naive");
 }
 
-recur_status recur_forecast_metrics_compute(const double *actual,
+recur_status forecast_metrics_compute(const double *actual,
                                             const double *forecast, size_t n,
-                                            recur_forecast_metrics *out)
+                                            forecast_metrics *out)
 {
     if (!actual || !forecast || !out || n == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_forecast_metrics_compute: %s",
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "forecast_metrics_compute: %s",
                           n == 0 ? "no values" : "NULL");
     double se = 0, ae = 0, ape = 0, sape = 0;
     size_t skipped = 0;
@@ -180,7 +180,7 @@ recur_status recur_forecast_metrics_compute(const double *actual,
         double denom = fabs(a) + fabs(f);
         sape += denom == 0 ? 0 : e / denom;
     }
-    *out = (recur_forecast_metrics){
+    *out = (forecast_metrics){
         n, skipped, sqrt(se / (double)n), ae / (double)n,
         skipped == n ? NAN : 100 * ape / (double)(n - skipped),
         200 * sape / (double)n};
@@ -203,18 +203,18 @@ static void put_field(FILE *f, const char *text)
     fputc('"', f);
 }
 
-recur_status recur_forecast_csv_write(FILE *f, const char *what,
-                                      const recur_series *s,
-                                      const recur_windows *w,
+recur_status forecast_csv_write(FILE *f, const char *what,
+                                      const series_data *s,
+                                      const window_set *w,
                                       const double *forecast,
                                       const double *naive,
                                       const double *seasonal)
 {
-    recur_status st = check(s, w, forecast, "recur_forecast_csv_write");
+    recur_status st = check(s, w, forecast, "forecast_csv_write");
     if (st)
         return st;
     if (!f)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_forecast_csv_write: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "forecast_csv_write: NULL");
     what = what ? what : "the forecast CSV";
     int steps = w->horizon > 1;
     fprintf(f, "index%s%s,actual,forecast%s%s\n", s->date ? ",date" : "",
@@ -238,6 +238,6 @@ recur_status recur_forecast_csv_write(FILE *f, const char *what,
             fputc('\n', f);
         }
     if (fflush(f) != 0 || ferror(f))
-        return recur_fail(RECUR_ERR_IO, "%s: a write failed", what);
+        return error_fail(RECUR_ERR_IO, "%s: a write failed", what);
     return RECUR_OK;
 }

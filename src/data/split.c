@@ -6,23 +6,23 @@
 #include <math.h>
 #include <stdlib.h>
 
-recur_status recur_split_stratified(const int32_t *label, const size_t *pool,
+recur_status split_stratified(const int32_t *label, const size_t *pool,
                                     size_t m, size_t K, double fraction,
                                     uint64_t seed, size_t *held,
                                     size_t *n_held, size_t *kept,
                                     size_t *n_kept)
 {
     if (!label || !held || !n_held || !kept || !n_kept || m == 0 || K == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_split_stratified: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "split_stratified: %s",
                           m == 0 ? "no examples" : K == 0 ? "no classes"
                                                           : "NULL");
     if (!(fraction > 0 && fraction < 1))
-        return recur_fail(RECUR_ERR_ARGUMENT, "a split fraction of %g is not "
+        return error_fail(RECUR_ERR_ARGUMENT, "a split fraction of %g is not "
                           "between 0 and 1", fraction);
     for (size_t j = 0; j < m; j++) {
         int32_t c = label[pool ? pool[j] : j];
         if (c < 0 || (size_t)c >= K)
-            return recur_fail(RECUR_ERR_ARGUMENT, "example %zu has class %d, "
+            return error_fail(RECUR_ERR_ARGUMENT, "example %zu has class %d, "
                               "not in [0, %zu)", pool ? pool[j] : j, (int)c, K);
     }
     /* Positions in pool grouped by class (a counting sort, stable), and
@@ -34,7 +34,7 @@ recur_status recur_split_stratified(const int32_t *label, const size_t *pool,
         free(start);
         free(order);
         free(is_held);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a split of %zu "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a split of %zu "
                           "examples", m);
     }
     for (size_t j = 0; j < m; j++)
@@ -44,7 +44,7 @@ recur_status recur_split_stratified(const int32_t *label, const size_t *pool,
     for (size_t j = 0; j < m; j++)
         order[start[label[pool ? pool[j] : j]]++] = j;
     /* start[k] is now the end of class k; the end of class k-1 its start. */
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     for (size_t k = 0, lo = 0; k < K; lo = start[k++]) {
         size_t *x = order + lo, c = start[k] - lo;

@@ -27,7 +27,7 @@
  * split the kept part again. RECUR_ERR_ARGUMENT for NULLs, m = 0, K = 0, a
  * fraction outside (0, 1) or a label outside [0, K) (outputs then
  * untouched); RECUR_ERR_MEMORY. */
-recur_status recur_split_stratified(const int32_t *label, const size_t *pool,
+recur_status split_stratified(const int32_t *label, const size_t *pool,
                                     size_t m, size_t K, double fraction,
                                     uint64_t seed, size_t *held,
                                     size_t *n_held, size_t *kept,

@@ -25,7 +25,7 @@
 #define MAX_CODEPOINT 0x10FFFFu
 #define TABLE_SIZE 0x800u /* direct lookup for code points below U+0800 */
 
-struct recur_vocab {
+struct char_vocab {
     size_t size;
     uint32_t *codepoints;     /* size entries, strictly ascending */
     int32_t table[TABLE_SIZE]; /* id of code point c < TABLE_SIZE, or -1 */
@@ -109,7 +109,7 @@ static size_t decode_one(const unsigned char *bytes, size_t n, size_t i,
     return len;
 }
 
-int recur_utf8_valid(const unsigned char *bytes, size_t n, size_t *at,
+int utf8_is_valid(const unsigned char *bytes, size_t n, size_t *at,
                      char *why, size_t why_size)
 {
     uint32_t cp;
@@ -130,7 +130,7 @@ static recur_status check(const unsigned char *bytes, size_t n,
     if (n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
         *start = 3;
     if (n == *start)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: empty%s", what,
+        return error_fail(RECUR_ERR_FORMAT, "%s: empty%s", what,
                           *start ? " (only a byte-order mark)" : "");
     size_t line = 1;
     char why[160];
@@ -139,7 +139,7 @@ static recur_status check(const unsigned char *bytes, size_t n,
         uint32_t cp;
         size_t len = decode_one(bytes, n, i, &cp, why, sizeof why);
         if (!len)
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: line %zu, byte %zu: invalid UTF-8 (%s)",
                               what, line, i, why);
         line += cp == '\n';
@@ -148,23 +148,23 @@ static recur_status check(const unsigned char *bytes, size_t n,
     return RECUR_OK;
 }
 
-recur_status recur_utf8_check(const unsigned char *bytes, size_t n,
+recur_status utf8_check(const unsigned char *bytes, size_t n,
                               const char *what)
 {
     if (!bytes && n)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_utf8_check: NULL bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "utf8_check: NULL bytes");
     size_t start, count;
     return check(bytes, n, what ? what : "text", &start, &count);
 }
 
-recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
+recur_status utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out)
 {
     if (!what)
         what = "text";
     if ((!bytes && n) || !out || !n_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_utf8_decode: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "utf8_decode: NULL %s",
                           !out ? "out" : !n_out ? "n_out" : "bytes");
     /* Pass 1 validates and counts, so that the result is allocated once at
      * its exact size (4 bytes per code point, not per byte). */
@@ -173,12 +173,12 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
     if (s)
         return s;
     size_t bytes_out;
-    if (!recur_mul_ok(count, sizeof(uint32_t), &bytes_out))
-        return recur_fail(RECUR_ERR_MEMORY, "%s: %zu characters overflow size_t",
+    if (!size_mul_ok(count, sizeof(uint32_t), &bytes_out))
+        return error_fail(RECUR_ERR_MEMORY, "%s: %zu characters overflow size_t",
                           what, count);
     uint32_t *text = malloc(bytes_out);
     if (!text)
-        return recur_fail(RECUR_ERR_MEMORY,
+        return error_fail(RECUR_ERR_MEMORY,
                           "%s: out of memory for %zu characters", what, count);
     char why[160];
     size_t j = 0;
@@ -189,7 +189,7 @@ recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
     return RECUR_OK;
 }
 
-size_t recur_utf8_encode(uint32_t cp, char *buf)
+size_t utf8_encode(uint32_t cp, char *buf)
 {
     unsigned char *b = (unsigned char *)buf;
     if (!is_scalar(cp))
@@ -219,17 +219,17 @@ size_t recur_utf8_encode(uint32_t cp, char *buf)
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 
-recur_status recur_text_read(const char *path, uint32_t **out, size_t *n_out)
+recur_status text_read(const char *path, uint32_t **out, size_t *n_out)
 {
     if (!path || !out || !n_out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_text_read: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "text_read: NULL %s",
                           !path ? "path" : !out ? "out" : "n_out");
     unsigned char *file;
     size_t size;
-    recur_status s = recur_read_file(path, RECUR_TEXT_MAX_BYTES, &file, &size);
+    recur_status s = file_read(path, RECUR_TEXT_MAX_BYTES, &file, &size);
     if (s)
         return s;
-    s = recur_utf8_decode(file, size, path, out, n_out);
+    s = utf8_decode(file, size, path, out, n_out);
     free(file);
     return s;
 }
@@ -238,12 +238,12 @@ recur_status recur_text_read(const char *path, uint32_t **out, size_t *n_out)
 /* Vocabulary                                                                */
 
 /* Takes ownership of cps (V entries, already validated). */
-static recur_status vocab_new(uint32_t *cps, size_t V, recur_vocab **out)
+static recur_status vocab_new(uint32_t *cps, size_t V, char_vocab **out)
 {
-    recur_vocab *v = malloc(sizeof *v);
+    char_vocab *v = malloc(sizeof *v);
     if (!v) {
         free(cps);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     }
     v->size = V;
     v->codepoints = cps;
@@ -255,24 +255,24 @@ static recur_status vocab_new(uint32_t *cps, size_t V, recur_vocab **out)
     return RECUR_OK;
 }
 
-recur_status recur_vocab_build(const uint32_t *text, size_t n,
-                               recur_vocab **out)
+recur_status char_vocab_build(const uint32_t *text, size_t n,
+                               char_vocab **out)
 {
     if (!text || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_vocab_build: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_build: NULL %s",
                           text ? "out" : "text");
     if (n == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_vocab_build: empty text");
+        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_build: empty text");
     /* One bit per possible code point (136 KiB): O(n) and sorted for free. */
     uint64_t *seen = calloc((MAX_CODEPOINT + 1) / 64, sizeof *seen);
     if (!seen)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory building a vocabulary");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory building a vocabulary");
     for (size_t i = 0; i < n; i++) {
         uint32_t c = text[i];
         if (!is_scalar(c)) {
             free(seen);
-            return recur_fail(RECUR_ERR_ARGUMENT,
-                              "recur_vocab_build: text[%zu] = 0x%X is not a "
+            return error_fail(RECUR_ERR_ARGUMENT,
+                              "char_vocab_build: text[%zu] = 0x%X is not a "
                               "Unicode scalar value", i, (unsigned)c);
         }
         seen[c >> 6] |= (uint64_t)1 << (c & 63);
@@ -284,7 +284,7 @@ recur_status recur_vocab_build(const uint32_t *text, size_t n,
     uint32_t *cps = malloc(V * sizeof *cps);
     if (!cps) {
         free(seen);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory building a vocabulary");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory building a vocabulary");
     }
     size_t id = 0;
     for (uint32_t c = 0; c <= MAX_CODEPOINT; c++)
@@ -294,25 +294,25 @@ recur_status recur_vocab_build(const uint32_t *text, size_t n,
     return vocab_new(cps, V, out);
 }
 
-recur_status recur_vocab_from_codepoints(const uint32_t *cps, size_t V,
-                                         recur_vocab **out)
+recur_status char_vocab_from_codepoints(const uint32_t *cps, size_t V,
+                                         char_vocab **out)
 {
     if (!cps || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_vocab_from_codepoints: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "char_vocab_from_codepoints: NULL %s",
                           cps ? "out" : "cps");
     if (V == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "vocabulary: empty");
+        return error_fail(RECUR_ERR_FORMAT, "vocabulary: empty");
     if (V > (size_t)MAX_CODEPOINT + 1)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "vocabulary: %zu entries, more than there are code points", V);
     for (size_t id = 0; id < V; id++) {
         if (!is_scalar(cps[id]))
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "vocabulary: entry %zu = 0x%X is not a Unicode "
                               "scalar value", id, (unsigned)cps[id]);
         if (id > 0 && cps[id] <= cps[id - 1])
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "vocabulary: entry %zu = U+%04X %s entry %zu = U+%04X "
                               "(must be strictly ascending)", id, (unsigned)cps[id],
                               cps[id] == cps[id - 1] ? "repeats" : "is below",
@@ -320,12 +320,12 @@ recur_status recur_vocab_from_codepoints(const uint32_t *cps, size_t V,
     }
     uint32_t *copy = malloc(V * sizeof *copy);
     if (!copy)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     memcpy(copy, cps, V * sizeof *copy);
     return vocab_new(copy, V, out);
 }
 
-void recur_vocab_free(recur_vocab *v)
+void char_vocab_free(char_vocab *v)
 {
     if (!v)
         return;
@@ -333,20 +333,20 @@ void recur_vocab_free(recur_vocab *v)
     free(v);
 }
 
-size_t recur_vocab_size(const recur_vocab *v) { return v ? v->size : 0; }
+size_t char_vocab_size(const char_vocab *v) { return v ? v->size : 0; }
 
-uint32_t recur_vocab_codepoint(const recur_vocab *v, size_t id)
+uint32_t char_vocab_codepoint(const char_vocab *v, size_t id)
 {
     return v && id < v->size ? v->codepoints[id] : UINT32_MAX;
 }
 
-const uint32_t *recur_vocab_codepoints(const recur_vocab *v)
+const uint32_t *char_vocab_codepoints(const char_vocab *v)
 {
     return v ? v->codepoints : NULL;
 }
 
 /* The id of cp, or -1. */
-static int32_t lookup(const recur_vocab *v, uint32_t cp)
+static int32_t lookup(const char_vocab *v, uint32_t cp)
 {
     if (cp < TABLE_SIZE)
         return v->table[cp];
@@ -371,17 +371,17 @@ static void describe_char(uint32_t cp, char *buf, size_t size)
         return;
     }
     char utf8[5];
-    utf8[recur_utf8_encode(cp, utf8)] = '\0';
+    utf8[utf8_encode(cp, utf8)] = '\0';
     snprintf(buf, size, "'%s' (U+%04X)", utf8, (unsigned)cp);
 }
 
-recur_status recur_vocab_encode(const recur_vocab *v, const uint32_t *text,
+recur_status char_vocab_encode(const char_vocab *v, const uint32_t *text,
                                 size_t n, const char *what, int32_t *out)
 {
     if (!what)
         what = "text";
     if (!v || (!text && n) || (!out && n))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_vocab_encode: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_encode: NULL %s",
                           !v ? "vocabulary" : !text ? "text" : "out");
     /* Check everything before writing, so out is untouched on failure. */
     for (size_t i = 0; i < n; i++) {
@@ -396,7 +396,7 @@ recur_status recur_vocab_encode(const recur_vocab *v, const uint32_t *text,
         }
         char c[32];
         describe_char(text[i], c, sizeof c);
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: line %zu, column %zu: character %s is not in "
                           "the vocabulary", what, line, column, c);
     }

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest file recur_text_read accepts. */
+/* The largest file text_read accepts. */
 #define RECUR_TEXT_MAX_BYTES ((uint64_t)2 << 30)
 
 /* Decodes n bytes of UTF-8. `what` names the input in messages (a file
@@ -32,13 +32,13 @@
  * not followed by a continuation byte)") and for an input that is empty
  * (or only a byte-order mark); RECUR_ERR_ARGUMENT for NULLs;
  * RECUR_ERR_MEMORY. Outputs are untouched on failure. */
-recur_status recur_utf8_decode(const unsigned char *bytes, size_t n,
+recur_status utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out);
 
-/* Validates as recur_utf8_decode does (same rules, byte-order mark, empty
+/* Validates as utf8_decode does (same rules, byte-order mark, empty
  * input and messages) without decoding or allocating. */
-recur_status recur_utf8_check(const unsigned char *bytes, size_t n,
+recur_status utf8_check(const unsigned char *bytes, size_t n,
                               const char *what);
 
 /* Checks n bytes against the same rules without decoding (a byte-order
@@ -46,45 +46,45 @@ recur_status recur_utf8_check(const unsigned char *bytes, size_t n,
  * with the 0-based offset of the first bad sequence in *at and what is
  * wrong with it in why (NUL-terminated, at most why_size bytes), e.g. for
  * a caller that reads a stream line by line and names the line itself. */
-int recur_utf8_valid(const unsigned char *bytes, size_t n, size_t *at,
+int utf8_is_valid(const unsigned char *bytes, size_t n, size_t *at,
                      char *why, size_t why_size);
 
 /* Reads a whole regular file of at most RECUR_TEXT_MAX_BYTES and decodes
- * it as recur_utf8_decode does, naming the file in messages. RECUR_ERR_IO
+ * it as utf8_decode does, naming the file in messages. RECUR_ERR_IO
  * (with the path and the system's reason) when it cannot be opened or
  * read or is not a regular file; RECUR_ERR_UNSUPPORTED when too large. */
-recur_status recur_text_read(const char *path, uint32_t **out, size_t *n_out);
+recur_status text_read(const char *path, uint32_t **out, size_t *n_out);
 
 /* Writes the UTF-8 form of cp into buf (room for 4 bytes) and returns its
  * length, 1 to 4. A value that is not a Unicode scalar value (a surrogate
  * or above U+10FFFF) is written as U+FFFD, the replacement character. */
-size_t recur_utf8_encode(uint32_t cp, char *buf);
+size_t utf8_encode(uint32_t cp, char *buf);
 
-typedef struct recur_vocab recur_vocab;
+typedef struct char_vocab char_vocab;
 
 /* The distinct code points of text[0..n), ascending; id = position.
  * n >= 1, and every value a Unicode scalar value, else RECUR_ERR_ARGUMENT.
- * The caller owns *out (recur_vocab_free). O(n + 0x110000/8). */
-recur_status recur_vocab_build(const uint32_t *text, size_t n,
-                               recur_vocab **out);
+ * The caller owns *out (char_vocab_free). O(n + 0x110000/8). */
+recur_status char_vocab_build(const uint32_t *text, size_t n,
+                               char_vocab **out);
 
 /* A vocabulary from its code points, as stored in a checkpoint (copied):
  * V >= 1, strictly ascending, each a Unicode scalar value, else
  * RECUR_ERR_FORMAT saying which entry is wrong. */
-recur_status recur_vocab_from_codepoints(const uint32_t *cps, size_t V,
-                                         recur_vocab **out);
+recur_status char_vocab_from_codepoints(const uint32_t *cps, size_t V,
+                                         char_vocab **out);
 
 /* NULL is allowed. */
-void recur_vocab_free(recur_vocab *v);
+void char_vocab_free(char_vocab *v);
 
 /* V, the number of token ids. */
-size_t recur_vocab_size(const recur_vocab *v);
+size_t char_vocab_size(const char_vocab *v);
 
 /* The code point of token id; UINT32_MAX when id >= V. */
-uint32_t recur_vocab_codepoint(const recur_vocab *v, size_t id);
+uint32_t char_vocab_codepoint(const char_vocab *v, size_t id);
 
 /* The V code points, ascending; valid as long as the vocabulary. */
-const uint32_t *recur_vocab_codepoints(const recur_vocab *v);
+const uint32_t *char_vocab_codepoints(const char_vocab *v);
 
 /* Maps text[0..n) to token ids out[0..n). A code point missing from the
  * vocabulary is RECUR_ERR_FORMAT naming `what` (NULL reads "text"), the
@@ -92,7 +92,7 @@ const uint32_t *recur_vocab_codepoints(const recur_vocab *v);
  * "val.txt: line 3, column 17: character 'Q' (U+0051) is not in the
  * vocabulary". out is untouched on failure. O(n log V) at worst; code
  * points below U+0800 take a table lookup. */
-recur_status recur_vocab_encode(const recur_vocab *v, const uint32_t *text,
+recur_status char_vocab_encode(const char_vocab *v, const uint32_t *text,
                                 size_t n, const char *what, int32_t *out);
 
 #endif

@@ -63,7 +63,7 @@ static void put(char **p, const unsigned char *src, size_t len, uint32_t c,
 /* Writes the tokens of text into bytes (room for 2 * strlen(text) + 1) and
  * their starts into token (room for strlen(text) + 1). Returns the count;
  * *used says how many bytes were written. */
-static size_t split(const recur_tokenizer *tk, const char *text, char *bytes,
+static size_t split(const tokenizer *tk, const char *text, char *bytes,
                     const char **token, size_t *used)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -104,34 +104,34 @@ static size_t split(const recur_tokenizer *tk, const char *text, char *bytes,
  * own bytes, plus a NUL) and token starts. 0 on overflow. */
 static int room(size_t n, size_t *bytes, size_t *tokens)
 {
-    return recur_mul_ok(n, 2, bytes) && recur_add_ok(*bytes, 1, bytes) &&
-           recur_add_ok(n, 1, tokens) &&
-           recur_mul_ok(*tokens, sizeof(const char *), &(size_t){0});
+    return size_mul_ok(n, 2, bytes) && size_add_ok(*bytes, 1, bytes) &&
+           size_add_ok(n, 1, tokens) &&
+           size_mul_ok(*tokens, sizeof(const char *), &(size_t){0});
 }
 
-recur_status recur_tokenize(const recur_tokenizer *tk, const char *text,
-                            recur_tokens *t)
+recur_status tokenize(const tokenizer *tk, const char *text,
+                            token_list *t)
 {
     if (!tk || !text || !t)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_tokenize: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "tokenize: NULL");
     if (tk->mode != RECUR_TOKENS_WORD && tk->mode != RECUR_TOKENS_CHAR)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_tokenize: unknown mode %d",
+        return error_fail(RECUR_ERR_ARGUMENT, "tokenize: unknown mode %d",
                           (int)tk->mode);
     t->count = 0;
     size_t bytes, tokens;
     if (!room(strlen(text), &bytes, &tokens))
-        return recur_fail(RECUR_ERR_MEMORY, "a text too long to tokenise");
+        return error_fail(RECUR_ERR_MEMORY, "a text too long to tokenise");
     if (bytes > t->cap_bytes) {
         char *b = realloc(t->buf, bytes);
         if (!b)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory for tokens");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory for tokens");
         t->buf = b;
         t->cap_bytes = bytes;
     }
     if (tokens > t->cap_tokens) {
         const char **p = realloc(t->token, tokens * sizeof *p);
         if (!p)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory for tokens");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory for tokens");
         t->token = p;
         t->cap_tokens = tokens;
     }
@@ -140,7 +140,7 @@ recur_status recur_tokenize(const recur_tokenizer *tk, const char *text,
     return RECUR_OK;
 }
 
-void recur_tokens_free(recur_tokens *t)
+void tokens_free(token_list *t)
 {
     if (!t)
         return;
@@ -157,14 +157,14 @@ typedef struct {
     int32_t id;
 } entry;
 
-struct recur_tokvocab {
+struct tok_vocab {
     size_t V;
     const char **token; /* [V] in id order, into block */
     entry *by_bytes;    /* [V] the same, in ascending byte order */
     char *block;
 };
 
-void recur_tokvocab_free(recur_tokvocab *v)
+void tok_vocab_free(tok_vocab *v)
 {
     if (!v)
         return;
@@ -174,9 +174,9 @@ void recur_tokvocab_free(recur_tokvocab *v)
     free(v);
 }
 
-size_t recur_tokvocab_size(const recur_tokvocab *v) { return v ? v->V : 0; }
+size_t tok_vocab_size(const tok_vocab *v) { return v ? v->V : 0; }
 
-const char *recur_tokvocab_token(const recur_tokvocab *v, size_t id)
+const char *tok_vocab_token(const tok_vocab *v, size_t id)
 {
     return v && id < v->V ? v->token[id] : NULL;
 }
@@ -189,22 +189,22 @@ static int cmp_str(const void *a, const void *b)
 /* A vocabulary over token[0..V) (copied), which must be distinct: else
  * RECUR_ERR_FORMAT naming the later of two equal entries. */
 static recur_status vocab_new(const char *const *token, size_t V,
-                              recur_tokvocab **out)
+                              tok_vocab **out)
 {
     if (V > (size_t)INT32_MAX)
-        return recur_fail(RECUR_ERR_UNSUPPORTED, "%zu tokens are too many", V);
+        return error_fail(RECUR_ERR_UNSUPPORTED, "%zu tokens are too many", V);
     size_t bytes = 0;
     for (size_t i = 0; i < V; i++)
         bytes += strlen(token[i]) + 1;
-    recur_tokvocab *v = calloc(1, sizeof *v);
+    tok_vocab *v = calloc(1, sizeof *v);
     if (v) {
         v->token = malloc(V * sizeof *v->token);
         v->by_bytes = malloc(V * sizeof *v->by_bytes);
         v->block = malloc(bytes);
     }
     if (!v || !v->token || !v->by_bytes || !v->block) {
-        recur_tokvocab_free(v);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        tok_vocab_free(v);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     }
     char *p = v->block;
     for (size_t i = 0; i < V; i++) {
@@ -220,8 +220,8 @@ static recur_status vocab_new(const char *const *token, size_t V,
     for (size_t i = 1; i < V; i++) {
         int32_t a = v->by_bytes[i - 1].id, b = v->by_bytes[i].id;
         if (!strcmp(v->token[a], v->token[b])) {
-            recur_tokvocab_free(v);
-            return recur_fail(RECUR_ERR_FORMAT, "token %d of the vocabulary "
+            tok_vocab_free(v);
+            return error_fail(RECUR_ERR_FORMAT, "token %d of the vocabulary "
                               "repeats token %d", a > b ? a : b, a < b ? a : b);
         }
     }
@@ -229,7 +229,7 @@ static recur_status vocab_new(const char *const *token, size_t V,
     return RECUR_OK;
 }
 
-int32_t recur_tokvocab_find(const recur_tokvocab *v, const char *token)
+int32_t tok_vocab_find(const tok_vocab *v, const char *token)
 {
     size_t lo = 0, hi = v->V;
     while (lo < hi) {
@@ -258,29 +258,29 @@ static int cmp_counted(const void *a, const void *b)
     return strcmp(x->token, y->token);
 }
 
-recur_status recur_tokvocab_build(const char *const *text, const size_t *idx,
-                                  size_t m, const recur_tokenizer *tk,
+recur_status tok_vocab_build(const char *const *text, const size_t *idx,
+                                  size_t m, const tokenizer *tk,
                                   size_t min_count, size_t max_size,
-                                  recur_tokvocab **out)
+                                  tok_vocab **out)
 {
     if (!text || !idx || !tk || !out || m == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_tokvocab_build: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_build: %s",
                           m ? "NULL" : "no texts");
     if (max_size == 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "a vocabulary of at most 1 token "
+        return error_fail(RECUR_ERR_ARGUMENT, "a vocabulary of at most 1 token "
                           "cannot hold <pad> and <unk>");
     if (tk->mode != RECUR_TOKENS_WORD && tk->mode != RECUR_TOKENS_CHAR)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_tokvocab_build: unknown "
+        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_build: unknown "
                           "mode %d", (int)tk->mode);
     /* Every token of every text, in one block sized from the texts. */
     size_t bytes = 0, tokens = 0;
     for (size_t i = 0; i < m; i++) {
         size_t b, t;
         if (!room(strlen(text[idx[i]]), &b, &t) ||
-            !recur_add_ok(bytes, b, &bytes) ||
-            !recur_add_ok(tokens, t, &tokens) ||
-            !recur_mul_ok(tokens + 2, sizeof(counted), &(size_t){0}))
-            return recur_fail(RECUR_ERR_MEMORY, "too many tokens");
+            !size_add_ok(bytes, b, &bytes) ||
+            !size_add_ok(tokens, t, &tokens) ||
+            !size_mul_ok(tokens + 2, sizeof(counted), &(size_t){0}))
+            return error_fail(RECUR_ERR_MEMORY, "too many tokens");
     }
     char *block = malloc(bytes);
     /* all[] holds the ids' tokens at the end: up to 2 more than tokens. */
@@ -288,7 +288,7 @@ recur_status recur_tokvocab_build(const char *const *text, const size_t *idx,
     counted *kinds = malloc(tokens * sizeof *kinds);
     recur_status s = RECUR_OK;
     if (!block || !all || !kinds)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for the tokens of %zu "
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for the tokens of %zu "
                        "texts", m);
     size_t n = 0, K = 0, used = 0;
     for (size_t i = 0; !s && i < m; i++) {
@@ -329,7 +329,7 @@ recur_status recur_tokvocab_build(const char *const *text, const size_t *idx,
 
 static int needs_escape(unsigned char c) { return c < 0x20 || c == 0x7F; }
 
-char *recur_tokvocab_join(const recur_tokvocab *v)
+char *tok_vocab_join(const tok_vocab *v)
 {
     if (!v)
         return NULL;
@@ -337,7 +337,7 @@ char *recur_tokvocab_join(const recur_tokvocab *v)
     for (size_t i = 0; i < v->V; i++) {
         size_t k = strlen(v->token[i]) + 1;
         /* An escape is at most 4 bytes for 1. */
-        if (!recur_mul_ok(k, 4, &k) || !recur_add_ok(bytes, k, &bytes))
+        if (!size_mul_ok(k, 4, &k) || !size_add_ok(bytes, k, &bytes))
             return NULL;
     }
     char *text = malloc(bytes), *p = text;
@@ -407,26 +407,26 @@ static int unescape(char **p, const char **why)
     return 1;
 }
 
-recur_status recur_tokvocab_parse(const char *text, size_t V,
-                                  recur_tokvocab **out)
+recur_status tok_vocab_parse(const char *text, size_t V,
+                                  tok_vocab **out)
 {
     if (!text || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_tokvocab_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_parse: NULL");
     size_t n = strlen(text), lines = 1;
     for (size_t i = 0; i < n; i++)
         lines += text[i] == '\n';
     if (V < 2 || lines != V)
-        return recur_fail(RECUR_ERR_FORMAT, "the token vocabulary has %zu "
+        return error_fail(RECUR_ERR_FORMAT, "the token vocabulary has %zu "
                           "lines, not %zu%s", lines, V,
                           V < 2 ? " (and needs at least <pad> and <unk>)" : "");
-    recur_status s = recur_utf8_check((const unsigned char *)text, n,
+    recur_status s = utf8_check((const unsigned char *)text, n,
                                       "the token vocabulary");
     if (s)
         return s;
     char *copy = malloc(n + 1);
     const char **token = malloc(V * sizeof *token);
     if (!copy || !token)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     char *p = copy;
     if (!s)
         memcpy(copy, text, n + 1);
@@ -440,7 +440,7 @@ recur_status recur_tokvocab_parse(const char *text, size_t V,
         else if (i < 2 && strcmp(token[i], i ? RECUR_UNKNOWN : RECUR_PAD))
             why = i ? "is not <unk>" : "is not <pad>";
         if (why)
-            s = recur_fail(RECUR_ERR_FORMAT, "token %zu of the vocabulary %s",
+            s = error_fail(RECUR_ERR_FORMAT, "token %zu of the vocabulary %s",
                            i, why);
     }
     if (!s)

@@ -36,12 +36,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { RECUR_TOKENS_WORD, RECUR_TOKENS_CHAR } recur_tokens_mode;
+typedef enum { RECUR_TOKENS_WORD, RECUR_TOKENS_CHAR } tokens_mode;
 
 typedef struct {
-    recur_tokens_mode mode;
+    tokens_mode mode;
     int lowercase; /* RECUR_TOKENS_CHAR only: lowercase ASCII letters */
-} recur_tokenizer;
+} tokenizer;
 
 /* The tokens of one text: count NUL-terminated strings in buf. */
 typedef struct {
@@ -49,41 +49,41 @@ typedef struct {
     const char **token; /* [count] */
     size_t count;
     size_t cap_bytes, cap_tokens; /* room, reused by the next call */
-} recur_tokens;
+} token_list;
 
-/* Tokenises text (valid UTF-8, NUL-terminated: a recur_labeled's texts
+/* Tokenises text (valid UTF-8, NUL-terminated: a labeled_set's texts
  * are) into *t, replacing what it held and reusing its buffers. Start from
- * a zeroed recur_tokens; free with recur_tokens_free. Errors:
+ * a zeroed token_list; free with tokens_free. Errors:
  * RECUR_ERR_ARGUMENT for NULLs or an unknown mode; RECUR_ERR_MEMORY (t
  * then holds no tokens, and can still be freed). */
-recur_status recur_tokenize(const recur_tokenizer *tk, const char *text,
-                            recur_tokens *t);
+recur_status tokenize(const tokenizer *tk, const char *text,
+                            token_list *t);
 /* Frees the buffers and zeroes *t; NULL is allowed. */
-void recur_tokens_free(recur_tokens *t);
+void tokens_free(token_list *t);
 
 #define RECUR_PAD "<pad>"
 #define RECUR_UNKNOWN "<unk>"
 #define RECUR_TOKEN_PAD 0
 #define RECUR_TOKEN_UNK 1
 
-typedef struct recur_tokvocab recur_tokvocab;
+typedef struct tok_vocab tok_vocab;
 
 /* The vocabulary of the texts text[idx[0..m)] (m >= 1), as the header
  * says. min_count 0 counts as 1; max_size is 0 or >= 2, else
  * RECUR_ERR_ARGUMENT, as for NULLs or m = 0. The caller owns *out
- * (recur_tokvocab_free); it is untouched on failure. */
-recur_status recur_tokvocab_build(const char *const *text, const size_t *idx,
-                                  size_t m, const recur_tokenizer *tk,
+ * (tok_vocab_free); it is untouched on failure. */
+recur_status tok_vocab_build(const char *const *text, const size_t *idx,
+                                  size_t m, const tokenizer *tk,
                                   size_t min_count, size_t max_size,
-                                  recur_tokvocab **out);
+                                  tok_vocab **out);
 /* NULL is allowed. */
-void recur_tokvocab_free(recur_tokvocab *v);
+void tok_vocab_free(tok_vocab *v);
 /* V, the number of ids (>= 2; 0 for NULL). */
-size_t recur_tokvocab_size(const recur_tokvocab *v);
+size_t tok_vocab_size(const tok_vocab *v);
 /* The token of id (NULL when id >= V). */
-const char *recur_tokvocab_token(const recur_tokvocab *v, size_t id);
+const char *tok_vocab_token(const tok_vocab *v, size_t id);
 /* The id of a token, RECUR_TOKEN_UNK when it is absent. O(log V). */
-int32_t recur_tokvocab_find(const recur_tokvocab *v, const char *token);
+int32_t tok_vocab_find(const tok_vocab *v, const char *token);
 
 /* The stored form: the V tokens in id order, one per line (no trailing
  * newline), escaped so that a line holds no control byte: '\' is written
@@ -95,8 +95,8 @@ int32_t recur_tokvocab_find(const recur_tokvocab *v, const char *token);
  * byte that needs it (not "\x00", not "\x41"), no raw control byte,
  * valid UTF-8; else RECUR_ERR_FORMAT naming the entry. *out is untouched
  * on failure. */
-char *recur_tokvocab_join(const recur_tokvocab *v);
-recur_status recur_tokvocab_parse(const char *text, size_t V,
-                                  recur_tokvocab **out);
+char *tok_vocab_join(const tok_vocab *v);
+recur_status tok_vocab_parse(const char *text, size_t V,
+                                  tok_vocab **out);
 
 #endif

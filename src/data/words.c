@@ -12,7 +12,7 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
-void recur_words_free(recur_words *w)
+void words_free(word_list *w)
 {
     if (!w)
         return;
@@ -24,22 +24,22 @@ void recur_words_free(recur_words *w)
 
 /* Takes ownership of buf (n bytes + a NUL), valid UTF-8. */
 static recur_status split(char *buf, size_t n, const char *what,
-                          recur_words *out)
+                          word_list *out)
 {
     /* Tokens: at most one per two bytes, plus an <eos> per line. */
     size_t lines = 1, cap;
     for (size_t i = 0; i < n; i++)
         lines += buf[i] == '\n';
-    if (!recur_add_ok(n / 2 + 1, lines, &cap) ||
+    if (!size_add_ok(n / 2 + 1, lines, &cap) ||
         cap > SIZE_MAX / sizeof(const char *)) {
         free(buf);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: too many words", what);
+        return error_fail(RECUR_ERR_MEMORY, "%s: too many words", what);
     }
-    recur_words w = {buf, malloc(cap * sizeof(const char *)),
+    word_list w = {buf, malloc(cap * sizeof(const char *)),
                      malloc(cap * sizeof(uint32_t)), 0};
     if (!w.token || !w.line) {
-        recur_words_free(&w);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the words of %s",
+        words_free(&w);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the words of %s",
                           what);
     }
     size_t i = 0, words = 0;
@@ -49,8 +49,8 @@ static recur_status split(char *buf, size_t n, const char *what,
         size_t at = (size_t)(nul - buf), line_of = 1;
         for (size_t k = 0; k < at; k++)
             line_of += buf[k] == '\n';
-        recur_words_free(&w);
-        return recur_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
+        words_free(&w);
+        return error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
                           "byte (U+0000) is not text", what, line_of, at);
     }
     /* A byte-order mark is not part of the first word. */
@@ -82,40 +82,40 @@ static recur_status split(char *buf, size_t n, const char *what,
         line++;
     }
     if (words == 0) {
-        recur_words_free(&w);
-        return recur_fail(RECUR_ERR_FORMAT, "%s has no words", what);
+        words_free(&w);
+        return error_fail(RECUR_ERR_FORMAT, "%s has no words", what);
     }
     *out = w;
     return RECUR_OK;
 }
 
-recur_status recur_words_split(const unsigned char *bytes, size_t n,
-                               const char *what, recur_words *out)
+recur_status words_split(const unsigned char *bytes, size_t n,
+                               const char *what, word_list *out)
 {
     if (!bytes || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_words_split: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "words_split: NULL");
     what = what ? what : "text";
-    recur_status s = recur_utf8_check(bytes, n, what);
+    recur_status s = utf8_check(bytes, n, what);
     if (s)
         return s;
     char *buf = malloc(n + 1);
     if (!buf)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
     memcpy(buf, bytes, n);
     buf[n] = '\0';
     return split(buf, n, what, out);
 }
 
-recur_status recur_words_read(const char *path, recur_words *out)
+recur_status words_read(const char *path, word_list *out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_words_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "words_read: NULL");
     unsigned char *file;
     size_t size;
-    recur_status s = recur_read_file(path, RECUR_TEXT_MAX_BYTES, &file, &size);
+    recur_status s = file_read(path, RECUR_TEXT_MAX_BYTES, &file, &size);
     if (s)
         return s;
-    s = recur_words_split(file, size, path, out);
+    s = words_split(file, size, path, out);
     free(file);
     return s;
 }
@@ -123,13 +123,13 @@ recur_status recur_words_read(const char *path, recur_words *out)
 /* ------------------------------------------------------------------------ */
 /* Vocabulary                                                                */
 
-struct recur_wordvocab {
+struct word_vocab {
     size_t V;
     char **word; /* [V], ascending, into block */
     char *block;
 };
 
-void recur_wordvocab_free(recur_wordvocab *v)
+void word_vocab_free(word_vocab *v)
 {
     if (!v)
         return;
@@ -138,9 +138,9 @@ void recur_wordvocab_free(recur_wordvocab *v)
     free(v);
 }
 
-size_t recur_wordvocab_size(const recur_wordvocab *v) { return v ? v->V : 0; }
+size_t word_vocab_size(const word_vocab *v) { return v ? v->V : 0; }
 
-const char *recur_wordvocab_word(const recur_wordvocab *v, size_t id)
+const char *word_vocab_word(const word_vocab *v, size_t id)
 {
     return v && id < v->V ? v->word[id] : NULL;
 }
@@ -152,19 +152,19 @@ static int cmp_str(const void *a, const void *b)
 
 /* A vocabulary over V sorted, distinct words (copied into one block). */
 static recur_status vocab_new(const char *const *words, size_t V,
-                              recur_wordvocab **out)
+                              word_vocab **out)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < V; i++)
         bytes += strlen(words[i]) + 1;
-    recur_wordvocab *v = calloc(1, sizeof *v);
+    word_vocab *v = calloc(1, sizeof *v);
     if (v) {
         v->word = malloc((V ? V : 1) * sizeof(char *));
         v->block = malloc(bytes ? bytes : 1);
     }
     if (!v || !v->word || !v->block) {
-        recur_wordvocab_free(v);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        word_vocab_free(v);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     }
     char *p = v->block;
     for (size_t i = 0; i < V; i++) {
@@ -178,20 +178,20 @@ static recur_status vocab_new(const char *const *words, size_t V,
     return RECUR_OK;
 }
 
-recur_status recur_wordvocab_build(const recur_words *w, recur_wordvocab **out)
+recur_status word_vocab_build(const word_list *w, word_vocab **out)
 {
-    return recur_wordvocab_build2(w, NULL, out);
+    return word_vocab_build2(w, NULL, out);
 }
 
-recur_status recur_wordvocab_build2(const recur_words *w, const recur_words *w2,
-                                    recur_wordvocab **out)
+recur_status word_vocab_build2(const word_list *w, const word_list *w2,
+                                    word_vocab **out)
 {
     if (!w || !out || w->count == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_wordvocab_build: no words");
+        return error_fail(RECUR_ERR_ARGUMENT, "word_vocab_build: no words");
     size_t n = w->count + (w2 ? w2->count : 0);
     const char **sorted = malloc(n * sizeof(const char *));
     if (!sorted)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     memcpy(sorted, w->token, w->count * sizeof(const char *));
     if (w2)
         memcpy(sorted + w->count, w2->token, w2->count * sizeof(const char *));
@@ -201,24 +201,24 @@ recur_status recur_wordvocab_build2(const recur_words *w, const recur_words *w2,
         if (V == 0 || strcmp(sorted[V - 1], sorted[i]) != 0)
             sorted[V++] = sorted[i];
     recur_status s = V > (size_t)INT32_MAX
-                         ? recur_fail(RECUR_ERR_UNSUPPORTED,
+                         ? error_fail(RECUR_ERR_UNSUPPORTED,
                                       "%zu distinct words are too many", V)
                          : vocab_new(sorted, V, out);
     free(sorted);
     return s;
 }
 
-recur_status recur_wordvocab_parse(const char *text, size_t V,
-                                   recur_wordvocab **out)
+recur_status word_vocab_parse(const char *text, size_t V,
+                                   word_vocab **out)
 {
     if (!text || !out || V == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "the word vocabulary is empty");
+        return error_fail(RECUR_ERR_FORMAT, "the word vocabulary is empty");
     size_t n = strlen(text);
     char *copy = malloc(n + 1);
     const char **words = malloc(V * sizeof(const char *));
     recur_status s = RECUR_OK;
     if (!copy || !words)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for a vocabulary");
     size_t count = 0;
     if (!s) {
         memcpy(copy, text, n + 1);
@@ -228,7 +228,7 @@ recur_status recur_wordvocab_parse(const char *text, size_t V,
             if (nl)
                 *nl = '\0';
             if (count == V) {
-                s = recur_fail(RECUR_ERR_FORMAT, "the word vocabulary has more "
+                s = error_fail(RECUR_ERR_FORMAT, "the word vocabulary has more "
                                "than its %zu words", V);
                 break;
             }
@@ -238,7 +238,7 @@ recur_status recur_wordvocab_parse(const char *text, size_t V,
             if (!bad && count > 0 && strcmp(words[count - 1], p) >= 0)
                 bad = 2;
             if (bad) {
-                s = recur_fail(RECUR_ERR_FORMAT, "word %zu of the vocabulary "
+                s = error_fail(RECUR_ERR_FORMAT, "word %zu of the vocabulary "
                                "is %s", count, bad == 2 ? "out of order or "
                                "repeated" : "empty or holds whitespace");
                 break;
@@ -249,7 +249,7 @@ recur_status recur_wordvocab_parse(const char *text, size_t V,
             p = nl + 1;
         }
         if (!s && count != V)
-            s = recur_fail(RECUR_ERR_FORMAT, "the word vocabulary has %zu "
+            s = error_fail(RECUR_ERR_FORMAT, "the word vocabulary has %zu "
                            "words, not %zu", count, V);
     }
     if (!s)
@@ -259,7 +259,7 @@ recur_status recur_wordvocab_parse(const char *text, size_t V,
     return s;
 }
 
-char *recur_wordvocab_join(const recur_wordvocab *v)
+char *word_vocab_join(const word_vocab *v)
 {
     size_t bytes = 1;
     for (size_t i = 0; i < v->V; i++)
@@ -277,7 +277,7 @@ char *recur_wordvocab_join(const recur_wordvocab *v)
     return text;
 }
 
-int64_t recur_wordvocab_find(const recur_wordvocab *v, const char *word)
+int64_t word_vocab_find(const word_vocab *v, const char *word)
 {
     size_t lo = 0, hi = v->V;
     while (lo < hi) {
@@ -293,23 +293,23 @@ int64_t recur_wordvocab_find(const recur_wordvocab *v, const char *word)
     return -1;
 }
 
-recur_status recur_wordvocab_encode(const recur_wordvocab *v,
-                                    const recur_words *w, const char *what,
+recur_status word_vocab_encode(const word_vocab *v,
+                                    const word_list *w, const char *what,
                                     int32_t *out)
 {
     if (!v || !w || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_wordvocab_encode: NULL");
-    int64_t unk = recur_wordvocab_find(v, RECUR_UNK);
+        return error_fail(RECUR_ERR_ARGUMENT, "word_vocab_encode: NULL");
+    int64_t unk = word_vocab_find(v, RECUR_UNK);
     /* Without <unk>, every word is checked first: out stays untouched. */
     for (size_t i = 0; unk < 0 && i < w->count; i++) {
-        if (recur_wordvocab_find(v, w->token[i]) < 0)
-            return recur_fail(RECUR_ERR_FORMAT, "%s: line %u: word '%.64s' is "
+        if (word_vocab_find(v, w->token[i]) < 0)
+            return error_fail(RECUR_ERR_FORMAT, "%s: line %u: word '%.64s' is "
                               "not in the vocabulary (which has no %s)",
                               what ? what : "text", (unsigned)w->line[i],
                               w->token[i], RECUR_UNK);
     }
     for (size_t i = 0; i < w->count; i++) {
-        int64_t id = recur_wordvocab_find(v, w->token[i]);
+        int64_t id = word_vocab_find(v, w->token[i]);
         out[i] = (int32_t)(id < 0 ? unk : id);
     }
     return RECUR_OK;

@@ -36,45 +36,45 @@ typedef struct {
     const char **token; /* [count] */
     uint32_t *line;     /* [count] */
     size_t count;
-} recur_words;
+} word_list;
 
 /* Reads and tokenises a file (at most RECUR_TEXT_MAX_BYTES). Errors:
- * RECUR_ERR_IO / RECUR_ERR_UNSUPPORTED as recur_read_file;
+ * RECUR_ERR_IO / RECUR_ERR_UNSUPPORTED as file_read;
  * RECUR_ERR_FORMAT for invalid UTF-8 or a NUL byte (line and byte) and for
  * a text without a single word; RECUR_ERR_MEMORY. *out is untouched on
  * failure. */
-recur_status recur_words_read(const char *path, recur_words *out);
+recur_status words_read(const char *path, word_list *out);
 /* The same over bytes[0..n) (copied); `what` names them in messages. */
-recur_status recur_words_split(const unsigned char *bytes, size_t n,
-                               const char *what, recur_words *out);
-void recur_words_free(recur_words *w);
+recur_status words_split(const unsigned char *bytes, size_t n,
+                               const char *what, word_list *out);
+void words_free(word_list *w);
 
-typedef struct recur_wordvocab recur_wordvocab;
+typedef struct word_vocab word_vocab;
 
 /* The distinct tokens of w (and of w2 when not NULL), sorted. The caller
  * owns *out. */
-recur_status recur_wordvocab_build(const recur_words *w, recur_wordvocab **out);
-recur_status recur_wordvocab_build2(const recur_words *w, const recur_words *w2,
-                                    recur_wordvocab **out);
+recur_status word_vocab_build(const word_list *w, word_vocab **out);
+recur_status word_vocab_build2(const word_list *w, const word_list *w2,
+                                    word_vocab **out);
 /* From the stored form: V words, one per line (no trailing newline),
  * strictly ascending, none empty or holding whitespace, else
  * RECUR_ERR_FORMAT naming the entry. */
-recur_status recur_wordvocab_parse(const char *text, size_t V,
-                                   recur_wordvocab **out);
+recur_status word_vocab_parse(const char *text, size_t V,
+                                   word_vocab **out);
 /* The stored form (malloc'd, NUL-terminated; caller frees), or NULL when
  * out of memory. */
-char *recur_wordvocab_join(const recur_wordvocab *v);
-void recur_wordvocab_free(recur_wordvocab *v);
-size_t recur_wordvocab_size(const recur_wordvocab *v);
+char *word_vocab_join(const word_vocab *v);
+void word_vocab_free(word_vocab *v);
+size_t word_vocab_size(const word_vocab *v);
 /* The word of id (NULL when id >= V). */
-const char *recur_wordvocab_word(const recur_wordvocab *v, size_t id);
+const char *word_vocab_word(const word_vocab *v, size_t id);
 /* The id of a word, or -1. O(log V). */
-int64_t recur_wordvocab_find(const recur_wordvocab *v, const char *word);
+int64_t word_vocab_find(const word_vocab *v, const char *word);
 /* Maps w's tokens to ids out[0..count): unknown words to <unk> when the
  * vocabulary has it, else RECUR_ERR_FORMAT "what: line L: word 'x' is not
  * in the vocabulary (which has no <unk>)". out is untouched on failure. */
-recur_status recur_wordvocab_encode(const recur_wordvocab *v,
-                                    const recur_words *w, const char *what,
+recur_status word_vocab_encode(const word_vocab *v,
+                                    const word_list *w, const char *what,
                                     int32_t *out);
 
 #endif

@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct recur_bow {
+struct bow_model {
     size_t V, K;
     float *param; /* W [V, K] row-major, then b [K] */
 };
 
-recur_bow_options recur_bow_defaults(void)
+bow_options bow_defaults(void)
 {
-    return (recur_bow_options){10, 32, 0.01f, 1e-4f, 1};
+    return (bow_options){10, 32, 0.01f, 1e-4f, 1};
 }
 
-void recur_bow_free(recur_bow *m)
+void bow_free(bow_model *m)
 {
     if (!m)
         return;
@@ -53,7 +53,7 @@ static recur_status features_of(const seq_data *d, size_t V, features *f)
     if (!f->start || !f->id || !stamp) {
         free(stamp);
         features_free(f);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the features "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the features "
                           "of %zu examples", d->n);
     }
     for (size_t v = 0; v < V; v++)
@@ -75,7 +75,7 @@ static recur_status features_of(const seq_data *d, size_t V, features *f)
 }
 
 /* Softmax of the logits of example i into p[K] (max subtracted first). */
-static void probabilities(const recur_bow *m, const features *f, size_t i,
+static void probabilities(const bow_model *m, const features *f, size_t i,
                           float *p)
 {
     size_t K = m->K;
@@ -99,37 +99,37 @@ static void probabilities(const recur_bow *m, const features *f, size_t i,
 static recur_status check_data(const seq_data *d, const char *who)
 {
     if (!d || !d->offset || !d->tokens || d->features != 0 || d->n == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: not a token seq_data with "
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: not a token seq_data with "
                           "examples", who);
     for (size_t i = 0; i < d->n; i++)
         for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
             if (d->tokens[t] < 0)
-                return recur_fail(RECUR_ERR_ARGUMENT, "%s: example %zu has "
+                return error_fail(RECUR_ERR_ARGUMENT, "%s: example %zu has "
                                   "token id %d", who, i, (int)d->tokens[t]);
     return RECUR_OK;
 }
 
 static recur_status check_training(const seq_data *d, size_t V,
-                                   const recur_bow_options *o)
+                                   const bow_options *o)
 {
-    recur_status s = check_data(d, "recur_bow_train");
+    recur_status s = check_data(d, "bow_train");
     if (s)
         return s;
     if (!o || o->epochs == 0 || o->batch == 0 || !(o->lr > 0) ||
         !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: bad options "
+        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: bad options "
                           "(epochs and batch >= 1, lr > 0, l2 >= 0)");
     if (!d->label || d->outputs < 2 || V == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: needs labels, "
+        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: needs labels, "
                           "2 or more classes and a vocabulary");
     for (size_t i = 0; i < d->n; i++) {
         if (d->label[i] < 0 || (size_t)d->label[i] >= d->outputs)
-            return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: example "
+            return error_fail(RECUR_ERR_ARGUMENT, "bow_train: example "
                               "%zu has class %d of %zu", i, (int)d->label[i],
                               d->outputs);
         for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
             if ((size_t)d->tokens[t] >= V)
-                return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: "
+                return error_fail(RECUR_ERR_ARGUMENT, "bow_train: "
                                   "example %zu has token id %d, outside a "
                                   "vocabulary of %zu", i, (int)d->tokens[t],
                                   V);
@@ -138,9 +138,9 @@ static recur_status check_training(const seq_data *d, size_t V,
 }
 
 /* One epoch of minibatch steps over the examples in `order`. */
-static recur_status epoch(recur_bow *m, const seq_data *d, const features *f,
-                          const size_t *order, const recur_bow_options *o,
-                          recur_optim *opt, float *grad, float *p)
+static recur_status epoch(bow_model *m, const seq_data *d, const features *f,
+                          const size_t *order, const bow_options *o,
+                          optimizer *opt, float *grad, float *p)
 {
     size_t K = m->K;
     float *gb = grad + m->V * K;
@@ -162,27 +162,27 @@ static recur_status epoch(recur_bow *m, const seq_data *d, const features *f,
                     g[k] += p[k] * scale;
             }
         }
-        recur_status s = recur_optim_step(opt, m->param, grad, o->lr);
+        recur_status s = optim_step(opt, m->param, grad, o->lr);
         if (s)
             return s;
     }
     return RECUR_OK;
 }
 
-recur_status recur_bow_train(const seq_data *train, size_t V,
-                             const recur_bow_options *o, recur_bow **out)
+recur_status bow_train(const seq_data *train, size_t V,
+                             const bow_options *o, bow_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_train: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: NULL");
     recur_status s = check_training(train, V, o);
     if (s)
         return s;
     size_t K = train->outputs, n_param;
-    if (!recur_mul_ok(V, K, &n_param) || !recur_add_ok(n_param, K, &n_param) ||
-        !recur_mul_ok(n_param, sizeof(float), &(size_t){0}))
-        return recur_fail(RECUR_ERR_MEMORY, "%zu tokens by %zu classes are too "
+    if (!size_mul_ok(V, K, &n_param) || !size_add_ok(n_param, K, &n_param) ||
+        !size_mul_ok(n_param, sizeof(float), &(size_t){0}))
+        return error_fail(RECUR_ERR_MEMORY, "%zu tokens by %zu classes are too "
                           "many weights", V, K);
-    recur_bow *m = calloc(1, sizeof *m);
+    bow_model *m = calloc(1, sizeof *m);
     float *grad = malloc(n_param * sizeof *grad), *p = malloc(K * sizeof *p);
     size_t *order = malloc(train->n * sizeof *order);
     if (m) {
@@ -191,16 +191,16 @@ recur_status recur_bow_train(const seq_data *train, size_t V,
         m->param = calloc(n_param, sizeof *m->param);
     }
     features f = {0};
-    recur_optim *opt = NULL;
-    recur_optim_config cfg = recur_optim_default(RECUR_OPT_ADAM);
+    optimizer *opt = NULL;
+    optim_config cfg = optim_default(RECUR_OPT_ADAM);
     if (!m || !m->param || !grad || !p || !order)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory for a bag-of-words "
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory for a bag-of-words "
                        "model of %zu weights", n_param);
     if (!s)
         s = features_of(train, V, &f);
     if (!s)
-        s = recur_optim_create(&cfg, n_param, &opt);
-    recur_rng rng;
+        s = optim_create(&cfg, n_param, &opt);
+    rng_state rng;
     rng_seed(&rng, o->seed);
     for (size_t i = 0; !s && i < train->n; i++)
         order[i] = i;
@@ -212,31 +212,31 @@ recur_status recur_bow_train(const seq_data *train, size_t V,
         }
         s = epoch(m, train, &f, order, o, opt, grad, p);
     }
-    recur_optim_free(opt);
+    optim_free(opt);
     features_free(&f);
     free(order);
     free(p);
     free(grad);
     if (s) {
-        recur_bow_free(m);
+        bow_free(m);
         return s;
     }
     *out = m;
     return RECUR_OK;
 }
 
-recur_status recur_bow_predict(const recur_bow *m, const seq_data *d,
+recur_status bow_predict(const bow_model *m, const seq_data *d,
                                int32_t *pred, float *prob)
 {
     if (!m || !pred)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_bow_predict: NULL");
-    recur_status s = check_data(d, "recur_bow_predict");
+        return error_fail(RECUR_ERR_ARGUMENT, "bow_predict: NULL");
+    recur_status s = check_data(d, "bow_predict");
     if (s)
         return s;
     features f = {0};
     float *p = malloc(m->K * sizeof *p);
     if (!p)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     s = features_of(d, m->V, &f);
     for (size_t i = 0; !s && i < d->n; i++) {
         probabilities(m, &f, i, p);

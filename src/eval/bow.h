@@ -29,32 +29,32 @@ typedef struct {
     float lr;      /* Adam's learning rate, > 0 */
     float l2;      /* >= 0 */
     uint64_t seed;
-} recur_bow_options;
+} bow_options;
 
 /* epochs 10, batch 32, lr 0.01, l2 1e-4, seed 1. */
-recur_bow_options recur_bow_defaults(void);
+bow_options bow_defaults(void);
 
-typedef struct recur_bow recur_bow;
+typedef struct bow_model bow_model;
 
 /* Trains on a token seq_data for classification (features 0, tokens and
  * label set, outputs = K >= 2 classes) whose token ids are below V, the
  * vocabulary's size. RECUR_ERR_ARGUMENT for NULLs, bad options, a
  * seq_data of another kind, a token id outside [0, V) or a label outside
  * [0, K), naming the example; RECUR_ERR_MEMORY. The caller owns *out
- * (recur_bow_free); it is untouched on failure. */
-recur_status recur_bow_train(const seq_data *train, size_t V,
-                             const recur_bow_options *options,
-                             recur_bow **out);
+ * (bow_free); it is untouched on failure. */
+recur_status bow_train(const seq_data *train, size_t V,
+                             const bow_options *options,
+                             bow_model **out);
 
 /* NULL is allowed. */
-void recur_bow_free(recur_bow *m);
+void bow_free(bow_model *m);
 
 /* The most probable class of each example of d (pred[d->n]; ties go to
  * the lower id), and its K probabilities when prob ([d->n, K]) is not
  * NULL. A token id at or above V counts as nothing (it was never seen in
  * training); d's labels are not read. RECUR_ERR_ARGUMENT for NULLs or a
  * seq_data without tokens (or with a negative id). */
-recur_status recur_bow_predict(const recur_bow *m, const seq_data *d,
+recur_status bow_predict(const bow_model *m, const seq_data *d,
                                int32_t *pred, float *prob);
 
 #endif

@@ -8,7 +8,7 @@
 
 #define NAME_MAX_BYTES 24
 
-void recur_classmetrics_free(recur_classmetrics *m)
+void class_metrics_free(class_metrics *m)
 {
     if (!m)
         return;
@@ -20,32 +20,32 @@ void recur_classmetrics_free(recur_classmetrics *m)
     memset(m, 0, sizeof *m);
 }
 
-recur_status recur_classmetrics_compute(const int32_t *truth,
+recur_status class_metrics_compute(const int32_t *truth,
                                         const int32_t *pred, size_t n,
-                                        size_t K, recur_classmetrics *out)
+                                        size_t K, class_metrics *out)
 {
     if (!truth || !pred || !out || n == 0 || K == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_classmetrics_compute: %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "class_metrics_compute: %s",
                           n == 0 ? "no examples" : K == 0 ? "no classes"
                                                           : "NULL");
     for (size_t i = 0; i < n; i++)
         if (truth[i] < 0 || (size_t)truth[i] >= K || pred[i] < 0 ||
             (size_t)pred[i] >= K)
-            return recur_fail(RECUR_ERR_ARGUMENT, "example %zu: class %d "
+            return error_fail(RECUR_ERR_ARGUMENT, "example %zu: class %d "
                               "predicted for %d, not both in [0, %zu)", i,
                               (int)pred[i], (int)truth[i], K);
     size_t cells;
-    if (!recur_mul_ok(K, K, &cells) ||
-        !recur_mul_ok(cells, sizeof(size_t), &(size_t){0}))
-        return recur_fail(RECUR_ERR_MEMORY, "%zu classes are too many", K);
-    recur_classmetrics m = {K, n, 0, 0, malloc(K * sizeof(double)),
+    if (!size_mul_ok(K, K, &cells) ||
+        !size_mul_ok(cells, sizeof(size_t), &(size_t){0}))
+        return error_fail(RECUR_ERR_MEMORY, "%zu classes are too many", K);
+    class_metrics m = {K, n, 0, 0, malloc(K * sizeof(double)),
                             malloc(K * sizeof(double)),
                             malloc(K * sizeof(double)),
                             calloc(K, sizeof(size_t)),
                             calloc(cells, sizeof(size_t))};
     if (!m.precision || !m.recall || !m.f1 || !m.support || !m.confusion) {
-        recur_classmetrics_free(&m);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the metrics of "
+        class_metrics_free(&m);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the metrics of "
                           "%zu classes", K);
     }
     size_t correct = 0;
@@ -84,11 +84,11 @@ static int shown(const char *name)
     return (int)k;
 }
 
-recur_status recur_classmetrics_print(FILE *f, const recur_classmetrics *m,
+recur_status class_metrics_print(FILE *f, const class_metrics *m,
                                       const char *const *names)
 {
     if (!f || !m || !m->confusion)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_classmetrics_print: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "class_metrics_print: NULL");
     size_t K = m->K;
     char number[32];
     /* Column widths: the longest name shown, and the largest count. */
@@ -130,6 +130,6 @@ recur_status recur_classmetrics_print(FILE *f, const recur_classmetrics *m,
         bad |= fputc('\n', f) == EOF;
     }
     if (bad || fflush(f) == EOF || ferror(f))
-        return recur_fail(RECUR_ERR_IO, "could not write the report");
+        return error_fail(RECUR_ERR_IO, "could not write the report");
     return RECUR_OK;
 }

@@ -30,18 +30,18 @@ typedef struct {
     double *f1;         /* [K] */
     size_t *support;    /* [K] examples of each class */
     size_t *confusion;  /* [K, K] row-major: [true][predicted] */
-} recur_classmetrics;
+} class_metrics;
 
 /* The metrics of n >= 1 predictions pred[] of truth[], class ids in
- * [0, K). The arrays of *out are malloc'd (recur_classmetrics_free).
+ * [0, K). The arrays of *out are malloc'd (class_metrics_free).
  * RECUR_ERR_ARGUMENT for NULLs, n = 0, K = 0 or an id outside [0, K)
  * (naming the example); RECUR_ERR_MEMORY. *out is untouched on failure. */
-recur_status recur_classmetrics_compute(const int32_t *truth,
+recur_status class_metrics_compute(const int32_t *truth,
                                         const int32_t *pred, size_t n,
-                                        size_t K, recur_classmetrics *out);
+                                        size_t K, class_metrics *out);
 
 /* Frees the arrays (not the struct) and zeroes it; NULL is allowed. */
-void recur_classmetrics_free(recur_classmetrics *m);
+void class_metrics_free(class_metrics *m);
 
 /* Writes the report to f: the accuracy and macro-F1, a table of the
  * classes (name, precision, recall, F1, support), and the confusion
@@ -49,7 +49,7 @@ void recur_classmetrics_free(recur_classmetrics *m);
  * holds K strings, or is NULL for "0", "1", ... Names are printed as
  * given (at most 24 bytes of each in the table). RECUR_ERR_IO when a write
  * fails; RECUR_ERR_ARGUMENT for NULLs. */
-recur_status recur_classmetrics_print(FILE *f, const recur_classmetrics *m,
+recur_status class_metrics_print(FILE *f, const class_metrics *m,
                                       const char *const *names);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void recur_csv_free(recur_csv *t)
+void csv_free(csv_table *t)
 {
     if (!t)
         return;
@@ -59,7 +59,7 @@ static recur_status scan(const unsigned char *b, size_t n, const char *name,
                 size_t opened = line;
                 for (i++;; i++) {
                     if (i >= n)
-                        return recur_fail(RECUR_ERR_FORMAT,
+                        return error_fail(RECUR_ERR_FORMAT,
                                           "%s: line %zu: the quote that opens "
                                           "field %zu is never closed",
                                           name, opened, fields + 1);
@@ -77,7 +77,7 @@ static recur_status scan(const unsigned char *b, size_t n, const char *name,
                 }
                 i++;
                 if (i < n && b[i] != ',' && !line_end(b, n, i) && b[i] != '\r')
-                    return recur_fail(RECUR_ERR_FORMAT,
+                    return error_fail(RECUR_ERR_FORMAT,
                                       "%s: line %zu: text after the closing "
                                       "quote of field %zu",
                                       name, line, fields + 1);
@@ -85,7 +85,7 @@ static recur_status scan(const unsigned char *b, size_t n, const char *name,
                 for (; i < n && b[i] != ',' && b[i] != '\n' && b[i] != '\r';
                      i++) {
                     if (b[i] == '"')
-                        return recur_fail(RECUR_ERR_FORMAT,
+                        return error_fail(RECUR_ERR_FORMAT,
                                           "%s: line %zu: a quote inside unquoted "
                                           "field %zu (quote the whole field and "
                                           "double the quote)",
@@ -108,13 +108,13 @@ static recur_status scan(const unsigned char *b, size_t n, const char *name,
         if (records == 0) {
             cols = fields;
         } else if (fields != cols) {
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: line %zu: %zu field%s, header has %zu", name,
                               begin, fields, fields == 1 ? "" : "s", cols);
         }
         if (i < n) {
             if (b[i] == '\r' && !(i + 1 < n && b[i + 1] == '\n'))
-                return recur_fail(RECUR_ERR_FORMAT,
+                return error_fail(RECUR_ERR_FORMAT,
                                   "%s: line %zu: a carriage return not followed "
                                   "by a line feed",
                                   name, line);
@@ -126,25 +126,25 @@ static recur_status scan(const unsigned char *b, size_t n, const char *name,
         records++;
     }
     if (records == 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s is empty: no header row", name);
+        return error_fail(RECUR_ERR_FORMAT, "%s is empty: no header row", name);
     sh->records = records;
     sh->cols = cols;
     sh->text = text;
     return RECUR_OK;
 }
 
-recur_status recur_csv_parse(const unsigned char *bytes, size_t n,
-                             const char *name, recur_csv *out)
+recur_status csv_parse(const unsigned char *bytes, size_t n,
+                             const char *name, csv_table *out)
 {
     if (!out || (!bytes && n > 0))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_csv_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "csv_parse: NULL");
     name = name ? name : "CSV";
     const unsigned char *nul = n ? memchr(bytes, '\0', n) : NULL;
     if (nul) {
         size_t at = (size_t)(nul - bytes), line = 1;
         for (size_t k = 0; k < at; k++)
             line += bytes[k] == '\n';
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: line %zu, byte %zu: a NUL byte is not text", name,
                           line, at);
     }
@@ -155,16 +155,16 @@ recur_status recur_csv_parse(const unsigned char *bytes, size_t n,
     /* Field text is at most the file's bytes plus one NUL per field, so
      * the counts are bounded by n; the arithmetic is checked all the same. */
     size_t cells, ptr_bytes, line_bytes, name_bytes = strlen(name) + 1, total;
-    if (!recur_mul_ok(sh.records, sh.cols, &cells) ||
-        !recur_mul_ok(cells, sizeof(char *), &ptr_bytes) ||
-        !recur_mul_ok(sh.records, sizeof(size_t), &line_bytes) ||
-        !recur_add_ok(ptr_bytes, line_bytes, &total) ||
-        !recur_add_ok(total, name_bytes, &total) ||
-        !recur_add_ok(total, sh.text, &total))
-        return recur_fail(RECUR_ERR_MEMORY, "%s: too large a table", name);
+    if (!size_mul_ok(sh.records, sh.cols, &cells) ||
+        !size_mul_ok(cells, sizeof(char *), &ptr_bytes) ||
+        !size_mul_ok(sh.records, sizeof(size_t), &line_bytes) ||
+        !size_add_ok(ptr_bytes, line_bytes, &total) ||
+        !size_add_ok(total, name_bytes, &total) ||
+        !size_add_ok(total, sh.text, &total))
+        return error_fail(RECUR_ERR_MEMORY, "%s: too large a table", name);
     unsigned char *block = malloc(total);
     if (!block)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the table of %s",
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the table of %s",
                           name);
     sink sk = {(const char **)(void *)block,
                (size_t *)(void *)(block + ptr_bytes), NULL};
@@ -176,21 +176,21 @@ recur_status recur_csv_parse(const unsigned char *bytes, size_t n,
         free(block);
         return s;
     }
-    *out = (recur_csv){name_copy, sh.records - 1, sh.cols, sk.cell, sk.line,
+    *out = (csv_table){name_copy, sh.records - 1, sh.cols, sk.cell, sk.line,
                        block};
     return RECUR_OK;
 }
 
-recur_status recur_csv_read(const char *path, recur_csv *out)
+recur_status csv_read(const char *path, csv_table *out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_csv_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "csv_read: NULL");
     unsigned char *bytes;
     size_t size;
-    recur_status s = recur_read_file(path, RECUR_CSV_MAX_BYTES, &bytes, &size);
+    recur_status s = file_read(path, RECUR_CSV_MAX_BYTES, &bytes, &size);
     if (s)
         return s;
-    s = recur_csv_parse(bytes, size, path, out);
+    s = csv_parse(bytes, size, path, out);
     free(bytes);
     return s;
 }
@@ -207,13 +207,13 @@ static int same_trimmed(const char *s, const char *name, size_t len)
 }
 
 /* "a", "b", "c" into buf (truncated with "..."). */
-static const char *list_columns(const recur_csv *t, char *buf, size_t size)
+static const char *list_columns(const csv_table *t, char *buf, size_t size)
 {
     size_t at = 0;
     buf[0] = '\0';
     for (size_t c = 0; c < t->cols && at < size; c++) {
         int k = snprintf(buf + at, size - at, "%s\"%s\"", c ? ", " : "",
-                         recur_csv_header(t, c));
+                         csv_header(t, c));
         if (k < 0 || (size_t)k >= size - at) {
             if (size >= 4)
                 memcpy(buf + size - 4, "...", 4);
@@ -224,10 +224,10 @@ static const char *list_columns(const recur_csv *t, char *buf, size_t size)
     return buf;
 }
 
-recur_status recur_csv_column(const recur_csv *t, const char *spec, size_t *col)
+recur_status csv_column(const csv_table *t, const char *spec, size_t *col)
 {
     if (!t || !spec || !col)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_csv_column: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "csv_column: NULL");
     char cols[256];
     const char *name = spec;
     while (*name == ' ' || *name == '\t')
@@ -237,10 +237,10 @@ recur_status recur_csv_column(const recur_csv *t, const char *spec, size_t *col)
         len--;
     size_t found = SIZE_MAX;
     for (size_t c = 0; c < t->cols; c++) {
-        if (!same_trimmed(recur_csv_header(t, c), name, len))
+        if (!same_trimmed(csv_header(t, c), name, len))
             continue;
         if (found != SIZE_MAX)
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "%s: column name \"%s\" is ambiguous: columns %zu "
                               "and %zu have it",
                               t->name, spec, found + 1, c + 1);
@@ -259,11 +259,11 @@ recur_status recur_csv_column(const recur_csv *t, const char *spec, size_t *col)
             *col = index - 1;
             return RECUR_OK;
         }
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: no column %s: the file has %zu (%s)", t->name,
                           spec, t->cols, list_columns(t, cols, sizeof cols));
     }
-    return recur_fail(RECUR_ERR_ARGUMENT,
+    return error_fail(RECUR_ERR_ARGUMENT,
                       "%s: no column named \"%s\"; the columns are %s", t->name,
                       spec, list_columns(t, cols, sizeof cols));
 }

@@ -38,46 +38,46 @@ typedef struct {
     size_t *line;      /* [rows + 1]: the 1-based line where each record
                           begins (row 0: the header's) */
     void *block;
-} recur_csv;
+} csv_table;
 
 /* Field col of data row `row` (0-based, header excluded). */
-static inline const char *recur_csv_field(const recur_csv *t, size_t row,
+static inline const char *csv_cell(const csv_table *t, size_t row,
                                           size_t col)
 {
     return t->cell[(row + 1) * t->cols + col];
 }
 
 /* The file line where data row `row` begins. */
-static inline size_t recur_csv_line(const recur_csv *t, size_t row)
+static inline size_t csv_line(const csv_table *t, size_t row)
 {
     return t->line[row + 1];
 }
 
-static inline const char *recur_csv_header(const recur_csv *t, size_t col)
+static inline const char *csv_header(const csv_table *t, size_t col)
 {
     return t->cell[col];
 }
 
 /* Reads path (at most RECUR_CSV_MAX_BYTES). Errors: RECUR_ERR_IO /
- * RECUR_ERR_UNSUPPORTED as recur_read_file; RECUR_ERR_FORMAT for an empty
+ * RECUR_ERR_UNSUPPORTED as file_read; RECUR_ERR_FORMAT for an empty
  * file, a NUL byte, a ragged record, an unterminated quote (naming the line
  * where it began), text after a closing quote, a quote inside an unquoted
  * field or a bare CR; RECUR_ERR_MEMORY. A header without data rows is a
- * valid table (rows == 0). The caller owns *out (recur_csv_free); it is
+ * valid table (rows == 0). The caller owns *out (csv_free); it is
  * untouched on failure. */
-recur_status recur_csv_read(const char *path, recur_csv *out);
+recur_status csv_read(const char *path, csv_table *out);
 /* The same over bytes[0..n) (not kept); `name` names them in messages. */
-recur_status recur_csv_parse(const unsigned char *bytes, size_t n,
-                             const char *name, recur_csv *out);
+recur_status csv_parse(const unsigned char *bytes, size_t n,
+                             const char *name, csv_table *out);
 /* Frees the block and zeroes *t; NULL is allowed. */
-void recur_csv_free(recur_csv *t);
+void csv_free(csv_table *t);
 
 /* The 0-based column that spec names: a header name (compared without
  * surrounding spaces), else a 1-based index in decimal ("2"). A name
  * wins over an index when a header is itself a number. RECUR_ERR_ARGUMENT
  * naming the file and listing the columns when there is no such column,
  * the index is out of range, or the name appears twice. */
-recur_status recur_csv_column(const recur_csv *t, const char *spec,
+recur_status csv_column(const csv_table *t, const char *spec,
                               size_t *col);
 
 #endif

@@ -64,27 +64,27 @@ static const struct {
 };
 #define DTYPE_COUNT (sizeof dtypes / sizeof dtypes[0])
 
-const char *recur_dtype_str(recur_dtype dtype)
+const char *st_dtype_str(st_dtype dtype)
 {
     return (unsigned)dtype < DTYPE_COUNT ? dtypes[dtype].name : NULL;
 }
 
-size_t recur_dtype_size(recur_dtype dtype)
+size_t st_dtype_size(st_dtype dtype)
 {
     return (unsigned)dtype < DTYPE_COUNT ? dtypes[dtype].size : 0;
 }
 
-static const char *dtype_name(recur_dtype dtype)
+static const char *dtype_name(st_dtype dtype)
 {
-    const char *name = recur_dtype_str(dtype);
+    const char *name = st_dtype_str(dtype);
     return name ? name : "?";
 }
 
-static int dtype_parse(const char *name, recur_dtype *out)
+static int dtype_parse(const char *name, st_dtype *out)
 {
     for (size_t i = 0; i < DTYPE_COUNT; i++) {
         if (strcmp(dtypes[i].name, name) == 0) {
-            *out = (recur_dtype)i;
+            *out = (st_dtype)i;
             return 1;
         }
     }
@@ -118,12 +118,12 @@ typedef struct {
     const char *value;
 } meta_entry;
 
-struct recur_st {
+struct st_file {
     unsigned char *file;       /* the whole file; tensor data points into it */
     size_t size;
-    recur_st_tensor *tensors;  /* in the order of their data */
+    st_tensor *tensors;  /* in the order of their data */
     size_t count;
-    const recur_st_tensor **by_name; /* sorted by name, for recur_st_find */
+    const st_tensor **by_name; /* sorted by name, for st_find */
     meta_entry *meta;          /* sorted by key */
     size_t meta_count;
     char *strings;             /* names, keys and values, NUL-terminated */
@@ -143,7 +143,7 @@ static int json_to_size(const json_t *j, size_t *out)
 
 static int cmp_data_order(const void *pa, const void *pb)
 {
-    const recur_st_tensor *a = pa, *b = pb;
+    const st_tensor *a = pa, *b = pb;
     if (a->data != b->data) return a->data < b->data ? -1 : 1;
     if (a->nbytes != b->nbytes) return a->nbytes < b->nbytes ? -1 : 1;
     return strcmp(a->name, b->name);
@@ -151,7 +151,7 @@ static int cmp_data_order(const void *pa, const void *pb)
 
 static int cmp_tensor_name(const void *pa, const void *pb)
 {
-    const recur_st_tensor *const *a = pa, *const *b = pb;
+    const st_tensor *const *a = pa, *const *b = pb;
     return strcmp((*a)->name, (*b)->name);
 }
 
@@ -174,35 +174,35 @@ static char *copy_string(char **cursor, const char *s)
  * data_offsets inside data[0, data_size). */
 static recur_status parse_entry(const char *what, const char *name,
                                 const json_t *entry, const unsigned char *data,
-                                size_t data_size, recur_st_tensor *t)
+                                size_t data_size, st_tensor *t)
 {
     const int shown = NAME_MAX_SHOWN;
     char shape_buf[SHAPE_BUF];
 
     if (!json_is_object(entry))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': entry is not a JSON object",
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': entry is not a JSON object",
                           what, shown, name);
 
     const json_t *dtype = json_object_get(entry, "dtype");
     if (!dtype)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no dtype", what, shown, name);
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no dtype", what, shown, name);
     if (!json_is_string(dtype))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': dtype is not a string",
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': dtype is not a string",
                           what, shown, name);
     if (!dtype_parse(json_string_value(dtype), &t->dtype))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': unknown dtype '%.32s'",
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': unknown dtype '%.32s'",
                           what, shown, name, json_string_value(dtype));
     size_t esize = dtypes[t->dtype].size;
 
     const json_t *shape = json_object_get(entry, "shape");
     if (!shape)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no shape", what, shown, name);
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no shape", what, shown, name);
     if (!json_is_array(shape))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': shape is not an array",
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': shape is not an array",
                           what, shown, name);
     t->ndim = json_array_size(shape);
     if (t->ndim > RECUR_ST_MAX_DIMS)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': shape has %zu dims, at most %d are supported",
                           what, shown, name, t->ndim, RECUR_ST_MAX_DIMS);
     /* The product of the nonzero dims, times the element size, must fit in
@@ -212,46 +212,46 @@ static recur_status parse_entry(const char *what, const char *name,
     int overflow = 0, empty = 0;
     for (size_t i = 0; i < t->ndim; i++) {
         if (!json_to_size(json_array_get(shape, i), &t->shape[i]))
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: tensor '%.*s': shape[%zu] is not a non-negative integer",
                               what, shown, name, i);
         if (t->shape[i] == 0)
             empty = 1;
-        else if (!recur_mul_ok(nonzero, t->shape[i], &nonzero))
+        else if (!size_mul_ok(nonzero, t->shape[i], &nonzero))
             overflow = 1;
     }
     t->numel = empty ? 0 : nonzero / esize;
     t->nbytes = empty ? 0 : nonzero;
     if (overflow)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': shape %s of %s has more bytes than size_t holds",
                           what, shown, name, shape_str(shape_buf, sizeof shape_buf, t->shape, t->ndim),
                           dtypes[t->dtype].name);
 
     const json_t *offsets = json_object_get(entry, "data_offsets");
     if (!offsets)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no data_offsets",
+        return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%.*s': no data_offsets",
                           what, shown, name);
     size_t begin, end;
     if (!json_is_array(offsets) || json_array_size(offsets) != 2
         || !json_to_size(json_array_get(offsets, 0), &begin)
         || !json_to_size(json_array_get(offsets, 1), &end))
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': data_offsets is not two non-negative integers",
                           what, shown, name);
     if (begin > end)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': data_offsets [%zu,%zu] end before they begin",
                           what, shown, name, begin, end);
     if (end - begin != t->nbytes)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': data_offsets [%zu,%zu] hold %zu bytes, "
                           "shape %s of %s needs %zu",
                           what, shown, name, begin, end, end - begin,
                           shape_str(shape_buf, sizeof shape_buf, t->shape, t->ndim),
                           dtypes[t->dtype].name, t->nbytes);
     if (end > data_size)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: tensor '%.*s': data_offsets [%zu,%zu] run past the end of "
                           "the %zu-byte data buffer",
                           what, shown, name, begin, end, data_size);
@@ -260,7 +260,7 @@ static recur_status parse_entry(const char *what, const char *name,
 }
 
 /* Fills st's tables from the parsed header object. */
-static recur_status build(recur_st *st, json_t *root, const char *what,
+static recur_status build(st_file *st, json_t *root, const char *what,
                           const unsigned char *data, size_t data_size)
 {
     const int shown = NAME_MAX_SHOWN;
@@ -273,24 +273,24 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
     json_t *meta = json_object_get(root, "__metadata__");
     if (meta) {
         if (!json_is_object(meta))
-            return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ is not a JSON object", what);
+            return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ is not a JSON object", what);
         json_object_foreach(meta, key, value) {
             if (!json_is_string(value))
-                return recur_fail(RECUR_ERR_FORMAT,
+                return error_fail(RECUR_ERR_FORMAT,
                                   "%s: __metadata__ value of '%.*s' is not a string",
                                   what, shown, key);
-            if (!recur_add_ok(string_bytes, strlen(key) + 1, &string_bytes)
-                || !recur_add_ok(string_bytes, json_string_length(value) + 1, &string_bytes))
-                return recur_fail(RECUR_ERR_MEMORY, "%s: header too large", what);
+            if (!size_add_ok(string_bytes, strlen(key) + 1, &string_bytes)
+                || !size_add_ok(string_bytes, json_string_length(value) + 1, &string_bytes))
+                return error_fail(RECUR_ERR_MEMORY, "%s: header too large", what);
             meta_count++;
         }
     }
     json_object_foreach(root, key, value) {
         if (value == meta) continue;
         if (key[0] == '\0')
-            return recur_fail(RECUR_ERR_FORMAT, "%s: a tensor has an empty name", what);
-        if (!recur_add_ok(string_bytes, strlen(key) + 1, &string_bytes))
-            return recur_fail(RECUR_ERR_MEMORY, "%s: header too large", what);
+            return error_fail(RECUR_ERR_FORMAT, "%s: a tensor has an empty name", what);
+        if (!size_add_ok(string_bytes, strlen(key) + 1, &string_bytes))
+            return error_fail(RECUR_ERR_MEMORY, "%s: header too large", what);
         count++;
     }
 
@@ -299,7 +299,7 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
     st->by_name = calloc(count ? count : 1, sizeof *st->by_name);
     st->meta = calloc(meta_count ? meta_count : 1, sizeof *st->meta);
     if (!st->strings || !st->tensors || !st->by_name || !st->meta)
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu tensors", what, count);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu tensors", what, count);
 
     char *cursor = st->strings;
     if (meta) {
@@ -311,7 +311,7 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
     }
     json_object_foreach(root, key, value) {
         if (value == meta) continue;
-        recur_st_tensor *t = &st->tensors[st->count];
+        st_tensor *t = &st->tensors[st->count];
         recur_status s = parse_entry(what, key, value, data, data_size, t);
         if (s != RECUR_OK) return s;
         t->name = copy_string(&cursor, key);
@@ -321,19 +321,19 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
     qsort(st->tensors, st->count, sizeof *st->tensors, cmp_data_order);
     const unsigned char *expected = data;
     for (size_t i = 0; i < st->count; i++) {
-        const recur_st_tensor *t = &st->tensors[i];
+        const st_tensor *t = &st->tensors[i];
         size_t begin = (size_t)(t->data - data);
         if (t->data < expected) {
-            const recur_st_tensor *p = &st->tensors[i - 1];
+            const st_tensor *p = &st->tensors[i - 1];
             size_t pbegin = (size_t)(p->data - data);
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: tensor '%.*s': data_offsets [%zu,%zu] overlap those of "
                               "tensor '%.*s' [%zu,%zu]",
                               what, shown, t->name, begin, begin + t->nbytes, shown, p->name,
                               pbegin, pbegin + p->nbytes);
         }
         if (t->data > expected)
-            return recur_fail(RECUR_ERR_FORMAT,
+            return error_fail(RECUR_ERR_FORMAT,
                               "%s: tensor '%.*s': data_offsets [%zu,%zu] leave bytes "
                               "[%zu,%zu) of the data buffer to no tensor",
                               what, shown, t->name, begin, begin + t->nbytes,
@@ -341,7 +341,7 @@ static recur_status build(recur_st *st, json_t *root, const char *what,
         expected = t->data + t->nbytes;
     }
     if ((size_t)(expected - data) != data_size)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: the data buffer has %zu bytes but the tensors cover %zu",
                           what, data_size, (size_t)(expected - data));
 
@@ -360,42 +360,42 @@ static uint64_t header_length(const unsigned char *p)
     return n;
 }
 
-static recur_status parse_header(recur_st *st, const char *what)
+static recur_status parse_header(st_file *st, const char *what)
 {
     const unsigned char *file = st->file;
     size_t size = st->size;
 
     if (size < 8)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: %zu bytes, too short for the 8-byte header length", what, size);
     uint64_t n = header_length(file);
     if (n < 2)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: header length %llu is too small for JSON",
+        return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is too small for JSON",
                           what, (unsigned long long)n);
     if (n > RECUR_ST_MAX_HEADER)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: header length %llu is above the limit of %llu",
+        return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is above the limit of %llu",
                           what, (unsigned long long)n, (unsigned long long)RECUR_ST_MAX_HEADER);
     if (n > size - 8)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: header length %llu runs past the end of the %zu-byte file",
                           what, (unsigned long long)n, size);
     size_t header_size = (size_t)n;
     const char *header = (const char *)file + 8;
     if (header[0] != '{')
-        return recur_fail(RECUR_ERR_FORMAT, "%s: header does not begin with '{'", what);
+        return error_fail(RECUR_ERR_FORMAT, "%s: header does not begin with '{'", what);
 
     json_error_t error;
     json_t *root = json_loadb(header, header_size, JSON_REJECT_DUPLICATES, &error);
     if (!root) {
         if (json_error_code(&error) == json_error_out_of_memory)
-            return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory parsing the %zu-byte header",
+            return error_fail(RECUR_ERR_MEMORY, "%s: out of memory parsing the %zu-byte header",
                               what, header_size);
-        return recur_fail(RECUR_ERR_FORMAT, "%s: header is not valid JSON: %s (header byte %d)",
+        return error_fail(RECUR_ERR_FORMAT, "%s: header is not valid JSON: %s (header byte %d)",
                           what, error.text, error.position);
     }
     recur_status s;
     if (!json_is_object(root))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: header is not a JSON object", what);
+        s = error_fail(RECUR_ERR_FORMAT, "%s: header is not a JSON object", what);
     else
         s = build(st, root, what, file + 8 + header_size, size - 8 - header_size);
     json_decref(root);
@@ -404,62 +404,62 @@ static recur_status parse_header(recur_st *st, const char *what)
 
 /* Takes ownership of file in every case. */
 static recur_status parse_owned(unsigned char *file, size_t size, const char *what,
-                                recur_st **out)
+                                st_file **out)
 {
-    recur_st *st = calloc(1, sizeof *st);
+    st_file *st = calloc(1, sizeof *st);
     if (!st) {
         free(file);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", what);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", what);
     }
     st->file = file;
     st->size = size;
     recur_status s = parse_header(st, what);
     if (s != RECUR_OK) {
-        recur_st_free(st);
+        st_free(st);
         return s;
     }
     *out = st;
     return RECUR_OK;
 }
 
-recur_status recur_st_parse(const void *bytes, size_t size, const char *what, recur_st **out)
+recur_status st_parse(const void *bytes, size_t size, const char *what, st_file **out)
 {
     if (!bytes || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_parse: NULL %s", bytes ? "out" : "bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_parse: NULL %s", bytes ? "out" : "bytes");
     if (!what) what = "<buffer>";
     unsigned char *copy = malloc(size ? size : 1);
     if (!copy)
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes", what, size);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory for %zu bytes", what, size);
     memcpy(copy, bytes, size);
     return parse_owned(copy, size, what, out);
 }
 
-recur_status recur_st_read(const char *path, recur_st **out)
+recur_status st_read(const char *path, st_file **out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_read: NULL %s", path ? "out" : "path");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_read: NULL %s", path ? "out" : "path");
     unsigned char *file;
     size_t size;
-    recur_status s = recur_read_file(path, UINT64_MAX, &file, &size);
+    recur_status s = file_read(path, UINT64_MAX, &file, &size);
     return s ? s : parse_owned(file, size, path, out);
 }
 
-recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
+recur_status st_peek_meta(const char *path, const char *key, char *buf,
                                 size_t size, int *found)
 {
     if (!path || !key || !buf || size == 0 || !found)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_peek_meta: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_peek_meta: NULL argument");
     unsigned char *head;
     size_t got;
-    recur_status s = recur_read_prefix(path, 8, &head, &got);
+    recur_status s = file_read_prefix(path, 8, &head, &got);
     if (s)
         return s;
     uint64_t n = got == 8 ? header_length(head) : 0;
     free(head);
     if (got < 8 || n < 2 || n > RECUR_ST_MAX_HEADER)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "
                           "length %llu)", path, (unsigned long long)n);
-    if ((s = recur_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
+    if ((s = file_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
         return s;
     json_error_t error;
     json_t *root = got == 8 + n ? json_loadb((const char *)head + 8, (size_t)n,
@@ -467,7 +467,7 @@ recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
                                 : NULL;
     free(head);
     if (!root)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: the safetensors header is "
+        return error_fail(RECUR_ERR_FORMAT, "%s: the safetensors header is "
                           "truncated or not JSON", path);
     json_t *v = json_object_get(json_object_get(root, "__metadata__"), key);
     *found = json_is_string(v);
@@ -477,7 +477,7 @@ recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
     return RECUR_OK;
 }
 
-void recur_st_free(recur_st *st)
+void st_free(st_file *st)
 {
     if (!st) return;
     free(st->file);
@@ -488,24 +488,24 @@ void recur_st_free(recur_st *st)
     free(st);
 }
 
-size_t recur_st_count(const recur_st *st) { return st ? st->count : 0; }
+size_t st_count(const st_file *st) { return st ? st->count : 0; }
 
-const recur_st_tensor *recur_st_at(const recur_st *st, size_t index)
+const st_tensor *st_at(const st_file *st, size_t index)
 {
     return st && index < st->count ? &st->tensors[index] : NULL;
 }
 
-const recur_st_tensor *recur_st_find(const recur_st *st, const char *name)
+const st_tensor *st_find(const st_file *st, const char *name)
 {
     if (!st || !name || st->count == 0) return NULL;
-    recur_st_tensor key_tensor = {.name = name};
-    const recur_st_tensor *key = &key_tensor;
-    const recur_st_tensor *const *hit =
+    st_tensor key_tensor = {.name = name};
+    const st_tensor *key = &key_tensor;
+    const st_tensor *const *hit =
         bsearch(&key, st->by_name, st->count, sizeof *st->by_name, cmp_tensor_name);
     return hit ? *hit : NULL;
 }
 
-const char *recur_st_meta(const recur_st *st, const char *key)
+const char *st_meta(const st_file *st, const char *key)
 {
     if (!st || !key || st->meta_count == 0) return NULL;
     meta_entry probe = {.key = key};
@@ -547,10 +547,10 @@ static float bf16_to_float(uint16_t h)
     return f;
 }
 
-recur_status recur_st_to_f32(const recur_st_tensor *t, float *dst)
+recur_status st_to_f32(const st_tensor *t, float *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_to_f32: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_to_f32: NULL %s", t ? "dst" : "tensor");
     const unsigned char *p = t->data;
     switch (t->dtype) {
     case RECUR_DT_F32:
@@ -573,16 +573,16 @@ recur_status recur_st_to_f32(const recur_st_tensor *t, float *dst)
         }
         return RECUR_OK;
     default:
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "tensor '%.*s' has dtype %s, expected F32, F64, F16 or BF16",
                           NAME_MAX_SHOWN, t->name ? t->name : "", dtype_name(t->dtype));
     }
 }
 
-recur_status recur_st_to_i64(const recur_st_tensor *t, int64_t *dst)
+recur_status st_to_i64(const st_tensor *t, int64_t *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_to_i64: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_to_i64: NULL %s", t ? "dst" : "tensor");
     const unsigned char *p = t->data;
     const char *name = t->name ? t->name : "";
     size_t n = t->numel;
@@ -609,13 +609,13 @@ recur_status recur_st_to_i64(const recur_st_tensor *t, int64_t *dst)
             uint64_t v;
             memcpy(&v, p + i * sizeof v, sizeof v);
             if (v > INT64_MAX)
-                return recur_fail(RECUR_ERR_SHAPE,
+                return error_fail(RECUR_ERR_SHAPE,
                                   "tensor '%.*s': element %zu is %llu, beyond int64",
                                   NAME_MAX_SHOWN, name, i, (unsigned long long)v);
         }
         CONVERT(uint64_t);
     default:
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "tensor '%.*s' has dtype %s, expected an integer dtype",
                           NAME_MAX_SHOWN, name, dtype_name(t->dtype));
     }
@@ -627,14 +627,14 @@ recur_status recur_st_to_i64(const recur_st_tensor *t, int64_t *dst)
 
 typedef struct {
     char *name;
-    recur_dtype dtype;
+    st_dtype dtype;
     size_t ndim;
     size_t shape[RECUR_ST_MAX_DIMS];
     size_t nbytes;
     const void *data;
 } writer_entry;
 
-struct recur_st_writer {
+struct st_writer {
     writer_entry *entries;
     size_t count, capacity;
     size_t total;   /* bytes of data, at most LLONG_MAX (offsets are JSON integers) */
@@ -665,23 +665,23 @@ static int utf8_valid(const char *str)
     return 1;
 }
 
-recur_status recur_st_writer_new(recur_st_writer **out)
+recur_status st_writer_new(st_writer **out)
 {
-    if (!out) return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_new: NULL out");
-    recur_st_writer *w = calloc(1, sizeof *w);
+    if (!out) return error_fail(RECUR_ERR_ARGUMENT, "st_writer_new: NULL out");
+    st_writer *w = calloc(1, sizeof *w);
     if (w) {
         w->names = json_object();
         w->meta = json_object();
     }
     if (!w || !w->names || !w->meta) {
-        recur_st_writer_free(w);
-        return recur_fail(RECUR_ERR_MEMORY, "recur_st_writer_new: out of memory");
+        st_writer_free(w);
+        return error_fail(RECUR_ERR_MEMORY, "st_writer_new: out of memory");
     }
     *out = w;
     return RECUR_OK;
 }
 
-void recur_st_writer_free(recur_st_writer *w)
+void st_writer_free(st_writer *w)
 {
     if (!w) return;
     for (size_t i = 0; i < w->count; i++) free(w->entries[i].name);
@@ -691,30 +691,30 @@ void recur_st_writer_free(recur_st_writer *w)
     free(w);
 }
 
-recur_status recur_st_writer_add(recur_st_writer *w, const char *name, recur_dtype dtype,
+recur_status st_writer_add(st_writer *w, const char *name, st_dtype dtype,
                                  size_t ndim, const size_t *shape, const void *data)
 {
     const int shown = NAME_MAX_SHOWN;
     if (!w || !name)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_add: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: NULL %s",
                           w ? "name" : "writer");
     if (name[0] == '\0')
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_add: empty tensor name");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: empty tensor name");
     if (!utf8_valid(name))
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': name is not valid UTF-8",
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': name is not valid UTF-8",
                           shown, name);
     if (strcmp(name, "__metadata__") == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor name '__metadata__' is reserved");
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor name '__metadata__' is reserved");
     if ((unsigned)dtype >= DTYPE_COUNT)
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': unknown dtype %d", shown, name,
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': unknown dtype %d", shown, name,
                           (int)dtype);
     if (ndim > RECUR_ST_MAX_DIMS)
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': %zu dims, at most %d",
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': %zu dims, at most %d",
                           shown, name, ndim, RECUR_ST_MAX_DIMS);
     if (ndim > 0 && !shape)
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': NULL shape", shown, name);
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': NULL shape", shown, name);
     if (json_object_get(w->names, name))
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s' added twice", shown, name);
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s' added twice", shown, name);
 
     /* The reader's rule: nonzero dims times the element size fit in size_t. */
     size_t nonzero = dtypes[dtype].size, nbytes, total;
@@ -723,19 +723,19 @@ recur_status recur_st_writer_add(recur_st_writer *w, const char *name, recur_dty
         if (shape[i] > (size_t)LLONG_MAX) overflow = 1;
         if (shape[i] == 0)
             empty = 1;
-        else if (!recur_mul_ok(nonzero, shape[i], &nonzero))
+        else if (!size_mul_ok(nonzero, shape[i], &nonzero))
             overflow = 1;
     }
     nbytes = empty ? 0 : nonzero;
-    if (overflow || !recur_add_ok(w->total, nbytes, &total) || total > (size_t)LLONG_MAX) {
+    if (overflow || !size_add_ok(w->total, nbytes, &total) || total > (size_t)LLONG_MAX) {
         char buf[SHAPE_BUF];
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "tensor '%.*s': shape %s of %s overflows the file's size",
                           shown, name, shape_str(buf, sizeof buf, shape, ndim),
                           dtypes[dtype].name);
     }
     if (nbytes > 0 && !data)
-        return recur_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': NULL data for %zu bytes",
+        return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': NULL data for %zu bytes",
                           shown, name, nbytes);
 
     if (w->count == w->capacity) {
@@ -743,7 +743,7 @@ recur_status recur_st_writer_add(recur_st_writer *w, const char *name, recur_dty
         writer_entry *grown = NULL;
         if (capacity <= SIZE_MAX / sizeof *grown)
             grown = realloc(w->entries, capacity * sizeof *grown);
-        if (!grown) return recur_fail(RECUR_ERR_MEMORY, "tensor '%.*s': out of memory",
+        if (!grown) return error_fail(RECUR_ERR_MEMORY, "tensor '%.*s': out of memory",
                                       shown, name);
         w->entries = grown;
         w->capacity = capacity;
@@ -752,7 +752,7 @@ recur_status recur_st_writer_add(recur_st_writer *w, const char *name, recur_dty
     char *copy = malloc(len + 1);
     if (!copy || json_object_set_new(w->names, name, json_null()) != 0) {
         free(copy);
-        return recur_fail(RECUR_ERR_MEMORY, "tensor '%.*s': out of memory", shown, name);
+        return error_fail(RECUR_ERR_MEMORY, "tensor '%.*s': out of memory", shown, name);
     }
     memcpy(copy, name, len + 1);
     writer_entry *e = &w->entries[w->count++];
@@ -766,16 +766,16 @@ recur_status recur_st_writer_add(recur_st_writer *w, const char *name, recur_dty
     return RECUR_OK;
 }
 
-recur_status recur_st_writer_meta(recur_st_writer *w, const char *key, const char *value)
+recur_status st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_meta: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_meta: NULL %s",
                           !w ? "writer" : !key ? "key" : "value");
     if (!utf8_valid(key) || !utf8_valid(value))
-        return recur_fail(RECUR_ERR_ARGUMENT, "metadata '%.*s': not valid UTF-8",
+        return error_fail(RECUR_ERR_ARGUMENT, "metadata '%.*s': not valid UTF-8",
                           NAME_MAX_SHOWN, key);
     if (json_object_set_new(w->meta, key, json_string(value)) != 0)
-        return recur_fail(RECUR_ERR_MEMORY, "metadata '%.*s': out of memory",
+        return error_fail(RECUR_ERR_MEMORY, "metadata '%.*s': out of memory",
                           NAME_MAX_SHOWN, key);
     return RECUR_OK;
 }
@@ -789,7 +789,7 @@ static int cmp_write_order(const void *pa, const void *pb)
 }
 
 /* The header JSON for the entries in `order`, or NULL when out of memory. */
-static char *header_json(const recur_st_writer *w, writer_entry *const *order)
+static char *header_json(const st_writer *w, writer_entry *const *order)
 {
     json_t *root = json_object();
     int ok = root != NULL;
@@ -824,52 +824,52 @@ static char *header_json(const recur_st_writer *w, writer_entry *const *order)
     return text;
 }
 
-recur_status recur_st_writer_write(recur_st_writer *w, const char *path)
+recur_status st_writer_write(st_writer *w, const char *path)
 {
     if (!w || !path)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_write: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: NULL %s",
                           w ? "path" : "writer");
     if (path[0] == '\0')
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_st_writer_write: empty path");
+        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: empty path");
 
     writer_entry **order = malloc((w->count ? w->count : 1) * sizeof *order);
-    if (!order) return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
+    if (!order) return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
     for (size_t i = 0; i < w->count; i++) order[i] = &w->entries[i];
     qsort(order, w->count, sizeof *order, cmp_write_order);
 
     char *json = header_json(w, order);
     if (!json) {
         free(order);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory building the header", path);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory building the header", path);
     }
     size_t json_len = strlen(json);
     size_t header_len = (json_len + 7) / 8 * 8;
     if (header_len > RECUR_ST_MAX_HEADER) {
         free(json);
         free(order);
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: the header of %zu tensors would be %zu bytes, above the "
                           "readers' limit of %llu", path, w->count, header_len,
                           (unsigned long long)RECUR_ST_MAX_HEADER);
     }
     unsigned char *prefix = malloc(8 + header_len);
-    recur_file_part *parts = malloc((1 + w->count) * sizeof *parts);
+    file_part *parts = malloc((1 + w->count) * sizeof *parts);
     if (!prefix || !parts) {
         free(prefix);
         free(parts);
         free(json);
         free(order);
-        return recur_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
+        return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);
     }
     for (int i = 0; i < 8; i++) prefix[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
     memcpy(prefix + 8, json, json_len);
     memset(prefix + 8 + json_len, ' ', header_len - json_len);
     free(json);
 
-    parts[0] = (recur_file_part){prefix, 8 + header_len};
+    parts[0] = (file_part){prefix, 8 + header_len};
     for (size_t i = 0; i < w->count; i++)
-        parts[1 + i] = (recur_file_part){order[i]->data, order[i]->nbytes};
-    recur_status s = recur_write_file(path, parts, 1 + w->count);
+        parts[1 + i] = (file_part){order[i]->data, order[i]->nbytes};
+    recur_status s = file_write(path, parts, 1 + w->count);
     free(parts);
     free(prefix);
     free(order);

@@ -25,62 +25,62 @@ typedef enum {
     RECUR_DT_F16, RECUR_DT_BF16, RECUR_DT_I32, RECUR_DT_U32, RECUR_DT_F32,
     RECUR_DT_F64, RECUR_DT_I64, RECUR_DT_U64, RECUR_DT_F8_E4M3,
     RECUR_DT_F8_E5M2
-} recur_dtype;
+} st_dtype;
 
-const char *recur_dtype_str(recur_dtype dtype);
-size_t recur_dtype_size(recur_dtype dtype);
+const char *st_dtype_str(st_dtype dtype);
+size_t st_dtype_size(st_dtype dtype);
 
 typedef struct {
     const char *name;              /* owned by the file object */
-    recur_dtype dtype;
+    st_dtype dtype;
     size_t ndim;
     size_t shape[RECUR_ST_MAX_DIMS];
     size_t numel;                  /* product of shape (1 for ndim 0) */
     const unsigned char *data;     /* inside the file buffer; may be unaligned */
     size_t nbytes;
-} recur_st_tensor;
+} st_tensor;
 
-typedef struct recur_st recur_st;
+typedef struct st_file st_file;
 
 /* Reads and validates a whole file. On success the caller owns *out. */
-recur_status recur_st_read(const char *path, recur_st **out);
+recur_status st_read(const char *path, st_file **out);
 /* The same over a buffer in memory (copied); `what` names it in messages. */
-recur_status recur_st_parse(const void *bytes, size_t size, const char *what,
-                            recur_st **out);
-void recur_st_free(recur_st *st);
+recur_status st_parse(const void *bytes, size_t size, const char *what,
+                            st_file **out);
+void st_free(st_file *st);
 /* One __metadata__ string of the file at path, read from its header alone
  * (the tensors are neither read nor checked: for a look before the real
  * read). *found is 0 when the key is absent or not a string; otherwise the
  * value, cut to size - 1 bytes, is in buf. RECUR_ERR_FORMAT for a header
- * that is truncated, too long or not JSON; the errors of recur_read_file. */
-recur_status recur_st_peek_meta(const char *path, const char *key, char *buf,
+ * that is truncated, too long or not JSON; the errors of file_read. */
+recur_status st_peek_meta(const char *path, const char *key, char *buf,
                                 size_t size, int *found);
 
-size_t recur_st_count(const recur_st *st);
-const recur_st_tensor *recur_st_at(const recur_st *st, size_t index);
+size_t st_count(const st_file *st);
+const st_tensor *st_at(const st_file *st, size_t index);
 /* NULL when absent. */
-const recur_st_tensor *recur_st_find(const recur_st *st, const char *name);
+const st_tensor *st_find(const st_file *st, const char *name);
 /* A __metadata__ value; NULL when absent. */
-const char *recur_st_meta(const recur_st *st, const char *key);
+const char *st_meta(const st_file *st, const char *key);
 
 /* Converts a tensor of dtype F32, F64, F16 or BF16 into float32 at dst
  * (numel floats); RECUR_ERR_SHAPE naming the tensor for any other dtype. */
-recur_status recur_st_to_f32(const recur_st_tensor *t, float *dst);
+recur_status st_to_f32(const st_tensor *t, float *dst);
 /* Converts a tensor of dtype I64, I32 (or U8/I8/I16/U16/U32/U64) into int64
  * at dst; RECUR_ERR_SHAPE for float dtypes or values beyond int64. */
-recur_status recur_st_to_i64(const recur_st_tensor *t, int64_t *dst);
+recur_status st_to_i64(const st_tensor *t, int64_t *dst);
 
 /* Writer: collects tensors (data borrowed until write) and metadata, then
  * writes the file atomically: PATH.tmp.XXXXXX, fsync, rename over PATH.
  * On failure no file is left at PATH.tmp.* and PATH is untouched. */
-typedef struct recur_st_writer recur_st_writer;
-recur_status recur_st_writer_new(recur_st_writer **out);
-recur_status recur_st_writer_add(recur_st_writer *w, const char *name,
-                                 recur_dtype dtype, size_t ndim,
+typedef struct st_writer st_writer;
+recur_status st_writer_new(st_writer **out);
+recur_status st_writer_add(st_writer *w, const char *name,
+                                 st_dtype dtype, size_t ndim,
                                  const size_t *shape, const void *data);
-recur_status recur_st_writer_meta(recur_st_writer *w, const char *key,
+recur_status st_writer_meta(st_writer *w, const char *key,
                                   const char *value);
-recur_status recur_st_writer_write(recur_st_writer *w, const char *path);
-void recur_st_writer_free(recur_st_writer *w);
+recur_status st_writer_write(st_writer *w, const char *path);
+void st_writer_free(st_writer *w);
 
 #endif

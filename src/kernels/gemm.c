@@ -1,4 +1,4 @@
-/* gemm.c — recur_gemm over CBLAS (OpenBLAS from Debian's packages), and
+/* gemm.c — gemm over CBLAS (OpenBLAS from Debian's packages), and
  * the BLAS's thread count. */
 #include "kernels/gemm.h"
 #include "recur.h"
@@ -6,17 +6,17 @@
 #include <cblas.h>
 #include <limits.h>
 
-size_t recur_gemm_max_dim(void) { return (size_t)INT_MAX; }
+size_t gemm_max_dim(void) { return (size_t)INT_MAX; }
 
 void recur_set_threads(int threads)
 {
     if (threads > 0) {
         openblas_set_num_threads(threads);
-        recur_gemm_packed_threads(threads);
+        gemm_packed_threads(threads);
     }
 }
 
-void recur_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+void gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
                 float alpha, const float *A, size_t lda, const float *B,
                 size_t ldb, float beta, float *C, size_t ldc)
 {

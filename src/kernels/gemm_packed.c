@@ -16,12 +16,12 @@
  *
  * The kernel is compiled for AVX-512F only (a function attribute, so the
  * library as a whole stays baseline x86-64) and chosen at run time; on
- * other CPUs recur_gemm_pack leaves the matrix unpacked and
- * recur_gemm_packed calls recur_gemm with the original — the plain
+ * other CPUs gemm_pack leaves the matrix unpacked and
+ * gemm_packed calls gemm with the original — the plain
  * reference, which the suite also checks the kernel against.
  *
  * One row (batch 1) is bound by reading the panels, not by arithmetic:
- * recur_gemm_packed_row and recur_gemm_packed_pair (a streaming step's
+ * gemm_packed_row and gemm_packed_pair (a streaming step's
  * x·W_ihᵀ and h·W_hhᵀ in one pass) can sweep the panels last to first,
  * which a step loop alternates, so that what the last sweep read last is
  * still in L2 when the next one starts: a weight of twice L2 then streams
@@ -49,7 +49,7 @@ enum { NR = 32, MR = 12 };
 /* 0: OpenMP's default (every core, or OMP_NUM_THREADS). */
 static int packed_threads = 0;
 
-void recur_gemm_packed_threads(int threads)
+void gemm_packed_threads(int threads)
 {
     packed_threads = threads > 0 ? threads : 0;
 }
@@ -63,12 +63,12 @@ static int thread_count(void)
 #endif
 }
 
-int recur_gemm_packed_thread_count(void)
+int gemm_packed_thread_count(void)
 {
     return thread_count();
 }
 
-int recur_gemm_packed_available(void)
+int gemm_packed_available(void)
 {
 #ifdef PACKED_X86
     /* Cheap, and free of a lazily written static (calls may race). */
@@ -142,14 +142,14 @@ pack_t_panel(float *dst, const float *B, size_t ldb, size_t j0, size_t K)
 }
 #endif
 
-size_t recur_gemm_pack_floats(size_t N, size_t K)
+size_t gemm_pack_floats(size_t N, size_t K)
 {
-    if (!recur_gemm_packed_available())
+    if (!gemm_packed_available())
         return 0;
     return (N + NR - 1) / NR * NR * K;
 }
 
-void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
+void gemm_pack(gemm_b *pb, int trans_b, size_t N, size_t K,
                      const float *B, size_t ldb, float *buf)
 {
     pb->b = B;
@@ -158,7 +158,7 @@ void recur_gemm_pack(recur_gemm_b *pb, int trans_b, size_t N, size_t K,
     pb->N = N;
     pb->K = K;
     pb->packed = NULL;
-    if (!buf || !recur_gemm_packed_available() || N == 0 || K == 0)
+    if (!buf || !gemm_packed_available() || N == 0 || K == 0)
         return;
     size_t panels = (N + NR - 1) / NR;
     /* Panels are independent: threads take shares of a large weight's. */
@@ -266,7 +266,7 @@ kernel(int mr, int ta, int half, size_t K, float alpha, const float *A,
         store_row(C + i * ldc, acc[i][0], acc[i][1], alpha, beta, bias, w);
 }
 
-/* The transposed-A kernels (recur_gemm_tn) take no bias: passed on,
+/* The transposed-A kernels (gemm_tn) take no bias: passed on,
  * kernel_t12 ran 1.5x slower. */
 #define KERNEL_FN(NAME, R, TA, HALF)                                          \
     __attribute__((target("avx512f"))) static void NAME(                     \
@@ -380,7 +380,7 @@ static kernel_fn *const kernels_lone[2] = {kernel_lone, kernel_tlone};
 /* Rows [0, M) of the product against panel p (lone: the whole product is
  * this one row); the first tile prefetches `next` into L2 when given. */
 static void panel_tiles(size_t p, size_t M, int lone, int ta, float alpha,
-                        const float *A, size_t lda, const recur_gemm_b *pb,
+                        const float *A, size_t lda, const gemm_b *pb,
                         float beta, const float *bias, float *C, size_t ldc,
                         const float *next)
 {
@@ -418,7 +418,7 @@ static int prefetching(size_t rows)
  * against panels [p0, p1). */
 static void panels_range(size_t p0, size_t p1, size_t M, int lone, int ta,
                          float alpha, const float *A, size_t lda,
-                         const recur_gemm_b *pb, float beta,
+                         const gemm_b *pb, float beta,
                          const float *bias, float *C, size_t ldc)
 {
     const size_t K = pb->K;
@@ -470,7 +470,7 @@ static int evener(size_t a, size_t b, size_t n)
  * it falls in (only a product of one row sums four ways, kernel_lone):
  * results depend neither on the thread count nor on the tiling. */
 static void run_panels(size_t M, int ta, float alpha, const float *A,
-                       size_t lda, const recur_gemm_b *pb, float beta,
+                       size_t lda, const gemm_b *pb, float beta,
                        const float *bias, float *C, size_t ldc)
 {
     size_t panels = (pb->N + NR - 1) / NR;
@@ -517,15 +517,15 @@ static void run_panels(size_t M, int ta, float alpha, const float *A,
 }
 #endif
 
-void recur_gemm_packed(size_t M, float alpha, const float *A, size_t lda,
-                       const recur_gemm_b *pb, float beta, float *C,
+void gemm_packed(size_t M, float alpha, const float *A, size_t lda,
+                       const gemm_b *pb, float beta, float *C,
                        size_t ldc)
 {
-    recur_gemm_packed_bias(M, alpha, A, lda, pb, beta, NULL, C, ldc);
+    gemm_packed_bias(M, alpha, A, lda, pb, beta, NULL, C, ldc);
 }
 
-void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
-                            size_t lda, const recur_gemm_b *pb, float beta,
+void gemm_packed_bias(size_t M, float alpha, const float *A,
+                            size_t lda, const gemm_b *pb, float beta,
                             const float *bias, float *C, size_t ldc)
 {
     if (!pb->packed || M == 0) {
@@ -537,7 +537,7 @@ void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
             beta = 1.0f;
             bias = NULL;
         }
-        recur_gemm(0, pb->trans_b, M, pb->N, pb->K, alpha, A, lda, pb->b,
+        gemm(0, pb->trans_b, M, pb->N, pb->K, alpha, A, lda, pb->b,
                    pb->ldb, beta, C, ldc);
         for (size_t i = 0; bias && i < M; i++)
             for (size_t j = 0; j < pb->N; j++)
@@ -550,14 +550,14 @@ void recur_gemm_packed_bias(size_t M, float alpha, const float *A,
 }
 
 #ifdef PACKED_X86
-/* Panels [p0, p1) of recur_gemm_packed_step's products over M > 1 rows,
+/* Panels [p0, p1) of gemm_packed_step's products over M > 1 rows,
  * panel by panel: the input's product, then the state's (into the same
  * columns, while they are in L1, when Ch is C); each product's first tile
  * prefetches the other's next panel. */
 static void step_range(size_t p0, size_t p1, size_t M, const float *X,
-                       size_t ldx, const recur_gemm_b *wx, const float *bias,
+                       size_t ldx, const gemm_b *wx, const float *bias,
                        float *C, size_t ldc, const float *Hs, size_t ldh,
-                       const recur_gemm_b *wh, float beta_h, float *Ch,
+                       const gemm_b *wh, float beta_h, float *Ch,
                        size_t ldch)
 {
     const int pf = prefetching(M);
@@ -575,12 +575,12 @@ static void step_range(size_t p0, size_t p1, size_t M, const float *X,
 }
 #endif
 
-void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
-                            const recur_gemm_b *wx, const float *bias,
+void gemm_packed_step(size_t M, const float *X, size_t ldx,
+                            const gemm_b *wx, const float *bias,
                             float *C, size_t ldc, const float *Hs,
-                            size_t ldh, const recur_gemm_b *wh, float beta_h,
+                            size_t ldh, const gemm_b *wh, float beta_h,
                             float *Ch, size_t ldch, int backwards,
-                            recur_rows_fn *rows, void *ctx)
+                            gemm_rows_fn *rows, void *ctx)
 {
     if (M == 0)
         return;
@@ -624,24 +624,24 @@ void recur_gemm_packed_step(size_t M, const float *X, size_t ldx,
     }
 #endif
     if (wx)
-        recur_gemm_packed_bias(M, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc);
+        gemm_packed_bias(M, 1.0f, X, ldx, wx, 0.0f, bias, C, ldc);
     if (M == 1)
-        recur_gemm_packed_row(Hs, wh, beta_h, Ch, backwards);
+        gemm_packed_row(Hs, wh, beta_h, Ch, backwards);
     else
-        recur_gemm_packed(M, 1.0f, Hs, ldh, wh, beta_h, Ch, ldch);
+        gemm_packed(M, 1.0f, Hs, ldh, wh, beta_h, Ch, ldch);
     if (rows)
         rows(ctx, 0, 1);
 }
 
 #ifdef PACKED_X86
-/* Panels [p0, p1) of recur_gemm_packed_pair (recur_gemm_packed_row: b
+/* Panels [p0, p1) of gemm_packed_pair (gemm_packed_row: b
  * NULL), last to first when backwards (and then b's panel before a's: the
  * exact reverse of the forward reads). Per panel the sums and stores of
  * kernel_one calls. */
 __attribute__((target("avx512f"))) static void
 pair_range(size_t p0, size_t p1, int backwards, const float *a,
-           const recur_gemm_b *wa, float beta, const float *b,
-           const recur_gemm_b *wb, float *c)
+           const gemm_b *wa, float beta, const float *b,
+           const gemm_b *wb, float *c)
 {
     const size_t N = wa->N;
     for (size_t q = p0; q < p1; q++) {
@@ -663,8 +663,8 @@ pair_range(size_t p0, size_t p1, int backwards, const float *a,
 #endif
 
 /* The products of one row (b, wb NULL: a's alone), packed. */
-static void sweep(const float *a, const recur_gemm_b *wa, float beta,
-                  const float *b, const recur_gemm_b *wb, float *c,
+static void sweep(const float *a, const gemm_b *wa, float beta,
+                  const float *b, const gemm_b *wb, float *c,
                   int backwards)
 {
 #ifdef PACKED_X86
@@ -694,29 +694,29 @@ static void sweep(const float *a, const recur_gemm_b *wa, float beta,
 #endif
 }
 
-void recur_gemm_packed_pair(const float *a, const recur_gemm_b *wa,
+void gemm_packed_pair(const float *a, const gemm_b *wa,
                             float beta, const float *b,
-                            const recur_gemm_b *wb, float *c, int backwards)
+                            const gemm_b *wb, float *c, int backwards)
 {
     if (!wa->packed || !wb->packed || wa->N != wb->N) {
-        recur_gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
-        recur_gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
+        gemm_packed(1, 1.0f, a, wa->K, wa, beta, c, wa->N);
+        gemm_packed(1, 1.0f, b, wb->K, wb, 1.0f, c, wb->N);
         return;
     }
     sweep(a, wa, beta, b, wb, c, backwards);
 }
 
-void recur_gemm_packed_row(const float *a, const recur_gemm_b *w, float beta,
+void gemm_packed_row(const float *a, const gemm_b *w, float beta,
                            float *c, int backwards)
 {
     if (!w->packed) {
-        recur_gemm_packed(1, 1.0f, a, w->K, w, beta, c, w->N);
+        gemm_packed(1, 1.0f, a, w->K, w, beta, c, w->N);
         return;
     }
     sweep(a, w, beta, NULL, NULL, c, backwards);
 }
 
-/* Columns [k0, k1) of recur_col_sums: row by row, 16 columns at a time. */
+/* Columns [k0, k1) of gemm_col_sums: row by row, 16 columns at a time. */
 #ifdef PACKED_X86
 __attribute__((target("avx512f"))) static void
 col_sums_avx512(float *d, const float *A, size_t rows, size_t lda, size_t k0,
@@ -744,7 +744,7 @@ static void col_sums(float *d, const float *A, size_t rows, size_t lda,
                      size_t k0, size_t k1)
 {
 #ifdef PACKED_X86
-    if (recur_gemm_packed_available()) {
+    if (gemm_packed_available()) {
         col_sums_avx512(d, A, rows, lda, k0, k1);
         return;
     }
@@ -754,7 +754,7 @@ static void col_sums(float *d, const float *A, size_t rows, size_t lda,
             d[k] += A[i * lda + k];
 }
 
-void recur_col_sums(float *d, const float *A, size_t rows, size_t cols,
+void gemm_col_sums(float *d, const float *A, size_t rows, size_t cols,
                     size_t lda)
 {
     /* Shares of whole cache lines of d (16 floats) for each thread. */
@@ -776,24 +776,24 @@ void recur_col_sums(float *d, const float *A, size_t rows, size_t cols,
     }
 }
 
-void recur_gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
+void gemm_tn(size_t M, size_t N, size_t K, float alpha, const float *A,
                    size_t lda, const float *B, size_t ldb, float beta,
                    float *C, size_t ldc, float *buf, size_t cap)
 {
     size_t npad = (N + NR - 1) / NR * NR;
     size_t kc = npad ? cap / npad : 0;
     kc = kc > 512 ? 512 : kc;
-    if (!buf || !recur_gemm_packed_available() || kc < 64 || M == 0 ||
+    if (!buf || !gemm_packed_available() || kc < 64 || M == 0 ||
         N == 0 || K == 0) {
-        recur_gemm(1, 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm(1, 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
 #ifdef PACKED_X86
     /* K in chunks of kc rows of B, packed in turn; C gathers the chunks. */
     for (size_t k0 = 0; k0 < K; k0 += kc) {
         size_t k = K - k0 < kc ? K - k0 : kc;
-        recur_gemm_b pb;
-        recur_gemm_pack(&pb, 0, N, k, B + k0 * ldb, ldb, buf);
+        gemm_b pb;
+        gemm_pack(&pb, 0, N, k, B + k0 * ldb, ldb, buf);
         run_panels(M, 1, alpha, A + k0 * lda, lda, &pb, k0 ? 1.0f : beta,
                    NULL, C, ldc);
     }

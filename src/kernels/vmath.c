@@ -7,7 +7,7 @@
  * FMAs all of it in Horner's form, EXP_TAIL), 2^n built in the exponent
  * bits (as 2 · 2^(n−1), so that n = 128 just below the overflow works).
  * The input is clamped to [EXP_LO, EXP_HI]; below, exp is under 2^-124
- * and recur_vexp flushes it to 0; above, it is inf (the clamp keeps NaN:
+ * and vmath_exp flushes it to 0; above, it is inf (the clamp keeps NaN:
  * comparisons with NaN fail).
  * tanh: Cephes' odd polynomial below |x| = 0.625, where 1 − 2/(e^{2|x|}+1)
  * would cancel; that formula above it.
@@ -137,17 +137,17 @@ int vmath_path(void)
 #define VMATH_DISPATCH(name, y, x, n) name##_plain(y, x, n);
 #endif
 
-void recur_vexp(float *y, const float *x, size_t n)
+void vmath_exp(float *y, const float *x, size_t n)
 {
     VMATH_DISPATCH(vexp, y, x, n)
 }
 
-void recur_vsigmoid(float *y, const float *x, size_t n)
+void vmath_sigmoid(float *y, const float *x, size_t n)
 {
     VMATH_DISPATCH(vsigmoid, y, x, n)
 }
 
-void recur_vtanh(float *y, const float *x, size_t n)
+void vmath_tanh(float *y, const float *x, size_t n)
 {
     VMATH_DISPATCH(vtanh, y, x, n)
 }

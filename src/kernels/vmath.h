@@ -23,11 +23,11 @@
 #include <stddef.h>
 
 /* y[i] = exp(x[i]) */
-void recur_vexp(float *y, const float *x, size_t n);
+void vmath_exp(float *y, const float *x, size_t n);
 /* y[i] = 1 / (1 + exp(-x[i])) */
-void recur_vsigmoid(float *y, const float *x, size_t n);
+void vmath_sigmoid(float *y, const float *x, size_t n);
 /* y[i] = tanh(x[i]) */
-void recur_vtanh(float *y, const float *x, size_t n);
+void vmath_tanh(float *y, const float *x, size_t n);
 
 /* The variants (vmath.c): multiply-adds as a multiply and an add
  * (PLAIN), or fused, for AVX2, for AVX-512, or where fmaf is fast on

@@ -28,18 +28,18 @@
 static recur_status check_config(const lm_config *config)
 {
     if (!config)
-        return recur_fail(RECUR_ERR_ARGUMENT, "language model configuration is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "language model configuration is NULL");
     const recur_lm_config *c = &config->arch;
     if (c->vocab_size == 0 || c->embed_size == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "vocab_size (%zu) and embed_size (%zu) must be >= 1",
                           c->vocab_size, c->embed_size);
     if (c->rnn.input_size != c->embed_size)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "the stack's input_size (%zu) must equal embed_size (%zu)",
                           c->rnn.input_size, c->embed_size);
     if (c->rnn.bidirectional)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "a language model reads left to right: bidirectional "
                           "must be 0");
     recur_status s = stack_check_regularizers(config, &config->reg,
@@ -48,11 +48,11 @@ static recur_status check_config(const lm_config *config)
         return s;
     size_t P = c->rnn.proj_size ? c->rnn.proj_size : c->rnn.hidden_size;
     if (c->tie_weights && c->embed_size != P)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "tied weights need embed_size (%zu) == the stack's "
                           "output size (%zu)", c->embed_size, P);
     if (c->vocab_size > (size_t)INT32_MAX)
-        return recur_fail(RECUR_ERR_ARGUMENT, "vocab_size %zu too large",
+        return error_fail(RECUR_ERR_ARGUMENT, "vocab_size %zu too large",
                           c->vocab_size);
     return RECUR_OK;
 }
@@ -60,7 +60,7 @@ static recur_status check_config(const lm_config *config)
 /* Orthogonal Q (rows x cols, rows >= cols or not) from a Gaussian matrix by
  * modified Gram-Schmidt over the shorter side, as torch.nn.init.orthogonal_
  * produces (up to the random draw). */
-static void orthogonal(float *w, size_t rows, size_t cols, recur_rng *rng)
+static void orthogonal(float *w, size_t rows, size_t cols, rng_state *rng)
 {
     int by_rows = rows <= cols;   /* orthonormalise the shorter side */
     size_t n = by_rows ? rows : cols, len = by_rows ? cols : rows;
@@ -90,7 +90,7 @@ static void orthogonal(float *w, size_t rows, size_t cols, recur_rng *rng)
 
 void lm_init_uniform(recur_lm *lm, float r, uint64_t seed)
 {
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed ^ 0x756e69666f726dull); /* "uniform" */
     for (size_t i = 0; i < lm->n_params; i++)
         lm->params[i] = (2.0f * rng_uniform(&rng) - 1.0f) * r;
@@ -99,7 +99,7 @@ void lm_init_uniform(recur_lm *lm, float r, uint64_t seed)
 
 static void init_params(recur_lm *lm, uint64_t seed, int flags)
 {
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     float *p = lm->params;
     /* nn.Embedding: N(0, 1). */
@@ -155,13 +155,13 @@ recur_status lm_create(const lm_config *config, uint64_t seed, int init_flags,
                        recur_lm **out)
 {
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
     recur_status s = check_config(config);
     if (s)
         return s;
     recur_lm *lm = calloc(1, sizeof *lm);
     if (!lm)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     lm->config = *config;
     if ((s = stack_alloc(&config->arch.rnn, &lm->rnn)) != RECUR_OK) {
         free(lm);
@@ -185,16 +185,16 @@ recur_status lm_create(const lm_config *config, uint64_t seed, int init_flags,
     lm->grads = big_floats_zeroed(n);
     if (!lm->params || !lm->grads) {
         recur_lm_free(lm);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
     }
-    size_t fwd = recur_gemm_pack_floats(lm->V, lm->P);
-    size_t bwd = recur_gemm_pack_floats(lm->P, lm->V);
+    size_t fwd = gemm_pack_floats(lm->V, lm->P);
+    size_t bwd = gemm_pack_floats(lm->P, lm->V);
     lm->fc_pack_floats = fwd > bwd ? fwd : bwd;
     if (lm->fc_pack_floats &&
         !(lm->fc_pack = big_alloc((lm->fc_pack_floats + 15) / 16 * 16 *
                                          sizeof(float)))) {
         recur_lm_free(lm);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the output "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the output "
                           "layer's workspace");
     }
     stack_bind(lm->rnn, lm->params + lm->rnn_offset, lm->grads + lm->rnn_offset);
@@ -216,7 +216,7 @@ void recur_lm_free(recur_lm *lm)
     free(lm->state_block);
     big_free(lm->fc_pack);
     free(lm->vocab);
-    recur_wordvocab_free(lm->words);
+    word_vocab_free(lm->words);
     free(lm);
 }
 
@@ -229,7 +229,7 @@ recur_status recur_lm_get_regularizers(const recur_lm *lm,
                                        recur_regularizers *out)
 {
     if (!lm || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_lm_get_regularizers: NULL argument");
     *out = lm->config.reg;
     return RECUR_OK;
@@ -297,12 +297,12 @@ static recur_status ensure_rows(recur_lm *lm, size_t rows)
         return RECUR_OK;
     size_t E = lm->E, P = lm->P, V = lm->V, total;
     /* emb, emb_mask, d_emb: 3E; out, out_drop, out_mask, d_out: 4P; logits V */
-    if (!recur_mul_ok(rows, 3 * E + 4 * P + V, &total) ||
+    if (!size_mul_ok(rows, 3 * E + 4 * P + V, &total) ||
         total > SIZE_MAX / sizeof(float))
-        return recur_fail(RECUR_ERR_MEMORY, "chunk of %zu tokens too large", rows);
+        return error_fail(RECUR_ERR_MEMORY, "chunk of %zu tokens too large", rows);
     float *w = big_alloc(total * sizeof(float));
     if (!w)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a chunk of %zu "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a chunk of %zu "
                           "tokens", rows);
     big_free(lm->emb);
     lm->emb = w;
@@ -320,12 +320,12 @@ static recur_status ensure_rows(recur_lm *lm, size_t rows)
 recur_status lm_reset_state(recur_lm *lm, size_t B)
 {
     if (B == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "batch of 0 streams");
+        return error_fail(RECUR_ERR_ARGUMENT, "batch of 0 streams");
     if (B > lm->B_cap) {
         size_t n = lm->L * B * (lm->P + lm->H);
         float *s = malloc(2 * n * sizeof(float));
         if (!s)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory");
         free(lm->state_block);
         lm->state_block = s;
         lm->B_cap = B;
@@ -369,10 +369,10 @@ void lm_logits(const recur_lm *lm, size_t rows, const float *top,
     const size_t V = lm->V, P = lm->P;
     for (size_t i = 0; i < rows; i++)
         memcpy(logits + i * V, lm->params + lm->fc_bias_offset, V * sizeof(float));
-    recur_gemm_b wb;
-    recur_gemm_pack(&wb, 1, V, P, lm->params + lm->fc_weight_offset, P,
+    gemm_b wb;
+    gemm_pack(&wb, 1, V, P, lm->params + lm->fc_weight_offset, P,
                     rows >= 16 ? lm->fc_pack : NULL);
-    recur_gemm_packed(rows, 1.0f, top, P, &wb, 1.0f, logits, V);
+    gemm_packed(rows, 1.0f, top, P, &wb, 1.0f, logits, V);
 }
 
 void lm_swap_state(float **h, float **h_n, float **c, float **c_n)
@@ -390,12 +390,12 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
                       size_t *counted)
 {
     size_t rows;
-    if (!x || !y || T == 0 || B == 0 || !recur_mul_ok(T, B, &rows))
-        return recur_fail(RECUR_ERR_ARGUMENT, "lm_chunk: empty or NULL chunk");
+    if (!x || !y || T == 0 || B == 0 || !size_mul_ok(T, B, &rows))
+        return error_fail(RECUR_ERR_ARGUMENT, "lm_chunk: empty or NULL chunk");
     const size_t E = lm->E, P = lm->P, V = lm->V;
     for (size_t i = 0; i < rows; i++)
         if (x[i] < 0 || (size_t)x[i] >= V || y[i] >= (int32_t)V)
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "token %zu of the chunk is out of range [0, %zu)",
                               i, V);
     recur_status s = ensure_rows(lm, rows);
@@ -429,20 +429,20 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
     for (size_t i = 0; i < rows; i++)
         count += y[i] >= 0;
     /* The loss, and with grads d(mean loss)/dlogits in place, one pass. */
-    double sum = recur_softmax_xent(lm->logits, rows, V, y,
+    double sum = softmax_xent(lm->logits, rows, V, y,
                                     count ? 1.0f / (float)count : 0.0f,
                                     grads && count ? lm->logits : NULL, &count);
     if (grads && count > 0) {
         float *g_fc_w = lm->grads + lm->fc_weight_offset;
         float *g_fc_b = lm->grads + lm->fc_bias_offset;
-        recur_gemm_tn(V, P, rows, 1.0f, lm->logits, V, top, P, 1.0f, g_fc_w,
+        gemm_tn(V, P, rows, 1.0f, lm->logits, V, top, P, 1.0f, g_fc_w,
                       P, lm->fc_pack, lm->fc_pack_floats);
         for (size_t i = 0; i < rows; i++)
             for (size_t v = 0; v < V; v++)
                 g_fc_b[v] += lm->logits[i * V + v];
-        recur_gemm_b wb;
-        recur_gemm_pack(&wb, 0, P, V, fc_w, P, rows >= 16 ? lm->fc_pack : NULL);
-        recur_gemm_packed(rows, 1.0f, lm->logits, V, &wb, 0.0f, lm->d_out, P);
+        gemm_b wb;
+        gemm_pack(&wb, 0, P, V, fc_w, P, rows >= 16 ? lm->fc_pack : NULL);
+        gemm_packed(rows, 1.0f, lm->logits, V, &wb, 0.0f, lm->d_out, P);
         if (drop)
             apply_mask(lm, lm->d_out, lm->out_mask, rows, B, P);
         s = recur_rnn_backward(lm->rnn, lm->d_out, NULL, NULL, lm->d_emb, NULL,

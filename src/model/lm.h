@@ -35,7 +35,7 @@ struct recur_lm {
     size_t n_params;
     size_t rnn_offset, fc_weight_offset, fc_bias_offset;
     recur_rnn *rnn;          /* parameters bound into params/grads */
-    recur_rng rng;           /* dropout, recurrent dropout, zoneout masks */
+    rng_state rng;           /* dropout, recurrent dropout, zoneout masks */
     int training;
 
     /* Chunk workspace, sized for the largest T*B seen. */
@@ -53,7 +53,7 @@ struct recur_lm {
     size_t state_B;          /* B of the carried state (0: none yet) */
 
     uint32_t *vocab;         /* V code points (char models), or NULL */
-    recur_wordvocab *words;  /* V words (word models), or NULL */
+    word_vocab *words;  /* V words (word models), or NULL */
 };
 
 /* Creates the model with PyTorch's default initialisation from seed:

@@ -27,53 +27,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-recur_status meta_size(const recur_st *st, const char *path, const char *key,
+recur_status meta_size(const st_file *st, const char *path, const char *key,
                        size_t max, size_t *out)
 {
-    const char *v = recur_st_meta(st, key);
+    const char *v = st_meta(st, key);
     if (!v)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
                           path, key);
     char *end;
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     if (errno || end == v || *end || v[0] == '-' || x > max)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: __metadata__ '%s' = '%.40s' is not an integer in "
                           "[0, %zu]", path, key, v, max);
     *out = (size_t)x;
     return RECUR_OK;
 }
 
-recur_status meta_double(const recur_st *st, const char *path, const char *key,
+recur_status meta_double(const st_file *st, const char *path, const char *key,
                          double *out)
 {
-    const char *v = recur_st_meta(st, key);
+    const char *v = st_meta(st, key);
     if (!v)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
                           path, key);
     char *end;
     errno = 0;
     double x = strtod(v, &end);
     if (errno || end == v || *end || isnan(x))
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: __metadata__ '%s' = '%.40s' is not a number",
                           path, key, v);
     *out = x;
     return RECUR_OK;
 }
 
-recur_status meta_put(recur_st_writer *w, const char *key, const char *fmt, ...)
+recur_status meta_put(st_writer *w, const char *key, const char *fmt, ...)
 {
     char buf[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return recur_st_writer_meta(w, key, buf);
+    return st_writer_meta(w, key, buf);
 }
 
-recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
+recur_status lm_write(const recur_lm *lm, const char *task, st_writer *w)
 {
     const recur_lm_config *c = &lm->config.arch;
     const recur_regularizers *r = &lm->config.reg;
@@ -82,12 +82,12 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
     for (size_t i = 0; !s && i < lm_tensor_count(lm); i++) {
         size_t offset, shape[2], ndim;
         lm_tensor(lm, i, name, sizeof name, &offset, shape, &ndim);
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
+        s = st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
                                 lm->params + offset);
     }
-    if (!s) s = recur_st_writer_meta(w, "format", "recur-lm");
-    if (!s) s = recur_st_writer_meta(w, "task", task);
-    if (!s) s = recur_st_writer_meta(w, "mode", recur_mode_str(c->rnn.mode));
+    if (!s) s = st_writer_meta(w, "format", "recur-lm");
+    if (!s) s = st_writer_meta(w, "task", task);
+    if (!s) s = st_writer_meta(w, "mode", recur_mode_str(c->rnn.mode));
     if (!s) s = meta_put(w, "hidden_size", "%zu", c->rnn.hidden_size);
     if (!s) s = meta_put(w, "proj_size", "%zu", c->rnn.proj_size);
     if (!s) s = meta_put(w, "num_layers", "%zu", c->rnn.num_layers);
@@ -102,53 +102,53 @@ recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w)
     if (!s) s = meta_put(w, "zoneout", "%.9g", (double)r->zoneout);
     if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
     if (!s && lm->words) {
-        char *text = recur_wordvocab_join(lm->words);
+        char *text = word_vocab_join(lm->words);
         if (!text)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
-        s = recur_st_writer_meta(w, "words", text);
+            return error_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = st_writer_meta(w, "words", text);
         free(text);
     }
     if (!s && lm->vocab) {
         /* At most 4 bytes per code point. */
         char *text = malloc(4 * lm->V + 1), *p = text;
         if (!text)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory");
         for (size_t v = 0; v < lm->V; v++)
-            p += recur_utf8_encode(lm->vocab[v], p);
+            p += utf8_encode(lm->vocab[v], p);
         *p = '\0';
-        s = recur_st_writer_meta(w, "vocab", text);
+        s = st_writer_meta(w, "vocab", text);
         free(text);
     }
     return s;
 }
 
 /* A probability in [0, 1), checked before it is narrowed to a float. */
-static recur_status meta_probability(const recur_st *st, const char *path,
+static recur_status meta_probability(const st_file *st, const char *path,
                                      const char *key, double *out)
 {
     recur_status s = meta_double(st, path, key, out);
     if (!s && !(*out >= 0.0 && *out < 1.0))
-        s = recur_fail(RECUR_ERR_FORMAT,
+        s = error_fail(RECUR_ERR_FORMAT,
                        "%s: __metadata__ '%s' = %g is not in [0, 1)", path,
                        key, *out);
     return s;
 }
 
-static recur_status read_config(const recur_st *st, const char *path,
+static recur_status read_config(const st_file *st, const char *path,
                                 lm_config *config)
 {
     recur_lm_config *c = &config->arch;
     recur_regularizers *r = &config->reg;
-    const char *format = recur_st_meta(st, "format");
+    const char *format = st_meta(st, "format");
     if (!format || strcmp(format, "recur-lm") != 0)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: not a recur language-model checkpoint "
                           "(__metadata__ format is '%.40s', expected 'recur-lm')",
                           path, format ? format : "(none)");
-    const char *mode = recur_st_meta(st, "mode");
+    const char *mode = st_meta(st, "mode");
     memset(config, 0, sizeof *config);
     if (!mode || recur_mode_parse(mode, &c->rnn.mode))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
                           "is not a known cell", path, mode ? mode : "(none)");
     size_t bias = 0, tie = 0, variational = 0, layer_norm = 0;
     size_t big = (size_t)1 << 24;
@@ -162,13 +162,13 @@ static recur_status read_config(const recur_st *st, const char *path,
     if (!s) s = meta_size(st, path, "tie_weights", 1, &tie);
     if (!s) s = meta_double(st, path, "dropout", &dropout);
     /* Added later: a checkpoint without them had them off. */
-    if (!s && recur_st_meta(st, "variational"))
+    if (!s && st_meta(st, "variational"))
         s = meta_size(st, path, "variational", 1, &variational);
-    if (!s && recur_st_meta(st, "recurrent_dropout"))
+    if (!s && st_meta(st, "recurrent_dropout"))
         s = meta_probability(st, path, "recurrent_dropout", &recurrent_dropout);
-    if (!s && recur_st_meta(st, "zoneout"))
+    if (!s && st_meta(st, "zoneout"))
         s = meta_probability(st, path, "zoneout", &zoneout);
-    if (!s && recur_st_meta(st, "layer_norm"))
+    if (!s && st_meta(st, "layer_norm"))
         s = meta_size(st, path, "layer_norm", 1, &layer_norm);
     if (s)
         return s;
@@ -183,25 +183,25 @@ static recur_status read_config(const recur_st *st, const char *path,
     return RECUR_OK;
 }
 
-static recur_status read_vocab(const recur_st *st, const char *path,
+static recur_status read_vocab(const st_file *st, const char *path,
                                recur_lm *lm)
 {
-    const char *words = recur_st_meta(st, "words");
+    const char *words = st_meta(st, "words");
     if (words) {
-        recur_status s = recur_wordvocab_parse(words, lm->V, &lm->words);
+        recur_status s = word_vocab_parse(words, lm->V, &lm->words);
         if (s) {
             char why[256];
             snprintf(why, sizeof why, "%s", recur_last_error());
-            return recur_fail(s, "%s: __metadata__ words: %s", path, why);
+            return error_fail(s, "%s: __metadata__ words: %s", path, why);
         }
         return RECUR_OK;
     }
-    const char *text = recur_st_meta(st, "vocab");
+    const char *text = st_meta(st, "vocab");
     if (!text)
         return RECUR_OK;
     uint32_t *cps;
     size_t n;
-    recur_status s = recur_utf8_decode((const unsigned char *)text, strlen(text),
+    recur_status s = utf8_decode((const unsigned char *)text, strlen(text),
                                        path, &cps, &n);
     if (s)
         return s;
@@ -210,7 +210,7 @@ static recur_status read_vocab(const recur_st *st, const char *path,
         ok = cps[i - 1] < cps[i];
     if (!ok) {
         free(cps);
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: __metadata__ vocab must hold %zu distinct "
                           "characters in ascending order", path, lm->V);
     }
@@ -219,13 +219,13 @@ static recur_status read_vocab(const recur_st *st, const char *path,
 }
 
 /* One tensor the configuration implies, missing or of another shape. */
-recur_status st_check_2d(const recur_st *st, const char *path,
+recur_status st_check_2d(const st_file *st, const char *path,
                          const char *name, size_t rows, size_t cols)
 {
-    const recur_st_tensor *t = recur_st_find(st, name);
+    const st_tensor *t = st_find(st, name);
     if (t && t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols)
         return RECUR_OK;
-    return recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
+    return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
                       "[%zu,%zu] as the metadata implies", path, name, rows,
                       cols);
 }
@@ -234,7 +234,7 @@ recur_status st_check_2d(const recur_st *st, const char *path,
  * anything is allocated from those sizes: every other parameter is no
  * larger than one of them, so the model is then at most a few times the
  * file (a file of 300 bytes asked for 550 GB). */
-static recur_status check_sizes_backed(const recur_st *st, const char *path,
+static recur_status check_sizes_backed(const st_file *st, const char *path,
                                        const recur_lm_config *c)
 {
     const size_t H = c->rnn.hidden_size, E = c->embed_size, V = c->vocab_size;
@@ -257,14 +257,14 @@ static recur_status check_sizes_backed(const recur_st *st, const char *path,
     return s;
 }
 
-recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
+recur_status lm_read(const st_file *st, const char *path, recur_lm **out)
 {
     lm_config c;
     recur_lm *lm = NULL;
     recur_status s = read_config(st, path, &c);
     if (!s && !c.arch.rnn.layer_norm &&
-        recur_st_find(st, "rnn.weight_ln_ih_l0"))
-        return recur_fail(RECUR_ERR_FORMAT,
+        st_find(st, "rnn.weight_ln_ih_l0"))
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: holds rnn.weight_ln_ih_l0 (layer norm) but "
                           "__metadata__ layer_norm is not 1", path);
     if (!s)
@@ -272,17 +272,17 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
     if (!s && (s = lm_create(&c, 0, 0, &lm)) != RECUR_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", recur_last_error());
-        return recur_fail(RECUR_ERR_FORMAT, "%s: %s", path, why);
+        return error_fail(RECUR_ERR_FORMAT, "%s: %s", path, why);
     }
     char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
     for (size_t i = 0; !s && i < lm_tensor_count(lm); i++) {
         size_t offset, shape[2], ndim;
         lm_tensor(lm, i, name, sizeof name, &offset, shape, &ndim);
-        const recur_st_tensor *t = recur_st_find(st, name);
+        const st_tensor *t = st_find(st, name);
         int ok = t && t->ndim == ndim && t->shape[0] == shape[0] &&
                  (ndim == 1 || t->shape[1] == shape[1]);
         if (!ok) {
-            s = recur_fail(RECUR_ERR_FORMAT,
+            s = error_fail(RECUR_ERR_FORMAT,
                            "%s: tensor '%s' is missing or not [%zu%s%zu] as "
                            "the metadata implies", path, name, shape[0],
                            ndim == 2 ? "," : "", ndim == 2 ? shape[1] : 0);
@@ -291,16 +291,16 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
         /* A tied fc.weight must be the embedding itself. */
         if (c.arch.tie_weights && !strcmp(name, "fc.weight")) {
             float *tmp = malloc(t->numel * sizeof(float));
-            ok = tmp && !recur_st_to_f32(t, tmp) &&
+            ok = tmp && !st_to_f32(t, tmp) &&
                  !memcmp(tmp, lm->params + offset, t->numel * sizeof(float));
             free(tmp);
             if (!ok)
-                s = recur_fail(RECUR_ERR_FORMAT, "%s: tie_weights is 1 but "
+                s = error_fail(RECUR_ERR_FORMAT, "%s: tie_weights is 1 but "
                                "fc.weight differs from embedding.weight", path);
-        } else if (recur_st_to_f32(t, lm->params + offset)) {
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' has dtype %s, "
+        } else if (st_to_f32(t, lm->params + offset)) {
+            s = error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' has dtype %s, "
                            "expected a float type", path, name,
-                           recur_dtype_str(t->dtype));
+                           st_dtype_str(t->dtype));
         }
     }
     if (!s)
@@ -316,13 +316,13 @@ recur_status lm_read(const recur_st *st, const char *path, recur_lm **out)
 recur_status recur_lm_load(const char *path, recur_lm **out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_load: NULL argument");
-    recur_st *st;
-    recur_status s = recur_st_read(path, &st);
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_load: NULL argument");
+    st_file *st;
+    recur_status s = st_read(path, &st);
     if (s)
         return s;
     s = lm_read(st, path, out);
-    recur_st_free(st);
+    st_free(st);
     return s;
 }
 
@@ -334,7 +334,7 @@ uint32_t recur_lm_get_codepoint(const recur_lm *lm, size_t id)
 recur_status recur_lm_get_token(const recur_lm *lm, uint32_t cp, size_t *id)
 {
     if (!lm || !id || !lm->vocab)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_lm_get_token: NULL argument or no vocabulary");
     size_t lo = 0, hi = lm->V;
     while (lo < hi) {
@@ -345,7 +345,7 @@ recur_status recur_lm_get_token(const recur_lm *lm, uint32_t cp, size_t *id)
             hi = mid;
     }
     if (lo == lm->V || lm->vocab[lo] != cp)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "character U+%04X is not in the model's vocabulary",
                           (unsigned)cp);
     *id = lo;

@@ -12,23 +12,23 @@
 
 /* Adds the model's tensors and metadata (task names what it was trained
  * for, e.g. "charlm") to a writer. */
-recur_status lm_write(const recur_lm *lm, const char *task, recur_st_writer *w);
+recur_status lm_write(const recur_lm *lm, const char *task, st_writer *w);
 /* Builds the model a checkpoint holds; `path` names it in messages. */
-recur_status lm_read(const recur_st *st, const char *path, recur_lm **out);
+recur_status lm_read(const st_file *st, const char *path, recur_lm **out);
 
 /* __metadata__ values: an unsigned integer <= max, a number; absent or
  * malformed is RECUR_ERR_FORMAT naming the key. */
-recur_status meta_size(const recur_st *st, const char *path, const char *key,
+recur_status meta_size(const st_file *st, const char *path, const char *key,
                        size_t max, size_t *out);
-recur_status meta_double(const recur_st *st, const char *path, const char *key,
+recur_status meta_double(const st_file *st, const char *path, const char *key,
                          double *out);
 /* RECUR_OK when the file holds tensor `name` as a [rows, cols] matrix, else
  * RECUR_ERR_FORMAT naming it: checked before allocating what a header's
  * sizes imply. */
-recur_status st_check_2d(const recur_st *st, const char *path,
+recur_status st_check_2d(const st_file *st, const char *path,
                          const char *name, size_t rows, size_t cols);
 /* A formatted metadata value (at most 127 bytes). */
-recur_status meta_put(recur_st_writer *w, const char *key, const char *fmt, ...)
+recur_status meta_put(st_writer *w, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

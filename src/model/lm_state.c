@@ -22,14 +22,14 @@ struct recur_lm_state {
 recur_status recur_lm_state_create(recur_lm *lm, recur_lm_state **out)
 {
     if (!lm || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_create: NULL argument");
     recur_lm_state *s = calloc(1, sizeof *s);
     size_t np = lm->L * lm->P, nh = lm->L * lm->H;
     float *block = malloc((2 * (np + nh) + lm->E + lm->P + lm->V) * sizeof(float));
     if (!s || !block) {
         free(s);
         free(block);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     s->lm = lm;
     s->block = block;
@@ -48,7 +48,7 @@ recur_status recur_lm_state_create(recur_lm *lm, recur_lm_state **out)
 recur_status recur_lm_pack_weights(recur_lm *lm)
 {
     if (!lm)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_pack_weights: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_pack_weights: NULL");
     return recur_rnn_pack_weights(lm->rnn);
 }
 
@@ -71,10 +71,10 @@ void recur_lm_state_free(recur_lm_state *s)
 recur_status recur_lm_state_feed(recur_lm_state *s, size_t token)
 {
     if (!s)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_feed: NULL state");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_feed: NULL state");
     recur_lm *lm = s->lm;
     if (token >= lm->V)
-        return recur_fail(RECUR_ERR_ARGUMENT, "token %zu is not in [0, %zu)",
+        return error_fail(RECUR_ERR_ARGUMENT, "token %zu is not in [0, %zu)",
                           token, lm->V);
     const int lstm = lm->config.arch.rnn.mode == RECUR_LSTM;
     memcpy(s->emb, lm->params + token * lm->E, lm->E * sizeof(float));
@@ -99,7 +99,7 @@ recur_status recur_lm_state_get_probs(const recur_lm_state *s,
                                       float temperature, float *probs)
 {
     if (!s || !probs || !s->fed || !(temperature > 0.0f) || isinf(temperature))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_lm_state_get_probs: NULL argument, nothing fed yet, "
                           "or temperature not > 0");
     const size_t V = s->lm->V;

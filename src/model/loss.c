@@ -26,7 +26,7 @@ RECUR_CLONES static float row_max(const float *z, size_t V)
     return m[0];
 }
 
-/* Σ exp(z[v] − max) over a row, each exp a float from recur_vexp, summed
+/* Σ exp(z[v] − max) over a row, each exp a float from vmath_exp, summed
  * in double in eight interleaved partial sums; into e[0..V) as well when e
  * is given (it may be z). */
 RECUR_CLONES static double row_exp_sum(const float *z, size_t V, float max,
@@ -39,7 +39,7 @@ RECUR_CLONES static double row_exp_sum(const float *z, size_t V, float max,
         float *out = e ? e + v0 : tmp;
         for (size_t j = 0; j < n; j++)
             out[j] = z[v0 + j] - max;
-        recur_vexp(out, out, n);
+        vmath_exp(out, out, n);
         for (; i + 8 <= n; i += 8)
             for (int k = 0; k < 8; k++)
                 part[k] += out[i + k];
@@ -50,7 +50,7 @@ RECUR_CLONES static double row_exp_sum(const float *z, size_t V, float max,
            ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
-double recur_softmax_xent(const float *logits, size_t N, size_t V,
+double softmax_xent(const float *logits, size_t N, size_t V,
                           const int32_t *targets, float scale, float *dlogits,
                           size_t *counted)
 {

@@ -13,10 +13,10 @@
  * sets *counted. When dlogits is not NULL it receives
  * scale · (softmax − onehot(target)) per counted row and 0 for masked rows
  * (dlogits may alias logits). Stable: the row maximum is subtracted before
- * exponentiating (recur_vexp, float, within 1 ulp), the sum of each row
+ * exponentiating (vmath_exp, float, within 1 ulp), the sum of each row
  * and the loss are accumulated in double. Targets >= V must not occur
  * (callers check). */
-double recur_softmax_xent(const float *logits, size_t N, size_t V,
+double softmax_xent(const float *logits, size_t N, size_t V,
                           const int32_t *targets, float scale, float *dlogits,
                           size_t *counted);
 

@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdint.h>
 
-size_t recur_sample_scratch_size(size_t V)
+size_t sample_scratch_size(size_t V)
 {
     size_t per = sizeof(double) + sizeof(size_t);
     return V > SIZE_MAX / per ? 0 : V * per;
@@ -81,36 +81,36 @@ static size_t ranked(ranking *r, size_t j)
     return r->order[r->V - 1 - j];
 }
 
-recur_status recur_sample_token(const float *logits, size_t V,
+recur_status sample_token(const float *logits, size_t V,
                                 float temperature, size_t top_k, float top_p,
-                                recur_rng *rng, void *scratch, size_t *id)
+                                rng_state *rng, void *scratch, size_t *id)
 {
     if (!logits || !rng || !scratch || !id)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_sample_token: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "sample_token: NULL %s",
                           !logits ? "logits" : !rng ? "rng"
                           : !scratch ? "scratch" : "id");
     if (V == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_sample_token: V = 0");
+        return error_fail(RECUR_ERR_ARGUMENT, "sample_token: V = 0");
     if (!(temperature >= 0) || isinf(temperature))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "temperature %g is not a finite number >= 0",
                           (double)temperature);
     if (!(top_p > 0 && top_p <= 1))
-        return recur_fail(RECUR_ERR_ARGUMENT, "top_p %g is not in (0, 1]",
+        return error_fail(RECUR_ERR_ARGUMENT, "top_p %g is not in (0, 1]",
                           (double)top_p);
 
     float max = -INFINITY;
     size_t argmax = 0;
     for (size_t i = 0; i < V; i++) {
         if (isnan(logits[i]))
-            return recur_fail(RECUR_ERR_ARGUMENT, "logits[%zu] is NaN", i);
+            return error_fail(RECUR_ERR_ARGUMENT, "logits[%zu] is NaN", i);
         if (logits[i] > max) {
             max = logits[i];
             argmax = i;
         }
     }
     if (max == -INFINITY)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "all %zu logits are -inf: nothing to sample", V);
     if (temperature == 0) {
         *id = argmax;

@@ -14,11 +14,11 @@
 
 #include <stddef.h>
 
-/* Bytes of scratch recur_sample_token needs for V logits: V doubles (the
+/* Bytes of scratch sample_token needs for V logits: V doubles (the
  * unnormalised probabilities) and V size_t (token order), 16 V on 64-bit
  * machines. 0 when that overflows size_t (V is absurd). Allocate once,
  * with malloc (the doubles need its alignment), and reuse for every token. */
-size_t recur_sample_scratch_size(size_t V);
+size_t sample_scratch_size(size_t V);
 
 /* Draws a token id into *id from softmax(logits / temperature), restricted
  *   - to the top_k most likely tokens (0, or top_k >= V: all), then
@@ -35,14 +35,14 @@ size_t recur_sample_scratch_size(size_t V);
  * logits of ±1e30, -inf and temperatures near 0 or huge give no NaN. +inf
  * logits share all the probability equally.
  *
- * scratch: recur_sample_scratch_size(V) bytes, suitably aligned (malloc);
+ * scratch: sample_scratch_size(V) bytes, suitably aligned (malloc);
  * its contents are not needed between calls.
  *
  * RECUR_ERR_ARGUMENT for: NULL logits, rng, scratch or id; V == 0;
  * temperature negative, NaN or infinite; top_p not in (0, 1]; a NaN logit;
  * every logit -inf. *id is untouched on failure. */
-recur_status recur_sample_token(const float *logits, size_t V,
+recur_status sample_token(const float *logits, size_t V,
                                 float temperature, size_t top_k, float top_p,
-                                recur_rng *rng, void *scratch, size_t *id);
+                                rng_state *rng, void *scratch, size_t *id);
 
 #endif

@@ -25,7 +25,7 @@ struct seq_model {
     float *params, *grads;
     size_t n_params, rnn_offset, fc_w_offset, fc_b_offset;
     recur_rnn *rnn;          /* parameters bound into params/grads */
-    recur_rng rng;
+    rng_state rng;
     int training;
     /* Batch workspace, for up to rows_cap = T·B rows and B_cap examples. */
     size_t rows_cap, B_cap;
@@ -63,7 +63,7 @@ recur_status seq_pool_parse(const char *name, seq_pool *pool)
             *pool = (seq_pool)i;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT, "pooling '%.40s' is not one of "
+    return error_fail(RECUR_ERR_ARGUMENT, "pooling '%.40s' is not one of "
                       "last, mean, max, step", name ? name : "(null)");
 }
 
@@ -74,7 +74,7 @@ recur_status seq_loss_parse(const char *name, seq_loss *loss)
             *loss = (seq_loss)i;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT, "loss '%.40s' is not one of "
+    return error_fail(RECUR_ERR_ARGUMENT, "loss '%.40s' is not one of "
                       "xent, mse, mae, huber, bce", name ? name : "(null)");
 }
 
@@ -83,37 +83,37 @@ recur_status seq_loss_parse(const char *name, seq_loss *loss)
 static recur_status check_config(const seq_config *c)
 {
     if (!c)
-        return recur_fail(RECUR_ERR_ARGUMENT, "sequence model configuration is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "sequence model configuration is NULL");
     if ((unsigned)c->pool > SEQ_POOL_STEP || (unsigned)c->loss > SEQ_LOSS_BCE)
-        return recur_fail(RECUR_ERR_ARGUMENT, "unknown pooling or loss");
+        return error_fail(RECUR_ERR_ARGUMENT, "unknown pooling or loss");
     if (c->outputs == 0 || c->outputs > ((size_t)1 << 24))
-        return recur_fail(RECUR_ERR_ARGUMENT, "outputs %zu not in [1, 2^24]",
+        return error_fail(RECUR_ERR_ARGUMENT, "outputs %zu not in [1, 2^24]",
                           c->outputs);
     if (c->vocab_size && (c->embed_size == 0 || c->rnn.input_size != c->embed_size))
-        return recur_fail(RECUR_ERR_ARGUMENT, "token input: embed_size (%zu) "
+        return error_fail(RECUR_ERR_ARGUMENT, "token input: embed_size (%zu) "
                           "must be >= 1 and equal the stack's input_size (%zu)",
                           c->embed_size, c->rnn.input_size);
     if (c->vocab_size > (size_t)INT32_MAX)
-        return recur_fail(RECUR_ERR_ARGUMENT, "vocab_size %zu too large",
+        return error_fail(RECUR_ERR_ARGUMENT, "vocab_size %zu too large",
                           c->vocab_size);
     if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "dropout %g is not in [0, 1)",
+        return error_fail(RECUR_ERR_ARGUMENT, "dropout %g is not in [0, 1)",
                           (double)c->dropout);
     if (c->loss == SEQ_LOSS_XENT && c->pool == SEQ_POOL_STEP)
-        return recur_fail(RECUR_ERR_ARGUMENT, "the xent loss needs one "
+        return error_fail(RECUR_ERR_ARGUMENT, "the xent loss needs one "
                           "prediction per example (pooling last, mean or max)");
     if (c->loss == SEQ_LOSS_BCE && c->pool != SEQ_POOL_STEP)
-        return recur_fail(RECUR_ERR_ARGUMENT, "the bce loss scores every step "
+        return error_fail(RECUR_ERR_ARGUMENT, "the bce loss scores every step "
                           "(pooling step)");
     if (c->pool == SEQ_POOL_STEP && c->loss != SEQ_LOSS_BCE)
-        return recur_fail(RECUR_ERR_ARGUMENT, "per-step predictions are scored "
+        return error_fail(RECUR_ERR_ARGUMENT, "per-step predictions are scored "
                           "by bce only");
     return stack_check_config(&c->rnn);
 }
 
 static void init_params(seq_model *m, uint64_t seed)
 {
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     float *p = m->params;
     const size_t VE = m->config.vocab_size * m->config.embed_size;
@@ -138,13 +138,13 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
                               seq_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
     recur_status s = check_config(config);
     if (s)
         return s;
     seq_model *m = calloc(1, sizeof *m);
     if (!m)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     m->config = *config;
     if ((s = stack_alloc(&config->rnn, &m->rnn)) != RECUR_OK) {
         free(m);
@@ -169,7 +169,7 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     m->grads = big_floats_zeroed(n);
     if (!m->params || !m->grads) {
         seq_model_free(m);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
     }
     stack_bind(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset);
     recur_rnn_set_prefix(m->rnn, "rnn.");
@@ -218,17 +218,17 @@ static recur_status ensure_work(seq_model *m, size_t rows, size_t B)
         return RECUR_OK;
     const size_t I = m->I, F = m->F, K = m->K, LD = m->L * m->D;
     size_t per_row = 3 * I + 5 * F + K, total, state, idx;
-    if (!recur_mul_ok(rows, per_row, &total) ||
-        !recur_mul_ok(LD * B, 2 * m->P, &state) ||
-        !recur_add_ok(total, state, &total) || total > SIZE_MAX / sizeof(float) ||
-        !recur_mul_ok(B, F + 2, &idx) || idx > SIZE_MAX / sizeof(size_t))
-        return recur_fail(RECUR_ERR_MEMORY, "batch of %zu steps too large", rows);
+    if (!size_mul_ok(rows, per_row, &total) ||
+        !size_mul_ok(LD * B, 2 * m->P, &state) ||
+        !size_add_ok(total, state, &total) || total > SIZE_MAX / sizeof(float) ||
+        !size_mul_ok(B, F + 2, &idx) || idx > SIZE_MAX / sizeof(size_t))
+        return error_fail(RECUR_ERR_MEMORY, "batch of %zu steps too large", rows);
     float *w = big_alloc(total * sizeof(float));
     size_t *ix = malloc(idx * sizeof(size_t));
     if (!w || !ix) {
         big_free(w);
         free(ix);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for a batch of "
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a batch of "
                           "%zu steps", rows);
     }
     big_free(m->work);
@@ -263,33 +263,33 @@ static recur_status check_batch(const seq_model *m, const seq_data *d,
 {
     const seq_config *c = &m->config;
     if (!d || !idx || B == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "empty or NULL batch");
+        return error_fail(RECUR_ERR_ARGUMENT, "empty or NULL batch");
     if (c->vocab_size ? !d->tokens : (!d->x || d->features != m->I))
-        return recur_fail(RECUR_ERR_ARGUMENT, "the data's input (%zu features) "
+        return error_fail(RECUR_ERR_ARGUMENT, "the data's input (%zu features) "
                           "does not fit the model (%s)", d->features,
                           c->vocab_size ? "token ids" : "dense");
     if (d->outputs != m->K)
-        return recur_fail(RECUR_ERR_ARGUMENT, "the data has %zu outputs, the "
+        return error_fail(RECUR_ERR_ARGUMENT, "the data has %zu outputs, the "
                           "model %zu", d->outputs, m->K);
     int want_labels = c->loss == SEQ_LOSS_XENT;
     if (want_labels ? !d->label : !d->y || d->per_step != (c->pool == SEQ_POOL_STEP))
-        return recur_fail(RECUR_ERR_ARGUMENT, "the data's targets do not fit "
+        return error_fail(RECUR_ERR_ARGUMENT, "the data's targets do not fit "
                           "the model's loss (%s)", seq_loss_str(c->loss));
     *T = 0;
     for (size_t b = 0; b < B; b++) {
         if (idx[b] >= d->n)
-            return recur_fail(RECUR_ERR_ARGUMENT, "example %zu of %zu", idx[b], d->n);
+            return error_fail(RECUR_ERR_ARGUMENT, "example %zu of %zu", idx[b], d->n);
         size_t len = seq_len(d, idx[b]);
         if (len == 0)
-            return recur_fail(RECUR_ERR_ARGUMENT, "example %zu is empty", idx[b]);
+            return error_fail(RECUR_ERR_ARGUMENT, "example %zu is empty", idx[b]);
         *T = len > *T ? len : *T;
         if (want_labels && (d->label[idx[b]] < 0 || (size_t)d->label[idx[b]] >= m->K))
-            return recur_fail(RECUR_ERR_ARGUMENT, "example %zu: label %d not in "
+            return error_fail(RECUR_ERR_ARGUMENT, "example %zu: label %d not in "
                               "[0, %zu)", idx[b], (int)d->label[idx[b]], m->K);
         if (c->vocab_size)
             for (size_t i = d->offset[idx[b]]; i < d->offset[idx[b] + 1]; i++)
                 if (d->tokens[i] < 0 || (size_t)d->tokens[i] >= c->vocab_size)
-                    return recur_fail(RECUR_ERR_ARGUMENT, "example %zu: token "
+                    return error_fail(RECUR_ERR_ARGUMENT, "example %zu: token "
                                       "%d not in [0, %zu)", idx[b],
                                       (int)d->tokens[i], c->vocab_size);
     }
@@ -426,7 +426,7 @@ static double loss_forward(seq_model *m, const seq_data *d, const size_t *idx,
                 for (size_t k = 0; k < K; k++)
                     out[b * K + k] = (float)(exp((double)z[b * K + k] - mx) / s);
             }
-        return recur_softmax_xent(z, B, K, m->target, 1.0f / (float)B,
+        return softmax_xent(z, B, K, m->target, 1.0f / (float)B,
                                   grads ? z : NULL, counted);
     case SEQ_LOSS_MSE:
     case SEQ_LOSS_MAE:
@@ -492,8 +492,8 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
     recur_status s = check_batch(m, d, idx, B, &T);
     if (s)
         return s;
-    if (!recur_mul_ok(T, B, &rows))
-        return recur_fail(RECUR_ERR_ARGUMENT, "batch too large");
+    if (!size_mul_ok(T, B, &rows))
+        return error_fail(RECUR_ERR_ARGUMENT, "batch too large");
     if ((s = ensure_work(m, rows, B)) != RECUR_OK)
         return s;
     m->streaming = 0;
@@ -518,17 +518,17 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
     const float *fc_b = m->params + m->fc_b_offset;
     for (size_t r = 0; r < R; r++)
         memcpy(m->logits + r * K, fc_b, K * sizeof(float));
-    recur_gemm(0, 1, R, K, F, 1.0f, m->feat, F, fc_w, F, 1.0f, m->logits, K);
+    gemm(0, 1, R, K, F, 1.0f, m->feat, F, fc_w, F, 1.0f, m->logits, K);
     size_t count = 0;
     double sum = loss_forward(m, d, idx, T, B, grads, &count, out);
 
     if (grads) {
         float *g_w = m->grads + m->fc_w_offset, *g_b = m->grads + m->fc_b_offset;
-        recur_gemm(1, 0, K, F, R, 1.0f, m->logits, K, m->feat, F, 1.0f, g_w, F);
+        gemm(1, 0, K, F, R, 1.0f, m->logits, K, m->feat, F, 1.0f, g_w, F);
         for (size_t r = 0; r < R; r++)
             for (size_t k = 0; k < K; k++)
                 g_b[k] += m->logits[r * K + k];
-        recur_gemm(0, 0, R, F, K, 1.0f, m->logits, K, fc_w, F, 0.0f, m->dfeat, F);
+        gemm(0, 0, R, F, K, 1.0f, m->logits, K, fc_w, F, 0.0f, m->dfeat, F);
         if (drop)
             for (size_t i = 0; i < R * F; i++)
                 m->dfeat[i] *= m->feat_mask[i];
@@ -566,11 +566,11 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
 recur_status seq_model_reset_stream(seq_model *m)
 {
     if (m->D != 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "a bidirectional model cannot "
+        return error_fail(RECUR_ERR_ARGUMENT, "a bidirectional model cannot "
                           "run one step at a time");
     size_t n = 2 * m->L * (m->P + m->H);
     if (!m->stream && !(m->stream = malloc(n * sizeof(float))))
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     memset(m->stream, 0, n * sizeof(float));
     recur_status s = ensure_work(m, 1, 1);
     if (s)
@@ -582,7 +582,7 @@ recur_status seq_model_reset_stream(seq_model *m)
 recur_status seq_model_stream(seq_model *m, const float *x, float *out)
 {
     if (!m->streaming)
-        return recur_fail(RECUR_ERR_STATE, "seq_model_stream before "
+        return error_fail(RECUR_ERR_STATE, "seq_model_stream before "
                           "seq_model_reset_stream");
     const size_t LP = m->L * m->P, LH = m->L * m->H, K = m->K;
     int lstm = m->config.rnn.mode == RECUR_LSTM;
@@ -596,7 +596,7 @@ recur_status seq_model_stream(seq_model *m, const float *x, float *out)
         if (!(x[0] >= 0 && (double)x[0] < (double)m->config.vocab_size) ||
             x[0] != floorf(x[0])) {
             seq_model_set_training(m, training);
-            return recur_fail(RECUR_ERR_ARGUMENT, "token %g is not an id in "
+            return error_fail(RECUR_ERR_ARGUMENT, "token %g is not an id in "
                               "[0, %zu)", (double)x[0], m->config.vocab_size);
         }
         in = m->params + (size_t)x[0] * m->I;
@@ -672,7 +672,7 @@ void seq_model_tensor(const seq_model *m, size_t i, char *name, size_t size,
 }
 
 recur_status seq_model_write(const seq_model *m, const char *task,
-                             recur_st_writer *w)
+                             st_writer *w)
 {
     const seq_config *c = &m->config;
     char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
@@ -680,12 +680,12 @@ recur_status seq_model_write(const seq_model *m, const char *task,
     for (size_t i = 0; !s && i < seq_model_tensor_count(m); i++) {
         size_t offset, shape[2], ndim;
         seq_model_tensor(m, i, name, sizeof name, &offset, shape, &ndim);
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
+        s = st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
                                 m->params + offset);
     }
-    if (!s) s = recur_st_writer_meta(w, "format", "recur-seq");
-    if (!s) s = recur_st_writer_meta(w, "task", task);
-    if (!s) s = recur_st_writer_meta(w, "mode", recur_mode_str(c->rnn.mode));
+    if (!s) s = st_writer_meta(w, "format", "recur-seq");
+    if (!s) s = st_writer_meta(w, "task", task);
+    if (!s) s = st_writer_meta(w, "mode", recur_mode_str(c->rnn.mode));
     if (!s) s = meta_put(w, "input_size", "%zu", c->rnn.input_size);
     if (!s) s = meta_put(w, "hidden_size", "%zu", c->rnn.hidden_size);
     if (!s) s = meta_put(w, "proj_size", "%zu", c->rnn.proj_size);
@@ -696,29 +696,29 @@ recur_status seq_model_write(const seq_model *m, const char *task,
     if (!s) s = meta_put(w, "vocab_size", "%zu", c->vocab_size);
     if (!s) s = meta_put(w, "embed_size", "%zu", c->embed_size);
     if (!s) s = meta_put(w, "outputs", "%zu", c->outputs);
-    if (!s) s = recur_st_writer_meta(w, "pool", seq_pool_str(c->pool));
-    if (!s) s = recur_st_writer_meta(w, "loss", seq_loss_str(c->loss));
+    if (!s) s = st_writer_meta(w, "pool", seq_pool_str(c->pool));
+    if (!s) s = st_writer_meta(w, "loss", seq_loss_str(c->loss));
     if (!s) s = meta_put(w, "dropout", "%.9g", (double)c->dropout);
     return s;
 }
 
-static recur_status read_config(const recur_st *st, const char *path,
+static recur_status read_config(const st_file *st, const char *path,
                                 seq_config *c)
 {
-    const char *format = recur_st_meta(st, "format");
+    const char *format = st_meta(st, "format");
     if (!format || strcmp(format, "recur-seq") != 0)
-        return recur_fail(RECUR_ERR_FORMAT, "%s: not a recur sequence-model "
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a recur sequence-model "
                           "checkpoint (__metadata__ format is '%.40s', expected "
                           "'recur-seq')", path, format ? format : "(none)");
     memset(c, 0, sizeof *c);
-    const char *mode = recur_st_meta(st, "mode");
+    const char *mode = st_meta(st, "mode");
     if (!mode || recur_mode_parse(mode, &c->rnn.mode))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
                           "is not a known cell", path, mode ? mode : "(none)");
-    const char *pool = recur_st_meta(st, "pool"), *loss = recur_st_meta(st, "loss");
+    const char *pool = st_meta(st, "pool"), *loss = st_meta(st, "loss");
     if (!pool || seq_pool_parse(pool, &c->pool) || !loss ||
         seq_loss_parse(loss, &c->loss))
-        return recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ pool '%.20s' or "
+        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ pool '%.20s' or "
                           "loss '%.20s' is not known", path, pool ? pool : "(none)",
                           loss ? loss : "(none)");
     size_t big = (size_t)1 << 24, bidir = 0, bias = 0, ln = 0;
@@ -735,7 +735,7 @@ static recur_status read_config(const recur_st *st, const char *path,
     if (!s) s = meta_size(st, path, "outputs", big, &c->outputs);
     if (!s) s = meta_double(st, path, "dropout", &dropout);
     if (!s && !(dropout >= 0 && dropout < 1))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
+        s = error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
                        "[0, 1)", path, dropout);
     c->rnn.bidirectional = (int)bidir;
     c->rnn.bias = (int)bias;
@@ -746,7 +746,7 @@ static recur_status read_config(const recur_st *st, const char *path,
 
 /* Every big tensor the configuration implies is in the file with that
  * shape, before anything of that size is allocated. */
-static recur_status check_backed(const recur_st *st, const char *path,
+static recur_status check_backed(const st_file *st, const char *path,
                                  const seq_config *c)
 {
     const size_t H = c->rnn.hidden_size;
@@ -771,7 +771,7 @@ static recur_status check_backed(const recur_st *st, const char *path,
     return s;
 }
 
-recur_status seq_model_read(const recur_st *st, const char *path,
+recur_status seq_model_read(const st_file *st, const char *path,
                             seq_model **out)
 {
     seq_config c;
@@ -782,22 +782,22 @@ recur_status seq_model_read(const recur_st *st, const char *path,
     if (!s && (s = seq_model_create(&c, 0, &m)) != RECUR_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", recur_last_error());
-        return recur_fail(RECUR_ERR_FORMAT, "%s: %s", path, why);
+        return error_fail(RECUR_ERR_FORMAT, "%s: %s", path, why);
     }
     char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
     for (size_t i = 0; !s && i < seq_model_tensor_count(m); i++) {
         size_t offset, shape[2], ndim;
         seq_model_tensor(m, i, name, sizeof name, &offset, shape, &ndim);
-        const recur_st_tensor *t = recur_st_find(st, name);
+        const st_tensor *t = st_find(st, name);
         if (!t || t->ndim != ndim || t->shape[0] != shape[0] ||
             (ndim == 2 && t->shape[1] != shape[1]))
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
+            s = error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
                            "[%zu%s%zu] as the metadata implies", path, name,
                            shape[0], ndim == 2 ? "," : "", ndim == 2 ? shape[1] : 0);
-        else if (recur_st_to_f32(t, m->params + offset))
-            s = recur_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' has dtype %s, "
+        else if (st_to_f32(t, m->params + offset))
+            s = error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' has dtype %s, "
                            "expected a float type", path, name,
-                           recur_dtype_str(t->dtype));
+                           st_dtype_str(t->dtype));
     }
     if (s) {
         seq_model_free(m);

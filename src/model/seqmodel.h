@@ -110,8 +110,8 @@ recur_status seq_model_stream(seq_model *m, const float *x, float *out);
  * format "recur-seq", task, and the configuration; the task adds its own
  * metadata to the same writer. */
 recur_status seq_model_write(const seq_model *m, const char *task,
-                             recur_st_writer *w);
-recur_status seq_model_read(const recur_st *st, const char *path,
+                             st_writer *w);
+recur_status seq_model_read(const st_file *st, const char *path,
                             seq_model **out);
 
 #endif

@@ -36,7 +36,7 @@ static const char *const kind_names[KINDS] = {
     "bias_ln_hh",   "weight_ln_c", "bias_ln_c"};
 
 typedef struct {
-    const recur_st_tensor *t[RECUR_MAX_LAYERS][2][KINDS];
+    const st_tensor *t[RECUR_MAX_LAYERS][2][KINDS];
     size_t layers;
     int reverse;
 } found_set;
@@ -70,41 +70,41 @@ static int parse_param(const char *rest, int *kind, size_t *layer, int *rev)
     return 0;
 }
 
-static recur_status find_prefix(const recur_st *st, const char *path,
+static recur_status find_prefix(const st_file *st, const char *path,
                                 char *prefix)
 {
     const char *first = NULL;
     size_t first_len = 0, suffix = strlen("weight_ih_l0");
-    for (size_t i = 0; i < recur_st_count(st); i++) {
-        const char *name = recur_st_at(st, i)->name;
+    for (size_t i = 0; i < st_count(st); i++) {
+        const char *name = st_at(st, i)->name;
         size_t n = strlen(name);
         if (n < suffix || strcmp(name + n - suffix, "weight_ih_l0") != 0)
             continue;
         if (first)
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: more than one RNN stack ('%s' and '%s'); "
                               "keep one per file", path, first, name);
         first = name;
         first_len = n - suffix;
     }
     if (!first)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: no RNN parameters (no tensor named "
                           "[prefix]weight_ih_l0)", path);
     if (first_len >= RECUR_PREFIX_MAX)
-        return recur_fail(RECUR_ERR_SHAPE, "%s: prefix of '%s' is too long",
+        return error_fail(RECUR_ERR_SHAPE, "%s: prefix of '%s' is too long",
                           path, first);
     memcpy(prefix, first, first_len);
     prefix[first_len] = '\0';
     return RECUR_OK;
 }
 
-static recur_status collect(const recur_st *st, const char *path,
+static recur_status collect(const st_file *st, const char *path,
                             const char *prefix, found_set *fs)
 {
     size_t plen = strlen(prefix);
-    for (size_t i = 0; i < recur_st_count(st); i++) {
-        const recur_st_tensor *t = recur_st_at(st, i);
+    for (size_t i = 0; i < st_count(st); i++) {
+        const st_tensor *t = st_at(st, i);
         if (strncmp(t->name, prefix, plen) != 0)
             continue;
         int kind, rev;
@@ -113,7 +113,7 @@ static recur_status collect(const recur_st *st, const char *path,
         if (m == 0)
             continue;
         if (m < 0 || layer >= RECUR_MAX_LAYERS)
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: '%s' looks like an RNN parameter but is "
                               "not one (expected %s<kind>_l<layer>[_reverse], "
                               "layer < %d)", path, t->name, prefix,
@@ -130,31 +130,31 @@ static recur_status check_complete(const found_set *fs, const char *path,
                                    const char *prefix)
 {
     size_t D = fs->reverse ? 2 : 1;
-    const recur_st_tensor *const *first = fs->t[0][0];
+    const st_tensor *const *first = fs->t[0][0];
     for (size_t l = 0; l < fs->layers; l++)
         for (size_t d = 0; d < D; d++)
             for (int k = 0; k < KINDS; k++) {
                 int want = k <= W_HH || first[k] != NULL;
                 if (want && !fs->t[l][d][k])
-                    return recur_fail(RECUR_ERR_SHAPE,
+                    return error_fail(RECUR_ERR_SHAPE,
                                       "%s: %s%s_l%zu%s is missing", path,
                                       prefix, kind_names[k], l,
                                       d ? "_reverse" : "");
                 if (!want && fs->t[l][d][k])
-                    return recur_fail(RECUR_ERR_SHAPE,
+                    return error_fail(RECUR_ERR_SHAPE,
                                       "%s: '%s' present but %s%s_l0 is not",
                                       path, fs->t[l][d][k]->name, prefix,
                                       kind_names[k]);
             }
     if ((first[B_IH] != NULL) != (first[B_HH] != NULL))
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: %sbias_ih_l0 and %sbias_hh_l0 must both be "
                           "present or both absent", path, prefix, prefix);
     /* Layer norm: the four of W_ih x and W_hh h together (c's pair is
      * checked against the mode in infer_config). */
     for (int k = LN_IH_B; k <= LN_HH_B; k++)
         if ((first[k] != NULL) != (first[LN_IH_W] != NULL))
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: layer norm needs all of %sweight_ln_ih_l0, "
                               "bias_ln_ih_l0, weight_ln_hh_l0 and "
                               "bias_ln_hh_l0 (%s%s_l0 is %s)", path, prefix,
@@ -162,44 +162,44 @@ static recur_status check_complete(const found_set *fs, const char *path,
                               first[k] ? "present, weight_ln_ih_l0 not"
                                        : "missing");
     if ((first[LN_C_W] != NULL) != (first[LN_C_B] != NULL))
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: %sweight_ln_c_l0 and %sbias_ln_c_l0 must both "
                           "be present or both absent", path, prefix, prefix);
     return RECUR_OK;
 }
 
-static recur_status infer_config(const recur_st *st, const found_set *fs,
+static recur_status infer_config(const st_file *st, const found_set *fs,
                                  const char *path, recur_rnn_config *c)
 {
-    const recur_st_tensor *whh = fs->t[0][0][W_HH], *wih = fs->t[0][0][W_IH];
-    const recur_st_tensor *whr = fs->t[0][0][W_HR];
-    const recur_st_tensor *not_2d = whh->ndim != 2   ? whh
+    const st_tensor *whh = fs->t[0][0][W_HH], *wih = fs->t[0][0][W_IH];
+    const st_tensor *whr = fs->t[0][0][W_HR];
+    const st_tensor *not_2d = whh->ndim != 2   ? whh
                                     : wih->ndim != 2 ? wih
                                     : whr && whr->ndim != 2 ? whr
                                                             : NULL;
     if (not_2d)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: weight_ih_l0, weight_hh_l0 and weight_hr_l0 "
                           "must be 2-D ('%s' has %zu dims)", path,
                           not_2d->name, not_2d->ndim);
     size_t rows = whh->shape[0], P = whh->shape[1];
     size_t H = whr ? whr->shape[1] : P;
     if (whr && whr->shape[0] != P)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: '%s' has shape [%zu,%zu] but weight_hh_l0 has "
                           "%zu columns; expected [%zu, H]", path, whr->name,
                           whr->shape[0], whr->shape[1], P, P);
     if (H == 0 || P == 0 || rows == 0 || rows % H != 0)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: '%s' has shape [%zu,%zu]: rows must be a "
                           "multiple (1, 3 or 4) of the hidden size %zu", path,
                           whh->name, rows, P, H);
     size_t G = rows / H;
     recur_mode mode;
-    const char *meta = recur_st_meta(st, "mode");
+    const char *meta = st_meta(st, "mode");
     if (meta) {
         if (recur_mode_parse(meta, &mode))
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: __metadata__ mode '%.64s' is not one of "
                               "LSTM, GRU, GRU_RESET_BEFORE, RNN_TANH, RNN_RELU",
                               path, meta);
@@ -207,7 +207,7 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
                       : (mode == RECUR_GRU || mode == RECUR_GRU_RESET_BEFORE) ? 3
                                                                               : 1;
         if (want != G)
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: mode %s needs '%s' to have %zu*H = %zu rows, "
                               "it has %zu", path, meta, whh->name, want,
                               want * H, rows);
@@ -218,24 +218,24 @@ static recur_status infer_config(const recur_st *st, const found_set *fs,
     } else if (G == 1) {
         mode = RECUR_RNN_TANH;
     } else {
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: '%s' has %zu rows for hidden size %zu: %zu gates "
                           "is no known cell (4 LSTM, 3 GRU, 1 RNN)", path,
                           whh->name, rows, H, G);
     }
     if (whr && mode != RECUR_LSTM)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: '%s' (projection) is only for LSTM, this is %s",
                           path, whr->name, recur_mode_str(mode));
     int ln = fs->t[0][0][LN_IH_W] != NULL, ln_c = fs->t[0][0][LN_C_W] != NULL;
-    const char *ln_meta = recur_st_meta(st, "layer_norm");
+    const char *ln_meta = st_meta(st, "layer_norm");
     if (ln_meta && strcmp(ln_meta, ln ? "1" : "0") != 0)
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: __metadata__ layer_norm is '%.16s' but the file "
                           "%s the layer-norm tensors (weight_ln_ih_l0, ...)",
                           path, ln_meta, ln ? "holds" : "lacks");
     if (ln_c != (ln && mode == RECUR_LSTM))
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: weight_ln_c_l0 and bias_ln_c_l0 belong to a "
                           "layer-norm LSTM, this is %s%s", path,
                           ln ? "a layer-norm " : "", recur_mode_str(mode));
@@ -263,7 +263,7 @@ static recur_status check_tensors(const found_set *fs, const recur_rnn_config *c
     for (size_t l = 0; l < fs->layers; l++)
         for (size_t d = 0; d < D; d++)
             for (int k = 0; k < KINDS; k++) {
-                const recur_st_tensor *t = fs->t[l][d][k];
+                const st_tensor *t = fs->t[l][d][k];
                 if (!t)
                     continue;
                 size_t rows = k == W_HR ? P
@@ -281,19 +281,19 @@ static recur_status check_tensors(const found_set *fs, const recur_rnn_config *c
                     for (size_t i = 0; i < t->ndim && p < got + sizeof got - 24; i++)
                         p += sprintf(p, "%s%zu", i ? "," : "", t->shape[i]);
                     if (!cols)
-                        return recur_fail(RECUR_ERR_SHAPE,
+                        return error_fail(RECUR_ERR_SHAPE,
                                           "%s: '%s' has shape [%s], expected [%zu]",
                                           path, t->name, got, rows);
-                    return recur_fail(RECUR_ERR_SHAPE,
+                    return error_fail(RECUR_ERR_SHAPE,
                                       "%s: '%s' has shape [%s], expected [%zu,%zu]",
                                       path, t->name, got, rows, cols);
                 }
                 if (t->dtype != RECUR_DT_F32 && t->dtype != RECUR_DT_F64 &&
                     t->dtype != RECUR_DT_F16 && t->dtype != RECUR_DT_BF16)
-                    return recur_fail(RECUR_ERR_SHAPE,
+                    return error_fail(RECUR_ERR_SHAPE,
                                       "%s: '%s' has dtype %s; parameters must be "
                                       "F32, F64, F16 or BF16", path, t->name,
-                                      recur_dtype_str(t->dtype));
+                                      st_dtype_str(t->dtype));
             }
     return RECUR_OK;
 }
@@ -312,14 +312,14 @@ static recur_status fill(recur_rnn *rnn, const found_set *fs, const char *path)
                 strncmp(sp->name + n, "_l", 2) == 0)
                 kind = k;
         }
-        const recur_st_tensor *t = fs->t[l][d][kind];
+        const st_tensor *t = fs->t[l][d][kind];
         /* The table's shapes and check_tensors' must agree: the copy below
          * writes numel floats into a slot of rows*cols. */
         if (t->numel != sp->rows * sp->cols)
-            return recur_fail(RECUR_ERR_SHAPE,
+            return error_fail(RECUR_ERR_SHAPE,
                               "%s: '%s' has %zu elements, expected %zu", path,
                               t->name, t->numel, sp->rows * sp->cols);
-        recur_status s = recur_st_to_f32(t, rnn->params + sp->offset);
+        recur_status s = st_to_f32(t, rnn->params + sp->offset);
         if (s)
             return s;
     }
@@ -331,29 +331,29 @@ static recur_status with_path(recur_status s, const char *path)
 {
     char why[512];
     snprintf(why, sizeof why, "%s", recur_last_error());
-    return recur_fail(s, "%s: %s", path, why);
+    return error_fail(s, "%s: %s", path, why);
 }
 
 /* Zoneout changes what the stack computes in evaluation (the state moves
  * only by 1 − z), so a file trained with it says so in __metadata__
  * "zoneout" (recur_rnn_save and language-model checkpoints write it). */
-static recur_status read_zoneout(const recur_st *st, const char *path,
+static recur_status read_zoneout(const st_file *st, const char *path,
                                  recur_rnn *rnn)
 {
-    const char *v = recur_st_meta(st, "zoneout");
+    const char *v = st_meta(st, "zoneout");
     if (!v)
         return RECUR_OK;
     char *end;
     double z = strtod(v, &end);
     if (end == v || *end || !(z >= 0.0 && z < 1.0))
-        return recur_fail(RECUR_ERR_SHAPE,
+        return error_fail(RECUR_ERR_SHAPE,
                           "%s: __metadata__ zoneout '%.40s' is not a number in "
                           "[0, 1)", path, v);
     recur_regularizers reg = {.zoneout = (float)z};
     return recur_rnn_set_regularizers(rnn, &reg);
 }
 
-recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
+recur_status rnn_from_st(const st_file *st, const char *path, recur_rnn **out)
 {
     char prefix[RECUR_PREFIX_MAX];
     found_set *fs = calloc(1, sizeof *fs);
@@ -361,7 +361,7 @@ recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
     recur_rnn *rnn = NULL;
     recur_status s = RECUR_OK;
     if (!fs)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = find_prefix(st, path, prefix);
     if (!s)
@@ -396,22 +396,22 @@ recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out)
 recur_status recur_rnn_load(const char *path, recur_rnn **out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_load: NULL argument");
-    recur_st *st;
-    recur_status s = recur_st_read(path, &st);
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_load: NULL argument");
+    st_file *st;
+    recur_status s = st_read(path, &st);
     if (s)
         return s;
     s = rnn_from_st(st, path, out);
-    recur_st_free(st);
+    st_free(st);
     return s;
 }
 
 recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
 {
     if (!rnn || !path)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_save: NULL argument");
-    recur_st_writer *w;
-    recur_status s = recur_st_writer_new(&w);
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_save: NULL argument");
+    st_writer *w;
+    recur_status s = st_writer_new(&w);
     if (s)
         return s;
     char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
@@ -420,20 +420,20 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         size_t shape[2] = {sp->rows, sp->cols};
         snprintf(name, sizeof name, "%s%s", rnn->prefix, sp->name);
         size_t ndim = stack_param_ndim(sp->name);
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
+        s = st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
                                 rnn->params + sp->offset);
     }
     if (!s)
-        s = recur_st_writer_meta(w, "mode", recur_mode_str(rnn->config.mode));
+        s = st_writer_meta(w, "mode", recur_mode_str(rnn->config.mode));
     if (!s && rnn->config.layer_norm)
-        s = recur_st_writer_meta(w, "layer_norm", "1");
+        s = st_writer_meta(w, "layer_norm", "1");
     if (!s && rnn->reg.zoneout > 0.0f) {
         char z[32];
         snprintf(z, sizeof z, "%.9g", (double)rnn->reg.zoneout);
-        s = recur_st_writer_meta(w, "zoneout", z);
+        s = st_writer_meta(w, "zoneout", z);
     }
     if (!s)
-        s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
+        s = st_writer_write(w, path);
+    st_writer_free(w);
     return s;
 }

@@ -9,6 +9,6 @@
 
 /* Reads the one stack held in st (see rnn_io.c for the naming rules);
  * `path` names the file in messages. The caller owns *out. */
-recur_status rnn_from_st(const recur_st *st, const char *path, recur_rnn **out);
+recur_status rnn_from_st(const st_file *st, const char *path, recur_rnn **out);
 
 #endif

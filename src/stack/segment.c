@@ -75,9 +75,9 @@ static int pack_once(recur_rnn *rnn, const cell_dims *d, const cell_params *p,
     if (stack_segments(rnn) < 2 || !rnn->seg_pack || s->fixed_ih)
         return 0;
     const size_t GH = d->G * d->H;
-    recur_gemm_pack(&rnn->seg_fixed[0], 1, GH, d->I, p->w_ih, d->I,
+    gemm_pack(&rnn->seg_fixed[0], 1, GH, d->I, p->w_ih, d->I,
                     rnn->seg_pack);
-    recur_gemm_pack(&rnn->seg_fixed[1], 1, GH, d->P, p->w_hh, d->P,
+    gemm_pack(&rnn->seg_fixed[1], 1, GH, d->P, p->w_hh, d->P,
                     rnn->seg_pack + rnn->seg_pack_ih);
     s->fixed_ih = &rnn->seg_fixed[0];
     s->fixed_hh = &rnn->seg_fixed[1];

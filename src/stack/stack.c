@@ -39,13 +39,13 @@ const char *recur_mode_str(recur_mode mode)
 recur_status recur_mode_parse(const char *name, recur_mode *mode)
 {
     if (!name || !mode)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_mode_parse: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_mode_parse: NULL argument");
     for (size_t m = 0; m < sizeof mode_names / sizeof mode_names[0]; m++)
         if (strcmp(name, mode_names[m]) == 0) {
             *mode = (recur_mode)m;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT,
+    return error_fail(RECUR_ERR_ARGUMENT,
                       "unknown mode '%.64s' (expected LSTM, GRU, "
                       "GRU_RESET_BEFORE, RNN_TANH or RNN_RELU)", name);
 }
@@ -75,39 +75,39 @@ static size_t gates_of(recur_mode mode)
 recur_status stack_check_config(const recur_rnn_config *c)
 {
     if (!c)
-        return recur_fail(RECUR_ERR_ARGUMENT, "configuration is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "configuration is NULL");
     if (!recur_mode_str(c->mode))
-        return recur_fail(RECUR_ERR_ARGUMENT, "unknown mode %d", (int)c->mode);
+        return error_fail(RECUR_ERR_ARGUMENT, "unknown mode %d", (int)c->mode);
     if (c->input_size == 0 || c->hidden_size == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "input_size (%zu) and hidden_size (%zu) must be >= 1",
                           c->input_size, c->hidden_size);
     if (c->num_layers == 0 || c->num_layers > RECUR_MAX_LAYERS)
-        return recur_fail(RECUR_ERR_ARGUMENT, "num_layers %zu not in [1, %d]",
+        return error_fail(RECUR_ERR_ARGUMENT, "num_layers %zu not in [1, %d]",
                           c->num_layers, RECUR_MAX_LAYERS);
     if (c->proj_size && c->mode != RECUR_LSTM)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "proj_size is only for LSTM, not %s",
                           recur_mode_str(c->mode));
     if (c->proj_size >= c->hidden_size && c->proj_size)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "proj_size %zu must be smaller than hidden_size %zu",
                           c->proj_size, c->hidden_size);
     if ((c->bidirectional | c->bias | c->layer_norm) & ~1)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "bidirectional, bias and layer_norm must be 0 or 1");
     if (c->layer_norm && c->mode != RECUR_LSTM && c->mode != RECUR_GRU)
-        return recur_fail(RECUR_ERR_UNSUPPORTED,
+        return error_fail(RECUR_ERR_UNSUPPORTED,
                           "layer_norm is for LSTM and GRU (linear before "
                           "reset) only, not %s", recur_mode_str(c->mode));
     /* Every dimension and leading dimension handed to the BLAS must fit. */
     size_t G = gates_of(c->mode), D = c->bidirectional ? 2 : 1;
     size_t P = c->proj_size ? c->proj_size : c->hidden_size, GH, wide, cells;
     size_t in = c->input_size > D * P ? c->input_size : D * P;
-    if (!recur_mul_ok(G, c->hidden_size, &GH) || !recur_mul_ok(GH, in, &cells) ||
-        !recur_mul_ok(D, P, &wide) || cells > recur_gemm_max_dim() ||
-        in > recur_gemm_max_dim())
-        return recur_fail(RECUR_ERR_ARGUMENT,
+    if (!size_mul_ok(G, c->hidden_size, &GH) || !size_mul_ok(GH, in, &cells) ||
+        !size_mul_ok(D, P, &wide) || cells > gemm_max_dim() ||
+        in > gemm_max_dim())
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "sizes too large (input %zu, hidden %zu)",
                           c->input_size, c->hidden_size);
     return RECUR_OK;
@@ -182,20 +182,20 @@ static int add_param(recur_rnn *rnn, const char *kind, size_t l, size_t dir,
     t->rows = rows;
     t->cols = cols;
     size_t n;
-    return recur_mul_ok(rows, cols, &n) &&
-           recur_add_ok(rnn->flat_size, n, &rnn->flat_size);
+    return size_mul_ok(rows, cols, &n) &&
+           size_add_ok(rnn->flat_size, n, &rnn->flat_size);
 }
 
 recur_status stack_alloc(const recur_rnn_config *config, recur_rnn **out)
 {
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
     recur_status st = stack_check_config(config);
     if (st)
         return st;
     recur_rnn *rnn = calloc(1, sizeof *rnn);
     if (!rnn)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     rnn->config = *config;
     rnn->G = gates_of(config->mode);
     rnn->P = config->proj_size ? config->proj_size : config->hidden_size;
@@ -216,7 +216,7 @@ recur_status stack_alloc(const recur_rnn_config *config, recur_rnn **out)
     if (!rnn->table || !rnn->out || !rnn->cache || !rnn->drop_in ||
         !rnn->drop_mask) {
         recur_rnn_free(rnn);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     int ok = 1;
     for (size_t l = 0; l < L; l++)
@@ -242,14 +242,14 @@ recur_status stack_alloc(const recur_rnn_config *config, recur_rnn **out)
         }
     if (!ok) {
         recur_rnn_free(rnn);
-        return recur_fail(RECUR_ERR_MEMORY, "too many parameters");
+        return error_fail(RECUR_ERR_MEMORY, "too many parameters");
     }
     rnn->params = big_floats_zeroed(rnn->flat_size);
     rnn->grads = big_floats_zeroed(rnn->flat_size);
     if (!rnn->params || !rnn->grads) {
         size_t flat_size = rnn->flat_size;
         recur_rnn_free(rnn);
-        return recur_fail(RECUR_ERR_MEMORY,
+        return error_fail(RECUR_ERR_MEMORY,
                           "out of memory for %zu parameters", flat_size);
     }
     *out = rnn;
@@ -271,14 +271,14 @@ recur_status recur_rnn_create(const recur_rnn_config *config, uint64_t seed,
                               recur_rnn **out)
 {
     if (!out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "output handle pointer is NULL");
     recur_rnn *rnn;
     recur_status st = stack_alloc(config, &rnn);
     if (st)
         return st;
     /* PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)). */
     float bound = 1.0f / sqrtf((float)config->hidden_size);
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, seed);
     for (size_t i = 0; i < rnn->flat_size; i++)
         rnn->params[i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
@@ -309,7 +309,7 @@ void recur_rnn_free(recur_rnn *rnn)
 recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps)
 {
     if (!rnn)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_recompute: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_recompute: NULL");
     rnn->recompute = steps;
     rnn->have_forward = 0; /* the next forward plans for it */
     return RECUR_OK;
@@ -338,9 +338,9 @@ void stack_set_plain_step(recur_rnn *rnn, int plain)
 recur_status recur_rnn_pack_weights(recur_rnn *rnn)
 {
     if (!rnn)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_pack_weights: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_pack_weights: NULL");
     recur_rnn_unpack_weights(rnn);
-    if (!recur_gemm_packed_available())
+    if (!gemm_packed_available())
         return RECUR_OK;
     const size_t cells = rnn->config.num_layers * rnn->D;
     /* Each packed matrix starts on a 64-byte boundary: sizes in 16s. */
@@ -349,10 +349,10 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
         cell_dims d;
         stack_layer_dims(rnn, c / rnn->D, &d);
         size_t GH = d.G * d.H;
-        total += (recur_gemm_pack_floats(GH, d.I) + 15) / 16 * 16 +
-                 (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
+        total += (gemm_pack_floats(GH, d.I) + 15) / 16 * 16 +
+                 (gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
     }
-    recur_gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
+    gemm_b *fixed = calloc(2 * cells, sizeof *fixed);
     unsigned *sweep = calloc(cells, sizeof *sweep);
     float *block = total <= SIZE_MAX / sizeof(float)
                        ? big_alloc((total ? total : 16) * sizeof(float))
@@ -361,7 +361,7 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
         free(fixed);
         free(sweep);
         big_free(block);
-        return recur_fail(RECUR_ERR_MEMORY,
+        return error_fail(RECUR_ERR_MEMORY,
                           "recur_rnn_pack_weights: out of memory (%zu floats)",
                           total);
     }
@@ -372,10 +372,10 @@ recur_status recur_rnn_pack_weights(recur_rnn *rnn)
         stack_layer_dims(rnn, c / rnn->D, &d);
         stack_layer_params(rnn, c / rnn->D, c % rnn->D, 0, &p);
         size_t GH = d.G * d.H;
-        recur_gemm_pack(fixed + 2 * c, 1, GH, d.I, p.w_ih, d.I, at);
-        at += (recur_gemm_pack_floats(GH, d.I) + 15) / 16 * 16;
-        recur_gemm_pack(fixed + 2 * c + 1, 1, GH, d.P, p.w_hh, d.P, at);
-        at += (recur_gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
+        gemm_pack(fixed + 2 * c, 1, GH, d.I, p.w_ih, d.I, at);
+        at += (gemm_pack_floats(GH, d.I) + 15) / 16 * 16;
+        gemm_pack(fixed + 2 * c + 1, 1, GH, d.P, p.w_hh, d.P, at);
+        at += (gemm_pack_floats(GH, d.P) + 15) / 16 * 16;
     }
     rnn->fixed = fixed;
     rnn->fixed_block = block;
@@ -401,25 +401,25 @@ recur_status stack_check_regularizers(const void *handle,
                                       const char *who)
 {
     if (!handle || !r)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", who);
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", who);
     if (!(r->dropout >= 0.0f && r->dropout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: dropout %g is not in [0, 1)",
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: dropout %g is not in [0, 1)",
                           who, (double)r->dropout);
     if (!(r->recurrent_dropout >= 0.0f && r->recurrent_dropout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: recurrent_dropout %g is not in [0, 1)", who,
                           (double)r->recurrent_dropout);
     if (!(r->zoneout >= 0.0f && r->zoneout < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: zoneout %g is not in [0, 1)",
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: zoneout %g is not in [0, 1)",
                           who, (double)r->zoneout);
     if (r->variational & ~1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: variational must be 0 or 1",
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: variational must be 0 or 1",
                           who);
     return RECUR_OK;
 }
 
 void stack_set_regularizers(recur_rnn *rnn, const recur_regularizers *reg,
-                            recur_rng *rng)
+                            rng_state *rng)
 {
     rnn->reg = *reg;
     rnn->rng = rng;
@@ -446,7 +446,7 @@ recur_status recur_rnn_get_regularizers(const recur_rnn *rnn,
                                         recur_regularizers *out)
 {
     if (!rnn || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_get_regularizers: NULL argument");
     *out = rnn->reg;
     return RECUR_OK;
@@ -473,7 +473,7 @@ size_t recur_rnn_get_output_size(const recur_rnn *rnn) { return rnn ? rnn->P : 0
 recur_status recur_rnn_set_batch_first(recur_rnn *rnn, int batch_first)
 {
     if (!rnn || (batch_first & ~1))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_set_batch_first: NULL handle or value "
                           "other than 0/1");
     rnn->batch_first = batch_first;
@@ -490,9 +490,9 @@ int recur_rnn_get_batch_first(const recur_rnn *rnn)
 recur_status recur_rnn_set_prefix(recur_rnn *rnn, const char *prefix)
 {
     if (!rnn || !prefix)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_prefix: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_prefix: NULL argument");
     if (strlen(prefix) >= RECUR_PREFIX_MAX)
-        return recur_fail(RECUR_ERR_ARGUMENT, "prefix longer than %d bytes",
+        return error_fail(RECUR_ERR_ARGUMENT, "prefix longer than %d bytes",
                           RECUR_PREFIX_MAX - 1);
     strcpy(rnn->prefix, prefix);
     return RECUR_OK;
@@ -513,7 +513,7 @@ recur_status recur_rnn_get_param(recur_rnn *rnn, size_t index,
                                  size_t *cols)
 {
     if (!rnn || index >= rnn->param_count)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_get_param: NULL handle or index %zu out of range",
                           index);
     const stack_param *t = rnn->table + index;
@@ -527,7 +527,7 @@ recur_status recur_rnn_get_param(recur_rnn *rnn, size_t index,
 recur_status recur_rnn_get_grad(recur_rnn *rnn, size_t index, float **grad)
 {
     if (!rnn || !grad || index >= rnn->param_count)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_get_grad: NULL argument or index %zu out of range",
                           index);
     *grad = rnn->grads + rnn->table[index].offset;
@@ -570,14 +570,14 @@ typedef struct {
 static float *take(carver *cv, size_t a, size_t b, size_t c)
 {
     size_t n, start;
-    if (!cv->ok || !recur_mul_ok(a, b, &n) || !recur_mul_ok(n, c, &n)) {
+    if (!cv->ok || !size_mul_ok(a, b, &n) || !size_mul_ok(n, c, &n)) {
         cv->ok = 0;
         return NULL;
     }
     if (n == 0)
         return NULL;
-    if (!recur_add_ok(cv->used, 15, &start) ||
-        !recur_add_ok(start / 16 * 16, n, &cv->used)) {
+    if (!size_add_ok(cv->used, 15, &start) ||
+        !size_add_ok(start / 16 * 16, n, &cv->used)) {
         cv->ok = 0;
         return NULL;
     }
@@ -676,9 +676,9 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     for (size_t l = 0; ck && l < L; l++) {
         cell_dims dl;
         stack_layer_dims(rnn, l, &dl);
-        size_t a = recur_gemm_pack_floats(dl.G * dl.H, dl.I);
+        size_t a = gemm_pack_floats(dl.G * dl.H, dl.I);
         pih = a > pih ? a : pih;
-        phh = recur_gemm_pack_floats(dl.G * dl.H, dl.P);
+        phh = gemm_pack_floats(dl.G * dl.H, dl.P);
     }
     pih = (pih + 15) / 16 * 16; /* W_hh's packing on a line after W_ih's */
     rnn->seg_pack = take(cv, 1, pih && phh ? pih + phh : 0, 1);
@@ -704,17 +704,17 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
         rnn->planned.recurrent == recurrent && rnn->planned.zoneout == zoneout)
         return RECUR_OK;
     rnn->have_plan = 0;
-    int ok = recur_mul_ok(T, B, &N) && N <= recur_gemm_max_dim() &&
-             recur_mul_ok(T + 1, 4, &steps) && recur_add_ok(steps, B, &steps);
+    int ok = size_mul_ok(T, B, &N) && N <= gemm_max_dim() &&
+             size_mul_ok(T + 1, 4, &steps) && size_add_ok(steps, B, &steps);
     if (ok)
         carve(rnn, &cv, N, B);
     if (!ok || !cv.ok || cv.used > SIZE_MAX / sizeof(float))
-        return recur_fail(RECUR_ERR_MEMORY, "T=%zu, B=%zu is too large", T, B);
+        return error_fail(RECUR_ERR_MEMORY, "T=%zu, B=%zu is too large", T, B);
 
     if (cv.used > rnn->work_size) {
         float *w = big_alloc(cv.used * sizeof(float));
         if (!w)
-            return recur_fail(RECUR_ERR_MEMORY,
+            return error_fail(RECUR_ERR_MEMORY,
                               "out of memory for a %zu-float workspace", cv.used);
         big_free(rnn->work);
         rnn->work = w;
@@ -723,7 +723,7 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
     if (steps > rnn->steps_size) {
         size_t *s = malloc(steps * sizeof(size_t));
         if (!s)
-            return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+            return error_fail(RECUR_ERR_MEMORY, "out of memory");
         free(rnn->steps);
         rnn->steps = s;
         rnn->steps_size = steps;
@@ -877,7 +877,7 @@ static const float *layer_input_rows(const recur_rnn *rnn, size_t l)
 
 /* Inverted dropout (PyTorch): keep with probability 1 − p, scale by
  * 1/(1 − p); the scaled mask is kept for backward. */
-static void dropout_mask(recur_rng *rng, float p, float *mask, size_t n)
+static void dropout_mask(rng_state *rng, float p, float *mask, size_t n)
 {
     const float keep = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++)
@@ -933,7 +933,7 @@ static void draw_cell_masks(recur_rnn *rnn, const cell_cache *cc)
  * without segments, given two threads, whose cells make no BLAS call
  * (no projection, not the reset-before GRU; rows enough and more than one
  * step, so that every product is packed; G·H ≥ 64, so that the weight
- * gradients' chunks of K are long enough for recur_gemm_tn to pack them).
+ * gradients' chunks of K are long enough for gemm_tn to pack them).
  * Exactly two: with more, each direction would run its products alone in
  * a nested region of one thread and leave the other cores idle. */
 int stack_parallel_directions(const recur_rnn *rnn)
@@ -943,8 +943,8 @@ int stack_parallel_directions(const recur_rnn *rnn)
            rnn->G * rnn->config.hidden_size >= 64 &&
            !rnn->config.proj_size &&
            rnn->config.mode != RECUR_GRU_RESET_BEFORE &&
-           recur_gemm_packed_available() &&
-           recur_gemm_packed_thread_count() == 2;
+           gemm_packed_available() &&
+           gemm_packed_thread_count() == 2;
 }
 
 /* The scratch direction dir runs in. */
@@ -1047,25 +1047,25 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                float *h_n, float *c_n)
 {
     if (!rnn)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: NULL handle");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: NULL handle");
     /* A failed forward leaves nothing for backward to go through. */
     rnn->have_forward = 0;
     if (!x || !y)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: x and y must not be NULL");
     if (T == 0 || B == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: T (%zu) and B (%zu) must be >= 1",
                           T, B);
     const int lstm = rnn->config.mode == RECUR_LSTM;
     if (!lstm && (c0 || c_n))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: c0 and c_n are for LSTM only, "
                           "this is %s", recur_mode_str(rnn->config.mode));
     if (lengths)
         for (size_t b = 0; b < B; b++)
             if (lengths[b] < 1 || (uint64_t)lengths[b] > T)
-                return recur_fail(RECUR_ERR_ARGUMENT,
+                return error_fail(RECUR_ERR_ARGUMENT,
                                   "lengths[%zu] = %lld is not in [1, %zu]", b,
                                   (long long)lengths[b], T);
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
@@ -1133,19 +1133,19 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
                                 float *dx, float *dh0, float *dc0)
 {
     if (!rnn)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: NULL handle");
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: NULL handle");
     if (!rnn->have_forward)
-        return recur_fail(RECUR_ERR_STATE,
+        return error_fail(RECUR_ERR_STATE,
                           "recur_rnn_backward: no successful forward to go "
                           "back through");
     if (rnn->fixed)
-        return recur_fail(RECUR_ERR_STATE,
+        return error_fail(RECUR_ERR_STATE,
                           "recur_rnn_backward: the weights are packed for "
                           "inference (recur_rnn_pack_weights); unpack them "
                           "before training");
     const int lstm = rnn->config.mode == RECUR_LSTM;
     if (!lstm && (dc_n || dc0))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_backward: dc_n and dc0 are for LSTM only, "
                           "this is %s", recur_mode_str(rnn->config.mode));
 

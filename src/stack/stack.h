@@ -85,13 +85,13 @@ struct recur_rnn {
      * masks come from rng: own_rng, seeded with reg.seed, or a model's. */
     recur_regularizers reg;
     int training, dropped, per_sequence; /* the last forward's dropout */
-    recur_rng own_rng, *rng;
+    rng_state own_rng, *rng;
     float **drop_in, **drop_mask; /* per layer but the last */
 
     /* recur_rnn_pack_weights: per layer and direction, w_ihᵀ and w_hhᵀ
      * packed once (fixed[2c], fixed[2c + 1]) in one block; NULL when not
      * packed. */
-    recur_gemm_b *fixed;
+    gemm_b *fixed;
     float *fixed_block;
     /* ... and per cell, the count of one-row steps through them
      * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
@@ -115,7 +115,7 @@ struct recur_rnn {
      * of once per segment; NULL where the packed kernel does not run. */
     float *seg_pack;
     size_t seg_pack_ih;
-    recur_gemm_b seg_fixed[2];
+    gemm_b seg_fixed[2];
 };
 
 /* Segments of the last forward (1 without recompute). */
@@ -183,7 +183,7 @@ recur_status stack_check_regularizers(const void *handle,
 /* Sets regularisers (checked by the caller) whose masks come from rng,
  * borrowed: the stack's own_rng or a model's generator. */
 void stack_set_regularizers(recur_rnn *rnn, const recur_regularizers *reg,
-                            recur_rng *rng);
+                            rng_state *rng);
 void stack_set_training(recur_rnn *rnn, int training);
 
 #endif

@@ -42,7 +42,7 @@ static void sort_by_length(const seq_data *d, size_t *idx, size_t n,
         idx[i] = keys[i].idx;
 }
 
-static void shuffle(size_t *a, size_t n, recur_rng *rng)
+static void shuffle(size_t *a, size_t n, rng_state *rng)
 {
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)rng_below(rng, i), t = a[i - 1];
@@ -55,10 +55,10 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
                           double *mean_loss, float *pred)
 {
     if (!d || d->n == 0 || batch == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "nothing to evaluate");
+        return error_fail(RECUR_ERR_ARGUMENT, "nothing to evaluate");
     const size_t K = seq_model_config(m)->outputs;
     if (pred && seq_model_config(m)->pool == SEQ_POOL_STEP)
-        return recur_fail(RECUR_ERR_ARGUMENT, "fit_evaluate gives predictions "
+        return error_fail(RECUR_ERR_ARGUMENT, "fit_evaluate gives predictions "
                           "of pooled models only");
     size_t *idx = malloc(d->n * sizeof *idx);
     len_key *keys = malloc(d->n * sizeof *keys);
@@ -67,7 +67,7 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
         free(idx);
         free(keys);
         free(out);
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     }
     for (size_t i = 0; i < d->n; i++)
         idx[i] = i;
@@ -95,7 +95,7 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
 
 /* The batches of one epoch: order[] holds the examples, batch after batch;
  * start[k] where batch k begins (start[n_batches] = n). */
-static void plan_epoch(const seq_data *d, size_t batch, recur_rng *rng,
+static void plan_epoch(const seq_data *d, size_t batch, rng_state *rng,
                        size_t *order, len_key *keys, size_t *start,
                        size_t *batch_order, size_t *n_batches)
 {
@@ -121,16 +121,16 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
                      float *best, double *best_val)
 {
     if (!m || !train || !c || train->n == 0 || c->batch == 0 || c->epochs == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "fit: no model, no training "
+        return error_fail(RECUR_ERR_ARGUMENT, "fit: no model, no training "
                           "examples, batch 0 or epochs 0");
     if (!(c->lr > 0) || !(c->lr_decay > 0 && c->lr_decay <= 1) || !(c->clip >= 0))
-        return recur_fail(RECUR_ERR_ARGUMENT, "fit: lr %g, lr_decay %g or clip "
+        return error_fail(RECUR_ERR_ARGUMENT, "fit: lr %g, lr_decay %g or clip "
                           "%g out of range", (double)c->lr, (double)c->lr_decay,
                           (double)c->clip);
     const size_t n = train->n, np = seq_model_size(m);
     const size_t max_batches = (n + c->batch - 1) / c->batch;
-    recur_optim *opt = NULL;
-    recur_status s = recur_optim_create(&c->optim, np, &opt);
+    optimizer *opt = NULL;
+    recur_status s = optim_create(&c->optim, np, &opt);
     if (s)
         return s;
     size_t *order = malloc(n * sizeof *order);
@@ -138,10 +138,10 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
     size_t *batch_order = malloc(max_batches * sizeof *batch_order);
     len_key *keys = malloc(n * sizeof *keys);
     if (!order || !start || !batch_order || !keys) {
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
-    recur_rng rng;
+    rng_state rng;
     rng_seed(&rng, c->seed ^ 0x73687566666c65ull); /* "shuffle" */
     seq_model_set_seed(m, c->seed);
     float *params = seq_model_params(m), *grads = seq_model_grads(m);
@@ -166,16 +166,16 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
             s = seq_model_batch(m, train, order + b0, B, 1, &sum, &counted, NULL);
             if (s)
                 break;
-            float norm = c->clip > 0 ? recur_clip_grad_norm(grads, np, c->clip)
-                                     : recur_clip_grad_norm(grads, np, INFINITY);
+            float norm = c->clip > 0 ? clip_grad_norm(grads, np, c->clip)
+                                     : clip_grad_norm(grads, np, INFINITY);
             if (!isfinite(norm) || !isfinite(sum)) {
-                s = recur_fail(RECUR_ERR_STATE, "fit: the loss or the gradient "
+                s = error_fail(RECUR_ERR_STATE, "fit: the loss or the gradient "
                                "is not finite at step %llu (epoch %zu): lower the "
                                "learning rate or clip", (unsigned long long)step + 1,
                                epoch + 1);
                 break;
             }
-            if ((s = recur_optim_step(opt, params, grads, lr)) != RECUR_OK)
+            if ((s = optim_step(opt, params, grads, lr)) != RECUR_OK)
                 break;
             step++;
             total += sum;
@@ -225,7 +225,7 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
         *best_val = best_loss;
 done:
     seq_model_set_training(m, 0);
-    recur_optim_free(opt);
+    optim_free(opt);
     free(order);
     free(start);
     free(batch_order);

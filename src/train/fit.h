@@ -21,7 +21,7 @@
 
 typedef struct {
     size_t batch;               /* examples per step */
-    recur_optim_config optim;
+    optim_config optim;
     float lr;
     float lr_decay;             /* in (0, 1]; 1 = constant */
     float clip;                 /* max global gradient norm; 0 = none */

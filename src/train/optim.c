@@ -48,8 +48,8 @@
 
 #define MAX_BUFFERS 3
 
-struct recur_optim {
-    recur_optim_config config;
+struct optimizer {
+    optim_config config;
     size_t n;
     uint64_t steps;
     size_t buffer_count;
@@ -62,30 +62,30 @@ static const char *const kind_names[] = {"sgd", "adam", "adamw", "rmsprop",
                                          "adagrad"};
 #define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
 
-const char *recur_optim_str(recur_optim_kind kind)
+const char *optim_str(optim_kind kind)
 {
     if ((unsigned)kind >= KIND_COUNT)
         return NULL;
     return kind_names[kind];
 }
 
-recur_status recur_optim_parse(const char *name, recur_optim_kind *kind)
+recur_status optim_parse(const char *name, optim_kind *kind)
 {
     if (!name || !kind)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_optim_parse: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "optim_parse: NULL argument");
     for (size_t k = 0; k < KIND_COUNT; k++)
         if (strcmp(name, kind_names[k]) == 0) {
-            *kind = (recur_optim_kind)k;
+            *kind = (optim_kind)k;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT,
+    return error_fail(RECUR_ERR_ARGUMENT,
                       "unknown optimizer '%.64s' (expected sgd, adam, adamw, "
                       "rmsprop or adagrad)", name);
 }
 
-recur_optim_config recur_optim_default(recur_optim_kind kind)
+optim_config optim_default(optim_kind kind)
 {
-    recur_optim_config c;
+    optim_config c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
     switch (kind) {
@@ -120,9 +120,9 @@ static recur_status check_range(const char *kind, const char *field, float v,
     if (ok)
         return RECUR_OK;
     if (isinf(hi))
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: %s = %g must be finite and >= %g",
+        return error_fail(RECUR_ERR_ARGUMENT, "%s: %s = %g must be finite and >= %g",
                           kind, field, (double)v, lo);
-    return recur_fail(RECUR_ERR_ARGUMENT, "%s: %s = %g must be in [%g, %g%c", kind,
+    return error_fail(RECUR_ERR_ARGUMENT, "%s: %s = %g must be in [%g, %g%c", kind,
                       field, (double)v, lo, hi, hi_open ? ')' : ']');
 }
 
@@ -130,7 +130,7 @@ static recur_status check_flag(const char *kind, const char *field, int v)
 {
     if (v == 0 || v == 1)
         return RECUR_OK;
-    return recur_fail(RECUR_ERR_ARGUMENT, "%s: %s = %d must be 0 or 1", kind, field, v);
+    return error_fail(RECUR_ERR_ARGUMENT, "%s: %s = %d must be 0 or 1", kind, field, v);
 }
 
 #define TRY(call)                                                             \
@@ -140,11 +140,11 @@ static recur_status check_flag(const char *kind, const char *field, int v)
             return st_;                                                       \
     } while (0)
 
-static recur_status check_config(const recur_optim_config *c)
+static recur_status check_config(const optim_config *c)
 {
-    const char *k = recur_optim_str(c->kind);
+    const char *k = optim_str(c->kind);
     if (!k)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_optim_create: unknown optimizer kind %d",
+        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: unknown optimizer kind %d",
                           (int)c->kind);
     TRY(check_range(k, "weight_decay", c->weight_decay, 0, INFINITY, 0));
     switch (c->kind) {
@@ -153,7 +153,7 @@ static recur_status check_config(const recur_optim_config *c)
         TRY(check_range(k, "dampening", c->dampening, 0, 1, 0));
         TRY(check_flag(k, "nesterov", c->nesterov));
         if (c->nesterov && (c->momentum <= 0 || c->dampening != 0))
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "sgd: nesterov momentum requires momentum > 0 and "
                               "dampening 0 (momentum %g, dampening %g)",
                               (double)c->momentum, (double)c->dampening);
@@ -182,13 +182,13 @@ static recur_status check_config(const recur_optim_config *c)
 
 /* ---- handle ---- */
 
-recur_status recur_optim_create(const recur_optim_config *config, size_t n,
-                                recur_optim **out)
+recur_status optim_create(const optim_config *config, size_t n,
+                                optimizer **out)
 {
     if (!config || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_optim_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: NULL argument");
     if (n == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_optim_create: no parameters (n = 0)");
+        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: no parameters (n = 0)");
     TRY(check_config(config));
 
     const char *names[MAX_BUFFERS];
@@ -216,19 +216,19 @@ recur_status recur_optim_create(const recur_optim_config *config, size_t n,
     }
 
     size_t floats, bytes;
-    if (!recur_mul_ok(count, n, &floats) || !recur_mul_ok(floats, sizeof(float), &bytes))
-        return recur_fail(RECUR_ERR_MEMORY,
-                          "recur_optim_create: %zu buffers of %zu floats overflow",
+    if (!size_mul_ok(count, n, &floats) || !size_mul_ok(floats, sizeof(float), &bytes))
+        return error_fail(RECUR_ERR_MEMORY,
+                          "optim_create: %zu buffers of %zu floats overflow",
                           count, n);
-    recur_optim *opt = calloc(1, sizeof *opt);
+    optimizer *opt = calloc(1, sizeof *opt);
     if (!opt)
-        return recur_fail(RECUR_ERR_MEMORY, "recur_optim_create: out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "optim_create: out of memory");
     if (count) {
         opt->storage = calloc(floats, sizeof(float));
         if (!opt->storage) {
             free(opt);
-            return recur_fail(RECUR_ERR_MEMORY,
-                              "recur_optim_create: cannot allocate %zu bytes of state",
+            return error_fail(RECUR_ERR_MEMORY,
+                              "optim_create: cannot allocate %zu bytes of state",
                               bytes);
         }
     }
@@ -246,7 +246,7 @@ recur_status recur_optim_create(const recur_optim_config *config, size_t n,
     return RECUR_OK;
 }
 
-void recur_optim_free(recur_optim *opt)
+void optim_free(optimizer *opt)
 {
     if (!opt)
         return;
@@ -254,20 +254,20 @@ void recur_optim_free(recur_optim *opt)
     free(opt);
 }
 
-uint64_t recur_optim_steps(const recur_optim *opt) { return opt ? opt->steps : 0; }
+uint64_t optim_steps(const optimizer *opt) { return opt ? opt->steps : 0; }
 
-void recur_optim_set_steps(recur_optim *opt, uint64_t steps)
+void optim_set_steps(optimizer *opt, uint64_t steps)
 {
     if (opt)
         opt->steps = steps;
 }
 
-size_t recur_optim_buffer_count(const recur_optim *opt)
+size_t optim_buffer_count(const optimizer *opt)
 {
     return opt ? opt->buffer_count : 0;
 }
 
-float *recur_optim_buffer(recur_optim *opt, size_t i, const char **name)
+float *optim_buffer(optimizer *opt, size_t i, const char **name)
 {
     if (!opt || i >= opt->buffer_count) {
         if (name)
@@ -279,7 +279,7 @@ float *recur_optim_buffer(recur_optim *opt, size_t i, const char **name)
     return opt->buffers[i];
 }
 
-size_t recur_optim_size(const recur_optim *opt) { return opt ? opt->n : 0; }
+size_t optim_size(const optimizer *opt) { return opt ? opt->n : 0; }
 
 /* ---- the updates ---- */
 
@@ -290,9 +290,9 @@ static inline float lerp(float x, float y, float w)
     return fabsf(w) < 0.5f ? fmaf(w, d, x) : fmaf(-(1.0f - w), d, y);
 }
 
-RECUR_CLONES static void step_sgd(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_sgd(optimizer *opt, float *p, const float *grads, float lr)
 {
-    const recur_optim_config *c = &opt->config;
+    const optim_config *c = &opt->config;
     const float wd = c->weight_decay, mom = c->momentum;
     const float keep = (float)(1.0 - (double)c->dampening);
     const int first = opt->steps == 0, nesterov = c->nesterov;
@@ -309,9 +309,9 @@ RECUR_CLONES static void step_sgd(recur_optim *opt, float *p, const float *grads
     }
 }
 
-RECUR_CLONES static void step_adam(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_adam(optimizer *opt, float *p, const float *grads, float lr)
 {
-    const recur_optim_config *c = &opt->config;
+    const optim_config *c = &opt->config;
     const double t = (double)opt->steps; /* already incremented */
     const double bc1 = 1.0 - pow((double)c->beta1, t);
     const double bc2 = 1.0 - pow((double)c->beta2, t);
@@ -339,9 +339,9 @@ RECUR_CLONES static void step_adam(recur_optim *opt, float *p, const float *grad
     }
 }
 
-RECUR_CLONES static void step_rmsprop(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_rmsprop(optimizer *opt, float *p, const float *grads, float lr)
 {
-    const recur_optim_config *c = &opt->config;
+    const optim_config *c = &opt->config;
     const float alpha = c->alpha, w = (float)(1.0 - (double)c->alpha);
     const float eps = c->eps, wd = c->weight_decay, mom = c->momentum;
     float *s = opt->buffers[0];
@@ -370,9 +370,9 @@ RECUR_CLONES static void step_rmsprop(recur_optim *opt, float *p, const float *g
     }
 }
 
-RECUR_CLONES static void step_adagrad(recur_optim *opt, float *p, const float *grads, float lr)
+RECUR_CLONES static void step_adagrad(optimizer *opt, float *p, const float *grads, float lr)
 {
-    const recur_optim_config *c = &opt->config;
+    const optim_config *c = &opt->config;
     const double t = (double)opt->steps; /* already incremented */
     const double decays = (t - 1.0) * (double)c->lr_decay; /* Python's rounding */
     const float neg_clr = (float)-((double)lr / (1.0 + decays));
@@ -387,14 +387,14 @@ RECUR_CLONES static void step_adagrad(recur_optim *opt, float *p, const float *g
     }
 }
 
-recur_status recur_optim_step(recur_optim *opt, float *params, const float *grads,
+recur_status optim_step(optimizer *opt, float *params, const float *grads,
                               float lr)
 {
     if (!opt || !params || !grads)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_optim_step: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "optim_step: NULL argument");
     if (!isfinite(lr) || lr < 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
-                          "recur_optim_step: learning rate %g must be finite and >= 0",
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "optim_step: learning rate %g must be finite and >= 0",
                           (double)lr);
     /* SGD reads the count before it moves (first step = buffer init); Adam
      * and Adagrad read t after the increment, as PyTorch's step_t += 1. */
@@ -422,7 +422,7 @@ recur_status recur_optim_step(recur_optim *opt, float *params, const float *grad
 
 /* ---- clipping ---- */
 
-float recur_clip_grad_norm(float *grads, size_t n, float max_norm)
+float clip_grad_norm(float *grads, size_t n, float max_norm)
 {
     if (!grads || n == 0)
         return 0.0f;

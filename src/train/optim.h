@@ -18,7 +18,7 @@
  * difference is a few ulps of the bias corrections.
  *
  * Thread safety: an optimizer handle must not be used by two threads at
- * once; distinct handles are independent. recur_clip_grad_norm and the
+ * once; distinct handles are independent. clip_grad_norm and the
  * name functions are reentrant.
  */
 #ifndef RECUR_OPTIM_H
@@ -35,11 +35,11 @@ typedef enum {
     RECUR_OPT_ADAMW,
     RECUR_OPT_RMSPROP,
     RECUR_OPT_ADAGRAD
-} recur_optim_kind;
+} optim_kind;
 
 /* Fields a kind does not use are ignored (and not validated). */
 typedef struct {
-    recur_optim_kind kind;
+    optim_kind kind;
     float momentum;      /* SGD, RMSprop; >= 0 */
     float dampening;     /* SGD; in [0, 1] */
     int nesterov;        /* SGD; 0 or 1; needs momentum > 0 and dampening 0 */
@@ -50,36 +50,36 @@ typedef struct {
     int centered;        /* RMSprop; 0 or 1 */
     float lr_decay;      /* Adagrad; >= 0 */
     float initial_accumulator_value; /* Adagrad; >= 0 */
-} recur_optim_config;
+} optim_config;
 
 /* PyTorch's defaults for that optimizer: SGD all zero; Adam betas 0.9/0.999,
  * eps 1e-8; AdamW the same with weight_decay 0.01; RMSprop alpha 0.99,
  * eps 1e-8; Adagrad eps 1e-10. An unknown kind gives a zeroed config with
- * that kind, which recur_optim_create rejects. */
-recur_optim_config recur_optim_default(recur_optim_kind kind);
+ * that kind, which optim_create rejects. */
+optim_config optim_default(optim_kind kind);
 
 /* "sgd", "adam", "adamw", "rmsprop", "adagrad" (static storage); NULL for an
  * unknown value. */
-const char *recur_optim_str(recur_optim_kind kind);
+const char *optim_str(optim_kind kind);
 
 /* The inverse (exact, lower case); RECUR_ERR_ARGUMENT naming the bad name
  * and listing the valid ones, *kind untouched. */
-recur_status recur_optim_parse(const char *name, recur_optim_kind *kind);
+recur_status optim_parse(const char *name, optim_kind *kind);
 
-typedef struct recur_optim recur_optim;
+typedef struct optimizer optimizer;
 
 /* Validates the configuration (RECUR_ERR_ARGUMENT with a message naming the
  * field: negative or non-finite values, betas outside [0, 1), nesterov
  * without momentum or with dampening, n = 0, ...) and allocates an
  * optimizer for n parameters with its state buffers zeroed (Adagrad's "sum"
  * filled with initial_accumulator_value) and the step count 0. The config is
- * copied. The caller owns *out and frees it with recur_optim_free; *out is
+ * copied. The caller owns *out and frees it with optim_free; *out is
  * untouched on failure. */
-recur_status recur_optim_create(const recur_optim_config *config, size_t n,
-                                recur_optim **out);
+recur_status optim_create(const optim_config *config, size_t n,
+                                optimizer **out);
 
 /* Frees the handle and its buffers. NULL is allowed. */
-void recur_optim_free(recur_optim *opt);
+void optim_free(optimizer *opt);
 
 /* One update of params[n] from grads[n] with learning rate lr (finite,
  * >= 0), then the step count is incremented. params and grads are read
@@ -93,13 +93,13 @@ void recur_optim_free(recur_optim *opt);
  * buffer is None. Adam's and Adagrad's step t (from 1) is the step count
  * after the increment, exact in uint64 (PyTorch's float32 step tensor stops
  * counting at 2^24). */
-recur_status recur_optim_step(recur_optim *opt, float *params,
+recur_status optim_step(optimizer *opt, float *params,
                               const float *grads, float lr);
 
 /* Steps taken so far (0 for NULL). set_steps restores it with the buffers
  * when resuming from a checkpoint. */
-uint64_t recur_optim_steps(const recur_optim *opt);
-void recur_optim_set_steps(recur_optim *opt, uint64_t steps);
+uint64_t optim_steps(const optimizer *opt);
+void optim_set_steps(optimizer *opt, uint64_t steps);
 
 /* The state buffers, n floats each, in the order of PyTorch's state keys:
  *   SGD      "momentum_buffer" (only when momentum != 0)
@@ -107,14 +107,14 @@ void recur_optim_set_steps(recur_optim *opt, uint64_t steps);
  *   RMSprop  "square_avg", ["momentum_buffer" if momentum > 0],
  *            ["grad_avg" if centered]
  *   Adagrad  "sum"
- * recur_optim_buffer gives the i-th (writable, valid as long as the handle)
+ * optim_buffer gives the i-th (writable, valid as long as the handle)
  * and its name (static storage) through name when name is not NULL; NULL
  * (and *name NULL) for an index out of range or a NULL handle. */
-size_t recur_optim_buffer_count(const recur_optim *opt);
-float *recur_optim_buffer(recur_optim *opt, size_t i, const char **name);
+size_t optim_buffer_count(const optimizer *opt);
+float *optim_buffer(optimizer *opt, size_t i, const char **name);
 
 /* n (0 for NULL). */
-size_t recur_optim_size(const recur_optim *opt);
+size_t optim_size(const optimizer *opt);
 
 /* Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_:
  * total = ||grads||_2 (accumulated in double, rounded to float), coefficient
@@ -124,6 +124,6 @@ size_t recur_optim_size(const recur_optim *opt);
  * the gradients by NaN and an infinite one by 0 (infinities become NaN).
  * Check the returned total with isfinite and skip the step. max_norm should
  * be positive. */
-float recur_clip_grad_norm(float *grads, size_t n, float max_norm);
+float clip_grad_norm(float *grads, size_t n, float max_norm);
 
 #endif

@@ -22,30 +22,30 @@ static const char *const kind_names[] = {"constant", "step", "cosine", "plateau"
 /* ReduceLROnPlateau's eps: reductions smaller than this are skipped. */
 #define PLATEAU_EPS 1e-8
 
-const char *recur_sched_str(recur_sched_kind kind)
+const char *sched_str(sched_kind kind)
 {
     if ((unsigned)kind >= KIND_COUNT)
         return NULL;
     return kind_names[kind];
 }
 
-recur_status recur_sched_parse(const char *name, recur_sched_kind *kind)
+recur_status sched_parse(const char *name, sched_kind *kind)
 {
     if (!name || !kind)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_sched_parse: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "sched_parse: NULL argument");
     for (size_t k = 0; k < KIND_COUNT; k++)
         if (strcmp(name, kind_names[k]) == 0) {
-            *kind = (recur_sched_kind)k;
+            *kind = (sched_kind)k;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_ERR_ARGUMENT,
+    return error_fail(RECUR_ERR_ARGUMENT,
                       "unknown schedule '%.64s' (expected constant, step, cosine "
                       "or plateau)", name);
 }
 
-recur_sched_config recur_sched_default(recur_sched_kind kind, float base_lr)
+sched_config sched_default(sched_kind kind, float base_lr)
 {
-    recur_sched_config c;
+    sched_config c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
     c.base_lr = base_lr;
@@ -66,55 +66,55 @@ recur_sched_config recur_sched_default(recur_sched_kind kind, float base_lr)
     return c;
 }
 
-recur_status recur_sched_check(const recur_sched_config *c)
+recur_status sched_check(const sched_config *c)
 {
     if (!c)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_sched_check: NULL config");
-    const char *k = recur_sched_str(c->kind);
+        return error_fail(RECUR_ERR_ARGUMENT, "sched_check: NULL config");
+    const char *k = sched_str(c->kind);
     if (!k)
-        return recur_fail(RECUR_ERR_ARGUMENT, "schedule: unknown kind %d", (int)c->kind);
+        return error_fail(RECUR_ERR_ARGUMENT, "schedule: unknown kind %d", (int)c->kind);
     if (!isfinite(c->base_lr) || c->base_lr < 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s schedule: base_lr = %g must be finite "
+        return error_fail(RECUR_ERR_ARGUMENT, "%s schedule: base_lr = %g must be finite "
                           "and >= 0", k, (double)c->base_lr);
     switch (c->kind) {
     case RECUR_SCHED_CONSTANT:
         break;
     case RECUR_SCHED_STEP:
         if (!(c->factor > 0 && c->factor <= 1))
-            return recur_fail(RECUR_ERR_ARGUMENT, "step schedule: factor = %g must be "
+            return error_fail(RECUR_ERR_ARGUMENT, "step schedule: factor = %g must be "
                               "in (0, 1]", (double)c->factor);
         break;
     case RECUR_SCHED_COSINE:
         if (c->total_steps == 0)
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "cosine schedule: total_steps must be set (>= 1)");
         if (c->warmup_steps > c->total_steps)
-            return recur_fail(RECUR_ERR_ARGUMENT,
+            return error_fail(RECUR_ERR_ARGUMENT,
                               "cosine schedule: warmup_steps = %llu exceeds "
                               "total_steps = %llu",
                               (unsigned long long)c->warmup_steps,
                               (unsigned long long)c->total_steps);
         if (!(c->min_lr >= 0 && c->min_lr <= c->base_lr))
-            return recur_fail(RECUR_ERR_ARGUMENT, "cosine schedule: min_lr = %g must "
+            return error_fail(RECUR_ERR_ARGUMENT, "cosine schedule: min_lr = %g must "
                               "be in [0, base_lr = %g]", (double)c->min_lr,
                               (double)c->base_lr);
         break;
     case RECUR_SCHED_PLATEAU:
         if (!(c->factor > 0 && c->factor < 1))
-            return recur_fail(RECUR_ERR_ARGUMENT, "plateau schedule: factor = %g must "
+            return error_fail(RECUR_ERR_ARGUMENT, "plateau schedule: factor = %g must "
                               "be in (0, 1)", (double)c->factor);
         if (!isfinite(c->min_lr) || c->min_lr < 0)
-            return recur_fail(RECUR_ERR_ARGUMENT, "plateau schedule: min_lr = %g must "
+            return error_fail(RECUR_ERR_ARGUMENT, "plateau schedule: min_lr = %g must "
                               "be finite and >= 0", (double)c->min_lr);
         if (!(c->threshold >= 0 && c->threshold < 1))
-            return recur_fail(RECUR_ERR_ARGUMENT, "plateau schedule: threshold = %g "
+            return error_fail(RECUR_ERR_ARGUMENT, "plateau schedule: threshold = %g "
                               "must be in [0, 1)", (double)c->threshold);
         break;
     }
     return RECUR_OK;
 }
 
-void recur_sched_init(const recur_sched_config *c, recur_sched_state *s)
+void sched_init(const sched_config *c, sched_state *s)
 {
     if (!c || !s)
         return;
@@ -124,7 +124,7 @@ void recur_sched_init(const recur_sched_config *c, recur_sched_state *s)
     s->cooldown_left = 0;
 }
 
-static double cosine_lr(const recur_sched_config *c, uint64_t step)
+static double cosine_lr(const sched_config *c, uint64_t step)
 {
     const double base = c->base_lr, min = c->min_lr;
     const uint64_t W = c->warmup_steps, S = c->total_steps;
@@ -137,7 +137,7 @@ static double cosine_lr(const recur_sched_config *c, uint64_t step)
     return min + (base - min) * (1.0 + cos(pi * x)) / 2.0;
 }
 
-float recur_sched_lr(const recur_sched_config *c, recur_sched_state *s, uint64_t step,
+float sched_lr(const sched_config *c, sched_state *s, uint64_t step,
                      size_t epoch)
 {
     if (!c || !s)
@@ -161,7 +161,7 @@ float recur_sched_lr(const recur_sched_config *c, recur_sched_state *s, uint64_t
     return s->lr;
 }
 
-void recur_sched_observe(const recur_sched_config *c, recur_sched_state *s,
+void sched_observe(const sched_config *c, sched_state *s,
                          float val_loss)
 {
     if (!c || !s || c->kind != RECUR_SCHED_PLATEAU)

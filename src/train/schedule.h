@@ -5,7 +5,7 @@
  * ReduceLROnPlateau, mode "min", threshold_mode "rel").
  *
  * A schedule is a configuration (constant during a run) and a small state
- * (recur_sched_state: what PLATEAU learns from validations, and the current
+ * (sched_state: what PLATEAU learns from validations, and the current
  * lr for every kind), both plain structs owned by the caller and saved in
  * checkpoints as they are. No allocation. Functions on distinct states may
  * run in different threads; one state must not be used by two at once.
@@ -25,11 +25,11 @@ typedef enum {
     RECUR_SCHED_STEP,
     RECUR_SCHED_COSINE,
     RECUR_SCHED_PLATEAU
-} recur_sched_kind;
+} sched_kind;
 
 /* Fields a kind does not use are ignored (and not validated). */
 typedef struct {
-    recur_sched_kind kind;
+    sched_kind kind;
     float base_lr;         /* finite, >= 0 */
     size_t decay_after;    /* STEP: epochs 0..k-1 (0-based) run at base_lr; epoch
                               e >= k at base_lr * factor^(e-k+1) (Zaremba et al.
@@ -46,7 +46,7 @@ typedef struct {
                               [0, 1) (PyTorch 1e-4) */
     size_t cooldown;       /* PLATEAU: epochs after a reduction with bad epochs
                               ignored (PyTorch 0) */
-} recur_sched_config;
+} sched_config;
 
 /* The evolving state. lr is the current learning rate for every kind;
  * best (+inf until the first validation), bad_epochs and cooldown_left
@@ -56,34 +56,34 @@ typedef struct {
     float best;
     size_t bad_epochs;
     size_t cooldown_left;
-} recur_sched_state;
+} sched_state;
 
 /* A configuration with base_lr and the defaults: STEP k = 4, factor 0.5
  * (Zaremba's small model); COSINE no warm-up, min_lr 0 and total_steps 0,
- * which the caller must set (recur_sched_check rejects 0); PLATEAU
+ * which the caller must set (sched_check rejects 0); PLATEAU
  * PyTorch's factor 0.1, patience 10, threshold 1e-4, cooldown 0, min_lr 0. */
-recur_sched_config recur_sched_default(recur_sched_kind kind, float base_lr);
+sched_config sched_default(sched_kind kind, float base_lr);
 
 /* "constant", "step", "cosine", "plateau" (static storage); NULL for an
  * unknown value. */
-const char *recur_sched_str(recur_sched_kind kind);
+const char *sched_str(sched_kind kind);
 
 /* The inverse (exact, lower case); RECUR_ERR_ARGUMENT naming the bad name
  * and listing the valid ones, *kind untouched. */
-recur_status recur_sched_parse(const char *name, recur_sched_kind *kind);
+recur_status sched_parse(const char *name, sched_kind *kind);
 
 /* RECUR_ERR_ARGUMENT, with a message naming the field, for a NULL, an
  * unknown kind or a value outside the ranges above. */
-recur_status recur_sched_check(const recur_sched_config *c);
+recur_status sched_check(const sched_config *c);
 
 /* Starts a run: lr = base_lr, best = +inf, counters 0. */
-void recur_sched_init(const recur_sched_config *c, recur_sched_state *s);
+void sched_init(const sched_config *c, sched_state *s);
 
 /* The learning rate for this step (0-based step over the whole run and
  * 0-based epoch); also stored in s->lr. PLATEAU returns s->lr, which only
- * recur_sched_observe changes. The config must have passed
- * recur_sched_check; NULLs give 0. */
-float recur_sched_lr(const recur_sched_config *c, recur_sched_state *s, uint64_t step,
+ * sched_observe changes. The config must have passed
+ * sched_check; NULLs give 0. */
+float sched_lr(const sched_config *c, sched_state *s, uint64_t step,
                      size_t epoch);
 
 /* After a validation: PLATEAU does what ReduceLROnPlateau.step(val_loss)
@@ -92,7 +92,7 @@ float recur_sched_lr(const recur_sched_config *c, recur_sched_state *s, uint64_t
  * bad epochs are not counted; more than patience bad epochs multiply lr by
  * factor, not below min_lr (a change of at most 1e-8 is skipped), and start
  * a cooldown. A no-op for the other kinds and for NULLs. */
-void recur_sched_observe(const recur_sched_config *c, recur_sched_state *s,
+void sched_observe(const sched_config *c, sched_state *s,
                          float val_loss);
 
 #endif

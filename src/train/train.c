@@ -27,9 +27,9 @@
 
 struct trainer {
     recur_lm *lm;
-    recur_optim *opt;
+    optimizer *opt;
     train_config config;
-    recur_sched_state sched;
+    sched_state sched;
     char task[32];
     int32_t *train, *val;
     size_t n_train, n_val;
@@ -89,7 +89,7 @@ static size_t state_floats(const recur_lm *lm, size_t B)
 static recur_status check_data(const char *what, size_t n, size_t B, size_t T)
 {
     if (chunks_of(n, B, T) == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "%s text of %zu tokens is too small for one batch of "
                           "%zu streams x %zu steps (needs at least %zu)", what,
                           n, B, T, B * (T + 1));
@@ -110,7 +110,7 @@ static recur_status alloc_run(trainer *t, const int32_t *train, size_t n_train,
     t->x = malloc(2 * B * T * sizeof(int32_t));
     t->stash = malloc(state_floats(t->lm, B) * sizeof(float));
     if (!t->train || !t->val || !t->x || !t->stash)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory for the data");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the data");
     memcpy(t->train, train, n_train * sizeof(int32_t));
     if (n_val)
         memcpy(t->val, val, n_val * sizeof(int32_t));
@@ -129,30 +129,30 @@ recur_status trainer_create(recur_lm *lm, const char *task,
                             trainer **out)
 {
     if (!lm || !config || !train || !out || (n_val && !val))
-        return recur_fail(RECUR_ERR_ARGUMENT, "trainer_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "trainer_create: NULL argument");
     if (config->batch == 0 || config->seq_len == 0 ||
         !(config->clip >= 0.0f) || !(config->sched.base_lr >= 0.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT,
+        return error_fail(RECUR_ERR_ARGUMENT,
                           "batch and seq_len must be >= 1, clip and the "
                           "learning rate >= 0");
-    recur_status s = recur_sched_check(&config->sched);
+    recur_status s = sched_check(&config->sched);
     if (s)
         return s;
     for (size_t i = 0; i < n_train; i++)
         if (train[i] < 0 || (size_t)train[i] >= lm->V)
-            return recur_fail(RECUR_ERR_ARGUMENT, "training id %zu out of range", i);
+            return error_fail(RECUR_ERR_ARGUMENT, "training id %zu out of range", i);
     for (size_t i = 0; i < n_val; i++)
         if (val[i] < 0 || (size_t)val[i] >= lm->V)
-            return recur_fail(RECUR_ERR_ARGUMENT, "validation id %zu out of range", i);
+            return error_fail(RECUR_ERR_ARGUMENT, "validation id %zu out of range", i);
     trainer *t = calloc(1, sizeof *t);
     if (!t)
-        return recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
     t->lm = lm;
     t->config = *config;
     snprintf(t->task, sizeof t->task, "%s", task);
     t->best_val = INFINITY;
-    recur_sched_init(&t->config.sched, &t->sched);
-    s = recur_optim_create(&config->optim, lm->n_params, &t->opt);
+    sched_init(&t->config.sched, &t->sched);
+    s = optim_create(&config->optim, lm->n_params, &t->opt);
     if (!s)
         s = alloc_run(t, train, n_train, val, n_val);
     if (s) {
@@ -169,7 +169,7 @@ void trainer_free(trainer *t)
     if (!t)
         return;
     recur_lm_free(t->lm);
-    recur_optim_free(t->opt);
+    optim_free(t->opt);
     free(t->train);
     free(t->val);
     free(t->x);
@@ -189,14 +189,14 @@ recur_status lm_evaluate(recur_lm *lm, const int32_t *ids, size_t n, size_t B,
 {
     const size_t L = B ? n / B : 0;
     recur_status s = !tail ? check_data("evaluation", n, B, T)
-                     : L < 2 ? recur_fail(RECUR_ERR_ARGUMENT,
+                     : L < 2 ? error_fail(RECUR_ERR_ARGUMENT,
                                           "evaluation text of %zu tokens is too "
                                           "small for %zu streams of at least 2 "
                                           "tokens", n, B)
                              : RECUR_OK;
     int32_t *x = s ? NULL : malloc(2 * B * T * sizeof(int32_t));
     if (!s && !x)
-        s = recur_fail(RECUR_ERR_MEMORY, "out of memory");
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
         s = lm_reset_state(lm, B);
     double sum = 0;
@@ -225,7 +225,7 @@ recur_status lm_evaluate(recur_lm *lm, const int32_t *ids, size_t n, size_t B,
 recur_status trainer_validate(trainer *t, double *loss, size_t *tokens)
 {
     if (!t->n_val)
-        return recur_fail(RECUR_ERR_STATE, "no validation data");
+        return error_fail(RECUR_ERR_STATE, "no validation data");
     const size_t B = t->config.batch;
     recur_lm *lm = t->lm;
     /* The carried training state is h then c in one block (lm.c). */
@@ -263,17 +263,17 @@ static recur_status train_step(trainer *t, double *loss, float *lr,
         s = lm_chunk(lm, T, B, t->x, t->y, 1, &sum, &count);
     if (s)
         return s;
-    *grad_norm = recur_clip_grad_norm(lm->grads, lm->n_params,
+    *grad_norm = clip_grad_norm(lm->grads, lm->n_params,
                                       t->config.clip > 0.0f ? t->config.clip
                                                             : INFINITY);
     if (!isfinite(sum) || !isfinite(*grad_norm))
-        return recur_fail(RECUR_ERR_STATE,
+        return error_fail(RECUR_ERR_STATE,
                           "training diverged at step %llu (loss %g, gradient "
                           "norm %g); try a lower learning rate or --clip",
                           (unsigned long long)t->step + 1, sum / (double)count,
                           (double)*grad_norm);
-    *lr = recur_sched_lr(&t->config.sched, &t->sched, t->step, t->epoch);
-    s = recur_optim_step(t->opt, lm->params, lm->grads, *lr);
+    *lr = sched_lr(&t->config.sched, &t->sched, t->step, t->epoch);
+    s = optim_step(t->opt, lm->params, lm->grads, *lr);
     if (s)
         return s;
     *loss = sum / (double)count;
@@ -302,7 +302,7 @@ static recur_status validate_and_report(trainer *t, const train_limits *lim,
     if (s)
         return s;
     if (epoch_end)
-        recur_sched_observe(&t->config.sched, &t->sched, (float)loss);
+        sched_observe(&t->config.sched, &t->sched, (float)loss);
     ev->kind = TRAIN_VALIDATION;
     ev->val_loss = loss;
     ev->val_tokens = tokens;
@@ -324,7 +324,7 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
                          train_callback cb, void *ctx)
 {
     if (!t || !lim)
-        return recur_fail(RECUR_ERR_ARGUMENT, "trainer_run: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "trainer_run: NULL argument");
     const double start = now();
     const uint64_t first = t->step;
     const size_t tokens_per_step = t->config.batch * t->config.seq_len;
@@ -390,8 +390,8 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
 
 recur_status trainer_save(trainer *t, const char *path)
 {
-    recur_st_writer *w;
-    recur_status s = recur_st_writer_new(&w);
+    st_writer *w;
+    recur_status s = st_writer_new(&w);
     if (s)
         return s;
     recur_lm *lm = t->lm;
@@ -399,19 +399,19 @@ recur_status trainer_save(trainer *t, const char *path)
     const size_t B = c->batch, n = lm->n_params;
     char name[64];
     s = lm_write(lm, t->task, w);
-    for (size_t i = 0; !s && i < recur_optim_buffer_count(t->opt); i++) {
+    for (size_t i = 0; !s && i < optim_buffer_count(t->opt); i++) {
         const char *bname;
-        float *buf = recur_optim_buffer(t->opt, i, &bname);
+        float *buf = optim_buffer(t->opt, i, &bname);
         snprintf(name, sizeof name, "optim.%s", bname);
-        s = recur_st_writer_add(w, name, RECUR_DT_F32, 1, &n, buf);
+        s = st_writer_add(w, name, RECUR_DT_F32, 1, &n, buf);
     }
     size_t hs[3] = {lm->L, B, lm->P}, cs[3] = {lm->L, B, lm->H}, four = 4;
-    if (!s) s = recur_st_writer_add(w, "train.h", RECUR_DT_F32, 3, hs, lm->h);
+    if (!s) s = st_writer_add(w, "train.h", RECUR_DT_F32, 3, hs, lm->h);
     if (!s && lm->config.arch.rnn.mode == RECUR_LSTM)
-        s = recur_st_writer_add(w, "train.c", RECUR_DT_F32, 3, cs, lm->c);
-    if (!s) s = recur_st_writer_add(w, "train.rng", RECUR_DT_U64, 1, &four, lm->rng.s);
-    const recur_optim_config *o = &c->optim;
-    const recur_sched_config *k = &c->sched;
+        s = st_writer_add(w, "train.c", RECUR_DT_F32, 3, cs, lm->c);
+    if (!s) s = st_writer_add(w, "train.rng", RECUR_DT_U64, 1, &four, lm->rng.s);
+    const optim_config *o = &c->optim;
+    const sched_config *k = &c->sched;
     if (!s) s = meta_put(w, "train.step", "%llu", (unsigned long long)t->step);
     if (!s) s = meta_put(w, "train.epoch", "%zu", t->epoch);
     if (!s) s = meta_put(w, "train.chunk", "%zu", t->chunk);
@@ -423,9 +423,9 @@ recur_status trainer_save(trainer *t, const char *path)
     if (!s) s = meta_put(w, "train.n_train", "%zu", t->n_train);
     if (!s) s = meta_put(w, "train.n_val", "%zu", t->n_val);
     if (!s) s = meta_put(w, "train.data_hash", "%llu", (unsigned long long)t->data_hash);
-    if (!s) s = recur_st_writer_meta(w, "optim.kind", recur_optim_str(o->kind));
+    if (!s) s = st_writer_meta(w, "optim.kind", optim_str(o->kind));
     if (!s) s = meta_put(w, "optim.steps", "%llu",
-                         (unsigned long long)recur_optim_steps(t->opt));
+                         (unsigned long long)optim_steps(t->opt));
     if (!s) s = meta_put(w, "optim.momentum", "%.9g", (double)o->momentum);
     if (!s) s = meta_put(w, "optim.dampening", "%.9g", (double)o->dampening);
     if (!s) s = meta_put(w, "optim.nesterov", "%d", o->nesterov);
@@ -438,7 +438,7 @@ recur_status trainer_save(trainer *t, const char *path)
     if (!s) s = meta_put(w, "optim.lr_decay", "%.9g", (double)o->lr_decay);
     if (!s) s = meta_put(w, "optim.initial_accumulator_value", "%.9g",
                          (double)o->initial_accumulator_value);
-    if (!s) s = recur_st_writer_meta(w, "sched.kind", recur_sched_str(k->kind));
+    if (!s) s = st_writer_meta(w, "sched.kind", sched_str(k->kind));
     if (!s) s = meta_put(w, "sched.base_lr", "%.9g", (double)k->base_lr);
     if (!s) s = meta_put(w, "sched.decay_after", "%zu", k->decay_after);
     if (!s) s = meta_put(w, "sched.factor", "%.9g", (double)k->factor);
@@ -453,21 +453,21 @@ recur_status trainer_save(trainer *t, const char *path)
     if (!s) s = meta_put(w, "sched.bad_epochs", "%zu", t->sched.bad_epochs);
     if (!s) s = meta_put(w, "sched.cooldown_left", "%zu", t->sched.cooldown_left);
     if (!s)
-        s = recur_st_writer_write(w, path);
-    recur_st_writer_free(w);
+        s = st_writer_write(w, path);
+    st_writer_free(w);
     return s;
 }
 
 /* Reads a float32 tensor of exactly n elements into dst. */
-static recur_status read_exact(const recur_st *st, const char *path,
+static recur_status read_exact(const st_file *st, const char *path,
                                const char *name, size_t n, float *dst)
 {
-    const recur_st_tensor *t = recur_st_find(st, name);
+    const st_tensor *t = st_find(st, name);
     if (!t || t->numel != n || t->dtype != RECUR_DT_F32)
-        return recur_fail(RECUR_ERR_FORMAT,
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: training state '%s' is missing or not F32 of "
                           "%zu elements", path, name, n);
-    return recur_st_to_f32(t, dst);
+    return st_to_f32(t, dst);
 }
 
 #define META_SIZE(key, max, dst)                                              \
@@ -483,15 +483,15 @@ static recur_status read_exact(const recur_st *st, const char *path,
             dst = (float)v_;                                                  \
     } while (0)
 
-static recur_status read_config(const recur_st *st, const char *path,
+static recur_status read_config(const st_file *st, const char *path,
                                 train_config *c, trainer *t)
 {
     recur_status s = RECUR_OK;
-    const char *okind = recur_st_meta(st, "optim.kind");
-    const char *skind = recur_st_meta(st, "sched.kind");
-    if (!okind || !skind || recur_optim_parse(okind, &c->optim.kind) ||
-        recur_sched_parse(skind, &c->sched.kind))
-        return recur_fail(RECUR_ERR_FORMAT,
+    const char *okind = st_meta(st, "optim.kind");
+    const char *skind = st_meta(st, "sched.kind");
+    if (!okind || !skind || optim_parse(okind, &c->optim.kind) ||
+        sched_parse(skind, &c->sched.kind))
+        return error_fail(RECUR_ERR_FORMAT,
                           "%s: not a training checkpoint (no valid optim.kind / "
                           "sched.kind in __metadata__)", path);
     const size_t big = (size_t)1 << 30, huge = SIZE_MAX;
@@ -535,26 +535,26 @@ recur_status trainer_resume(const char *path, const int32_t *train,
                             trainer **out)
 {
     if (!path || !out)
-        return recur_fail(RECUR_ERR_ARGUMENT, "trainer_resume: NULL argument");
-    recur_st *st;
-    recur_status s = recur_st_read(path, &st);
+        return error_fail(RECUR_ERR_ARGUMENT, "trainer_resume: NULL argument");
+    st_file *st;
+    recur_status s = st_read(path, &st);
     if (s)
         return s;
     recur_lm *lm = NULL;
     trainer *t = NULL;
     train_config c = {0};
-    recur_sched_state sched = {0};
+    sched_state sched = {0};
     trainer tmp = {0};
     s = lm_read(st, path, &lm);
     if (!s)
         s = read_config(st, path, &c, &tmp);
     sched = tmp.sched;
-    const char *task = recur_st_meta(st, "task");
+    const char *task = st_meta(st, "task");
     if (!s)
         s = trainer_create(lm, task ? task : "", &c, train, n_train, val, n_val, &t);
     if (s) {
         recur_lm_free(lm);
-        recur_st_free(st);
+        st_free(st);
         return s;
     }
     t->sched = sched;
@@ -569,18 +569,18 @@ recur_status trainer_resume(const char *path, const int32_t *train,
     if (!s)
         s = meta_double(st, path, "train.best_val", &best);
     if (!s && (n_tr != n_train || n_va != n_val || hash != t->data_hash))
-        s = recur_fail(RECUR_ERR_ARGUMENT,
+        s = error_fail(RECUR_ERR_ARGUMENT,
                        "%s was trained on other data (%zu training and %zu "
                        "validation tokens, fingerprint %zx; these are %zu and "
                        "%zu, %llx)", path, n_tr, n_va, hash, n_train, n_val,
                        (unsigned long long)t->data_hash);
     if (!s && t->chunk >= t->chunks)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: train.chunk %zu out of range", path,
+        s = error_fail(RECUR_ERR_FORMAT, "%s: train.chunk %zu out of range", path,
                        t->chunk);
     const size_t B = c.batch;
-    for (size_t i = 0; !s && i < recur_optim_buffer_count(t->opt); i++) {
+    for (size_t i = 0; !s && i < optim_buffer_count(t->opt); i++) {
         const char *bname;
-        float *buf = recur_optim_buffer(t->opt, i, &bname);
+        float *buf = optim_buffer(t->opt, i, &bname);
         char name[64];
         snprintf(name, sizeof name, "optim.%s", bname);
         s = read_exact(st, path, name, lm->n_params, buf);
@@ -589,20 +589,20 @@ recur_status trainer_resume(const char *path, const int32_t *train,
         s = read_exact(st, path, "train.h", lm->L * B * lm->P, lm->h);
     if (!s && lm->config.arch.rnn.mode == RECUR_LSTM)
         s = read_exact(st, path, "train.c", lm->L * B * lm->H, lm->c);
-    const recur_st_tensor *rng = recur_st_find(st, "train.rng");
+    const st_tensor *rng = st_find(st, "train.rng");
     if (!s && (!rng || rng->dtype != RECUR_DT_U64 || rng->numel != 4))
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: train.rng is missing or not U64 [4]",
+        s = error_fail(RECUR_ERR_FORMAT, "%s: train.rng is missing or not U64 [4]",
                        path);
     if (!s)
         memcpy(lm->rng.s, rng->data, sizeof lm->rng.s);
-    recur_st_free(st);
+    st_free(st);
     if (s) {
         trainer_free(t);
         return s;
     }
     t->step = step;
     t->best_val = best;
-    recur_optim_set_steps(t->opt, step);
+    optim_set_steps(t->opt, step);
     *out = t;
     return RECUR_OK;
 }

@@ -28,8 +28,8 @@
 typedef struct {
     size_t batch;                /* B streams */
     size_t seq_len;              /* T steps per chunk */
-    recur_optim_config optim;
-    recur_sched_config sched;    /* base_lr is the learning rate */
+    optim_config optim;
+    sched_config sched;    /* base_lr is the learning rate */
     float clip;                  /* max global gradient norm; 0 = none */
     uint64_t seed;
 } train_config;
