@@ -112,7 +112,7 @@ say "running: $test_cmd"
 start=$(date +%s)
 if run tests "$test_cmd"; then test_rc=0; else test_rc=$?; fi
 say "tests: exit status $test_rc after $(( $(date +%s) - start )) s"
-closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$root/tests.log" || true)
+closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$root/tests.log" || true)
 printf '%s\n' "$closing" | sed 's/^/fresh-machine: closing line: /' >&2
 [ "$test_rc" = 0 ] || tail -n 40 "$root/tests.log" >&2
 

@@ -1,15 +1,55 @@
-/* main.c — the test runner: runs every group, ends with "N passed, N failed". */
+/*
+ * main.c — the test runner: runs every group (with arguments, those whose
+ * names contain one), a line per group with its checks, failures and
+ * skips; then each skip again with its reason, and the closing line
+ * "N passed, N failed, N skipped".
+ */
 #include "test.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-int test_passed, test_failed;
+int test_passed, test_failed, test_skipped;
+
+/* The skips, for the list before the closing line: the group, the place
+ * and the reason (the first MAX_SKIPS; the rest are counted). */
+enum { MAX_SKIPS = 64 };
+static struct {
+    const char *group;
+    char text[320];
+} skips[MAX_SKIPS];
+static const char *current_group = "";
+
+void test_skip(const char *file, int line, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    printf("  SKIP %s:%d: %s\n", file, line, reason);
+    fflush(stdout);
+    if (test_skipped < MAX_SKIPS) {
+        skips[test_skipped].group = current_group;
+        snprintf(skips[test_skipped].text, sizeof skips[0].text, "%s:%d: %s",
+                 file, line, reason);
+    }
+    test_skipped++;
+}
 
 const char *test_fixture_dir(void)
 {
     const char *d = getenv("RECUR_FIXTURES");
     return d && *d ? d : "tests/fixtures";
+}
+
+int test_data_file(char *path, size_t size, const char *name)
+{
+    const char *dir = getenv("RECUR_DATA");
+    snprintf(path, size, "%s/%s", dir && *dir ? dir : "data", name);
+    return access(path, R_OK) == 0;
 }
 
 #define TESTS(X)                                                              \
@@ -97,12 +137,24 @@ int main(int argc, char **argv)
         if (!run)
             continue;
         int failed_before = test_failed, passed_before = test_passed;
+        int skipped_before = test_skipped;
+        current_group = tests[i].name;
         tests[i].fn();
-        printf("%-28s %4d checks, %d failed\n", tests[i].name,
+        printf("%-28s %4d checks, %d failed", tests[i].name,
                test_passed - passed_before + test_failed - failed_before,
                test_failed - failed_before);
+        if (test_skipped > skipped_before)
+            printf(", %d skipped", test_skipped - skipped_before);
+        putchar('\n');
         fflush(stdout);
     }
-    printf("%d passed, %d failed\n", test_passed, test_failed);
+    if (test_skipped)
+        printf("skipped, not tested here:\n");
+    for (int i = 0; i < test_skipped && i < MAX_SKIPS; i++)
+        printf("  %s: %s\n", skips[i].group, skips[i].text);
+    if (test_skipped > MAX_SKIPS)
+        printf("  and %d more\n", test_skipped - MAX_SKIPS);
+    printf("%d passed, %d failed, %d skipped\n", test_passed, test_failed,
+           test_skipped);
     return test_failed ? 1 : 0;
 }

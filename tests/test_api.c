@@ -735,6 +735,13 @@ void test_api_pack_weights(void)
         fixture_config(RECUR_RNN_TANH, 6, 64, 0, 2, 0, 1),
     };
     const size_t T = 6, B = 3;
+    /* Where the CPU has no packed kernel nothing is packed (recur.h): the
+     * forward then keeps its caches and sees changed weights. */
+    const int packs = gemm_packed_available();
+    if (!packs)
+        SKIP("a forward while packed refusing backward and not seeing "
+             "changed weights: nothing is packed without the packed kernel "
+             "(AVX-512F on x86-64), which this CPU lacks");
     for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {
         const recur_rnn_config *c = &configs[k];
         const size_t D = c->bidirectional ? 2 : 1;
@@ -751,7 +758,7 @@ void test_api_pack_weights(void)
         float *plain_steps = D == 1 ? forward_y(rnn, c, T, B, x, 1) : NULL;
         CHECK_STATUS(recur_rnn_pack_weights(rnn), RECUR_OK);
         float *packed = forward_y(rnn, c, T, B, x, 0);
-        if (gemm_packed_available()) {
+        if (packs) {
             float *dy = calloc(ny, sizeof(float));
             CHECK_STATUS(recur_rnn_backward(rnn, dy, NULL, NULL, NULL, NULL,
                                             NULL),
@@ -776,7 +783,7 @@ void test_api_pack_weights(void)
         const char *name = NULL;
         CHECK_STATUS(recur_rnn_get_param(rnn, 0, &name, &w_ih, &rows, &cols),
                      RECUR_OK);
-        if (saved && w_ih) {
+        if (packs && saved && w_ih) {
             memcpy(saved, w, n * sizeof(float));
             for (size_t i = 0; i < rows * cols; i++)
                 w_ih[i] *= 0.5f;

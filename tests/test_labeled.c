@@ -457,14 +457,12 @@ static void hostile(void)
 /* The SMS spam collection, when present: its size and classes. */
 static void real_file(void)
 {
-    const char *dir = getenv("RECUR_DATA");
     char path[4096];
-    snprintf(path, sizeof path, "%s/sms_spam/SMSSpamCollection",
-             dir && *dir ? dir : "data");
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!test_data_file(path, sizeof path, "sms_spam/SMSSpamCollection")) {
+        SKIP("the SMS spam collection's size and classes: no %s (set "
+             "RECUR_DATA to the data mirror)", path);
         return;
-    fclose(f);
+    }
     labeled_set d = {0};
     CHECK(labeled_read(path, &TSV_LABEL_FIRST, &d) == RECUR_OK &&
               d.n == 5574 && d.classes == 2 &&

@@ -24,6 +24,9 @@
  * no caches for backward and, in the packed layout, reads x and writes y
  * in place: the same bits as the unpacked forward; after unpacking,
  * backward refuses until a new forward.
+ *
+ * All but test_training_in_place need the packed kernel (AVX-512F): on
+ * CPUs without it they are SKIPs.
  */
 #include "fixture.h"
 #include "kernels/gemm.h"
@@ -214,6 +217,12 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
 
 void test_step_inputs(void)
 {
+    if (!gemm_packed_available()) {
+        SKIP("per-step input products against the up-front ones: the path "
+             "needs the packed kernel (AVX-512F on x86-64), which this CPU "
+             "lacks, so both runs would be the up-front path");
+        return;
+    }
     const recur_mode L = RECUR_LSTM;
     step_inputs_case(L, 20, 48, 0, 2, 1, 1, 1, 0, 40, 1);
     step_inputs_case(L, 33, 64, 0, 1, 0, 1, 0, 0, 64, 2); /* threads split */
@@ -275,6 +284,12 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
 
 void test_parallel_directions(void)
 {
+    if (!gemm_packed_available()) {
+        SKIP("both directions at once at 2 threads, the bits of 1 thread: "
+             "that needs the packed kernel (AVX-512F on x86-64), which this "
+             "CPU lacks; OpenBLAS's bits depend on the thread count");
+        return;
+    }
     const recur_mode modes[] = {RECUR_LSTM, RECUR_GRU, RECUR_RNN_TANH,
                                 RECUR_GRU_RESET_BEFORE};
     for (size_t m = 0; m < 4; m++) {
@@ -450,6 +465,12 @@ void test_training_in_place(void)
 
 void test_inference_lean(void)
 {
+    if (!gemm_packed_available()) {
+        SKIP("the lean inference forward of packed weights: without the "
+             "packed kernel (AVX-512F on x86-64), which this CPU lacks, "
+             "nothing is packed and forward keeps its caches");
+        return;
+    }
     lean_case(RECUR_LSTM, 48, 0, 0, 0, 0, 0, 40, 1); /* x, y in place */
     lean_case(RECUR_LSTM, 48, 0, 1, 0, 1, 0, 8, 2);  /* zoneout, bi */
     lean_case(RECUR_LSTM, 40, 16, 1, 1, 0, 0, 36, 3); /* projection, varlen */

@@ -285,12 +285,10 @@ static void round_trip(void)
  * frames, MIDI 43..96, at most 4 notes and 18 empty frames. */
 static void real_data(void)
 {
-    const char *dir = getenv("RECUR_DATA");
     char path[4096];
-    snprintf(path, sizeof path, "%s/jsb_chorales/train.txt",
-             dir && *dir ? dir : "data");
-    if (access(path, R_OK) != 0) {
-        printf("  (skipped: %s not found)\n", path);
+    if (!test_data_file(path, sizeof path, "jsb_chorales/train.txt")) {
+        SKIP("JSB chorales read and written back: no %s (set RECUR_DATA "
+             "to the data mirror)", path);
         return;
     }
     pianoroll_set p = {0};

@@ -473,14 +473,12 @@ static void forecast_csv(void)
 
 static void airline(void)
 {
-    const char *dir = getenv("RECUR_DATA");
     char path[512];
-    snprintf(path, sizeof path, "%s/timeseries/airline-passengers.csv",
-             dir && *dir ? dir : "data");
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return; /* not here: skipped */
-    fclose(probe);
+    if (!test_data_file(path, sizeof path, "timeseries/airline-passengers.csv")) {
+        SKIP("the airline series and its baselines: no %s (set RECUR_DATA "
+             "to the data mirror)", path);
+        return;
+    }
     series_data s = {0};
     series_spec spec = {.target = "Passengers", .date = "Month"};
     recur_status st = series_read(path, &spec, &s);
