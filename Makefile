@@ -26,11 +26,16 @@ SONAME := librecur.so.$(VERSION_MAJOR)
 
 LIB_SRC := $(wildcard src/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
-TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
+# tests/: the runner and shared helpers at the top, one folder per layer of
+# src/ (tests/cells/test_lstm.c, ...), api/ and cli/; the libFuzzer targets
+# (tests/*/fuzz_*.c) are built by hand, as each says.
+TEST_SRC := $(filter-out $(wildcard tests/*/fuzz_*.c),\
+              $(wildcard tests/*.c tests/*/*.c))
+TEST_HDR := $(wildcard tests/*.h tests/*/*.h)
 
 # $(1) = build dir, $(2) = extra flags
 define build_rules
-$(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
+$(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(WARN) $$(CFLAGS) $$(VECFLAGS) $(2) -fPIC -fvisibility=hidden -c $$< -o $$@
 $(1)/obj/src/cells/cell_common.o $(1)/obj/src/cells/lstm.o \
@@ -47,6 +52,10 @@ $(1)/librecur.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	ar rcs $$@ $(1)/obj/librecur.o
 $(1)/recur: $(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(TEST_SRC:%.c=$(1)/obj/%.o): $(TEST_HDR)
+# "test.h" from any folder of tests/; -iquote, as tests/spawn.h must not
+# hide <spawn.h>.
+$(TEST_SRC:%.c=$(1)/obj/%.o): CPPFLAGS += -iquote tests
 $(1)/run_tests: $(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/example: $(1)/obj/examples/example.o $(1)/librecur.a

@@ -1,5 +1,6 @@
 /* fixture.c — see fixture.h. */
 #include "fixture.h"
+#include "base/rng.h"
 #include "test.h"
 
 #include <math.h>
@@ -62,6 +63,40 @@ float *fixture_f32(const st_file *st, const char *name)
     return v;
 }
 
+st_file *fixture_open_cases(const char *file, json_t **cases)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", test_fixture_dir(), file);
+    st_file *st = NULL;
+    recur_status s = st_read(path, &st);
+    CHECK(s == RECUR_OK, "cannot read %s: %s", path, recur_last_error());
+    if (s != RECUR_OK)
+        return NULL;
+    const char *meta = st_meta(st, "cases");
+    json_error_t err;
+    *cases = meta ? json_loads(meta, 0, &err) : NULL;
+    CHECK(*cases != NULL, "%s: no parseable __metadata__ \"cases\"", path);
+    if (!*cases) {
+        st_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+float *fixture_tensor(const st_file *st, const char *name, size_t numel)
+{
+    const st_tensor *t = st_find(st, name);
+    float *v = t && t->numel == numel ? fixture_f32(st, name) : NULL;
+    CHECK(v != NULL, "fixture tensor %s missing or not of %zu values", name, numel);
+    return v;
+}
+
+size_t fixture_numel(const st_file *st, const char *name)
+{
+    const st_tensor *t = st_find(st, name);
+    return t ? t->numel : 0;
+}
+
 double fixture_tol(const char *name)
 {
     return strncmp(name, "grad", 4) == 0 ? TOL_GRAD : TOL_OUTPUT;
@@ -98,6 +133,14 @@ float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w)
             memcpy(dst + (b * T + t) * w, src + (t * B + b) * w,
                    w * sizeof(float));
     return dst;
+}
+
+void fixture_random_ids(int32_t *ids, size_t n, size_t V, uint64_t seed)
+{
+    rng_state r;
+    rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int32_t)rng_below(&r, V);
 }
 
 recur_rnn_config fixture_config(recur_mode mode, size_t I, size_t H,

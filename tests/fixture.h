@@ -10,9 +10,18 @@
 #include "recur.h"
 #include "io/safetensors.h"
 
+#include <jansson.h>
+#include <stdint.h>
+
 /* Tolerances, relative to max(1, max|reference|) of each tensor. */
 #define TOL_OUTPUT 2e-5
 #define TOL_GRAD 1e-4
+/* Optimizers, clipping and schedules against PyTorch, per element relative
+ * to max(1, |torch|) (tests/train/); build with -DTOL_OPTIM=0 to see every
+ * case's error printed. */
+#ifndef TOL_OPTIM
+#define TOL_OPTIM 1e-6
+#endif
 
 /* Reads INDEX: *names gets an array of case names (free with
  * fixture_free_names). Returns the count, 0 on failure (reported). */
@@ -28,6 +37,16 @@ float *fixture_transpose_tb(const float *src, size_t T, size_t B, size_t w);
 /* Reads a tensor as float32 into a fresh buffer (NULL when absent). */
 float *fixture_f32(const st_file *st, const char *name);
 
+/* A fixture file of many cases (tests/fixtures/<file>, e.g.
+ * optim.safetensors) and its "cases" metadata parsed as JSON; both NULL
+ * (and a failed CHECK) when unreadable. Free with st_free, json_decref. */
+st_file *fixture_open_cases(const char *file, json_t **cases);
+/* A float32 tensor of exactly numel values, in a fresh buffer; NULL (and a
+ * failed CHECK) when absent or of another size. */
+float *fixture_tensor(const st_file *st, const char *name, size_t numel);
+/* The number of values of a tensor; 0 when absent. */
+size_t fixture_numel(const st_file *st, const char *name);
+
 /* Compares got (numel floats) with the reference tensor; one CHECK; prints
  * the max error on failure. Returns 1 when within tolerance. */
 int fixture_compare(const char *what, const char *name, const float *got,
@@ -35,6 +54,9 @@ int fixture_compare(const char *what, const char *name, const float *got,
 
 /* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
 double fixture_tol(const char *name);
+
+/* n token ids below V, drawn from rng_seed(seed) (base/rng.h). */
+void fixture_random_ids(int32_t *ids, size_t n, size_t V, uint64_t seed);
 
 /* recur_rnn_config_default(mode, I, H) with these fields set as given. */
 recur_rnn_config fixture_config(recur_mode mode, size_t I, size_t H,

@@ -1,7 +1,9 @@
 /*
- * main.c — the test runner: runs every group (with arguments, those whose
- * names contain one), a line per group with its checks, failures and
- * skips; then each skip again with its reason, and the closing line
+ * main.c — the test runner: runs every group, layer by layer as tests/ is
+ * laid out (tests/<layer>/test_<module>.c, the layers of src/ in the order
+ * of tools/layers.sh, then api/ and cli/), or with arguments those whose
+ * names contain one; a line per group with its checks, failures and skips;
+ * then each skip again with its reason, and the closing line
  * "N passed, N failed, N skipped".
  */
 #include "test.h"
@@ -52,72 +54,79 @@ int test_data_file(char *path, size_t size, const char *name)
     return access(path, R_OK) == 0;
 }
 
+/* The groups, in the order of the layers (tools/layers.sh), each with the
+ * folder of tests/ that holds it; then the public API and the CLI. */
 #define TESTS(X)                                                              \
-    X(test_safetensors_roundtrip)                                             \
-    X(test_safetensors_hostile)                                               \
-    X(test_safetensors_stale_temps)                                           \
-    X(test_safetensors_fuzz)                                                  \
-    X(test_parity_fixtures)                                                   \
-    X(test_parity_batch_first)                                                \
-    X(test_gradcheck)                                                         \
-    X(test_regularizers)                                                      \
-    X(test_api_misuse)                                                        \
-    X(test_api_workspace)                                                     \
-    X(test_api_pack_weights)                                                  \
-    X(test_api_recompute)                                                     \
-    X(test_api_save_load)                                                     \
-    X(test_api_version)                                                       \
-    X(test_layer_norm_api)                                                    \
-    X(test_cli_forward_fixtures)                                              \
-    X(test_cli_bad_inputs)                                                    \
-    X(test_example)                                                           \
-    X(test_text)                                                              \
-    X(test_words)                                                             \
-    X(test_pianoroll)                                                         \
-    X(test_midi)                                                              \
-    X(test_labeled)                                                           \
-    X(test_classmetrics)                                                      \
-    X(test_bow)                                                               \
-    X(test_csv)                                                               \
-    X(test_series)                                                            \
-    X(test_sample)                                                            \
-    X(test_optim_pytorch)                                                     \
-    X(test_optim_misuse)                                                      \
-    X(test_schedule)                                                          \
-    X(test_clip)                                                              \
-    X(test_lm_gradcheck)                                                      \
-    X(test_lm_step_api)                                                       \
-    X(test_lm_training)                                                       \
-    X(test_lm_resume)                                                         \
-    X(test_lm_evaluate_tail)                                                  \
-    X(test_lm_regularizer_masks)                                              \
-    X(test_lm_metadata_regs)                                                  \
-    X(test_lm_public_config)                                                  \
-    X(test_lm_read_sizes_backed)                                              \
-    X(test_lm_layer_norm)                                                     \
-    X(test_cli_train_run)                                                     \
-    X(test_cli_train_bad_inputs)                                              \
-    X(test_cli_bench)                                                         \
-    X(test_cli_tasks_classify)                                                \
-    X(test_cli_tasks_forecast)                                                \
-    X(test_cli_tasks_music)                                                   \
-    X(test_cli_tasks_help)                                                    \
-    X(test_vmath)                                                             \
-    X(test_bigmem)                                                            \
-    X(test_gemm_packed)                                                       \
-    X(test_stream_step)                                                       \
-    X(test_step_inputs)                                                       \
-    X(test_parallel_directions)                                               \
-    X(test_training_in_place)                                                 \
-    X(test_inference_lean)                                                    \
-    X(test_seqmodel_parity)                                                   \
-    X(test_seqmodel_gradcheck)                                                \
-    X(test_seqmodel_stream)                                                   \
-    X(test_seqmodel_checkpoint)                                               \
-    X(test_seqmodel_misuse)                                                   \
-    X(test_fit)
+    X(base, test_bigmem)                                                      \
+    X(base, test_file_stale_temps)                                            \
+    X(kernels, test_vmath)                                                    \
+    X(kernels, test_gemm_packed)                                              \
+    X(kernels, test_gemm_packed_pair)                                         \
+    X(io, test_safetensors_roundtrip)                                         \
+    X(io, test_safetensors_hostile)                                           \
+    X(io, test_safetensors_fuzz)                                              \
+    X(io, test_csv)                                                           \
+    X(cells, test_rnn_gradcheck)                                              \
+    X(cells, test_lstm_gradcheck)                                             \
+    X(cells, test_gru_gradcheck)                                              \
+    X(stack, test_step_inputs)                                                \
+    X(stack, test_parallel_directions)                                        \
+    X(stack, test_training_in_place)                                          \
+    X(stack, test_inference_lean)                                             \
+    X(stack, test_stream_step)                                                \
+    X(stack, test_regularizers)                                               \
+    X(stack, test_layer_norm_api)                                             \
+    X(data, test_text)                                                        \
+    X(data, test_words)                                                       \
+    X(data, test_tokens)                                                      \
+    X(data, test_labeled)                                                     \
+    X(data, test_split)                                                       \
+    X(data, test_series)                                                      \
+    X(data, test_pianoroll)                                                   \
+    X(data, test_midi)                                                        \
+    X(model, test_lm_gradcheck)                                               \
+    X(model, test_lm_step_api)                                                \
+    X(model, test_lm_regularizer_masks)                                       \
+    X(model, test_lm_public_config)                                           \
+    X(model, test_lm_metadata_regs)                                           \
+    X(model, test_lm_read_sizes_backed)                                       \
+    X(model, test_lm_layer_norm)                                              \
+    X(model, test_sample)                                                     \
+    X(model, test_seqmodel_parity)                                            \
+    X(model, test_seqmodel_gradcheck)                                         \
+    X(model, test_seqmodel_stream)                                            \
+    X(model, test_seqmodel_checkpoint)                                        \
+    X(model, test_seqmodel_misuse)                                            \
+    X(train, test_optim_pytorch)                                              \
+    X(train, test_optim_misuse)                                               \
+    X(train, test_clip)                                                       \
+    X(train, test_schedule)                                                   \
+    X(train, test_lm_training)                                                \
+    X(train, test_lm_resume)                                                  \
+    X(train, test_lm_evaluate_tail)                                           \
+    X(train, test_fit)                                                        \
+    X(eval, test_classmetrics)                                                \
+    X(eval, test_bow)                                                         \
+    X(api, test_api_misuse)                                                   \
+    X(api, test_api_workspace)                                                \
+    X(api, test_api_pack_weights)                                             \
+    X(api, test_api_recompute)                                                \
+    X(api, test_api_save_load)                                                \
+    X(api, test_api_version)                                                  \
+    X(api, test_parity_fixtures)                                              \
+    X(api, test_parity_batch_first)                                           \
+    X(api, test_example)                                                      \
+    X(cli, test_cli_forward_fixtures)                                         \
+    X(cli, test_cli_bad_inputs)                                               \
+    X(cli, test_cli_train_run)                                                \
+    X(cli, test_cli_train_bad_inputs)                                         \
+    X(cli, test_cli_tasks_classify)                                           \
+    X(cli, test_cli_tasks_forecast)                                           \
+    X(cli, test_cli_tasks_music)                                              \
+    X(cli, test_cli_tasks_help)                                               \
+    X(cli, test_cli_bench)
 
-#define DECLARE(name) void name(void);
+#define DECLARE(layer, name) void name(void);
 TESTS(DECLARE)
 
 int main(int argc, char **argv)
@@ -126,11 +135,13 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } tests[] = {
-#define ENTRY(name) {#name, name},
+#define ENTRY(layer, name) {#layer "/" #name, name},
         TESTS(ENTRY)
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        /* With arguments, run only the groups whose names contain one. */
+        /* With arguments, run only the groups whose names (folder/group)
+         * contain one: `run_tests cells/ lstm` runs the cells' groups and
+         * every group with lstm in its name. */
         int run = argc < 2;
         for (int a = 1; a < argc; a++)
             run |= strstr(tests[i].name, argv[a]) != NULL;
@@ -140,7 +151,7 @@ int main(int argc, char **argv)
         int skipped_before = test_skipped;
         current_group = tests[i].name;
         tests[i].fn();
-        printf("%-28s %4d checks, %d failed", tests[i].name,
+        printf("%-32s %4d checks, %d failed", tests[i].name,
                test_passed - passed_before + test_failed - failed_before,
                test_failed - failed_before);
         if (test_skipped > skipped_before)

@@ -2,9 +2,12 @@
  * fuzz_safetensors.c — libFuzzer entry point for the safetensors reader.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *       src/io/safetensors.c src/base/error.c tests/fuzz_safetensors.c -ljansson \
- *       -o fuzz_safetensors
+ *       -D_POSIX_C_SOURCE=200809L src/io/safetensors.c src/base/error.c \
+ *       src/base/file.c tests/io/fuzz_safetensors.c -ljansson -o fuzz_safetensors
  *   ./fuzz_safetensors -max_total_time=60 CORPUS_DIR
+ *
+ * (from the repository's root; not part of `make test`, whose
+ * test_safetensors_fuzz is a fixed-seed mutation fuzzer of its own).
  *
  * A good seed is any small .safetensors file. On success the parsed tensors
  * must cover the data buffer exactly with consistent sizes, and the

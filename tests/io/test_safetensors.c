@@ -1,14 +1,15 @@
 /*
- * test_safetensors.c — the safetensors reader and writer: round trips,
- * byte-for-byte agreement with the Python library's output, conversions
- * with known answers, atomic writes (and the removal of the temporary files
- * a killed one leaves), every malformation the reader must
- * refuse (exact status and the tensor named), every truncation, and a
- * fixed-seed mutation fuzzer over st_parse.
+ * test_safetensors.c — the safetensors reader and writer
+ * (src/io/safetensors.h): round trips, byte-for-byte agreement with the
+ * Python library's output, conversions with known answers, atomic writes
+ * (the removal of the temporary files a killed one leaves is
+ * tests/base/test_file.c's), every malformation the reader must refuse
+ * (exact status and the tensor named), every truncation, and a fixed-seed
+ * mutation fuzzer over st_parse (fuzz_safetensors.c beside it is the
+ * libFuzzer one).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "base/file.h"
 #include "io/safetensors.h"
 #include "test.h"
 
@@ -972,132 +973,6 @@ static const char *check_invariants(const st_file *st, const unsigned char *byte
     }
     if (offset != data_size) return "tensors do not cover the data buffer";
     return NULL;
-}
-
-/* file_remove_stale_temps: the temporaries a save killed before its
- * rename leaves are removed, by their exact pattern, and nothing else. */
-void test_safetensors_stale_temps(void)
-{
-    char dir[512], path[700], adir[600];
-    make_temp_dir(dir, sizeof dir);
-    CHECK(dir[0] != '\0', "cannot create a temporary directory");
-    if (!dir[0]) return;
-    snprintf(path, sizeof path, "%s/m.safetensors", dir);
-
-    /* A real temporary name, from the message of a write whose rename
-     * fails (onto a directory): the pattern is the writer's own. */
-    char real[1024] = "";
-    snprintf(adir, sizeof adir, "%s/adir", dir);
-    st_writer *w = NULL;
-    if (mkdir(adir, 0700) == 0 && st_writer_new(&w) == RECUR_OK &&
-        st_writer_write(w, adir) == RECUR_ERR_IO) {
-        char prefix[1100];
-        snprintf(prefix, sizeof prefix, "(%s.tmp.", adir);
-        const char *at = strstr(recur_last_error(), prefix);
-        if (at && strlen(at) > strlen(prefix) + 6 && at[strlen(prefix) + 6] == ')')
-            snprintf(real, sizeof real, "%.*s", (int)strlen(prefix) + 5, at + 1);
-    }
-    st_writer_free(w);
-    CHECK(real[0] != '\0', "no temporary name in the failed write's message: %s",
-          recur_last_error());
-
-    static const char *const stale[] = {"m.safetensors.tmp.ABC123",
-                                        "m.safetensors.tmp.zZ09aB"};
-    static const char *const kept[] = {
-        "m.safetensors", "m.safetensors.tmp.keep-me-longer",
-        "y.safetensors.tmp.ABC123", "xm.safetensors.tmp.ABC123",
-        "m.safetensors.tmp.ABC12", "m.safetensors.tmp.ABC1234",
-        "m.safetensors.tmp.AB_123", "m.safetensors.tmp.", "m.safetensors.tmp"};
-    int ok = 1;
-    char name[1100];
-    for (size_t i = 0; ok && i < sizeof stale / sizeof *stale; i++) {
-        snprintf(name, sizeof name, "%s/%s", dir, stale[i]);
-        ok = write_bytes(name, "x", 1) == 0;
-    }
-    for (size_t i = 0; ok && i < sizeof kept / sizeof *kept; i++) {
-        snprintf(name, sizeof name, "%s/%s", dir, kept[i]);
-        ok = write_bytes(name, "keep", 4) == 0;
-    }
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.DIR123", dir);
-    ok = ok && mkdir(name, 0700) == 0;
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.LNK123", dir);
-    ok = ok && symlink("m.safetensors", name) == 0;
-    ok = ok && (!real[0] || write_bytes(real, "x", 1) == 0);
-    CHECK(ok, "cannot plant the files in %s", dir);
-
-    size_t removed = 99;
-    recur_status s = file_remove_stale_temps(path, &removed);
-    CHECK(s == RECUR_OK && removed == 2, "stale temporaries of %s: %s, %zu "
-          "removed, expected 2", path, recur_status_str(s), removed);
-    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
-        snprintf(name, sizeof name, "%s/%s", dir, stale[i]);
-        CHECK(access(name, F_OK) != 0, "%s was left", name);
-    }
-    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-        snprintf(name, sizeof name, "%s/%s", dir, kept[i]);
-        size_t size = 0;
-        unsigned char *bytes = read_bytes(name, &size);
-        CHECK(bytes && size == 4 && !memcmp(bytes, "keep", 4),
-              "%s was removed or changed", name);
-        free(bytes);
-    }
-    struct stat sb;
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.DIR123", dir);
-    CHECK(lstat(name, &sb) == 0 && S_ISDIR(sb.st_mode), "the directory %s "
-          "was removed", name);
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.LNK123", dir);
-    CHECK(lstat(name, &sb) == 0 && S_ISLNK(sb.st_mode), "the link %s was "
-          "removed", name);
-    if (real[0]) {
-        s = file_remove_stale_temps(adir, &removed);
-        CHECK(s == RECUR_OK && removed == 1 && access(real, F_OK) != 0,
-              "the writer's own temporary name %s: %s, %zu removed", real,
-              recur_status_str(s), removed);
-    }
-
-    removed = 99;
-    CHECK(file_remove_stale_temps(path, &removed) == RECUR_OK && removed == 0,
-          "a second call removed %zu", removed);
-    CHECK(file_remove_stale_temps(path, NULL) == RECUR_OK, "removed NULL");
-    snprintf(name, sizeof name, "%s/missing/m.safetensors", dir);
-    removed = 99;
-    CHECK(file_remove_stale_temps(name, &removed) == RECUR_OK && removed == 0,
-          "a missing directory: %s, %zu", recur_last_error(), removed);
-    snprintf(name, sizeof name, "%s/", dir);
-    removed = 99;
-    CHECK(file_remove_stale_temps(name, &removed) == RECUR_ERR_ARGUMENT &&
-              removed == 99,
-          "a path ending in '/'");
-    CHECK(file_remove_stale_temps("", &removed) == RECUR_ERR_ARGUMENT &&
-              file_remove_stale_temps(NULL, &removed) == RECUR_ERR_ARGUMENT,
-          "an empty or NULL path");
-
-    /* A file that cannot be removed (not as root, which may remove it):
-     * RECUR_ERR_IO naming it, *removed left alone. */
-    char locked[600];
-    snprintf(locked, sizeof locked, "%s/locked", dir);
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.ABC123", locked);
-    if (geteuid() == 0) {
-        SKIP("a temporary that cannot be removed (RECUR_ERR_IO naming it): "
-             "running as root, which may remove it");
-    } else if (mkdir(locked, 0700) == 0 && write_bytes(name, "x", 1) == 0 &&
-               chmod(locked, 0500) == 0) {
-        snprintf(path, sizeof path, "%s/m.safetensors", locked);
-        removed = 99;
-        s = file_remove_stale_temps(path, &removed);
-        CHECK(s == RECUR_ERR_IO && removed == 99 &&
-                  strstr(recur_last_error(), "m.safetensors.tmp.ABC123"),
-              "an unremovable temporary: %s: %s", recur_status_str(s),
-              recur_last_error());
-        chmod(locked, 0700);
-        unlink(name);
-        rmdir(locked);
-    }
-    snprintf(name, sizeof name, "%s/m.safetensors.tmp.DIR123", dir);
-    rmdir(name);
-    rmdir(adir);
-    remove_dir(dir);
-    CHECK(access(dir, F_OK) != 0, "cannot remove %s", dir);
 }
 
 void test_safetensors_fuzz(void)

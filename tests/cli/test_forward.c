@@ -1,5 +1,5 @@
 /*
- * test_cli.c — the `recur` binary as a user runs it ($RECUR_BIN, default
+ * test_forward.c — the `recur` binary as a user runs it ($RECUR_BIN, default
  * build/recur): `recur forward` on every committed PyTorch fixture against
  * its expected tensors, and on files built here that are wrong in one way
  * each — the exit status, a message naming the problem, and no output file

@@ -1,11 +1,14 @@
 /*
- * test_layer_norm.c — layer-normalised cells around the numerics (those are
- * the ln_* fixtures and test_gradcheck): which modes accept layer_norm, the
- * parameters and their initialisation, files (round trip, all-or-none,
- * metadata that must agree) and language-model checkpoints.
+ * test_rnn_io.c — a stack's file form (src/stack/rnn_io.c), seen through
+ * layer-normalised stacks; the numerics of layer norm are the ln_*
+ * fixtures' (tests/api/test_parity.c) and the cells' finite differences
+ * (tests/cells/). Which modes accept layer_norm; the parameters, their
+ * names, order, shapes and nn.LayerNorm's initialisation; files: the round
+ * trip, all tensors or none, metadata that must agree with them. Saving
+ * and loading every mode through the public API is
+ * tests/api/test_api.c's test_api_save_load; language-model checkpoints
+ * are tests/model/test_lm_io.c's.
  */
-#include "model/lm.h"
-#include "model/lm_io.h"
 #include "io/safetensors.h"
 #include "stack/stack.h"
 #include "test.h"
@@ -174,77 +177,6 @@ void test_layer_norm_api(void)
               recur_rnn_load(path, &back) == RECUR_ERR_SHAPE && !back,
           "layer_norm = 1 without the tensors: %s", recur_last_error());
     recur_rnn_free(rnn);
-    unlink(path);
-    rmdir(dir);
-}
-
-/* Checkpoints: layer_norm in the metadata; gains 1 and biases 0 at creation
- * (--forget-bias leaves the LN biases alone); a checkpoint whose metadata
- * lost the key while holding the tensors is refused. */
-void test_lm_layer_norm(void)
-{
-    lm_config c = {0};
-    c.arch.vocab_size = 5;
-    c.arch.embed_size = 4;
-    c.arch.rnn = recur_rnn_config_default(RECUR_LSTM, 4, 3);
-    c.arch.rnn.layer_norm = 1;
-    recur_lm *lm = NULL;
-    CHECK(lm_create(&c, 1, LM_INIT_FORGET_BIAS | LM_INIT_ORTHOGONAL, &lm) ==
-              RECUR_OK, "create: %s", recur_last_error());
-    if (!lm)
-        return;
-    for (size_t i = 0; i < recur_rnn_get_param_count(lm->rnn); i++) {
-        const char *name;
-        float *v;
-        size_t rows, cols;
-        recur_rnn_get_param(lm->rnn, i, &name, &v, &rows, &cols);
-        int gain = !strncmp(name, "weight_ln_", 10);
-        if (!gain && strncmp(name, "bias_ln_", 8))
-            continue;
-        int ok = 1;
-        for (size_t k = 0; k < rows * cols; k++)
-            ok &= v[k] == (gain ? 1.0f : 0.0f);
-        CHECK(ok, "%s is not all %d at creation", name, gain);
-    }
-    char dir[] = "/tmp/recur-test-lmln-XXXXXX", path[128];
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    st_writer *w;
-    CHECK(st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
-              st_writer_write(w, path) == RECUR_OK,
-          "write: %s", recur_last_error());
-    st_writer_free(w);
-    recur_lm *back = NULL;
-    CHECK(recur_lm_load(path, &back) == RECUR_OK && back &&
-              back->config.arch.rnn.layer_norm == 1 &&
-              back->n_params == lm->n_params &&
-              !memcmp(back->params, lm->params, lm->n_params * sizeof(float)),
-          "a layer-norm checkpoint does not load back: %s", recur_last_error());
-    recur_lm_free(back);
-    back = NULL;
-
-    /* The key renamed out of the way. */
-    FILE *f = fopen(path, "rb");
-    static char buf[1 << 16];
-    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-    if (f)
-        fclose(f);
-    char *key = NULL;
-    for (size_t i = 0; !key && i + 12 <= n; i++)
-        if (!memcmp(buf + i, "\"layer_norm\"", 12))
-            key = buf + i;
-    CHECK(key != NULL, "no layer_norm key in the checkpoint");
-    if (key) {
-        key[1] = 'x';
-        st_file *st;
-        CHECK(st_parse(buf, n, "old", &st) == RECUR_OK, "parse");
-        CHECK(lm_read(st, "old", &back) == RECUR_ERR_FORMAT && !back &&
-                  strstr(recur_last_error(), "weight_ln_ih_l0"),
-              "layer-norm tensors without layer_norm = 1 accepted: %s",
-              recur_last_error());
-        st_free(st);
-    }
-    recur_lm_free(lm);
     unlink(path);
     rmdir(dir);
 }

@@ -1,5 +1,5 @@
 /*
- * test_cli_train.c — `recur train`, `recur eval` and `recur sample` as a
+ * test_train.c — `recur train`, `recur eval` and `recur sample` as a
  * user runs them ($RECUR_BIN, through spawn.h), on a tiny LSTM and a
  * synthetic UTF-8 text of a few KB with multi-byte characters:
  *   - train --json: one JSON object per validation; the checkpoint, the

@@ -1,20 +1,20 @@
 /*
- * test_lm.c — the language model and its trainer: gradients (with dropout,
- * tied weights, variational and recurrent dropout, zoneout) against finite
- * differences, the step API against the chunk forward, masks per sequence
- * constant over time, loss going down, checkpoints, and bit-identical
- * resume.
+ * test_lm.c — the language model (src/model/lm.h): gradients (with
+ * dropout, tied weights, variational and recurrent dropout, zoneout)
+ * against finite differences, the step API against the chunk forward,
+ * masks per sequence constant over time, the public configuration and
+ * regularisers (the same seed replays the same masks). Checkpoints are
+ * test_lm_io.c's; training, evaluation, loss going down and bit-identical
+ * resume are tests/train/test_train.c's.
  */
+#include "fixture.h"
 #include "model/lm.h"
-#include "model/lm_io.h"
 #include "stack/stack.h"
 #include "test.h"
-#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { V = 7, T = 4, B = 3 };
 
@@ -42,10 +42,7 @@ static lm_config reg_config(recur_mode mode, float dropout, int variational,
 
 static void random_ids(int32_t *ids, size_t n, uint64_t seed)
 {
-    rng_state r;
-    rng_seed(&r, seed);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = (int32_t)rng_below(&r, V);
+    fixture_random_ids(ids, n, V, seed);
 }
 
 /* Mean loss of one chunk from a zero state with the dropout generator at a
@@ -315,306 +312,5 @@ void test_lm_public_config(void)
               recur_lm_get_regularizers(lm, NULL) == RECUR_ERR_ARGUMENT &&
               !recur_lm_get_config(NULL),
           "NULL accepted");
-    recur_lm_free(lm);
-}
-
-/* A text with structure: "abcd" repeated with a twist every 7th letter. */
-static size_t pattern_text(int32_t *ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        ids[i] = (int32_t)(i % 7 == 6 ? 5 + (i / 7) % 2 : i % 4);
-    return n;
-}
-
-static train_config small_train(void)
-{
-    train_config c = {0};
-    c.batch = B;
-    c.seq_len = T;
-    c.optim = optim_default(RECUR_OPT_ADAM);
-    c.sched = sched_default(RECUR_SCHED_COSINE, 0.02f);
-    c.sched.warmup_steps = 5;
-    c.sched.total_steps = 400;
-    c.clip = 1.0f;
-    c.seed = 11;
-    return c;
-}
-
-void test_lm_training(void)
-{
-    static int32_t ids[3000];
-    pattern_text(ids, 3000);
-    lm_config c = small_config(RECUR_LSTM, 0, 0.1f);
-    recur_lm *lm;
-    trainer *t = NULL;
-    lm_create(&c, 1, 0, &lm);
-    train_config tc = small_train();
-    CHECK(trainer_create(lm, "test", &tc, ids, 2400, ids + 2400, 600, &t) == RECUR_OK,
-          "trainer: %s", recur_last_error());
-    if (!t)
-        return;
-    double before, after;
-    size_t tokens;
-    trainer_validate(t, &before, &tokens);
-    train_limits lim = {0};
-    lim.steps = 300;
-    CHECK(trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "run: %s", recur_last_error());
-    trainer_validate(t, &after, &tokens);
-    /* Uniform guessing costs ln 7 = 1.95 nats; the pattern is learnable. */
-    CHECK(before > 1.5 && after < 0.6, "validation loss %.3f -> %.3f", before, after);
-    trainer_free(t);
-}
-
-static int same_tensors(const char *a, const char *b)
-{
-    st_file *x, *y;
-    if (st_read(a, &x))
-        return 0;
-    if (st_read(b, &y)) {
-        st_free(x);
-        return 0;
-    }
-    int same = st_count(x) == st_count(y);
-    for (size_t i = 0; same && i < st_count(x); i++) {
-        const st_tensor *p = st_at(x, i);
-        const st_tensor *q = st_find(y, p->name);
-        same = q && q->nbytes == p->nbytes && !memcmp(p->data, q->data, p->nbytes);
-        if (!same)
-            fprintf(stderr, "  tensor %s differs\n", p->name);
-    }
-    const char *keys[] = {"train.step", "train.epoch", "train.chunk", "sched.lr",
-                          "optim.steps"};
-    for (size_t k = 0; same && k < sizeof keys / sizeof *keys; k++) {
-        const char *u = st_meta(x, keys[k]), *v = st_meta(y, keys[k]);
-        same = u && v && !strcmp(u, v);
-    }
-    st_free(x);
-    st_free(y);
-    return same;
-}
-
-/* Training 23 steps straight equals 9 steps, save, resume, 14 more — bit
- * for bit — across epoch boundaries (10 chunks per epoch), with dropout,
- * then with every regulariser. */
-static void resume_case(const char *what, lm_config config)
-{
-    static int32_t ids[160];
-    pattern_text(ids, 160);
-    random_ids(ids + 100, 20, 4);
-    char dir[] = "/tmp/recur-test-resume-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    char straight[128], half[128], resumed[128];
-    snprintf(straight, sizeof straight, "%s/straight.safetensors", dir);
-    snprintf(half, sizeof half, "%s/half.safetensors", dir);
-    snprintf(resumed, sizeof resumed, "%s/resumed.safetensors", dir);
-    const char *paths[2] = {straight, half};
-    const uint64_t steps[2] = {23, 9};
-    for (int run = 0; run < 2; run++) {
-        lm_config c = config;
-        recur_lm *lm;
-        trainer *t = NULL;
-        lm_create(&c, 1, 0, &lm);
-        train_config tc = small_train();
-        trainer_create(lm, "test", &tc, ids, 130, ids + 130, 30, &t);
-        CHECK(t && trainer_chunks_per_epoch(t) == 10, "%s: chunks per epoch",
-              what);
-        train_limits lim = {0};
-        lim.steps = steps[run];
-        lim.save_path = paths[run];
-        CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "%s: run %d",
-              what, run);
-        trainer_free(t);
-    }
-    trainer *t = NULL;
-    CHECK(trainer_resume(half, ids, 130, ids + 130, 30, &t) == RECUR_OK,
-          "%s: resume: %s", what, recur_last_error());
-    train_limits lim = {0};
-    lim.steps = 23;
-    lim.save_path = resumed;
-    CHECK(t && trainer_run(t, &lim, NULL, NULL) == RECUR_OK, "%s: resumed run",
-          what);
-    trainer_free(t);
-    CHECK(same_tensors(straight, resumed),
-          "%s: resumed training is not bit-identical to uninterrupted training",
-          what);
-    /* Other data is refused. */
-    t = NULL;
-    CHECK(trainer_resume(half, ids + 1, 130, ids + 130, 30, &t) == RECUR_ERR_ARGUMENT,
-          "%s: resume on other data accepted", what);
-    trainer_free(t);
-    /* The model loads on its own, with its regularisers. */
-    recur_lm *lm = NULL;
-    CHECK(recur_lm_load(resumed, &lm) == RECUR_OK, "%s: load: %s", what,
-          recur_last_error());
-    recur_regularizers r = {0};
-    CHECK(lm && recur_lm_get_regularizers(lm, &r) == RECUR_OK &&
-              r.dropout == config.reg.dropout &&
-              r.variational == config.reg.variational &&
-              r.recurrent_dropout == config.reg.recurrent_dropout &&
-              r.zoneout == config.reg.zoneout,
-          "%s: the regularisers do not read back", what);
-    recur_lm_free(lm);
-    unlink(straight);
-    unlink(half);
-    unlink(resumed);
-    rmdir(dir);
-}
-
-void test_lm_resume(void)
-{
-    resume_case("LSTM dropout", small_config(RECUR_LSTM, 0, 0.25f));
-    resume_case("LSTM variational, recurrent dropout, zoneout",
-                reg_config(RECUR_LSTM, 0.25f, 1, 0.2f, 0.15f));
-    resume_case("GRU recurrent dropout, zoneout",
-                reg_config(RECUR_GRU, 0.1f, 0, 0.3f, 0.1f));
-    lm_config c = small_config(RECUR_LSTM, 0, 0.25f);
-    c.arch.rnn.layer_norm = 1;
-    resume_case("LSTM layer norm", c);
-}
-
-/* Overwrites the first occurrence of `from` in the buffer by `to` (same
- * length), after the first occurrence of `after`; 0 if not found. */
-static int patch(char *buf, size_t n, const char *after, const char *from,
-                 const char *to)
-{
-    size_t la = strlen(after), lf = strlen(from);
-    for (size_t i = 0; i + la <= n; i++)
-        if (!memcmp(buf + i, after, la))
-            for (size_t j = i; j + lf <= n; j++)
-                if (!memcmp(buf + j, from, lf)) {
-                    memcpy(buf + j, to, lf);
-                    return 1;
-                }
-    return 0;
-}
-
-/* The model metadata holds the regularisers; a checkpoint from before they
- * existed (no keys) reads as all off; a value out of range is refused. */
-void test_lm_metadata_regs(void)
-{
-    char dir[] = "/tmp/recur-test-regs-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    char path[128];
-    snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    lm_config c = reg_config(RECUR_GRU, 0.25f, 1, 0.375f, 0.125f);
-    recur_lm *lm;
-    st_writer *w;
-    CHECK(lm_create(&c, 1, 0, &lm) == RECUR_OK, "create");
-    CHECK(st_writer_new(&w) == RECUR_OK && lm_write(lm, "test", w) == RECUR_OK &&
-              st_writer_write(w, path) == RECUR_OK,
-          "write: %s", recur_last_error());
-    st_writer_free(w);
-    recur_lm_free(lm);
-    FILE *f = fopen(path, "rb");
-    static char buf[1 << 16];
-    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-    if (f)
-        fclose(f);
-    CHECK(n > 0 && n < sizeof buf, "read back %zu bytes", n);
-    st_file *st;
-    CHECK(st_parse(buf, n, "new", &st) == RECUR_OK, "parse");
-    lm = NULL;
-    CHECK(lm_read(st, "new", &lm) == RECUR_OK &&
-              lm->config.reg.variational == 1 &&
-              lm->config.reg.recurrent_dropout == 0.375f &&
-              lm->config.reg.zoneout == 0.125f,
-          "the regularisers do not read back");
-    recur_lm_free(lm);
-    st_free(st);
-
-    /* Out of range: zoneout "0.125" -> "1.125". */
-    static char bad[sizeof buf];
-    memcpy(bad, buf, n);
-    CHECK(patch(bad, n, "\"zoneout\"", "\"0.125\"", "\"1.125\""), "patch");
-    lm = NULL;
-    CHECK(st_parse(bad, n, "bad", &st) == RECUR_OK &&
-              lm_read(st, "bad", &lm) == RECUR_ERR_FORMAT && !lm &&
-              strstr(recur_last_error(), "zoneout"),
-          "zoneout 1.125 accepted or not named: %s", recur_last_error());
-    st_free(st);
-
-    /* An older checkpoint: the keys renamed out of the way. */
-    CHECK(patch(buf, n, "", "\"variational\"", "\"xariational\"") &&
-              patch(buf, n, "", "\"recurrent_dropout\"", "\"xecurrent_dropout\"") &&
-              patch(buf, n, "", "\"zoneout\"", "\"xoneout\""),
-          "patch");
-    CHECK(st_parse(buf, n, "old", &st) == RECUR_OK, "parse old");
-    lm = NULL;
-    CHECK(lm_read(st, "old", &lm) == RECUR_OK &&
-              lm->config.reg.variational == 0 &&
-              lm->config.reg.recurrent_dropout == 0.0f &&
-              lm->config.reg.zoneout == 0.0f && lm->config.reg.dropout == 0.25f,
-          "an older checkpoint: %s", recur_last_error());
-    recur_lm_free(lm);
-    st_free(st);
-    unlink(path);
-    rmdir(dir);
-}
-
-/* A checkpoint whose metadata asks for a big model but whose file holds
- * none of its tensors is refused for the missing tensor, before anything
- * is allocated from those sizes: here 64 layers of 16384 units, some
- * 550 GB of parameters, from a file of a few hundred bytes (allocating
- * first failed on the memory, or, where it fitted, ran out of it). */
-void test_lm_read_sizes_backed(void)
-{
-    char json[600];
-    int len = snprintf(json, sizeof json,
-        "{\"__metadata__\":{\"format\":\"recur-lm\",\"task\":\"charlm\","
-        "\"mode\":\"LSTM\",\"hidden_size\":\"16384\",\"proj_size\":\"0\","
-        "\"num_layers\":\"64\",\"bias\":\"1\",\"vocab_size\":\"3\","
-        "\"embed_size\":\"16384\",\"tie_weights\":\"0\",\"dropout\":\"0\","
-        "\"vocab\":\"abc\"},"
-        "\"embedding.weight\":{\"dtype\":\"F32\",\"shape\":[1],"
-        "\"data_offsets\":[0,4]}}");
-    static unsigned char buf[8 + 600 + 4];
-    size_t n = 8 + (size_t)len + 4;
-    for (int i = 0; i < 8; i++)
-        buf[i] = (unsigned char)((size_t)len >> (8 * i));
-    memcpy(buf + 8, json, (size_t)len);
-    memset(buf + 8 + len, 0, 4);
-    st_file *st = NULL;
-    CHECK(st_parse(buf, n, "big", &st) == RECUR_OK, "parse: %s",
-          recur_last_error());
-    if (!st)
-        return;
-    recur_lm *lm = NULL;
-    recur_status s = lm_read(st, "big", &lm);
-    CHECK(s == RECUR_ERR_FORMAT && !lm &&
-              strstr(recur_last_error(), "'embedding.weight' is missing"),
-          "a 64 x 16384 model with no tensors: status %s, %s",
-          recur_status_str(s), recur_last_error());
-    recur_lm_free(lm);
-    st_free(st);
-}
-
-/* recur eval's reading: with the tail, one stream scores all n - 1 next
- * tokens, and its loss is what feeding them one at a time gives. */
-void test_lm_evaluate_tail(void)
-{
-    lm_config c = small_config(RECUR_GRU, 0, 0.0f);
-    recur_lm *lm;
-    recur_lm_state *st;
-    lm_create(&c, 8, 0, &lm);
-    int32_t ids[23];
-    random_ids(ids, 23, 12);
-    double sum = 0, want = 0;
-    size_t tokens = 0;
-    CHECK(lm_evaluate(lm, ids, 23, 1, 5, 1, &sum, &tokens) == RECUR_OK &&
-          tokens == 22, "evaluate with tail: %zu tokens", tokens);
-    recur_lm_state_create(lm, &st);
-    for (int i = 0; i < 22; i++) {
-        float p[V];
-        recur_lm_state_feed(st, (size_t)ids[i]);
-        recur_lm_state_get_probs(st, 1.0f, p);
-        want -= log(p[ids[i + 1]]);
-    }
-    CHECK(fabs(sum - want) < 1e-4 * want, "tail loss %.6f, step by step %.6f", sum,
-          want);
-    CHECK(lm_evaluate(lm, ids, 23, 1, 5, 0, &sum, &tokens) == RECUR_OK &&
-          tokens == 20, "whole chunks only: %zu tokens", tokens);
-    CHECK(lm_evaluate(lm, ids, 3, 2, 5, 1, &sum, &tokens) == RECUR_ERR_ARGUMENT,
-          "streams of 1 token accepted");
-    recur_lm_state_free(st);
     recur_lm_free(lm);
 }

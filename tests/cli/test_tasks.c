@@ -1,5 +1,5 @@
 /*
- * test_cli_tasks.c — the supervised tasks end to end through the `recur`
+ * test_tasks.c — the supervised tasks end to end through the `recur`
  * binary ($RECUR_BIN, through spawn.h), on small generated inputs in a
  * scratch directory and tiny models (--hidden 8, a few epochs, one thread):
  *   - classify: TSV (label first) and CSV (label last, quoted text with

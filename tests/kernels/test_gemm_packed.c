@@ -1,19 +1,22 @@
 /*
- * test_gemm.c — the packed kernels (src/kernels/gemm_packed.c) against a plain
- * double-precision product: every row count 1..2·MR+1 and column count
- * around the 32-wide panels, op(B) both ways, alpha/beta, row blocks of the
- * long input projection, the transposed-A weight gradient with its chunks
- * of K, 1 and 2 threads; a bias row added at the store (the same bits as
- * filling C with it first); a recurrent step's two products and rows'
- * pass in one call (the bits of the separate calls); and that where the
- * kernel does not run the handle falls back to gemm. Without AVX-512F
- * only the fallback runs, and the rest is a SKIP.
+ * test_gemm_packed.c — the packed kernels (src/kernels/gemm_packed.c)
+ * against a plain double-precision product: every row count 1..2·MR+1 and
+ * column count around the 32-wide panels, op(B) both ways, alpha/beta, row
+ * blocks of the long input projection, the transposed-A weight gradient
+ * with its chunks of K, 1 and 2 threads; a bias row added at the store (the
+ * same bits as filling C with it first); a recurrent step's two products
+ * and rows' pass in one call (the bits of the separate calls); a batch-1
+ * step's pair of one-row products and the one-row product, both sweep
+ * directions (the bits of gemm_packed's); and that where the kernel does
+ * not run the handle falls back to gemm. Without AVX-512F only the
+ * fallback runs, and the rest is a SKIP.
  */
 #include "kernels/gemm.h"
 #include "recur.h"
 #include "test.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +28,16 @@ static float *random_matrix(size_t n, unsigned *seed)
         m[i] = (float)((*seed >> 8) & 0xFFFF) / 65536.0f - 0.5f;
     }
     return m;
+}
+
+static float *random_floats(size_t n, uint64_t *s)
+{
+    float *v = malloc((n ? n : 1) * sizeof(float));
+    for (size_t i = 0; v && i < n; i++) {
+        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)(*s >> 40) / 16777216.0f - 0.5f;
+    }
+    return v;
 }
 
 /* max |got − want| / (1 + |want|) over C[M, N], want in double:
@@ -383,6 +396,107 @@ void test_gemm_packed(void)
                   "rows of a product of %zu differ from those of 64", Ms[m]);
         }
         free(A), free(B), free(C64), free(Cm), free(buf);
+    }
+    recur_set_threads(1);
+}
+
+/* c = a·Waᵀ + beta·c, then + b·Wbᵀ (Wa [N, Ka], Wb [N, Kb], row-major):
+ * the pair against the two products it replaces and against double. */
+static void pair_case(size_t N, size_t Ka, size_t Kb, float beta,
+                      uint64_t seed)
+{
+    float *a = random_floats(Ka, &seed), *b = random_floats(Kb, &seed);
+    float *Wa = random_floats(N * Ka, &seed);
+    float *Wb = random_floats(N * Kb, &seed);
+    float *c0 = random_floats(N + 5, &seed); /* 5 columns that stay */
+    float *want = malloc((N + 5) * sizeof(float));
+    float *got = malloc((N + 5) * sizeof(float));
+    size_t fa = gemm_pack_floats(N, Ka);
+    size_t fb = gemm_pack_floats(N, Kb);
+    float *ba = fa ? malloc(fa * sizeof(float)) : NULL;
+    float *bb = fb ? malloc(fb * sizeof(float)) : NULL;
+    if (!a || !b || !Wa || !Wb || !c0 || !want || !got || (fa && !ba) ||
+        (fb && !bb)) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    gemm_b pa, pb;
+    gemm_pack(&pa, 1, N, Ka, Wa, Ka, ba);
+    gemm_pack(&pb, 1, N, Kb, Wb, Kb, bb);
+    memcpy(want, c0, (N + 5) * sizeof(float));
+    gemm_packed(1, 1.0f, a, Ka, &pa, beta, want, N);
+    gemm_packed(1, 1.0f, b, Kb, &pb, 1.0f, want, N);
+    for (int backwards = 0; backwards <= 1; backwards++) {
+        memcpy(got, c0, (N + 5) * sizeof(float));
+        gemm_packed_pair(a, &pa, beta, b, &pb, got, backwards);
+        CHECK(memcmp(got, want, (N + 5) * sizeof(float)) == 0,
+              "pair N=%zu Ka=%zu Kb=%zu beta=%g backwards=%d: not the two "
+              "products' bits", N, Ka, Kb, (double)beta, backwards);
+    }
+    /* One product alone, both ways. */
+    float *one = malloc((N + 5) * sizeof(float));
+    memcpy(want, c0, (N + 5) * sizeof(float));
+    gemm_packed(1, 1.0f, b, Kb, &pb, beta, want, N);
+    for (int backwards = 0; one && backwards <= 1; backwards++) {
+        memcpy(one, c0, (N + 5) * sizeof(float));
+        gemm_packed_row(b, &pb, beta, one, backwards);
+        CHECK(memcmp(one, want, (N + 5) * sizeof(float)) == 0,
+              "row N=%zu K=%zu beta=%g backwards=%d: not gemm_packed's "
+              "bits", N, Kb, (double)beta, backwards);
+    }
+    free(one);
+    double worst = 0;
+    for (size_t j = 0; j < N; j++) {
+        double acc = beta * (double)c0[j];
+        for (size_t k = 0; k < Ka; k++)
+            acc += (double)a[k] * Wa[j * Ka + k];
+        for (size_t k = 0; k < Kb; k++)
+            acc += (double)b[k] * Wb[j * Kb + k];
+        double e = fabs((double)got[j] - acc) / (1 + fabs(acc));
+        worst = e > worst ? e : worst;
+    }
+    CHECK(worst < 2e-6 * sqrt((double)(Ka + Kb) + 1),
+          "pair N=%zu Ka=%zu Kb=%zu: error %.3g against double", N, Ka, Kb,
+          worst);
+done:
+    free(a), free(b), free(Wa), free(Wb), free(c0), free(want), free(got);
+    free(ba), free(bb);
+}
+
+/* gemm_packed_pair and gemm_packed_row, the products of a batch-1 step:
+ * with unpacked handles the two products themselves; packed, against the
+ * products they replace, bit for bit, in both sweep directions, at 1 and
+ * 2 threads, and against double. */
+void test_gemm_packed_pair(void)
+{
+    /* Unpacked handles: the two products themselves. */
+    float Wa[6] = {1, 2, 3, 4, 5, 6}, Wb[2] = {1, -1}, a[3] = {1, 1, 1},
+          b[1] = {2}, cv[2] = {10, 20};
+    gemm_b pa, pb;
+    gemm_pack(&pa, 1, 2, 3, Wa, 3, NULL);
+    gemm_pack(&pb, 1, 2, 1, Wb, 1, NULL);
+    gemm_packed_pair(a, &pa, 1.0f, b, &pb, cv, 1);
+    CHECK(cv[0] == 18.0f && cv[1] == 33.0f, "unpacked pair: %g %g, want 18 33",
+          (double)cv[0], (double)cv[1]);
+    gemm_packed_row(b, &pb, 0.0f, cv, 0);
+    CHECK(cv[0] == 2.0f && cv[1] == -2.0f, "unpacked row: %g %g, want 2 -2",
+          (double)cv[0], (double)cv[1]);
+    if (!gemm_packed_available()) {
+        SKIP("gemm_packed_pair and gemm_packed_row against the products they "
+             "replace: they need the packed kernel (AVX-512F on x86-64), "
+             "which this CPU lacks");
+        return;
+    }
+
+    const size_t shapes[][3] = {{1, 1, 1},     {33, 5, 70},   {100, 37, 64},
+                                {280, 37, 70}, {1024, 256, 256}};
+    uint64_t seed = 3;
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_set_threads(threads);
+        for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++)
+            for (int beta = 0; beta <= 1; beta++)
+                pair_case(shapes[k][0], shapes[k][1], shapes[k][2],
+                          (float)beta, seed++);
     }
     recur_set_threads(1);
 }

@@ -3,7 +3,7 @@
  * safetensors file (st_parse + rnn_from_st) and running it.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *       -D_POSIX_C_SOURCE=200809L src/[a-z]*.c tests/fuzz_model.c \
+ *       -D_POSIX_C_SOURCE=200809L src/*/*.c tests/stack/fuzz_model.c \
  *       -lopenblas -ljansson -lm -o fuzz_model
  *   mkdir -p /tmp/corpus && for f in lstm_proj-bi-L3 gru_rb-uni-L1 gru-nobias \
  *       rnn_relu-bi-L1; do cp tests/fixtures/$f/model.safetensors /tmp/corpus/$f; done

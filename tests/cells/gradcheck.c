@@ -1,15 +1,15 @@
 /*
- * test_gradcheck.c — backward against central finite differences, for
- * every cell kind, on a bidirectional 2-layer stack with unsorted lengths
- * and given initial states, so that every path of the gradient (through
- * time, across layers, both directions, into x, h0 and c0) is exercised.
+ * gradcheck.c — backward against central finite differences, for the
+ * cells' tests (gradcheck.h): one cell kind on a bidirectional 2-layer
+ * stack with unsorted lengths and given initial states, so that every path
+ * of the gradient (through time, across layers, both directions, into x,
+ * h0 and c0) is exercised.
  *
  * Loss L = Σ wy∘y + Σ wh∘h_n + Σ wc∘c_n with fixed random weights w, summed
  * in double. Every parameter, input and initial-state entry is checked:
  * |numeric − analytic| <= ATOL + RTOL·|analytic|.
  *
- * Layer-norm LSTM (with and without projection) and GRU run the same
- * cases, with random gains and biases (1 and 0 would hide their
+ * Layer norm runs with random gains and biases (1 and 0 would hide their
  * gradients' mistakes).
  *
  * The regularisers are checked the same way through the public API: in
@@ -17,6 +17,7 @@
  * dropout, with zoneout; and zoneout in evaluation mode. Every evaluation
  * re-seeds the handle's generator first, so it draws the same masks.
  */
+#include "gradcheck.h"
 #include "test.h"
 #include "recur.h"
 
@@ -46,7 +47,7 @@ typedef struct {
     float *x, *h0, *c0, *wy, *wh, *wc, *y, *h_n, *c_n;
 } problem;
 
-static uint64_t lcg_state = 12345;
+static uint64_t lcg_state;
 static float urand(void)
 {
     lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
@@ -186,24 +187,8 @@ static void run(const char *what, recur_rnn_config cfg, int with_lengths,
     recur_rnn_free(p.rnn);
 }
 
-void test_gradcheck(void)
+void gradcheck_cell(const gradcheck_kind *kind)
 {
-    static const struct {
-        const char *name;
-        recur_mode mode;
-        size_t proj;
-        int layer_norm;
-    } kinds[] = {
-        {"RNN_TANH", RECUR_RNN_TANH, 0, 0},
-        {"RNN_RELU", RECUR_RNN_RELU, 0, 0},
-        {"LSTM", RECUR_LSTM, 0, 0},
-        {"LSTM proj", RECUR_LSTM, 2, 0},
-        {"GRU", RECUR_GRU, 0, 0},
-        {"GRU_RESET_BEFORE", RECUR_GRU_RESET_BEFORE, 0, 0},
-        {"LSTM layer-norm", RECUR_LSTM, 0, 1},
-        {"LSTM proj layer-norm", RECUR_LSTM, 2, 1},
-        {"GRU layer-norm", RECUR_GRU, 0, 1},
-    };
     static const struct {
         const char *name;
         regs reg;
@@ -216,23 +201,21 @@ void test_gradcheck(void)
         {"zoneout", {1, {.zoneout = 0.3f, .seed = 99}}},
         {"zoneout evaluation", {0, {.zoneout = 0.3f, .seed = 99}}},
     };
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        recur_rnn_config cfg = recur_rnn_config_default(kinds[k].mode, I, H);
-        cfg.num_layers = L;
-        cfg.bidirectional = 1;
-        cfg.proj_size = kinds[k].proj;
-        cfg.layer_norm = kinds[k].layer_norm;
-        run(kinds[k].name, cfg, 1, NULL);
-        char what[64];
-        for (size_t r = 0; r < sizeof reg_cases / sizeof reg_cases[0]; r++) {
-            snprintf(what, sizeof what, "%s %s", kinds[k].name,
-                     reg_cases[r].name);
-            run(what, cfg, 1, &reg_cases[r].reg);
-        }
-        /* Unidirectional, without bias, all sequences full length. */
-        cfg.bidirectional = 0;
-        cfg.bias = 0;
-        snprintf(what, sizeof what, "%s uni no-bias", kinds[k].name);
-        run(what, cfg, 0, NULL);
+    lcg_state = kind->seed;
+    recur_rnn_config cfg = recur_rnn_config_default(kind->mode, I, H);
+    cfg.num_layers = L;
+    cfg.bidirectional = 1;
+    cfg.proj_size = kind->proj;
+    cfg.layer_norm = kind->layer_norm;
+    run(kind->name, cfg, 1, NULL);
+    char what[64];
+    for (size_t r = 0; r < sizeof reg_cases / sizeof reg_cases[0]; r++) {
+        snprintf(what, sizeof what, "%s %s", kind->name, reg_cases[r].name);
+        run(what, cfg, 1, &reg_cases[r].reg);
     }
+    /* Unidirectional, without bias, all sequences full length. */
+    cfg.bidirectional = 0;
+    cfg.bias = 0;
+    snprintf(what, sizeof what, "%s uni no-bias", kind->name);
+    run(what, cfg, 0, NULL);
 }

@@ -1,15 +1,15 @@
 /*
- * test_optim.c — optimizers, gradient clipping and learning-rate schedules
+ * test_optim.c — optimizers and gradient clipping (src/train/optim.h)
  * against PyTorch (tests/fixtures/optim.safetensors, written by
- * tools/gen_optim_fixtures.py), closed forms, and misuse.
+ * tools/gen_optim_fixtures.py), closed forms, and misuse. The schedules,
+ * from the same fixture file, are test_schedule.c's.
  *
  * Parameters, optimizer state and clipped gradients must agree with PyTorch
- * per element within TOL_OPTIM * max(1, |torch|); build with -DTOL_OPTIM=0
- * to see every case's error printed.
+ * per element within TOL_OPTIM * max(1, |torch|) (fixture.h); build with
+ * -DTOL_OPTIM=0 to see every case's error printed.
  */
 #include "fixture.h"
 #include "train/optim.h"
-#include "train/schedule.h"
 #include "test.h"
 
 #include <jansson.h>
@@ -17,10 +17,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef TOL_OPTIM
-#define TOL_OPTIM 1e-6
-#endif
 
 /* ---- helpers ---- */
 
@@ -43,44 +39,6 @@ static diff compare(const float *got, const float *want, size_t n)
 }
 
 static int diff_ok(diff d) { return d.finite && d.rel <= TOL_OPTIM; }
-
-/* The fixture file and its "cases" metadata; both NULL (and a failed
- * CHECK) when unreadable. */
-static st_file *open_fixture(json_t **cases)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/optim.safetensors", test_fixture_dir());
-    st_file *st = NULL;
-    recur_status s = st_read(path, &st);
-    CHECK(s == RECUR_OK, "cannot read %s: %s", path, recur_last_error());
-    if (s != RECUR_OK)
-        return NULL;
-    const char *meta = st_meta(st, "cases");
-    json_error_t err;
-    *cases = meta ? json_loads(meta, 0, &err) : NULL;
-    CHECK(*cases != NULL, "%s: no parseable __metadata__ \"cases\"", path);
-    if (!*cases) {
-        st_free(st);
-        return NULL;
-    }
-    return st;
-}
-
-/* A float32 tensor of exactly numel values, in a fresh buffer; NULL (and a
- * failed CHECK) when absent or of another size. */
-static float *tensor(const st_file *st, const char *name, size_t numel)
-{
-    const st_tensor *t = st_find(st, name);
-    float *v = t && t->numel == numel ? fixture_f32(st, name) : NULL;
-    CHECK(v != NULL, "fixture tensor %s missing or not of %zu values", name, numel);
-    return v;
-}
-
-static size_t tensor_numel(const st_file *st, const char *name)
-{
-    const st_tensor *t = st_find(st, name);
-    return t ? t->numel : 0;
-}
 
 static const struct {
     const char *name;
@@ -138,22 +96,22 @@ static void optim_case(const st_file *st, const char *name, json_t *cfg_json,
     optim_config cfg;
     CHECK(config_from_json(cfg_json, &cfg), "%s: bad config in fixture", name);
     snprintf(key, sizeof key, "%s.params0", name);
-    const size_t n = tensor_numel(st, key);
+    const size_t n = fixture_numel(st, key);
     snprintf(key, sizeof key, "%s.lrs", name);
-    const size_t steps = tensor_numel(st, key);
+    const size_t steps = fixture_numel(st, key);
     CHECK(n > 0 && steps > 1, "%s: fixture lacks params0 or lrs", name);
     if (n == 0 || steps < 2)
         return;
     float *p0, *grads, *lrs, *expected, *p = malloc(n * sizeof(float)),
                                         *q = malloc(n * sizeof(float));
     snprintf(key, sizeof key, "%s.params0", name);
-    p0 = tensor(st, key, n);
+    p0 = fixture_tensor(st, key, n);
     snprintf(key, sizeof key, "%s.grads", name);
-    grads = tensor(st, key, steps * n);
+    grads = fixture_tensor(st, key, steps * n);
     snprintf(key, sizeof key, "%s.lrs", name);
-    lrs = tensor(st, key, steps);
+    lrs = fixture_tensor(st, key, steps);
     snprintf(key, sizeof key, "%s.expected", name);
-    expected = tensor(st, key, steps * n);
+    expected = fixture_tensor(st, key, steps * n);
     optimizer *opt = NULL, *half = NULL, *resumed = NULL;
     if (!p0 || !grads || !lrs || !expected || !p || !q)
         goto done;
@@ -192,7 +150,7 @@ static void optim_case(const st_file *st, const char *name, json_t *cfg_json,
         const char *bname = NULL;
         float *buf = optim_buffer(opt, i, &bname);
         snprintf(key, sizeof key, "%s.state.%s", name, bname ? bname : "?");
-        float *want = tensor(st, key, n);
+        float *want = fixture_tensor(st, key, n);
         if (!want || !buf)
             continue;
         diff d = compare(buf, want, n);
@@ -231,7 +189,7 @@ done:
 void test_optim_pytorch(void)
 {
     json_t *cases = NULL;
-    st_file *st = open_fixture(&cases);
+    st_file *st = fixture_open_cases("optim.safetensors", &cases);
     if (!st)
         return;
     json_t *list = json_object_get(cases, "optim");
@@ -449,12 +407,12 @@ void test_optim_misuse(void)
 void test_clip(void)
 {
     json_t *cases = NULL;
-    st_file *st = open_fixture(&cases);
+    st_file *st = fixture_open_cases("optim.safetensors", &cases);
     if (st) {
-        size_t K = tensor_numel(st, "clip.max_norm");
-        size_t n = K ? tensor_numel(st, "clip.grads") / K : 0;
-        float *grads = tensor(st, "clip.grads", K * n), *max_norm = tensor(st, "clip.max_norm", K),
-              *total = tensor(st, "clip.total", K), *clipped = tensor(st, "clip.clipped", K * n);
+        size_t K = fixture_numel(st, "clip.max_norm");
+        size_t n = K ? fixture_numel(st, "clip.grads") / K : 0;
+        float *grads = fixture_tensor(st, "clip.grads", K * n), *max_norm = fixture_tensor(st, "clip.max_norm", K),
+              *total = fixture_tensor(st, "clip.total", K), *clipped = fixture_tensor(st, "clip.clipped", K * n);
         CHECK(K >= 2 && n > 0, "clip fixture has %zu cases of %zu values", K, n);
         for (size_t k = 0; grads && max_norm && total && clipped && k < K; k++) {
             float *g = grads + k * n;
@@ -489,176 +447,4 @@ void test_clip(void)
           "empty input");
     float bad[2] = {NAN, 1};
     CHECK(isnan(clip_grad_norm(bad, 2, 1.0f)), "a NaN gradient gives a NaN total");
-}
-
-/* ---- schedules ---- */
-
-static void plateau_case(const st_file *st, const char *name, json_t *o)
-{
-    sched_config c = sched_default(RECUR_SCHED_PLATEAU, 0);
-    c.base_lr = (float)json_number_value(json_object_get(o, "base_lr"));
-    c.factor = (float)json_number_value(json_object_get(o, "factor"));
-    c.threshold = (float)json_number_value(json_object_get(o, "threshold"));
-    c.min_lr = (float)json_number_value(json_object_get(o, "min_lr"));
-    c.patience = (size_t)json_integer_value(json_object_get(o, "patience"));
-    c.cooldown = (size_t)json_integer_value(json_object_get(o, "cooldown"));
-    CHECK(sched_check(&c) == RECUR_OK, "plateau %s: %s", name, recur_last_error());
-    char key[128];
-    snprintf(key, sizeof key, "plateau.%s.losses", name);
-    size_t E = tensor_numel(st, key);
-    float *losses = tensor(st, key, E);
-    snprintf(key, sizeof key, "plateau.%s.lrs", name);
-    float *lrs = tensor(st, key, E);
-    CHECK(E >= 10, "plateau %s: %zu epochs", name, E);
-    sched_state s;
-    sched_init(&c, &s);
-    size_t reductions = 0;
-    double worst = 0;
-    for (size_t e = 0; losses && lrs && e < E; e++) {
-        float before = s.lr;
-        sched_observe(&c, &s, losses[e]);
-        reductions += s.lr != before;
-        double err = fabs((double)s.lr - lrs[e]) / fmax(1.0, fabs((double)lrs[e]));
-        worst = fmax(worst, err);
-        CHECK(err <= TOL_OPTIM, "plateau %s epoch %zu (loss %g): lr %.9g, torch %.9g", name, e,
-              (double)losses[e], (double)s.lr, (double)lrs[e]);
-        CHECK(sched_lr(&c, &s, 1000 + e, e) == s.lr, "plateau lr moved without a "
-              "validation");
-    }
-    CHECK(reductions >= 2, "plateau %s: only %zu reductions; the case tests little", name,
-          reductions);
-    free(losses);
-    free(lrs);
-}
-
-static int near(float got, double want)
-{
-    return fabs((double)got - want) <= 1e-6 * fabs(want);
-}
-
-/* The cosine schedule written differently: (1 + cos x)/2 = cos^2(x/2). */
-static double cosine_expected(double base, double min, uint64_t W, uint64_t S, uint64_t step)
-{
-    if (step < W)
-        return base * (double)(step + 1) / (double)W;
-    if (step >= S)
-        return min;
-    double c = cos(acos(-1.0) / 2 * (double)(step - W) / (double)(S - W));
-    return min + (base - min) * c * c;
-}
-
-void test_schedule(void)
-{
-    /* Names. */
-    for (int k = 0; k < 4; k++) {
-        const char *name = sched_str((sched_kind)k);
-        sched_kind back = (sched_kind)99;
-        CHECK(name && sched_parse(name, &back) == RECUR_OK && back == (sched_kind)k,
-              "schedule %d does not round-trip through its name", k);
-    }
-    sched_kind kind = RECUR_SCHED_STEP;
-    CHECK(sched_str((sched_kind)4) == NULL, "name of an unknown schedule");
-    CHECK(sched_parse("linear", &kind) == RECUR_ERR_ARGUMENT && kind == RECUR_SCHED_STEP,
-          "parse of an unknown name");
-    CHECK(strstr(recur_last_error(), "linear") && strstr(recur_last_error(), "plateau"),
-          "message should name the bad name and the valid ones: %s", recur_last_error());
-    CHECK(sched_parse(NULL, &kind) == RECUR_ERR_ARGUMENT &&
-          sched_parse("step", NULL) == RECUR_ERR_ARGUMENT, "parse with NULLs");
-
-    /* Validation. */
-    sched_config c;
-    CHECK(sched_check(NULL) == RECUR_ERR_ARGUMENT, "check NULL");
-    for (int k = 0; k < 4; k++) {
-        c = sched_default((sched_kind)k, 0.5f);
-        if (k == RECUR_SCHED_COSINE) {
-            CHECK(sched_check(&c) == RECUR_ERR_ARGUMENT, "cosine without total_steps");
-            c.total_steps = 10;
-        }
-        CHECK(sched_check(&c) == RECUR_OK, "%s defaults: %s",
-              sched_str((sched_kind)k), recur_last_error());
-    }
-    const struct {
-        const char *what;
-        sched_config c;
-    } bad[] = {
-        {"unknown kind", {.kind = (sched_kind)9, .base_lr = 1}},
-        {"negative base_lr", {.kind = RECUR_SCHED_CONSTANT, .base_lr = -1}},
-        {"NaN base_lr", {.kind = RECUR_SCHED_CONSTANT, .base_lr = NAN}},
-        {"step factor 0", {.kind = RECUR_SCHED_STEP, .base_lr = 1, .factor = 0}},
-        {"step factor 1.5", {.kind = RECUR_SCHED_STEP, .base_lr = 1, .factor = 1.5f}},
-        {"warmup > total", {.kind = RECUR_SCHED_COSINE, .base_lr = 1, .warmup_steps = 11,
-                            .total_steps = 10}},
-        {"cosine min_lr > base", {.kind = RECUR_SCHED_COSINE, .base_lr = 1, .min_lr = 2,
-                                  .total_steps = 10}},
-        {"plateau factor 1", {.kind = RECUR_SCHED_PLATEAU, .base_lr = 1, .factor = 1}},
-        {"plateau threshold 1", {.kind = RECUR_SCHED_PLATEAU, .base_lr = 1, .factor = 0.1f,
-                                 .threshold = 1}},
-        {"plateau negative min_lr", {.kind = RECUR_SCHED_PLATEAU, .base_lr = 1, .factor = 0.1f,
-                                     .min_lr = -1}},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(sched_check(&bad[i].c) == RECUR_ERR_ARGUMENT, "check accepted %s",
-              bad[i].what);
-
-    /* CONSTANT, and STEP for Zaremba et al.'s small model: lr 1, halved
-     * after each epoch from the 5th on (0-based epoch 4). */
-    sched_state s;
-    c = sched_default(RECUR_SCHED_CONSTANT, 0.25f);
-    sched_init(&c, &s);
-    CHECK(sched_lr(&c, &s, 12345, 67) == 0.25f && s.lr == 0.25f, "constant");
-    sched_observe(&c, &s, 1.0f);
-    CHECK(s.lr == 0.25f, "observe changed a constant schedule");
-    c = sched_default(RECUR_SCHED_STEP, 1.0f);
-    sched_init(&c, &s);
-    for (size_t e = 0; e < 13; e++) {
-        float want = e < 4 ? 1.0f : ldexpf(1.0f, -(int)(e - 3));
-        float got = sched_lr(&c, &s, 100 * e, e);
-        CHECK(got == want && s.lr == want, "step schedule epoch %zu: %g, expected %g", e,
-              (double)got, (double)want);
-    }
-
-    /* COSINE with warm-up against the closed form. */
-    c = sched_default(RECUR_SCHED_COSINE, 0.01f);
-    c.warmup_steps = 10;
-    c.total_steps = 110;
-    c.min_lr = 0.001f;
-    sched_init(&c, &s);
-    double worst = 0;
-    float prev = INFINITY;
-    for (uint64_t t = 0; t < 130; t++) {
-        float got = sched_lr(&c, &s, t, 0);
-        double want = cosine_expected(0.01f, 0.001f, 10, 110, t);
-        worst = fmax(worst, fabs(got - want) / fmax(1e-3, want));
-        if (t >= 10)
-            CHECK(got <= prev, "cosine increases at step %llu", (unsigned long long)t);
-        prev = got;
-    }
-    CHECK(worst <= TOL_OPTIM, "cosine vs closed form: max rel err %.3g", worst);
-    CHECK(near(sched_lr(&c, &s, 0, 0), 0.001) && sched_lr(&c, &s, 9, 0) == 0.01f &&
-          sched_lr(&c, &s, 10, 0) == 0.01f && sched_lr(&c, &s, 110, 0) == 0.001f &&
-          near(sched_lr(&c, &s, 60, 0), 0.0055),
-          "cosine landmarks: warm-up start base/W, base at W-1 and W, mid-point, min at total");
-    c.warmup_steps = 0;
-    CHECK(sched_lr(&c, &s, 0, 0) == 0.01f, "cosine without warm-up starts at base");
-    c.warmup_steps = c.total_steps = 5;
-    CHECK(sched_check(&c) == RECUR_OK && sched_lr(&c, &s, 4, 0) == 0.01f &&
-          sched_lr(&c, &s, 5, 0) == 0.001f, "warm-up only");
-
-    /* PLATEAU against ReduceLROnPlateau. */
-    json_t *cases = NULL;
-    st_file *st = open_fixture(&cases);
-    if (!st)
-        return;
-    json_t *list = json_object_get(cases, "plateau");
-    CHECK(json_array_size(list) >= 2, "fixture lists %zu plateau cases", json_array_size(list));
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        json_t *item = json_array_get(list, i);
-        const char *name = json_string_value(json_array_get(item, 0));
-        json_t *o = json_array_get(item, 1);
-        CHECK(name && json_is_object(o), "plateau case %zu malformed", i);
-        if (name && json_is_object(o))
-            plateau_case(st, name, o);
-    }
-    json_decref(cases);
-    st_free(st);
 }

@@ -1,5 +1,5 @@
 /*
- * test_cli_bench.c — `recur bench` as a user runs it ($RECUR_BIN, through
+ * test_bench.c — `recur bench` as a user runs it ($RECUR_BIN, through
  * spawn.h), on tiny shapes only (H = 8, T = 4, B = 2, --repeat 2): the
  * timings are not checked, only that every mode (with --varlen and
  * --bidirectional too) exits 0 with one JSON object holding the
