@@ -173,7 +173,7 @@ build/bitcheck: tools/bitcheck.c build/librecur_internal.a
 
 # The packed kernel alone on one shape (bench/packed_gemm.c), and σ and tanh
 # alone on one row in L1 (bench/vmath_speed.c).
-build/packed_gemm build/vmath_speed: build/%: bench/%.c bench/clock.h build/librecur_internal.a
+build/packed_gemm build/vmath_speed: build/%: bench/%.c build/librecur_internal.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< build/librecur_internal.a $(LIBS)
 
 # exp, σ and tanh against double on every STEP-th float (tools/vmath_ulp.c):

@@ -24,6 +24,7 @@
  */
 #include "cli.h"
 #include "options.h"
+#include "base/clock.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -67,13 +68,6 @@ static void fill_uniform(float *v, size_t n, uint64_t *s)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = (float)((double)(rng_next(s) >> 11) * 0x1p-53 * 2.0 - 1.0);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -217,7 +211,7 @@ int cmd_bench(int argc, char **argv)
     for (size_t r = 0; !rc && r < warmup + repeat; r++) {
         if (train)
             recur_rnn_zero_grad(rnn);
-        double t0 = now_ms();
+        double t0 = (1e3 * clock_seconds());
         if (step) {
             for (size_t t = 0; !s && t < T; t++) {
                 int a = (int)(t & 1);
@@ -230,7 +224,7 @@ int cmd_bench(int argc, char **argv)
             if (!s && train)
                 s = recur_rnn_backward(rnn, dy, NULL, NULL, dx, NULL, NULL);
         }
-        double t1 = now_ms();
+        double t1 = (1e3 * clock_seconds());
         if (s)
             rc = cli_fail("bench", s);
         else if (r >= warmup)

@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "base/error.h"
 #include "data/labeled.h"
-#include "model/lm_io.h"
+#include "io/st_meta.h"
 #include "seqtask.h"
 #include "data/split.h"
 #include "data/text.h"

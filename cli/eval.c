@@ -15,6 +15,7 @@
 #include "options.h"
 #include "data/text.h"
 #include "train/train.h"
+#include "model/lm_streams.h"
 #include "data/words.h"
 
 #include <math.h>

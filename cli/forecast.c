@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "base/error.h"
 #include "forecast_plot.h"
-#include "model/lm_io.h"
+#include "io/st_meta.h"
 #include "data/series.h"
 #include "seqtask.h"
 

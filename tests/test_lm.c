@@ -7,6 +7,7 @@
  */
 #include "model/lm.h"
 #include "model/lm_io.h"
+#include "model/lm_streams.h"
 #include "stack/stack.h"
 #include "test.h"
 #include "train/train.h"

@@ -10,7 +10,7 @@
 #include "base/bigmem.h"
 #include "base/error.h"
 #include "kernels/gemm.h"
-#include "model/lm_io.h"
+#include "io/st_meta.h"
 #include "model/loss.h"
 #include "stack/stack.h"
 
