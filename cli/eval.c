@@ -7,7 +7,10 @@
  * is the exact figure: all N - 1 characters after the first are scored.
  * Characters the model has never seen are an error naming them; words are
  * read as in training (words.h): unseen ones become <unk> where the
- * vocabulary has it, else an error naming them.
+ * vocabulary has it, else an error naming them. How many became <unk> (out
+ * of vocabulary) is reported beside the figures, with a warning above
+ * CLI_OOV_WARN_PERCENT: a perplexity over a text most of whose words are
+ * <unk> says little about the text.
  */
 #include "cli.h"
 #include "base/error.h"
@@ -54,7 +57,7 @@ int cmd_eval(int argc, char **argv)
     uint32_t *text = NULL;
     int32_t *ids = NULL;
     char_vocab *vocab = NULL;
-    size_t n = 0, tokens = 0;
+    size_t n = 0, tokens = 0, oov = 0;
     double sum = 0;
     word_list words = {0};
     recur_status s = recur_lm_load(model, &lm);
@@ -67,6 +70,8 @@ int cmd_eval(int argc, char **argv)
             s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu words", n);
         if (!s)
             s = word_vocab_encode(lm->words, &words, data, ids);
+        if (!s)
+            oov = word_vocab_count_missing(lm->words, &words);
         if (!s)
             s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
     } else if (!s) {
@@ -84,13 +89,24 @@ int cmd_eval(int argc, char **argv)
     if (s) {
         rc = cli_fail("eval", s);
     } else if (lm->words) {
-        double loss = sum / (double)tokens;
+        /* Out of vocabulary: of the n tokens read, those read as <unk>. */
+        double loss = sum / (double)tokens, pct = cli_percent(oov, n);
         if (json)
-            printf("{\"loss\": %.6f, \"ppl\": %.6f, \"tokens\": %zu}\n", loss,
-                   exp(loss), tokens);
+            printf("{\"loss\": %.6f, \"ppl\": %.6f, \"tokens\": %zu, "
+                   "\"oov_tokens\": %zu, \"oov_rate\": %.6f}\n", loss,
+                   exp(loss), tokens, oov, pct / 100.0);
         else
             printf("%s on %s: loss %.4f nats/word, perplexity %.3f over %zu "
-                   "words\n", model, data, loss, exp(loss), tokens);
+                   "words; out of vocabulary: %zu of %zu tokens (%.2f %%) read "
+                   "as %s\n", model, data, loss, exp(loss), tokens, oov, n, pct,
+                   RECUR_UNK);
+        if (pct > CLI_OOV_WARN_PERCENT)
+            fprintf(stderr, "recur eval: warning: %.1f %% of the tokens of %s "
+                    "(above %.0f %%) are not in the model's vocabulary and "
+                    "were read as %s: the loss and perplexity are those of a "
+                    "text with every unknown word the same word, not of %s as "
+                    "written\n", pct, data, CLI_OOV_WARN_PERCENT, RECUR_UNK,
+                    data);
     } else {
         double loss = sum / (double)tokens;
         if (json)

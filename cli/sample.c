@@ -31,6 +31,26 @@ typedef struct {
     int raw_start;
 } sample_settings;
 
+/* The prime's words the vocabulary lacks, read as <unk>: said on stderr
+ * (the text goes to stdout), with a warning above CLI_OOV_WARN_PERCENT and
+ * the first few named. */
+static void note_prime_oov(const word_vocab *v, const word_list *w, size_t n)
+{
+    word_list fed = *w; /* the n tokens fed */
+    fed.count = n;
+    size_t oov = word_vocab_count_missing(v, &fed);
+    if (!oov)
+        return;
+    double pct = cli_percent(oov, n);
+    fprintf(stderr, "recur sample: %s--prime: out of vocabulary: %zu of its "
+            "%zu tokens (%.1f %%) read as %s:", pct > CLI_OOV_WARN_PERCENT ?
+            "warning: " : "", oov, n, pct, RECUR_UNK);
+    for (size_t i = 0, shown = 0; i < n && shown < 5; i++)
+        if (word_vocab_find(v, w->token[i]) < 0)
+            fprintf(stderr, "%s '%.40s'", shown++ ? "," : "", w->token[i]);
+    fprintf(stderr, "%s\n", oov > 5 ? ", ..." : "");
+}
+
 /* Word models: the prime's words (words.h: a line's end is <eos>; unseen
  * words are <unk> where the vocabulary has it), after an unprinted <eos>
  * unless raw_start, then `length` words, each printed after a space, <eos>
@@ -59,6 +79,8 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
             s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         if (!s)
             s = word_vocab_encode(lm->words, &w, "--prime", ids);
+        if (!s)
+            note_prime_oov(lm->words, &w, n);
     }
     if (!s && eos >= 0 && (blank || !set->raw_start))
         s = recur_lm_state_feed(st, (size_t)eos);
@@ -103,7 +125,7 @@ int cmd_sample(int argc, char **argv)
     const opt_spec specs[] = {
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
         {"--prime", OPT_STRING, &prime, "\n", "text fed before sampling (default: a newline)", NULL, 0, 0, "TEXT", NULL},
-        {"--length", OPT_SIZE, &length, "500", "characters to generate", NULL, 0, 1e12, "N", NULL},
+        {"--length", OPT_SIZE, &length, "500", "characters (a word model: words) to generate", NULL, 0, 1e12, "N", NULL},
         {"--temperature", OPT_FLOAT, &temperature, "0.8", "softmax temperature (0: always the most likely)", NULL, 0.0, 100.0, "T", NULL},
         {"--top-k", OPT_SIZE, &top_k, "0", "sample among the K most likely (0: all)", NULL, 0, 1e9, "K", NULL},
         {"--top-p", OPT_FLOAT, &top_p, "1", "nucleus sampling: the smallest set with this probability", NULL, 1e-9, 1.0, "P", NULL},

@@ -67,6 +67,9 @@ typedef struct {
     size_t n_train, n_val;
     char_vocab *vocab;     /* charlm */
     word_vocab *words; /* wordlm */
+    size_t val_unseen; /* wordlm: validation tokens absent from the training
+                          part, which the model only ever sees as inputs
+                          and targets it was never trained on */
 } corpus;
 
 static void corpus_free(corpus *c)
@@ -75,6 +78,25 @@ static void corpus_free(corpus *c)
     free(c->val);
     char_vocab_free(c->vocab);
     word_vocab_free(c->words);
+}
+
+/* The validation tokens whose ids never occur in the training part: the
+ * vocabulary is built over both texts, so no validation word is read as
+ * <unk>, and these are the words that are out of vocabulary for what the
+ * model learns. */
+static recur_status count_unseen(corpus *c)
+{
+    size_t V = word_vocab_size(c->words);
+    unsigned char *seen = calloc(V ? V : 1, 1);
+    if (!seen)
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; i < c->n_train; i++)
+        seen[c->train[i]] = 1;
+    c->val_unseen = 0;
+    for (size_t i = 0; i < c->n_val; i++)
+        c->val_unseen += !seen[c->val[i]];
+    free(seen);
+    return RECUR_OK;
 }
 
 /* wordlm: the tokens of the training text, validation from --val-data or
@@ -116,6 +138,8 @@ static int load_word_corpus(const train_opts *o, corpus *c)
     }
     c->n_train = split;
     c->n_val = nv;
+    if (!s)
+        s = count_unseen(c);
     words_free(&text);
     words_free(&vtext);
     return s ? cli_fail("train", s) : EXIT_OK;
@@ -413,6 +437,7 @@ typedef struct {
     metrics_log *log;
     const char *plot_path;
     double last_loss;
+    size_t val_oov, val_tokens; /* wordlm: corpus.val_unseen of n_val */
 } reporter;
 
 static int report(void *ctx, const train_event *ev)
@@ -436,12 +461,17 @@ static int report(void *ctx, const train_event *ev)
         if (r->opts->json)
             printf("{\"step\": %llu, \"epoch\": %.4f, \"train_loss\": %.6f, "
                    "\"val_loss\": %.6f, \"%s\": %.6f, \"ppl\": %.6f, "
-                   "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s}\n",
+                   "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s",
                    (unsigned long long)ev->step, ev->epoch, r->last_loss,
                    ev->val_loss,
                    strcmp(r->opts->task, "wordlm") ? "bpc" : "bits_per_word",
                    ev->val_loss / log(2.0), exp(ev->val_loss),
                    ev->val_tokens, ev->elapsed, ev->best ? "true" : "false");
+        if (r->opts->json && !strcmp(r->opts->task, "wordlm"))
+            printf(", \"val_oov_tokens\": %zu, \"val_oov_rate\": %.6f",
+                   r->val_oov, cli_percent(r->val_oov, r->val_tokens) / 100.0);
+        if (r->opts->json)
+            printf("}\n");
         fflush(stdout);
         break;
     case TRAIN_SAVED:
@@ -598,27 +628,42 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "out of memory");
         rc = EXIT_FAILURE_DATA;
     }
-    reporter r = {&o, {0}, NULL, svg, NAN};
+    reporter r = {&o, {0}, NULL, svg, NAN, c.val_unseen, c.n_val};
     /* What an earlier run killed in the middle of a save left behind. */
     const char *written[2] = {o.save, best};
     for (int i = 0; !rc && i < 2; i++)
         cli_remove_stale_temps("train", written[i]);
-    if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
+    if (!rc && !(r.log = metrics_open(csv, o.resume != NULL,
+                                      strcmp(o.task, "wordlm") ? "character"
+                                                               : "word"))) {
         cli_error("train", "cannot write the metrics log %s: %s", csv,
                   strerror(errno));
         rc = EXIT_FAILURE_DATA;
     }
     if (!rc) {
         const recur_lm_config *lc = recur_lm_get_config(trainer_model(t));
+        int words = !strcmp(o.task, "wordlm");
         fprintf(stderr,
                 "recur train: %s %zux%zu, vocabulary %zu, %zu training and %zu "
                 "validation %s, %zu chunks of %zux%zu per epoch%s\n",
                 recur_mode_str(lc->rnn.mode), lc->rnn.num_layers,
                 lc->rnn.hidden_size, lc->vocab_size, c.n_train, c.n_val,
-                c.words ? "words" : "characters",
+                words ? "tokens (words and <eos>)" : "characters",
                 trainer_chunks_per_epoch(t), trainer_config(t)->batch,
                 trainer_config(t)->seq_len,
                 o.resume ? ", resumed" : "");
+        if (words && c.n_val) {
+            double pct = cli_percent(c.val_unseen, c.n_val);
+            fprintf(stderr, "recur train: out of vocabulary: %zu of the %zu "
+                    "validation tokens (%.2f %%) never occur in the training "
+                    "text\n", c.val_unseen, c.n_val, pct);
+            if (pct > CLI_OOV_WARN_PERCENT)
+                fprintf(stderr, "recur train: warning: %.1f %% of the "
+                        "validation tokens (above %.0f %%) are words absent "
+                        "from the training text: the model never learns "
+                        "them, and the validation loss and perplexity count "
+                        "them\n", pct, CLI_OOV_WARN_PERCENT);
+        }
         train_limits lim = {0};
         lim.epochs = o.epochs;
         lim.steps = o.steps;

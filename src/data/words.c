@@ -314,3 +314,11 @@ recur_status word_vocab_encode(const word_vocab *v,
     }
     return RECUR_OK;
 }
+
+size_t word_vocab_count_missing(const word_vocab *v, const word_list *w)
+{
+    size_t missing = 0;
+    for (size_t i = 0; v && w && i < w->count; i++)
+        missing += word_vocab_find(v, w->token[i]) < 0;
+    return missing;
+}

@@ -1,0 +1,205 @@
+/*
+ * test_cli_output.c — what the CLI tells its user about a result, checked
+ * through the `recur` binary ($RECUR_BIN, spawn.h) on small generated data
+ * in a scratch directory:
+ *   - word models say tokens, not characters (training header, loss plot),
+ *     and report the out-of-vocabulary share beside every word-level figure:
+ *     validation words absent from the training text (header, --json),
+ *     tokens read as <unk> by eval (text and --json) and in a sample's
+ *     prime, each with a warning line above 5 % and none at 0.
+ */
+#include "data/words.h"
+#include "spawn.h"
+#include "test.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define END ((const char *)NULL)
+
+static char scratch[256], capture[300];
+
+static const char *in_scratch(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", scratch, name);
+    return buf;
+}
+
+static int scratch_open(void)
+{
+    return spawn_scratch_open("recur-output", scratch, sizeof scratch, capture,
+                              sizeof capture);
+}
+
+static void scratch_close(void)
+{
+    spawn_remove_tree(scratch);
+    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
+}
+
+/* Writes `lines` copies of line (which ends in '\n') to scratch/name. */
+static const char *write_lines(char *path, size_t size, const char *name,
+                               const char *line, size_t lines)
+{
+    in_scratch(path, size, name);
+    size_t len = strlen(line);
+    char *text = malloc(len * lines + 1);
+    for (size_t i = 0; text && i < lines; i++)
+        memcpy(text + i * len, line, len);
+    CHECK(text && spawn_write_file(path, text, len * lines), "cannot write %s",
+          path);
+    free(text);
+    return path;
+}
+
+/* Runs the command; it must exit 0. Free the result. */
+static spawn_result run_ok(const char *what, const spawn_args *a)
+{
+    spawn_result r = spawn_recur(capture, a->v);
+    CHECK(r.status == 0 && r.out && r.err, "%s: exit status %d; stderr: %s",
+          what, r.status, r.err ? r.err : "");
+    return r;
+}
+
+static int has(const char *text, const char *needle)
+{
+    return text && strstr(text, needle) != NULL;
+}
+
+/* The last line of out that starts with '{', parsed (caller decrefs). */
+static json_t *last_json(const char *what, const char *out)
+{
+    const char *at = NULL;
+    for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+        if (*p == '{')
+            at = p;
+    json_error_t error;
+    json_t *o = at ? json_loadb(at, strcspn(at, "\n"), 0, &error) : NULL;
+    CHECK(json_is_object(o), "%s: no JSON object on stdout: %s", what,
+          out ? out : "");
+    return o;
+}
+
+static double json_num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Word models: tokens and out-of-vocabulary words                           */
+
+/* The library's count, on a vocabulary with and without <unk>. */
+static void count_missing(void)
+{
+    word_list w = {0}, other = {0};
+    word_vocab *v = NULL;
+    const char *train = "the cat <unk>\nthe dog\n", *text = "the yak <unk> zebu\n";
+    CHECK(words_split((const unsigned char *)train, strlen(train), "t", &w) ==
+                  RECUR_OK &&
+              word_vocab_build(&w, &v) == RECUR_OK &&
+              words_split((const unsigned char *)text, strlen(text), "o",
+                          &other) == RECUR_OK,
+          "words: %s", recur_last_error());
+    /* "yak" and "zebu"; a written "<unk>" is in the vocabulary. */
+    CHECK(word_vocab_count_missing(v, &other) == 2,
+          "word_vocab_count_missing: %zu, expected 2",
+          word_vocab_count_missing(v, &other));
+    CHECK(word_vocab_count_missing(v, &w) == 0,
+          "the training words are all in their vocabulary");
+    word_vocab_free(v);
+    words_free(&w);
+    words_free(&other);
+}
+
+void test_cli_output_words(void)
+{
+    count_missing();
+    if (!scratch_open())
+        return;
+    char train[300], val[300], other[300], model[300], svg[300];
+    /* 5 tokens a validation line ("zebra" unseen): 20 of 100 tokens. */
+    write_lines(train, sizeof train, "train.txt",
+                "the cat sat on the mat <unk>\nthe dog ran to the cat\n", 60);
+    write_lines(val, sizeof val, "val.txt", "the cat zebra sat\n", 20);
+    /* 4 tokens a line, "yak" unseen: 10 of 40 read as <unk>. */
+    write_lines(other, sizeof other, "other.txt", "the dog yak\n", 10);
+    in_scratch(model, sizeof model, "w.safetensors");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", "wordlm", "--data", train,
+                   "--val-data", val, "--hidden", "8", "--layers", "1",
+                   "--embed", "4", "--batch", "2", "--seq-len", "5",
+                   "--epochs", "1", "--threads", "1", "--json", "--save",
+                   model, END);
+    spawn_result r = run_ok("train --task wordlm", &a);
+    CHECK(has(r.err, "validation tokens (words and <eos>)") &&
+              !has(r.err, "characters"),
+          "wordlm header counts characters: %s", r.err ? r.err : "");
+    CHECK(has(r.err, "out of vocabulary: 20 of the 100 validation tokens "
+                     "(20.00 %)"),
+          "wordlm header: no validation OOV count: %s", r.err ? r.err : "");
+    CHECK(has(r.err, "recur train: warning: 20.0 %"),
+          "wordlm: no warning for 20 %% OOV validation: %s",
+          r.err ? r.err : "");
+    json_t *o = r.out ? last_json("train --json", r.out) : NULL;
+    CHECK(json_num(o, "val_oov_tokens") == 20 &&
+              fabs(json_num(o, "val_oov_rate") - 0.2) < 1e-9,
+          "train --json: val_oov_tokens %g, val_oov_rate %g",
+          json_num(o, "val_oov_tokens"), json_num(o, "val_oov_rate"));
+    json_decref(o);
+    spawn_result_free(&r);
+    char *plot = spawn_read_file(in_scratch(svg, sizeof svg, "w.loss.svg"), NULL);
+    CHECK(has(plot, ">Loss per word<") && has(plot, "nats per word") &&
+              !has(plot, "character"),
+          "wordlm loss plot: not titled per word");
+    free(plot);
+
+    /* eval: text and --json, a warning above 5 %, none at 0. */
+    spawn_args e = {{NULL}, 0};
+    spawn_args_add(&e, "eval", "--model", model, "--data", other, END);
+    r = run_ok("eval of a text with unseen words", &e);
+    CHECK(has(r.out, "out of vocabulary: 10 of 40 tokens (25.00 %) read as "
+                     "<unk>"),
+          "eval: no OOV count: %s", r.out ? r.out : "");
+    CHECK(has(r.err, "recur eval: warning: 25.0 %"), "eval: no OOV warning: %s",
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+    spawn_args_add(&e, "--json", END);
+    r = run_ok("eval --json", &e);
+    o = r.out ? last_json("eval --json", r.out) : NULL;
+    CHECK(json_num(o, "oov_tokens") == 10 &&
+              fabs(json_num(o, "oov_rate") - 0.25) < 1e-9,
+          "eval --json: oov_tokens %g, oov_rate %g", json_num(o, "oov_tokens"),
+          json_num(o, "oov_rate"));
+    json_decref(o);
+    spawn_result_free(&r);
+    spawn_args k = {{NULL}, 0};
+    spawn_args_add(&k, "eval", "--model", model, "--data", train, END);
+    r = run_ok("eval of the training text", &k);
+    CHECK(has(r.out, "out of vocabulary: 0 of 900 tokens (0.00 %)") &&
+              !has(r.err, "warning"),
+          "eval of the training text: %s / %s", r.out ? r.out : "",
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+
+    /* sample: the prime's unseen words named, nothing for a known prime. */
+    spawn_args s = {{NULL}, 0};
+    spawn_args_add(&s, "sample", "--model", model, "--prime", "the yak sat",
+                   "--length", "3", END);
+    r = run_ok("sample with an unseen prime word", &s);
+    CHECK(has(r.err, "out of vocabulary: 1 of its 3 tokens (33.3 %) read as "
+                     "<unk>: 'yak'") && has(r.err, "warning"),
+          "sample: prime OOV not reported: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    spawn_args q = {{NULL}, 0};
+    spawn_args_add(&q, "sample", "--model", model, "--prime", "the cat",
+                   "--length", "3", END);
+    r = run_ok("sample with a known prime", &q);
+    CHECK(r.err && !has(r.err, "vocabulary"), "sample: a known prime gave: %s",
+          r.err ? r.err : "");
+    spawn_result_free(&r);
+    scratch_close();
+}
