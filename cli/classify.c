@@ -117,6 +117,24 @@ static void argmax_rows(const float *pred, size_t n, size_t K, int32_t *out)
     }
 }
 
+/* The majority-class baseline: the class most frequent among the training
+ * labels (the lowest id on a tie), and its accuracy on test. */
+static double majority_accuracy(const seq_data *train, const seq_data *test,
+                                size_t K, size_t *cls)
+{
+    size_t *count = calloc(K, sizeof(size_t)), best = 0, hit = 0;
+    for (size_t i = 0; count && i < train->n; i++)
+        count[train->label[i]]++;
+    for (size_t k = 1; count && k < K; k++)
+        if (count[k] > count[best])
+            best = k;
+    for (size_t i = 0; i < test->n; i++)
+        hit += (size_t)test->label[i] == best;
+    free(count);
+    *cls = best;
+    return test->n ? (double)hit / (double)test->n : NAN;
+}
+
 /* Scores m on d: the report on stdout (or the figures for JSON). */
 static recur_status score(seq_model *m, const seq_data *d, size_t batch,
                           const char *const *names, int print,
@@ -276,6 +294,12 @@ int cmd_train_classify(int argc, char **argv)
             s = class_metrics_compute(d[2].label, pred, d[2].n, all.classes, &bmt);
         free(pred);
     }
+    /* The better baseline by accuracy: bag-of-words or the majority class. */
+    size_t major = 0;
+    double major_acc = s ? NAN : majority_accuracy(&d[0], &d[2], all.classes, &major);
+    int bow_better = bow_epochs && bmt.accuracy > major_acc;
+    const char *base_name = bow_better ? "bag-of-words" : "majority-class";
+    double base_acc = bow_better ? bmt.accuracy : major_acc;
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
@@ -289,12 +313,19 @@ int cmd_train_classify(int argc, char **argv)
         if (bow_epochs)
             printf(", \"bow_accuracy\": %.6f, \"bow_macro_f1\": %.6f",
                    bmt.accuracy, bmt.macro_f1);
-        printf("}\n");
+        printf(", \"majority_accuracy\": %.6f, \"baseline\": \"%s\", "
+               "\"baseline_accuracy\": %.6f, \"beats_baseline\": %s}\n",
+               major_acc, bow_better ? "bow" : "majority", base_acc,
+               seqtask_verdict("accuracy", mt.accuracy, base_name, base_acc,
+                               0, 0) ? "true" : "false");
     } else {
         printf("test loss %.4f\n", test_loss);
         if (bow_epochs)
             printf("bag-of-words logistic regression on the same examples: "
                    "accuracy %.4f, macro-F1 %.4f\n", bmt.accuracy, bmt.macro_f1);
+        printf("majority class (%s, the most frequent in training): accuracy "
+               "%.4f\n", all.class_name[major], major_acc);
+        seqtask_verdict("accuracy", mt.accuracy, base_name, base_acc, 0, 1);
     }
     class_metrics_free(&mt);
     class_metrics_free(&bmt);

@@ -452,6 +452,11 @@ int cmd_train_forecast(int argc, char **argv)
         }
         free(history);
     }
+    /* The better baseline by RMSE, which the model must beat to be worth
+     * having. */
+    int seasonal_better = have_seasonal && mt[2].rmse < mt[1].rmse;
+    const char *base_name = seasonal_better ? "seasonal-naive" : "naive";
+    const double base_rmse = mt[seasonal_better ? 2 : 1].rmse;
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
@@ -471,7 +476,11 @@ int cmd_train_forecast(int argc, char **argv)
             printf(", \"seasonal_rmse\": %.6g, \"seasonal_mae\": %.6g, "
                    "\"seasonal_mape\": %s", mt[2].rmse, mt[2].mae,
                    seqtask_json_number(v[6], 32, "%.6g", mt[2].mape));
-        printf("}\n");
+        printf(", \"baseline\": \"%s\", \"baseline_rmse\": %.6g, "
+               "\"beats_baseline\": %s}\n",
+               seasonal_better ? "seasonal_naive" : "naive", base_rmse,
+               seqtask_verdict("RMSE", mt[0].rmse, base_name, base_rmse, 1, 0)
+                   ? "true" : "false");
     } else {
         printf("test part: %zu windows from step %zu, horizon %zu (%zu values)\n",
                w[2].count, w[2].first, f.horizon, values);
@@ -480,6 +489,7 @@ int cmd_train_forecast(int argc, char **argv)
         print_row("naive", &mt[1]);
         if (have_seasonal)
             print_row("seasonal naive", &mt[2]);
+        seqtask_verdict("RMSE", mt[0].rmse, base_name, base_rmse, 1, 1);
     }
     free(csv_path);
     free(svg_path);

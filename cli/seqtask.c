@@ -142,6 +142,22 @@ const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
     return buf;
 }
 
+int seqtask_verdict(const char *metric, double model, const char *baseline,
+                    double base, int lower_is_better, int print)
+{
+    int beats = lower_is_better ? model < base : model > base;
+    int ties = model == base;
+    if (print && beats)
+        printf("result: better than the %s baseline on the test part (%s "
+               "%.4g against %.4g)\n", baseline, metric, model, base);
+    else if (print)
+        printf("result: %s the %s baseline on the test part (%s %.4g against "
+               "%.4g): the baseline is the better model here\n",
+               ties ? "no better than" : "WORSE than", baseline, metric, model,
+               base);
+    return beats;
+}
+
 const char *seqtask_model_task(int argc, char **argv)
 {
     static char task[32];

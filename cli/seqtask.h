@@ -97,6 +97,17 @@ const char *seqtask_arg(int argc, char **argv, const char *name);
 const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
                                 double v);
 
+/* The run against its better baseline on the test part: model and base are
+ * one metric (named `metric`, "RMSE"; lower_is_better for errors, not for
+ * accuracy) of the model and of the better baseline (`baseline`, its name,
+ * "seasonal naive"). Returns 1 when the model is strictly better (a NaN
+ * never is). print: one line on stdout saying so, plainly when it is not:
+ *     result: worse than the seasonal-naive baseline on the test part (RMSE
+ *     68.83 against 49.99): the baseline is the better forecast here
+ */
+int seqtask_verdict(const char *metric, double model, const char *baseline,
+                    double base, int lower_is_better, int print);
+
 /* Writes the prepared examples (train, validation, test; any may be NULL)
  * as safetensors: <part>.offset [n+1] int64, <part>.tokens [steps] int32 or
  * <part>.x [steps, I], <part>.label [n] int32 or <part>.y [n|steps, K], for

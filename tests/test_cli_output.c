@@ -6,7 +6,14 @@
  *     and report the out-of-vocabulary share beside every word-level figure:
  *     validation words absent from the training text (header, --json),
  *     tokens read as <unk> by eval (text and --json) and in a sample's
- *     prime, each with a warning line above 5 % and none at 0.
+ *     prime, each with a warning line above 5 % and none at 0;
+ *   - a forecaster or classifier says plainly whether it beats its better
+ *     baseline on the test part ("result: ..." and --json beats_baseline):
+ *     a purely seasonal series, which the seasonal-naive forecast predicts
+ *     exactly, cannot be beaten; an alternating one, on which the naive
+ *     forecast is always wrong by the full swing, is; a classifier's
+ *     verdict agrees with its accuracy, the bag-of-words baseline's and the
+ *     majority class's.
  */
 #include "data/words.h"
 #include "spawn.h"
@@ -200,6 +207,119 @@ void test_cli_output_words(void)
     r = run_ok("sample with a known prime", &q);
     CHECK(r.err && !has(r.err, "vocabulary"), "sample: a known prime gave: %s",
           r.err ? r.err : "");
+    spawn_result_free(&r);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results against baselines                                                 */
+
+/* A CSV "t,y" of n steps, y = value(i). */
+static const char *write_series(char *path, size_t size, const char *name,
+                                size_t n, double (*value)(size_t))
+{
+    in_scratch(path, size, name);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; f && i <= n; i++) {
+        if (i == 0)
+            fputs("t,y\n", f);
+        else
+            fprintf(f, "%zu,%.6f\n", i - 1, value(i - 1));
+    }
+    CHECK(f && fclose(f) == 0, "cannot write %s", path);
+    return path;
+}
+
+static double seasonal_value(size_t i)
+{
+    static const double season[12] = {3, 5, 4, 9, 12, 15, 14, 11, 8, 6, 4, 2};
+    return 100 + season[i % 12];
+}
+
+static double alternating_value(size_t i) { return i % 2 ? 10 : 0; }
+
+/* A forecast run's summary and --json: the verdict against the better
+ * baseline (baseline_name in JSON). */
+static void check_forecast(const char *data, const char *season, int want_beats,
+                           const char *baseline_name, const char *line)
+{
+    char model[300];
+    in_scratch(model, sizeof model, "f.safetensors");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", "forecast", "--data", data,
+                   "--target", "y", "--lookback", "4", "--season", season,
+                   "--test", "24", "--val", "12", "--hidden", "8", "--epochs",
+                   "30", "--threads", "1", "--quiet", "--save", model, END);
+    spawn_result r = run_ok("train --task forecast", &a);
+    CHECK(has(r.out, line), "forecast summary without '%s': %s", line,
+          r.out ? r.out : "");
+    spawn_result_free(&r);
+    spawn_args_add(&a, "--json", END);
+    r = run_ok("train --task forecast --json", &a);
+    json_t *o = r.out ? last_json("forecast --json", r.out) : NULL;
+    const json_t *beats = json_object_get(o, "beats_baseline");
+    const char *name = json_string_value(json_object_get(o, "baseline"));
+    CHECK(json_is_boolean(beats) && json_is_true(beats) == want_beats &&
+              name && !strcmp(name, baseline_name),
+          "forecast --json: beats_baseline %s, baseline %s; expected %s, %s",
+          json_is_true(beats) ? "true" : "false", name ? name : "(none)",
+          want_beats ? "true" : "false", baseline_name);
+    double rmse = json_num(o, "rmse"), base = json_num(o, "baseline_rmse");
+    CHECK(want_beats ? rmse < base : !(rmse < base),
+          "forecast --json: rmse %g, baseline_rmse %g", rmse, base);
+    json_decref(o);
+    spawn_result_free(&r);
+}
+
+void test_cli_output_baselines(void)
+{
+    if (!scratch_open())
+        return;
+    char data[300], reviews[300], model[300];
+    /* Exactly seasonal: the seasonal-naive error is 0. */
+    write_series(data, sizeof data, "seasonal.csv", 120, seasonal_value);
+    check_forecast(data, "12", 0, "seasonal_naive",
+                   "the seasonal-naive baseline on the test part (RMSE ");
+    /* Alternating 0, 10: the naive forecast is off by 10 every time, the
+     * mean alone by 5. */
+    write_series(data, sizeof data, "alternating.csv", 120, alternating_value);
+    check_forecast(data, "0", 1, "naive",
+                   "result: better than the naive baseline on the test part");
+
+    /* classify: the verdict agrees with the figures. */
+    in_scratch(reviews, sizeof reviews, "reviews.tsv");
+    FILE *f = fopen(reviews, "w");
+    static const char *const words[] = {"good", "bad", "fine", "poor", "film"};
+    for (size_t i = 0; f && i < 300; i++)
+        fprintf(f, "%d\t%s %s %s\n", (int)(i % 3 == 0), words[i % 5],
+                words[(i * 7) % 5], words[(i / 3) % 5]);
+    CHECK(f && fclose(f) == 0, "cannot write %s", reviews);
+    in_scratch(model, sizeof model, "c.safetensors");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", "classify", "--data", reviews,
+                   "--hidden", "4", "--embed", "4", "--epochs", "2",
+                   "--threads", "1", "--quiet", "--save", model, END);
+    spawn_result r = run_ok("train --task classify", &a);
+    CHECK(has(r.out, "majority class (0, the most frequent in training): "
+                     "accuracy ") && has(r.out, "\nresult: "),
+          "classify summary: %s", r.out ? r.out : "");
+    spawn_result_free(&r);
+    spawn_args_add(&a, "--json", END);
+    r = run_ok("train --task classify --json", &a);
+    json_t *o = r.out ? last_json("classify --json", r.out) : NULL;
+    double acc = json_num(o, "accuracy"), bow = json_num(o, "bow_accuracy"),
+           major = json_num(o, "majority_accuracy");
+    const char *name = json_string_value(json_object_get(o, "baseline"));
+    /* 200 of the 300 are class 0; the test part is stratified. */
+    CHECK(fabs(major - 2.0 / 3.0) < 0.02, "majority_accuracy %g", major);
+    CHECK(name && !strcmp(name, bow > major ? "bow" : "majority") &&
+              json_num(o, "baseline_accuracy") == (bow > major ? bow : major),
+          "classify --json: baseline %s (bow %g, majority %g)",
+          name ? name : "(none)", bow, major);
+    CHECK(json_is_true(json_object_get(o, "beats_baseline")) ==
+              (acc > (bow > major ? bow : major)),
+          "classify --json: beats_baseline disagrees with accuracy %g", acc);
+    json_decref(o);
     spawn_result_free(&r);
     scratch_close();
 }
