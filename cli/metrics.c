@@ -127,7 +127,7 @@ void metrics_plot(metrics_log *log, const char *svg_path)
     char title[64], ylabel[64];
     snprintf(title, sizeof title, "Loss per %s", log->unit);
     snprintf(ylabel, sizeof ylabel, "cross-entropy (nats per %s)", log->unit);
-    plot_svg(svg_path, title, "step", ylabel, s, 2);
+    plot_loss_svg(svg_path, title, "step", ylabel, s, 2);
     free(train.x);
     free(train.y);
     free(val.x);

@@ -30,4 +30,18 @@ typedef struct {
 int plot_svg(const char *path, const char *title, const char *xlabel,
              const char *ylabel, const plot_series *series, size_t n_series);
 
+/* A loss curve's y data spanning this factor or more (max / min, all
+ * positive) get a logarithmic axis: a first epoch at 54 nats would
+ * otherwise flatten a tail between 8.0 and 8.6 into a line. */
+#define PLOT_LOG_SPAN 5.0
+
+/* plot_svg for loss curves: the y axis is logarithmic, and the y label
+ * says "(log scale)", when every finite y is positive and they span a
+ * factor of PLOT_LOG_SPAN or more; otherwise as plot_svg. Ticks on a log
+ * axis are 1, 2 and 5 (or every digit, or every few decades) times powers
+ * of ten, whichever gives enough of them. */
+int plot_loss_svg(const char *path, const char *title, const char *xlabel,
+                  const char *ylabel, const plot_series *series,
+                  size_t n_series);
+
 #endif

@@ -189,7 +189,7 @@ static void plot_log(const run_log *log)
         {"validation", log->x, log->val, log->n, NULL},
     };
     if (log->svg)
-        plot_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
+        plot_loss_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
 }
 
 static int on_event(void *ctx, const fit_event *ev)

@@ -64,6 +64,7 @@ const char *test_fixture_dir(void)
     X(test_cli_tasks_help)                                                    \
     X(test_cli_output_words)                                                  \
     X(test_cli_output_baselines)                                              \
+    X(test_cli_output_plot)                                                   \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \

@@ -13,7 +13,11 @@
  *     exactly, cannot be beaten; an alternating one, on which the naive
  *     forecast is always wrong by the full swing, is; a classifier's
  *     verdict agrees with its accuracy, the bag-of-words baseline's and the
- *     majority class's.
+ *     majority class's;
+ *   - a loss plot whose values span a factor of 5 or more has a logarithmic
+ *     y axis (its ticks' pixel heights linear in the logarithm of their
+ *     labels, "(log scale)" in the label); one spanning less keeps a linear
+ *     axis.
  */
 #include "data/words.h"
 #include "spawn.h"
@@ -321,5 +325,85 @@ void test_cli_output_baselines(void)
           "classify --json: beats_baseline disagrees with accuracy %g", acc);
     json_decref(o);
     spawn_result_free(&r);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loss plots                                                                */
+
+/* The y ticks of a plot.c chart: the labels of the group anchored at the
+ * end (the y axis), as (pixel height, value). Returns how many. */
+static size_t y_ticks(const char *svg, double *y, double *v, size_t max)
+{
+    const char *g = svg ? strstr(svg, "text-anchor=\"end\">") : NULL;
+    const char *end = g ? strstr(g, "</g>") : NULL;
+    size_t n = 0;
+    for (const char *p = g; p && p < end && n < max; p++) {
+        p = strstr(p, "<text x=\"");
+        if (!p || p > end)
+            break;
+        double x;
+        if (sscanf(p, "<text x=\"%lf\" y=\"%lf\">%lf<", &x, &y[n], &v[n]) == 3)
+            n++;
+    }
+    return n;
+}
+
+/* 1 when the ticks' heights are linear in log10 of their values (to a
+ * pixel), 0 when linear in the values, -1 when neither or too few. */
+static int tick_scale(const double *y, const double *v, size_t n)
+{
+    if (n < 3)
+        return -1;
+    int lin = 1, lg = 1;
+    for (size_t i = 2; i < n; i++) {
+        double a = (y[i] - y[0]) / (v[i] - v[0]), b = (y[1] - y[0]) / (v[1] - v[0]);
+        lin &= fabs(a - b) * fabs(v[i] - v[0]) < 1.0;
+        double c = (y[i] - y[0]) / log10(v[i] / v[0]),
+               d = (y[1] - y[0]) / log10(v[1] / v[0]);
+        lg &= v[0] > 0 && fabs(c - d) * fabs(log10(v[i] / v[0])) < 1.0;
+    }
+    return lg && !lin ? 1 : lin && !lg ? 0 : -1;
+}
+
+void test_cli_output_plot(void)
+{
+    if (!scratch_open())
+        return;
+    char data[300], model[300], svg[300];
+    double y[16], v[16];
+    /* The alternating series: the training MSE falls from about 1 to
+     * nearly 0, a factor well above 5. */
+    write_series(data, sizeof data, "alternating.csv", 120, alternating_value);
+    in_scratch(model, sizeof model, "f.safetensors");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", "forecast", "--data", data,
+                   "--target", "y", "--lookback", "4", "--test", "24", "--val",
+                   "12", "--hidden", "8", "--epochs", "30", "--threads", "1",
+                   "--quiet", "--save", model, END);
+    spawn_result r = run_ok("train --task forecast", &a);
+    spawn_result_free(&r);
+    char *plot = spawn_read_file(in_scratch(svg, sizeof svg, "f.loss.svg"), NULL);
+    size_t n = y_ticks(plot, y, v, 16);
+    CHECK(has(plot, "mean loss (log scale)") && tick_scale(y, v, n) == 1,
+          "a loss falling by more than 5x: no log axis (%zu ticks, scale %d)",
+          n, tick_scale(y, v, n));
+    free(plot);
+    /* A word model's first epoch: the loss falls by less than 5x. */
+    write_lines(data, sizeof data, "t.txt", "the cat sat on the mat\n", 40);
+    in_scratch(model, sizeof model, "w.safetensors");
+    spawn_args w = {{NULL}, 0};
+    spawn_args_add(&w, "train", "--task", "wordlm", "--data", data, "--hidden",
+                   "8", "--layers", "1", "--embed", "4", "--batch", "2",
+                   "--seq-len", "5", "--epochs", "1", "--threads", "1",
+                   "--save", model, END);
+    r = run_ok("train --task wordlm", &w);
+    spawn_result_free(&r);
+    plot = spawn_read_file(in_scratch(svg, sizeof svg, "w.loss.svg"), NULL);
+    n = y_ticks(plot, y, v, 16);
+    CHECK(plot && !has(plot, "log scale") && tick_scale(y, v, n) == 0,
+          "a loss within a factor of 5: not a linear axis (%zu ticks, scale %d)",
+          n, tick_scale(y, v, n));
+    free(plot);
     scratch_close();
 }
