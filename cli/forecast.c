@@ -11,12 +11,18 @@
  *
  * The checkpoint keeps what predicting needs in __metadata__: lookback,
  * horizon, strategy, the columns (target, features, date), the missing-
- * value policy and the normalisation (mean and std per column).
+ * value policy and the normalisation (mean and std per column); with a
+ * date column also the step between its dates (dates.h: "P1M" monthly,
+ * "P1D" daily; "" when they have none) and the last training date, so that
+ * the plots and predict's forecasts carry dates ("1961-01") rather than
+ * step numbers. Dates without a constant step fall back to step numbers,
+ * and the run says so.
  */
 #include "cli.h"
 #include "base/error.h"
 #include "forecast_plot.h"
 #include "io/st_meta.h"
+#include "data/dates.h"
 #include "data/series.h"
 #include "seqtask.h"
 
@@ -45,6 +51,8 @@ typedef struct {
     size_t n_features;
     char feature_text[1024];      /* the comma-separated list, split in place */
     series_norm norm;
+    char date_step[16];           /* the dates' step ("P1M"), "" for none */
+    const char *date_last;        /* the training data's last date, or NULL */
 } forecaster;
 
 static recur_status split_features(forecaster *f, const char *list)
@@ -100,6 +108,8 @@ static recur_status write_meta(void *ctx, st_writer *w)
     if (!s) s = st_writer_meta(w, "target", f->target);
     if (!s) s = st_writer_meta(w, "features", features);
     if (!s) s = st_writer_meta(w, "date", f->date ? f->date : "");
+    if (!s) s = st_writer_meta(w, "date_step", f->date_step);
+    if (!s) s = st_writer_meta(w, "date_last", f->date_last ? f->date_last : "");
     if (!s) s = st_writer_meta(w, "missing", f->missing);
     if (!s) s = put_doubles(w, "norm_mean", f->norm.mean, f->norm.columns);
     if (!s) s = put_doubles(w, "norm_std", f->norm.std, f->norm.columns);
@@ -246,6 +256,53 @@ static recur_status run_forecast(seq_model *m, const seq_data *win,
     return s;
 }
 
+/* Step indices as dates for a chart's x axis: step i of the series is its
+ * date[i], and a step outside it (a forecast's) whole steps from its first
+ * or last date. */
+typedef struct {
+    const char *const *date; /* [n] */
+    size_t n;
+    date_step step;
+    double steps[16];        /* tick spacings in steps, 0-terminated */
+    plot_x_labels axis;
+} date_axis;
+
+static void date_label(const void *ctx, double x, char *buf, size_t size)
+{
+    const date_axis *d = ctx;
+    long i = lround(x), last = (long)d->n - 1;
+    if (i >= 0 && i <= last)
+        snprintf(buf, size, "%s", d->date[i]);
+    else if (date_step_add(&d->step, d->date[i < 0 ? 0 : last],
+                           i < 0 ? i : i - last, buf, size) != RECUR_OK)
+        snprintf(buf, size, "%ld", i);
+}
+
+/* The axis of dates[0..n) at `step`. Monthly data gets ticks at 1, 2, 3 and
+ * 6 months and 1, 2, 5, 10... years (those a whole number of steps), the
+ * yearly ones on Januaries; daily data the usual 1-2-5 spacing. */
+static void date_axis_init(date_axis *d, const char *const *date, size_t n,
+                           const date_step *step)
+{
+    memset(d, 0, sizeof *d);
+    d->date = date;
+    d->n = n;
+    d->step = *step;
+    d->axis = (plot_x_labels){date_label, d, NULL, 0};
+    date_ymd first;
+    if (!step->months || date_parse(date[0], &first))
+        return;
+    static const long spans[] = {1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200,
+                                 2400, 6000};
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof spans / sizeof *spans && k < 15; i++)
+        if (spans[i] % step->months == 0)
+            d->steps[k++] = (double)(spans[i] / step->months);
+    d->axis.steps = d->steps;
+    long before = (first.month - 1) % step->months ? 0 : first.month - 1;
+    d->axis.origin = -(double)(before / step->months);
+}
+
 static void print_row(const char *name, const forecast_metrics *mt)
 {
     printf("  %-16s %10.4f %10.4f %9.3f %9.3f\n", name, mt->rmse, mt->mae,
@@ -268,7 +325,7 @@ int cmd_train_forecast(int argc, char **argv)
         {"--data", OPT_STRING, &data, NULL, "CSV file with a header row, one row per time step, oldest first (required)", NULL, 0, 0, "FILE", NULL},
         {"--target", OPT_STRING, &f.target, NULL, "column to forecast: header name or 1-based index (default: the last column)", NULL, 0, 0, "COL", NULL},
         {"--features", OPT_STRING, &features, NULL, "extra input columns, comma-separated (names or indices); direct strategy only", NULL, 0, 0, "COLS", NULL},
-        {"--date", OPT_STRING, &f.date, NULL, "date column, kept as labels in the forecast CSV (otherwise ignored)", NULL, 0, 0, "COL", NULL},
+        {"--date", OPT_STRING, &f.date, NULL, "date column: labels of the forecast CSV and, for ISO dates (YYYY-MM, YYYY-MM-DD) at a constant step of months or days, of the plots' x axis and predict's forecasts", NULL, 0, 0, "COL", NULL},
         {"--missing", OPT_CHOICE, &f.missing, "error", "what to do with a missing value (empty, NA, NaN, ?): refuse it, carry the last value forward, interpolate linearly, or drop the row", "error|ffill|interp|drop", 0, 0, NULL, NULL},
         {"--lookback", OPT_SIZE, &f.lookback, "12", "steps of history each forecast reads", NULL, 1, 100000, "L", NULL},
         {"--horizon", OPT_SIZE, &f.horizon, "1", "steps ahead to forecast", NULL, 1, 10000, "H", NULL},
@@ -326,6 +383,19 @@ int cmd_train_forecast(int argc, char **argv)
     recur_status s = split_features(&f, features);
     if (!s)
         s = read_series(&f, data, &ser);
+    date_step step = {0, 0};
+    if (!s && f.date) {
+        f.date_last = ser.n ? ser.date[ser.n - 1] : NULL;
+        if (ser.n >= 2 && date_step_infer(ser.date, ser.n, &step) == RECUR_OK)
+            date_step_format(&step, f.date_step, sizeof f.date_step);
+        else
+            fprintf(stderr, "recur train: --date %s: %s; the plot and predict "
+                    "number the steps instead of dating them\n", f.date,
+                    ser.n >= 2 ? recur_last_error() : "a single date");
+    }
+    date_axis dates;
+    if (*f.date_step)
+        date_axis_init(&dates, ser.date, ser.n, &step);
     if (!s) {
         f.target = ser.name[0]; /* the resolved header name */
         split_spec ss = {test_n, val_n, test_fraction, val_fraction};
@@ -444,7 +514,9 @@ int cmd_train_forecast(int argc, char **argv)
                      o.layers, o.hidden);
             forecast_chart chart = {title, ser.name[0], origin, history, hist,
                                     one_truth, one_fc, T, one_base,
-                                    have_seasonal ? "seasonal naive" : "naive"};
+                                    have_seasonal ? "seasonal naive" : "naive",
+                                    *f.date_step ? &dates.axis : NULL,
+                                    *f.date_step ? f.date : NULL};
             if ((!plot_out && !svg_path) ||
                 forecast_plot(plot_out ? plot_out : svg_path, &chart))
                 fprintf(stderr, "recur train: cannot write the plot: %s\n",
@@ -542,6 +614,10 @@ static recur_status read_forecaster(const st_file *st, const char *path,
                           "or missing)", path);
     if (!*f->date)
         f->date = NULL;
+    /* Absent from checkpoints older than the dated forecasts. */
+    const char *step = st_meta(st, "date_step");
+    snprintf(f->date_step, sizeof f->date_step, "%s", step ? step : "");
+    f->date_last = st_meta(st, "date_last");
     if (strcmp(strategy, "direct") != 0 && strcmp(strategy, "recursive") != 0)
         return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
                           "is not direct or recursive", path, strategy);
@@ -598,8 +674,10 @@ int cmd_predict_forecast(int argc, char **argv)
     };
     int rc = opt_parse("predict", "--model PATH --data FILE.csv [options]",
                        "Forecasts the --horizon steps after the end of a series "
-                       "with a trained forecaster; prints CSV (step, forecast) on "
-                       "stdout.",
+                       "with a trained forecaster; prints CSV (date, forecast) "
+                       "on stdout, the dates following the file's last at the "
+                       "training data's step, or (step, forecast) when the "
+                       "training data had no dates at a constant step.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
@@ -650,19 +728,43 @@ int cmd_predict_forecast(int argc, char **argv)
         if (!s)
             untransform(&f, &ser, ser.n, 1, fc);
     }
+    /* The forecasts' dates: the checkpoint's step from this file's last
+     * date; step numbers when there is none, saying why. */
+    date_step step;
+    date_axis dates;
+    char when[32];
+    int dated = !s && f.date && ser.n > 0 &&
+                date_step_parse(f.date_step, &step) == RECUR_OK &&
+                date_step_add(&step, ser.date[ser.n - 1], 1, when,
+                              sizeof when) == RECUR_OK;
+    if (dated)
+        date_axis_init(&dates, ser.date, ser.n, &step);
+    else if (!s && f.date)
+        fprintf(stderr, "recur predict: the forecasts are numbered by step, "
+                "not dated: %s\n", !*f.date_step
+                    ? "the training data's dates had no constant step (or the "
+                      "checkpoint predates dated forecasts)"
+                    : recur_last_error());
     if (s) {
         rc = cli_fail("predict", s);
     } else {
-        printf("step,forecast\n");
-        for (size_t k = 0; k < f.horizon; k++)
-            printf("%zu,%.10g\n", ser.n + k, fc[k]);
+        printf("%s,forecast\n", dated ? "date" : "step");
+        for (size_t k = 0; k < f.horizon; k++) {
+            if (dated)
+                date_label(&dates, (double)(ser.n + k), when, sizeof when);
+            else
+                snprintf(when, sizeof when, "%zu", ser.n + k);
+            printf("%s,%.10g\n", when, fc[k]);
+        }
         if (plot_out) {
             size_t hist = ser.n < 4 * f.lookback ? ser.n : 4 * f.lookback;
             double *history = malloc(hist * sizeof(double));
             for (size_t i = 0; history && i < hist; i++)
                 history[i] = ser.value[(ser.n - hist + i) * I];
             forecast_chart chart = {"forecast", ser.name[0], ser.n, history, hist,
-                                    NULL, fc, f.horizon, NULL, NULL};
+                                    NULL, fc, f.horizon, NULL, NULL,
+                                    dated ? &dates.axis : NULL,
+                                    dated ? f.date : NULL};
             if (!history || forecast_plot(plot_out, &chart)) {
                 cli_error("predict", "cannot write %s: %s", plot_out, strerror(errno));
                 rc = EXIT_FAILURE_DATA;

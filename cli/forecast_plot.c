@@ -1,6 +1,5 @@
 /* forecast_plot.c — the forecast chart (forecast_plot.h). */
 #include "forecast_plot.h"
-#include "plot.h"
 #include "base/error.h"
 
 #include <errno.h>
@@ -64,7 +63,8 @@ int forecast_plot(const char *path, const forecast_chart *c)
         s[n_series++] = (plot_series){names[l], xs + at, ys + at, k, colors[l]};
         at += k;
     }
-    int rc = plot_svg(path, c->title, "step", c->ylabel, s, n_series);
+    int rc = plot_svg_labelled(path, c->title, c->xlabel ? c->xlabel : "step",
+                               c->ylabel, c->x_labels, s, n_series);
     int err = errno;
     free(xs);
     errno = err;

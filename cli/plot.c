@@ -123,6 +123,26 @@ static axis make_axis(double lo, double hi, int any, double pad)
     return a;
 }
 
+/* The axis over [lo, hi] with ticks at origin + k step, step the first of
+ * steps (0-terminated) that needs at most MAX_TICKS, the range rounded out
+ * to ticks; make_axis's when none does. */
+static axis make_steps_axis(double lo, double hi, int any, const double *steps,
+                            double origin)
+{
+    for (size_t i = 0; any && steps && steps[i] > 0; i++) {
+        double step = steps[i];
+        axis a = {.step = step};
+        a.lo = a.first = origin + floor((lo - origin) / step) * step;
+        a.hi = origin + ceil((hi - origin) / step) * step;
+        if (a.hi <= a.lo)
+            a.hi = a.lo + step;
+        a.ticks = (size_t)llround((a.hi - a.lo) / step) + 1;
+        if (a.ticks <= MAX_TICKS)
+            return a;
+    }
+    return make_axis(lo, hi, any, 0);
+}
+
 /* A tick label: as many decimals as the step needs; k, M, G from 10^4,
  * 10^6, 10^9; exponents beyond 10^12 or for tiny values. */
 static void tick_label(const axis *a, double v, char *buf, size_t size)
@@ -189,6 +209,7 @@ static void put_escaped(FILE *f, const char *s)
 typedef struct {
     axis x, y;
     double left, right, top, bottom; /* plot area in pixels */
+    const plot_x_labels *x_labels;   /* NULL: numbers */
 } frame;
 
 static double px(const frame *fr, double x)
@@ -330,7 +351,10 @@ static void draw_axes(FILE *f, const frame *fr)
     fprintf(f, "<g " FONT " font-size=\"12\" fill=\"#333\" text-anchor=\"middle\">\n");
     for (size_t k = 0; k < fr->x.ticks; k++) {
         double v = fr->x.first + (double)k * fr->x.step, x = px(fr, v);
-        tick_label(&fr->x, v, label, sizeof label);
+        if (fr->x_labels)
+            fr->x_labels->label(fr->x_labels->ctx, v, label, sizeof label);
+        else
+            tick_label(&fr->x, v, label, sizeof label);
         /* A long last label would run off the canvas: end it at the edge. */
         double half = 3.6 * (double)strlen(label), tx = x;
         const char *anchor = "";
@@ -446,7 +470,7 @@ static void draw_legend(FILE *f, const frame *fr, const plot_series *series,
 
 static void write_chart(FILE *f, const char *title, const char *xlabel,
                         const char *ylabel, const plot_series *series, size_t n_series,
-                        int log_auto)
+                        int log_auto, const plot_x_labels *xl)
 {
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     int any = 0;
@@ -461,9 +485,10 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
             yhi = fmax(yhi, series[k].y[i]);
         }
     int log_y = log_auto && any && ylo > 0 && yhi >= PLOT_LOG_SPAN * ylo;
-    frame fr = {make_axis(xlo, xhi, any, 0),
+    frame fr = {xl ? make_steps_axis(xlo, xhi, any, xl->steps, xl->origin)
+                   : make_axis(xlo, xhi, any, 0),
                 log_y ? make_log_axis(ylo, yhi) : make_axis(ylo, yhi, any, 0.03),
-                LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM};
+                LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, xl};
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -512,9 +537,9 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
 
 static int write_svg(const char *path, const char *title, const char *xlabel,
                      const char *ylabel, const plot_series *series,
-                     size_t n_series, int log_auto)
+                     size_t n_series, int log_auto, const plot_x_labels *xl)
 {
-    if (!path || !*path || (n_series && !series)) {
+    if (!path || !*path || (n_series && !series) || (xl && !xl->label)) {
         errno = EINVAL;
         return -1;
     }
@@ -547,7 +572,7 @@ static int write_svg(const char *path, const char *title, const char *xlabel,
         errno = err;
         return -1;
     }
-    write_chart(f, title, xlabel, ylabel, series, n_series, log_auto);
+    write_chart(f, title, xlabel, ylabel, series, n_series, log_auto, xl);
     int ok = fflush(f) == 0 && !ferror(f);
     int err = ok ? 0 : errno ? errno : EIO;
     if (ok && fsync(fd) != 0)
@@ -569,12 +594,19 @@ static int write_svg(const char *path, const char *title, const char *xlabel,
 int plot_svg(const char *path, const char *title, const char *xlabel,
              const char *ylabel, const plot_series *series, size_t n_series)
 {
-    return write_svg(path, title, xlabel, ylabel, series, n_series, 0);
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 0, NULL);
+}
+
+int plot_svg_labelled(const char *path, const char *title, const char *xlabel,
+                      const char *ylabel, const plot_x_labels *x,
+                      const plot_series *series, size_t n_series)
+{
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 0, x);
 }
 
 int plot_loss_svg(const char *path, const char *title, const char *xlabel,
                   const char *ylabel, const plot_series *series,
                   size_t n_series)
 {
-    return write_svg(path, title, xlabel, ylabel, series, n_series, 1);
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 1, NULL);
 }

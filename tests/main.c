@@ -40,6 +40,7 @@ const char *test_fixture_dir(void)
     X(test_bow)                                                               \
     X(test_csv)                                                               \
     X(test_series)                                                            \
+    X(test_dates)                                                             \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
@@ -65,6 +66,7 @@ const char *test_fixture_dir(void)
     X(test_cli_output_words)                                                  \
     X(test_cli_output_baselines)                                              \
     X(test_cli_output_plot)                                                   \
+    X(test_cli_output_dates)                                                  \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \

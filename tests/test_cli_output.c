@@ -17,9 +17,17 @@
  *   - a loss plot whose values span a factor of 5 or more has a logarithmic
  *     y axis (its ticks' pixel heights linear in the logarithm of their
  *     labels, "(log scale)" in the label); one spanning less keeps a linear
- *     axis.
+ *     axis;
+ *   - a forecaster trained with --date remembers the dates' step and last
+ *     date (__metadata__ date_step, date_last): its plots label the x axis
+ *     with dates, and predict's CSV dates its forecasts ("date,forecast",
+ *     1960-12 then 1961-01...), monthly ("YYYY-MM") and daily
+ *     ("YYYY-MM-DD"); dates without a constant step fall back to step
+ *     numbers, and both train and predict say so.
  */
+#include "data/dates.h"
 #include "data/words.h"
+#include "io/safetensors.h"
 #include "spawn.h"
 #include "test.h"
 
@@ -405,5 +413,155 @@ void test_cli_output_plot(void)
           "a loss within a factor of 5: not a linear axis (%zu ticks, scale %d)",
           n, tick_scale(y, v, n));
     free(plot);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dated forecasts                                                           */
+
+/* A CSV "when,y" of n steps from the dates first + k step, y seasonal. */
+static const char *write_dated(char *path, size_t size, const char *name,
+                               size_t n, const char *first, long months,
+                               long days)
+{
+    in_scratch(path, size, name);
+    FILE *f = fopen(path, "w");
+    date_step st = {months, days};
+    for (size_t i = 0; f && i <= n; i++) {
+        char when[32];
+        if (i == 0) {
+            fputs("\"when\",\"y\"\n", f);
+            continue;
+        }
+        CHECK(date_step_add(&st, first, (long)i - 1, when, sizeof when) ==
+                  RECUR_OK, "date %zu: %s", i, recur_last_error());
+        fprintf(f, "\"%s\",%.4f\n", when, seasonal_value(i - 1));
+    }
+    CHECK(f && fclose(f) == 0, "cannot write %s", path);
+    return path;
+}
+
+static const char *meta(const char *model, const char *key, char *buf,
+                        size_t size)
+{
+    int found = 0;
+    buf[0] = '\0';
+    if (st_peek_meta(model, key, buf, size, &found) != RECUR_OK || !found)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* The x tick labels of a plot.c chart (the first group anchored in the
+ * middle): 1 when there are at least 3 and each is a date of `len`
+ * characters (7: "YYYY-MM", and then each the first month of a quarter:
+ * ticks 3, 6 or 12 months apart from January; 10: "YYYY-MM-DD"), or
+ * with len 0 a number. */
+static int x_ticks_are(const char *svg, size_t len)
+{
+    const char *g = svg ? strstr(svg, "fill=\"#333\" text-anchor=\"middle\">") : NULL;
+    const char *end = g ? strstr(g, "</g>") : NULL;
+    size_t n = 0;
+    int ok = g && end;
+    for (const char *p = g; ok && (p = strstr(p, "<text ")) && p < end; p++) {
+        char label[64];
+        const char *at = strchr(p, '>');
+        size_t k = at ? strcspn(at + 1, "<") : sizeof label;
+        if (k == 0 || k >= sizeof label)
+            return 0;
+        memcpy(label, at + 1, k);
+        label[k] = '\0';
+        date_ymd d;
+        if (len)
+            ok = strlen(label) == len && !date_parse(label, &d) &&
+                 (len != 7 || (d.month - 1) % 3 == 0);
+        else
+            ok = label[strspn(label, "0123456789")] == '\0';
+        n++;
+    }
+    return ok && n >= 3;
+}
+
+/* Lines of text. */
+static size_t lines(const char *text)
+{
+    size_t n = 0;
+    for (; text && *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* Trains on data (with --date when), then predicts 3 steps; the CSV must
+ * start with `want`, the plots' x axes be labelled with dates of `len`
+ * characters (0: numbers). */
+static void check_dated(const char *data, const char *step, const char *last,
+                        const char *want, size_t len)
+{
+    char model[300], svg[300], buf[256];
+    in_scratch(model, sizeof model, "d.safetensors");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", "forecast", "--data", data, "--date",
+                   "when", "--target", "y", "--lookback", "4", "--horizon", "3",
+                   "--test", "24", "--val", "12", "--hidden", "4", "--epochs",
+                   "2", "--threads", "1", "--quiet", "--save", model, END);
+    spawn_result r = run_ok("train --task forecast --date", &a);
+    CHECK(*step ? !has(r.err, "number the steps")
+                : has(r.err, "recur train: --date when: the dates are not at "
+                             "a constant step"),
+          "train --date (step '%s'): %s", step, r.err ? r.err : "");
+    spawn_result_free(&r);
+    CHECK(!strcmp(meta(model, "date_step", buf, sizeof buf), step),
+          "date_step '%s', expected '%s'", buf, step);
+    CHECK(!strcmp(meta(model, "date_last", buf, sizeof buf), last),
+          "date_last '%s', expected '%s'", buf, last);
+    char *plot = spawn_read_file(in_scratch(svg, sizeof svg, "d.forecast.svg"),
+                                 NULL);
+    CHECK(x_ticks_are(plot, len) &&
+              has(plot, len ? ">when</text>" : ">step</text>"),
+          "forecast plot: x labels not %s", len ? "dates" : "numbers");
+    free(plot);
+
+    in_scratch(svg, sizeof svg, "next.svg");
+    spawn_args p = {{NULL}, 0};
+    spawn_args_add(&p, "predict", "--model", model, "--data", data, "--plot",
+                   svg, END);
+    r = run_ok("predict", &p);
+    CHECK(r.out && !strncmp(r.out, want, strlen(want)) && lines(r.out) == 4,
+          "predict CSV: %s; expected 3 rows from %s", r.out ? r.out : "", want);
+    CHECK(*step ? !has(r.err, "numbered by step")
+                : has(r.err, "recur predict: the forecasts are numbered by "
+                             "step, not dated"),
+          "predict stderr: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    plot = spawn_read_file(svg, NULL);
+    CHECK(x_ticks_are(plot, len), "predict plot: x axis not %s",
+          len ? "dates" : "numbers");
+    free(plot);
+}
+
+void test_cli_output_dates(void)
+{
+    if (!scratch_open())
+        return;
+    char data[300];
+    /* 120 months to 1960-12: forecasts 1961-01..03; ticks on Januaries
+     * and Julys. */
+    write_dated(data, sizeof data, "monthly.csv", 120, "1951-01", 1, 0);
+    check_dated(data, "P1M", "1960-12",
+                "date,forecast\n1961-01,1", 7);
+    /* Daily to 2020-12-29: 2020-12-30, 2020-12-31, 2021-01-01. */
+    write_dated(data, sizeof data, "daily.csv", 120, "2020-09-01", 0, 1);
+    check_dated(data, "P1D", "2020-12-29", "date,forecast\n2020-12-30,1", 10);
+    /* Irregular dates: step numbers, said. */
+    in_scratch(data, sizeof data, "irregular.csv");
+    FILE *f = fopen(data, "w");
+    for (size_t i = 0; f && i <= 120; i++) {
+        if (i == 0)
+            fputs("when,y\n", f);
+        else
+            fprintf(f, "%04zu-%02zu,%.4f\n", 1900 + i / 7, 1 + i % 7,
+                    seasonal_value(i));
+    }
+    CHECK(f && fclose(f) == 0, "cannot write %s", data);
+    check_dated(data, "", "1917-02", "step,forecast\n120,1", 0);
     scratch_close();
 }
