@@ -313,9 +313,13 @@ int cmd_train_classify(int argc, char **argv)
         if (bow_epochs)
             printf(", \"bow_accuracy\": %.6f, \"bow_macro_f1\": %.6f",
                    bmt.accuracy, bmt.macro_f1);
-        printf(", \"majority_accuracy\": %.6f, \"baseline\": \"%s\", "
-               "\"baseline_accuracy\": %.6f, \"beats_baseline\": %s}\n",
-               major_acc, bow_better ? "bow" : "majority", base_acc,
+        char major_text[32], base_text[32]; /* no test examples: null */
+        printf(", \"majority_accuracy\": %s, \"baseline\": \"%s\", "
+               "\"baseline_accuracy\": %s, \"beats_baseline\": %s}\n",
+               seqtask_json_number(major_text, sizeof major_text, "%.6f",
+                                   major_acc),
+               bow_better ? "bow" : "majority",
+               seqtask_json_number(base_text, sizeof base_text, "%.6f", base_acc),
                seqtask_verdict("accuracy", mt.accuracy, base_name, base_acc,
                                0, 0) ? "true" : "false");
     } else {

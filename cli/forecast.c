@@ -466,6 +466,7 @@ int cmd_train_forecast(int argc, char **argv)
                     recur_last_error());
     }
     forecast_metrics mt[3];
+    memset(mt, 0, sizeof mt);
     if (!s)
         s = forecast_metrics_compute(truth, fc, values, &mt[0]);
     if (!s)
