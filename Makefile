@@ -156,7 +156,7 @@ forward-demo: all
 	  --input $(FORWARD_DEMO)/input.safetensors --output build/forward_out.safetensors
 	build/recur info build/forward_out.safetensors
 
-# recur against oneDNN and PyTorch on the shapes of issue 4, every mode, 1 and
+# recur against oneDNN and PyTorch on the shapes of bench/run.py, every mode, 1 and
 # 2 threads, in one run (bench/run.py): installs torch and libdnnl-dev when
 # missing (bench/setup.sh), prints the tables and writes them to
 # build/bench.md. Needs a quiet machine; takes a while. BENCH_ARGS adds
