@@ -51,6 +51,8 @@ $(1)/run_tests: $(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/example: $(1)/obj/examples/example.o $(1)/librecur.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(1)/embed: $(1)/obj/examples/embed.o $(1)/librecur.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 endef
 
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -107,21 +109,24 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # The suite: unit tests, PyTorch parity on the committed fixtures, finite
-# differences, hostile files, the CLI and the example program.
+# differences, hostile files, the CLI and the example programs (embed run
+# on checkpoints the suite trains, against recur predict and recur sample).
 # First the layers' include rule (tools/layers.sh: no include goes up a
 # layer). Then the exported symbols (tests/symbols.sh), make install with the
 # example built by pkg-config alone (tests/install.sh), and
 # scripts/get-data.sh against the data mirror, offline (skipped without it).
-test: all build/run_tests build/example layers
-	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example build/run_tests
+test: all build/run_tests build/example build/embed layers
+	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example RECUR_EMBED=build/embed \
+	  build/run_tests
 	sh tests/symbols.sh build/librecur.so build/librecur.a
 	sh tests/install.sh
 	sh tests/get_data_test.sh
 	$(MAKE) --no-print-directory asan
 
-asan: build/asan/recur build/asan/run_tests build/asan/example
+asan: build/asan/recur build/asan/run_tests build/asan/example build/asan/embed
 	ASAN_OPTIONS=detect_leaks=1 RECUR_BIN=build/asan/recur \
-	  RECUR_EXAMPLE=build/asan/example build/asan/run_tests
+	  RECUR_EXAMPLE=build/asan/example RECUR_EMBED=build/asan/embed \
+	  build/asan/run_tests
 
 # The main job: train a small character-level LSTM on tinyshakespeare for a
 # few minutes (live progress line), then generate text from the best

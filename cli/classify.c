@@ -11,14 +11,15 @@
  *
  * The checkpoint keeps the tokenizer, the vocabulary and the class names
  * in __metadata__ (tokens, lowercase, vocab, labels), so eval and predict
- * read raw text.
+ * read raw text; reading them and encoding a text are the library's
+ * (model/classifier.h), which recur_model_classify shares.
  */
 #include "eval/bow.h"
 #include "eval/classmetrics.h"
 #include "cli.h"
 #include "base/error.h"
 #include "data/labeled.h"
-#include "io/st_meta.h"
+#include "model/classifier.h"
 #include "seqtask.h"
 #include "data/split.h"
 #include "data/text.h"
@@ -54,55 +55,6 @@ static labeled_format layout(const format_opts *f)
         .header = !strcmp(f->header, "yes") ? 1 : !strcmp(f->header, "no") ? 0 : -1,
     };
     return lf;
-}
-
-typedef struct {
-    tokenizer tk;
-    const tok_vocab *vocab;
-    const char *const *labels;
-    size_t K;
-} classifier;
-
-static recur_status write_meta(void *ctx, st_writer *w)
-{
-    const classifier *c = ctx;
-    char *vocab = tok_vocab_join(c->vocab);
-    char *labels = labels_join(c->labels, c->K);
-    recur_status s = vocab && labels ? RECUR_OK
-                                     : error_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s) s = st_writer_meta(w, "tokens", c->tk.mode == RECUR_TOKENS_CHAR ? "char" : "word");
-    if (!s) s = meta_put(w, "lowercase", "%d", c->tk.lowercase);
-    if (!s) s = st_writer_meta(w, "vocab", vocab);
-    if (!s) s = st_writer_meta(w, "labels", labels);
-    free(vocab);
-    free(labels);
-    return s;
-}
-
-/* The tokenizer, vocabulary and classes a checkpoint holds. */
-static recur_status read_classifier(const st_file *st, const char *path,
-                                    const seq_model *m, classifier *c,
-                                    tok_vocab **vocab, char ***labels)
-{
-    const char *tokens = st_meta(st, "tokens"), *v = st_meta(st, "vocab"),
-               *l = st_meta(st, "labels");
-    size_t lower = 0;
-    if (!tokens || !v || !l || (strcmp(tokens, "word") && strcmp(tokens, "char")))
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a classifier's checkpoint "
-                          "(__metadata__ tokens, vocab or labels missing)", path);
-    recur_status s = meta_size(st, path, "lowercase", 1, &lower);
-    if (!s)
-        s = tok_vocab_parse(v, seq_model_config(m)->vocab_size, vocab);
-    if (!s)
-        s = labels_parse(l, labels, &c->K);
-    if (!s && c->K != seq_model_config(m)->outputs)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu labels for %zu outputs", path,
-                       c->K, seq_model_config(m)->outputs);
-    c->tk.mode = !strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD;
-    c->tk.lowercase = (int)lower;
-    c->vocab = *vocab;
-    c->labels = (const char *const *)*labels;
-    return s;
 }
 
 /* Predicted class of each example: the argmax of pred [n, K]. */
@@ -246,15 +198,15 @@ int cmd_train_classify(int argc, char **argv)
     cl.K = all.classes;
     if (!s && export_path) {
         const seq_data *parts[3] = {&d[0], &d[1], &d[2]};
-        s = seqtask_export(export_path, parts, write_meta, &cl);
+        s = seqtask_export(export_path, parts, classifier_write_meta, &cl);
     }
     seq_config c;
     if (!s)
         s = seqtask_config(&o, tok_vocab_size(vocab), 0, all.classes,
                            SEQ_LOSS_XENT, &c);
     if (!s)
-        s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1], write_meta,
-                          &cl, &m, &run);
+        s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1],
+                          classifier_write_meta, &cl, &m, &run);
     double test_loss = NAN;
     if (!s && !json)
         printf("test: %zu examples\n", d[2].n);
@@ -347,7 +299,7 @@ int cmd_eval_classify(int argc, char **argv)
     double loss = NAN;
     recur_status s = seqtask_load(model, "classify", &m, &st);
     if (!s)
-        s = read_classifier(st, model, m, &cl, &vocab, &labels);
+        s = classifier_read(st, model, m, &cl, &vocab, &labels);
     if (!s)
         s = labeled_read(data, &lf, &lab);
     if (!s)
@@ -371,25 +323,6 @@ int cmd_eval_classify(int argc, char **argv)
     seq_model_free(m);
     st_free(st);
     return rc;
-}
-
-/* One text as the tokens of a one-example seq_data. */
-static recur_status encode_text(const classifier *cl, const char *text,
-                                token_list *tok, seq_data *d)
-{
-    recur_status s = tokenize(&cl->tk, text, tok);
-    if (s)
-        return s;
-    size_t n = tok->count ? tok->count : 1;
-    int32_t *t = realloc(d->tokens, n * sizeof(int32_t));
-    if (!t)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    d->tokens = t;
-    t[0] = RECUR_TOKEN_UNK; /* an empty text is one <unk>, as in training */
-    for (size_t i = 0; i < tok->count; i++)
-        t[i] = tok_vocab_find(cl->vocab, tok->token[i]);
-    d->offset[1] = n;
-    return RECUR_OK;
 }
 
 int cmd_predict_classify(int argc, char **argv)
@@ -419,7 +352,7 @@ int cmd_predict_classify(int argc, char **argv)
     char **labels = NULL;
     classifier cl = {0};
     token_list tok = {0};
-    size_t offset[2] = {0, 0}, zero = 0;
+    size_t offset[2] = {0, 0};
     int32_t label = 0;
     seq_data d = {.n = 1, .offset = offset, .label = &label};
     char *line = NULL;
@@ -427,7 +360,7 @@ int cmd_predict_classify(int argc, char **argv)
     FILE *in = NULL;
     recur_status s = seqtask_load(model, "classify", &m, &st);
     if (!s)
-        s = read_classifier(st, model, m, &cl, &vocab, &labels);
+        s = classifier_read(st, model, m, &cl, &vocab, &labels);
     if (!s && !(in = strcmp(input, "-") ? fopen(input, "r") : stdin))
         s = error_fail(RECUR_ERR_IO, "cannot open %s", input);
     float *p = s ? NULL : malloc(cl.K * sizeof(float));
@@ -461,21 +394,14 @@ int cmd_predict_classify(int argc, char **argv)
             break;
         }
         line_start = next_start;
-        double loss;
-        size_t counted;
-        s = encode_text(&cl, line, &tok, &d);
-        if (!s)
-            s = seq_model_batch(m, &d, &zero, 1, 0, &loss, &counted, p);
+        size_t best;
+        s = classifier_predict(m, &cl, line, &tok, &d, p, &best);
         if (s) {
             char inner[512];
             snprintf(inner, sizeof inner, "%s", recur_last_error());
             s = error_fail(s, "%s: line %zu: %s", input, line_no, inner);
             break;
         }
-        size_t best = 0;
-        for (size_t k = 1; k < cl.K; k++)
-            if (p[k] > p[best])
-                best = k;
         printf("%s", cl.labels[best]);
         for (size_t k = 0; k < cl.K; k++)
             printf("\t%.4f", p[k]);

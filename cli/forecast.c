@@ -11,13 +11,16 @@
  *
  * The checkpoint keeps what predicting needs in __metadata__: lookback,
  * horizon, strategy, the columns (target, features, date), the missing-
- * value policy and the normalisation (mean and std per column).
+ * value policy and the normalisation (mean and std per column). That
+ * metadata, the target's transforms and the forecasting around the
+ * network are the library's (model/forecaster.h), which
+ * recur_model_forecast shares.
  */
 #include "cli.h"
 #include "base/error.h"
 #include "forecast_plot.h"
-#include "io/st_meta.h"
 #include "data/series.h"
+#include "model/forecaster.h"
 #include "seqtask.h"
 
 #include <errno.h>
@@ -31,83 +34,6 @@ static const seqtask_defaults forecast_defaults = {
     .epochs = "200", .lr = "3e-3", .dropout = "0", .patience = "20",
     .pool = "last", .pools = "last|mean|max", .clip = "1",
 };
-
-enum { MAX_FEATURES = 64 };
-
-/* What a forecaster is: stored in the checkpoint, read back by predict. */
-typedef struct {
-    size_t lookback, horizon, season;
-    int recursive;
-    int log, difference;          /* target transforms, in this order */
-    int calendar;                 /* the date's place in the year as inputs */
-    const char *target, *date, *missing;
-    const char *features[MAX_FEATURES];
-    size_t n_features;
-    char feature_text[1024];      /* the comma-separated list, split in place */
-    series_norm norm;
-} forecaster;
-
-static recur_status split_features(forecaster *f, const char *list)
-{
-    f->n_features = 0;
-    if (!list || !*list)
-        return RECUR_OK;
-    if (strlen(list) >= sizeof f->feature_text)
-        return error_fail(RECUR_ERR_ARGUMENT, "feature list too long");
-    strcpy(f->feature_text, list);
-    for (char *p = f->feature_text; p;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = 0;
-        if (!*p || f->n_features == MAX_FEATURES)
-            return error_fail(RECUR_ERR_ARGUMENT, "features '%.60s': an empty "
-                              "name or more than %d columns", list, MAX_FEATURES);
-        f->features[f->n_features++] = p;
-        p = comma ? comma + 1 : NULL;
-    }
-    return RECUR_OK;
-}
-
-/* "v0,v1,..." of n doubles, exactly (%.17g). */
-static recur_status put_doubles(st_writer *w, const char *key,
-                                const double *v, size_t n)
-{
-    char *buf = malloc(n * 26 + 1), *p = buf;
-    if (!buf)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    *p = 0;
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%.17g", i ? "," : "", v[i]);
-    recur_status s = st_writer_meta(w, key, buf);
-    free(buf);
-    return s;
-}
-
-static recur_status write_meta(void *ctx, st_writer *w)
-{
-    const forecaster *f = ctx;
-    char features[1024] = "";
-    for (size_t i = 0, at = 0; i < f->n_features; i++)
-        at += (size_t)snprintf(features + at, sizeof features - at, "%s%s",
-                               i ? "," : "", f->features[i]);
-    recur_status s = meta_put(w, "lookback", "%zu", f->lookback);
-    if (!s) s = meta_put(w, "horizon", "%zu", f->horizon);
-    if (!s) s = meta_put(w, "season", "%zu", f->season);
-    if (!s) s = st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
-    if (!s) s = meta_put(w, "log", "%d", f->log);
-    if (!s) s = meta_put(w, "difference", "%d", f->difference);
-    if (!s) s = meta_put(w, "calendar", "%d", f->calendar);
-    if (!s) s = st_writer_meta(w, "target", f->target);
-    if (!s) s = st_writer_meta(w, "features", features);
-    if (!s) s = st_writer_meta(w, "date", f->date ? f->date : "");
-    if (!s) s = st_writer_meta(w, "missing", f->missing);
-    if (!s) s = put_doubles(w, "norm_mean", f->norm.mean, f->norm.columns);
-    if (!s) s = put_doubles(w, "norm_std", f->norm.std, f->norm.columns);
-    /* For tools/seq_torch.py: the target's scale. */
-    if (!s) s = meta_put(w, "target_mean", "%.17g", f->norm.mean[0]);
-    if (!s) s = meta_put(w, "target_std", "%.17g", f->norm.std[0]);
-    return s;
-}
 
 /* What tools/seq_torch.py needs beyond the windows to score a forecast in
  * the data's units: the test targets (test.truth [windows, horizon]) and the
@@ -133,7 +59,7 @@ static recur_status write_export(void *ctx, st_writer *w)
         last[i] = e->ser->value[(e->test->first + i - 1) * e->ser->columns];
     size_t shape[2] = {n, h};
     recur_status s = series_truth(e->ser, e->test, truth);
-    if (!s) s = write_meta((void *)e->f, w);
+    if (!s) s = forecaster_write_meta((void *)e->f, w);
     if (!s) s = st_writer_add(w, "test.truth", RECUR_DT_F64, 2, shape, truth);
     if (!s) s = st_writer_add(w, "test.last", RECUR_DT_F64, 1, shape, last);
     return s;
@@ -149,101 +75,6 @@ static recur_status read_series(const forecaster *f, const char *path,
                               .n_features = f->n_features, .date = f->date,
                               .missing = missing, .calendar = f->calendar};
     return s ? s : series_read(path, &spec, ser);
-}
-
-/* The series the model sees: the target (column 0) as its logarithm
- * (--log; every value must be positive) and/or as the change from the step
- * before (--difference; step 0 gets 0 and is never read: the windows start
- * one step later). Features are left as they are. *value is a fresh copy of
- * s->value (caller frees). */
-static recur_status transform(const forecaster *f, const series_data *s,
-                              const char *path, double **value)
-{
-    const size_t n = s->n, C = s->columns;
-    double *v = malloc(n * C * sizeof(double));
-    if (!v)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    memcpy(v, s->value, n * C * sizeof(double));
-    for (size_t t = 0; f->log && t < n; t++) {
-        if (!(v[t * C] > 0)) {
-            free(v);
-            return error_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s = %g is not "
-                              "positive (--log)", path, s->line[t], s->name[0],
-                              s->value[t * C]);
-        }
-        v[t * C] = log(v[t * C]);
-    }
-    for (size_t t = n; f->difference && t-- > 1;)
-        v[t * C] -= v[(t - 1) * C];
-    if (f->difference)
-        v[0] = 0;
-    *value = v;
-    return RECUR_OK;
-}
-
-/* Back to the data's units: forecasts out[i * horizon + k] of the windows
- * whose first target is step first + i, made on the transformed scale. A
- * differenced forecast is accumulated from the last observed value. */
-static void untransform(const forecaster *f, const series_data *s,
-                        size_t first, size_t count, double *out)
-{
-    const size_t h = f->horizon, C = s->columns;
-    for (size_t i = 0; i < count; i++) {
-        double level = 0;
-        if (f->difference) {
-            double last = s->value[(first + i - 1) * C];
-            level = f->log ? log(last) : last;
-        }
-        for (size_t k = 0; k < h; k++) {
-            double v = out[i * h + k];
-            if (f->difference)
-                v = level += v;
-            out[i * h + k] = f->log ? exp(v) : v;
-        }
-    }
-}
-
-/* Forecasts for every example of win (normalised inputs, one per window):
- * out[i * horizon + k] in original units. Direct: the model's horizon
- * outputs; recursive: horizon rounds of one step, each prediction shifted
- * into its window as the newest input. */
-static recur_status run_forecast(seq_model *m, const seq_data *win,
-                                 const forecaster *f, size_t batch, double *out)
-{
-    const size_t n = win->n, K = seq_model_config(m)->outputs, I = win->features;
-    const size_t L = f->lookback, h = f->horizon;
-    seq_data d = *win;
-    d.outputs = K;
-    d.per_step = 0;
-    d.label = NULL;
-    d.x = malloc(win->offset[n] * I * sizeof(float));
-    d.y = calloc(n * K, sizeof(float));
-    float *pred = malloc(n * K * sizeof(float));
-    recur_status s = RECUR_OK;
-    if (!d.x || !d.y || !pred)
-        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    else
-        memcpy(d.x, win->x, win->offset[n] * I * sizeof(float));
-    for (size_t r = 0; !s && r < (f->recursive ? h : 1); r++) {
-        double loss;
-        if ((s = fit_evaluate(m, &d, batch, &loss, pred)) != RECUR_OK)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            if (!f->recursive) {
-                for (size_t k = 0; k < h; k++)
-                    out[i * h + k] = series_norm_invert(&f->norm, 0, pred[i * K + k]);
-                continue;
-            }
-            out[i * h + r] = series_norm_invert(&f->norm, 0, pred[i]);
-            float *x = d.x + d.offset[i] * I; /* L steps of one value */
-            memmove(x, x + 1, (L - 1) * sizeof(float));
-            x[L - 1] = pred[i];
-        }
-    }
-    free(d.x);
-    free(d.y);
-    free(pred);
-    return s;
 }
 
 static void print_row(const char *name, const forecast_metrics *mt)
@@ -323,7 +154,7 @@ int cmd_train_forecast(int argc, char **argv)
     split_sets split;
     window_set w[3];
     double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
-    recur_status s = split_features(&f, features);
+    recur_status s = forecaster_split_features(&f, features);
     if (!s)
         s = read_series(&f, data, &ser);
     if (!s) {
@@ -335,7 +166,7 @@ int cmd_train_forecast(int argc, char **argv)
      * data's units for the truth, the baselines and the plots. */
     double *tvalue = NULL;
     if (!s)
-        s = transform(&f, &ser, data, &tvalue);
+        s = forecaster_transform(&f, &ser, data, &tvalue);
     series_data tser = ser;
     tser.value = tvalue;
     if (!s)
@@ -369,7 +200,8 @@ int cmd_train_forecast(int argc, char **argv)
         s = seqtask_config(&o, 0, ser.columns, fit_h, loss, &c);
     if (!s)
         s = seqtask_train("train", "forecast", &o, &c, &win[0],
-                          win[1].n ? &win[1] : NULL, write_meta, &f, &m, &run);
+                          win[1].n ? &win[1] : NULL, forecaster_write_meta, &f,
+                          &m, &run);
     /* The test part in original units: the model and the baselines. */
     const size_t values = win[2].n * f.horizon;
     if (!s) {
@@ -385,9 +217,9 @@ int cmd_train_forecast(int argc, char **argv)
     if (!s)
         s = series_naive(&ser, &w[2], naive);
     if (!s)
-        s = run_forecast(m, &win[2], &f, o.batch, fc);
+        s = forecaster_run(m, &win[2], &f, o.batch, fc);
     if (!s)
-        untransform(&f, &ser, w[2].first, w[2].count, fc);
+        forecaster_untransform(&f, &ser, w[2].first, w[2].count, fc);
     int have_seasonal = 0;
     if (!s && f.season) {
         have_seasonal = series_seasonal_naive(&ser, &w[2], f.season, seasonal) == RECUR_OK;
@@ -498,84 +330,6 @@ int cmd_train_forecast(int argc, char **argv)
 
 /* ---- predict: forecast the steps after the end of a file ---- */
 
-static recur_status read_doubles(const st_file *st, const char *path,
-                                 const char *key, double *out, size_t n)
-{
-    const char *v = st_meta(st, key);
-    char *end;
-    for (size_t i = 0; v && i < n; i++) {
-        errno = 0;
-        out[i] = strtod(v, &end);
-        if (errno || end == v || !isfinite(out[i]) ||
-            *end != (i + 1 < n ? ',' : '\0'))
-            break;
-        v = end + (i + 1 < n);
-        if (i + 1 == n)
-            return RECUR_OK;
-    }
-    return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ '%s' is not %zu "
-                      "numbers", path, key, n);
-}
-
-static recur_status read_forecaster(const st_file *st, const char *path,
-                                    forecaster *f, size_t columns,
-                                    size_t outputs)
-{
-    const char *strategy = st_meta(st, "strategy");
-    const char *features = st_meta(st, "features");
-    f->target = st_meta(st, "target");
-    f->date = st_meta(st, "date");
-    f->missing = st_meta(st, "missing");
-    if (!strategy || !features || !f->target || !f->date || !f->missing)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a forecaster's checkpoint "
-                          "(__metadata__ lacks strategy, target, features, date "
-                          "or missing)", path);
-    if (!*f->date)
-        f->date = NULL;
-    if (strcmp(strategy, "direct") != 0 && strcmp(strategy, "recursive") != 0)
-        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
-                          "is not direct or recursive", path, strategy);
-    f->recursive = !strcmp(strategy, "recursive");
-    recur_status s = split_features(f, features);
-    if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
-    if (!s) s = meta_size(st, path, "horizon", 10000, &f->horizon);
-    size_t lg = 0, diff = 0, cal = 0;
-    if (!s) s = meta_size(st, path, "log", 1, &lg);
-    if (!s) s = meta_size(st, path, "difference", 1, &diff);
-    if (!s) s = meta_size(st, path, "calendar", 1, &cal);
-    f->log = (int)lg;
-    f->difference = (int)diff;
-    f->calendar = (int)cal;
-    if (!s && (f->lookback == 0 || f->horizon == 0 ||
-               1 + f->n_features + 2 * (size_t)f->calendar != columns))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
-                       "not match the model", path);
-    /* run_forecast reads horizon outputs (direct) or one (recursive). */
-    if (!s && outputs != (f->recursive ? 1 : f->horizon))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a %s forecaster of horizon %zu "
-                       "with %zu outputs (expected %zu)", path,
-                       f->recursive ? "recursive" : "direct", f->horizon,
-                       outputs, f->recursive ? (size_t)1 : f->horizon);
-    /* ... and a recursive one feeds its forecast back as the only input. */
-    if (!s && f->recursive && columns != 1)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a recursive forecaster with %zu "
-                       "input columns (expected 1)", path, columns);
-    if (!s) {
-        f->norm.columns = columns;
-        f->norm.mean = malloc(2 * columns * sizeof(double));
-        if (!f->norm.mean)
-            return error_fail(RECUR_ERR_MEMORY, "out of memory");
-        f->norm.std = f->norm.mean + columns;
-        s = read_doubles(st, path, "norm_mean", f->norm.mean, columns);
-    }
-    if (!s)
-        s = read_doubles(st, path, "norm_std", f->norm.std, columns);
-    for (size_t i = 0; !s && i < columns; i++)
-        if (!(f->norm.std[i] > 0))
-            s = error_fail(RECUR_ERR_FORMAT, "%s: norm_std must be positive", path);
-    return s;
-}
-
 int cmd_predict_forecast(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *plot_out = NULL;
@@ -603,43 +357,17 @@ int cmd_predict_forecast(int argc, char **argv)
     forecaster f;
     memset(&f, 0, sizeof f);
     series_data ser = {0};
-    seq_data win = {0};
     double *fc = NULL;
     recur_status s = seqtask_load(model, "forecast", &m, &st);
     if (!s)
-        s = read_forecaster(st, model, &f, seq_model_config(m)->rnn.input_size,
-                            seq_model_config(m)->outputs);
+        s = forecaster_read(st, model, &f, seq_model_config(m));
     if (!s)
         s = read_series(&f, data, &ser);
-    if (!s && ser.n < f.lookback + (size_t)f.difference)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
-                       data, ser.n, f.lookback + (size_t)f.difference);
-    double *tvalue = NULL;
+    if (!s && !(fc = malloc(f.horizon * sizeof(double))))
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
-        s = transform(&f, &ser, data, &tvalue);
-    /* One window: the last lookback steps, normalised. */
+        s = forecaster_predict(m, &f, &ser, data, fc);
     const size_t I = ser.columns;
-    if (!s) {
-        win.n = 1;
-        win.features = I;
-        win.outputs = seq_model_config(m)->outputs;
-        win.offset = malloc(2 * sizeof(size_t));
-        win.x = malloc(f.lookback * I * sizeof(float));
-        fc = malloc(f.horizon * sizeof(double));
-        if (!win.offset || !win.x || !fc)
-            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    }
-    if (!s) {
-        win.offset[0] = 0;
-        win.offset[1] = f.lookback;
-        for (size_t t = 0; t < f.lookback; t++)
-            for (size_t j = 0; j < I; j++)
-                win.x[t * I + j] = (float)series_norm_apply(
-                    &f.norm, j, tvalue[(ser.n - f.lookback + t) * I + j]);
-        s = run_forecast(m, &win, &f, 1, fc);
-        if (!s)
-            untransform(&f, &ser, ser.n, 1, fc);
-    }
     if (s) {
         rc = cli_fail("predict", s);
     } else {
@@ -661,8 +389,6 @@ int cmd_predict_forecast(int argc, char **argv)
         }
     }
     free(fc);
-    free(tvalue);
-    seq_data_free(&win);
     series_norm_free(&f.norm);
     series_free(&ser);
     seq_model_free(m);

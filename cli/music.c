@@ -14,6 +14,7 @@
 #include "data/midi.h"
 #include "data/pianoroll.h"
 #include "base/rng.h"
+#include "model/sample.h"
 #include "seqtask.h"
 
 #include <math.h>
@@ -216,13 +217,8 @@ int cmd_sample_music(int argc, char **argv)
     unsigned char *song = NULL;
     recur_status s = seqtask_load(model, "music", &m, &st);
     /* The frames below are 88 keys in and out, probabilities (bce). */
-    const seq_config *mc = s ? NULL : seq_model_config(m);
-    if (mc && (mc->vocab_size || mc->rnn.input_size != RECUR_PIANO_KEYS ||
-               mc->outputs != RECUR_PIANO_KEYS || mc->loss != SEQ_LOSS_BCE))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
-                       "%zu outputs, loss %s; expected %d, %d, bce)", model,
-                       mc->rnn.input_size, mc->outputs, seq_loss_str(mc->loss),
-                       RECUR_PIANO_KEYS, RECUR_PIANO_KEYS);
+    if (!s)
+        s = seq_model_check_music(m, model);
     if (!s && prime) {
         s = pianoroll_read(prime, &roll);
         if (!s && piece > roll.n)
@@ -243,14 +239,11 @@ int cmd_sample_music(int argc, char **argv)
     for (size_t t = 0; !s && t < n_prime + steps; t++) {
         s = seq_model_stream(m, x, p);
         unsigned char *frame = song + t * RECUR_PIANO_KEYS;
+        if (!s && t >= n_prime)
+            sample_frame(p, RECUR_PIANO_KEYS, (float)temperature, &rng, x);
         for (size_t k = 0; !s && k < RECUR_PIANO_KEYS; k++) {
-            if (t < n_prime) {
-                frame[k] = primer[t * RECUR_PIANO_KEYS + k] != 0;
-            } else {
-                float z = logf(p[k]) - log1pf(-p[k]); /* the logit back */
-                float q = 1.0f / (1.0f + expf(-z / (float)temperature));
-                frame[k] = rng_uniform(&rng) < q;
-            }
+            frame[k] = t < n_prime ? primer[t * RECUR_PIANO_KEYS + k] != 0
+                                   : x[k] != 0;
             x[k] = frame[k];
         }
     }

@@ -31,6 +31,9 @@ const char *test_fixture_dir(void)
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
     X(test_example)                                                           \
+    X(test_embed_file)                                                        \
+    X(test_embed_model)                                                       \
+    X(test_embed_program)                                                     \
     X(test_text)                                                              \
     X(test_words)                                                             \
     X(test_pianoroll)                                                         \

@@ -514,6 +514,17 @@ const char *st_meta(const st_file *st, const char *key)
     return hit ? hit->value : NULL;
 }
 
+size_t st_meta_count(const st_file *st) { return st ? st->meta_count : 0; }
+
+int st_meta_at(const st_file *st, size_t index, const char **key,
+               const char **value)
+{
+    if (!st || index >= st->meta_count) return 0;
+    if (key) *key = st->meta[index].key;
+    if (value) *value = st->meta[index].value;
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Conversions. Data may be unaligned, so every element goes through memcpy. */
 
