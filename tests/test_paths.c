@@ -135,9 +135,11 @@ static int batch_make(const recur_rnn_config *c, size_t T, size_t B, int varlen,
 {
     const size_t D = c->bidirectional ? 2 : 1;
     const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
-    *b = (batch){NULL, T, B, random_floats(T * B * c->input_size, &seed),
-                 random_floats(T * B * D * P, &seed),
-                 malloc(B * sizeof(int64_t)), regularised};
+    *b = (batch){.rnn = NULL, .T = T, .B = B,
+                 .x = random_floats(T * B * c->input_size, &seed),
+                 .dy = random_floats(T * B * D * P, &seed),
+                 .len = malloc(B * sizeof(int64_t)),
+                 .regularised = regularised};
     const recur_regularizers reg = {.recurrent_dropout = 0.3f, .zoneout = 0.2f};
     if (recur_rnn_create(c, seed, &b->rnn) || !b->x || !b->dy || !b->len ||
         (regularised && recur_rnn_set_regularizers(b->rnn, &reg))) {

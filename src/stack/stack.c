@@ -693,7 +693,7 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
 static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
 {
     size_t N, steps;
-    carver cv = {NULL, 0, 1};
+    carver cv = {.base = NULL, .used = 0, .ok = 1};
     rnn->seg_len = rnn->recompute && rnn->recompute < T ? rnn->recompute : T;
     const int recurrent = rnn->training && rnn->reg.recurrent_dropout > 0.0f;
     const int zoneout = rnn->reg.zoneout > 0.0f;
@@ -728,7 +728,7 @@ static recur_status plan(recur_rnn *rnn, size_t T, size_t B)
         rnn->steps = s;
         rnn->steps_size = steps;
     }
-    carver real = {rnn->work, 0, 1};
+    carver real = {.base = rnn->work, .used = 0, .ok = 1};
     carve(rnn, &real, N, B);
     rnn->planned.T = T;
     rnn->planned.B = B;
@@ -1110,9 +1110,10 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
         /* The masks are drawn in the cells' order before either runs. */
         for (size_t dir = 0; dir < D; dir++)
             draw_cell_masks(rnn, rnn->cache + l * D + dir);
-        layer_pass lp = {rnn, l, both, lean, fwd, NULL, &d, in,
-                         y_direct && l + 1 == L ? y : rnn->out[l],
-                         NULL, NULL, NULL};
+        layer_pass lp = {.rnn = rnn, .l = l, .both = both, .lean = lean,
+                         .fwd = fwd, .bwd = NULL, .d = &d, .in = in,
+                         .out = y_direct && l + 1 == L ? y : rnn->out[l],
+                         .dout = NULL, .dinp = NULL, .dinp_rev = NULL};
         each_direction(D, both, forward_direction, &lp);
         if (rnn->dropped && l + 1 < L)
             drop_layer_output(rnn, l);
@@ -1194,8 +1195,10 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy,
             memset(dinp, 0, N * d.I * sizeof(float));
         if (dinp_rev != dinp)
             memset(dinp_rev, 0, N * d.I * sizeof(float));
-        layer_pass lp = {rnn, l, both, 0, fwd, bwd, &d, in, NULL,
-                         l + 1 == L ? d_top : d_out, dinp, dinp_rev};
+        layer_pass lp = {.rnn = rnn, .l = l, .both = both, .lean = 0,
+                         .fwd = fwd, .bwd = bwd, .d = &d, .in = in,
+                         .out = NULL, .dout = l + 1 == L ? d_top : d_out,
+                         .dinp = dinp, .dinp_rev = dinp_rev};
         each_direction(D, both, backward_direction, &lp);
         for (size_t i = 0; dinp_rev != dinp && i < N * d.I; i++)
             dinp[i] = dinp_rev[i] + dinp[i];
