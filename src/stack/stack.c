@@ -584,24 +584,27 @@ static float *take(carver *cv, size_t a, size_t b, size_t c)
     return cv->base ? cv->base + start / 16 * 16 : NULL;
 }
 
-/* One cell_scratch's views: seq[0..1] floats per sequence (step, step2),
- * row[2..4] per row of Nc (dgates, dgates_h, dh_all), row[5..7] per stack
- * (wpack, ihpack, bias); nothing (NULL views) unless `used`. */
+/* One cell_scratch's views for B sequences and Nc rows: step and step2
+ * from seq (floats per sequence), dgates, dgates_h and dh_all from row
+ * (floats per row), wpack, ihpack and bias from row too (per stack);
+ * nothing (NULL views) unless `used`. */
 static void carve_scratch(carver *cv, cell_scratch *s, int used, size_t B,
-                          size_t Nc, const size_t *seq, const size_t *row)
+                          size_t Nc, const cell_scratch_floats *seq,
+                          const cell_scratch_floats *row)
 {
     const size_t u = used ? 1 : 0;
-    s->step = take(cv, B * u, seq[0], 1);
-    s->step2 = take(cv, B * u, seq[1], 1);
-    s->dgates = take(cv, Nc * u, row[2], 1);
-    s->dgates_h = take(cv, Nc * u, row[3], 1);
-    s->dh_all = take(cv, Nc * u, row[4], 1);
-    s->wpack = take(cv, u, row[5], 1);
-    s->wpack_floats = s->wpack ? row[5] : 0;
+    s->step = take(cv, B * u, seq->step, 1);
+    s->step2 = take(cv, B * u, seq->step2, 1);
+    s->dgates = take(cv, Nc * u, row->dgates, 1);
+    s->dgates_h = take(cv, Nc * u, row->dgates_h, 1);
+    s->dh_all = take(cv, Nc * u, row->dh_all, 1);
+    s->wpack = take(cv, u, row->wpack, 1);
+    s->wpack_floats = s->wpack ? row->wpack : 0;
     /* Only where cell_forward_inputs may take per-step input products. */
-    const size_t steps = B >= CELL_STEP_INPUT_ROWS && row[6] && row[7] ? u : 0;
-    s->ihpack = take(cv, steps, row[6], 1);
-    s->bias = take(cv, steps, row[7], 1);
+    const size_t steps =
+        B >= CELL_STEP_INPUT_ROWS && row->ihpack && row->bias ? u : 0;
+    s->ihpack = take(cv, steps, row->ihpack, 1);
+    s->bias = take(cv, steps, row->bias, 1);
 }
 
 static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
@@ -614,17 +617,22 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     const size_t S = rnn->seg_len, nseg = (N / B + S - 1) / S;
     const size_t Nc = S * B < N ? S * B : N;
     cell_dims d;
-    size_t cs[CELL_CACHE_SIZES], seq[CELL_SCRATCH_SIZES], ss[CELL_SCRATCH_SIZES];
+    cell_cache_floats per_row;             /* times Nc below */
+    cell_scratch_floats scratch_seq, scratch_row;
     stack_layer_dims(rnn, 0, &d);
-    cell_cache_sizes(&d, 1, cs);       /* per row; times N below */
-    cell_scratch_sizes(&d, 1, 0, seq); /* per sequence */
-    cell_scratch_sizes(&d, 0, 1, ss);  /* per row */
-    if (L > 1) { /* the packed weight: the widest input may be layer 1's */
-        size_t ss1[CELL_SCRATCH_SIZES];
+    cell_cache_sizes(&d, 1, &per_row);
+    cell_scratch_sizes(&d, 1, 0, &scratch_seq); /* per sequence */
+    cell_scratch_sizes(&d, 0, 1, &scratch_row); /* per row */
+    if (L > 1) { /* the per-stack packs: the widest input may be layer 1's */
+        cell_scratch_floats layer1;
         stack_layer_dims(rnn, 1, &d);
-        cell_scratch_sizes(&d, 0, 1, ss1);
-        for (int i = 5; i < CELL_SCRATCH_SIZES; i++)
-            ss[i] = ss1[i] > ss[i] ? ss1[i] : ss[i];
+        cell_scratch_sizes(&d, 0, 1, &layer1);
+        scratch_row.wpack = layer1.wpack > scratch_row.wpack
+                                ? layer1.wpack : scratch_row.wpack;
+        scratch_row.ihpack = layer1.ihpack > scratch_row.ihpack
+                                 ? layer1.ihpack : scratch_row.ihpack;
+        scratch_row.bias = layer1.bias > scratch_row.bias
+                               ? layer1.bias : scratch_row.bias;
     }
 
     /* What this forward uses (set before plan): masks sized 0 are NULL.
@@ -650,23 +658,24 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->d_in_rev = take(cv, rev ? N : 0, wide, 1);
     for (size_t c = 0; c < L * D; c++) {
         cell_cache *cc = rnn->cache + c;
-        cc->gates = take(cv, Nc, cs[0], 1);
-        cc->hprev = take(cv, Nc, cs[1], 1);
-        cc->tanh_c = take(cv, Nc, cs[2], 1);
-        cc->cprev = take(cv, Nc, cs[3], 1);
-        cc->hraw = take(cv, Nc, cs[4], 1);
-        cc->aux = take(cv, Nc, cs[5], 1);
-        cc->ln_ih = take(cv, Nc, cs[6], 1);
-        cc->ln_hh = take(cv, Nc, cs[7], 1);
-        cc->ln_c = take(cv, Nc, cs[8], 1);
-        cc->ln_r = take(cv, Nc, cs[9], 1);
+        cc->gates = take(cv, Nc, per_row.gates, 1);
+        cc->hprev = take(cv, Nc, per_row.hprev, 1);
+        cc->tanh_c = take(cv, Nc, per_row.tanh_c, 1);
+        cc->cprev = take(cv, Nc, per_row.cprev, 1);
+        cc->hraw = take(cv, Nc, per_row.hraw, 1);
+        cc->aux = take(cv, Nc, per_row.aux, 1);
+        cc->ln_ih = take(cv, Nc, per_row.ln_ih, 1);
+        cc->ln_hh = take(cv, Nc, per_row.ln_hh, 1);
+        cc->ln_c = take(cv, Nc, per_row.ln_c, 1);
+        cc->ln_r = take(cv, Nc, per_row.ln_r, 1);
         cc->rmask = take(cv, B, rec ? P : 0, 1);
         cc->hfull = take(cv, Nc, rec && gru ? P : 0, 1);
         cc->zh = take(cv, N, zone ? P : 0, 1);
         cc->zc = take(cv, N, zone && lstm ? H : 0, 1);
     }
-    carve_scratch(cv, &rnn->scratch, 1, B, Nc, seq, ss);
-    carve_scratch(cv, &rnn->scratch_rev, rev, B, Nc, seq, ss);
+    carve_scratch(cv, &rnn->scratch, 1, B, Nc, &scratch_seq, &scratch_row);
+    carve_scratch(cv, &rnn->scratch_rev, rev, B, Nc, &scratch_seq,
+                  &scratch_row);
     const size_t ck = nseg > 1 ? L * D * nseg : 0;
     rnn->ckpt_h = take(cv, ck, B, P);
     rnn->ckpt_c = take(cv, ck, B, lstm ? H : 0);
