@@ -38,8 +38,9 @@ struct recur_rnn {
     /* Workspace: one block, carved per forward into the views below. */
     float *work;
     size_t work_size;
-    /* What the views were last carved for (stack.c: plan), valid when
-     * have_plan: a forward of the same shape and settings reuses them. */
+    /* What the views were last carved for (workspace.c: stack_plan), valid
+     * when have_plan: a forward of the same shape and settings reuses
+     * them. */
     struct {
         size_t T, B, seg_len;
         int dropped, per_sequence, recurrent, zoneout;
@@ -55,7 +56,7 @@ struct recur_rnn {
     size_t *perm;                /* sorted position j -> caller's batch row */
     float *x_packed;             /* [N, I] */
     const float *x_rows;         /* layer 0's rows: x_packed, or the
-                                    caller's x itself (stack.c: lean) */
+                                    caller's x itself (forward.c: lean) */
     int lean_forward;            /* the last forward ran with packed
                                     weights and kept nothing for backward */
     unsigned per_step_inputs[2]; /* tests: cell forwards that ran per-step
@@ -139,7 +140,7 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
 
 /* Whether a forward or backward of the last forward's shape, at the
  * thread count now set, runs the two directions of each layer at once,
- * one per thread (the conditions: stack.c). */
+ * one per thread (the conditions: parallel.c). */
 int stack_parallel_directions(const recur_rnn *rnn);
 
 /* Parameter views of layer l, direction dir (params or grads). */
