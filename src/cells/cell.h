@@ -102,9 +102,15 @@ typedef struct {
      * norm, reset-before GRU, fewer than CELL_STEP_INPUT_ROWS rows). */
     float *ihpack;
     float *bias;
-    int whole_inputs; /* tests: no per-step input products */
-    unsigned *per_step_inputs; /* tests: counts the cell forwards that
-                                  took them, or NULL */
+    /* Test hooks. Production code never sets whole_inputs (only
+     * stack_set_plain_step does, for tests) and never reads
+     * per_step_inputs (the stack points it at a counter that only tests
+     * read). */
+    struct {
+        int whole_inputs;          /* no per-step input products */
+        unsigned *per_step_inputs; /* counts the cell forwards that took
+                                      them, or NULL */
+    } test_hooks;
     /* No backward follows (weights packed for inference): the caches of
      * what enters each step (hprev, cprev) need not be filled. */
     int lean;

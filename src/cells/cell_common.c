@@ -202,7 +202,7 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
     in->wx = NULL;
     in->bias = NULL;
     if (!one && !d->layer_norm && d->mode != RECUR_GRU_RESET_BEFORE &&
-        !s->whole_inputs && lay->T > 1 &&
+        !s->test_hooks.whole_inputs && lay->T > 1 &&
         lay->batch[0] >= CELL_STEP_INPUT_ROWS && (s->fixed_ih || s->ihpack) &&
         s->bias) {
         if (s->fixed_ih)
@@ -212,8 +212,8 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
                             s->ihpack);
         in->wx = &in->w;
         in->bias = bias_row(d, p, fold, s->bias) ? s->bias : NULL;
-        if (s->per_step_inputs)
-            ++*s->per_step_inputs;
+        if (s->test_hooks.per_step_inputs)
+            ++*s->test_hooks.per_step_inputs;
     } else if (!one) {
         cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
                             cache->gates, cache, s);

@@ -34,12 +34,15 @@ static void forward_direction(void *ctx, size_t dir)
     cell_scratch *s = stack_dir_scratch(rnn, dir, lp->both);
     stack_layer_params(rnn, lp->l, dir, 0, &p);
     s->lean = lp->lean;
-    s->per_step_inputs = &rnn->per_step_inputs[lp->both && dir ? 1 : 0];
+    s->test_hooks.per_step_inputs =
+        &rnn->test_hooks.per_step_inputs[lp->both && dir ? 1 : 0];
     if (dir == 0)
-        rnn->direction_team = stack_team_threads();
+        rnn->test_hooks.direction_team = stack_team_threads();
     s->fixed_ih = rnn->fixed ? rnn->fixed + 2 * c : NULL;
     s->fixed_hh = rnn->fixed ? rnn->fixed + 2 * c + 1 : NULL;
-    s->sweep = rnn->fixed && !rnn->plain_step ? rnn->fixed_sweep + c : NULL;
+    s->sweep = rnn->fixed && !rnn->test_hooks.plain_step
+                   ? rnn->fixed_sweep + c
+                   : NULL;
     stack_cell_forward(rnn, lp->l, dir, lp->fwd, lp->d, &p, lp->in,
                        lp->out + dir * P, D * P, rnn->h_state + c * B * P,
                        lstm ? rnn->c_state + c * B * rnn->config.hidden_size

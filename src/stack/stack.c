@@ -331,8 +331,9 @@ recur_status recur_rnn_set_recompute(recur_rnn *rnn, size_t steps)
 
 void stack_set_plain_step(recur_rnn *rnn, int plain)
 {
-    rnn->plain_step = plain;
-    rnn->scratch.whole_inputs = rnn->scratch_rev.whole_inputs = plain;
+    rnn->test_hooks.plain_step = plain;
+    rnn->scratch.test_hooks.whole_inputs = plain;
+    rnn->scratch_rev.test_hooks.whole_inputs = plain;
 }
 
 void stack_bind(recur_rnn *rnn, float *params, float *grads)

@@ -59,11 +59,18 @@ struct recur_rnn {
                                     caller's x itself (forward.c: lean) */
     int lean_forward;            /* the last forward ran with packed
                                     weights and kept nothing for backward */
-    unsigned per_step_inputs[2]; /* tests: cell forwards that ran per-step
-                                    input products, per scratch */
-    int direction_team;          /* tests: threads of the OpenMP team the
-                                    last layer's forward direction 0 ran
-                                    in, 0 outside any region */
+    /* Test hooks. Production code never sets plain_step (only
+     * stack_set_plain_step does, for tests) and never reads the other two,
+     * which it keeps up to date for the tests to read. */
+    struct {
+        unsigned per_step_inputs[2]; /* cell forwards that ran per-step
+                                        input products, per scratch */
+        int direction_team;          /* threads of the OpenMP team the last
+                                        layer's forward direction 0 ran in,
+                                        0 outside any region */
+        int plain_step;              /* 1: one-row steps with fixed weights
+                                        take the plain path (fixed_sweep) */
+    } test_hooks;
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in
@@ -95,11 +102,10 @@ struct recur_rnn {
     gemm_b *fixed;
     float *fixed_block;
     /* ... and per cell, the count of one-row steps through them
-     * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
-     * down the plain path instead, and every step's input product up front
-     * (stack_set_plain_step). */
+     * (cell.h: cell_scratch.sweep); test_hooks.plain_step sends those
+     * steps down the plain path instead, and every step's input product up
+     * front (stack_set_plain_step). */
     unsigned *fixed_sweep;
-    int plain_step;
 
     /* Memory-lean training (segment.c): recompute = the segment length
      * asked for (0: off); seg_len the one this forward uses (T when off).

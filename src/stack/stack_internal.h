@@ -61,7 +61,7 @@ cell_scratch *stack_dir_scratch(recur_rnn *rnn, size_t dir, int both);
  * when `both`; else in turn. */
 void stack_each_direction(size_t D, int both,
                           void (*fn)(void *ctx, size_t dir), void *ctx);
-/* Tests (recur_rnn.direction_team): the threads of the OpenMP team the
+/* Tests (recur_rnn.test_hooks.direction_team): the threads of the OpenMP team the
  * caller runs in, 0 outside any parallel region or without OpenMP. */
 int stack_team_threads(void);
 
