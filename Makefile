@@ -28,7 +28,11 @@ LIB_SRC := $(wildcard src/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 
-# $(1) = build dir, $(2) = extra flags
+# $(1) = build dir, $(2) = extra flags. The cells (and loss.c) build at -O3;
+# -fopenmp goes only to the two files with OpenMP regions, gemm_packed.c
+# (the products' teams) and src/stack/parallel.c (a layer's directions at
+# once): built without it, parallel.c runs the directions in turn, the same
+# bits (tests/test_paths.c checks the team size).
 define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
@@ -36,7 +40,7 @@ $(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 $(1)/obj/src/cells/cell_common.o $(1)/obj/src/cells/lstm.o \
   $(1)/obj/src/cells/gru.o $(1)/obj/src/cells/rnn.o $(1)/obj/src/model/loss.o: VECFLAGS := -O3
 $(1)/obj/src/kernels/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
-$(1)/obj/src/kernels/gemm_packed.o $(1)/obj/src/stack/stack.o: VECFLAGS := -fopenmp
+$(1)/obj/src/kernels/gemm_packed.o $(1)/obj/src/stack/parallel.o: VECFLAGS := -fopenmp
 $(1)/librecur_internal.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^

@@ -43,9 +43,9 @@ typedef struct {
 } format_opts;
 
 #define FORMAT_SPECS(f)                                                        \
-    {"--format", OPT_CHOICE, &(f)->format, "tsv", "file layout: tab-separated (no quoting) or comma-separated with RFC-4180 quotes", "tsv|csv", 0, 0, NULL, NULL},  \
-    {"--label-column", OPT_CHOICE, &(f)->label_column, "first", "where the label is: before the text (SMS spam) or after it (the sentiment sets)", "first|last", 0, 0, NULL, NULL}, \
-    {"--header", OPT_CHOICE, &(f)->header, "auto", "CSV: the first record is a header (auto: when its label appears nowhere else)", "auto|yes|no", 0, 0, NULL, NULL}
+    {.name = "--format", .type = OPT_CHOICE, .dest = &(f)->format, .def = "tsv", .help = "file layout: tab-separated (no quoting) or comma-separated with RFC-4180 quotes", .choices = "tsv|csv"},  \
+    {.name = "--label-column", .type = OPT_CHOICE, .dest = &(f)->label_column, .def = "first", .help = "where the label is: before the text (SMS spam) or after it (the sentiment sets)", .choices = "first|last"}, \
+    {.name = "--header", .type = OPT_CHOICE, .dest = &(f)->header, .def = "auto", .help = "CSV: the first record is a header (auto: when its label appears nowhere else)", .choices = "auto|yes|no"}
 
 static labeled_format layout(const format_opts *f)
 {
@@ -101,20 +101,20 @@ int cmd_train_classify(int argc, char **argv)
     double test_fraction, val_fraction;
     int lowercase = 0, json = 0;
     opt_spec specs[SEQTASK_SPECS + 20] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to learn", "classify", 0, 0, NULL, NULL},
-        {"--data", OPT_STRING, &data, NULL, "labelled texts, one per line (required)", NULL, 0, 0, "FILE", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to learn", .choices = "classify"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "labelled texts, one per line (required)", .metavar = "FILE"},
         FORMAT_SPECS(&fo),
-        {"--val-data", OPT_STRING, &val_data, NULL, "validation examples (default: --val-fraction of --data)", NULL, 0, 0, "FILE", NULL},
-        {"--test-data", OPT_STRING, &test_data, NULL, "test examples (default: --test-fraction of --data)", NULL, 0, 0, "FILE", NULL},
-        {"--test-fraction", OPT_FLOAT, &test_fraction, "0.2", "share of --data held out for testing, stratified by class and seeded by --seed", NULL, 0.01, 0.9, NULL, NULL},
-        {"--val-fraction", OPT_FLOAT, &val_fraction, "0.1", "share of --data held out for validation (the best epoch is kept)", NULL, 0.01, 0.9, NULL, NULL},
-        {"--tokens", OPT_CHOICE, &tokens, "word", "tokens: words (lowercased, punctuation separate) or characters", "word|char", 0, 0, NULL, NULL},
-        {"--lowercase", OPT_FLAG, &lowercase, NULL, "character tokens: lowercase ASCII letters", NULL, 0, 0, NULL, NULL},
-        {"--min-count", OPT_SIZE, &min_count, "2", "tokens seen fewer times in training become <unk>", NULL, 1, 1000000, "N", NULL},
-        {"--max-vocab", OPT_SIZE, &max_vocab, "0", "at most this many token ids, <pad> and <unk> included (0: no limit)", NULL, 0, 100000000, "V", NULL},
-        {"--bow-epochs", OPT_SIZE, &bow_epochs, "10", "epochs of the bag-of-words baseline (0: no baseline)", NULL, 0, 100000, "N", NULL},
-        {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared examples for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--val-data", .type = OPT_STRING, .dest = &val_data, .help = "validation examples (default: --val-fraction of --data)", .metavar = "FILE"},
+        {.name = "--test-data", .type = OPT_STRING, .dest = &test_data, .help = "test examples (default: --test-fraction of --data)", .metavar = "FILE"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "share of --data held out for testing, stratified by class and seeded by --seed", .min = 0.01, .max = 0.9},
+        {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &val_fraction, .def = "0.1", .help = "share of --data held out for validation (the best epoch is kept)", .min = 0.01, .max = 0.9},
+        {.name = "--tokens", .type = OPT_CHOICE, .dest = &tokens, .def = "word", .help = "tokens: words (lowercased, punctuation separate) or characters", .choices = "word|char"},
+        {.name = "--lowercase", .type = OPT_FLAG, .dest = &lowercase, .help = "character tokens: lowercase ASCII letters"},
+        {.name = "--min-count", .type = OPT_SIZE, .dest = &min_count, .def = "2", .help = "tokens seen fewer times in training become <unk>", .min = 1, .max = 1000000, .metavar = "N"},
+        {.name = "--max-vocab", .type = OPT_SIZE, .dest = &max_vocab, .def = "0", .help = "at most this many token ids, <pad> and <unk> included (0: no limit)", .min = 0, .max = 100000000, .metavar = "V"},
+        {.name = "--bow-epochs", .type = OPT_SIZE, .dest = &bow_epochs, .def = "10", .help = "epochs of the bag-of-words baseline (0: no baseline)", .min = 0, .max = 100000, .metavar = "N"},
+        {.name = "--export-data", .type = OPT_STRING, .dest = &export_path, .help = "also write the prepared examples for tools/seq_torch.py", .metavar = "PATH"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "the results as one JSON object on stdout"},
     };
     size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &classify_defaults, specs + own);
@@ -269,12 +269,12 @@ int cmd_eval_classify(int argc, char **argv)
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "labelled texts to score (required)", NULL, 0, 0, "FILE", NULL},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "labelled texts to score (required)", .metavar = "FILE"},
         FORMAT_SPECS(&fo),
-        {"--batch", OPT_SIZE, &batch, "64", "examples per batch", NULL, 1, 100000, "B", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "64", .help = "examples per batch", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("eval", "--model PATH --data FILE [options]",
                        "Scores a classifier on labelled texts: accuracy, "
@@ -330,9 +330,9 @@ int cmd_predict_classify(int argc, char **argv)
     const char *model = NULL, *input = NULL;
     size_t threads;
     const opt_spec specs[] = {
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &input, "-", "texts to classify, one per line (UTF-8; - reads standard input)", NULL, 0, 0, "FILE", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &input, .def = "-", .help = "texts to classify, one per line (UTF-8; - reads standard input)", .metavar = "FILE"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("predict", "--model PATH [--data FILE]",
                        "Classifies texts, one per line: prints the predicted "

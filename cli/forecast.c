@@ -95,28 +95,28 @@ int cmd_train_forecast(int argc, char **argv)
     double test_fraction, val_fraction;
     int json = 0;
     opt_spec specs[SEQTASK_SPECS + 20] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to learn", "forecast", 0, 0, NULL, NULL},
-        {"--data", OPT_STRING, &data, NULL, "CSV file with a header row, one row per time step, oldest first (required)", NULL, 0, 0, "FILE", NULL},
-        {"--target", OPT_STRING, &f.target, NULL, "column to forecast: header name or 1-based index (default: the last column)", NULL, 0, 0, "COL", NULL},
-        {"--features", OPT_STRING, &features, NULL, "extra input columns, comma-separated (names or indices); direct strategy only", NULL, 0, 0, "COLS", NULL},
-        {"--date", OPT_STRING, &f.date, NULL, "date column, kept as labels in the forecast CSV (otherwise ignored)", NULL, 0, 0, "COL", NULL},
-        {"--missing", OPT_CHOICE, &f.missing, "error", "what to do with a missing value (empty, NA, NaN, ?): refuse it, carry the last value forward, interpolate linearly, or drop the row", "error|ffill|interp|drop", 0, 0, NULL, NULL},
-        {"--lookback", OPT_SIZE, &f.lookback, "12", "steps of history each forecast reads", NULL, 1, 100000, "L", NULL},
-        {"--horizon", OPT_SIZE, &f.horizon, "1", "steps ahead to forecast", NULL, 1, 10000, "H", NULL},
-        {"--strategy", OPT_CHOICE, &strategy, "direct", "multi-step forecasts: all horizon values at once, or one step at a time fed back", "direct|recursive", 0, 0, NULL, NULL},
-        {"--log", OPT_FLAG, &f.log, NULL, "model the logarithm of the target (positive series whose swings grow with their level)", NULL, 0, 0, NULL, NULL},
-        {"--difference", OPT_FLAG, &f.difference, NULL, "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value", NULL, 0, 0, NULL, NULL},
-        {"--calendar", OPT_FLAG, &f.calendar, NULL, "add the --date column's place in the year (sine and cosine of the month or day of the year) as inputs; direct strategy only", NULL, 0, 0, NULL, NULL},
-        {"--season", OPT_SIZE, &f.season, "0", "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", NULL, 0, 100000, "M", NULL},
-        {"--loss", OPT_CHOICE, &loss_name, "mse", "training loss on the normalised values", "mse|mae|huber", 0, 0, NULL, NULL},
-        {"--test", OPT_SIZE, &test_n, "0", "the last N steps are the test part (0: --test-fraction)", NULL, 0, 100000000, "N", NULL},
-        {"--test-fraction", OPT_FLOAT, &test_fraction, "0.2", "fraction of the steps in the test part", NULL, 0.0, 0.9, NULL, NULL},
-        {"--val", OPT_SIZE, &val_n, "0", "the N steps before the test part are the validation part (0: --val-fraction)", NULL, 0, 100000000, "N", NULL},
-        {"--val-fraction", OPT_FLOAT, &val_fraction, "0.1", "fraction of the steps in the validation part (0: none; the last epoch is kept)", NULL, 0.0, 0.9, NULL, NULL},
-        {"--forecast-csv", OPT_STRING, &csv_out, NULL, "the test forecasts as CSV (default: beside --save, PATH.forecast.csv)", NULL, 0, 0, "PATH", NULL},
-        {"--plot", OPT_STRING, &plot_out, NULL, "SVG of the test part: history, truth, one-step-ahead forecast and baseline (default: beside --save, PATH.forecast.svg)", NULL, 0, 0, "PATH", NULL},
-        {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared windows for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to learn", .choices = "forecast"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV file with a header row, one row per time step, oldest first (required)", .metavar = "FILE"},
+        {.name = "--target", .type = OPT_STRING, .dest = &f.target, .help = "column to forecast: header name or 1-based index (default: the last column)", .metavar = "COL"},
+        {.name = "--features", .type = OPT_STRING, .dest = &features, .help = "extra input columns, comma-separated (names or indices); direct strategy only", .metavar = "COLS"},
+        {.name = "--date", .type = OPT_STRING, .dest = &f.date, .help = "date column, kept as labels in the forecast CSV (otherwise ignored)", .metavar = "COL"},
+        {.name = "--missing", .type = OPT_CHOICE, .dest = &f.missing, .def = "error", .help = "what to do with a missing value (empty, NA, NaN, ?): refuse it, carry the last value forward, interpolate linearly, or drop the row", .choices = "error|ffill|interp|drop"},
+        {.name = "--lookback", .type = OPT_SIZE, .dest = &f.lookback, .def = "12", .help = "steps of history each forecast reads", .min = 1, .max = 100000, .metavar = "L"},
+        {.name = "--horizon", .type = OPT_SIZE, .dest = &f.horizon, .def = "1", .help = "steps ahead to forecast", .min = 1, .max = 10000, .metavar = "H"},
+        {.name = "--strategy", .type = OPT_CHOICE, .dest = &strategy, .def = "direct", .help = "multi-step forecasts: all horizon values at once, or one step at a time fed back", .choices = "direct|recursive"},
+        {.name = "--log", .type = OPT_FLAG, .dest = &f.log, .help = "model the logarithm of the target (positive series whose swings grow with their level)"},
+        {.name = "--difference", .type = OPT_FLAG, .dest = &f.difference, .help = "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value"},
+        {.name = "--calendar", .type = OPT_FLAG, .dest = &f.calendar, .help = "add the --date column's place in the year (sine and cosine of the month or day of the year) as inputs; direct strategy only"},
+        {.name = "--season", .type = OPT_SIZE, .dest = &f.season, .def = "0", .help = "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", .min = 0, .max = 100000, .metavar = "M"},
+        {.name = "--loss", .type = OPT_CHOICE, .dest = &loss_name, .def = "mse", .help = "training loss on the normalised values", .choices = "mse|mae|huber"},
+        {.name = "--test", .type = OPT_SIZE, .dest = &test_n, .def = "0", .help = "the last N steps are the test part (0: --test-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "fraction of the steps in the test part", .min = 0.0, .max = 0.9},
+        {.name = "--val", .type = OPT_SIZE, .dest = &val_n, .def = "0", .help = "the N steps before the test part are the validation part (0: --val-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &val_fraction, .def = "0.1", .help = "fraction of the steps in the validation part (0: none; the last epoch is kept)", .min = 0.0, .max = 0.9},
+        {.name = "--forecast-csv", .type = OPT_STRING, .dest = &csv_out, .help = "the test forecasts as CSV (default: beside --save, PATH.forecast.csv)", .metavar = "PATH"},
+        {.name = "--plot", .type = OPT_STRING, .dest = &plot_out, .help = "SVG of the test part: history, truth, one-step-ahead forecast and baseline (default: beside --save, PATH.forecast.svg)", .metavar = "PATH"},
+        {.name = "--export-data", .type = OPT_STRING, .dest = &export_path, .help = "also write the prepared windows for tools/seq_torch.py", .metavar = "PATH"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "the results as one JSON object on stdout"},
     };
     size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &forecast_defaults, specs + own);
@@ -159,7 +159,9 @@ int cmd_train_forecast(int argc, char **argv)
         s = read_series(&f, data, &ser);
     if (!s) {
         f.target = ser.name[0]; /* the resolved header name */
-        split_spec ss = {test_n, val_n, test_fraction, val_fraction};
+        split_spec ss = {.test = test_n, .valid = val_n,
+                         .test_fraction = test_fraction,
+                         .valid_fraction = val_fraction};
         s = series_split(ser.n, &ss, &split);
     }
     /* tser: the series as the model sees it (transform); ser stays in the
@@ -190,7 +192,7 @@ int cmd_train_forecast(int argc, char **argv)
                        "--test-fraction)", data);
     if (!s && export_path) {
         const seq_data *parts[3] = {&win[0], win[1].n ? &win[1] : NULL, &win[2]};
-        export_ctx ex = {&f, &ser, &w[2], NULL};
+        export_ctx ex = {.f = &f, .ser = &ser, .test = &w[2], .buf = NULL};
         s = seqtask_export(export_path, parts, write_export, &ex);
         free(ex.buf);
     }
@@ -274,9 +276,11 @@ int cmd_train_forecast(int argc, char **argv)
             snprintf(title, sizeof title, "%s: test part, one step ahead (%s %zu-%zu)",
                      ser.name[0], recur_mode_str(c.rnn.mode),
                      o.layers, o.hidden);
-            forecast_chart chart = {title, ser.name[0], origin, history, hist,
-                                    one_truth, one_fc, T, one_base,
-                                    have_seasonal ? "seasonal naive" : "naive"};
+            forecast_chart chart = {
+                .title = title, .ylabel = ser.name[0], .origin = origin,
+                .history = history, .n_history = hist, .truth = one_truth,
+                .forecast = one_fc, .n = T, .baseline = one_base,
+                .baseline_name = have_seasonal ? "seasonal naive" : "naive"};
             if ((!plot_out && !svg_path) ||
                 forecast_plot(plot_out ? plot_out : svg_path, &chart))
                 fprintf(stderr, "recur train: cannot write the plot: %s\n",
@@ -335,10 +339,10 @@ int cmd_predict_forecast(int argc, char **argv)
     const char *model = NULL, *data = NULL, *plot_out = NULL;
     size_t threads;
     const opt_spec specs[] = {
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task forecast (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "CSV with the same columns as in training; the forecast starts after its last row (required)", NULL, 0, 0, "FILE", NULL},
-        {"--plot", OPT_STRING, &plot_out, NULL, "also draw the history and the forecast as SVG", NULL, 0, 0, "PATH", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task forecast (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV with the same columns as in training; the forecast starts after its last row (required)", .metavar = "FILE"},
+        {.name = "--plot", .type = OPT_STRING, .dest = &plot_out, .help = "also draw the history and the forecast as SVG", .metavar = "PATH"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("predict", "--model PATH --data FILE.csv [options]",
                        "Forecasts the --horizon steps after the end of a series "
@@ -379,8 +383,11 @@ int cmd_predict_forecast(int argc, char **argv)
             double *history = malloc(hist * sizeof(double));
             for (size_t i = 0; history && i < hist; i++)
                 history[i] = ser.value[(ser.n - hist + i) * I];
-            forecast_chart chart = {"forecast", ser.name[0], ser.n, history, hist,
-                                    NULL, fc, f.horizon, NULL, NULL};
+            forecast_chart chart = {
+                .title = "forecast", .ylabel = ser.name[0], .origin = ser.n,
+                .history = history, .n_history = hist, .truth = NULL,
+                .forecast = fc, .n = f.horizon, .baseline = NULL,
+                .baseline_name = NULL};
             if (!history || forecast_plot(plot_out, &chart)) {
                 cli_error("predict", "cannot write %s: %s", plot_out, strerror(errno));
                 rc = EXIT_FAILURE_DATA;

@@ -405,9 +405,9 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
             ylo = fmin(ylo, series[k].y[i]);
             yhi = fmax(yhi, series[k].y[i]);
         }
-    frame fr = {make_axis(xlo, xhi, any, 0), make_axis(ylo, yhi, any, 0.03), LEFT,
-                WIDTH - RIGHT,
-                TOP, HEIGHT - BOTTOM};
+    frame fr = {.x = make_axis(xlo, xhi, any, 0),
+                .y = make_axis(ylo, yhi, any, 0.03), .left = LEFT,
+                .right = WIDTH - RIGHT, .top = TOP, .bottom = HEIGHT - BOTTOM};
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
