@@ -49,8 +49,20 @@ typedef struct {
         decay_after, warmup, patience, val_every, save_every, seed, threads,
         recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
-    int task_given, save_given;
-    int given[64];
+    /* Which options the command line gave (opt_spec.given), each by its
+     * name: a default is told from a value the user chose (the optimizer's
+     * own defaults stand unless --momentum ... --eps are given), and
+     * check_resume_options holds every given model (cell ... layer_norm)
+     * or training (seq_len ... seed) option to the checkpoint's value. */
+    struct {
+        int task, save;
+        int cell, hidden, layers, embed, proj, tie, no_bias, dropout, init,
+            init_range, forget_bias, variational, recurrent_dropout, zoneout,
+            layer_norm;
+        int seq_len, batch, optimizer, lr, momentum, nesterov, weight_decay,
+            beta1, beta2, eps, schedule, decay_after, decay_factor, warmup,
+            min_lr, patience, clip, seed;
+    } given;
 } train_opts;
 
 static volatile sig_atomic_t interrupted;
@@ -201,11 +213,11 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     tc.batch = o->batch;
     tc.seq_len = o->seq_len;
     tc.optim = optim_default(kind);
-    if (o->given[0]) tc.optim.momentum = (float)o->momentum;
-    if (o->given[1]) tc.optim.weight_decay = (float)o->weight_decay;
-    if (o->given[2]) tc.optim.beta1 = (float)o->beta1;
-    if (o->given[3]) tc.optim.beta2 = (float)o->beta2;
-    if (o->given[4]) tc.optim.eps = (float)o->eps;
+    if (o->given.momentum) tc.optim.momentum = (float)o->momentum;
+    if (o->given.weight_decay) tc.optim.weight_decay = (float)o->weight_decay;
+    if (o->given.beta1) tc.optim.beta1 = (float)o->beta1;
+    if (o->given.beta2) tc.optim.beta2 = (float)o->beta2;
+    if (o->given.eps) tc.optim.eps = (float)o->eps;
     tc.optim.nesterov = o->nesterov;
     tc.sched = sched_default(sk, (float)o->lr);
     tc.sched.decay_after = o->decay_after;
@@ -372,8 +384,8 @@ static int check_resume_options(const opt_spec *specs, size_t n_specs,
     const train_config *tc = trainer_config(t);
     for (size_t i = 0; i < n_specs; i++) {
         const opt_spec *spec = &specs[i];
-        if (!spec->given || !*spec->given || spec->given == &o->task_given ||
-            spec->given == &o->save_given)
+        if (!spec->given || !*spec->given || spec->given == &o->given.task ||
+            spec->given == &o->given.save)
             continue;
         char given[64], held[64];
         int c = resume_compare(spec, lc, tc, given, held, sizeof given);
@@ -456,56 +468,51 @@ int cmd_train(int argc, char **argv)
     if (task_dispatch("train", argc, argv, &task_rc))
         return task_rc;
     train_opts o = {0};
-    int *g = o.given;
-    /* Options fixed for the whole run: the model's (arch) and the
-     * training's (run, g): a resumed run takes them from the checkpoint,
-     * and check_resume_options holds any given with --resume to it. */
-    int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm", 0, 0, NULL, &o.task_given},
+        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm", 0, 0, NULL, &o.given.task},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
         {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
         {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},
-        {"--cell", OPT_CHOICE, &o.cell, "lstm", "recurrent cell", "lstm|gru|gru_reset_before|rnn|rnn_relu", 0, 0, NULL, &arch[0]},
-        {"--hidden", OPT_SIZE, &o.hidden, "256", "hidden units per layer", NULL, 1, 16384, "H", &arch[1]},
-        {"--layers", OPT_SIZE, &o.layers, "2", "stacked layers", NULL, 1, 64, "L", &arch[2]},
-        {"--embed", OPT_SIZE, &o.embed, "64", "embedding size", NULL, 1, 16384, "E", &arch[3]},
-        {"--proj", OPT_SIZE, &o.proj, "0", "LSTM projection size (0: none)", NULL, 0, 16384, "P", &arch[4]},
-        {"--tie", OPT_FLAG, &o.tie, NULL, "tie the output matrix to the embedding (needs --embed = output size)", NULL, 0, 0, NULL, &arch[5]},
-        {"--no-bias", OPT_FLAG, &o.no_bias, NULL, "cells without biases", NULL, 0, 0, NULL, &arch[6]},
-        {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
-        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", "pytorch|orthogonal|uniform", 0, 0, NULL, &arch[8]},
-        {"--init-range", OPT_FLOAT, &o.init_range, "0.1", "R of --init uniform", NULL, 1e-6, 10.0, "R", &arch[14]},
-        {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
-        {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &arch[10]},
-        {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &arch[11]},
-        {"--zoneout", OPT_FLOAT, &o.zoneout, "0", "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", NULL, 0.0, 0.95, "Z", &arch[12]},
-        {"--layer-norm", OPT_FLAG, &o.layer_norm, NULL, "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", NULL, 0, 0, NULL, &arch[13]},
-        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &run[0]},
-        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &run[1]},
-        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &run[2]},
-        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, &run[3]},
-        {"--momentum", OPT_FLOAT, &o.momentum, "0", "momentum (sgd, rmsprop)", NULL, 0.0, 0.9999, NULL, &g[0]},
-        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, &run[4]},
-        {"--weight-decay", OPT_FLOAT, &o.weight_decay, "0", "weight decay (adamw: decoupled, default 0.01)", NULL, 0.0, 1.0, NULL, &g[1]},
-        {"--beta1", OPT_FLOAT, &o.beta1, "0.9", "Adam beta1", NULL, 0.0, 0.9999999, NULL, &g[2]},
-        {"--beta2", OPT_FLOAT, &o.beta2, "0.999", "Adam beta2", NULL, 0.0, 0.9999999, NULL, &g[3]},
-        {"--eps", OPT_FLOAT, &o.eps, "1e-8", "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", NULL, 0.0, 1.0, NULL, &g[4]},
-        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, &run[5]},
-        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", &run[6]},
-        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, &run[7]},
-        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", &run[8]},
-        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, &run[9]},
-        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", &run[10]},
-        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, &run[11]},
+        {"--cell", OPT_CHOICE, &o.cell, "lstm", "recurrent cell", "lstm|gru|gru_reset_before|rnn|rnn_relu", 0, 0, NULL, &o.given.cell},
+        {"--hidden", OPT_SIZE, &o.hidden, "256", "hidden units per layer", NULL, 1, 16384, "H", &o.given.hidden},
+        {"--layers", OPT_SIZE, &o.layers, "2", "stacked layers", NULL, 1, 64, "L", &o.given.layers},
+        {"--embed", OPT_SIZE, &o.embed, "64", "embedding size", NULL, 1, 16384, "E", &o.given.embed},
+        {"--proj", OPT_SIZE, &o.proj, "0", "LSTM projection size (0: none)", NULL, 0, 16384, "P", &o.given.proj},
+        {"--tie", OPT_FLAG, &o.tie, NULL, "tie the output matrix to the embedding (needs --embed = output size)", NULL, 0, 0, NULL, &o.given.tie},
+        {"--no-bias", OPT_FLAG, &o.no_bias, NULL, "cells without biases", NULL, 0, 0, NULL, &o.given.no_bias},
+        {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &o.given.dropout},
+        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", "pytorch|orthogonal|uniform", 0, 0, NULL, &o.given.init},
+        {"--init-range", OPT_FLOAT, &o.init_range, "0.1", "R of --init uniform", NULL, 1e-6, 10.0, "R", &o.given.init_range},
+        {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &o.given.forget_bias},
+        {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &o.given.variational},
+        {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &o.given.recurrent_dropout},
+        {"--zoneout", OPT_FLOAT, &o.zoneout, "0", "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", NULL, 0.0, 0.95, "Z", &o.given.zoneout},
+        {"--layer-norm", OPT_FLAG, &o.layer_norm, NULL, "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", NULL, 0, 0, NULL, &o.given.layer_norm},
+        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &o.given.seq_len},
+        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &o.given.batch},
+        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &o.given.optimizer},
+        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, &o.given.lr},
+        {"--momentum", OPT_FLOAT, &o.momentum, "0", "momentum (sgd, rmsprop)", NULL, 0.0, 0.9999, NULL, &o.given.momentum},
+        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, &o.given.nesterov},
+        {"--weight-decay", OPT_FLOAT, &o.weight_decay, "0", "weight decay (adamw: decoupled, default 0.01)", NULL, 0.0, 1.0, NULL, &o.given.weight_decay},
+        {"--beta1", OPT_FLOAT, &o.beta1, "0.9", "Adam beta1", NULL, 0.0, 0.9999999, NULL, &o.given.beta1},
+        {"--beta2", OPT_FLOAT, &o.beta2, "0.999", "Adam beta2", NULL, 0.0, 0.9999999, NULL, &o.given.beta2},
+        {"--eps", OPT_FLOAT, &o.eps, "1e-8", "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", NULL, 0.0, 1.0, NULL, &o.given.eps},
+        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, &o.given.schedule},
+        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", &o.given.decay_after},
+        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, &o.given.decay_factor},
+        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", &o.given.warmup},
+        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, &o.given.min_lr},
+        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", &o.given.patience},
+        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, &o.given.clip},
         {"--epochs", OPT_SIZE, &o.epochs, "10", "stop after this many epochs (0: no limit)", NULL, 0, 1000000, "N", NULL},
         {"--steps", OPT_SIZE, &o.steps, "0", "stop after this many steps in all (0: no limit)", NULL, 0, 1e15, "N", NULL},
         {"--time-limit", OPT_FLOAT, &o.time_limit, "0", "stop after this many seconds of training (0: no limit)", NULL, 0.0, 1e9, "SECONDS", NULL},
         {"--val-every", OPT_SIZE, &o.val_every, "0", "also validate every N steps (0: at the end of each epoch)", NULL, 0, 1e15, "N", NULL},
-        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path (with --resume: the resumed checkpoint unless given)", NULL, 0, 0, "PATH", &o.save_given},
+        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path (with --resume: the resumed checkpoint unless given)", NULL, 0, 0, "PATH", &o.given.save},
         {"--save-every", OPT_SIZE, &o.save_every, "500", "checkpoint every N steps (0: at the end only)", NULL, 0, 1e15, "N", NULL},
         {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", NULL, 0, 0, "PATH", NULL},
-        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &run[12]},
+        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &o.given.seed},
         {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
         {"--recompute", OPT_SIZE, &o.recompute, "0", "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", NULL, 0, 1000000, "S", NULL},
         {"--json", OPT_FLAG, &o.json, NULL, "one JSON object per validation on stdout", NULL, 0, 0, NULL, NULL},
@@ -533,7 +540,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* A continued run goes back where it came from unless told otherwise. */
-    if (o.resume && !o.save_given)
+    if (o.resume && !o.given.save)
         o.save = o.resume;
     /* Found now rather than when the first checkpoint is written. */
     struct stat sb;
@@ -560,7 +567,7 @@ int cmd_train(int argc, char **argv)
                       task);
             return EXIT_FAILURE_DATA;
         }
-        if (o.task_given && strcmp(o.task, task)) {
+        if (o.given.task && strcmp(o.task, task)) {
             cli_error("train", "--task %s, but %s is a %s checkpoint", o.task,
                       o.resume, task);
             return EXIT_USAGE;
