@@ -33,7 +33,7 @@ static const seqtask_defaults classify_defaults = {
     .hidden = "64", .layers = "1", .embed = "64", .batch = "32",
     .epochs = "10", .lr = "2e-3", .dropout = "0.3", .patience = "3",
     .pool = "last", .pools = "last|mean|max", .clip = "5",
-    .bidirectional = 1,
+    .bidirectional = 1, .save = "classify.safetensors",
 };
 
 /* The data options shared by train and eval. */
@@ -296,6 +296,8 @@ int cmd_train_classify(int argc, char **argv)
             printf("bag-of-words logistic regression on the same examples: "
                    "accuracy %.4f, macro-F1 %.4f\n", bmt.accuracy, bmt.macro_f1);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
     class_metrics_free(&mt);
     class_metrics_free(&bmt);
     bow_free(bow);

@@ -30,6 +30,7 @@ static const seqtask_defaults forecast_defaults = {
     .hidden = "32", .layers = "1", .batch = "32",
     .epochs = "200", .lr = "3e-3", .dropout = "0", .patience = "20",
     .pool = "last", .pools = "last|mean|max", .clip = "1",
+    .save = "forecast.safetensors",
 };
 
 enum { MAX_FEATURES = 64 };
@@ -481,6 +482,8 @@ int cmd_train_forecast(int argc, char **argv)
         if (have_seasonal)
             print_row("seasonal naive", &mt[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
     free(csv_path);
     free(svg_path);
     free(truth);

@@ -24,7 +24,7 @@
 static const seqtask_defaults music_defaults = {
     .hidden = "36", .layers = "1", .batch = "16", .epochs = "100",
     .lr = "1e-3", .dropout = "0", .patience = "10", .pool = "step",
-    .clip = "1", .causal = 1,
+    .clip = "1", .causal = 1, .save = "music.safetensors",
 };
 
 /* --data DIR names DIR/{train,valid,test}.txt; --train/--val/--test
@@ -121,6 +121,8 @@ int cmd_train_music(int argc, char **argv)
         printf("negative log-likelihood per frame (nats, 88 keys summed): "
                "train %.4f  validation %.4f  test %.4f\n", nll[0], nll[1], nll[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
     for (int i = 0; i < 3; i++)
         seq_data_free(&data[i]);
     seq_model_free(m);

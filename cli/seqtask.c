@@ -43,7 +43,7 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
         {"--seed", OPT_SIZE, &o->seed, "1", "seed of the initialisation, the split, shuffling and dropout", NULL, 0, 0, NULL, NULL},
         {"--threads", OPT_SIZE, &o->threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--quiet", OPT_FLAG, &o->quiet, NULL, "no per-epoch lines on stderr", NULL, 0, 0, NULL, NULL},
-        {"--save", OPT_STRING, &o->save, NULL, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg", NULL, 0, 0, "PATH", NULL},
+        {"--save", OPT_STRING, &o->save, def->save, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg", NULL, 0, 0, "PATH", NULL},
     };
     /* Options a task has no use for are left out (and so refused). */
     size_t n = 0;
@@ -234,30 +234,28 @@ recur_status seqtask_train(const char *cmd, const char *task,
         return s;
     size_t n = seq_model_size(m);
     run_log log = {.cmd = cmd, .quiet = o->quiet, .epochs = o->epochs};
-    char *csv_path = o->save ? cli_beside(o->save, ".metrics.csv", 0) : NULL;
-    char *svg_path = o->save ? cli_beside(o->save, ".loss.svg", 0) : NULL;
+    char *csv_path = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg_path = cli_beside(o->save, ".loss.svg", 0);
     log.svg = svg_path;
     float *best = malloc(n * sizeof(float));
     size_t cap = o->epochs < 100000 ? o->epochs : 100000;
     log.epochs = o->epochs;
     log.x = malloc(3 * cap * sizeof(double));
-    if (!best || !log.x) {
+    if (!best || !log.x || !csv_path || !svg_path) {
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
     log.epochs = cap;
     log.train = log.x + cap;
     log.val = log.train + cap;
-    if (o->save) /* what an earlier run killed in a save left behind */
-        cli_remove_stale_temps("train", o->save);
-    if (csv_path) {
-        log.csv = fopen(csv_path, "w");
-        if (!log.csv) {
-            s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
-            goto done;
-        }
-        fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
+    /* What an earlier run killed in a save left behind. */
+    cli_remove_stale_temps("train", o->save);
+    log.csv = fopen(csv_path, "w");
+    if (!log.csv) {
+        s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
+        goto done;
     }
+    fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
                 "examples\n", task, n, train->n, val ? val->n : 0);
@@ -266,8 +264,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
     plot_log(&log);
     if (!s) {
         memcpy(seq_model_params(m), best, n * sizeof(float));
-        if (o->save)
-            s = seqtask_save(m, task, meta, meta_ctx, o->save);
+        s = seqtask_save(m, task, meta, meta_ctx, o->save);
     }
 done:
     if (log.csv)
@@ -284,6 +281,18 @@ done:
     if (run)
         *run = log.run;
     return RECUR_OK;
+}
+
+void seqtask_saved(const char *cmd, const seqtask_opts *o,
+                   const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    fprintf(stderr, "recur %s: done after %zu epochs; saved the best model "
+            "(epoch %zu) at %s, log %s, plot %s\n", cmd, run->epochs,
+            run->best_epoch, o->save, csv ? csv : "", svg ? svg : "");
+    free(csv);
+    free(svg);
 }
 
 /* ---- the prepared examples, for the PyTorch twin ---- */

@@ -30,6 +30,7 @@ typedef struct {
 typedef struct {
     const char *hidden, *layers, *embed, *batch, *epochs, *lr, *dropout,
         *patience, *pool, *pools, *clip;
+    const char *save; /* "TASK.safetensors": --save's default */
     int bidirectional, causal;
 } seqtask_defaults;
 
@@ -73,6 +74,11 @@ recur_status seqtask_train(const char *cmd, const char *task,
                            const seq_data *train, const seq_data *val,
                            seqtask_meta_fn meta, void *meta_ctx,
                            seq_model **out, seqtask_run *run);
+
+/* The run's last line on stderr after a run to its end: where the model,
+ * log and plot are. */
+void seqtask_saved(const char *cmd, const seqtask_opts *o,
+                   const seqtask_run *run);
 
 /* Writes the model and the task's metadata to path (atomically). */
 recur_status seqtask_save(const seq_model *m, const char *task,
