@@ -16,6 +16,7 @@
 #include "eval/bow.h"
 #include "eval/classmetrics.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/labeled.h"
 #include "io/st_meta.h"
@@ -181,6 +182,9 @@ int cmd_train_classify(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     labeled_format lf = layout(&fo);
     labeled_set all = {0}, test = {0}, val = {0};
     tok_vocab *vocab = NULL;
@@ -309,6 +313,7 @@ int cmd_train_classify(int argc, char **argv)
     labeled_free(&all);
     labeled_free(&test);
     labeled_free(&val);
+    guard_end();
     return rc;
 }
 

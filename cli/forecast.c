@@ -14,6 +14,7 @@
  * value policy and the normalisation (mean and std per column).
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "forecast_plot.h"
 #include "io/st_meta.h"
@@ -314,6 +315,9 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     series_data ser = {0};
     seq_data win[3];
     memset(win, 0, sizeof win);
@@ -496,6 +500,7 @@ int cmd_train_forecast(int argc, char **argv)
     free(tvalue);
     series_free(&ser);
     seq_model_free(m);
+    guard_end();
     return rc;
 }
 

@@ -10,6 +10,7 @@
  * named one by one.
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/midi.h"
 #include "data/pianoroll.h"
@@ -85,6 +86,9 @@ int cmd_train_music(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     seq_data data[3];
     memset(data, 0, sizeof data);
     seq_model *m = NULL;
@@ -126,6 +130,7 @@ int cmd_train_music(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         seq_data_free(&data[i]);
     seq_model_free(m);
+    guard_end();
     return rc;
 }
 

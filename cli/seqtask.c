@@ -43,7 +43,7 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
         {"--seed", OPT_SIZE, &o->seed, "1", "seed of the initialisation, the split, shuffling and dropout", NULL, 0, 0, NULL, NULL},
         {"--threads", OPT_SIZE, &o->threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--quiet", OPT_FLAG, &o->quiet, NULL, "no per-epoch lines on stderr", NULL, 0, 0, NULL, NULL},
-        {"--save", OPT_STRING, &o->save, def->save, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg", NULL, 0, 0, "PATH", NULL},
+        {"--save", OPT_STRING, &o->save, def->save, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg. Locked while the run writes it (PATH.lock): a second run given the same PATH is refused (exit status 1)", NULL, 0, 0, "PATH", NULL},
     };
     /* Options a task has no use for are left out (and so refused). */
     size_t n = 0;

@@ -10,6 +10,7 @@
  *     PATH.loss.svg        training and validation loss against step
  */
 #include "cli.h"
+#include "guard.h"
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
@@ -35,9 +36,10 @@ static const char description[] =
     "through time: the text is cut into --batch parallel streams read in "
     "chunks of --seq-len steps, the state carried from chunk to chunk and "
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
-    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg). The "
-    "supervised tasks have their own options: recur train --task classify|"
-    "forecast|music --help.";
+    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg), and locks "
+    "it while running (--save PATH makes PATH.lock: a second run given the "
+    "same --save is refused, exit status 1). The supervised tasks have their "
+    "own options: recur train --task classify|forecast|music --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -574,6 +576,9 @@ int cmd_train(int argc, char **argv)
         }
         o.task = task;
     }
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     rc = load_corpus(&o, &c);
     if (!rc && o.resume) {
         recur_status s = trainer_resume(o.resume, c.train, c.n_train, c.val,
@@ -658,5 +663,6 @@ int cmd_train(int argc, char **argv)
     free(svg);
     trainer_free(t);
     corpus_free(&c);
+    guard_end();
     return rc;
 }

@@ -1,20 +1,43 @@
 /*
- * test_cli_signals.c — how a training run starts and ends, through the
- * `recur` binary ($RECUR_BIN), on tiny models and data written here:
+ * test_cli_signals.c — how a training run starts and ends (cli/guard.h),
+ * through the `recur` binary ($RECUR_BIN), some runs started as children
+ * that run while the test looks (tiny models on data written here):
+ *   - the lock: a second run given the same --save (a language model's, a
+ *     classifier's) is refused with exit status 1 naming the lock and the
+ *     first run's pid, and the first run's log is not touched; a stale lock
+ *     (the pid of a process that has exited, this host) is taken over with
+ *     a notice; a lock of another host is obeyed and left in place; a run
+ *     that fails after taking the lock removes it;
  *   - a supervised run without --save writes TASK.safetensors (with its log
- *     and plot) in its working directory and names it in its last line.
+ *     and plot) in its working directory, names it in its last line and
+ *     leaves no lock.
  */
+#include "io/safetensors.h"
 #include "spawn.h"
 #include "test.h"
+#include "base/clock.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #define END ((const char *)NULL)
 
-/* The tiny model of the supervised tasks' runs. */
+/* The tiny language model of every run here; --epochs 0: no limit. */
+#define LM_TINY "--hidden", "16", "--layers", "1", "--embed", "8", "--batch", \
+                "4", "--seq-len", "8", "--threads", "1", "--epochs", "0"
+/* ... and the supervised tasks'. */
 #define SEQ_TINY "--hidden", "8", "--threads", "1", "--quiet"
 
 /* ------------------------------------------------------------------------ */
@@ -41,7 +64,138 @@ static void scratch_close(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Data                                                                      */
+/* A run in the background                                                   */
+
+typedef struct {
+    const char *what;
+    pid_t pid;
+    int done, wstatus;
+    char out_path[400], err_path[400];
+} child;
+
+/* Starts `recur args...` (NULL-terminated) with stdout and stderr into
+ * capture/TAG.out and .err. 1 when it started. */
+static int child_start(child *c, const char *what, const char *tag,
+                       const char *const *args)
+{
+    memset(c, 0, sizeof *c);
+    c->what = what;
+    snprintf(c->out_path, sizeof c->out_path, "%s/%s.out", capture, tag);
+    snprintf(c->err_path, sizeof c->err_path, "%s/%s.err", capture, tag);
+    const char *argv[64] = {spawn_recur_bin()};
+    size_t n = 1;
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, c->out_path,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, c->err_path,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int rc = posix_spawn(&c->pid, argv[0], &fa, NULL, (char *const *)argv,
+                         environ);
+    posix_spawn_file_actions_destroy(&fa);
+    CHECK(rc == 0, "%s: cannot start %s: %s", what, argv[0], strerror(rc));
+    return rc == 0;
+}
+
+/* Has it ended? (reaps it once) */
+static int child_ended(child *c)
+{
+    if (!c->done && waitpid(c->pid, &c->wstatus, WNOHANG) == c->pid)
+        c->done = 1;
+    return c->done;
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* Lines in a file (0 when missing). */
+static size_t lines_in(const char *path)
+{
+    size_t n = 0;
+    char *text = spawn_read_file(path, NULL);
+    for (const char *p = text; p && *p; p++)
+        n += *p == '\n';
+    free(text);
+    return n;
+}
+
+/* Waits until path has at least `lines` lines while c runs; 1 then, 0
+ * (one failed CHECK) when c ended first or 60 s went by. */
+static int wait_lines(child *c, const char *path, size_t lines)
+{
+    double deadline = clock_seconds() + 60;
+    while (lines_in(path) < lines) {
+        if (child_ended(c) || clock_seconds() > deadline) {
+            CHECK(0, "%s: %s did not reach %zu lines (the run %s)", c->what,
+                  path, lines, c->done ? "ended" : "is still running");
+            return 0;
+        }
+        nap_ms(1);
+    }
+    return 1;
+}
+
+/* Waits for the end (killing it after 60 s). Returns its exit status, or
+ * -1 when a signal killed it (*sig gets which, when sig is not NULL).
+ * stderr and stdout, read into err and out when not NULL (caller frees),
+ * must hold no sanitizer report. */
+static int child_wait(child *c, int *sig, char **out, char **err)
+{
+    double deadline = clock_seconds() + 60;
+    while (!child_ended(c) && clock_seconds() < deadline)
+        nap_ms(2);
+    if (!c->done) {
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, &c->wstatus, 0);
+        c->done = 1;
+        CHECK(0, "%s: still running after 60 s; killed", c->what);
+    }
+    char *e = spawn_read_file(c->err_path, NULL);
+    CHECK(e && !strstr(e, "Sanitizer") && !strstr(e, "runtime error"),
+          "%s: sanitizer report:\n%s", c->what, e ? e : "(no stderr)");
+    if (err)
+        *err = e ? e : calloc(1, 1);
+    else
+        free(e);
+    if (out) {
+        *out = spawn_read_file(c->out_path, NULL);
+        if (!*out)
+            *out = calloc(1, 1);
+    }
+    if (sig)
+        *sig = WIFSIGNALED(c->wstatus) ? WTERMSIG(c->wstatus) : 0;
+    return WIFEXITED(c->wstatus) ? WEXITSTATUS(c->wstatus) : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data and files                                                            */
+
+/* Lines of eight words of a small vocabulary (deterministic): text for
+ * charlm and wordlm alike. */
+static int write_words(const char *path, int lines)
+{
+    static const char *const words[] = {"the", "river", "runs", "past", "old",
+                                        "stones", "and", "light", "falls",
+                                        "on", "water", "while", "bells",
+                                        "ring", "over", "town"};
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    uint64_t x = 7;
+    for (int i = 0; i < lines; i++)
+        for (int w = 0; w < 8; w++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            fprintf(f, "%s%s", words[(x >> 33) % 16], w < 7 ? " " : "\n");
+        }
+    return fclose(f) == 0;
+}
 
 /* Labelled lines: class 1 has "good" in it. */
 static int write_reviews(const char *path)
@@ -89,6 +243,187 @@ static int write_rolls(const char *dir)
     return 1;
 }
 
+/* "m.safetensors" -> "m" + suffix (the CLI's names beside a checkpoint). */
+static const char *beside(char *buf, size_t size, const char *model,
+                          const char *suffix)
+{
+    size_t n = strlen(model), e = strlen(".safetensors");
+    if (n > e && !strcmp(model + n - e, ".safetensors"))
+        n -= e;
+    snprintf(buf, size, "%.*s%s", (int)n, model, suffix);
+    return buf;
+}
+
+static const char *lock_of(char *buf, size_t size, const char *model)
+{
+    snprintf(buf, size, "%s.lock", model);
+    return buf;
+}
+
+/* train.step of a checkpoint; 0 when it cannot be read. */
+static unsigned long long step_of(const char *path)
+{
+    st_file *st = NULL;
+    unsigned long long step = 0;
+    if (st_read(path, &st) == RECUR_OK) {
+        const char *v = st_meta(st, "train.step");
+        step = v ? strtoull(v, NULL, 10) : 0;
+    }
+    st_free(st);
+    return step;
+}
+
+/* Runs `recur args...` to completion; its exit status. */
+static int run_status(const char *what, const char *const *args, int want)
+{
+    spawn_result r = spawn_recur(capture, args);
+    CHECK(r.status == want, "%s: exit status %d, expected %d; stderr: %s",
+          what, r.status, want, r.err ? r.err : "");
+    int status = r.status;
+    spawn_result_free(&r);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The lock                                                                  */
+
+/* A second run on a running one's --save: refused, naming the lock and the
+ * holder's pid, the first run's log untouched. */
+static void concurrent(const char *text, const char *tsv)
+{
+    char model[400], csv[450], lock[450], pid[32];
+    in_scratch(model, sizeof model, "busy.safetensors");
+    beside(csv, sizeof csv, model, ".metrics.csv");
+    lock_of(lock, sizeof lock, model);
+    const char *first[] = {"train", "--data", text, LM_TINY, "--save", model,
+                           END};
+    child c;
+    if (!child_start(&c, "the first run", "first", first))
+        return;
+    if (!wait_lines(&c, csv, 4)) {
+        kill(c.pid, SIGKILL);
+        child_wait(&c, NULL, NULL, NULL);
+        return;
+    }
+    snprintf(pid, sizeof pid, "pid %ld", (long)c.pid);
+    size_t before = 0;
+    char *log = spawn_read_file(csv, &before);
+    /* Bounded, should they run. */
+    const char *second_lm[] = {"train", "--data", text, LM_TINY, "--steps",
+                               "3", "--save", model, END};
+    const char *second_cls[] = {"train", "--task", "classify", "--data", tsv,
+                                SEQ_TINY, "--epochs", "1", "--save", model, END};
+    const char *const *second[2] = {second_lm, second_cls};
+    for (int i = 0; i < 2; i++) {
+        const char *what = i ? "a classifier on a running --save"
+                             : "a second run on a running --save";
+        spawn_result r = spawn_recur(capture, second[i]);
+        CHECK(r.status == 1 && strstr(r.err, pid) && strstr(r.err, lock) &&
+                  strstr(r.err, "is being written by"),
+              "%s: exit status %d, expected 1 with '%s' and %s: %s", what,
+              r.status, pid, lock, r.err ? r.err : "");
+        CHECK(r.out && r.out[0] == '\0', "%s: printed on stdout: %s", what,
+              r.out ? r.out : "");
+        spawn_result_free(&r);
+    }
+    size_t after = 0;
+    char *now = spawn_read_file(csv, &after);
+    CHECK(log && now && after >= before && !memcmp(log, now, before),
+          "the refused runs touched the first run's log %s", csv);
+    free(log);
+    free(now);
+    CHECK(spawn_exists(lock), "the refused runs removed %s", lock);
+    kill(c.pid, SIGINT); /* the language model's Ctrl-C: saves and ends */
+    int status = child_wait(&c, NULL, NULL, NULL);
+    CHECK(status == 0 && !spawn_exists(lock), "the first run: exit status "
+          "%d, its lock %s", status, spawn_exists(lock) ? "left" : "gone");
+}
+
+/* The pid of a process that has exited. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    CHECK(pid > 0, "fork: %s", strerror(errno));
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    return pid;
+}
+
+static int plant_lock(const char *lock, long pid, const char *host)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text, "pid %ld\nhost %s\nstarted "
+                     "2026-01-02 03:04:05 +0000\n", pid, host);
+    int ok = spawn_write_file(lock, text, (size_t)n);
+    CHECK(ok, "cannot plant %s", lock);
+    return ok;
+}
+
+/* A lock whose process is gone is taken over; one of another host is
+ * obeyed. */
+static void stale_and_foreign(const char *text)
+{
+    char model[400], lock[450], host[256] = "", pid[32];
+    in_scratch(model, sizeof model, "stale.safetensors");
+    lock_of(lock, sizeof lock, model);
+    gethostname(host, sizeof host - 1);
+    pid_t gone = dead_pid();
+    snprintf(pid, sizeof pid, "pid %ld", (long)gone);
+    const char *args[] = {"train", "--data", text, LM_TINY, "--steps", "3",
+                          "--save", model, END};
+    if (gone > 0 && plant_lock(lock, (long)gone, host)) {
+        spawn_result r = spawn_recur(capture, args);
+        CHECK(r.status == 0 && strstr(r.err, "took over the stale lock") &&
+                  strstr(r.err, pid),
+              "a stale lock (%s): exit status %d, expected 0 and a notice "
+              "naming it: %s", pid, r.status, r.err ? r.err : "");
+        spawn_result_free(&r);
+        CHECK(step_of(model) == 3, "a stale lock: no checkpoint at step 3");
+        CHECK(!spawn_exists(lock), "a stale lock: %s is left", lock);
+    }
+    in_scratch(model, sizeof model, "foreign.safetensors");
+    lock_of(lock, sizeof lock, model);
+    if (plant_lock(lock, 1, "elsewhere.invalid")) {
+        spawn_result r = spawn_recur(capture, args); /* args name model */
+        CHECK(r.status == 1 && strstr(r.err, "pid 1 on host elsewhere.invalid") &&
+                  strstr(r.err, lock),
+              "a lock of another host: exit status %d, expected 1 naming it: "
+              "%s", r.status, r.err ? r.err : "");
+        spawn_result_free(&r);
+        CHECK(spawn_exists(lock) && !spawn_exists(model),
+              "a lock of another host: the lock went or a checkpoint came");
+    }
+}
+
+/* A run that fails after taking the lock leaves none. */
+static void failed_run(void)
+{
+    char model[400], lock[450], missing[400];
+    in_scratch(model, sizeof model, "failed.safetensors");
+    in_scratch(missing, sizeof missing, "no-such-text.txt");
+    const char *args[] = {"train", "--data", missing, LM_TINY, "--save", model,
+                          END};
+    run_status("train on a missing file", args, 1);
+    CHECK(!spawn_exists(lock_of(lock, sizeof lock, model)),
+          "a failed run left its lock %s", lock);
+}
+
+void test_cli_signals_lock(void)
+{
+    char text[400], tsv[400];
+    if (!scratch_open())
+        return;
+    if (write_words(in_scratch(text, sizeof text, "text.txt"), 250) &&
+        write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv"))) {
+        concurrent(text, tsv);
+        stale_and_foreign(text);
+        failed_run();
+    }
+    scratch_close();
+}
+
 /* ------------------------------------------------------------------------ */
 /* --save's default                                                          */
 
@@ -127,6 +462,9 @@ void test_cli_signals_default_save(void)
             CHECK(spawn_exists(path), "train --task %s without --save: no %s",
                   tasks[i], path);
         }
+        snprintf(path, sizeof path, "%s/%s.safetensors.lock", work, tasks[i]);
+        CHECK(!spawn_exists(path), "train --task %s: the lock %s is left",
+              tasks[i], path);
     }
     scratch_close();
 }
