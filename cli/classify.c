@@ -259,6 +259,10 @@ int cmd_train_classify(int argc, char **argv)
     if (!s)
         s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1], write_meta,
                           &cl, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "classify", &o, &run);
+        goto done;
+    }
     double test_loss = NAN;
     if (!s && !json)
         printf("test: %zu examples\n", d[2].n);
@@ -302,6 +306,7 @@ int cmd_train_classify(int argc, char **argv)
     }
     if (!rc)
         seqtask_saved("train", &o, &run);
+done:
     class_metrics_free(&mt);
     class_metrics_free(&bmt);
     bow_free(bow);

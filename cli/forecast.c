@@ -375,6 +375,10 @@ int cmd_train_forecast(int argc, char **argv)
     if (!s)
         s = seqtask_train("train", "forecast", &o, &c, &win[0],
                           win[1].n ? &win[1] : NULL, write_meta, &f, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "forecast", &o, &run);
+        goto done;
+    }
     /* The test part in original units: the model and the baselines. */
     const size_t values = win[2].n * f.horizon;
     if (!s) {
@@ -490,6 +494,7 @@ int cmd_train_forecast(int argc, char **argv)
         seqtask_saved("train", &o, &run);
     free(csv_path);
     free(svg_path);
+done:
     free(truth);
     free(fc);
     free(naive);

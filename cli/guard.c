@@ -1,5 +1,5 @@
 /*
- * guard.c — the run's lock (guard.h).
+ * guard.c — the run's lock and its stop on SIGINT / SIGTERM (guard.h).
  */
 #include "guard.h"
 #include "cli.h"
@@ -14,9 +14,39 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The lock's path and whether this process holds it. */
+/* The first signal caught; the lock's path and whether this process holds
+ * it, read by the handler (so no allocation there). */
+static volatile sig_atomic_t caught, held;
 static char lock_path[4096];
-static int held, registered;
+static int installed, registered;
+static struct sigaction old_int, old_term;
+
+static void on_signal(int sig)
+{
+    if (!caught) {
+        caught = sig;
+        return;
+    }
+    /* The second: end now, as the default would, without leaving the lock.
+     * unlink, signal and raise are async-signal-safe; the raised signal is
+     * delivered when this handler returns. */
+    if (held)
+        unlink(lock_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int guard_signal(void)
+{
+    return caught;
+}
+
+const char *guard_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/* ---- the lock ---- */
 
 typedef struct {
     long pid;            /* 0 when the file does not say */
@@ -162,7 +192,7 @@ static int take_lock(const char *cmd, const char *save)
 
 int guard_begin(const char *cmd, const char *save)
 {
-    if (held) {
+    if (held || installed) {
         cli_error(cmd, "one training per process");
         return EXIT_FAILURE_DATA;
     }
@@ -176,6 +206,15 @@ int guard_begin(const char *cmd, const char *save)
         return rc;
     if (!registered && atexit(guard_end) == 0)
         registered = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* a read or write in progress goes on */
+    caught = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    installed = 1;
     return EXIT_OK;
 }
 
@@ -191,5 +230,10 @@ void guard_end(void)
         if (read_holder(lock_path, &h) && h.pid == (long)getpid() &&
             !strcmp(h.host, host))
             unlink(lock_path);
+    }
+    if (installed) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        installed = 0;
     }
 }

@@ -107,6 +107,10 @@ int cmd_train_music(int argc, char **argv)
         s = seqtask_config(&o, 0, RECUR_PIANO_KEYS, RECUR_PIANO_KEYS, SEQ_LOSS_BCE, &c);
     if (!s)
         s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the parts not scored */
+        rc = seqtask_stopped("train", "music", &o, &run);
+        goto done;
+    }
     double nll[3] = {NAN, NAN, NAN};
     for (int i = 0; !s && i < 3; i++)
         if (data[i].n)
@@ -127,6 +131,7 @@ int cmd_train_music(int argc, char **argv)
     }
     if (!rc)
         seqtask_saved("train", &o, &run);
+done:
     for (int i = 0; i < 3; i++)
         seq_data_free(&data[i]);
     seq_model_free(m);

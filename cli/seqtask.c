@@ -3,6 +3,7 @@
  */
 #include "seqtask.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "plot.h"
 
@@ -43,7 +44,7 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
         {"--seed", OPT_SIZE, &o->seed, "1", "seed of the initialisation, the split, shuffling and dropout", NULL, 0, 0, NULL, NULL},
         {"--threads", OPT_SIZE, &o->threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--quiet", OPT_FLAG, &o->quiet, NULL, "no per-epoch lines on stderr", NULL, 0, 0, NULL, NULL},
-        {"--save", OPT_STRING, &o->save, def->save, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg. Locked while the run writes it (PATH.lock): a second run given the same PATH is refused (exit status 1)", NULL, 0, 0, "PATH", NULL},
+        {"--save", OPT_STRING, &o->save, def->save, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg. Locked while the run writes it (PATH.lock): a second run given the same PATH is refused (exit status 1). Ctrl-C (SIGINT) or SIGTERM stops at the next step with the best model so far saved here (exit status 130, 143)", NULL, 0, 0, "PATH", NULL},
     };
     /* Options a task has no use for are left out (and so refused). */
     size_t n = 0;
@@ -176,11 +177,13 @@ static void plot_log(const run_log *log)
         plot_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
 }
 
+/* A non-zero return (after SIGINT or SIGTERM, guard.h) stops fit_run at
+ * this step; it then scores the epoch so far and keeps the best. */
 static int on_event(void *ctx, const fit_event *ev)
 {
     run_log *log = ctx;
     if (ev->kind != FIT_EPOCH)
-        return 0;
+        return guard_signal() != 0;
     log->run.epochs = ev->epoch;
     log->run.seconds = ev->elapsed;
     if (ev->best) {
@@ -209,7 +212,7 @@ static int on_event(void *ctx, const fit_event *ev)
             log->plotted = ev->elapsed;
         }
     }
-    return 0;
+    return guard_signal() != 0;
 }
 
 recur_status seqtask_train(const char *cmd, const char *task,
@@ -278,9 +281,27 @@ done:
         return s;
     }
     *out = m;
+    log.run.signal = guard_signal();
     if (run)
         *run = log.run;
     return RECUR_OK;
+}
+
+int seqtask_stopped(const char *cmd, const char *task, const seqtask_opts *o,
+                    const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    const char *use = strcmp(task, "forecast") ? "recur eval" : "recur predict";
+    fprintf(stderr, "recur %s: interrupted by %s in epoch %zu; saved the best "
+            "model so far (epoch %zu) at %s, log %s, plot %s; the test part "
+            "was not scored. Use the model with `%s --model %s --data FILE`, or "
+            "train again from the start (--task %s has no --resume)\n", cmd,
+            guard_signal_name(run->signal), run->epochs, run->best_epoch,
+            o->save, csv ? csv : "", svg ? svg : "", use, o->save, task);
+    free(csv);
+    free(svg);
+    return 128 + run->signal;
 }
 
 void seqtask_saved(const char *cmd, const seqtask_opts *o,

@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +37,11 @@ static const char description[] =
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
     "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg), and locks "
     "it while running (--save PATH makes PATH.lock: a second run given the "
-    "same --save is refused, exit status 1). The supervised tasks have their "
-    "own options: recur train --task classify|forecast|music --help.";
+    "same --save is refused, exit status 1). Ctrl-C (SIGINT) or SIGTERM "
+    "stops at the next step and saves as at the end; --resume continues. "
+    "Exit status: 0 done, 1 data or file error, 2 usage error, 130 stopped "
+    "by SIGINT, 143 by SIGTERM. The supervised tasks have their own options: "
+    "recur train --task classify|forecast|music --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -66,13 +68,6 @@ typedef struct {
             min_lr, patience, clip, seed;
     } given;
 } train_opts;
-
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 /* ---- data ---- */
 
@@ -461,7 +456,7 @@ static int report(void *ctx, const train_event *ev)
     case TRAIN_SAVED:
         break;
     }
-    return interrupted;
+    return guard_signal() != 0; /* SIGINT, SIGTERM: stop at this step */
 }
 
 int cmd_train(int argc, char **argv)
@@ -643,19 +638,28 @@ int cmd_train(int argc, char **argv)
         if (o.epochs && (!total || o.epochs * trainer_chunks_per_epoch(t) < total))
             total = o.epochs * trainer_chunks_per_epoch(t);
         progress_init(&r.bar, stderr, total, o.time_limit);
-        signal(SIGINT, on_sigint);
         recur_status s = trainer_run(t, &lim, report, &r);
-        signal(SIGINT, SIG_DFL);
+        int sig = guard_signal();
         progress_done(&r.bar);
         metrics_plot(r.log, svg);
-        if (s)
+        if (s) {
             rc = cli_fail("train", s);
-        else
-            fprintf(stderr, "recur train: %s after %llu steps; checkpoint %s, "
+        } else if (sig) {
+            /* Stopped at a step boundary and saved as at a normal end. */
+            fprintf(stderr, "recur train: interrupted by %s at step %llu; "
+                    "saved checkpoint %s, best %s, log %s, plot %s; continue "
+                    "with: recur train --resume %s --data %s%s%s\n",
+                    guard_signal_name(sig), (unsigned long long)trainer_step(t),
+                    o.save, c.n_val ? best : "none (no validation data)", csv,
+                    svg, o.save, o.data, o.val_data ? " --val-data " : "",
+                    o.val_data ? o.val_data : "");
+            rc = 128 + sig;
+        } else {
+            fprintf(stderr, "recur train: done after %llu steps; checkpoint %s, "
                     "best %s, log %s, plot %s\n",
-                    interrupted ? "interrupted" : "done",
                     (unsigned long long)trainer_step(t), o.save,
                     c.n_val ? best : "none (no validation data)", csv, svg);
+        }
     }
     metrics_close(r.log);
     free(best);

@@ -1,7 +1,19 @@
 /*
- * test_cli_signals.c — how a training run starts and ends (cli/guard.h),
- * through the `recur` binary ($RECUR_BIN), some runs started as children
- * that run while the test looks (tiny models on data written here):
+ * test_cli_signals.c — what guards a training run (cli/guard.h), through
+ * the `recur` binary ($RECUR_BIN) started as a child that the test signals
+ * while it trains (tiny models on data written here, --epochs or --steps
+ * unbounded so that only the signal ends the run):
+ *   - SIGINT mid-run, every task (charlm, wordlm, classify, forecast,
+ *     music): exit status 130, one "interrupted by SIGINT" line, the
+ *     checkpoint written and usable (eval or predict on it succeeds), the
+ *     metrics log ending in a whole line, no lock left, nothing on stdout
+ *     for the supervised tasks (the test part is not scored); for the
+ *     language models the line says --resume, and --resume from the
+ *     checkpoint (at whatever step k the signal caught) to step k + 5 gives
+ *     the tensors of an uninterrupted run to k + 5, bit for bit;
+ *   - SIGTERM: exit status 143 (charlm, classify);
+ *   - two signals in a row: no lock left, and a checkpoint, when there is
+ *     one, that reads whole;
  *   - the lock: a second run given the same --save (a language model's, a
  *     classifier's) is refused with exit status 1 naming the lock and the
  *     first run's pid, and the first run's log is not touched; a stale lock
@@ -273,6 +285,27 @@ static unsigned long long step_of(const char *path)
     return step;
 }
 
+/* Every tensor of a is in b with the same dtype, shape and bytes, and the
+ * counts are equal. */
+static int same_tensors(const char *what, const char *a_path, const char *b_path)
+{
+    st_file *a = NULL, *b = NULL;
+    int ok = st_read(a_path, &a) == RECUR_OK && st_read(b_path, &b) == RECUR_OK;
+    CHECK(ok, "%s: cannot read %s or %s", what, a_path, b_path);
+    ok = ok && st_count(a) == st_count(b);
+    for (size_t i = 0; ok && i < st_count(a); i++) {
+        const st_tensor *ta = st_at(a, i), *tb = st_find(b, ta->name);
+        int same = tb && ta->dtype == tb->dtype && ta->nbytes == tb->nbytes &&
+                   !memcmp(ta->data, tb->data, ta->nbytes);
+        CHECK(same, "%s: tensor '%s' differs between %s and %s", what,
+              ta->name, a_path, b_path);
+        ok = same;
+    }
+    st_free(a);
+    st_free(b);
+    return ok;
+}
+
 /* Runs `recur args...` to completion; its exit status. */
 static int run_status(const char *what, const char *const *args, int want)
 {
@@ -282,6 +315,199 @@ static int run_status(const char *what, const char *const *args, int want)
     int status = r.status;
     spawn_result_free(&r);
     return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* SIGINT and SIGTERM                                                        */
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+/* What every interrupted run must show: exit status 128 + sig, the line,
+ * the checkpoint, a log ending in a whole line, no lock. Returns 1 when
+ * it exited so. */
+static int check_interrupted(child *c, int sig, const char *model,
+                             const char *hint, char **out)
+{
+    char *err = NULL, want[64], path[450];
+    int got_sig = 0, status = child_wait(c, &got_sig, out, &err);
+    snprintf(want, sizeof want, "interrupted by %s", signal_name(sig));
+    CHECK(status == 128 + sig, "%s: exit status %d (signal %d), expected %d; "
+          "stderr: %s", c->what, status, got_sig, 128 + sig, err);
+    CHECK(strstr(err, want) && strstr(err, model) && strstr(err, hint),
+          "%s: stderr does not say '%s', %s and '%s': %s", c->what, want,
+          model, hint, err);
+    free(err);
+    CHECK(spawn_exists(model), "%s: no checkpoint %s", c->what, model);
+    CHECK(!spawn_exists(lock_of(path, sizeof path, model)), "%s: the lock %s "
+          "is left", c->what, path);
+    size_t size = 0;
+    char *log = spawn_read_file(beside(path, sizeof path, model, ".metrics.csv"),
+                                &size);
+    CHECK(log && size > 0 && log[size - 1] == '\n' && lines_in(path) >= 2,
+          "%s: the log %s is missing, empty or cut in a line", c->what, path);
+    free(log);
+    return status == 128 + sig;
+}
+
+/* A language model trained until sig; with resume, --resume from the
+ * checkpoint to k + 5 equals a run straight to k + 5. */
+static void lm_interrupt(const char *task, const char *text, int sig, int resume)
+{
+    char model[400], csv[450], what[64], tag[64];
+    snprintf(tag, sizeof tag, "%s-%s", task, signal_name(sig));
+    snprintf(what, sizeof what, "train --task %s, %s", task, signal_name(sig));
+    char name[128];
+    snprintf(name, sizeof name, "%s.safetensors", tag);
+    in_scratch(model, sizeof model, name);
+    beside(csv, sizeof csv, model, ".metrics.csv");
+    const char *args[] = {"train", "--task", task, "--data", text, LM_TINY,
+                          "--save", model, END};
+    child c;
+    if (!child_start(&c, what, tag, args))
+        return;
+    /* The header and three steps: well inside the first epoch. */
+    if (wait_lines(&c, csv, 4))
+        kill(c.pid, sig);
+    else
+        kill(c.pid, SIGKILL);
+    if (!check_interrupted(&c, sig, model, "--resume", NULL))
+        return;
+    unsigned long long k = step_of(model);
+    CHECK(k >= 3, "%s: the checkpoint is at step %llu", what, k);
+    const char *eval[] = {"eval", "--model", model, "--data", text, "--threads",
+                          "1", END};
+    run_status("eval of the interrupted checkpoint", eval, 0);
+    if (!resume || k < 3)
+        return;
+    char steps[32], ref[400], resumed[400];
+    snprintf(steps, sizeof steps, "%llu", k + 5);
+    snprintf(name, sizeof name, "%s-ref.safetensors", tag);
+    in_scratch(ref, sizeof ref, name);
+    snprintf(name, sizeof name, "%s-resumed.safetensors", tag);
+    in_scratch(resumed, sizeof resumed, name);
+    const char *straight[] = {"train", "--task", task, "--data", text, LM_TINY,
+                              "--steps", steps, "--save", ref, END};
+    const char *cont[] = {"train", "--resume", model, "--data", text,
+                          "--threads", "1", "--steps", steps, "--save", resumed,
+                          END};
+    if (run_status("the uninterrupted run", straight, 0) ||
+        run_status("--resume from the interrupted checkpoint", cont, 0))
+        return;
+    CHECK(step_of(resumed) == k + 5 && step_of(ref) == k + 5,
+          "%s: resumed to step %llu, straight to %llu, expected %llu", what,
+          step_of(resumed), step_of(ref), k + 5);
+    same_tensors("resumed after the signal against straight", resumed, ref);
+}
+
+/* A supervised task trained until sig: the best model so far is saved and
+ * usable (use: the command and its arguments after --model PATH), the
+ * test part not scored. */
+static void task_interrupt(const char *task, const char *const *data, int sig,
+                           const char *const *use)
+{
+    char model[400], csv[450], what[64], tag[64], name[128];
+    snprintf(tag, sizeof tag, "%s-%s", task, signal_name(sig));
+    snprintf(what, sizeof what, "train --task %s, %s", task, signal_name(sig));
+    snprintf(name, sizeof name, "%s.safetensors", tag);
+    in_scratch(model, sizeof model, name);
+    beside(csv, sizeof csv, model, ".metrics.csv");
+    spawn_args a = {{NULL}, 0};
+    spawn_args_add(&a, "train", "--task", task, SEQ_TINY, "--epochs", "1000000",
+                   "--patience", "0", "--save", model, END);
+    for (; *data; data++)
+        spawn_args_add(&a, *data, END);
+    child c;
+    if (!child_start(&c, what, tag, a.v))
+        return;
+    /* The header and one epoch's row. */
+    if (wait_lines(&c, csv, 2))
+        kill(c.pid, sig);
+    else
+        kill(c.pid, SIGKILL);
+    char *out = NULL;
+    if (check_interrupted(&c, sig, model, "no --resume", &out))
+        CHECK(out[0] == '\0', "%s: scored the test part after the signal: %s",
+              what, out);
+    free(out);
+    spawn_args u = {{NULL}, 0};
+    spawn_args_add(&u, use[0], "--model", model, END);
+    for (use++; *use; use++)
+        spawn_args_add(&u, *use, END);
+    run_status("the interrupted run's model", u.v, 0);
+}
+
+void test_cli_signals_lm(void)
+{
+    char text[400];
+    if (!scratch_open())
+        return;
+    if (write_words(in_scratch(text, sizeof text, "text.txt"), 250)) {
+        lm_interrupt("charlm", text, SIGINT, 1);
+        lm_interrupt("wordlm", text, SIGINT, 1);
+        lm_interrupt("charlm", text, SIGTERM, 0);
+    }
+    scratch_close();
+}
+
+void test_cli_signals_tasks(void)
+{
+    char tsv[400], csv[400], dir[400], test[450];
+    if (!scratch_open())
+        return;
+    int ok = write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv")) &&
+             write_series(in_scratch(csv, sizeof csv, "s.csv")) &&
+             write_rolls(in_scratch(dir, sizeof dir, "rolls"));
+    CHECK(ok, "cannot write the data into %s", scratch);
+    snprintf(test, sizeof test, "%s/test.txt", dir);
+    if (ok) {
+        const char *cls[] = {"--data", tsv, END};
+        const char *cls_use[] = {"eval", "--data", tsv, "--threads", "1", END};
+        task_interrupt("classify", cls, SIGINT, cls_use);
+        task_interrupt("classify", cls, SIGTERM, cls_use);
+        const char *fc[] = {"--data", csv, "--lookback", "6", END};
+        const char *fc_use[] = {"predict", "--data", csv, END};
+        task_interrupt("forecast", fc, SIGINT, fc_use);
+        const char *mus[] = {"--data", dir, END};
+        const char *mus_use[] = {"eval", "--data", test, END};
+        task_interrupt("music", mus, SIGINT, mus_use);
+    }
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Two signals                                                               */
+
+/* A second SIGINT ends the run at once: whatever moment it hits, the lock
+ * goes and the checkpoint, when there is one, reads whole. */
+static void double_signal(const char *text)
+{
+    char model[400], csv[450], lock[450];
+    in_scratch(model, sizeof model, "twice.safetensors");
+    beside(csv, sizeof csv, model, ".metrics.csv");
+    const char *args[] = {"train", "--data", text, LM_TINY, "--save-every",
+                          "1", "--save", model, END};
+    child c;
+    if (!child_start(&c, "train, two SIGINTs", "twice", args))
+        return;
+    if (wait_lines(&c, csv, 4)) {
+        kill(c.pid, SIGINT);
+        nap_ms(1);
+        kill(c.pid, SIGINT);
+    } else {
+        kill(c.pid, SIGKILL);
+    }
+    int sig = 0, status = child_wait(&c, &sig, NULL, NULL);
+    CHECK(status == 130 || sig == SIGINT, "train, two SIGINTs: exit status "
+          "%d, signal %d", status, sig);
+    CHECK(!spawn_exists(lock_of(lock, sizeof lock, model)),
+          "train, two SIGINTs: the lock %s is left", lock);
+    st_file *st = NULL;
+    CHECK(!spawn_exists(model) || st_read(model, &st) == RECUR_OK,
+          "train, two SIGINTs: %s does not read: %s", model, recur_last_error());
+    st_free(st);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -333,10 +559,8 @@ static void concurrent(const char *text, const char *tsv)
     free(log);
     free(now);
     CHECK(spawn_exists(lock), "the refused runs removed %s", lock);
-    kill(c.pid, SIGINT); /* the language model's Ctrl-C: saves and ends */
-    int status = child_wait(&c, NULL, NULL, NULL);
-    CHECK(status == 0 && !spawn_exists(lock), "the first run: exit status "
-          "%d, its lock %s", status, spawn_exists(lock) ? "left" : "gone");
+    kill(c.pid, SIGINT);
+    check_interrupted(&c, SIGINT, model, "--resume", NULL);
 }
 
 /* The pid of a process that has exited. */
@@ -420,6 +644,7 @@ void test_cli_signals_lock(void)
         concurrent(text, tsv);
         stale_and_foreign(text);
         failed_run();
+        double_signal(text);
     }
     scratch_close();
 }
