@@ -17,6 +17,7 @@
 #include "eval/bow.h"
 #include "eval/classmetrics.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/labeled.h"
 #include "model/classifier.h"
@@ -34,7 +35,7 @@ static const seqtask_defaults classify_defaults = {
     .hidden = "64", .layers = "1", .embed = "64", .batch = "32",
     .epochs = "10", .lr = "2e-3", .dropout = "0.3", .patience = "3",
     .pool = "last", .pools = "last|mean|max", .clip = "5",
-    .bidirectional = 1,
+    .bidirectional = 1, .save = "classify.safetensors",
 };
 
 /* The data options shared by train and eval. */
@@ -133,6 +134,9 @@ int cmd_train_classify(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     labeled_format lf = layout(&fo);
     labeled_set all = {0}, test = {0}, val = {0};
     tok_vocab *vocab = NULL;
@@ -207,6 +211,10 @@ int cmd_train_classify(int argc, char **argv)
     if (!s)
         s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1],
                           classifier_write_meta, &cl, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "classify", &o, &run);
+        goto done;
+    }
     double test_loss = NAN;
     if (!s && !json)
         printf("test: %zu examples\n", d[2].n);
@@ -248,6 +256,9 @@ int cmd_train_classify(int argc, char **argv)
             printf("bag-of-words logistic regression on the same examples: "
                    "accuracy %.4f, macro-F1 %.4f\n", bmt.accuracy, bmt.macro_f1);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
+done:
     class_metrics_free(&mt);
     class_metrics_free(&bmt);
     bow_free(bow);
@@ -259,6 +270,7 @@ int cmd_train_classify(int argc, char **argv)
     labeled_free(&all);
     labeled_free(&test);
     labeled_free(&val);
+    guard_end();
     return rc;
 }
 

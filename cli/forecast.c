@@ -17,6 +17,7 @@
  * recur_model_forecast shares.
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "forecast_plot.h"
 #include "data/series.h"
@@ -33,6 +34,7 @@ static const seqtask_defaults forecast_defaults = {
     .hidden = "32", .layers = "1", .batch = "32",
     .epochs = "200", .lr = "3e-3", .dropout = "0", .patience = "20",
     .pool = "last", .pools = "last|mean|max", .clip = "1",
+    .save = "forecast.safetensors",
 };
 
 /* What tools/seq_torch.py needs beyond the windows to score a forecast in
@@ -144,6 +146,9 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     series_data ser = {0};
     seq_data win[3];
     memset(win, 0, sizeof win);
@@ -204,6 +209,10 @@ int cmd_train_forecast(int argc, char **argv)
         s = seqtask_train("train", "forecast", &o, &c, &win[0],
                           win[1].n ? &win[1] : NULL, forecaster_write_meta, &f,
                           &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "forecast", &o, &run);
+        goto done;
+    }
     /* The test part in original units: the model and the baselines. */
     const size_t values = win[2].n * f.horizon;
     if (!s) {
@@ -317,8 +326,11 @@ int cmd_train_forecast(int argc, char **argv)
         if (have_seasonal)
             print_row("seasonal naive", &mt[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
     free(csv_path);
     free(svg_path);
+done:
     free(truth);
     free(fc);
     free(naive);
@@ -329,6 +341,7 @@ int cmd_train_forecast(int argc, char **argv)
     free(tvalue);
     series_free(&ser);
     seq_model_free(m);
+    guard_end();
     return rc;
 }
 

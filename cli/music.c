@@ -10,6 +10,7 @@
  * named one by one.
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/midi.h"
 #include "data/pianoroll.h"
@@ -25,7 +26,7 @@
 static const seqtask_defaults music_defaults = {
     .hidden = "36", .layers = "1", .batch = "16", .epochs = "100",
     .lr = "1e-3", .dropout = "0", .patience = "10", .pool = "step",
-    .clip = "1", .causal = 1,
+    .clip = "1", .causal = 1, .save = "music.safetensors",
 };
 
 /* --data DIR names DIR/{train,valid,test}.txt; --train/--val/--test
@@ -86,6 +87,9 @@ int cmd_train_music(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     seq_data data[3];
     memset(data, 0, sizeof data);
     seq_model *m = NULL;
@@ -104,6 +108,10 @@ int cmd_train_music(int argc, char **argv)
         s = seqtask_config(&o, 0, RECUR_PIANO_KEYS, RECUR_PIANO_KEYS, SEQ_LOSS_BCE, &c);
     if (!s)
         s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the parts not scored */
+        rc = seqtask_stopped("train", "music", &o, &run);
+        goto done;
+    }
     double nll[3] = {NAN, NAN, NAN};
     for (int i = 0; !s && i < 3; i++)
         if (data[i].n)
@@ -122,9 +130,13 @@ int cmd_train_music(int argc, char **argv)
         printf("negative log-likelihood per frame (nats, 88 keys summed): "
                "train %.4f  validation %.4f  test %.4f\n", nll[0], nll[1], nll[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
+done:
     for (int i = 0; i < 3; i++)
         seq_data_free(&data[i]);
     seq_model_free(m);
+    guard_end();
     return rc;
 }
 

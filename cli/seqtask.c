@@ -3,6 +3,7 @@
  */
 #include "seqtask.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "plot.h"
 
@@ -43,7 +44,7 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
         {.name = "--seed", .type = OPT_SIZE, .dest = &o->seed, .def = "1", .help = "seed of the initialisation, the split, shuffling and dropout"},
         {.name = "--threads", .type = OPT_SIZE, .dest = &o->threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
         {.name = "--quiet", .type = OPT_FLAG, .dest = &o->quiet, .help = "no per-epoch lines on stderr"},
-        {.name = "--save", .type = OPT_STRING, .dest = &o->save, .help = "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg", .metavar = "PATH"},
+        {.name = "--save", .type = OPT_STRING, .dest = &o->save, .def = def->save, .help = "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg. Locked while the run writes it (PATH.lock): a second run given the same PATH is refused (exit status 1). Ctrl-C (SIGINT) or SIGTERM stops at the next step with the best model so far saved here (exit status 130, 143)", .metavar = "PATH"},
     };
     /* Options a task has no use for are left out (and so refused). */
     size_t n = 0;
@@ -178,11 +179,13 @@ static void plot_log(const run_log *log)
         plot_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
 }
 
+/* A non-zero return (after SIGINT or SIGTERM, guard.h) stops fit_run at
+ * this step; it then scores the epoch so far and keeps the best. */
 static int on_event(void *ctx, const fit_event *ev)
 {
     run_log *log = ctx;
     if (ev->kind != FIT_EPOCH)
-        return 0;
+        return guard_signal() != 0;
     log->run.epochs = ev->epoch;
     log->run.seconds = ev->elapsed;
     if (ev->best) {
@@ -211,7 +214,7 @@ static int on_event(void *ctx, const fit_event *ev)
             log->plotted = ev->elapsed;
         }
     }
-    return 0;
+    return guard_signal() != 0;
 }
 
 recur_status seqtask_train(const char *cmd, const char *task,
@@ -236,30 +239,28 @@ recur_status seqtask_train(const char *cmd, const char *task,
         return s;
     size_t n = seq_model_size(m);
     run_log log = {.cmd = cmd, .quiet = o->quiet, .epochs = o->epochs};
-    char *csv_path = o->save ? cli_beside(o->save, ".metrics.csv", 0) : NULL;
-    char *svg_path = o->save ? cli_beside(o->save, ".loss.svg", 0) : NULL;
+    char *csv_path = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg_path = cli_beside(o->save, ".loss.svg", 0);
     log.svg = svg_path;
     float *best = malloc(n * sizeof(float));
     size_t cap = o->epochs < 100000 ? o->epochs : 100000;
     log.epochs = o->epochs;
     log.x = malloc(3 * cap * sizeof(double));
-    if (!best || !log.x) {
+    if (!best || !log.x || !csv_path || !svg_path) {
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
     log.epochs = cap;
     log.train = log.x + cap;
     log.val = log.train + cap;
-    if (o->save) /* what an earlier run killed in a save left behind */
-        cli_remove_stale_temps("train", o->save);
-    if (csv_path) {
-        log.csv = fopen(csv_path, "w");
-        if (!log.csv) {
-            s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
-            goto done;
-        }
-        fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
+    /* What an earlier run killed in a save left behind. */
+    cli_remove_stale_temps("train", o->save);
+    log.csv = fopen(csv_path, "w");
+    if (!log.csv) {
+        s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
+        goto done;
     }
+    fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
                 "examples\n", task, n, train->n, val ? val->n : 0);
@@ -268,8 +269,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
     plot_log(&log);
     if (!s) {
         memcpy(seq_model_params(m), best, n * sizeof(float));
-        if (o->save)
-            s = seqtask_save(m, task, meta, meta_ctx, o->save);
+        s = seqtask_save(m, task, meta, meta_ctx, o->save);
     }
 done:
     if (log.csv)
@@ -283,9 +283,39 @@ done:
         return s;
     }
     *out = m;
+    log.run.signal = guard_signal();
     if (run)
         *run = log.run;
     return RECUR_OK;
+}
+
+int seqtask_stopped(const char *cmd, const char *task, const seqtask_opts *o,
+                    const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    const char *use = strcmp(task, "forecast") ? "recur eval" : "recur predict";
+    fprintf(stderr, "recur %s: interrupted by %s in epoch %zu; saved the best "
+            "model so far (epoch %zu) at %s, log %s, plot %s; the test part "
+            "was not scored. Use the model with `%s --model %s --data FILE`, or "
+            "train again from the start (--task %s has no --resume)\n", cmd,
+            guard_signal_name(run->signal), run->epochs, run->best_epoch,
+            o->save, csv ? csv : "", svg ? svg : "", use, o->save, task);
+    free(csv);
+    free(svg);
+    return 128 + run->signal;
+}
+
+void seqtask_saved(const char *cmd, const seqtask_opts *o,
+                   const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    fprintf(stderr, "recur %s: done after %zu epochs; saved the best model "
+            "(epoch %zu) at %s, log %s, plot %s\n", cmd, run->epochs,
+            run->best_epoch, o->save, csv ? csv : "", svg ? svg : "");
+    free(csv);
+    free(svg);
 }
 
 /* ---- the prepared examples, for the PyTorch twin ---- */

@@ -10,6 +10,7 @@
  *     PATH.loss.svg        training and validation loss against step
  */
 #include "cli.h"
+#include "guard.h"
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
@@ -22,7 +23,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +35,13 @@ static const char description[] =
     "through time: the text is cut into --batch parallel streams read in "
     "chunks of --seq-len steps, the state carried from chunk to chunk and "
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
-    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg). The "
-    "supervised tasks have their own options: recur train --task classify|"
-    "forecast|music --help.";
+    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg), and locks "
+    "it while running (--save PATH makes PATH.lock: a second run given the "
+    "same --save is refused, exit status 1). Ctrl-C (SIGINT) or SIGTERM "
+    "stops at the next step and saves as at the end; --resume continues. "
+    "Exit status: 0 done, 1 data or file error, 2 usage error, 130 stopped "
+    "by SIGINT, 143 by SIGTERM. The supervised tasks have their own options: "
+    "recur train --task classify|forecast|music --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -49,16 +53,21 @@ typedef struct {
         decay_after, warmup, patience, val_every, save_every, seed, threads,
         recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
-    int task_given, save_given;
-    int given[64];
+    /* Which options the command line gave (opt_spec.given), each by its
+     * name: a default is told from a value the user chose (the optimizer's
+     * own defaults stand unless --momentum ... --eps are given), and
+     * check_resume_options holds every given model (cell ... layer_norm)
+     * or training (seq_len ... seed) option to the checkpoint's value. */
+    struct {
+        int task, save;
+        int cell, hidden, layers, embed, proj, tie, no_bias, dropout, init,
+            init_range, forget_bias, variational, recurrent_dropout, zoneout,
+            layer_norm;
+        int seq_len, batch, optimizer, lr, momentum, nesterov, weight_decay,
+            beta1, beta2, eps, schedule, decay_after, decay_factor, warmup,
+            min_lr, patience, clip, seed;
+    } given;
 } train_opts;
-
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 /* ---- data ---- */
 
@@ -201,11 +210,11 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     tc.batch = o->batch;
     tc.seq_len = o->seq_len;
     tc.optim = optim_default(kind);
-    if (o->given[0]) tc.optim.momentum = (float)o->momentum;
-    if (o->given[1]) tc.optim.weight_decay = (float)o->weight_decay;
-    if (o->given[2]) tc.optim.beta1 = (float)o->beta1;
-    if (o->given[3]) tc.optim.beta2 = (float)o->beta2;
-    if (o->given[4]) tc.optim.eps = (float)o->eps;
+    if (o->given.momentum) tc.optim.momentum = (float)o->momentum;
+    if (o->given.weight_decay) tc.optim.weight_decay = (float)o->weight_decay;
+    if (o->given.beta1) tc.optim.beta1 = (float)o->beta1;
+    if (o->given.beta2) tc.optim.beta2 = (float)o->beta2;
+    if (o->given.eps) tc.optim.eps = (float)o->eps;
     tc.optim.nesterov = o->nesterov;
     tc.sched = sched_default(sk, (float)o->lr);
     tc.sched.decay_after = o->decay_after;
@@ -372,8 +381,8 @@ static int check_resume_options(const opt_spec *specs, size_t n_specs,
     const train_config *tc = trainer_config(t);
     for (size_t i = 0; i < n_specs; i++) {
         const opt_spec *spec = &specs[i];
-        if (!spec->given || !*spec->given || spec->given == &o->task_given ||
-            spec->given == &o->save_given)
+        if (!spec->given || !*spec->given || spec->given == &o->given.task ||
+            spec->given == &o->given.save)
             continue;
         char given[64], held[64];
         int c = resume_compare(spec, lc, tc, given, held, sizeof given);
@@ -447,7 +456,7 @@ static int report(void *ctx, const train_event *ev)
     case TRAIN_SAVED:
         break;
     }
-    return interrupted;
+    return guard_signal() != 0; /* SIGINT, SIGTERM: stop at this step */
 }
 
 int cmd_train(int argc, char **argv)
@@ -456,56 +465,51 @@ int cmd_train(int argc, char **argv)
     if (task_dispatch("train", argc, argv, &task_rc))
         return task_rc;
     train_opts o = {0};
-    int *g = o.given;
-    /* Options fixed for the whole run: the model's (arch) and the
-     * training's (run, g): a resumed run takes them from the checkpoint,
-     * and check_resume_options holds any given with --resume to it. */
-    int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm", .given = &o.task_given},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm", .given = &o.given.task},
         {.name = "--data", .type = OPT_STRING, .dest = &o.data, .help = "UTF-8 training text (required)", .metavar = "FILE"},
         {.name = "--val-data", .type = OPT_STRING, .dest = &o.val_data, .help = "validation text; without it the last --val-fraction of --data", .metavar = "FILE"},
         {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &o.val_fraction, .def = "0.1", .help = "fraction of --data held out for validation (its end)", .min = 0.0, .max = 0.9},
-        {.name = "--cell", .type = OPT_CHOICE, .dest = &o.cell, .def = "lstm", .help = "recurrent cell", .choices = "lstm|gru|gru_reset_before|rnn|rnn_relu", .given = &arch[0]},
-        {.name = "--hidden", .type = OPT_SIZE, .dest = &o.hidden, .def = "256", .help = "hidden units per layer", .min = 1, .max = 16384, .metavar = "H", .given = &arch[1]},
-        {.name = "--layers", .type = OPT_SIZE, .dest = &o.layers, .def = "2", .help = "stacked layers", .min = 1, .max = 64, .metavar = "L", .given = &arch[2]},
-        {.name = "--embed", .type = OPT_SIZE, .dest = &o.embed, .def = "64", .help = "embedding size", .min = 1, .max = 16384, .metavar = "E", .given = &arch[3]},
-        {.name = "--proj", .type = OPT_SIZE, .dest = &o.proj, .def = "0", .help = "LSTM projection size (0: none)", .min = 0, .max = 16384, .metavar = "P", .given = &arch[4]},
-        {.name = "--tie", .type = OPT_FLAG, .dest = &o.tie, .help = "tie the output matrix to the embedding (needs --embed = output size)", .given = &arch[5]},
-        {.name = "--no-bias", .type = OPT_FLAG, .dest = &o.no_bias, .help = "cells without biases", .given = &arch[6]},
-        {.name = "--dropout", .type = OPT_FLOAT, .dest = &o.dropout, .def = "0.1", .help = "dropout on the embedding, between layers and on the output", .min = 0.0, .max = 0.95, .metavar = "P", .given = &arch[7]},
-        {.name = "--init", .type = OPT_CHOICE, .dest = &o.init, .def = "pytorch", .help = "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", .choices = "pytorch|orthogonal|uniform", .given = &arch[8]},
-        {.name = "--init-range", .type = OPT_FLOAT, .dest = &o.init_range, .def = "0.1", .help = "R of --init uniform", .min = 1e-6, .max = 10.0, .metavar = "R", .given = &arch[14]},
-        {.name = "--forget-bias", .type = OPT_FLAG, .dest = &o.forget_bias, .help = "LSTM forget-gate bias 1 at initialisation", .given = &arch[9]},
-        {.name = "--variational", .type = OPT_FLAG, .dest = &o.variational, .help = "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", .given = &arch[10]},
-        {.name = "--recurrent-dropout", .type = OPT_FLOAT, .dest = &o.recurrent_dropout, .def = "0", .help = "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", .min = 0.0, .max = 0.95, .metavar = "Q", .given = &arch[11]},
-        {.name = "--zoneout", .type = OPT_FLOAT, .dest = &o.zoneout, .def = "0", .help = "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", .min = 0.0, .max = 0.95, .metavar = "Z", .given = &arch[12]},
-        {.name = "--layer-norm", .type = OPT_FLAG, .dest = &o.layer_norm, .help = "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", .given = &arch[13]},
-        {.name = "--seq-len", .type = OPT_SIZE, .dest = &o.seq_len, .def = "100", .help = "steps per chunk (truncated BPTT length)", .min = 1, .max = 100000, .metavar = "T", .given = &run[0]},
-        {.name = "--batch", .type = OPT_SIZE, .dest = &o.batch, .def = "64", .help = "parallel streams", .min = 1, .max = 100000, .metavar = "B", .given = &run[1]},
-        {.name = "--optimizer", .type = OPT_CHOICE, .dest = &o.optimizer, .def = "adam", .help = "optimizer", .choices = "adam|adamw|sgd|rmsprop|adagrad", .given = &run[2]},
-        {.name = "--lr", .type = OPT_FLOAT, .dest = &o.lr, .def = "2e-3", .help = "learning rate", .min = 0.0, .max = 100.0, .given = &run[3]},
-        {.name = "--momentum", .type = OPT_FLOAT, .dest = &o.momentum, .def = "0", .help = "momentum (sgd, rmsprop)", .min = 0.0, .max = 0.9999, .given = &g[0]},
-        {.name = "--nesterov", .type = OPT_FLAG, .dest = &o.nesterov, .help = "Nesterov momentum (sgd)", .given = &run[4]},
-        {.name = "--weight-decay", .type = OPT_FLOAT, .dest = &o.weight_decay, .def = "0", .help = "weight decay (adamw: decoupled, default 0.01)", .min = 0.0, .max = 1.0, .given = &g[1]},
-        {.name = "--beta1", .type = OPT_FLOAT, .dest = &o.beta1, .def = "0.9", .help = "Adam beta1", .min = 0.0, .max = 0.9999999, .given = &g[2]},
-        {.name = "--beta2", .type = OPT_FLOAT, .dest = &o.beta2, .def = "0.999", .help = "Adam beta2", .min = 0.0, .max = 0.9999999, .given = &g[3]},
-        {.name = "--eps", .type = OPT_FLOAT, .dest = &o.eps, .def = "1e-8", .help = "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", .min = 0.0, .max = 1.0, .given = &g[4]},
-        {.name = "--schedule", .type = OPT_CHOICE, .dest = &o.schedule, .def = "constant", .help = "learning-rate schedule", .choices = "constant|step|cosine|plateau", .given = &run[5]},
-        {.name = "--decay-after", .type = OPT_SIZE, .dest = &o.decay_after, .def = "4", .help = "step: epochs at the full rate before decay starts", .min = 0, .max = 1000000, .metavar = "K", .given = &run[6]},
-        {.name = "--decay-factor", .type = OPT_FLOAT, .dest = &o.decay_factor, .def = "0.5", .help = "step: factor per epoch; plateau: factor per reduction", .min = 1e-6, .max = 1.0, .given = &run[7]},
-        {.name = "--warmup", .type = OPT_SIZE, .dest = &o.warmup, .def = "0", .help = "cosine: warm-up steps", .min = 0, .max = 100000000, .metavar = "N", .given = &run[8]},
-        {.name = "--min-lr", .type = OPT_FLOAT, .dest = &o.min_lr, .def = "0", .help = "cosine, plateau: the lowest learning rate", .min = 0.0, .max = 100.0, .given = &run[9]},
-        {.name = "--patience", .type = OPT_SIZE, .dest = &o.patience, .def = "1", .help = "plateau: epochs without improvement before a reduction", .min = 0, .max = 1000000, .metavar = "N", .given = &run[10]},
-        {.name = "--clip", .type = OPT_FLOAT, .dest = &o.clip, .def = "5", .help = "clip the global gradient norm to this (0: no clipping)", .min = 0.0, .max = 1e9, .given = &run[11]},
+        {.name = "--cell", .type = OPT_CHOICE, .dest = &o.cell, .def = "lstm", .help = "recurrent cell", .choices = "lstm|gru|gru_reset_before|rnn|rnn_relu", .given = &o.given.cell},
+        {.name = "--hidden", .type = OPT_SIZE, .dest = &o.hidden, .def = "256", .help = "hidden units per layer", .min = 1, .max = 16384, .metavar = "H", .given = &o.given.hidden},
+        {.name = "--layers", .type = OPT_SIZE, .dest = &o.layers, .def = "2", .help = "stacked layers", .min = 1, .max = 64, .metavar = "L", .given = &o.given.layers},
+        {.name = "--embed", .type = OPT_SIZE, .dest = &o.embed, .def = "64", .help = "embedding size", .min = 1, .max = 16384, .metavar = "E", .given = &o.given.embed},
+        {.name = "--proj", .type = OPT_SIZE, .dest = &o.proj, .def = "0", .help = "LSTM projection size (0: none)", .min = 0, .max = 16384, .metavar = "P", .given = &o.given.proj},
+        {.name = "--tie", .type = OPT_FLAG, .dest = &o.tie, .help = "tie the output matrix to the embedding (needs --embed = output size)", .given = &o.given.tie},
+        {.name = "--no-bias", .type = OPT_FLAG, .dest = &o.no_bias, .help = "cells without biases", .given = &o.given.no_bias},
+        {.name = "--dropout", .type = OPT_FLOAT, .dest = &o.dropout, .def = "0.1", .help = "dropout on the embedding, between layers and on the output", .min = 0.0, .max = 0.95, .metavar = "P", .given = &o.given.dropout},
+        {.name = "--init", .type = OPT_CHOICE, .dest = &o.init, .def = "pytorch", .help = "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", .choices = "pytorch|orthogonal|uniform", .given = &o.given.init},
+        {.name = "--init-range", .type = OPT_FLOAT, .dest = &o.init_range, .def = "0.1", .help = "R of --init uniform", .min = 1e-6, .max = 10.0, .metavar = "R", .given = &o.given.init_range},
+        {.name = "--forget-bias", .type = OPT_FLAG, .dest = &o.forget_bias, .help = "LSTM forget-gate bias 1 at initialisation", .given = &o.given.forget_bias},
+        {.name = "--variational", .type = OPT_FLAG, .dest = &o.variational, .help = "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", .given = &o.given.variational},
+        {.name = "--recurrent-dropout", .type = OPT_FLOAT, .dest = &o.recurrent_dropout, .def = "0", .help = "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", .min = 0.0, .max = 0.95, .metavar = "Q", .given = &o.given.recurrent_dropout},
+        {.name = "--zoneout", .type = OPT_FLOAT, .dest = &o.zoneout, .def = "0", .help = "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", .min = 0.0, .max = 0.95, .metavar = "Z", .given = &o.given.zoneout},
+        {.name = "--layer-norm", .type = OPT_FLAG, .dest = &o.layer_norm, .help = "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", .given = &o.given.layer_norm},
+        {.name = "--seq-len", .type = OPT_SIZE, .dest = &o.seq_len, .def = "100", .help = "steps per chunk (truncated BPTT length)", .min = 1, .max = 100000, .metavar = "T", .given = &o.given.seq_len},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &o.batch, .def = "64", .help = "parallel streams", .min = 1, .max = 100000, .metavar = "B", .given = &o.given.batch},
+        {.name = "--optimizer", .type = OPT_CHOICE, .dest = &o.optimizer, .def = "adam", .help = "optimizer", .choices = "adam|adamw|sgd|rmsprop|adagrad", .given = &o.given.optimizer},
+        {.name = "--lr", .type = OPT_FLOAT, .dest = &o.lr, .def = "2e-3", .help = "learning rate", .min = 0.0, .max = 100.0, .given = &o.given.lr},
+        {.name = "--momentum", .type = OPT_FLOAT, .dest = &o.momentum, .def = "0", .help = "momentum (sgd, rmsprop)", .min = 0.0, .max = 0.9999, .given = &o.given.momentum},
+        {.name = "--nesterov", .type = OPT_FLAG, .dest = &o.nesterov, .help = "Nesterov momentum (sgd)", .given = &o.given.nesterov},
+        {.name = "--weight-decay", .type = OPT_FLOAT, .dest = &o.weight_decay, .def = "0", .help = "weight decay (adamw: decoupled, default 0.01)", .min = 0.0, .max = 1.0, .given = &o.given.weight_decay},
+        {.name = "--beta1", .type = OPT_FLOAT, .dest = &o.beta1, .def = "0.9", .help = "Adam beta1", .min = 0.0, .max = 0.9999999, .given = &o.given.beta1},
+        {.name = "--beta2", .type = OPT_FLOAT, .dest = &o.beta2, .def = "0.999", .help = "Adam beta2", .min = 0.0, .max = 0.9999999, .given = &o.given.beta2},
+        {.name = "--eps", .type = OPT_FLOAT, .dest = &o.eps, .def = "1e-8", .help = "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", .min = 0.0, .max = 1.0, .given = &o.given.eps},
+        {.name = "--schedule", .type = OPT_CHOICE, .dest = &o.schedule, .def = "constant", .help = "learning-rate schedule", .choices = "constant|step|cosine|plateau", .given = &o.given.schedule},
+        {.name = "--decay-after", .type = OPT_SIZE, .dest = &o.decay_after, .def = "4", .help = "step: epochs at the full rate before decay starts", .min = 0, .max = 1000000, .metavar = "K", .given = &o.given.decay_after},
+        {.name = "--decay-factor", .type = OPT_FLOAT, .dest = &o.decay_factor, .def = "0.5", .help = "step: factor per epoch; plateau: factor per reduction", .min = 1e-6, .max = 1.0, .given = &o.given.decay_factor},
+        {.name = "--warmup", .type = OPT_SIZE, .dest = &o.warmup, .def = "0", .help = "cosine: warm-up steps", .min = 0, .max = 100000000, .metavar = "N", .given = &o.given.warmup},
+        {.name = "--min-lr", .type = OPT_FLOAT, .dest = &o.min_lr, .def = "0", .help = "cosine, plateau: the lowest learning rate", .min = 0.0, .max = 100.0, .given = &o.given.min_lr},
+        {.name = "--patience", .type = OPT_SIZE, .dest = &o.patience, .def = "1", .help = "plateau: epochs without improvement before a reduction", .min = 0, .max = 1000000, .metavar = "N", .given = &o.given.patience},
+        {.name = "--clip", .type = OPT_FLOAT, .dest = &o.clip, .def = "5", .help = "clip the global gradient norm to this (0: no clipping)", .min = 0.0, .max = 1e9, .given = &o.given.clip},
         {.name = "--epochs", .type = OPT_SIZE, .dest = &o.epochs, .def = "10", .help = "stop after this many epochs (0: no limit)", .min = 0, .max = 1000000, .metavar = "N"},
         {.name = "--steps", .type = OPT_SIZE, .dest = &o.steps, .def = "0", .help = "stop after this many steps in all (0: no limit)", .min = 0, .max = 1e15, .metavar = "N"},
         {.name = "--time-limit", .type = OPT_FLOAT, .dest = &o.time_limit, .def = "0", .help = "stop after this many seconds of training (0: no limit)", .min = 0.0, .max = 1e9, .metavar = "SECONDS"},
         {.name = "--val-every", .type = OPT_SIZE, .dest = &o.val_every, .def = "0", .help = "also validate every N steps (0: at the end of each epoch)", .min = 0, .max = 1e15, .metavar = "N"},
-        {.name = "--save", .type = OPT_STRING, .dest = &o.save, .def = "charlm.safetensors", .help = "checkpoint path (with --resume: the resumed checkpoint unless given)", .metavar = "PATH", .given = &o.save_given},
+        {.name = "--save", .type = OPT_STRING, .dest = &o.save, .def = "charlm.safetensors", .help = "checkpoint path (with --resume: the resumed checkpoint unless given)", .metavar = "PATH", .given = &o.given.save},
         {.name = "--save-every", .type = OPT_SIZE, .dest = &o.save_every, .def = "500", .help = "checkpoint every N steps (0: at the end only)", .min = 0, .max = 1e15, .metavar = "N"},
         {.name = "--resume", .type = OPT_STRING, .dest = &o.resume, .help = "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", .metavar = "PATH"},
-        {.name = "--seed", .type = OPT_SIZE, .dest = &o.seed, .def = "1", .help = "random seed (initialisation, dropout)", .metavar = "S", .given = &run[12]},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &o.seed, .def = "1", .help = "random seed (initialisation, dropout)", .metavar = "S", .given = &o.given.seed},
         {.name = "--threads", .type = OPT_SIZE, .dest = &o.threads, .def = "0", .help = "BLAS threads (0: all cores); a run is bit-identical only at the same count", .min = 0, .max = 1024, .metavar = "N"},
         {.name = "--recompute", .type = OPT_SIZE, .dest = &o.recompute, .def = "0", .help = "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", .min = 0, .max = 1000000, .metavar = "S"},
         {.name = "--json", .type = OPT_FLAG, .dest = &o.json, .help = "one JSON object per validation on stdout"},
@@ -533,7 +537,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* A continued run goes back where it came from unless told otherwise. */
-    if (o.resume && !o.save_given)
+    if (o.resume && !o.given.save)
         o.save = o.resume;
     /* Found now rather than when the first checkpoint is written. */
     struct stat sb;
@@ -560,13 +564,16 @@ int cmd_train(int argc, char **argv)
                       task);
             return EXIT_FAILURE_DATA;
         }
-        if (o.task_given && strcmp(o.task, task)) {
+        if (o.given.task && strcmp(o.task, task)) {
             cli_error("train", "--task %s, but %s is a %s checkpoint", o.task,
                       o.resume, task);
             return EXIT_USAGE;
         }
         o.task = task;
     }
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     rc = load_corpus(&o, &c);
     if (!rc && o.resume) {
         recur_status s = trainer_resume(o.resume, c.train, c.n_train, c.val,
@@ -632,19 +639,28 @@ int cmd_train(int argc, char **argv)
         if (o.epochs && (!total || o.epochs * trainer_chunks_per_epoch(t) < total))
             total = o.epochs * trainer_chunks_per_epoch(t);
         progress_init(&r.bar, stderr, total, o.time_limit);
-        signal(SIGINT, on_sigint);
         recur_status s = trainer_run(t, &lim, report, &r);
-        signal(SIGINT, SIG_DFL);
+        int sig = guard_signal();
         progress_done(&r.bar);
         metrics_plot(r.log, svg);
-        if (s)
+        if (s) {
             rc = cli_fail("train", s);
-        else
-            fprintf(stderr, "recur train: %s after %llu steps; checkpoint %s, "
+        } else if (sig) {
+            /* Stopped at a step boundary and saved as at a normal end. */
+            fprintf(stderr, "recur train: interrupted by %s at step %llu; "
+                    "saved checkpoint %s, best %s, log %s, plot %s; continue "
+                    "with: recur train --resume %s --data %s%s%s\n",
+                    guard_signal_name(sig), (unsigned long long)trainer_step(t),
+                    o.save, c.n_val ? best : "none (no validation data)", csv,
+                    svg, o.save, o.data, o.val_data ? " --val-data " : "",
+                    o.val_data ? o.val_data : "");
+            rc = 128 + sig;
+        } else {
+            fprintf(stderr, "recur train: done after %llu steps; checkpoint %s, "
                     "best %s, log %s, plot %s\n",
-                    interrupted ? "interrupted" : "done",
                     (unsigned long long)trainer_step(t), o.save,
                     c.n_val ? best : "none (no validation data)", csv, svg);
+        }
     }
     metrics_close(r.log);
     free(best);
@@ -652,5 +668,6 @@ int cmd_train(int argc, char **argv)
     free(svg);
     trainer_free(t);
     corpus_free(&c);
+    guard_end();
     return rc;
 }

@@ -65,6 +65,10 @@ const char *test_fixture_dir(void)
     X(test_cli_tasks_forecast)                                                \
     X(test_cli_tasks_music)                                                   \
     X(test_cli_tasks_help)                                                    \
+    X(test_cli_signals_lm)                                                    \
+    X(test_cli_signals_tasks)                                                 \
+    X(test_cli_signals_lock)                                                  \
+    X(test_cli_signals_default_save)                                          \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \
