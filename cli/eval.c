@@ -34,12 +34,12 @@ int cmd_eval(int argc, char **argv)
     size_t batch, seq_len, threads;
     int json = 0;
     const opt_spec specs[] = {
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "UTF-8 text to evaluate (required)", NULL, 0, 0, "FILE", NULL},
-        {"--batch", OPT_SIZE, &batch, "1", "parallel streams (1: the whole text as one sequence)", NULL, 1, 100000, "B", NULL},
-        {"--seq-len", OPT_SIZE, &seq_len, "100", "steps per chunk", NULL, 1, 100000, "T", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "BLAS threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "UTF-8 text to evaluate (required)", .metavar = "FILE"},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "1", .help = "parallel streams (1: the whole text as one sequence)", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--seq-len", .type = OPT_SIZE, .dest = &seq_len, .def = "100", .help = "steps per chunk", .min = 1, .max = 100000, .metavar = "T"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "BLAS threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("eval", "--model PATH --data FILE [options]",
                        "Evaluates a language model (character or word) on a "

@@ -121,8 +121,10 @@ void metrics_plot(metrics_log *log, const char *svg_path)
     }
     fclose(f);
     plot_series s[2] = {
-        {"training (moving average)", train.x, train.y, train.n, NULL},
-        {"validation", val.x, val.y, val.n, NULL},
+        {.name = "training (moving average)", .x = train.x, .y = train.y,
+         .n = train.n, .color = NULL},
+        {.name = "validation", .x = val.x, .y = val.y, .n = val.n,
+         .color = NULL},
     };
     char title[64], ylabel[64];
     snprintf(title, sizeof title, "Loss per %s", log->unit);

@@ -485,10 +485,12 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
             yhi = fmax(yhi, series[k].y[i]);
         }
     int log_y = log_auto && any && ylo > 0 && yhi >= PLOT_LOG_SPAN * ylo;
-    frame fr = {xl ? make_steps_axis(xlo, xhi, any, xl->steps, xl->origin)
-                   : make_axis(xlo, xhi, any, 0),
-                log_y ? make_log_axis(ylo, yhi) : make_axis(ylo, yhi, any, 0.03),
-                LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, xl};
+    frame fr = {.x = xl ? make_steps_axis(xlo, xhi, any, xl->steps, xl->origin)
+                        : make_axis(xlo, xhi, any, 0),
+                .y = log_y ? make_log_axis(ylo, yhi)
+                           : make_axis(ylo, yhi, any, 0.03),
+                .left = LEFT, .right = WIDTH - RIGHT, .top = TOP,
+                .bottom = HEIGHT - BOTTOM, .x_labels = xl};
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "

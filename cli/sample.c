@@ -123,15 +123,15 @@ int cmd_sample(int argc, char **argv)
     double temperature, top_p;
     int raw_start = 0;
     const opt_spec specs[] = {
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
-        {"--prime", OPT_STRING, &prime, "\n", "text fed before sampling (default: a newline)", NULL, 0, 0, "TEXT", NULL},
-        {"--length", OPT_SIZE, &length, "500", "characters (a word model: words) to generate", NULL, 0, 1e12, "N", NULL},
-        {"--temperature", OPT_FLOAT, &temperature, "0.8", "softmax temperature (0: always the most likely)", NULL, 0.0, 100.0, "T", NULL},
-        {"--top-k", OPT_SIZE, &top_k, "0", "sample among the K most likely (0: all)", NULL, 0, 1e9, "K", NULL},
-        {"--top-p", OPT_FLOAT, &top_p, "1", "nucleus sampling: the smallest set with this probability", NULL, 1e-9, 1.0, "P", NULL},
-        {"--seed", OPT_SIZE, &seed, "1", "random seed", NULL, 0, 0, "S", NULL},
-        {"--raw-start", OPT_FLAG, &raw_start, NULL, "feed the prime from the zero state, without the unprinted newline before it", NULL, 0, 0, NULL, NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "BLAS threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
+        {.name = "--prime", .type = OPT_STRING, .dest = &prime, .def = "\n", .help = "text fed before sampling (default: a newline)", .metavar = "TEXT"},
+        {.name = "--length", .type = OPT_SIZE, .dest = &length, .def = "500", .help = "characters (a word model: words) to generate", .min = 0, .max = 1e12, .metavar = "N"},
+        {.name = "--temperature", .type = OPT_FLOAT, .dest = &temperature, .def = "0.8", .help = "softmax temperature (0: always the most likely)", .min = 0.0, .max = 100.0, .metavar = "T"},
+        {.name = "--top-k", .type = OPT_SIZE, .dest = &top_k, .def = "0", .help = "sample among the K most likely (0: all)", .min = 0, .max = 1e9, .metavar = "K"},
+        {.name = "--top-p", .type = OPT_FLOAT, .dest = &top_p, .def = "1", .help = "nucleus sampling: the smallest set with this probability", .min = 1e-9, .max = 1.0, .metavar = "P"},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &seed, .def = "1", .help = "random seed", .metavar = "S"},
+        {.name = "--raw-start", .type = OPT_FLAG, .dest = &raw_start, .help = "feed the prime from the zero state, without the unprinted newline before it"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "BLAS threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("sample", "--model PATH [options]",
                        "Generates text from a character language model, one "
@@ -163,8 +163,10 @@ int cmd_sample(int argc, char **argv)
     rng_state rng;
     rng_seed(&rng, seed);
     if (!s && lm->words) {
-        const sample_settings set = {length, (float)temperature, top_k,
-                                     (float)top_p, raw_start};
+        const sample_settings set = {.length = length,
+                                     .temperature = (float)temperature,
+                                     .top_k = top_k, .top_p = (float)top_p,
+                                     .raw_start = raw_start};
         s = sample_words(lm, st, prime, &set, &rng, scratch);
         n = 0;
     } else if (!s) {

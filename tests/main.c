@@ -31,6 +31,9 @@ const char *test_fixture_dir(void)
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
     X(test_example)                                                           \
+    X(test_embed_file)                                                        \
+    X(test_embed_model)                                                       \
+    X(test_embed_program)                                                     \
     X(test_text)                                                              \
     X(test_words)                                                             \
     X(test_pianoroll)                                                         \
@@ -67,6 +70,10 @@ const char *test_fixture_dir(void)
     X(test_cli_output_baselines)                                              \
     X(test_cli_output_plot)                                                   \
     X(test_cli_output_dates)                                                  \
+    X(test_cli_signals_lm)                                                    \
+    X(test_cli_signals_tasks)                                                 \
+    X(test_cli_signals_lock)                                                  \
+    X(test_cli_signals_default_save)                                          \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \

@@ -248,14 +248,17 @@ static recur_status build(const csv_table *t, const size_t *sel, size_t picked,
     if (!block)
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
                           t->name);
-    series_data s = {n, columns, (double *)(void *)block,
-                      (size_t *)(void *)(block + value_bytes),
-                      date_col != SIZE_MAX
-                          ? (const char **)(void *)(block + value_bytes + line_bytes)
-                          : NULL,
-                      (const char **)(void *)(block + value_bytes + line_bytes +
-                                              date_bytes),
-                      block};
+    series_data s = {
+        .n = n,
+        .columns = columns,
+        .value = (double *)(void *)block,
+        .line = (size_t *)(void *)(block + value_bytes),
+        .date = date_col != SIZE_MAX
+                    ? (const char **)(void *)(block + value_bytes + line_bytes)
+                    : NULL,
+        .name = (const char **)(void *)(block + value_bytes + line_bytes +
+                                        date_bytes),
+        .block = block};
     char *at = (char *)block + value_bytes + line_bytes + date_bytes + name_bytes;
     for (size_t c = 0; c < picked; c++)
         s.name[c] = copy_text(&at, csv_header(t, sel[c]));
@@ -381,7 +384,7 @@ recur_status series_split(size_t n, const split_spec *spec,
         return error_fail(RECUR_ERR_ARGUMENT,
                           "a split of %zu steps into %zu validation and %zu test "
                           "leaves none for training", n, valid, test);
-    *out = (split_sets){n - held, valid, test};
+    *out = (split_sets){.train = n - held, .valid = valid, .test = test};
     return RECUR_OK;
 }
 
@@ -429,6 +432,6 @@ recur_status series_norm_fit(const series_data *s, size_t start, size_t end,
         if (std[c] == 0 || std[c] < 1e-10 * fabs(mean[c]))
             std[c] = 1;
     }
-    *out = (series_norm){s->columns, mean, std};
+    *out = (series_norm){.columns = s->columns, .mean = mean, .std = std};
     return RECUR_OK;
 }

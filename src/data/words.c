@@ -35,8 +35,8 @@ static recur_status split(char *buf, size_t n, const char *what,
         free(buf);
         return error_fail(RECUR_ERR_MEMORY, "%s: too many words", what);
     }
-    word_list w = {buf, malloc(cap * sizeof(const char *)),
-                     malloc(cap * sizeof(uint32_t)), 0};
+    word_list w = {.buf = buf, .token = malloc(cap * sizeof(const char *)),
+                   .line = malloc(cap * sizeof(uint32_t)), .count = 0};
     if (!w.token || !w.line) {
         words_free(&w);
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the words of %s",
