@@ -34,7 +34,7 @@
  * Build: cc -O2 bench/dnnl_rnn.c -o build/dnnl_rnn -ldnnl -lm
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clock.h"
+#include "base/clock.h"
 
 #include <dnnl.h>
 
@@ -528,7 +528,7 @@ int main(int argc, char **argv)
                 zero(layers[l].dwi);
                 zero(layers[l].dbias);
             }
-        double t0 = 1e3 * now();
+        double t0 = 1e3 * clock_seconds();
         if (each)
             run_reorders();
         if (step) {
@@ -543,7 +543,7 @@ int main(int argc, char **argv)
                     run_backward(l);
         }
         CK(dnnl_stream_wait(stream));
-        double t1 = 1e3 * now();
+        double t1 = 1e3 * clock_seconds();
         if (r >= warmup)
             times[r - warmup] = t1 - t0;
     }

@@ -8,7 +8,7 @@
  * Built by bench/run.py: cc -O2 -pthread bench/fma_peak.c -o build/fma_peak
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clock.h"
+#include "base/clock.h"
 
 #include <immintrin.h>
 #include <pthread.h>
@@ -74,12 +74,12 @@ static double measure(int threads)
     double best = 0;
     for (int rep = 0; rep < 3; rep++) {
         pthread_t tid[64];
-        double t0 = now();
+        double t0 = clock_seconds();
         for (int k = 0; k < threads; k++)
             pthread_create(&tid[k], NULL, worker, (void *)(size_t)k);
         for (int k = 0; k < threads; k++)
             pthread_join(tid[k], NULL);
-        double dt = now() - t0;
+        double dt = clock_seconds() - t0;
         double flops = 2.0 * 16 * (avx512 ? 16 : 8) * (double)iterations * threads;
         if (flops / dt / 1e9 > best)
             best = flops / dt / 1e9;

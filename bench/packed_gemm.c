@@ -17,7 +17,7 @@
  * Build: make build/packed_gemm
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clock.h"
+#include "base/clock.h"
 #include "kernels/gemm.h"
 
 #include <stdio.h>
@@ -58,14 +58,14 @@ int main(int argc, char **argv)
         gemm_pack(&pb, 1, N, K, W, K, floats ? buf : NULL);
     double best = 1e30;
     for (int r = 0; r < 9; r++) {
-        double t0 = now();
+        double t0 = clock_seconds();
         for (int i = 0; i < reps; i++)
             if (tn)
                 gemm_tn(M, N, K, 1.0f, A, M, W, N, 1.0f, C, N, buf,
                               floats);
             else
                 gemm_packed(M, 1.0f, A, K, &pb, 1.0f, C, N);
-        double t = (now() - t0) / reps;
+        double t = (clock_seconds() - t0) / reps;
         best = t < best ? t : best;
     }
     printf("%sM=%zu N=%zu K=%zu  %.1f us  %.1f GFLOP/s%s\n", tn ? "tn " : "",

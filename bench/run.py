@@ -122,7 +122,7 @@ def build_helpers(cc):
     why = {}
     for name, extra in (("fma_peak", ["-pthread"]), ("dnnl_rnn", ["-ldnnl", "-lm"])):
         src, out = "bench/%s.c" % name, "build/%s" % name
-        cmd = cc.split() + ["-O2", "-std=c11", "-Wall", src, "-o", out] + extra
+        cmd = cc.split() + ["-O2", "-std=c11", "-Wall", "-Isrc", src, "-o", out] + extra
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         why[name] = None if p.returncode == 0 else "build failed: %s" % (
             (p.stderr.strip().splitlines() or ["?"])[0])

@@ -7,7 +7,7 @@
  * Build: make build/vmath_speed
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clock.h"
+#include "base/clock.h"
 #include "kernels/vmath.h"
 
 #include <stdio.h>
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     for (int f = 0; f < 2; f++) {
         double best = 1e30;
         for (int s = 0; s < 20; s++) {
-            double t0 = now();
+            double t0 = clock_seconds();
             for (long r = 0; r < reps; r++) {
                 if (f)
                     vmath_tanh(y, x, n);
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
                 /* a dependence, so that no call is skipped */
                 x[r % n] += y[(r * 7) % n] * 1e-9f;
             }
-            double t = now() - t0;
+            double t = clock_seconds() - t0;
             best = t < best ? t : best;
         }
         printf("%s: n=%zu  %.3f ns per element\n", names[f], n,

@@ -24,6 +24,7 @@
  */
 #include "cli.h"
 #include "options.h"
+#include "base/clock.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -69,13 +70,6 @@ static void fill_uniform(float *v, size_t n, uint64_t *s)
         v[i] = (float)((double)(rng_next(s) >> 11) * 0x1p-53 * 2.0 - 1.0);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -115,25 +109,21 @@ int cmd_bench(int argc, char **argv)
     long seed;
     int bidir = 0, varlen = 0, json = 0;
     const opt_spec specs[] = {
-        {"--cell", OPT_CHOICE, &cell_name, "lstm", "recurrent cell",
-         "lstm|gru|rnn|rnn_relu|gru_reset_before", 0, 0, "CELL", NULL},
-        {"--input-size", OPT_SIZE, &I, "256", "input width I", NULL, 1, 65536, "I", NULL},
-        {"--hidden", OPT_SIZE, &H, "256", "hidden units H per layer and direction", NULL, 1, 65536, "H", NULL},
-        {"--layers", OPT_SIZE, &L, "1", "layers L", NULL, 1, 64, "L", NULL},
-        {"--batch", OPT_SIZE, &B, "1", "batch B", NULL, 1, 100000, "B", NULL},
-        {"--seq-len", OPT_SIZE, &T, "100", "steps T", NULL, 1, 1000000, "T", NULL},
-        {"--bidirectional", OPT_FLAG, &bidir, NULL, "two directions (infer and train only)", NULL, 0, 0, NULL, NULL},
-        {"--varlen", OPT_FLAG, &varlen, NULL, "sequence lengths uniform in [max(1, T/4), T] (infer and train only)", NULL, 0, 0, NULL, NULL},
-        {"--mode", OPT_CHOICE, &mode, "infer",
-         "infer: one forward; train: forward + backward, all gradients; step: T "
-         "calls of recur_rnn_forward with T = 1, state carried",
-         "infer|train|step", 0, 0, "MODE", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "BLAS threads (0: the BLAS's default)", NULL, 0, 1024, "N", NULL},
-        {"--repeat", OPT_SIZE, &repeat, "10", "timed runs (the median is reported)", NULL, 1, 100000, "R", NULL},
-        {"--warmup", OPT_SIZE, &warmup, "2", "untimed runs first", NULL, 0, 1000, "N", NULL},
-        {"--seed", OPT_INT, &seed, "1", "seed of the weights, inputs and lengths", NULL, 0, 2147483647, "S", NULL},
-        {"--recompute", OPT_SIZE, &recompute, "0", "train: cache S steps at a time and recompute the rest in backward (0: cache all; recur_rnn_set_recompute)", NULL, 0, 1000000, "S", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--cell", .type = OPT_CHOICE, .dest = &cell_name, .def = "lstm", .help = "recurrent cell", .choices = "lstm|gru|rnn|rnn_relu|gru_reset_before", .metavar = "CELL"},
+        {.name = "--input-size", .type = OPT_SIZE, .dest = &I, .def = "256", .help = "input width I", .min = 1, .max = 65536, .metavar = "I"},
+        {.name = "--hidden", .type = OPT_SIZE, .dest = &H, .def = "256", .help = "hidden units H per layer and direction", .min = 1, .max = 65536, .metavar = "H"},
+        {.name = "--layers", .type = OPT_SIZE, .dest = &L, .def = "1", .help = "layers L", .min = 1, .max = 64, .metavar = "L"},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &B, .def = "1", .help = "batch B", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--seq-len", .type = OPT_SIZE, .dest = &T, .def = "100", .help = "steps T", .min = 1, .max = 1000000, .metavar = "T"},
+        {.name = "--bidirectional", .type = OPT_FLAG, .dest = &bidir, .help = "two directions (infer and train only)"},
+        {.name = "--varlen", .type = OPT_FLAG, .dest = &varlen, .help = "sequence lengths uniform in [max(1, T/4), T] (infer and train only)"},
+        {.name = "--mode", .type = OPT_CHOICE, .dest = &mode, .def = "infer", .help = "infer: one forward; train: forward + backward, all gradients; step: T " "calls of recur_rnn_forward with T = 1, state carried", .choices = "infer|train|step", .metavar = "MODE"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "BLAS threads (0: the BLAS's default)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--repeat", .type = OPT_SIZE, .dest = &repeat, .def = "10", .help = "timed runs (the median is reported)", .min = 1, .max = 100000, .metavar = "R"},
+        {.name = "--warmup", .type = OPT_SIZE, .dest = &warmup, .def = "2", .help = "untimed runs first", .min = 0, .max = 1000, .metavar = "N"},
+        {.name = "--seed", .type = OPT_INT, .dest = &seed, .def = "1", .help = "seed of the weights, inputs and lengths", .min = 0, .max = 2147483647, .metavar = "S"},
+        {.name = "--recompute", .type = OPT_SIZE, .dest = &recompute, .def = "0", .help = "train: cache S steps at a time and recompute the rest in backward (0: cache all; recur_rnn_set_recompute)", .min = 0, .max = 1000000, .metavar = "S"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("bench", "[options]",
                        "Times an RNN stack through the public API: warm-up, "
@@ -217,7 +207,7 @@ int cmd_bench(int argc, char **argv)
     for (size_t r = 0; !rc && r < warmup + repeat; r++) {
         if (train)
             recur_rnn_zero_grad(rnn);
-        double t0 = now_ms();
+        double t0 = (1e3 * clock_seconds());
         if (step) {
             for (size_t t = 0; !s && t < T; t++) {
                 int a = (int)(t & 1);
@@ -230,7 +220,7 @@ int cmd_bench(int argc, char **argv)
             if (!s && train)
                 s = recur_rnn_backward(rnn, dy, NULL, NULL, dx, NULL, NULL);
         }
-        double t1 = now_ms();
+        double t1 = (1e3 * clock_seconds());
         if (s)
             rc = cli_fail("bench", s);
         else if (r >= warmup)

@@ -2,6 +2,7 @@
  * progress.c — the training progress display. See progress.h.
  */
 #include "progress.h"
+#include "base/clock.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -12,14 +13,6 @@
 
 #define LIVE_INTERVAL 0.1 /* seconds between redraws of the live line */
 #define LOG_INTERVAL 10.0 /* seconds between plain lines */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void progress_format_duration(double seconds, char *buf, size_t size)
 {
@@ -46,10 +39,10 @@ void progress_init(progress *p, FILE *out, uint64_t total_steps, double time_lim
     p->live = out && isatty(fileno(out)) && !(term && strcmp(term, "dumb") == 0);
     p->total_steps = total_steps;
     p->time_limit = time_limit > 0 ? time_limit : 0;
-    p->start = now_seconds();
+    p->start = clock_seconds();
 }
 
-double progress_elapsed(const progress *p) { return now_seconds() - p->start; }
+double progress_elapsed(const progress *p) { return clock_seconds() - p->start; }
 
 /* Seconds left, or a negative number when unknown. */
 static double eta(const progress *p, double now)
@@ -141,7 +134,7 @@ void progress_update(progress *p, uint64_t step, double epoch_float, double loss
 {
     if (!p->out)
         return;
-    double now = now_seconds();
+    double now = clock_seconds();
     int first = !p->have;
     if (first) {
         p->first_step = step;
@@ -174,7 +167,7 @@ void progress_line(progress *p, const char *fmt, ...)
     if (p->live && p->have) {
         /* Redraw with the latest values; the throttle's clock stays. */
         double last = p->last_shown;
-        show(p, now_seconds());
+        show(p, clock_seconds());
         p->last_shown = last;
     }
     fflush(p->out);
@@ -185,7 +178,7 @@ void progress_done(progress *p)
     if (!p->out)
         return;
     if (p->have && !p->shown)
-        show(p, now_seconds());
+        show(p, clock_seconds());
     if (p->live && p->on_screen)
         fputc('\n', p->out);
     p->on_screen = 0;

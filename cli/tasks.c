@@ -19,9 +19,12 @@ static const struct {
     const char *task;
     command_fn train, eval, predict, sample;
 } tasks[] = {
-    {"classify", cmd_train_classify, cmd_eval_classify, cmd_predict_classify, NULL},
-    {"forecast", cmd_train_forecast, NULL, cmd_predict_forecast, NULL},
-    {"music", cmd_train_music, cmd_eval_music, NULL, cmd_sample_music},
+    {.task = "classify", .train = cmd_train_classify, .eval = cmd_eval_classify,
+     .predict = cmd_predict_classify, .sample = NULL},
+    {.task = "forecast", .train = cmd_train_forecast, .eval = NULL,
+     .predict = cmd_predict_forecast, .sample = NULL},
+    {.task = "music", .train = cmd_train_music, .eval = cmd_eval_music,
+     .predict = NULL, .sample = cmd_sample_music},
 };
 
 int task_dispatch(const char *cmd, int argc, char **argv, int *rc)

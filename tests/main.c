@@ -82,6 +82,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(data, test_labeled)                                                     \
     X(data, test_split)                                                       \
     X(data, test_series)                                                      \
+    X(data, test_dates)                                                       \
     X(data, test_pianoroll)                                                   \
     X(data, test_midi)                                                        \
     X(model, test_lm_gradcheck)                                               \
@@ -116,6 +117,9 @@ int test_data_file(char *path, size_t size, const char *name)
     X(api, test_parity_fixtures)                                              \
     X(api, test_parity_batch_first)                                           \
     X(api, test_example)                                                      \
+    X(api, test_embed_file)                                                   \
+    X(api, test_embed_model)                                                  \
+    X(api, test_embed_program)                                                \
     X(cli, test_cli_forward_fixtures)                                         \
     X(cli, test_cli_bad_inputs)                                               \
     X(cli, test_cli_train_run)                                                \
@@ -124,6 +128,14 @@ int test_data_file(char *path, size_t size, const char *name)
     X(cli, test_cli_tasks_forecast)                                           \
     X(cli, test_cli_tasks_music)                                              \
     X(cli, test_cli_tasks_help)                                               \
+    X(cli, test_cli_output_words)                                             \
+    X(cli, test_cli_output_baselines)                                         \
+    X(cli, test_cli_output_plot)                                              \
+    X(cli, test_cli_output_dates)                                             \
+    X(cli, test_cli_signals_lm)                                               \
+    X(cli, test_cli_signals_tasks)                                            \
+    X(cli, test_cli_signals_lock)                                             \
+    X(cli, test_cli_signals_default_save)                                     \
     X(cli, test_cli_bench)
 
 #define DECLARE(layer, name) void name(void);

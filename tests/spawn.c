@@ -1,6 +1,7 @@
 /* spawn.c — running the `recur` binary from the tests; see spawn.h. */
 #include "spawn.h"
 #include "test.h"
+#include "base/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -144,17 +145,10 @@ static double timeout_seconds(void)
     return v > 0 ? v : 300;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Waits for pid, killing it after the timeout. 1 when it was reaped. */
 static int wait_for(pid_t pid, int *wstatus, int *timed_out)
 {
-    double deadline = now_seconds() + timeout_seconds();
+    double deadline = clock_seconds() + timeout_seconds();
     long nap_ns = 200000; /* 0.2 ms, doubling to 10 ms */
     *timed_out = 0;
     for (;;) {
@@ -163,7 +157,7 @@ static int wait_for(pid_t pid, int *wstatus, int *timed_out)
             return 1;
         if (got < 0 && errno != EINTR)
             return 0;
-        if (!*timed_out && now_seconds() > deadline) {
+        if (!*timed_out && clock_seconds() > deadline) {
             *timed_out = 1;
             kill(pid, SIGKILL);
             return waitpid(pid, wstatus, 0) == pid;

@@ -5,7 +5,7 @@
  * compiler vectorises (vmath.c is built with -O3 and, on x86-64, compiled
  * for AVX-512, AVX2+FMA and baseline SSE2, picked at each call by the CPU).
  * Accuracy, checked against double precision by the suite over the whole
- * float range (tests/test_vmath.c, every 1031st bit pattern, in every
+ * float range (tests/kernels/test_vmath.c, every 1031st bit pattern, in every
  * variant; tools/vmath_ulp.c on every 7th found at most exp 0.89, σ 2.47,
  * tanh 1.36 ulp with FMAs, 0.98, 2.47, 1.32 without): exp within 2 ulp, σ
  * and tanh within 3 ulp (tanh: or 1e-7 absolute near 0) — the parity

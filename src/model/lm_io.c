@@ -17,6 +17,7 @@
  * A training checkpoint adds the trainer's state (train.c).
  */
 #include "model/lm_io.h"
+#include "io/st_meta.h"
 #include "base/error.h"
 #include "stack/stack.h"
 #include "data/text.h"
@@ -26,52 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-recur_status meta_size(const st_file *st, const char *path, const char *key,
-                       size_t max, size_t *out)
-{
-    const char *v = st_meta(st, key);
-    if (!v)
-        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
-                          path, key);
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v || *end || v[0] == '-' || x > max)
-        return error_fail(RECUR_ERR_FORMAT,
-                          "%s: __metadata__ '%s' = '%.40s' is not an integer in "
-                          "[0, %zu]", path, key, v, max);
-    *out = (size_t)x;
-    return RECUR_OK;
-}
-
-recur_status meta_double(const st_file *st, const char *path, const char *key,
-                         double *out)
-{
-    const char *v = st_meta(st, key);
-    if (!v)
-        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ has no '%s'",
-                          path, key);
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || isnan(x))
-        return error_fail(RECUR_ERR_FORMAT,
-                          "%s: __metadata__ '%s' = '%.40s' is not a number",
-                          path, key, v);
-    *out = x;
-    return RECUR_OK;
-}
-
-recur_status meta_put(st_writer *w, const char *key, const char *fmt, ...)
-{
-    char buf[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return st_writer_meta(w, key, buf);
-}
 
 recur_status lm_write(const recur_lm *lm, const char *task, st_writer *w)
 {
@@ -219,17 +174,6 @@ static recur_status read_vocab(const st_file *st, const char *path,
 }
 
 /* One tensor the configuration implies, missing or of another shape. */
-recur_status st_check_2d(const st_file *st, const char *path,
-                         const char *name, size_t rows, size_t cols)
-{
-    const st_tensor *t = st_find(st, name);
-    if (t && t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols)
-        return RECUR_OK;
-    return error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
-                      "[%zu,%zu] as the metadata implies", path, name, rows,
-                      cols);
-}
-
 /* The matrices the metadata's sizes imply must be in the file before
  * anything is allocated from those sizes: every other parameter is no
  * larger than one of them, so the model is then at most a few times the
@@ -349,5 +293,26 @@ recur_status recur_lm_get_token(const recur_lm *lm, uint32_t cp, size_t *id)
                           "character U+%04X is not in the model's vocabulary",
                           (unsigned)cp);
     *id = lo;
+    return RECUR_OK;
+}
+
+const char *recur_lm_get_word(const recur_lm *lm, size_t id)
+{
+    return lm && lm->words ? word_vocab_word(lm->words, id) : NULL;
+}
+
+recur_status recur_lm_get_word_token(const recur_lm *lm, const char *word,
+                                     size_t *id)
+{
+    if (!lm || !word || !id || !lm->words)
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_get_word_token: NULL "
+                          "argument or no word vocabulary");
+    int64_t at = word_vocab_find(lm->words, word);
+    if (at < 0)
+        at = word_vocab_find(lm->words, RECUR_UNK);
+    if (at < 0)
+        return error_fail(RECUR_ERR_ARGUMENT, "word '%.100s' is not in the "
+                          "model's vocabulary (which has no %s)", word, RECUR_UNK);
+    *id = (size_t)at;
     return RECUR_OK;
 }

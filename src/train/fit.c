@@ -3,6 +3,7 @@
  */
 #include "train/fit.h"
 #include "base/error.h"
+#include "base/clock.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,13 +11,6 @@
 #include <time.h>
 
 enum { POOL_BATCHES = 50 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Sorting by length without a global: (length, index) pairs. */
 typedef struct {
@@ -146,7 +140,7 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
     seq_model_set_seed(m, c->seed);
     float *params = seq_model_params(m), *grads = seq_model_grads(m);
     const int have_val = val && val->n > 0;
-    double best_loss = INFINITY, t0 = now();
+    double best_loss = INFINITY, t0 = clock_seconds();
     float lr = c->lr;
     uint64_t step = 0;
     size_t stale = 0;
@@ -180,7 +174,7 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
             step++;
             total += sum;
             count += counted;
-            double elapsed = now() - t0;
+            double elapsed = clock_seconds() - t0;
             if (cb) {
                 fit_event ev = {.kind = FIT_STEP, .epoch = epoch, .step = step,
                                 .steps_per_epoch = n_batches,
@@ -217,7 +211,7 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
             fit_event ev = {.kind = FIT_EPOCH, .epoch = epoch + 1, .step = step,
                             .steps_per_epoch = n_batches,
                             .loss = total / (double)count, .val_loss = vloss,
-                            .best = is_best, .lr = lr, .elapsed = now() - t0};
+                            .best = is_best, .lr = lr, .elapsed = clock_seconds() - t0};
             stop |= cb(ctx, &ev);
         }
     }

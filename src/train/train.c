@@ -18,6 +18,9 @@
 #include "train/train.h"
 #include "base/error.h"
 #include "model/lm_io.h"
+#include "model/lm_streams.h"
+#include "io/st_meta.h"
+#include "base/clock.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,13 +45,6 @@ struct trainer {
     float *stash;                /* carried training state during validation */
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static uint64_t fnv1a(uint64_t h, const int32_t *ids, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -63,46 +59,18 @@ static uint64_t fnv1a(uint64_t h, const int32_t *ids, size_t n)
 
 /* The chunk of T steps starting at step `start` of the B streams over ids:
  * x, y [T, B] time-major, y one step ahead. */
-static void fill_chunk(const int32_t *ids, size_t n, size_t B, size_t start,
-                       size_t T, int32_t *x, int32_t *y)
-{
-    size_t L = n / B;
-    for (size_t t = 0; t < T; t++)
-        for (size_t b = 0; b < B; b++) {
-            size_t at = b * L + start + t;
-            x[t * B + b] = ids[at];
-            y[t * B + b] = ids[at + 1];
-        }
-}
-
-static size_t chunks_of(size_t n, size_t B, size_t T)
-{
-    size_t L = n / B;
-    return L > 0 ? (L - 1) / T : 0;
-}
-
 static size_t state_floats(const recur_lm *lm, size_t B)
 {
     return lm->L * B * (lm->P + lm->H);
-}
-
-static recur_status check_data(const char *what, size_t n, size_t B, size_t T)
-{
-    if (chunks_of(n, B, T) == 0)
-        return error_fail(RECUR_ERR_ARGUMENT,
-                          "%s text of %zu tokens is too small for one batch of "
-                          "%zu streams x %zu steps (needs at least %zu)", what,
-                          n, B, T, B * (T + 1));
-    return RECUR_OK;
 }
 
 static recur_status alloc_run(trainer *t, const int32_t *train, size_t n_train,
                               const int32_t *val, size_t n_val)
 {
     const size_t B = t->config.batch, T = t->config.seq_len;
-    recur_status s = check_data("training", n_train, B, T);
+    recur_status s = lm_streams_check("training", n_train, B, T);
     if (!s && n_val)
-        s = check_data("validation", n_val, B, T);
+        s = lm_streams_check("validation", n_val, B, T);
     if (s)
         return s;
     t->train = malloc(n_train * sizeof(int32_t));
@@ -117,8 +85,8 @@ static recur_status alloc_run(trainer *t, const int32_t *train, size_t n_train,
     t->y = t->x + B * T;
     t->n_train = n_train;
     t->n_val = n_val;
-    t->chunks = chunks_of(n_train, B, T);
-    t->val_chunks = n_val ? chunks_of(n_val, B, T) : 0;
+    t->chunks = lm_streams_chunks(n_train, B, T);
+    t->val_chunks = n_val ? lm_streams_chunks(n_val, B, T) : 0;
     t->data_hash = fnv1a(fnv1a(0xCBF29CE484222325ull, train, n_train), val, n_val);
     return lm_reset_state(t->lm, B);
 }
@@ -182,45 +150,7 @@ const train_config *trainer_config(const trainer *t) { return &t->config; }
 uint64_t trainer_step(const trainer *t) { return t->step; }
 size_t trainer_chunks_per_epoch(const trainer *t) { return t->chunks; }
 
-/* ---- evaluation ---- */
-
-recur_status lm_evaluate(recur_lm *lm, const int32_t *ids, size_t n, size_t B,
-                         size_t T, int tail, double *loss_sum, size_t *tokens)
-{
-    const size_t L = B ? n / B : 0;
-    recur_status s = !tail ? check_data("evaluation", n, B, T)
-                     : L < 2 ? error_fail(RECUR_ERR_ARGUMENT,
-                                          "evaluation text of %zu tokens is too "
-                                          "small for %zu streams of at least 2 "
-                                          "tokens", n, B)
-                             : RECUR_OK;
-    int32_t *x = s ? NULL : malloc(2 * B * T * sizeof(int32_t));
-    if (!s && !x)
-        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s)
-        s = lm_reset_state(lm, B);
-    double sum = 0;
-    size_t count = 0;
-    /* Each stream predicts its L - 1 next tokens; without the tail, only
-     * the whole chunks (the training reader's view). */
-    size_t steps = tail ? L - 1 : chunks_of(n, B, T) * T;
-    lm_set_training(lm, 0);
-    for (size_t start = 0; !s && start < steps; start += T) {
-        size_t len = steps - start < T ? steps - start : T;
-        double part;
-        size_t c;
-        fill_chunk(ids, n, B, start, len, x, x + B * len);
-        s = lm_chunk(lm, len, B, x, x + B * len, 0, &part, &c);
-        sum += part;
-        count += c;
-    }
-    free(x);
-    if (s)
-        return s;
-    *loss_sum = sum;
-    *tokens = count;
-    return RECUR_OK;
-}
+/* ---- validation ---- */
 
 recur_status trainer_validate(trainer *t, double *loss, size_t *tokens)
 {
@@ -254,7 +184,7 @@ static recur_status train_step(trainer *t, double *loss, float *lr,
     recur_status s = RECUR_OK;
     if (t->chunk == 0)
         s = lm_reset_state(lm, B);
-    fill_chunk(t->train, t->n_train, B, t->chunk * T, T, t->x, t->y);
+    lm_streams_fill(t->train, t->n_train, B, t->chunk * T, T, t->x, t->y);
     memset(lm->grads, 0, lm->n_params * sizeof(float));
     lm_set_training(lm, 1);
     double sum = 0;
@@ -325,7 +255,7 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
 {
     if (!t || !lim)
         return error_fail(RECUR_ERR_ARGUMENT, "trainer_run: NULL argument");
-    const double start = now();
+    const double start = clock_seconds();
     const uint64_t first = t->step;
     const size_t tokens_per_step = t->config.batch * t->config.seq_len;
     uint64_t total = 0;
@@ -341,7 +271,7 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
             break;
         if (lim->epochs && t->epoch >= lim->epochs)
             break;
-        if (lim->time_limit > 0 && now() - start >= lim->time_limit)
+        if (lim->time_limit > 0 && clock_seconds() - start >= lim->time_limit)
             break;
         memset(&ev, 0, sizeof ev);
         size_t epoch_before = t->epoch;
@@ -352,7 +282,7 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
         ev.step = t->step;
         ev.total_steps = total;
         ev.epoch = (double)t->epoch + (double)t->chunk / (double)t->chunks;
-        ev.elapsed = now() - start;
+        ev.elapsed = clock_seconds() - start;
         ev.tokens_per_sec = (double)((t->step - first) * tokens_per_step) /
                             (ev.elapsed > 0 ? ev.elapsed : 1e-9);
         stop |= emit(cb, ctx, &ev);
@@ -373,7 +303,7 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
         }
     }
     if (!s && t->n_val && !validated_last && t->step > first) {
-        ev.elapsed = now() - start;
+        ev.elapsed = clock_seconds() - start;
         s = validate_and_report(t, lim, 0, &ev, cb, ctx, &stop);
     }
     if (!s && lim->save_path) {

@@ -96,11 +96,4 @@ recur_status trainer_validate(trainer *t, double *loss, size_t *tokens);
 /* Writes a checkpoint (model + the whole training state), atomically. */
 recur_status trainer_save(trainer *t, const char *path);
 
-/* Streams the ids through the model (B streams of T-step chunks, state
- * carried, dropout off) and sums the loss: evaluation of a text. With tail,
- * every stream predicts all its L - 1 next tokens (a last, shorter chunk);
- * without, only whole chunks, as validation during training reads it. */
-recur_status lm_evaluate(recur_lm *lm, const int32_t *ids, size_t n, size_t B,
-                         size_t T, int tail, double *loss_sum, size_t *tokens);
-
 #endif

@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "model/lm.h"
 #include "model/lm_io.h"
+#include "model/lm_streams.h"
 #include "test.h"
 #include "train/train.h"
 
