@@ -313,10 +313,11 @@ int cmd_train_classify(int argc, char **argv)
 int cmd_eval_classify(int argc, char **argv)
 {
     format_opts fo;
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "classify", 0, 0, NULL, NULL},
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
         {"--data", OPT_STRING, &data, NULL, "labelled texts to score (required)", NULL, 0, 0, "FILE", NULL},
         FORMAT_SPECS(&fo),
@@ -324,7 +325,7 @@ int cmd_eval_classify(int argc, char **argv)
         {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
+    int rc = opt_parse("eval", "[--task classify] --model PATH --data FILE [options]",
                        "Scores a classifier on labelled texts: accuracy, "
                        "per-class precision, recall and F1, confusion matrix.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
@@ -394,14 +395,15 @@ static recur_status encode_text(const classifier *cl, const char *text,
 
 int cmd_predict_classify(int argc, char **argv)
 {
-    const char *model = NULL, *input = NULL;
+    const char *task = NULL, *model = NULL, *input = NULL;
     size_t threads;
     const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "classify", 0, 0, NULL, NULL},
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
         {"--data", OPT_STRING, &input, "-", "texts to classify, one per line (UTF-8; - reads standard input)", NULL, 0, 0, "FILE", NULL},
         {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
     };
-    int rc = opt_parse("predict", "--model PATH [--data FILE]",
+    int rc = opt_parse("predict", "[--task classify] --model PATH [--data FILE]",
                        "Classifies texts, one per line: prints the predicted "
                        "label and the probability of every class (tab-separated, "
                        "a header line first).",

@@ -1,6 +1,7 @@
 /*
- * eval.c — `recur eval --model PATH --data FILE`: the loss of a language
- * model on a text, in nats per token (character or word), bits per
+ * eval.c — `recur eval --model PATH --data FILE`: scores a model of any
+ * task (tasks.c sends the supervised ones to their own code); here the
+ * loss of a language model on a text, in nats per token (character or word), bits per
  * character (character models) and perplexity. The text is read as --batch streams in chunks of --seq-len
  * (train.h), each stream from a zero state, every stream predicting all
  * its next tokens; --batch 1 (the default) reads it as one sequence, which
@@ -17,20 +18,23 @@
 #include "train/train.h"
 #include "model/lm_streams.h"
 #include "data/words.h"
+#include "seqtask.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cmd_eval(int argc, char **argv)
 {
     int task_rc;
     if (task_dispatch("eval", argc, argv, &task_rc))
         return task_rc;
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t batch, seq_len, threads;
     int json = 0;
     const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &task, NULL, "the model's task (default: the checkpoint's); classify, forecast and music have their own options: recur eval --task TASK --help", "charlm|wordlm|classify|forecast|music", 0, 0, NULL, NULL},
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
         {"--data", OPT_STRING, &data, NULL, "UTF-8 text to evaluate (required)", NULL, 0, 0, "FILE", NULL},
         {"--batch", OPT_SIZE, &batch, "1", "parallel streams (1: the whole text as one sequence)", NULL, 1, 100000, "B", NULL},
@@ -38,11 +42,26 @@ int cmd_eval(int argc, char **argv)
         {"--threads", OPT_SIZE, &threads, "0", "BLAS threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
-                       "Evaluates a language model (character or word) on a "
-                       "text: loss in nats per token, bits per character, "
-                       "perplexity.",
-                       specs, sizeof specs / sizeof *specs, argc, argv);
+    /* The help of --task charlm or wordlm is that model's alone. */
+    const char *given = seqtask_arg(argc, argv, "--task");
+    const char *about =
+        !given ? "Scores a trained model on data, by the model's task (read "
+                 "from the checkpoint, or --task): charlm and wordlm, the "
+                 "options below: the loss of a text in nats per character or "
+                 "word, bits per character and perplexity; classify: "
+                 "accuracy, per-class precision, recall and F1 of labelled "
+                 "texts; forecast: RMSE, MAE, MAPE and sMAPE of a series' test "
+                 "part beside the naive forecasts; music: the negative "
+                 "log-likelihood per frame of piano rolls. Those three have "
+                 "their own options: recur eval --task TASK --help."
+        : !strcmp(given, "wordlm")
+            ? "Scores a word language model on a text (read as in training: "
+              "<eos> at each line end, unseen words <unk> where the "
+              "vocabulary has it): loss in nats per word and perplexity."
+            : "Scores a character language model on a text: loss in nats per "
+              "character, bits per character and perplexity.";
+    int rc = opt_parse("eval", "[--task TASK] --model PATH --data FILE [options]",
+                       about, specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
     if (!model || !data) {

@@ -129,17 +129,18 @@ int cmd_train_music(int argc, char **argv)
 
 int cmd_eval_music(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "music", 0, 0, NULL, NULL},
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task music (required)", NULL, 0, 0, "PATH", NULL},
         {"--data", OPT_STRING, &data, NULL, "piano rolls to score, one piece per line (required)", NULL, 0, 0, "FILE", NULL},
         {"--batch", OPT_SIZE, &batch, "32", "pieces per batch", NULL, 1, 100000, "B", NULL},
         {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
         {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
+    int rc = opt_parse("eval", "[--task music] --model PATH --data FILE [options]",
                        "Scores a music model on piano rolls: the negative "
                        "log-likelihood per frame in nats (88 keys summed, "
                        "averaged over every frame).",

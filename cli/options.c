@@ -417,7 +417,16 @@ void opt_usage(FILE *out, const char *cmd, const char *synopsis,
             if (s->def && s->def[0] == '1')
                 NOTE("on by default");
         } else if (s->def) {
-            NOTE("default: %s", *s->def ? s->def : "\"\"");
+            /* A default such as "\n" is shown escaped, on its line. */
+            char def[64];
+            size_t at = 0;
+            for (const char *d = s->def; *d && at + 5 < sizeof def; d++)
+                at += (unsigned char)*d < ' '
+                          ? (size_t)snprintf(def + at, sizeof def - at, *d == '\n'
+                                             ? "\\n" : "\\x%02x", (unsigned char)*d)
+                          : (size_t)snprintf(def + at, sizeof def - at, "%c", *d);
+            def[at] = '\0';
+            NOTE("default: %s", *def ? def : "\"\"");
         }
         if (has_range(s)) {
             char range[96];

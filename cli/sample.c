@@ -1,6 +1,7 @@
 /*
- * sample.c — `recur sample --model PATH`: generates text from a character
- * language model one character at a time through the public step API
+ * sample.c — `recur sample --model PATH`: generates from a model (tasks.c
+ * sends music models to music.c); here text from a character or word
+ * language model, one token at a time through the public step API
  * (recur_lm_state), printing each as it comes. --prime text is fed first
  * (and printed); its characters must be in the model's vocabulary.
  *
@@ -18,6 +19,7 @@
 #include "model/sample.h"
 #include "data/text.h"
 #include "data/words.h"
+#include "seqtask.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,24 +98,36 @@ int cmd_sample(int argc, char **argv)
     int task_rc;
     if (task_dispatch("sample", argc, argv, &task_rc))
         return task_rc;
-    const char *model = NULL, *prime = NULL;
+    const char *task = NULL, *model = NULL, *prime = NULL;
     size_t length, top_k, seed, threads;
     double temperature, top_p;
     int raw_start = 0;
+    /* The help of --task charlm or wordlm is that model's alone. */
+    const char *given = seqtask_arg(argc, argv, "--task");
+    int words = given && !strcmp(given, "wordlm");
     const opt_spec specs[] = {
+        {"--task", OPT_CHOICE, &task, NULL, "the model's task (default: the checkpoint's); music has its own options: recur sample --task music --help", "charlm|wordlm|music", 0, 0, NULL, NULL},
         {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
-        {"--prime", OPT_STRING, &prime, "\n", "text fed before sampling (default: a newline)", NULL, 0, 0, "TEXT", NULL},
-        {"--length", OPT_SIZE, &length, "500", "characters to generate", NULL, 0, 1e12, "N", NULL},
+        {"--prime", OPT_STRING, &prime, "\n", words ? "words fed before sampling, a line end as <eos> (a newline alone: one <eos>)" : "text fed before sampling", NULL, 0, 0, "TEXT", NULL},
+        {"--length", OPT_SIZE, &length, "500", !given ? "characters (charlm) or words (wordlm) to generate" : words ? "words to generate" : "characters to generate", NULL, 0, 1e12, "N", NULL},
         {"--temperature", OPT_FLOAT, &temperature, "0.8", "softmax temperature (0: always the most likely)", NULL, 0.0, 100.0, "T", NULL},
         {"--top-k", OPT_SIZE, &top_k, "0", "sample among the K most likely (0: all)", NULL, 0, 1e9, "K", NULL},
         {"--top-p", OPT_FLOAT, &top_p, "1", "nucleus sampling: the smallest set with this probability", NULL, 1e-9, 1.0, "P", NULL},
         {"--seed", OPT_SIZE, &seed, "1", "random seed", NULL, 0, 0, "S", NULL},
-        {"--raw-start", OPT_FLAG, &raw_start, NULL, "feed the prime from the zero state, without the unprinted newline before it", NULL, 0, 0, NULL, NULL},
+        {"--raw-start", OPT_FLAG, &raw_start, NULL, words ? "feed the prime from the zero state, without the unprinted <eos> before it" : "feed the prime from the zero state, without the unprinted newline before it", NULL, 0, 0, NULL, NULL},
         {"--threads", OPT_SIZE, &threads, "1", "BLAS threads", NULL, 0, 1024, "N", NULL},
     };
-    int rc = opt_parse("sample", "--model PATH [options]",
-                       "Generates text from a character language model, one "
-                       "character at a time, printing each as it comes.",
+    const char *about =
+        !given ? "Generates from a trained model, by the model's task (read "
+                 "from the checkpoint, or --task): charlm and wordlm, the "
+                 "options below: text, one character or word at a time, "
+                 "printed as it comes; music: a MIDI file, with its own "
+                 "options (recur sample --task music --help)."
+        : words ? "Generates text from a word language model, one word at a "
+                  "time, printing each as it comes (<eos> as a line break)."
+                : "Generates text from a character language model, one "
+                  "character at a time, printing each as it comes.";
+    int rc = opt_parse("sample", "[--task TASK] --model PATH [options]", about,
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;

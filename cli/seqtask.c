@@ -109,8 +109,10 @@ recur_status seqtask_load(const char *path, const char *task, seq_model **m,
         return s;
     const char *t = st_meta(*st, "task");
     if (!t || strcmp(t, task) != 0)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a model for task '%.40s', not '%s'",
-                       path, t ? t : "(none)", task);
+        s = error_fail(RECUR_ERR_FORMAT, "%s is %s (task %.40s), not %s (task "
+                       "%s)", path,
+                       cli_task_noun(t) ? cli_task_noun(t) : "not a model of recur",
+                       t ? t : "none", cli_task_noun(task), task);
     if (!s)
         s = seq_model_read(*st, path, m);
     if (s) {
@@ -140,16 +142,6 @@ const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
     else
         snprintf(buf, size, "null");
     return buf;
-}
-
-const char *seqtask_model_task(int argc, char **argv)
-{
-    static char task[32];
-    const char *path = seqtask_arg(argc, argv, "--model");
-    int found = 0;
-    if (!path || st_peek_meta(path, "task", task, sizeof task, &found))
-        return NULL;
-    return found ? task : NULL;
 }
 
 /* ---- the training run ---- */

@@ -462,7 +462,7 @@ int cmd_train(int argc, char **argv)
      * and check_resume_options holds any given with --resume to it. */
     int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm", 0, 0, NULL, &o.task_given},
+        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm|classify|forecast|music", 0, 0, NULL, &o.task_given},
         {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
         {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
         {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},

@@ -944,10 +944,10 @@ static void refuse_other_tasks(const char *cls, const char *fc, const char *mus)
     char data[400];
     in_scratch(data, sizeof data, "s.csv");
     cmdline a = {{NULL}, 0}, b = {{NULL}, 0}, c = {{NULL}, 0};
-    push(&a, "eval", "--model", fc, "--data", data, END);
-    expect_refusal("eval of a forecaster", &a, 2, "eval", "forecast", END);
+    push(&a, "sample", "--model", fc, END);
+    expect_refusal("sample of a forecaster", &a, 1, "sample", "forecast", END);
     push(&b, "predict", "--model", mus, "--data", data, END);
-    expect_refusal("predict of a music model", &b, 2, "predict", "music", END);
+    expect_refusal("predict of a music model", &b, 1, "predict", "music", END);
     push(&c, "sample", "--task", "music", "--model", cls, "--output",
          in_scratch(data, sizeof data, "x.mid"), END);
     expect_refusal("sample --task music of a classifier", &c, 1, "classify",
