@@ -62,6 +62,9 @@ const char *test_fixture_dir(void)
     X(test_cli_tasks_forecast)                                                \
     X(test_cli_tasks_music)                                                   \
     X(test_cli_tasks_help)                                                    \
+    X(test_cli_inspect_info)                                                  \
+    X(test_cli_inspect_gradients)                                             \
+    X(test_cli_inspect_not_safetensors)                                       \
     X(test_cli_inspect_eval_forecast)                                         \
     X(test_cli_inspect_wrong_model)                                           \
     X(test_cli_inspect_help)                                                  \

@@ -2,6 +2,13 @@
  * test_cli_inspect.c — what the `recur` binary says about files and about
  * itself ($RECUR_BIN through spawn.h), on tiny models trained in a scratch
  * directory:
+ *   - info: every __metadata__ key and value (long ones shortened with
+ *     their length), the summary line of a checkpoint of each task, --json
+ *     with the metadata whole;
+ *   - info tells a stack's gradients (recur forward's grad.<name>) from a
+ *     stack, alone and in one file with the stack;
+ *   - a text file given as a model is "not a safetensors file", for every
+ *     command that reads one, and for the library's readers;
  *   - eval --task forecast gives the figures train printed at its end;
  *   - a checkpoint of the wrong task: what the file is and what the
  *     command needs, for every command;
@@ -184,6 +191,322 @@ static int make_models(models *m)
            train("train music", "train", "--task", "music", "--train", m->rolls,
                  "--val", m->rolls, TINY, "--epochs", "1", "--quiet", "--save",
                  m->music, END);
+}
+
+/* ------------------------------------------------------------------------ */
+/* info                                                                      */
+
+/* Every metadata entry of path is on a line of out: "  key = value", or
+ * for a long value or one with control characters "  key (". */
+static void check_meta_lines(const char *what, const char *path, const char *out)
+{
+    st_file *st = NULL;
+    CHECK(st_read(path, &st) == RECUR_OK, "%s: cannot read %s", what, path);
+    size_t missing = 0, n = st_meta_count(st);
+    for (size_t i = 0; i < n; i++) {
+        const char *v, *key = st_meta_at(st, i, &v);
+        int plain = strlen(v) <= 60;
+        for (const char *p = v; *p; p++)
+            plain &= (unsigned char)*p >= ' ';
+        char *line = malloc(strlen(key) + strlen(v) + 16);
+        if (!line)
+            continue;
+        if (plain)
+            sprintf(line, "\n  %s = %s\n", key, v);
+        else
+            sprintf(line, "\n  %s (", key);
+        if (!strstr(out, line)) {
+            missing++;
+            fprintf(stderr, "  %s: no line '%s'\n", what, line + 1);
+        }
+        free(line);
+    }
+    CHECK(n > 10 && missing == 0, "%s: %zu of %zu metadata entries not shown",
+          what, missing, n);
+    st_free(st);
+}
+
+/* `recur info --json`: the metadata whole, the tensors, the summary. */
+static void check_info_json(const char *what, const char *path,
+                            const char *task, const char *summary_start)
+{
+    spawn_result r = run("info", path, "--json", END);
+    expect(what, &r, 0, r.out, END);
+    json_error_t error;
+    json_t *o = r.out ? json_loads(r.out, 0, &error) : NULL;
+    CHECK(json_is_object(o), "%s: not one JSON object: %s", what,
+          r.out ? r.out : "");
+    st_file *st = NULL;
+    if (o && st_read(path, &st) == RECUR_OK) {
+        json_t *meta = json_object_get(o, "metadata");
+        size_t same = 0;
+        for (size_t i = 0; i < st_meta_count(st); i++) {
+            const char *v, *key = st_meta_at(st, i, &v);
+            json_t *j = json_object_get(meta, key);
+            same += json_is_string(j) && !strcmp(json_string_value(j), v);
+        }
+        CHECK(same == st_meta_count(st) &&
+                  json_object_size(meta) == st_meta_count(st),
+              "%s: %zu of %zu metadata values whole in the JSON", what, same,
+              st_meta_count(st));
+        CHECK(json_array_size(json_object_get(o, "tensors")) == st_count(st),
+              "%s: %zu tensors in the JSON, %zu in the file", what,
+              json_array_size(json_object_get(o, "tensors")), st_count(st));
+        const char *t = json_string_value(json_object_get(o, "task"));
+        const char *s = json_string_value(json_object_get(o, "summary"));
+        CHECK(t && !strcmp(t, task), "%s: task '%s', expected '%s'", what,
+              t ? t : "(none)", task);
+        CHECK(s && !strncmp(s, summary_start, strlen(summary_start)),
+              "%s: summary '%s', expected it to start '%s'", what,
+              s ? s : "(none)", summary_start);
+    }
+    st_free(st);
+    json_decref(o);
+    spawn_result_free(&r);
+}
+
+/* A file of its own: long values, a list of labels, a short one. */
+static void check_shortened(void)
+{
+    char path[400], long_value[101], labels[400] = "";
+    memset(long_value, 'x', 100);
+    long_value[100] = '\0';
+    for (int i = 0; i < 30; i++)
+        snprintf(labels + strlen(labels), sizeof labels - strlen(labels),
+                 "%sclass%02d", i ? "\n" : "", i);
+    st_writer *w = NULL;
+    float v[2] = {1, 2};
+    size_t shape[1] = {2};
+    int ok = st_writer_new(&w) == RECUR_OK &&
+             st_writer_add(w, "w", RECUR_DT_F32, 1, shape, v) == RECUR_OK &&
+             st_writer_meta(w, "long", long_value) == RECUR_OK &&
+             st_writer_meta(w, "labels", labels) == RECUR_OK &&
+             st_writer_meta(w, "note", "short") == RECUR_OK &&
+             st_writer_write(w, in_scratch(path, sizeof path, "meta.safetensors")) ==
+                 RECUR_OK;
+    st_writer_free(w);
+    CHECK(ok, "cannot write %s: %s", path, recur_last_error());
+    if (!ok)
+        return;
+    spawn_result r = run("info", path, END);
+    char want[200];
+    snprintf(want, sizeof want, "\n  long (100 characters): \"%.40s\xe2\x80\xa6\"\n",
+             long_value);
+    expect("info of long values", &r, 0, r.out, want,
+           "\n  labels (30 labels): \"class00\\nclass01\\n", "\n  note = short\n",
+           "3 metadata keys", END);
+    spawn_result_free(&r);
+}
+
+void test_cli_inspect_info(void)
+{
+    if (!scratch_open())
+        return;
+    models m;
+    if (make_models(&m)) {
+        spawn_result r = run("info", m.charlm, END);
+        expect("info charlm", &r, 0, r.out, "\n  vocab (",
+               " characters): \"\\n a", "\n  task = charlm\n",
+               "\n  train.step = ",
+               "\nsummary: a character language model (task charlm): LSTM, 1 "
+               "layer of 8 units, embedding 8, vocabulary of ",
+               "; trained ", "best validation loss ",
+               "\nRNN stack 'rnn.': LSTM", END);
+        if (r.out)
+            check_meta_lines("info charlm", m.charlm, r.out);
+        spawn_result_free(&r);
+        check_info_json("info --json charlm", m.charlm, "charlm",
+                        "a character language model (task charlm)");
+
+        r = run("info", m.wordlm, END);
+        expect("info wordlm", &r, 0, r.out, "\n  words (9 words): \"<eos>\\na\\n",
+               "summary: a word language model (task wordlm)",
+               "vocabulary of 9 words", END);
+        spawn_result_free(&r);
+
+        r = run("info", m.classifier, END);
+        expect("info classify", &r, 0, r.out,
+               "summary: a text classifier (task classify): LSTM, "
+               "bidirectional, 1 layer of 8 units", "2 classes (neg, pos)", END);
+        if (r.out)
+            check_meta_lines("info classify", m.classifier, r.out);
+        spawn_result_free(&r);
+        check_info_json("info --json classify", m.classifier, "classify",
+                        "a text classifier");
+
+        r = run("info", m.forecaster, END);
+        expect("info forecast", &r, 0, r.out, "\n  lookback = 12\n",
+               "summary: a forecaster (task forecast): LSTM, 1 layer of 8 "
+               "units, target 'load' from 12 steps, horizon 1 (direct)", END);
+        spawn_result_free(&r);
+
+        r = run("info", m.music, END);
+        expect("info music", &r, 0, r.out,
+               "summary: a music model (task music)", "88 keys", END);
+        spawn_result_free(&r);
+    }
+    check_shortened();
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* A stack's gradients                                                       */
+
+/* path: the tensors of a and of b (NULL: none) in one file. */
+static int merge(const char *path, const char *a, const char *b)
+{
+    st_file *fa = NULL, *fb = NULL;
+    st_writer *w = NULL;
+    int ok = st_read(a, &fa) == RECUR_OK && st_read(b, &fb) == RECUR_OK &&
+             st_writer_new(&w) == RECUR_OK;
+    const st_file *files[2] = {fa, fb};
+    for (int f = 0; ok && f < 2; f++)
+        for (size_t i = 0; ok && i < st_count(files[f]); i++) {
+            const st_tensor *t = st_at(files[f], i);
+            if (f == 1 && strncmp(t->name, "grad.", 5))
+                continue; /* of recur forward's output, the gradients only */
+            ok = st_writer_add(w, t->name, t->dtype, t->ndim, t->shape,
+                               t->data) == RECUR_OK;
+        }
+    ok = ok && st_writer_write(w, path) == RECUR_OK;
+    CHECK(ok, "cannot write %s: %s", path, recur_last_error());
+    st_writer_free(w);
+    st_free(fa);
+    st_free(fb);
+    return ok;
+}
+
+void test_cli_inspect_gradients(void)
+{
+    if (!scratch_open())
+        return;
+    char model[512], input[512], out[400], both[400];
+    snprintf(model, sizeof model, "%s/lstm-uni-L1/model.safetensors",
+             test_fixture_dir());
+    snprintf(input, sizeof input, "%s/lstm-uni-L1/input.safetensors",
+             test_fixture_dir());
+    in_scratch(out, sizeof out, "out.safetensors");
+    spawn_result r = run("forward", "--model", model, "--input", input,
+                         "--output", out, END);
+    expect("forward", &r, 0, r.err, END);
+    spawn_result_free(&r);
+
+    /* recur forward's output: outputs and the gradients, no stack. */
+    r = run("info", out, END);
+    expect("info of forward's output", &r, 0, r.out,
+           "\nsummary: the output of recur forward (output, h_n, c_n, "
+           "grad_input) with the gradients of an RNN stack (grad.<name>)",
+           "\ngradients of an RNN stack (grad.encoder.lstm.<name>): LSTM, "
+           "input 4, hidden 2, 1 layer", END);
+    CHECK(r.out && !strstr(r.out, "RNN stack 'grad."),
+          "info of forward's output names a stack 'grad.': %s",
+          r.out ? r.out : "");
+    spawn_result_free(&r);
+
+    /* The stack and its gradients in one file: each named as what it is. */
+    if (merge(in_scratch(both, sizeof both, "both.safetensors"), model, out)) {
+        r = run("info", both, END);
+        expect("info of a stack and its gradients", &r, 0, r.out,
+               "\nsummary: an RNN stack and its gradients (grad.<name>)",
+               "\nRNN stack 'encoder.lstm.': LSTM, input 4, hidden 2",
+               "\ngradients of RNN stack 'encoder.lstm.' "
+               "(grad.encoder.lstm.<name>): 64 values", END);
+        spawn_result_free(&r);
+        r = run("info", both, "--json", END);
+        json_t *o = r.out ? json_loads(r.out, 0, NULL) : NULL;
+        json_t *stacks = json_object_get(o, "stacks");
+        size_t grads = 0, of = 0;
+        for (size_t i = 0; i < json_array_size(stacks); i++) {
+            json_t *s = json_array_get(stacks, i);
+            grads += json_is_true(json_object_get(s, "gradients"));
+            const char *g = json_string_value(json_object_get(s, "gradients_of"));
+            of += g && !strcmp(g, "encoder.lstm.");
+        }
+        CHECK(json_array_size(stacks) == 2 && grads == 1 && of == 1,
+              "info --json of a stack and its gradients: %zu stacks, %zu of "
+              "gradients, %zu of 'encoder.lstm.': %s", json_array_size(stacks),
+              grads, of, r.out ? r.out : "");
+        json_decref(o);
+        spawn_result_free(&r);
+    }
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* A text file given as a model                                              */
+
+void test_cli_inspect_not_safetensors(void)
+{
+    if (!scratch_open())
+        return;
+    char text[400], series[400], out[400], mid[400], words[400], cut[400];
+    in_scratch(text, sizeof text, "notes.safetensors");
+    in_scratch(series, sizeof series, "series.csv");
+    in_scratch(out, sizeof out, "o.safetensors");
+    in_scratch(mid, sizeof mid, "x.mid");
+    in_scratch(words, sizeof words, "words.txt");
+    int ok = write_text(text, "weight_ih_l0 = [[1, 2], [3, 4]]\n"
+                              "this is a text file, not safetensors\n") &&
+             write_series(series) && write_words(words);
+    CHECK(ok, "cannot write the files in %s", scratch);
+    const char *cmds[][12] = {
+        {"info", text, END},
+        {"info", text, "--json", END},
+        {"eval", "--model", text, "--data", words, END},
+        {"eval", "--task", "forecast", "--model", text, "--data", series, END},
+        {"eval", "--task", "classify", "--model", text, "--data", words, END},
+        {"eval", "--task", "music", "--model", text, "--data", words, END},
+        {"sample", "--model", text, END},
+        {"sample", "--task", "music", "--model", text, "--output", mid, END},
+        {"predict", "--model", text, "--data", series, END},
+        {"predict", "--task", "forecast", "--model", text, "--data", series, END},
+        {"forward", "--model", text, "--input", text, "--output", out, END},
+        {"train", "--resume", text, "--data", words, END},
+    };
+    char want[500];
+    snprintf(want, sizeof want, "%s is not a safetensors file (its first 8 "
+             "bytes are not a header length", text);
+    for (size_t i = 0; ok && i < sizeof cmds / sizeof *cmds; i++) {
+        spawn_result r = spawn_recur(capture, cmds[i]);
+        char what[80];
+        snprintf(what, sizeof what, "recur %s %s given a text file", cmds[i][0],
+                 cmds[i][1]);
+        expect(what, &r, 1, r.err, want, END);
+        CHECK(r.err && !strstr(r.err, "header length 7"), "%s: %s", what, r.err);
+        spawn_result_free(&r);
+    }
+    CHECK(!spawn_exists(out), "forward wrote %s", out);
+
+    /* The library's readers say it the same way... */
+    st_file *st = NULL;
+    char buf[16];
+    int found;
+    CHECK(st_read(text, &st) == RECUR_ERR_FORMAT &&
+              strstr(recur_last_error(), "is not a safetensors file"),
+          "st_read of a text file: %s", recur_last_error());
+    CHECK(st_peek_meta(text, "task", buf, sizeof buf, &found) == RECUR_ERR_FORMAT &&
+              strstr(recur_last_error(), "is not a safetensors file"),
+          "st_peek_meta of a text file: %s", recur_last_error());
+    /* ...and a safetensors file cut inside its header is a truncated one. */
+    char model[512];
+    snprintf(model, sizeof model, "%s/lstm-uni-L1/model.safetensors",
+             test_fixture_dir());
+    size_t size = 0;
+    char *bytes = spawn_read_file(model, &size);
+    in_scratch(cut, sizeof cut, "cut.safetensors");
+    if (bytes && size > 40 && spawn_write_file(cut, bytes, 40)) {
+        CHECK(st_read(cut, &st) == RECUR_ERR_FORMAT &&
+                  strstr(recur_last_error(), "truncated") &&
+                  !strstr(recur_last_error(), "not a safetensors file"),
+              "st_read of a file cut in its header: %s", recur_last_error());
+        CHECK(st_peek_meta(cut, "task", buf, sizeof buf, &found) ==
+                      RECUR_ERR_FORMAT &&
+                  strstr(recur_last_error(), "truncated"),
+              "st_peek_meta of a file cut in its header: %s",
+              recur_last_error());
+    }
+    free(bytes);
+    scratch_close();
 }
 
 /* ------------------------------------------------------------------------ */

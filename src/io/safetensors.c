@@ -360,29 +360,54 @@ static uint64_t header_length(const unsigned char *p)
     return n;
 }
 
-static recur_status parse_header(st_file *st, const char *what)
+/* The header length n read from a file's first 8 bytes, against what
+ * follows them (rest: the avail bytes of header and data). A text file or
+ * another format read as a length gives a number beyond the file, and its
+ * ninth byte does not open a JSON object: that is said as "not a
+ * safetensors file" rather than as a header length nobody wrote. A length
+ * past the end of a file whose header does begin with '{' (or that ends
+ * after 8 bytes) is a truncated file, or one whose length was damaged. */
+static recur_status check_header_length(const char *what, uint64_t n,
+                                        const unsigned char *rest, size_t avail)
 {
-    const unsigned char *file = st->file;
-    size_t size = st->size;
-
-    if (size < 8)
-        return error_fail(RECUR_ERR_FORMAT,
-                          "%s: %zu bytes, too short for the 8-byte header length", what, size);
-    uint64_t n = header_length(file);
+    int opens_json = avail > 0 && rest[0] == '{';
+    if (n > avail && avail > 0 && !opens_json)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (its "
+                          "first 8 bytes are not a header length: %llu is "
+                          "more than the file holds)", what,
+                          (unsigned long long)n);
     if (n < 2)
         return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is too small for JSON",
                           what, (unsigned long long)n);
     if (n > RECUR_ST_MAX_HEADER)
         return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is above the limit of %llu",
                           what, (unsigned long long)n, (unsigned long long)RECUR_ST_MAX_HEADER);
-    if (n > size - 8)
+    if (n > avail)
         return error_fail(RECUR_ERR_FORMAT,
-                          "%s: header length %llu runs past the end of the %zu-byte file",
-                          what, (unsigned long long)n, size);
+                          "%s: header length %llu runs past the end of the %zu-byte "
+                          "file (a truncated file?)", what, (unsigned long long)n,
+                          avail + 8);
+    if (!opens_json)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (its "
+                          "header does not begin with '{')", what);
+    return RECUR_OK;
+}
+
+static recur_status parse_header(st_file *st, const char *what)
+{
+    const unsigned char *file = st->file;
+    size_t size = st->size;
+
+    if (size < 8)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (%zu "
+                          "bytes, too short for the 8-byte header length)",
+                          what, size);
+    uint64_t n = header_length(file);
+    recur_status s = check_header_length(what, n, file + 8, size - 8);
+    if (s)
+        return s;
     size_t header_size = (size_t)n;
     const char *header = (const char *)file + 8;
-    if (header[0] != '{')
-        return error_fail(RECUR_ERR_FORMAT, "%s: header does not begin with '{'", what);
 
     json_error_t error;
     json_t *root = json_loadb(header, header_size, JSON_REJECT_DUPLICATES, &error);
@@ -393,7 +418,6 @@ static recur_status parse_header(st_file *st, const char *what)
         return error_fail(RECUR_ERR_FORMAT, "%s: header is not valid JSON: %s (header byte %d)",
                           what, error.text, error.position);
     }
-    recur_status s;
     if (!json_is_object(root))
         s = error_fail(RECUR_ERR_FORMAT, "%s: header is not a JSON object", what);
     else
@@ -451,24 +475,32 @@ recur_status st_peek_meta(const char *path, const char *key, char *buf,
         return error_fail(RECUR_ERR_ARGUMENT, "st_peek_meta: NULL argument");
     unsigned char *head;
     size_t got;
-    recur_status s = file_read_prefix(path, 8, &head, &got);
+    /* The length and the byte after it; then, for a length within the
+     * limit, the header (a shorter file gives fewer bytes). */
+    recur_status s = file_read_prefix(path, 9, &head, &got);
     if (s)
         return s;
-    uint64_t n = got == 8 ? header_length(head) : 0;
-    free(head);
-    if (got < 8 || n < 2 || n > RECUR_ST_MAX_HEADER)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "
-                          "length %llu)", path, (unsigned long long)n);
-    if ((s = file_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
-        return s;
+    uint64_t n = got >= 8 ? header_length(head) : 0;
+    if (got >= 8 && n <= RECUR_ST_MAX_HEADER) {
+        free(head);
+        if ((s = file_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
+            return s;
+    }
+    if (got < 8)
+        s = error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (%zu "
+                       "bytes, too short for the 8-byte header length)", path,
+                       got);
+    else
+        s = check_header_length(path, n, head + 8, got - 8);
     json_error_t error;
-    json_t *root = got == 8 + n ? json_loadb((const char *)head + 8, (size_t)n,
-                                             JSON_REJECT_DUPLICATES, &error)
-                                : NULL;
+    json_t *root = s ? NULL : json_loadb((const char *)head + 8, (size_t)n,
+                                         JSON_REJECT_DUPLICATES, &error);
     free(head);
+    if (s)
+        return s;
     if (!root)
         return error_fail(RECUR_ERR_FORMAT, "%s: the safetensors header is "
-                          "truncated or not JSON", path);
+                          "not JSON", path);
     json_t *v = json_object_get(json_object_get(root, "__metadata__"), key);
     *found = json_is_string(v);
     if (*found)
@@ -512,6 +544,20 @@ const char *st_meta(const st_file *st, const char *key)
     const meta_entry *hit = bsearch(&probe, st->meta, st->meta_count, sizeof *st->meta,
                                     cmp_meta_key);
     return hit ? hit->value : NULL;
+}
+
+size_t st_meta_count(const st_file *st)
+{
+    return st ? st->meta_count : 0;
+}
+
+const char *st_meta_at(const st_file *st, size_t index, const char **value)
+{
+    if (!st || index >= st->meta_count)
+        return NULL;
+    if (value)
+        *value = st->meta[index].value;
+    return st->meta[index].key;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -10,7 +10,10 @@
  * file size and a bound (RECUR_ST_MAX_HEADER), the JSON's form and depth,
  * dtype names, dims (non-negative integers, product without overflow),
  * byte counts against shape × dtype size, offsets inside the buffer, no
- * overlap, no hole, no duplicate names. Errors name the tensor and the problem.
+ * overlap, no hole, no duplicate names. Errors name the tensor and the problem;
+ * a file whose first 8 bytes are no header length (a length beyond the file
+ * and no '{' after them, or a header that does not begin with '{') is
+ * "PATH is not a safetensors file (...)".
  */
 #ifndef RECUR_SAFETENSORS_H
 #define RECUR_SAFETENSORS_H
@@ -62,6 +65,10 @@ const st_tensor *st_at(const st_file *st, size_t index);
 const st_tensor *st_find(const st_file *st, const char *name);
 /* A __metadata__ value; NULL when absent. */
 const char *st_meta(const st_file *st, const char *key);
+/* The __metadata__ entries in key order: the key of entry index (NULL past
+ * the last) and, when value is not NULL, its value in *value. */
+size_t st_meta_count(const st_file *st);
+const char *st_meta_at(const st_file *st, size_t index, const char **value);
 
 /* Converts a tensor of dtype F32, F64, F16 or BF16 into float32 at dst
  * (numel floats); RECUR_ERR_SHAPE naming the tensor for any other dtype. */

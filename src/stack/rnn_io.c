@@ -356,14 +356,22 @@ static recur_status read_zoneout(const st_file *st, const char *path,
 recur_status rnn_from_st(const st_file *st, const char *path, recur_rnn **out)
 {
     char prefix[RECUR_PREFIX_MAX];
+    recur_status s = find_prefix(st, path, prefix);
+    return s ? s : rnn_from_st_prefix(st, path, prefix, out);
+}
+
+recur_status rnn_from_st_prefix(const st_file *st, const char *path,
+                                const char *prefix, recur_rnn **out)
+{
+    if (strlen(prefix) >= RECUR_PREFIX_MAX)
+        return error_fail(RECUR_ERR_SHAPE, "%s: the prefix '%.40s...' is too "
+                          "long", path, prefix);
     found_set *fs = calloc(1, sizeof *fs);
     recur_rnn_config config;
     recur_rnn *rnn = NULL;
     recur_status s = RECUR_OK;
     if (!fs)
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s)
-        s = find_prefix(st, path, prefix);
     if (!s)
         s = collect(st, path, prefix, fs);
     if (!s)
