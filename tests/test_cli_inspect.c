@@ -14,6 +14,7 @@
  *     command needs, for every command;
  *   - --help of eval and sample describes every task; --task lists them;
  *     the task-specific helps differ where the options do;
+ *   - a misspelt command gets the nearest one;
  */
 #include "io/safetensors.h"
 #include "spawn.h"
@@ -732,6 +733,33 @@ void test_cli_inspect_help(void)
     r = run("predict", "--task", "classify", "--help", END);
     expect("predict --task classify --help", &r, 0, r.out,
            "usage: recur predict [--task classify]", END);
+    spawn_result_free(&r);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* A misspelt command                                                        */
+
+void test_cli_inspect_commands(void)
+{
+    if (!scratch_open())
+        return;
+    static const char *const slips[][2] = {
+        {"trian", "train"}, {"sampel", "sample"}, {"evl", "eval"},
+        {"predcit", "predict"}, {"inf", "info"}, {"forwad", "forward"},
+        {"bnech", "bench"}};
+    for (size_t i = 0; i < sizeof slips / sizeof *slips; i++) {
+        spawn_result r = run(slips[i][0], END);
+        char want[80], what[64];
+        snprintf(want, sizeof want, "recur: unknown command '%s'; did you mean "
+                 "%s?", slips[i][0], slips[i][1]);
+        snprintf(what, sizeof what, "recur %s", slips[i][0]);
+        expect(what, &r, 2, r.err, want, END);
+        spawn_result_free(&r);
+    }
+    spawn_result r = run("frobnicate", END);
+    expect("recur frobnicate", &r, 2, r.err, "unknown command 'frobnicate'", END);
+    CHECK(r.err && !strstr(r.err, "did you mean"), "recur frobnicate: %s", r.err);
     spawn_result_free(&r);
     scratch_close();
 }
