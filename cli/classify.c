@@ -194,6 +194,10 @@ int cmd_train_classify(int argc, char **argv)
     classifier cl = {.tk = {!strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD,
                             lowercase}};
     recur_status s = labeled_read(data, &lf, &all);
+    if (!s && all.classes < 2)
+        s = error_fail(RECUR_ERR_ARGUMENT, "%s: every example is of class "
+                       "'%.40s': a classifier needs examples of 2 or more",
+                       data, all.class_name[0]);
     if (!s && test_data && !(s = labeled_read(test_data, &lf, &test)))
         s = labeled_relabel(&test, test_data, all.class_name, all.classes);
     if (!s && val_data && !(s = labeled_read(val_data, &lf, &val)))
@@ -226,6 +230,19 @@ int cmd_train_classify(int argc, char **argv)
         }
         n_idx[0] = kept;
     }
+    /* A part the split leaves empty, said in the options' terms. */
+    static const char *const part_name[3] = {"training", "validation", "test"};
+    for (int p = 0; !s && p < 3; p++)
+        if (n_idx[p] == 0 && !(p == 1 && val_data) && !(p == 2 && test_data))
+            s = error_fail(RECUR_ERR_ARGUMENT, "%s: %zu example%s none "
+                           "for the %s part (--test-fraction %g, "
+                           "--val-fraction %g, each class split alike); give "
+                           "more examples%s", data, all.n,
+                           all.n == 1 ? " leaves" : "s leave", part_name[p],
+                           test_fraction,
+                           val_fraction,
+                           p == 1 ? " or --val-data"
+                           : p == 2 ? " or --test-data" : "");
     if (!s)
         s = tok_vocab_build(all.text, idx, n_idx[0], &cl.tk, min_count,
                                  max_vocab, &vocab);

@@ -15,6 +15,8 @@
  *   - --help of eval and sample describes every task; --task lists them;
  *     the task-specific helps differ where the options do;
  *   - a misspelt command gets the nearest one;
+ *   - no error message names the function that noticed (a scan of src/ and
+ *     cli/), and the classifier's empty split says which part and why;
  */
 #include "io/safetensors.h"
 #include "spawn.h"
@@ -761,6 +763,95 @@ void test_cli_inspect_commands(void)
     expect("recur frobnicate", &r, 2, r.err, "unknown command 'frobnicate'", END);
     CHECK(r.err && !strstr(r.err, "did you mean"), "recur frobnicate: %s", r.err);
     spawn_result_free(&r);
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Error messages in the user's terms                                        */
+
+/* The format strings of error_fail and cli_error calls in every .c file of
+ * dir: none may begin "name: " with name a word of code (a function such
+ * as labeled_encode or fit) rather than the file, option or value. The
+ * public API's recur_* names are the embedder's own terms; a few words are
+ * what the user typed (--optimizer sgd) or reads (vocabulary). */
+static size_t scan_messages(const char *dir, size_t *calls)
+{
+    static const char *const users_words[] = {"vocabulary", "sgd", "adam",
+                                              "adamw", "rmsprop", "adagrad"};
+    DIR *d = opendir(dir);
+    CHECK(d != NULL, "cannot read %s", dir);
+    if (!d)
+        return 0;
+    size_t bad = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (n < 2 || strcmp(e->d_name + n - 2, ".c")) {
+            if (!strchr(e->d_name, '.'))
+                bad += scan_messages(path, calls); /* a layer's folder */
+            continue;
+        }
+        char *src = spawn_read_file(path, NULL);
+        for (char *p = src; p && (p = strstr(p, "error_fail(")) != NULL; p++) {
+            (*calls)++;
+            char *q = strchr(p, '"'), *close = strchr(p, ';');
+            if (!q || (close && close < q))
+                continue;
+            size_t w = 0;
+            while (islower((unsigned char)q[1 + w]) || isdigit((unsigned char)q[1 + w]) ||
+                   q[1 + w] == '_')
+                w++;
+            if (w == 0 || q[1 + w] != ':' || !strncmp(q + 1, "recur_", 6))
+                continue;
+            int users = 0;
+            for (size_t k = 0; k < sizeof users_words / sizeof *users_words; k++)
+                users |= strlen(users_words[k]) == w &&
+                         !strncmp(q + 1, users_words[k], w);
+            if (!users) {
+                bad++;
+                fprintf(stderr, "  %s: a message begins with '%.*s:'\n", path,
+                        (int)w, q + 1);
+            }
+        }
+        free(src);
+    }
+    closedir(d);
+    return bad;
+}
+
+void test_cli_inspect_messages(void)
+{
+    /* The sources, from the fixtures' directory (tests/fixtures). */
+    char src[1024], cli[1024];
+    snprintf(src, sizeof src, "%s/../../src", test_fixture_dir());
+    snprintf(cli, sizeof cli, "%s/../../cli", test_fixture_dir());
+    size_t calls = 0, bad = scan_messages(src, &calls) + scan_messages(cli, &calls);
+    CHECK(calls > 300 && bad == 0, "%zu of %zu error messages begin with the "
+          "name of the code that noticed", bad, calls);
+
+    /* What used to say "labeled_encode: no examples". */
+    if (!scratch_open())
+        return;
+    char two[400], one[400];
+    in_scratch(two, sizeof two, "two.tsv");
+    in_scratch(one, sizeof one, "one.tsv");
+    if (write_text(two, "pos\tgood\nneg\tbad\n") && write_text(one, "pos\tgood\npos\tfine\n")) {
+        spawn_result r = run("train", "--task", "classify", "--data", two, TINY,
+                             "--epochs", "1", END);
+        expect("train classify on 2 examples", &r, 1, r.err, two,
+               "2 examples leave none for the validation part",
+               "--val-fraction 0.1", "--val-data", END);
+        CHECK(r.err && !strstr(r.err, "labeled_encode"), "%s", r.err);
+        spawn_result_free(&r);
+        r = run("train", "--task", "classify", "--data", one, TINY, "--epochs",
+                "1", END);
+        expect("train classify on one class", &r, 1, r.err, one,
+               "every example is of class 'pos'", "2 or more", END);
+        spawn_result_free(&r);
+    }
     scratch_close();
 }
 

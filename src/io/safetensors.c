@@ -449,7 +449,8 @@ static recur_status parse_owned(unsigned char *file, size_t size, const char *wh
 recur_status st_parse(const void *bytes, size_t size, const char *what, st_file **out)
 {
     if (!bytes || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_parse: NULL %s", bytes ? "out" : "bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          bytes ? "place for the file" : "safetensors bytes to read");
     if (!what) what = "<buffer>";
     unsigned char *copy = malloc(size ? size : 1);
     if (!copy)
@@ -461,7 +462,8 @@ recur_status st_parse(const void *bytes, size_t size, const char *what, st_file 
 recur_status st_read(const char *path, st_file **out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_read: NULL %s", path ? "out" : "path");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          path ? "place for the file" : "safetensors file to read");
     unsigned char *file;
     size_t size;
     recur_status s = file_read(path, UINT64_MAX, &file, &size);
@@ -472,7 +474,8 @@ recur_status st_peek_meta(const char *path, const char *key, char *buf,
                                 size_t size, int *found)
 {
     if (!path || !key || !buf || size == 0 || !found)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_peek_meta: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no file, key or buffer to read "
+                          "metadata into (NULL)");
     unsigned char *head;
     size_t got;
     /* The length and the byte after it; then, for a length within the
@@ -596,7 +599,8 @@ static float bf16_to_float(uint16_t h)
 recur_status st_to_f32(const st_tensor *t, float *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "st_to_f32: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to convert (NULL)",
+                          t ? "place for the floats" : "tensor");
     const unsigned char *p = t->data;
     switch (t->dtype) {
     case RECUR_DT_F32:
@@ -628,7 +632,8 @@ recur_status st_to_f32(const st_tensor *t, float *dst)
 recur_status st_to_i64(const st_tensor *t, int64_t *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "st_to_i64: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to convert (NULL)",
+                          t ? "place for the integers" : "tensor");
     const unsigned char *p = t->data;
     const char *name = t->name ? t->name : "";
     size_t n = t->numel;
@@ -713,7 +718,8 @@ static int utf8_valid(const char *str)
 
 recur_status st_writer_new(st_writer **out)
 {
-    if (!out) return error_fail(RECUR_ERR_ARGUMENT, "st_writer_new: NULL out");
+    if (!out) return error_fail(RECUR_ERR_ARGUMENT, "no place for a "
+                                "safetensors writer (NULL)");
     st_writer *w = calloc(1, sizeof *w);
     if (w) {
         w->names = json_object();
@@ -721,7 +727,7 @@ recur_status st_writer_new(st_writer **out)
     }
     if (!w || !w->names || !w->meta) {
         st_writer_free(w);
-        return error_fail(RECUR_ERR_MEMORY, "st_writer_new: out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a safetensors writer");
     }
     *out = w;
     return RECUR_OK;
@@ -742,10 +748,11 @@ recur_status st_writer_add(st_writer *w, const char *name, st_dtype dtype,
 {
     const int shown = NAME_MAX_SHOWN;
     if (!w || !name)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: NULL %s",
-                          w ? "name" : "writer");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to add a tensor to (NULL)",
+                          w ? "tensor name" : "writer");
     if (name[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: empty tensor name");
+        return error_fail(RECUR_ERR_ARGUMENT, "a tensor without a name cannot "
+                          "be written");
     if (!utf8_valid(name))
         return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': name is not valid UTF-8",
                           shown, name);
@@ -815,7 +822,7 @@ recur_status st_writer_add(st_writer *w, const char *name, st_dtype dtype,
 recur_status st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_meta: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s for a metadata entry (NULL)",
                           !w ? "writer" : !key ? "key" : "value");
     if (!utf8_valid(key) || !utf8_valid(value))
         return error_fail(RECUR_ERR_ARGUMENT, "metadata '%.*s': not valid UTF-8",
@@ -873,10 +880,11 @@ static char *header_json(const st_writer *w, writer_entry *const *order)
 recur_status st_writer_write(st_writer *w, const char *path)
 {
     if (!w || !path)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: NULL %s",
-                          w ? "path" : "writer");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to write (NULL)",
+                          w ? "file path" : "writer");
     if (path[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: empty path");
+        return error_fail(RECUR_ERR_ARGUMENT, "an empty path to write a "
+                          "safetensors file to");
 
     writer_entry **order = malloc((w->count ? w->count : 1) * sizeof *order);
     if (!order) return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);

@@ -582,8 +582,8 @@ recur_status seq_model_reset_stream(seq_model *m)
 recur_status seq_model_stream(seq_model *m, const float *x, float *out)
 {
     if (!m->streaming)
-        return error_fail(RECUR_ERR_STATE, "seq_model_stream before "
-                          "seq_model_reset_stream");
+        return error_fail(RECUR_ERR_STATE, "a step of a stream that was "
+                          "not started (reset the stream first)");
     const size_t LP = m->L * m->P, LH = m->L * m->H, K = m->K;
     int lstm = m->config.rnn.mode == RECUR_LSTM;
     float *h = m->stream, *c = h + LP, *h_n = c + LH, *c_n = h_n + LP;

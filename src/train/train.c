@@ -97,12 +97,13 @@ recur_status trainer_create(recur_lm *lm, const char *task,
                             trainer **out)
 {
     if (!lm || !config || !train || !out || (n_val && !val))
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no model, settings, training "
+                          "tokens or place for the trainer (NULL)");
     if (config->batch == 0 || config->seq_len == 0 ||
         !(config->clip >= 0.0f) || !(config->sched.base_lr >= 0.0f))
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "batch and seq_len must be >= 1, clip and the "
-                          "learning rate >= 0");
+                          "the batch and the sequence length must be >= 1, "
+                          "the clip and the learning rate >= 0");
     recur_status s = sched_check(&config->sched);
     if (s)
         return s;
@@ -254,7 +255,8 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
                          train_callback cb, void *ctx)
 {
     if (!t || !lim)
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_run: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no trainer or limits to run "
+                          "with (NULL)");
     const double start = clock_seconds();
     const uint64_t first = t->step;
     const size_t tokens_per_step = t->config.batch * t->config.seq_len;
@@ -465,7 +467,8 @@ recur_status trainer_resume(const char *path, const int32_t *train,
                             trainer **out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_resume: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no checkpoint path or place for "
+                          "the trainer (NULL)");
     st_file *st;
     recur_status s = st_read(path, &st);
     if (s)
