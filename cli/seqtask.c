@@ -4,6 +4,7 @@
 #include "seqtask.h"
 #include "cli.h"
 #include "base/error.h"
+#include "base/floatfmt.h"
 #include "plot.h"
 
 #include <math.h>
@@ -184,9 +185,10 @@ static int on_event(void *ctx, const fit_event *ev)
                 ev->epoch, log->epochs, ev->loss, ev->val_loss,
                 ev->best ? " *" : "", (double)ev->lr, ev->elapsed);
     if (log->csv) {
-        fprintf(log->csv, "%zu,%llu,%.6f,%.6f,%d,%.6g,%.3f\n", ev->epoch,
-                (unsigned long long)ev->step, ev->loss, ev->val_loss, ev->best,
-                (double)ev->lr, ev->elapsed);
+        char lr[32];
+        fprintf(log->csv, "%llu,%zu,%.6f,%.6f,%d,%s,%.3f\n",
+                (unsigned long long)ev->step, ev->epoch, ev->loss, ev->val_loss,
+                ev->best, floatfmt_shortest(lr, sizeof lr, ev->lr), ev->elapsed);
         fflush(log->csv);
     }
     if (log->n < log->epochs) {
@@ -248,7 +250,8 @@ recur_status seqtask_train(const char *cmd, const char *task,
             s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
             goto done;
         }
-        fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
+        /* step, epoch first, as in the language models' log (metrics.c) */
+        fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
     }
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "

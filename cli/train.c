@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/floatfmt.h"
 #include "io/safetensors.h"
 #include "data/text.h"
 #include "data/words.h"
@@ -260,16 +261,6 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
 static const char *const unrecorded[] = {"--init", "--init-range",
                                          "--forget-bias"};
 
-/* v in the fewest significant digits that read back as v. */
-static void float_text(float v, char *buf, size_t size)
-{
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, size, "%.*g", digits, (double)v);
-        if (strtof(buf, NULL) == v)
-            return;
-    }
-}
-
 /* Compares an option given with --resume with what the checkpoint holds
  * for it, both in the type the run uses: a size; a float (the option's
  * double narrowed as a new run narrows it, so --lr 2e-3 equals a stored
@@ -311,8 +302,8 @@ static int resume_compare(const opt_spec *spec, const lm_config *model,
         for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
             if (!strcmp(n, reals[i].name)) {
                 float v = (float)*(const double *)spec->dest;
-                float_text(v, given, size);
-                float_text(reals[i].value, held, size);
+                floatfmt_shortest(given, size, v);
+                floatfmt_shortest(held, size, reals[i].value);
                 return v != reals[i].value;
             }
     } else if (spec->type == OPT_FLAG) {

@@ -17,7 +17,10 @@
  *   - a misspelt command gets the nearest one;
  *   - no error message names the function that noticed (a scan of src/ and
  *     cli/), and the classifier's empty split says which part and why;
+ *   - one column order (step, epoch first) in every metrics log, learning
+ *     rates as the shortest decimal that reads back (floatfmt.h);
  */
+#include "base/floatfmt.h"
 #include "io/safetensors.h"
 #include "spawn.h"
 #include "test.h"
@@ -850,6 +853,89 @@ void test_cli_inspect_messages(void)
                 "1", END);
         expect("train classify on one class", &r, 1, r.err, one,
                "every example is of class 'pos'", "2 or more", END);
+        spawn_result_free(&r);
+    }
+    scratch_close();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Metrics logs and learning rates                                           */
+
+/* Column col (0-based) of the first data row of a CSV file: into buf. */
+static const char *csv_cell(const char *path, size_t col, char *buf, size_t size)
+{
+    char *text = spawn_read_file(path, NULL);
+    buf[0] = '\0';
+    const char *row = text ? strchr(text, '\n') : NULL;
+    for (size_t c = 0; row && c < col; c++)
+        row = strchr(row + 1, ',');
+    if (row) {
+        size_t len = strcspn(row + 1, ",\n");
+        snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), row + 1);
+    }
+    free(text);
+    return buf;
+}
+
+void test_cli_inspect_metrics(void)
+{
+    /* The shortest text that reads back. */
+    static const struct {
+        float v;
+        const char *text;
+    } known[] = {{2e-3f, "0.002"}, {0.1f, "0.1"}, {1.0f / 3.0f, "0.33333334"},
+                 {1e-8f, "1e-08"},  {3e-3f, "0.003"}, {0.0f, "0"},
+                 {-2.5f, "-2.5"},   {16777216.0f, "16777216"}};
+    char buf[32];
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        CHECK(!strcmp(floatfmt_shortest(buf, sizeof buf, known[i].v), known[i].text),
+              "floatfmt_shortest(%.9g) = '%s', expected '%s'", (double)known[i].v,
+              buf, known[i].text);
+    size_t bad = 0;
+    uint32_t x = 2463534242u;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        float v;
+        memcpy(&v, &x, sizeof v);
+        if (!isfinite(v))
+            continue;
+        floatfmt_shortest(buf, sizeof buf, v);
+        bad += strtof(buf, NULL) != v || (float)strtod(buf, NULL) != v;
+    }
+    CHECK(bad == 0, "%zu of 100000 floats do not read back from their "
+          "shortest text", bad);
+
+    if (!scratch_open())
+        return;
+    models m;
+    char csv[400], cell[64], header[80];
+    if (make_models(&m)) {
+        /* The language model's log: step, epoch, then lr 0.002 as given. */
+        in_scratch(csv, sizeof csv, "c.metrics.csv");
+        char *text = spawn_read_file(csv, NULL);
+        CHECK(text && !strncmp(text, "step,epoch,", 11), "%s: header %.60s",
+              csv, text ? text : "(none)");
+        free(text);
+        CHECK(!strcmp(csv_cell(csv, 2, cell, sizeof cell), "0.002"),
+              "%s: lr '%s', expected '0.002'", csv, cell);
+        /* A supervised task's log: the same first columns; lr 0.003. */
+        in_scratch(csv, sizeof csv, "f.metrics.csv");
+        text = spawn_read_file(csv, NULL);
+        snprintf(header, sizeof header, "%.*s", (int)strcspn(text ? text : "", "\n"),
+                 text ? text : "");
+        CHECK(!strcmp(header, "step,epoch,train_loss,val_loss,best,lr,seconds"),
+              "%s: header '%s'", csv, header);
+        free(text);
+        CHECK(!strcmp(csv_cell(csv, 5, cell, sizeof cell), "0.003"),
+              "%s: lr '%s', expected '0.003'", csv, cell);
+        CHECK(!strcmp(csv_cell(csv, 1, cell, sizeof cell), "1"),
+              "%s: epoch '%s' in the second column, expected '1'", csv, cell);
+        /* The checkpoint's metadata: as set, not 0.00200000009. */
+        spawn_result r = run("info", m.charlm, END);
+        expect("info charlm's rates", &r, 0, r.out, "\n  sched.base_lr = 0.002\n",
+               "\n  dropout = 0.1\n", "\n  optim.beta1 = 0.9\n", END);
         spawn_result_free(&r);
     }
     scratch_close();

@@ -158,7 +158,7 @@ static void check_file(const char *path, const char *starts)
  * numbered 1.. with finite losses. */
 static void check_metrics(const char *path, size_t epochs)
 {
-    static const char header[] = "epoch,step,train_loss,val_loss,best,lr,seconds";
+    static const char header[] = "step,epoch,train_loss,val_loss,best,lr,seconds";
     char *csv = spawn_read_file(path, NULL), *line[64];
     CHECK(csv != NULL, "no metrics log %s", path);
     if (!csv)
@@ -167,11 +167,11 @@ static void check_metrics(const char *path, size_t epochs)
     CHECK(n > 0 && !strcmp(line[0], header), "%s: the header is not '%s'",
           path, header);
     for (size_t i = 1; i < n; i++) {
-        char *end;
-        unsigned long epoch = strtoul(line[i], &end, 10);
-        char *loss = strchr(end + 1, ',');
-        bad += epoch != i || *end != ',' || !loss ||
-               !isfinite(strtod(loss + 1, NULL));
+        char *step_end, *end;
+        strtoull(line[i], &step_end, 10);
+        unsigned long epoch = strtoul(step_end + 1, &end, 10);
+        bad += epoch != i || *step_end != ',' || *end != ',' ||
+               !isfinite(strtod(end + 1, NULL));
     }
     CHECK(n == epochs + 1 && bad == 0, "%s: %zu rows (%zu malformed), "
           "expected %zu epochs", path, n - 1, bad, epochs);

@@ -698,7 +698,7 @@ recur_status seq_model_write(const seq_model *m, const char *task,
     if (!s) s = meta_put(w, "outputs", "%zu", c->outputs);
     if (!s) s = st_writer_meta(w, "pool", seq_pool_str(c->pool));
     if (!s) s = st_writer_meta(w, "loss", seq_loss_str(c->loss));
-    if (!s) s = meta_put(w, "dropout", "%.9g", (double)c->dropout);
+    if (!s) s = meta_put_float(w, "dropout", c->dropout);
     return s;
 }
 

@@ -21,6 +21,7 @@
  */
 #include "stack/rnn_io.h"
 #include "base/error.h"
+#include "base/floatfmt.h"
 #include "stack/stack.h"
 
 #include <stdio.h>
@@ -437,8 +438,8 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         s = st_writer_meta(w, "layer_norm", "1");
     if (!s && rnn->reg.zoneout > 0.0f) {
         char z[32];
-        snprintf(z, sizeof z, "%.9g", (double)rnn->reg.zoneout);
-        s = st_writer_meta(w, "zoneout", z);
+        s = st_writer_meta(w, "zoneout",
+                           floatfmt_shortest(z, sizeof z, rnn->reg.zoneout));
     }
     if (!s)
         s = st_writer_write(w, path);
