@@ -71,6 +71,7 @@ const char *test_fixture_dir(void)
     X(test_cli_inspect_commands)                                              \
     X(test_cli_inspect_messages)                                              \
     X(test_cli_inspect_metrics)                                               \
+    X(test_cli_inspect_progress)                                              \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \

@@ -19,6 +19,7 @@
  *     cli/), and the classifier's empty split says which part and why;
  *   - one column order (step, epoch first) in every metrics log, learning
  *     rates as the shortest decimal that reads back (floatfmt.h);
+ *   - with --time-limit the progress line follows what ends the run.
  */
 #include "base/floatfmt.h"
 #include "io/safetensors.h"
@@ -941,3 +942,48 @@ void test_cli_inspect_metrics(void)
     scratch_close();
 }
 
+/* ------------------------------------------------------------------------ */
+/* The progress line under --time-limit                                      */
+
+/* Some "step N/" in text: a step total. */
+static int has_step_total(const char *text)
+{
+    for (const char *p = text; p && (p = strstr(p, "step ")) != NULL; p += 5) {
+        const char *q = p + 5;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (q > p + 5 && *q == '/')
+            return 1;
+    }
+    return 0;
+}
+
+void test_cli_inspect_progress(void)
+{
+    if (!scratch_open())
+        return;
+    char text[400], save[400];
+    in_scratch(text, sizeof text, "words.txt");
+    in_scratch(save, sizeof save, "p.safetensors");
+    CHECK(write_words(text), "cannot write %s", text);
+    /* 1000 epochs in 0.3 s: the time limit ends the run, and the line
+     * follows it. */
+    spawn_result r = run("train", "--data", text, TINY, "--layers", "1",
+                         "--embed", "8", "--seq-len", "20", "--batch", "4",
+                         "--epochs", "1000", "--time-limit", "0.3",
+                         "--save-every", "0", "--save", save, END);
+    expect("train --time-limit 0.3", &r, 0, r.err, "% of --time-limit 0.3s",
+           END);
+    CHECK(r.err && !has_step_total(r.err), "train --time-limit 0.3: a step "
+          "total the run will not reach: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    /* One epoch long before the limit: the steps end the run. */
+    r = run("train", "--data", text, TINY, "--layers", "1", "--embed", "8",
+            "--seq-len", "20", "--batch", "4", "--epochs", "1", "--time-limit",
+            "1000", "--save-every", "0", "--save", save, END);
+    expect("train --time-limit 1000 --epochs 1", &r, 0, r.err, END);
+    CHECK(r.err && has_step_total(r.err) && !strstr(r.err, "of --time-limit"),
+          "train --epochs 1 --time-limit 1000: %s", r.err ? r.err : "");
+    spawn_result_free(&r);
+    scratch_close();
+}
