@@ -28,7 +28,11 @@ LIB_SRC := $(wildcard src/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
 
-# $(1) = build dir, $(2) = extra flags
+# $(1) = build dir, $(2) = extra flags. The cells (and loss.c) build at -O3;
+# -fopenmp goes only to the two files with OpenMP regions, gemm_packed.c
+# (the products' teams) and src/stack/parallel.c (a layer's directions at
+# once): built without it, parallel.c runs the directions in turn, the same
+# bits (tests/test_paths.c checks the team size).
 define build_rules
 $(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 	@mkdir -p $$(dir $$@)
@@ -36,7 +40,7 @@ $(1)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 $(1)/obj/src/cells/cell_common.o $(1)/obj/src/cells/lstm.o \
   $(1)/obj/src/cells/gru.o $(1)/obj/src/cells/rnn.o $(1)/obj/src/model/loss.o: VECFLAGS := -O3
 $(1)/obj/src/kernels/vmath.o: VECFLAGS := -O3 $(NO_THREAD_JUMPS)
-$(1)/obj/src/kernels/gemm_packed.o $(1)/obj/src/stack/stack.o: VECFLAGS := -fopenmp
+$(1)/obj/src/kernels/gemm_packed.o $(1)/obj/src/stack/parallel.o: VECFLAGS := -fopenmp
 $(1)/librecur_internal.a: $(LIB_SRC:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	ar rcs $$@ $$^
@@ -50,6 +54,8 @@ $(1)/recur: $(CLI_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 $(1)/run_tests: $(TEST_SRC:%.c=$(1)/obj/%.o) $(1)/librecur_internal.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 $(1)/example: $(1)/obj/examples/example.o $(1)/librecur.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(1)/embed: $(1)/obj/examples/embed.o $(1)/librecur.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 endef
 
@@ -107,21 +113,24 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # The suite: unit tests, PyTorch parity on the committed fixtures, finite
-# differences, hostile files, the CLI and the example program.
+# differences, hostile files, the CLI and the example programs (embed run
+# on checkpoints the suite trains, against recur predict and recur sample).
 # First the layers' include rule (tools/layers.sh: no include goes up a
 # layer). Then the exported symbols (tests/symbols.sh), make install with the
 # example built by pkg-config alone (tests/install.sh), and
 # scripts/get-data.sh against the data mirror, offline (skipped without it).
-test: all build/run_tests build/example layers
-	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example build/run_tests
+test: all build/run_tests build/example build/embed layers
+	RECUR_BIN=build/recur RECUR_EXAMPLE=build/example RECUR_EMBED=build/embed \
+	  build/run_tests
 	sh tests/symbols.sh build/librecur.so build/librecur.a
 	sh tests/install.sh
 	sh tests/get_data_test.sh
 	$(MAKE) --no-print-directory asan
 
-asan: build/asan/recur build/asan/run_tests build/asan/example
+asan: build/asan/recur build/asan/run_tests build/asan/example build/asan/embed
 	ASAN_OPTIONS=detect_leaks=1 RECUR_BIN=build/asan/recur \
-	  RECUR_EXAMPLE=build/asan/example build/asan/run_tests
+	  RECUR_EXAMPLE=build/asan/example RECUR_EMBED=build/asan/embed \
+	  build/asan/run_tests
 
 # The main job: train a small character-level LSTM on tinyshakespeare for a
 # few minutes (live progress line), then generate text from the best
@@ -156,7 +165,7 @@ forward-demo: all
 	  --input $(FORWARD_DEMO)/input.safetensors --output build/forward_out.safetensors
 	build/recur info build/forward_out.safetensors
 
-# recur against oneDNN and PyTorch on the shapes of issue 4, every mode, 1 and
+# recur against oneDNN and PyTorch on the shapes of bench/run.py, every mode, 1 and
 # 2 threads, in one run (bench/run.py): installs torch and libdnnl-dev when
 # missing (bench/setup.sh), prints the tables and writes them to
 # build/bench.md. Needs a quiet machine; takes a while. BENCH_ARGS adds

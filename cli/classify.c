@@ -11,14 +11,16 @@
  *
  * The checkpoint keeps the tokenizer, the vocabulary and the class names
  * in __metadata__ (tokens, lowercase, vocab, labels), so eval and predict
- * read raw text.
+ * read raw text; reading them and encoding a text are the library's
+ * (model/classifier.h), which recur_model_classify shares.
  */
 #include "eval/bow.h"
 #include "eval/classmetrics.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/labeled.h"
-#include "io/st_meta.h"
+#include "model/classifier.h"
 #include "seqtask.h"
 #include "data/split.h"
 #include "data/text.h"
@@ -33,7 +35,7 @@ static const seqtask_defaults classify_defaults = {
     .hidden = "64", .layers = "1", .embed = "64", .batch = "32",
     .epochs = "10", .lr = "2e-3", .dropout = "0.3", .patience = "3",
     .pool = "last", .pools = "last|mean|max", .clip = "5",
-    .bidirectional = 1,
+    .bidirectional = 1, .save = "classify.safetensors",
 };
 
 /* The data options shared by train and eval. */
@@ -42,9 +44,9 @@ typedef struct {
 } format_opts;
 
 #define FORMAT_SPECS(f)                                                        \
-    {"--format", OPT_CHOICE, &(f)->format, "tsv", "file layout: tab-separated (no quoting) or comma-separated with RFC-4180 quotes", "tsv|csv", 0, 0, NULL, NULL},  \
-    {"--label-column", OPT_CHOICE, &(f)->label_column, "first", "where the label is: before the text (SMS spam) or after it (the sentiment sets)", "first|last", 0, 0, NULL, NULL}, \
-    {"--header", OPT_CHOICE, &(f)->header, "auto", "CSV: the first record is a header (auto: when its label appears nowhere else)", "auto|yes|no", 0, 0, NULL, NULL}
+    {.name = "--format", .type = OPT_CHOICE, .dest = &(f)->format, .def = "tsv", .help = "file layout: tab-separated (no quoting) or comma-separated with RFC-4180 quotes", .choices = "tsv|csv"},  \
+    {.name = "--label-column", .type = OPT_CHOICE, .dest = &(f)->label_column, .def = "first", .help = "where the label is: before the text (SMS spam) or after it (the sentiment sets)", .choices = "first|last"}, \
+    {.name = "--header", .type = OPT_CHOICE, .dest = &(f)->header, .def = "auto", .help = "CSV: the first record is a header (auto: when its label appears nowhere else)", .choices = "auto|yes|no"}
 
 static labeled_format layout(const format_opts *f)
 {
@@ -54,55 +56,6 @@ static labeled_format layout(const format_opts *f)
         .header = !strcmp(f->header, "yes") ? 1 : !strcmp(f->header, "no") ? 0 : -1,
     };
     return lf;
-}
-
-typedef struct {
-    tokenizer tk;
-    const tok_vocab *vocab;
-    const char *const *labels;
-    size_t K;
-} classifier;
-
-static recur_status write_meta(void *ctx, st_writer *w)
-{
-    const classifier *c = ctx;
-    char *vocab = tok_vocab_join(c->vocab);
-    char *labels = labels_join(c->labels, c->K);
-    recur_status s = vocab && labels ? RECUR_OK
-                                     : error_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s) s = st_writer_meta(w, "tokens", c->tk.mode == RECUR_TOKENS_CHAR ? "char" : "word");
-    if (!s) s = meta_put(w, "lowercase", "%d", c->tk.lowercase);
-    if (!s) s = st_writer_meta(w, "vocab", vocab);
-    if (!s) s = st_writer_meta(w, "labels", labels);
-    free(vocab);
-    free(labels);
-    return s;
-}
-
-/* The tokenizer, vocabulary and classes a checkpoint holds. */
-static recur_status read_classifier(const st_file *st, const char *path,
-                                    const seq_model *m, classifier *c,
-                                    tok_vocab **vocab, char ***labels)
-{
-    const char *tokens = st_meta(st, "tokens"), *v = st_meta(st, "vocab"),
-               *l = st_meta(st, "labels");
-    size_t lower = 0;
-    if (!tokens || !v || !l || (strcmp(tokens, "word") && strcmp(tokens, "char")))
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a classifier's checkpoint "
-                          "(__metadata__ tokens, vocab or labels missing)", path);
-    recur_status s = meta_size(st, path, "lowercase", 1, &lower);
-    if (!s)
-        s = tok_vocab_parse(v, seq_model_config(m)->vocab_size, vocab);
-    if (!s)
-        s = labels_parse(l, labels, &c->K);
-    if (!s && c->K != seq_model_config(m)->outputs)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu labels for %zu outputs", path,
-                       c->K, seq_model_config(m)->outputs);
-    c->tk.mode = !strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD;
-    c->tk.lowercase = (int)lower;
-    c->vocab = *vocab;
-    c->labels = (const char *const *)*labels;
-    return s;
 }
 
 /* Predicted class of each example: the argmax of pred [n, K]. */
@@ -115,6 +68,24 @@ static void argmax_rows(const float *pred, size_t n, size_t K, int32_t *out)
                 best = k;
         out[i] = (int32_t)best;
     }
+}
+
+/* The majority-class baseline: the class most frequent among the training
+ * labels (the lowest id on a tie), and its accuracy on test. */
+static double majority_accuracy(const seq_data *train, const seq_data *test,
+                                size_t K, size_t *cls)
+{
+    size_t *count = calloc(K, sizeof(size_t)), best = 0, hit = 0;
+    for (size_t i = 0; count && i < train->n; i++)
+        count[train->label[i]]++;
+    for (size_t k = 1; count && k < K; k++)
+        if (count[k] > count[best])
+            best = k;
+    for (size_t i = 0; i < test->n; i++)
+        hit += (size_t)test->label[i] == best;
+    free(count);
+    *cls = best;
+    return test->n ? (double)hit / (double)test->n : NAN;
 }
 
 /* Scores m on d: the report on stdout (or the figures for JSON). */
@@ -149,20 +120,20 @@ int cmd_train_classify(int argc, char **argv)
     double test_fraction, val_fraction;
     int lowercase = 0, json = 0;
     opt_spec specs[SEQTASK_SPECS + 20] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to learn", "classify", 0, 0, NULL, NULL},
-        {"--data", OPT_STRING, &data, NULL, "labelled texts, one per line (required)", NULL, 0, 0, "FILE", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to learn", .choices = "classify"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "labelled texts, one per line (required)", .metavar = "FILE"},
         FORMAT_SPECS(&fo),
-        {"--val-data", OPT_STRING, &val_data, NULL, "validation examples (default: --val-fraction of --data)", NULL, 0, 0, "FILE", NULL},
-        {"--test-data", OPT_STRING, &test_data, NULL, "test examples (default: --test-fraction of --data)", NULL, 0, 0, "FILE", NULL},
-        {"--test-fraction", OPT_FLOAT, &test_fraction, "0.2", "share of --data held out for testing, stratified by class and seeded by --seed", NULL, 0.01, 0.9, NULL, NULL},
-        {"--val-fraction", OPT_FLOAT, &val_fraction, "0.1", "share of --data held out for validation (the best epoch is kept)", NULL, 0.01, 0.9, NULL, NULL},
-        {"--tokens", OPT_CHOICE, &tokens, "word", "tokens: words (lowercased, punctuation separate) or characters", "word|char", 0, 0, NULL, NULL},
-        {"--lowercase", OPT_FLAG, &lowercase, NULL, "character tokens: lowercase ASCII letters", NULL, 0, 0, NULL, NULL},
-        {"--min-count", OPT_SIZE, &min_count, "2", "tokens seen fewer times in training become <unk>", NULL, 1, 1000000, "N", NULL},
-        {"--max-vocab", OPT_SIZE, &max_vocab, "0", "at most this many token ids, <pad> and <unk> included (0: no limit)", NULL, 0, 100000000, "V", NULL},
-        {"--bow-epochs", OPT_SIZE, &bow_epochs, "10", "epochs of the bag-of-words baseline (0: no baseline)", NULL, 0, 100000, "N", NULL},
-        {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared examples for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--val-data", .type = OPT_STRING, .dest = &val_data, .help = "validation examples (default: --val-fraction of --data)", .metavar = "FILE"},
+        {.name = "--test-data", .type = OPT_STRING, .dest = &test_data, .help = "test examples (default: --test-fraction of --data)", .metavar = "FILE"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "share of --data held out for testing, stratified by class and seeded by --seed", .min = 0.01, .max = 0.9},
+        {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &val_fraction, .def = "0.1", .help = "share of --data held out for validation (the best epoch is kept)", .min = 0.01, .max = 0.9},
+        {.name = "--tokens", .type = OPT_CHOICE, .dest = &tokens, .def = "word", .help = "tokens: words (lowercased, punctuation separate) or characters", .choices = "word|char"},
+        {.name = "--lowercase", .type = OPT_FLAG, .dest = &lowercase, .help = "character tokens: lowercase ASCII letters"},
+        {.name = "--min-count", .type = OPT_SIZE, .dest = &min_count, .def = "2", .help = "tokens seen fewer times in training become <unk>", .min = 1, .max = 1000000, .metavar = "N"},
+        {.name = "--max-vocab", .type = OPT_SIZE, .dest = &max_vocab, .def = "0", .help = "at most this many token ids, <pad> and <unk> included (0: no limit)", .min = 0, .max = 100000000, .metavar = "V"},
+        {.name = "--bow-epochs", .type = OPT_SIZE, .dest = &bow_epochs, .def = "10", .help = "epochs of the bag-of-words baseline (0: no baseline)", .min = 0, .max = 100000, .metavar = "N"},
+        {.name = "--export-data", .type = OPT_STRING, .dest = &export_path, .help = "also write the prepared examples for tools/seq_torch.py", .metavar = "PATH"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "the results as one JSON object on stdout"},
     };
     size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &classify_defaults, specs + own);
@@ -181,6 +152,9 @@ int cmd_train_classify(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     labeled_format lf = layout(&fo);
     labeled_set all = {0}, test = {0}, val = {0};
     tok_vocab *vocab = NULL;
@@ -263,15 +237,19 @@ int cmd_train_classify(int argc, char **argv)
     cl.K = all.classes;
     if (!s && export_path) {
         const seq_data *parts[3] = {&d[0], &d[1], &d[2]};
-        s = seqtask_export(export_path, parts, write_meta, &cl);
+        s = seqtask_export(export_path, parts, classifier_write_meta, &cl);
     }
     seq_config c;
     if (!s)
         s = seqtask_config(&o, tok_vocab_size(vocab), 0, all.classes,
                            SEQ_LOSS_XENT, &c);
     if (!s)
-        s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1], write_meta,
-                          &cl, &m, &run);
+        s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1],
+                          classifier_write_meta, &cl, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "classify", &o, &run);
+        goto done;
+    }
     double test_loss = NAN;
     if (!s && !json)
         printf("test: %zu examples\n", d[2].n);
@@ -293,6 +271,12 @@ int cmd_train_classify(int argc, char **argv)
             s = class_metrics_compute(d[2].label, pred, d[2].n, all.classes, &bmt);
         free(pred);
     }
+    /* The better baseline by accuracy: bag-of-words or the majority class. */
+    size_t major = 0;
+    double major_acc = s ? NAN : majority_accuracy(&d[0], &d[2], all.classes, &major);
+    int bow_better = bow_epochs && bmt.accuracy > major_acc;
+    const char *base_name = bow_better ? "bag-of-words" : "majority-class";
+    double base_acc = bow_better ? bmt.accuracy : major_acc;
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
@@ -306,13 +290,27 @@ int cmd_train_classify(int argc, char **argv)
         if (bow_epochs)
             printf(", \"bow_accuracy\": %.6f, \"bow_macro_f1\": %.6f",
                    bmt.accuracy, bmt.macro_f1);
-        printf("}\n");
+        char major_text[32], base_text[32]; /* no test examples: null */
+        printf(", \"majority_accuracy\": %s, \"baseline\": \"%s\", "
+               "\"baseline_accuracy\": %s, \"beats_baseline\": %s}\n",
+               seqtask_json_number(major_text, sizeof major_text, "%.6f",
+                                   major_acc),
+               bow_better ? "bow" : "majority",
+               seqtask_json_number(base_text, sizeof base_text, "%.6f", base_acc),
+               seqtask_verdict("accuracy", mt.accuracy, base_name, base_acc,
+                               0, 0) ? "true" : "false");
     } else {
         printf("test loss %.4f\n", test_loss);
         if (bow_epochs)
             printf("bag-of-words logistic regression on the same examples: "
                    "accuracy %.4f, macro-F1 %.4f\n", bmt.accuracy, bmt.macro_f1);
+        printf("majority class (%s, the most frequent in training): accuracy "
+               "%.4f\n", all.class_name[major], major_acc);
+        seqtask_verdict("accuracy", mt.accuracy, base_name, base_acc, 0, 1);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
+done:
     class_metrics_free(&mt);
     class_metrics_free(&bmt);
     bow_free(bow);
@@ -324,6 +322,7 @@ int cmd_train_classify(int argc, char **argv)
     labeled_free(&all);
     labeled_free(&test);
     labeled_free(&val);
+    guard_end();
     return rc;
 }
 
@@ -334,13 +333,13 @@ int cmd_eval_classify(int argc, char **argv)
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "classify", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "labelled texts to score (required)", NULL, 0, 0, "FILE", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "classify"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "labelled texts to score (required)", .metavar = "FILE"},
         FORMAT_SPECS(&fo),
-        {"--batch", OPT_SIZE, &batch, "64", "examples per batch", NULL, 1, 100000, "B", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "64", .help = "examples per batch", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("eval", "[--task classify] --model PATH --data FILE [options]",
                        "Scores a classifier on labelled texts: accuracy, "
@@ -365,7 +364,7 @@ int cmd_eval_classify(int argc, char **argv)
     double loss = NAN;
     recur_status s = seqtask_load(model, "classify", &m, &st);
     if (!s)
-        s = read_classifier(st, model, m, &cl, &vocab, &labels);
+        s = classifier_read(st, model, m, &cl, &vocab, &labels);
     if (!s)
         s = labeled_read(data, &lf, &lab);
     if (!s)
@@ -391,34 +390,15 @@ int cmd_eval_classify(int argc, char **argv)
     return rc;
 }
 
-/* One text as the tokens of a one-example seq_data. */
-static recur_status encode_text(const classifier *cl, const char *text,
-                                token_list *tok, seq_data *d)
-{
-    recur_status s = tokenize(&cl->tk, text, tok);
-    if (s)
-        return s;
-    size_t n = tok->count ? tok->count : 1;
-    int32_t *t = realloc(d->tokens, n * sizeof(int32_t));
-    if (!t)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    d->tokens = t;
-    t[0] = RECUR_TOKEN_UNK; /* an empty text is one <unk>, as in training */
-    for (size_t i = 0; i < tok->count; i++)
-        t[i] = tok_vocab_find(cl->vocab, tok->token[i]);
-    d->offset[1] = n;
-    return RECUR_OK;
-}
-
 int cmd_predict_classify(int argc, char **argv)
 {
     const char *task = NULL, *model = NULL, *input = NULL;
     size_t threads;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "classify", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task classify (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &input, "-", "texts to classify, one per line (UTF-8; - reads standard input)", NULL, 0, 0, "FILE", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "classify"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &input, .def = "-", .help = "texts to classify, one per line (UTF-8; - reads standard input)", .metavar = "FILE"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("predict", "[--task classify] --model PATH [--data FILE]",
                        "Classifies texts, one per line: prints the predicted "
@@ -438,7 +418,7 @@ int cmd_predict_classify(int argc, char **argv)
     char **labels = NULL;
     classifier cl = {0};
     token_list tok = {0};
-    size_t offset[2] = {0, 0}, zero = 0;
+    size_t offset[2] = {0, 0};
     int32_t label = 0;
     seq_data d = {.n = 1, .offset = offset, .label = &label};
     char *line = NULL;
@@ -446,7 +426,7 @@ int cmd_predict_classify(int argc, char **argv)
     FILE *in = NULL;
     recur_status s = seqtask_load(model, "classify", &m, &st);
     if (!s)
-        s = read_classifier(st, model, m, &cl, &vocab, &labels);
+        s = classifier_read(st, model, m, &cl, &vocab, &labels);
     if (!s && !(in = strcmp(input, "-") ? fopen(input, "r") : stdin))
         s = error_fail(RECUR_ERR_IO, "cannot open %s", input);
     float *p = s ? NULL : malloc(cl.K * sizeof(float));
@@ -480,21 +460,14 @@ int cmd_predict_classify(int argc, char **argv)
             break;
         }
         line_start = next_start;
-        double loss;
-        size_t counted;
-        s = encode_text(&cl, line, &tok, &d);
-        if (!s)
-            s = seq_model_batch(m, &d, &zero, 1, 0, &loss, &counted, p);
+        size_t best;
+        s = classifier_predict(m, &cl, line, &tok, &d, p, &best);
         if (s) {
             char inner[512];
             snprintf(inner, sizeof inner, "%s", recur_last_error());
             s = error_fail(s, "%s: line %zu: %s", input, line_no, inner);
             break;
         }
-        size_t best = 0;
-        for (size_t k = 1; k < cl.K; k++)
-            if (p[k] > p[best])
-                best = k;
         printf("%s", cl.labels[best]);
         for (size_t k = 0; k < cl.K; k++)
             printf("\t%.4f", p[k]);

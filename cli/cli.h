@@ -30,6 +30,16 @@ const char *cli_cell_name(recur_mode mode);
  * malloc'd (caller frees); NULL when out of memory. */
 char *cli_beside(const char *path, const char *suffix, int keep_ext);
 
+/* Word models: a figure over a text of which more than this share of
+ * tokens (per cent) is out of the vocabulary gets a warning line. */
+#define CLI_OOV_WARN_PERCENT 5.0
+
+/* 100 part / whole; 0 when whole is 0. */
+static inline double cli_percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
 /* Prints the library's last error for a failed status. */
 int cli_fail(const char *cmd, recur_status status);
 /* Removes the temporary files an interrupted save of PATH left behind

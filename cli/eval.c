@@ -8,7 +8,10 @@
  * is the exact figure: all N - 1 characters after the first are scored.
  * Characters the model has never seen are an error naming them; words are
  * read as in training (words.h): unseen ones become <unk> where the
- * vocabulary has it, else an error naming them.
+ * vocabulary has it, else an error naming them. How many became <unk> (out
+ * of vocabulary) is reported beside the figures, with a warning above
+ * CLI_OOV_WARN_PERCENT: a perplexity over a text most of whose words are
+ * <unk> says little about the text.
  */
 #include "cli.h"
 #include "base/error.h"
@@ -34,13 +37,13 @@ int cmd_eval(int argc, char **argv)
     size_t batch, seq_len, threads;
     int json = 0;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "the model's task (default: the checkpoint's); classify, forecast and music have their own options: recur eval --task TASK --help", "charlm|wordlm|classify|forecast|music", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "UTF-8 text to evaluate (required)", NULL, 0, 0, "FILE", NULL},
-        {"--batch", OPT_SIZE, &batch, "1", "parallel streams (1: the whole text as one sequence)", NULL, 1, 100000, "B", NULL},
-        {"--seq-len", OPT_SIZE, &seq_len, "100", "steps per chunk", NULL, 1, 100000, "T", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "BLAS threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); classify, forecast and music have their own options: recur eval --task TASK --help", .choices = "charlm|wordlm|classify|forecast|music"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "UTF-8 text to evaluate (required)", .metavar = "FILE"},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "1", .help = "parallel streams (1: the whole text as one sequence)", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--seq-len", .type = OPT_SIZE, .dest = &seq_len, .def = "100", .help = "steps per chunk", .min = 1, .max = 100000, .metavar = "T"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "BLAS threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     /* The help of --task charlm or wordlm is that model's alone. */
     const char *given = seqtask_arg(argc, argv, "--task");
@@ -51,13 +54,15 @@ int cmd_eval(int argc, char **argv)
                  "word, bits per character and perplexity; classify: "
                  "accuracy, per-class precision, recall and F1 of labelled "
                  "texts; forecast: RMSE, MAE, MAPE and sMAPE of a series' test "
-                 "part beside the naive forecasts; music: the negative "
+                 "part beside the naive forecasts, and whether it beats the "
+                 "better of them; music: the negative "
                  "log-likelihood per frame of piano rolls. Those three have "
                  "their own options: recur eval --task TASK --help."
         : !strcmp(given, "wordlm")
             ? "Scores a word language model on a text (read as in training: "
               "<eos> at each line end, unseen words <unk> where the "
-              "vocabulary has it): loss in nats per word and perplexity."
+              "vocabulary has it): loss in nats per word, perplexity and the "
+              "words out of the vocabulary."
             : "Scores a character language model on a text: loss in nats per "
               "character, bits per character and perplexity.";
     int rc = opt_parse("eval", "[--task TASK] --model PATH --data FILE [options]",
@@ -73,7 +78,7 @@ int cmd_eval(int argc, char **argv)
     uint32_t *text = NULL;
     int32_t *ids = NULL;
     char_vocab *vocab = NULL;
-    size_t n = 0, tokens = 0;
+    size_t n = 0, tokens = 0, oov = 0;
     double sum = 0;
     word_list words = {0};
     recur_status s = recur_lm_load(model, &lm);
@@ -86,6 +91,8 @@ int cmd_eval(int argc, char **argv)
             s = error_fail(RECUR_ERR_MEMORY, "out of memory for %zu words", n);
         if (!s)
             s = word_vocab_encode(lm->words, &words, data, ids);
+        if (!s)
+            oov = word_vocab_count_missing(lm->words, &words);
         if (!s)
             s = lm_evaluate(lm, ids, n, batch, seq_len, 1, &sum, &tokens);
     } else if (!s) {
@@ -103,13 +110,24 @@ int cmd_eval(int argc, char **argv)
     if (s) {
         rc = cli_fail("eval", s);
     } else if (lm->words) {
-        double loss = sum / (double)tokens;
+        /* Out of vocabulary: of the n tokens read, those read as <unk>. */
+        double loss = sum / (double)tokens, pct = cli_percent(oov, n);
         if (json)
-            printf("{\"loss\": %.6f, \"ppl\": %.6f, \"tokens\": %zu}\n", loss,
-                   exp(loss), tokens);
+            printf("{\"loss\": %.6f, \"ppl\": %.6f, \"tokens\": %zu, "
+                   "\"oov_tokens\": %zu, \"oov_rate\": %.6f}\n", loss,
+                   exp(loss), tokens, oov, pct / 100.0);
         else
             printf("%s on %s: loss %.4f nats/word, perplexity %.3f over %zu "
-                   "words\n", model, data, loss, exp(loss), tokens);
+                   "words; out of vocabulary: %zu of %zu tokens (%.2f %%) read "
+                   "as %s\n", model, data, loss, exp(loss), tokens, oov, n, pct,
+                   RECUR_UNK);
+        if (pct > CLI_OOV_WARN_PERCENT)
+            fprintf(stderr, "recur eval: warning: %.1f %% of the tokens of %s "
+                    "(above %.0f %%) are not in the model's vocabulary and "
+                    "were read as %s: the loss and perplexity are those of a "
+                    "text with every unknown word the same word, not of %s as "
+                    "written\n", pct, data, CLI_OOV_WARN_PERCENT, RECUR_UNK,
+                    data);
     } else {
         double loss = sum / (double)tokens;
         if (json)

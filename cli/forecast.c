@@ -8,17 +8,28 @@
  * The split is chronological: training, validation, then the test part;
  * the test windows are scored in original units against the naive and
  * seasonal-naive forecasts of the same targets, at the end of training and
- * by eval (the last part of any file with the same columns).
+ * by eval (the last part of any file with the same columns), with one
+ * verdict against the better baseline.
  *
  * The checkpoint keeps what predicting needs in __metadata__: lookback,
  * horizon, strategy, the columns (target, features, date), the missing-
- * value policy and the normalisation (mean and std per column).
+ * value policy and the normalisation (mean and std per column); with a
+ * date column also the step between its dates (dates.h: "P1M" monthly,
+ * "P1D" daily; "" when they have none) and the last training date, so that
+ * the plots and predict's forecasts carry dates ("1961-01") rather than
+ * step numbers. Dates without a constant step fall back to step numbers,
+ * and the run says so. That metadata, the target's transforms and the
+ * forecasting around the network are the library's (model/forecaster.h),
+ * which recur_model_forecast shares; the dates on the plots and predict's
+ * output are the CLI's (date_axis below).
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "forecast_plot.h"
-#include "io/st_meta.h"
+#include "data/dates.h"
 #include "data/series.h"
+#include "model/forecaster.h"
 #include "seqtask.h"
 
 #include <errno.h>
@@ -31,84 +42,8 @@ static const seqtask_defaults forecast_defaults = {
     .hidden = "32", .layers = "1", .batch = "32",
     .epochs = "200", .lr = "3e-3", .dropout = "0", .patience = "20",
     .pool = "last", .pools = "last|mean|max", .clip = "1",
+    .save = "forecast.safetensors",
 };
-
-enum { MAX_FEATURES = 64 };
-
-/* What a forecaster is: stored in the checkpoint, read back by predict. */
-typedef struct {
-    size_t lookback, horizon, season;
-    int recursive;
-    int log, difference;          /* target transforms, in this order */
-    int calendar;                 /* the date's place in the year as inputs */
-    const char *target, *date, *missing;
-    const char *features[MAX_FEATURES];
-    size_t n_features;
-    char feature_text[1024];      /* the comma-separated list, split in place */
-    series_norm norm;
-} forecaster;
-
-static recur_status split_features(forecaster *f, const char *list)
-{
-    f->n_features = 0;
-    if (!list || !*list)
-        return RECUR_OK;
-    if (strlen(list) >= sizeof f->feature_text)
-        return error_fail(RECUR_ERR_ARGUMENT, "feature list too long");
-    strcpy(f->feature_text, list);
-    for (char *p = f->feature_text; p;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = 0;
-        if (!*p || f->n_features == MAX_FEATURES)
-            return error_fail(RECUR_ERR_ARGUMENT, "features '%.60s': an empty "
-                              "name or more than %d columns", list, MAX_FEATURES);
-        f->features[f->n_features++] = p;
-        p = comma ? comma + 1 : NULL;
-    }
-    return RECUR_OK;
-}
-
-/* "v0,v1,..." of n doubles, exactly (%.17g). */
-static recur_status put_doubles(st_writer *w, const char *key,
-                                const double *v, size_t n)
-{
-    char *buf = malloc(n * 26 + 1), *p = buf;
-    if (!buf)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    *p = 0;
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%.17g", i ? "," : "", v[i]);
-    recur_status s = st_writer_meta(w, key, buf);
-    free(buf);
-    return s;
-}
-
-static recur_status write_meta(void *ctx, st_writer *w)
-{
-    const forecaster *f = ctx;
-    char features[1024] = "";
-    for (size_t i = 0, at = 0; i < f->n_features; i++)
-        at += (size_t)snprintf(features + at, sizeof features - at, "%s%s",
-                               i ? "," : "", f->features[i]);
-    recur_status s = meta_put(w, "lookback", "%zu", f->lookback);
-    if (!s) s = meta_put(w, "horizon", "%zu", f->horizon);
-    if (!s) s = meta_put(w, "season", "%zu", f->season);
-    if (!s) s = st_writer_meta(w, "strategy", f->recursive ? "recursive" : "direct");
-    if (!s) s = meta_put(w, "log", "%d", f->log);
-    if (!s) s = meta_put(w, "difference", "%d", f->difference);
-    if (!s) s = meta_put(w, "calendar", "%d", f->calendar);
-    if (!s) s = st_writer_meta(w, "target", f->target);
-    if (!s) s = st_writer_meta(w, "features", features);
-    if (!s) s = st_writer_meta(w, "date", f->date ? f->date : "");
-    if (!s) s = st_writer_meta(w, "missing", f->missing);
-    if (!s) s = put_doubles(w, "norm_mean", f->norm.mean, f->norm.columns);
-    if (!s) s = put_doubles(w, "norm_std", f->norm.std, f->norm.columns);
-    /* For tools/seq_torch.py: the target's scale. */
-    if (!s) s = meta_put(w, "target_mean", "%.17g", f->norm.mean[0]);
-    if (!s) s = meta_put(w, "target_std", "%.17g", f->norm.std[0]);
-    return s;
-}
 
 /* What tools/seq_torch.py needs beyond the windows to score a forecast in
  * the data's units: the test targets (test.truth [windows, horizon]) and the
@@ -134,7 +69,7 @@ static recur_status write_export(void *ctx, st_writer *w)
         last[i] = e->ser->value[(e->test->first + i - 1) * e->ser->columns];
     size_t shape[2] = {n, h};
     recur_status s = series_truth(e->ser, e->test, truth);
-    if (!s) s = write_meta((void *)e->f, w);
+    if (!s) s = forecaster_write_meta((void *)e->f, w);
     if (!s) s = st_writer_add(w, "test.truth", RECUR_DT_F64, 2, shape, truth);
     if (!s) s = st_writer_add(w, "test.last", RECUR_DT_F64, 1, shape, last);
     return s;
@@ -152,99 +87,52 @@ static recur_status read_series(const forecaster *f, const char *path,
     return s ? s : series_read(path, &spec, ser);
 }
 
-/* The series the model sees: the target (column 0) as its logarithm
- * (--log; every value must be positive) and/or as the change from the step
- * before (--difference; step 0 gets 0 and is never read: the windows start
- * one step later). Features are left as they are. *value is a fresh copy of
- * s->value (caller frees). */
-static recur_status transform(const forecaster *f, const series_data *s,
-                              const char *path, double **value)
+/* Step indices as dates for a chart's x axis: step i of the series is its
+ * date[i], and a step outside it (a forecast's) whole steps from its first
+ * or last date. */
+typedef struct {
+    const char *const *date; /* [n] */
+    size_t n;
+    date_step step;
+    double steps[16];        /* tick spacings in steps, 0-terminated */
+    plot_x_labels axis;
+} date_axis;
+
+static void date_label(const void *ctx, double x, char *buf, size_t size)
 {
-    const size_t n = s->n, C = s->columns;
-    double *v = malloc(n * C * sizeof(double));
-    if (!v)
-        return error_fail(RECUR_ERR_MEMORY, "out of memory");
-    memcpy(v, s->value, n * C * sizeof(double));
-    for (size_t t = 0; f->log && t < n; t++) {
-        if (!(v[t * C] > 0)) {
-            free(v);
-            return error_fail(RECUR_ERR_FORMAT, "%s: line %zu: %s = %g is not "
-                              "positive (--log)", path, s->line[t], s->name[0],
-                              s->value[t * C]);
-        }
-        v[t * C] = log(v[t * C]);
-    }
-    for (size_t t = n; f->difference && t-- > 1;)
-        v[t * C] -= v[(t - 1) * C];
-    if (f->difference)
-        v[0] = 0;
-    *value = v;
-    return RECUR_OK;
+    const date_axis *d = ctx;
+    long i = lround(x), last = (long)d->n - 1;
+    if (i >= 0 && i <= last)
+        snprintf(buf, size, "%s", d->date[i]);
+    else if (date_step_add(&d->step, d->date[i < 0 ? 0 : last],
+                           i < 0 ? i : i - last, buf, size) != RECUR_OK)
+        snprintf(buf, size, "%ld", i);
 }
 
-/* Back to the data's units: forecasts out[i * horizon + k] of the windows
- * whose first target is step first + i, made on the transformed scale. A
- * differenced forecast is accumulated from the last observed value. */
-static void untransform(const forecaster *f, const series_data *s,
-                        size_t first, size_t count, double *out)
+/* The axis of dates[0..n) at `step`. Monthly data gets ticks at 1, 2, 3 and
+ * 6 months and 1, 2, 5, 10... years (those a whole number of steps), the
+ * yearly ones on Januaries; daily data the usual 1-2-5 spacing. */
+static void date_axis_init(date_axis *d, const char *const *date, size_t n,
+                           const date_step *step)
 {
-    const size_t h = f->horizon, C = s->columns;
-    for (size_t i = 0; i < count; i++) {
-        double level = 0;
-        if (f->difference) {
-            double last = s->value[(first + i - 1) * C];
-            level = f->log ? log(last) : last;
-        }
-        for (size_t k = 0; k < h; k++) {
-            double v = out[i * h + k];
-            if (f->difference)
-                v = level += v;
-            out[i * h + k] = f->log ? exp(v) : v;
-        }
-    }
-}
-
-/* Forecasts for every example of win (normalised inputs, one per window):
- * out[i * horizon + k] in original units. Direct: the model's horizon
- * outputs; recursive: horizon rounds of one step, each prediction shifted
- * into its window as the newest input. */
-static recur_status run_forecast(seq_model *m, const seq_data *win,
-                                 const forecaster *f, size_t batch, double *out)
-{
-    const size_t n = win->n, K = seq_model_config(m)->outputs, I = win->features;
-    const size_t L = f->lookback, h = f->horizon;
-    seq_data d = *win;
-    d.outputs = K;
-    d.per_step = 0;
-    d.label = NULL;
-    d.x = malloc(win->offset[n] * I * sizeof(float));
-    d.y = calloc(n * K, sizeof(float));
-    float *pred = malloc(n * K * sizeof(float));
-    recur_status s = RECUR_OK;
-    if (!d.x || !d.y || !pred)
-        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    else
-        memcpy(d.x, win->x, win->offset[n] * I * sizeof(float));
-    for (size_t r = 0; !s && r < (f->recursive ? h : 1); r++) {
-        double loss;
-        if ((s = fit_evaluate(m, &d, batch, &loss, pred)) != RECUR_OK)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            if (!f->recursive) {
-                for (size_t k = 0; k < h; k++)
-                    out[i * h + k] = series_norm_invert(&f->norm, 0, pred[i * K + k]);
-                continue;
-            }
-            out[i * h + r] = series_norm_invert(&f->norm, 0, pred[i]);
-            float *x = d.x + d.offset[i] * I; /* L steps of one value */
-            memmove(x, x + 1, (L - 1) * sizeof(float));
-            x[L - 1] = pred[i];
-        }
-    }
-    free(d.x);
-    free(d.y);
-    free(pred);
-    return s;
+    memset(d, 0, sizeof *d);
+    d->date = date;
+    d->n = n;
+    d->step = *step;
+    d->axis = (plot_x_labels){.label = date_label, .ctx = d, .steps = NULL,
+                              .origin = 0};
+    date_ymd first;
+    if (!step->months || date_parse(date[0], &first))
+        return;
+    static const long spans[] = {1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200,
+                                 2400, 6000};
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof spans / sizeof *spans && k < 15; i++)
+        if (spans[i] % step->months == 0)
+            d->steps[k++] = (double)(spans[i] / step->months);
+    d->axis.steps = d->steps;
+    long before = (first.month - 1) % step->months ? 0 : first.month - 1;
+    d->axis.origin = -(double)(before / step->months);
 }
 
 static void print_row(const char *name, const forecast_metrics *mt)
@@ -255,12 +143,16 @@ static void print_row(const char *name, const forecast_metrics *mt)
 
 /* The test part scored (train's end and eval): the truth, the forecasts
  * and the baselines in the data's units, windows × horizon values each,
- * and their metrics. */
+ * their metrics, and the better baseline by RMSE, which the model must
+ * beat to be worth having. */
 typedef struct {
     double *truth, *fc, *naive, *seasonal;
     size_t values;
     int have_seasonal;            /* a seasonal-naive baseline (--season) */
-    forecast_metrics mt[3];       /* recur, naive, seasonal naive */
+    forecast_metrics mt[3];       /* recur, naive, seasonal naive; zeroed
+                                     until scored */
+    int seasonal_better;          /* the seasonal-naive baseline is the
+                                     better one */
 } test_scores;
 
 static void test_scores_free(test_scores *t)
@@ -293,9 +185,9 @@ static recur_status score_test(seq_model *m, const forecaster *f,
     if (!s)
         s = series_naive(ser, w, t->naive);
     if (!s)
-        s = run_forecast(m, win, f, batch, t->fc);
+        s = forecaster_run(m, win, f, batch, t->fc);
     if (!s)
-        untransform(f, ser, w->first, w->count, t->fc);
+        forecaster_untransform(f, ser, w->first, w->count, t->fc);
     if (!s && f->season) {
         t->have_seasonal = series_seasonal_naive(ser, w, f->season,
                                                  t->seasonal) == RECUR_OK;
@@ -309,42 +201,68 @@ static recur_status score_test(seq_model *m, const forecaster *f,
         s = forecast_metrics_compute(t->truth, t->naive, t->values, &t->mt[1]);
     if (!s && t->have_seasonal)
         s = forecast_metrics_compute(t->truth, t->seasonal, t->values, &t->mt[2]);
+    if (s) /* a failed run's figures are not read */
+        memset(t->mt, 0, sizeof t->mt);
+    t->seasonal_better = t->have_seasonal && t->mt[2].rmse < t->mt[1].rmse;
     return s;
 }
 
+static const char *base_name(const test_scores *t)
+{
+    return t->seasonal_better ? "seasonal-naive" : "naive";
+}
+
+static double base_rmse(const test_scores *t)
+{
+    return t->mt[t->seasonal_better ? 2 : 1].rmse;
+}
+
 /* The scores as JSON members: "test_values": N, "rmse": ..., up to the
- * seasonal baseline's (NaN, as where every actual value is 0, as null). */
+ * seasonal baseline's (NaN, as where every actual value is 0, as null),
+ * then the verdict: "baseline", "baseline_rmse", "beats_baseline". */
 static void print_scores_json(const test_scores *t)
 {
     const forecast_metrics *mt = t->mt;
-    char v[7][32];
+    char v[6][32];
     printf("\"test_values\": %zu, \"rmse\": %s, \"mae\": %s, \"mape\": %s, "
            "\"smape\": %s, \"naive_rmse\": %.6g, \"naive_mae\": %.6g, "
            "\"naive_mape\": %s", t->values,
-           seqtask_json_number(v[1], 32, "%.6g", mt[0].rmse),
-           seqtask_json_number(v[2], 32, "%.6g", mt[0].mae),
-           seqtask_json_number(v[3], 32, "%.6g", mt[0].mape),
-           seqtask_json_number(v[4], 32, "%.6g", mt[0].smape),
+           seqtask_json_number(v[0], 32, "%.6g", mt[0].rmse),
+           seqtask_json_number(v[1], 32, "%.6g", mt[0].mae),
+           seqtask_json_number(v[2], 32, "%.6g", mt[0].mape),
+           seqtask_json_number(v[3], 32, "%.6g", mt[0].smape),
            mt[1].rmse, mt[1].mae,
-           seqtask_json_number(v[5], 32, "%.6g", mt[1].mape));
+           seqtask_json_number(v[4], 32, "%.6g", mt[1].mape));
     if (t->have_seasonal)
         printf(", \"seasonal_rmse\": %.6g, \"seasonal_mae\": %.6g, "
                "\"seasonal_mape\": %s", mt[2].rmse, mt[2].mae,
-               seqtask_json_number(v[6], 32, "%.6g", mt[2].mape));
+               seqtask_json_number(v[5], 32, "%.6g", mt[2].mape));
+    printf(", \"baseline\": \"%s\", \"baseline_rmse\": %.6g, "
+           "\"beats_baseline\": %s",
+           t->seasonal_better ? "seasonal_naive" : "naive", base_rmse(t),
+           seqtask_verdict("RMSE", mt[0].rmse, base_name(t), base_rmse(t), 1, 0)
+               ? "true" : "false");
 }
 
-/* The scores as a table, one row per forecast. */
+/* The scores as a table, one row per forecast, and the verdict line
+ * ("result: ..."). The test part's first and last target dates follow
+ * its first step where the series has a date column. */
 static void print_scores(const test_scores *t, const forecaster *f,
-                         const window_set *w)
+                         const series_data *ser, const window_set *w)
 {
-    printf("test part: %zu windows from step %zu, horizon %zu (%zu values)\n",
-           w->count, w->first, f->horizon, t->values);
+    char dates[128] = "";
+    if (ser->date && w->count)
+        snprintf(dates, sizeof dates, " (%.40s to %.40s)", ser->date[w->first],
+                 ser->date[w->first + w->count - 1 + f->horizon - 1]);
+    printf("test part: %zu windows from step %zu%s, horizon %zu (%zu values)\n",
+           w->count, w->first, dates, f->horizon, t->values);
     printf("  %-16s %10s %10s %9s %9s\n", "forecast", "RMSE", "MAE", "MAPE%",
            "sMAPE%");
     print_row(f->recursive ? "recur (recursive)" : "recur", &t->mt[0]);
     print_row("naive", &t->mt[1]);
     if (t->have_seasonal)
         print_row("seasonal naive", &t->mt[2]);
+    seqtask_verdict("RMSE", t->mt[0].rmse, base_name(t), base_rmse(t), 1, 1);
 }
 
 int cmd_train_forecast(int argc, char **argv)
@@ -359,28 +277,28 @@ int cmd_train_forecast(int argc, char **argv)
     double test_fraction, val_fraction;
     int json = 0;
     opt_spec specs[SEQTASK_SPECS + 20] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to learn", "forecast", 0, 0, NULL, NULL},
-        {"--data", OPT_STRING, &data, NULL, "CSV file with a header row, one row per time step, oldest first (required)", NULL, 0, 0, "FILE", NULL},
-        {"--target", OPT_STRING, &f.target, NULL, "column to forecast: header name or 1-based index (default: the last column)", NULL, 0, 0, "COL", NULL},
-        {"--features", OPT_STRING, &features, NULL, "extra input columns, comma-separated (names or indices); direct strategy only", NULL, 0, 0, "COLS", NULL},
-        {"--date", OPT_STRING, &f.date, NULL, "date column, kept as labels in the forecast CSV (otherwise ignored)", NULL, 0, 0, "COL", NULL},
-        {"--missing", OPT_CHOICE, &f.missing, "error", "what to do with a missing value (empty, NA, NaN, ?): refuse it, carry the last value forward, interpolate linearly, or drop the row", "error|ffill|interp|drop", 0, 0, NULL, NULL},
-        {"--lookback", OPT_SIZE, &f.lookback, "12", "steps of history each forecast reads", NULL, 1, 100000, "L", NULL},
-        {"--horizon", OPT_SIZE, &f.horizon, "1", "steps ahead to forecast", NULL, 1, 10000, "H", NULL},
-        {"--strategy", OPT_CHOICE, &strategy, "direct", "multi-step forecasts: all horizon values at once, or one step at a time fed back", "direct|recursive", 0, 0, NULL, NULL},
-        {"--log", OPT_FLAG, &f.log, NULL, "model the logarithm of the target (positive series whose swings grow with their level)", NULL, 0, 0, NULL, NULL},
-        {"--difference", OPT_FLAG, &f.difference, NULL, "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value", NULL, 0, 0, NULL, NULL},
-        {"--calendar", OPT_FLAG, &f.calendar, NULL, "add the --date column's place in the year (sine and cosine of the month or day of the year) as inputs; direct strategy only", NULL, 0, 0, NULL, NULL},
-        {"--season", OPT_SIZE, &f.season, "0", "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", NULL, 0, 100000, "M", NULL},
-        {"--loss", OPT_CHOICE, &loss_name, "mse", "training loss on the normalised values", "mse|mae|huber", 0, 0, NULL, NULL},
-        {"--test", OPT_SIZE, &test_n, "0", "the last N steps are the test part (0: --test-fraction)", NULL, 0, 100000000, "N", NULL},
-        {"--test-fraction", OPT_FLOAT, &test_fraction, "0.2", "fraction of the steps in the test part", NULL, 0.0, 0.9, NULL, NULL},
-        {"--val", OPT_SIZE, &val_n, "0", "the N steps before the test part are the validation part (0: --val-fraction)", NULL, 0, 100000000, "N", NULL},
-        {"--val-fraction", OPT_FLOAT, &val_fraction, "0.1", "fraction of the steps in the validation part (0: none; the last epoch is kept)", NULL, 0.0, 0.9, NULL, NULL},
-        {"--forecast-csv", OPT_STRING, &csv_out, NULL, "the test forecasts as CSV (default: beside --save, PATH.forecast.csv)", NULL, 0, 0, "PATH", NULL},
-        {"--plot", OPT_STRING, &plot_out, NULL, "SVG of the test part: history, truth, one-step-ahead forecast and baseline (default: beside --save, PATH.forecast.svg)", NULL, 0, 0, "PATH", NULL},
-        {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared windows for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to learn", .choices = "forecast"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV file with a header row, one row per time step, oldest first (required)", .metavar = "FILE"},
+        {.name = "--target", .type = OPT_STRING, .dest = &f.target, .help = "column to forecast: header name or 1-based index (default: the last column)", .metavar = "COL"},
+        {.name = "--features", .type = OPT_STRING, .dest = &features, .help = "extra input columns, comma-separated (names or indices); direct strategy only", .metavar = "COLS"},
+        {.name = "--date", .type = OPT_STRING, .dest = &f.date, .help = "date column: labels of the forecast CSV and, for ISO dates (YYYY-MM, YYYY-MM-DD) at a constant step of months or days, of the plots' x axis and predict's forecasts", .metavar = "COL"},
+        {.name = "--missing", .type = OPT_CHOICE, .dest = &f.missing, .def = "error", .help = "what to do with a missing value (empty, NA, NaN, ?): refuse it, carry the last value forward, interpolate linearly, or drop the row", .choices = "error|ffill|interp|drop"},
+        {.name = "--lookback", .type = OPT_SIZE, .dest = &f.lookback, .def = "12", .help = "steps of history each forecast reads", .min = 1, .max = 100000, .metavar = "L"},
+        {.name = "--horizon", .type = OPT_SIZE, .dest = &f.horizon, .def = "1", .help = "steps ahead to forecast", .min = 1, .max = 10000, .metavar = "H"},
+        {.name = "--strategy", .type = OPT_CHOICE, .dest = &strategy, .def = "direct", .help = "multi-step forecasts: all horizon values at once, or one step at a time fed back", .choices = "direct|recursive"},
+        {.name = "--log", .type = OPT_FLAG, .dest = &f.log, .help = "model the logarithm of the target (positive series whose swings grow with their level)"},
+        {.name = "--difference", .type = OPT_FLAG, .dest = &f.difference, .help = "model the change from one step to the next (trending series); forecasts are accumulated from the last observed value"},
+        {.name = "--calendar", .type = OPT_FLAG, .dest = &f.calendar, .help = "add the --date column's place in the year (sine and cosine of the month or day of the year) as inputs; direct strategy only"},
+        {.name = "--season", .type = OPT_SIZE, .dest = &f.season, .def = "0", .help = "season length for the seasonal-naive baseline (12 monthly, 365 daily; 0: none)", .min = 0, .max = 100000, .metavar = "M"},
+        {.name = "--loss", .type = OPT_CHOICE, .dest = &loss_name, .def = "mse", .help = "training loss on the normalised values", .choices = "mse|mae|huber"},
+        {.name = "--test", .type = OPT_SIZE, .dest = &test_n, .def = "0", .help = "the last N steps are the test part (0: --test-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "fraction of the steps in the test part", .min = 0.0, .max = 0.9},
+        {.name = "--val", .type = OPT_SIZE, .dest = &val_n, .def = "0", .help = "the N steps before the test part are the validation part (0: --val-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &val_fraction, .def = "0.1", .help = "fraction of the steps in the validation part (0: none; the last epoch is kept)", .min = 0.0, .max = 0.9},
+        {.name = "--forecast-csv", .type = OPT_STRING, .dest = &csv_out, .help = "the test forecasts as CSV (default: beside --save, PATH.forecast.csv)", .metavar = "PATH"},
+        {.name = "--plot", .type = OPT_STRING, .dest = &plot_out, .help = "SVG of the test part: history, truth, one-step-ahead forecast and baseline (default: beside --save, PATH.forecast.svg)", .metavar = "PATH"},
+        {.name = "--export-data", .type = OPT_STRING, .dest = &export_path, .help = "also write the prepared windows for tools/seq_torch.py", .metavar = "PATH"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "the results as one JSON object on stdout"},
     };
     size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &forecast_defaults, specs + own);
@@ -408,6 +326,9 @@ int cmd_train_forecast(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     series_data ser = {0};
     seq_data win[3];
     memset(win, 0, sizeof win);
@@ -418,19 +339,29 @@ int cmd_train_forecast(int argc, char **argv)
     split_sets split;
     window_set w[3];
     test_scores ts = {0};
-    recur_status s = split_features(&f, features);
+    recur_status s = forecaster_split_features(&f, features);
     if (!s)
         s = read_series(&f, data, &ser);
+    date_step step = {0, 0};
+    if (!s && f.date && forecaster_set_dates(&f, &ser, &step) != RECUR_OK)
+        fprintf(stderr, "recur train: --date %s: %s; the plot and predict "
+                "number the steps instead of dating them\n", f.date,
+                recur_last_error());
+    date_axis dates;
+    if (*f.date_step)
+        date_axis_init(&dates, ser.date, ser.n, &step);
     if (!s) {
         f.target = ser.name[0]; /* the resolved header name */
-        split_spec ss = {test_n, val_n, test_fraction, val_fraction};
+        split_spec ss = {.test = test_n, .valid = val_n,
+                         .test_fraction = test_fraction,
+                         .valid_fraction = val_fraction};
         s = series_split(ser.n, &ss, &split);
     }
     /* tser: the series as the model sees it (transform); ser stays in the
      * data's units for the truth, the baselines and the plots. */
     double *tvalue = NULL;
     if (!s)
-        s = transform(&f, &ser, data, &tvalue);
+        s = forecaster_transform(&f, &ser, data, &tvalue);
     series_data tser = ser;
     tser.value = tvalue;
     if (!s)
@@ -454,7 +385,7 @@ int cmd_train_forecast(int argc, char **argv)
                        "--test-fraction)", data);
     if (!s && export_path) {
         const seq_data *parts[3] = {&win[0], win[1].n ? &win[1] : NULL, &win[2]};
-        export_ctx ex = {&f, &ser, &w[2], NULL};
+        export_ctx ex = {.f = &f, .ser = &ser, .test = &w[2], .buf = NULL};
         s = seqtask_export(export_path, parts, write_export, &ex);
         free(ex.buf);
     }
@@ -464,12 +395,17 @@ int cmd_train_forecast(int argc, char **argv)
         s = seqtask_config(&o, 0, ser.columns, fit_h, loss, &c);
     if (!s)
         s = seqtask_train("train", "forecast", &o, &c, &win[0],
-                          win[1].n ? &win[1] : NULL, write_meta, &f, &m, &run);
+                          win[1].n ? &win[1] : NULL, forecaster_write_meta, &f,
+                          &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
+        rc = seqtask_stopped("train", "forecast", &o, &run);
+        goto done;
+    }
     /* The test part in original units: the model and the baselines. */
     if (!s)
         s = score_test(m, &f, &ser, &w[2], &win[2], o.batch, "train", &ts);
-    double *truth = ts.truth, *fc = ts.fc, *naive = ts.naive,
-           *seasonal = ts.seasonal;
+    const double *truth = ts.truth, *fc = ts.fc, *naive = ts.naive,
+                 *seasonal = ts.seasonal;
     const int have_seasonal = ts.have_seasonal;
     /* The forecast CSV and the plot of the test part. */
     char *csv_path = NULL, *svg_path = NULL;
@@ -511,9 +447,13 @@ int cmd_train_forecast(int argc, char **argv)
             snprintf(title, sizeof title, "%s: test part, one step ahead (%s %zu-%zu)",
                      ser.name[0], recur_mode_str(c.rnn.mode),
                      o.layers, o.hidden);
-            forecast_chart chart = {title, ser.name[0], origin, history, hist,
-                                    one_truth, one_fc, T, one_base,
-                                    have_seasonal ? "seasonal naive" : "naive"};
+            forecast_chart chart = {
+                .title = title, .ylabel = ser.name[0], .origin = origin,
+                .history = history, .n_history = hist, .truth = one_truth,
+                .forecast = one_fc, .n = T, .baseline = one_base,
+                .baseline_name = have_seasonal ? "seasonal naive" : "naive",
+                .x_labels = *f.date_step ? &dates.axis : NULL,
+                .xlabel = *f.date_step ? f.date : NULL};
             if ((!plot_out && !svg_path) ||
                 forecast_plot(plot_out ? plot_out : svg_path, &chart))
                 fprintf(stderr, "recur train: cannot write the plot: %s\n",
@@ -532,10 +472,13 @@ int cmd_train_forecast(int argc, char **argv)
         print_scores_json(&ts);
         printf("}\n");
     } else {
-        print_scores(&ts, &f, &w[2]);
+        print_scores(&ts, &f, &ser, &w[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
     free(csv_path);
     free(svg_path);
+done:
     test_scores_free(&ts);
     for (int p = 0; p < 3; p++)
         seq_data_free(&win[p]);
@@ -543,89 +486,8 @@ int cmd_train_forecast(int argc, char **argv)
     free(tvalue);
     series_free(&ser);
     seq_model_free(m);
+    guard_end();
     return rc;
-}
-
-/* ---- reading a forecaster back ---- */
-
-static recur_status read_doubles(const st_file *st, const char *path,
-                                 const char *key, double *out, size_t n)
-{
-    const char *v = st_meta(st, key);
-    char *end;
-    for (size_t i = 0; v && i < n; i++) {
-        errno = 0;
-        out[i] = strtod(v, &end);
-        if (errno || end == v || !isfinite(out[i]) ||
-            *end != (i + 1 < n ? ',' : '\0'))
-            break;
-        v = end + (i + 1 < n);
-        if (i + 1 == n)
-            return RECUR_OK;
-    }
-    return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ '%s' is not %zu "
-                      "numbers", path, key, n);
-}
-
-static recur_status read_forecaster(const st_file *st, const char *path,
-                                    forecaster *f, size_t columns,
-                                    size_t outputs)
-{
-    const char *strategy = st_meta(st, "strategy");
-    const char *features = st_meta(st, "features");
-    f->target = st_meta(st, "target");
-    f->date = st_meta(st, "date");
-    f->missing = st_meta(st, "missing");
-    if (!strategy || !features || !f->target || !f->date || !f->missing)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a forecaster's checkpoint "
-                          "(__metadata__ lacks strategy, target, features, date "
-                          "or missing)", path);
-    if (!*f->date)
-        f->date = NULL;
-    if (strcmp(strategy, "direct") != 0 && strcmp(strategy, "recursive") != 0)
-        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ strategy '%.40s' "
-                          "is not direct or recursive", path, strategy);
-    f->recursive = !strcmp(strategy, "recursive");
-    recur_status s = split_features(f, features);
-    if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
-    if (!s) s = meta_size(st, path, "horizon", 10000, &f->horizon);
-    if (!s && st_meta(st, "season"))
-        s = meta_size(st, path, "season", 100000, &f->season);
-    size_t lg = 0, diff = 0, cal = 0;
-    if (!s) s = meta_size(st, path, "log", 1, &lg);
-    if (!s) s = meta_size(st, path, "difference", 1, &diff);
-    if (!s) s = meta_size(st, path, "calendar", 1, &cal);
-    f->log = (int)lg;
-    f->difference = (int)diff;
-    f->calendar = (int)cal;
-    if (!s && (f->lookback == 0 || f->horizon == 0 ||
-               1 + f->n_features + 2 * (size_t)f->calendar != columns))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: lookback, horizon or features do "
-                       "not match the model", path);
-    /* run_forecast reads horizon outputs (direct) or one (recursive). */
-    if (!s && outputs != (f->recursive ? 1 : f->horizon))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a %s forecaster of horizon %zu "
-                       "with %zu outputs (expected %zu)", path,
-                       f->recursive ? "recursive" : "direct", f->horizon,
-                       outputs, f->recursive ? (size_t)1 : f->horizon);
-    /* ... and a recursive one feeds its forecast back as the only input. */
-    if (!s && f->recursive && columns != 1)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a recursive forecaster with %zu "
-                       "input columns (expected 1)", path, columns);
-    if (!s) {
-        f->norm.columns = columns;
-        f->norm.mean = malloc(2 * columns * sizeof(double));
-        if (!f->norm.mean)
-            return error_fail(RECUR_ERR_MEMORY, "out of memory");
-        f->norm.std = f->norm.mean + columns;
-        s = read_doubles(st, path, "norm_mean", f->norm.mean, columns);
-    }
-    if (!s)
-        s = read_doubles(st, path, "norm_std", f->norm.std, columns);
-    for (size_t i = 0; !s && i < columns; i++)
-        if (!(f->norm.std[i] > 0))
-            s = error_fail(RECUR_ERR_FORMAT, "%s: norm_std must be positive", path);
-    return s;
 }
 
 /* The checkpoint at model as a forecaster, and its columns of data (eval,
@@ -636,8 +498,7 @@ static recur_status open_forecaster(const char *model, const char *data,
 {
     recur_status s = seqtask_load(model, "forecast", m, st);
     if (!s)
-        s = read_forecaster(*st, model, f, seq_model_config(*m)->rnn.input_size,
-                            seq_model_config(*m)->outputs);
+        s = forecaster_read(*st, model, f, seq_model_config(*m));
     if (!s)
         s = read_series(f, data, ser);
     return s;
@@ -652,14 +513,14 @@ int cmd_eval_forecast(int argc, char **argv)
     double test_fraction;
     int json = 0;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "forecast", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task forecast (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "CSV with the same columns as in training; its last part is scored (required)", NULL, 0, 0, "FILE", NULL},
-        {"--test", OPT_SIZE, &test_n, "0", "the last N steps are the test part (0: --test-fraction)", NULL, 0, 100000000, "N", NULL},
-        {"--test-fraction", OPT_FLOAT, &test_fraction, "0.2", "fraction of the steps in the test part (as in training)", NULL, 0.0, 0.9, NULL, NULL},
-        {"--batch", OPT_SIZE, &batch, "32", "windows per batch", NULL, 1, 1000000, "B", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "forecast"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task forecast (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV with the same columns as in training; its last part is scored (required)", .metavar = "FILE"},
+        {.name = "--test", .type = OPT_SIZE, .dest = &test_n, .def = "0", .help = "the last N steps are the test part (0: --test-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "fraction of the steps in the test part (as in training)", .min = 0.0, .max = 0.9},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "32", .help = "windows per batch", .min = 1, .max = 1000000, .metavar = "B"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("eval", "[--task forecast] --model PATH --data FILE.csv [options]",
                        "Scores a forecaster on the test part of a series (its "
@@ -667,8 +528,10 @@ int cmd_eval_forecast(int argc, char **argv)
                        "train --task forecast splits it): RMSE, MAE, MAPE and "
                        "sMAPE in the data's units beside the naive and, with the "
                        "checkpoint's season, the seasonal-naive forecasts of the "
-                       "same values. Given the training file and split, the "
-                       "figures are those training printed at its end.",
+                       "same values, and whether the model beats the better of "
+                       "them (the 'result:' line). Given the training file and "
+                       "split, the figures are those training printed at its "
+                       "end.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
@@ -690,11 +553,12 @@ int cmd_eval_forecast(int argc, char **argv)
     double *tvalue = NULL;
     recur_status s = open_forecaster(model, data, &m, &st, &f, &ser);
     if (!s) {
-        split_spec ss = {test_n, 0, test_fraction, 0.0};
+        split_spec ss = {.test = test_n, .valid = 0,
+                         .test_fraction = test_fraction, .valid_fraction = 0.0};
         s = series_split(ser.n, &ss, &split);
     }
     if (!s)
-        s = transform(&f, &ser, data, &tvalue);
+        s = forecaster_transform(&f, &ser, data, &tvalue);
     if (!s) {
         series_data tser = ser;
         tser.value = tvalue;
@@ -718,7 +582,7 @@ int cmd_eval_forecast(int argc, char **argv)
         printf("}\n");
     } else {
         printf("%s on %s:\n", model, data);
-        print_scores(&ts, &f, &w);
+        print_scores(&ts, &f, &ser, &w);
     }
     test_scores_free(&ts);
     free(tvalue);
@@ -737,16 +601,18 @@ int cmd_predict_forecast(int argc, char **argv)
     const char *task = NULL, *model = NULL, *data = NULL, *plot_out = NULL;
     size_t threads;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "forecast", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task forecast (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "CSV with the same columns as in training; the forecast starts after its last row (required)", NULL, 0, 0, "FILE", NULL},
-        {"--plot", OPT_STRING, &plot_out, NULL, "also draw the history and the forecast as SVG", NULL, 0, 0, "PATH", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "forecast"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task forecast (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV with the same columns as in training; the forecast starts after its last row (required)", .metavar = "FILE"},
+        {.name = "--plot", .type = OPT_STRING, .dest = &plot_out, .help = "also draw the history and the forecast as SVG", .metavar = "PATH"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("predict", "[--task forecast] --model PATH --data FILE.csv [options]",
                        "Forecasts the --horizon steps after the end of a series "
-                       "with a trained forecaster; prints CSV (step, forecast) on "
-                       "stdout.",
+                       "with a trained forecaster; prints CSV (date, forecast) "
+                       "on stdout, the dates following the file's last at the "
+                       "training data's step, or (step, forecast) when the "
+                       "training data had no dates at a constant step.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
@@ -760,51 +626,52 @@ int cmd_predict_forecast(int argc, char **argv)
     forecaster f;
     memset(&f, 0, sizeof f);
     series_data ser = {0};
-    seq_data win = {0};
     double *fc = NULL;
     recur_status s = open_forecaster(model, data, &m, &st, &f, &ser);
-    if (!s && ser.n < f.lookback + (size_t)f.difference)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: %zu steps, the model reads %zu",
-                       data, ser.n, f.lookback + (size_t)f.difference);
-    double *tvalue = NULL;
+    if (!s && !(fc = malloc(f.horizon * sizeof(double))))
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)
-        s = transform(&f, &ser, data, &tvalue);
-    /* One window: the last lookback steps, normalised. */
+        s = forecaster_predict(m, &f, &ser, data, fc);
     const size_t I = ser.columns;
-    if (!s) {
-        win.n = 1;
-        win.features = I;
-        win.outputs = seq_model_config(m)->outputs;
-        win.offset = malloc(2 * sizeof(size_t));
-        win.x = malloc(f.lookback * I * sizeof(float));
-        fc = malloc(f.horizon * sizeof(double));
-        if (!win.offset || !win.x || !fc)
-            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    }
-    if (!s) {
-        win.offset[0] = 0;
-        win.offset[1] = f.lookback;
-        for (size_t t = 0; t < f.lookback; t++)
-            for (size_t j = 0; j < I; j++)
-                win.x[t * I + j] = (float)series_norm_apply(
-                    &f.norm, j, tvalue[(ser.n - f.lookback + t) * I + j]);
-        s = run_forecast(m, &win, &f, 1, fc);
-        if (!s)
-            untransform(&f, &ser, ser.n, 1, fc);
-    }
+    /* The forecasts' dates: the checkpoint's step from this file's last
+     * date; step numbers when there is none, saying why. */
+    date_step step;
+    date_axis dates;
+    char when[32];
+    int dated = !s && f.date && ser.n > 0 &&
+                date_step_parse(f.date_step, &step) == RECUR_OK &&
+                date_step_add(&step, ser.date[ser.n - 1], 1, when,
+                              sizeof when) == RECUR_OK;
+    if (dated)
+        date_axis_init(&dates, ser.date, ser.n, &step);
+    else if (!s && f.date)
+        fprintf(stderr, "recur predict: the forecasts are numbered by step, "
+                "not dated: %s\n", !*f.date_step
+                    ? "the training data's dates had no constant step (or the "
+                      "checkpoint predates dated forecasts)"
+                    : recur_last_error());
     if (s) {
         rc = cli_fail("predict", s);
     } else {
-        printf("step,forecast\n");
-        for (size_t k = 0; k < f.horizon; k++)
-            printf("%zu,%.10g\n", ser.n + k, fc[k]);
+        printf("%s,forecast\n", dated ? "date" : "step");
+        for (size_t k = 0; k < f.horizon; k++) {
+            if (dated)
+                date_label(&dates, (double)(ser.n + k), when, sizeof when);
+            else
+                snprintf(when, sizeof when, "%zu", ser.n + k);
+            printf("%s,%.10g\n", when, fc[k]);
+        }
         if (plot_out) {
             size_t hist = ser.n < 4 * f.lookback ? ser.n : 4 * f.lookback;
             double *history = malloc(hist * sizeof(double));
             for (size_t i = 0; history && i < hist; i++)
                 history[i] = ser.value[(ser.n - hist + i) * I];
-            forecast_chart chart = {"forecast", ser.name[0], ser.n, history, hist,
-                                    NULL, fc, f.horizon, NULL, NULL};
+            forecast_chart chart = {
+                .title = "forecast", .ylabel = ser.name[0], .origin = ser.n,
+                .history = history, .n_history = hist, .truth = NULL,
+                .forecast = fc, .n = f.horizon, .baseline = NULL,
+                .baseline_name = NULL, .x_labels = dated ? &dates.axis : NULL,
+                .xlabel = dated ? f.date : NULL};
             if (!history || forecast_plot(plot_out, &chart)) {
                 cli_error("predict", "cannot write %s: %s", plot_out, strerror(errno));
                 rc = EXIT_FAILURE_DATA;
@@ -813,8 +680,6 @@ int cmd_predict_forecast(int argc, char **argv)
         }
     }
     free(fc);
-    free(tvalue);
-    seq_data_free(&win);
     series_norm_free(&f.norm);
     series_free(&ser);
     seq_model_free(m);

@@ -1,6 +1,5 @@
 /* forecast_plot.c — the forecast chart (forecast_plot.h). */
 #include "forecast_plot.h"
-#include "plot.h"
 #include "base/error.h"
 
 #include <errno.h>
@@ -50,7 +49,8 @@ int forecast_plot(const char *path, const forecast_chart *c)
             xs[i] = (double)(c->origin - c->n_history + i);
             ys[i] = c->history[i];
         }
-        s[n_series++] = (plot_series){"history", xs, ys, c->n_history, "#555555"};
+        s[n_series++] = (plot_series){.name = "history", .x = xs, .y = ys,
+                                      .n = c->n_history, .color = "#555555"};
         at = c->n_history;
     }
     const double *lines[3] = {c->truth, c->forecast, c->baseline};
@@ -61,10 +61,12 @@ int forecast_plot(const char *path, const forecast_chart *c)
         if (!lines[l])
             continue;
         size_t k = joined(c, lines[l], xs + at, ys + at);
-        s[n_series++] = (plot_series){names[l], xs + at, ys + at, k, colors[l]};
+        s[n_series++] = (plot_series){.name = names[l], .x = xs + at,
+                                      .y = ys + at, .n = k, .color = colors[l]};
         at += k;
     }
-    int rc = plot_svg(path, c->title, "step", c->ylabel, s, n_series);
+    int rc = plot_svg_labelled(path, c->title, c->xlabel ? c->xlabel : "step",
+                               c->ylabel, c->x_labels, s, n_series);
     int err = errno;
     free(xs);
     errno = err;

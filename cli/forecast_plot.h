@@ -10,11 +10,15 @@
  *     before the test part, truth = the test values, forecast = each
  *     step's one-step-ahead forecast.
  * x is the step index (history at origin - n_history .. origin - 1, the
- * rest at origin .. origin + n - 1). The truth and forecast lines start at
- * the last history point so that they join the history.
+ * rest at origin .. origin + n - 1), labelled with numbers or, given
+ * x_labels, with what it writes (the dates of the steps). The truth and
+ * forecast lines start at the last history point so that they join the
+ * history.
  */
 #ifndef RECUR_CLI_FORECAST_PLOT_H
 #define RECUR_CLI_FORECAST_PLOT_H
+
+#include "plot.h"
 
 #include <stddef.h>
 
@@ -28,6 +32,8 @@ typedef struct {
     size_t n;
     const double *baseline;       /* [n], or NULL */
     const char *baseline_name;    /* its legend entry ("seasonal naive") */
+    const plot_x_labels *x_labels; /* NULL: step numbers */
+    const char *xlabel;           /* NULL: "step" */
 } forecast_chart;
 
 /* Writes the chart to path (atomically, as plot_svg). Returns 0, or -1

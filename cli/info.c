@@ -10,6 +10,7 @@
  * values whole, as one JSON object.
  */
 #include "cli.h"
+#include "data/dates.h"
 #include "io/safetensors.h"
 #include "stack/rnn_io.h"
 #include "stack/stack.h"
@@ -212,6 +213,46 @@ static size_t arch_text(const file_info *fi, char *buf, size_t size)
     return used;
 }
 
+/* A forecaster's dates: "dated by column 'month', monthly (P1M), the
+ * training data up to 1960-12"; nothing without a date column. A
+ * checkpoint without date_step predates dated forecasts; an empty one had
+ * dates at no constant step. Either way predict numbers its forecasts by
+ * step, and this says so. */
+static size_t dates_text(const file_info *fi, char *buf, size_t size)
+{
+    size_t used = 0;
+    const char *date = st_meta(fi->st, "date");
+    if (!date || !*date)
+        return 0;
+    ADD(", dated by column '%.40s'", date);
+    const char *step = st_meta(fi->st, "date_step");
+    date_step ds;
+    if (!step) {
+        ADD(" (saved before forecasts had dates: predict numbers them by step)");
+        return used;
+    }
+    if (!*step)
+        ADD(" at no constant step (predict numbers the forecasts by step)");
+    else if (date_step_parse(step, &ds) != RECUR_OK)
+        ADD(" at a step recur cannot read ('%.20s')", step);
+    else {
+        /* "monthly", "quarterly", "every 2 months"; "daily", "every 3 days" */
+        long n = ds.months ? ds.months : ds.days;
+        const char *word = ds.months ? (n == 1 ? "monthly" : n == 3 ? "quarterly"
+                                        : n == 12 ? "yearly" : NULL)
+                                     : (n == 1 ? "daily" : n == 7 ? "weekly"
+                                                                  : NULL);
+        if (word)
+            ADD(", %s (%s)", word, step);
+        else
+            ADD(", every %ld %s (%s)", n, ds.months ? "months" : "days", step);
+    }
+    const char *last = st_meta(fi->st, "date_last");
+    if (last && *last)
+        ADD(", its training data ending %.40s", last);
+    return used;
+}
+
 /* The first few entries of a newline-separated list: "neg, pos". */
 static size_t list_text(const char *v, size_t most, char *buf, size_t size)
 {
@@ -263,6 +304,7 @@ static int summary_text(const file_info *fi, char *buf, size_t size)
                 ADD(" (with %s)", features);
             ADD(", horizon %s (%s)", meta_or(fi, "horizon", "?"),
                 meta_or(fi, "strategy", "?"));
+            used += dates_text(fi, buf + used, used < size ? size - used : 0);
         } else if (task && !strcmp(task, "music")) {
             ADD(", %s keys", meta_or(fi, "outputs", "?"));
         }
@@ -340,7 +382,8 @@ static void print_text(const file_info *fi, const char *summary)
     if (nm)
         printf("metadata:\n");
     for (size_t i = 0; i < nm; i++) {
-        const char *v, *key = st_meta_at(fi->st, i, &v);
+        const char *key = NULL, *v = NULL;
+        st_meta_at(fi->st, i, &key, &v);
         print_meta(fi, key, v);
     }
     if (summary)
@@ -388,7 +431,8 @@ static int print_json(const file_info *fi, const char *summary)
     json_object_set_new(o, "task", task ? json_string(task) : json_null());
     json_object_set_new(o, "summary", summary ? json_string(summary) : json_null());
     for (size_t i = 0; i < st_meta_count(fi->st); i++) {
-        const char *v, *key = st_meta_at(fi->st, i, &v);
+        const char *key = NULL, *v = NULL;
+        st_meta_at(fi->st, i, &key, &v);
         json_object_set_new(meta, key, json_string(v));
     }
     json_object_set_new(o, "metadata", meta);

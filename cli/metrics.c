@@ -19,16 +19,18 @@
 struct metrics_log {
     FILE *f;
     char *path;
+    char unit[32];
 };
 
 static const char header[] =
     "step,epoch,lr,train_loss,grad_norm,val_loss,elapsed,tokens_per_sec\n";
 
-metrics_log *metrics_open(const char *path, int append)
+metrics_log *metrics_open(const char *path, int append, const char *unit)
 {
     metrics_log *log = calloc(1, sizeof *log);
     if (!log)
         return NULL;
+    snprintf(log->unit, sizeof log->unit, "%s", unit ? unit : "token");
     FILE *old = append ? fopen(path, "r") : NULL;
     int has_header = 0;
     if (old) {
@@ -124,10 +126,15 @@ void metrics_plot(metrics_log *log, const char *svg_path)
     }
     fclose(f);
     plot_series s[2] = {
-        {"training (moving average)", train.x, train.y, train.n, NULL},
-        {"validation", val.x, val.y, val.n, NULL},
+        {.name = "training (moving average)", .x = train.x, .y = train.y,
+         .n = train.n, .color = NULL},
+        {.name = "validation", .x = val.x, .y = val.y, .n = val.n,
+         .color = NULL},
     };
-    plot_svg(svg_path, "Loss per character", "step", "cross-entropy (nats)", s, 2);
+    char title[64], ylabel[64];
+    snprintf(title, sizeof title, "Loss per %s", log->unit);
+    snprintf(ylabel, sizeof ylabel, "cross-entropy (nats per %s)", log->unit);
+    plot_loss_svg(svg_path, title, "step", ylabel, s, 2);
     free(train.x);
     free(train.y);
     free(val.x);

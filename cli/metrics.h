@@ -9,9 +9,10 @@
 
 typedef struct metrics_log metrics_log;
 
-/* Opens path for writing (append: keep what a resumed run logged). NULL
- * on failure (errno set). */
-metrics_log *metrics_open(const char *path, int append);
+/* Opens path for writing (append: keep what a resumed run logged); unit
+ * names what the loss is per in the plot ("character", "word"). NULL on
+ * failure (errno set). */
+metrics_log *metrics_open(const char *path, int append, const char *unit);
 void metrics_step(metrics_log *log, const train_event *ev);
 void metrics_validation(metrics_log *log, const train_event *ev);
 /* Redraws the SVG plot of training (smoothed) and validation loss against

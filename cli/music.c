@@ -10,10 +10,12 @@
  * named one by one.
  */
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "data/midi.h"
 #include "data/pianoroll.h"
 #include "base/rng.h"
+#include "model/sample.h"
 #include "seqtask.h"
 
 #include <math.h>
@@ -24,7 +26,7 @@
 static const seqtask_defaults music_defaults = {
     .hidden = "36", .layers = "1", .batch = "16", .epochs = "100",
     .lr = "1e-3", .dropout = "0", .patience = "10", .pool = "step",
-    .clip = "1", .causal = 1,
+    .clip = "1", .causal = 1, .save = "music.safetensors",
 };
 
 /* --data DIR names DIR/{train,valid,test}.txt; --train/--val/--test
@@ -57,14 +59,14 @@ int cmd_train_music(int argc, char **argv)
     size_t max_len = 0;
     int json = 0;
     opt_spec specs[SEQTASK_SPECS + 8] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to learn", "music", 0, 0, NULL, NULL},
-        {"--data", OPT_STRING, &dir, NULL, "directory with train.txt, valid.txt and test.txt (piano rolls, one piece per line)", NULL, 0, 0, "DIR", NULL},
-        {"--train", OPT_STRING, &paths[0], NULL, "training pieces (instead of DIR/train.txt)", NULL, 0, 0, "FILE", NULL},
-        {"--val", OPT_STRING, &paths[1], NULL, "validation pieces (instead of DIR/valid.txt)", NULL, 0, 0, "FILE", NULL},
-        {"--test", OPT_STRING, &paths[2], NULL, "test pieces (instead of DIR/test.txt)", NULL, 0, 0, "FILE", NULL},
-        {"--max-len", OPT_SIZE, &max_len, "0", "cut training pieces into chunks of this many steps (0: whole pieces); evaluation always reads whole pieces", NULL, 0, 1000000, "T", NULL},
-        {"--export-data", OPT_STRING, &export_path, NULL, "also write the prepared examples for tools/seq_torch.py", NULL, 0, 0, "PATH", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "the results as one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to learn", .choices = "music"},
+        {.name = "--data", .type = OPT_STRING, .dest = &dir, .help = "directory with train.txt, valid.txt and test.txt (piano rolls, one piece per line)", .metavar = "DIR"},
+        {.name = "--train", .type = OPT_STRING, .dest = &paths[0], .help = "training pieces (instead of DIR/train.txt)", .metavar = "FILE"},
+        {.name = "--val", .type = OPT_STRING, .dest = &paths[1], .help = "validation pieces (instead of DIR/valid.txt)", .metavar = "FILE"},
+        {.name = "--test", .type = OPT_STRING, .dest = &paths[2], .help = "test pieces (instead of DIR/test.txt)", .metavar = "FILE"},
+        {.name = "--max-len", .type = OPT_SIZE, .dest = &max_len, .def = "0", .help = "cut training pieces into chunks of this many steps (0: whole pieces); evaluation always reads whole pieces", .min = 0, .max = 1000000, .metavar = "T"},
+        {.name = "--export-data", .type = OPT_STRING, .dest = &export_path, .help = "also write the prepared examples for tools/seq_torch.py", .metavar = "PATH"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "the results as one JSON object on stdout"},
     };
     size_t own = seqtask_count(specs);
     size_t n = own + seqtask_specs(&o, &music_defaults, specs + own);
@@ -85,6 +87,9 @@ int cmd_train_music(int argc, char **argv)
         return EXIT_USAGE;
     }
     recur_set_threads((int)o.threads);
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     seq_data data[3];
     memset(data, 0, sizeof data);
     seq_model *m = NULL;
@@ -103,6 +108,10 @@ int cmd_train_music(int argc, char **argv)
         s = seqtask_config(&o, 0, RECUR_PIANO_KEYS, RECUR_PIANO_KEYS, SEQ_LOSS_BCE, &c);
     if (!s)
         s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
+    if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the parts not scored */
+        rc = seqtask_stopped("train", "music", &o, &run);
+        goto done;
+    }
     double nll[3] = {NAN, NAN, NAN};
     for (int i = 0; !s && i < 3; i++)
         if (data[i].n)
@@ -121,9 +130,13 @@ int cmd_train_music(int argc, char **argv)
         printf("negative log-likelihood per frame (nats, 88 keys summed): "
                "train %.4f  validation %.4f  test %.4f\n", nll[0], nll[1], nll[2]);
     }
+    if (!rc)
+        seqtask_saved("train", &o, &run);
+done:
     for (int i = 0; i < 3; i++)
         seq_data_free(&data[i]);
     seq_model_free(m);
+    guard_end();
     return rc;
 }
 
@@ -133,12 +146,12 @@ int cmd_eval_music(int argc, char **argv)
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what the model does (default: the checkpoint's task)", "music", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task music (required)", NULL, 0, 0, "PATH", NULL},
-        {"--data", OPT_STRING, &data, NULL, "piano rolls to score, one piece per line (required)", NULL, 0, 0, "FILE", NULL},
-        {"--batch", OPT_SIZE, &batch, "32", "pieces per batch", NULL, 1, 100000, "B", NULL},
-        {"--threads", OPT_SIZE, &threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--json", OPT_FLAG, &json, NULL, "one JSON object on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "music"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task music (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "piano rolls to score, one piece per line (required)", .metavar = "FILE"},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "32", .help = "pieces per batch", .min = 1, .max = 100000, .metavar = "B"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
     int rc = opt_parse("eval", "[--task music] --model PATH --data FILE [options]",
                        "Scores a music model on piano rolls: the negative "
@@ -181,18 +194,18 @@ int cmd_sample_music(int argc, char **argv)
     size_t steps, piece, prime_steps, seed, ticks, threads;
     double temperature, bpm;
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "what to generate", "music", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train --task music (required)", NULL, 0, 0, "PATH", NULL},
-        {"--output", OPT_STRING, &out, NULL, "MIDI file to write (required)", NULL, 0, 0, "FILE.mid", NULL},
-        {"--steps", OPT_SIZE, &steps, "64", "frames to generate after the prime", NULL, 1, 1000000, "N", NULL},
-        {"--prime", OPT_STRING, &prime, NULL, "piano-roll file whose piece --piece primes the model (its first --prime-steps frames are played, then generation continues)", NULL, 0, 0, "FILE", NULL},
-        {"--piece", OPT_SIZE, &piece, "1", "which piece of --prime (1-based)", NULL, 1, 1000000, "I", NULL},
-        {"--prime-steps", OPT_SIZE, &prime_steps, "8", "frames of the piece to prime with", NULL, 1, 1000000, "N", NULL},
-        {"--temperature", OPT_FLOAT, &temperature, "1", "divide each key's logit by this before drawing (below 1: fewer, surer notes)", NULL, 0.01, 100.0, NULL, NULL},
-        {"--seed", OPT_SIZE, &seed, "1", "random seed of the draws", NULL, 0, 0, NULL, NULL},
-        {"--bpm", OPT_FLOAT, &bpm, "100", "tempo, quarter notes per minute", NULL, 1.0, 1000.0, NULL, NULL},
-        {"--ticks-per-step", OPT_SIZE, &ticks, "480", "MIDI ticks per frame (480 ticks = a quarter note: JSB's resolution; 240 for eighth-note frames)", NULL, 1, 32767, "N", NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what to generate", .choices = "music"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task music (required)", .metavar = "PATH"},
+        {.name = "--output", .type = OPT_STRING, .dest = &out, .help = "MIDI file to write (required)", .metavar = "FILE.mid"},
+        {.name = "--steps", .type = OPT_SIZE, .dest = &steps, .def = "64", .help = "frames to generate after the prime", .min = 1, .max = 1000000, .metavar = "N"},
+        {.name = "--prime", .type = OPT_STRING, .dest = &prime, .help = "piano-roll file whose piece --piece primes the model (its first --prime-steps frames are played, then generation continues)", .metavar = "FILE"},
+        {.name = "--piece", .type = OPT_SIZE, .dest = &piece, .def = "1", .help = "which piece of --prime (1-based)", .min = 1, .max = 1000000, .metavar = "I"},
+        {.name = "--prime-steps", .type = OPT_SIZE, .dest = &prime_steps, .def = "8", .help = "frames of the piece to prime with", .min = 1, .max = 1000000, .metavar = "N"},
+        {.name = "--temperature", .type = OPT_FLOAT, .dest = &temperature, .def = "1", .help = "divide each key's logit by this before drawing (below 1: fewer, surer notes)", .min = 0.01, .max = 100.0},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &seed, .def = "1", .help = "random seed of the draws"},
+        {.name = "--bpm", .type = OPT_FLOAT, .dest = &bpm, .def = "100", .help = "tempo, quarter notes per minute", .min = 1.0, .max = 1000.0},
+        {.name = "--ticks-per-step", .type = OPT_SIZE, .dest = &ticks, .def = "480", .help = "MIDI ticks per frame (480 ticks = a quarter note: JSB's resolution; 240 for eighth-note frames)", .min = 1, .max = 32767, .metavar = "N"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     int rc = opt_parse("sample", "--task music --model PATH --output FILE.mid [options]",
                        "Generates music from a trained music model: each frame's "
@@ -217,13 +230,8 @@ int cmd_sample_music(int argc, char **argv)
     unsigned char *song = NULL;
     recur_status s = seqtask_load(model, "music", &m, &st);
     /* The frames below are 88 keys in and out, probabilities (bce). */
-    const seq_config *mc = s ? NULL : seq_model_config(m);
-    if (mc && (mc->vocab_size || mc->rnn.input_size != RECUR_PIANO_KEYS ||
-               mc->outputs != RECUR_PIANO_KEYS || mc->loss != SEQ_LOSS_BCE))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
-                       "%zu outputs, loss %s; expected %d, %d, bce)", model,
-                       mc->rnn.input_size, mc->outputs, seq_loss_str(mc->loss),
-                       RECUR_PIANO_KEYS, RECUR_PIANO_KEYS);
+    if (!s)
+        s = seq_model_check_music(m, model);
     if (!s && prime) {
         s = pianoroll_read(prime, &roll);
         if (!s && piece > roll.n)
@@ -244,14 +252,11 @@ int cmd_sample_music(int argc, char **argv)
     for (size_t t = 0; !s && t < n_prime + steps; t++) {
         s = seq_model_stream(m, x, p);
         unsigned char *frame = song + t * RECUR_PIANO_KEYS;
+        if (!s && t >= n_prime)
+            sample_frame(p, RECUR_PIANO_KEYS, (float)temperature, &rng, x);
         for (size_t k = 0; !s && k < RECUR_PIANO_KEYS; k++) {
-            if (t < n_prime) {
-                frame[k] = primer[t * RECUR_PIANO_KEYS + k] != 0;
-            } else {
-                float z = logf(p[k]) - log1pf(-p[k]); /* the logit back */
-                float q = 1.0f / (1.0f + expf(-z / (float)temperature));
-                frame[k] = rng_uniform(&rng) < q;
-            }
+            frame[k] = t < n_prime ? primer[t * RECUR_PIANO_KEYS + k] != 0
+                                   : x[k] != 0;
             x[k] = frame[k];
         }
     }

@@ -6,7 +6,9 @@
  * extents rounded out to whole multiples of a "nice" tick step, 1, 2 or 5
  * times a power of ten (as in Heckbert, Graphics Gems 1990), so the frame
  * starts and ends on a tick, except that y data touching an end push it
- * out by 3% so the line clears the frame.
+ * out by 3% so the line clears the frame. A logarithmic axis (plot_loss_svg)
+ * spans the data's logarithms padded by 3%, with ticks at 1, 2, 5 (or
+ * every digit, or every few decades) times powers of ten.
  */
 #include "plot.h"
 
@@ -33,10 +35,56 @@ static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
                                       "#bcbd22", "#17becf"};
 
 typedef struct {
-    double lo, hi;     /* the frame's range */
+    double lo, hi;     /* the frame's range (log10 of it when log) */
     double first, step; /* ticks at first + k step, k < ticks */
     size_t ticks;
+    int log;           /* logarithmic: ticks at value[k] instead */
+    double value[MAX_TICKS];
 } axis;
+
+/* Tick k's value. */
+static double tick_value(const axis *a, size_t k)
+{
+    return a->log ? a->value[k] : a->first + (double)k * a->step;
+}
+
+/* A logarithmic axis over [lo, hi], 0 < lo <= hi: the logarithms padded by
+ * 3% of their range (a single value by a tenth of a decade), ticks the
+ * richest of every digit, 1-2-5 and 1 times the powers of ten (then every
+ * 2nd, 5th, 10th... decade) that needs at most MAX_TICKS. */
+static axis make_log_axis(double lo, double hi)
+{
+    axis a = {.log = 1};
+    double L = log10(lo), H = log10(hi), range = H - L;
+    if (range < 1e-9)
+        L -= 0.05, H += 0.05, range = 0.1;
+    a.lo = L - 0.03 * range;
+    a.hi = H + 0.03 * range;
+    static const double digits[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, ones[] = {1, 2, 5};
+    const struct { const double *m; size_t n; } sets[3] = {
+        {digits, 9}, {ones, 3}, {digits, 1}};
+    for (int k = 0;; k++) { /* every 1, 2, 5, 10, 20... decades */
+        double stride = ones[k % 3] * pow(10, k / 3);
+        for (int set = k ? 2 : 0; set < 3; set++) {
+            double v[64];
+            size_t n = 0;
+            for (double d = floor(a.lo); d <= ceil(a.hi) && n < 64; d++) {
+                if (fmod(d, stride) != 0)
+                    continue;
+                for (size_t j = 0; j < sets[set].n && n < 64; j++) {
+                    double x = sets[set].m[j] * pow(10, d), lx = log10(x);
+                    if (lx >= a.lo && lx <= a.hi)
+                        v[n++] = x;
+                }
+            }
+            if (n <= MAX_TICKS || stride > 1000) {
+                a.ticks = n < MAX_TICKS ? n : MAX_TICKS;
+                memcpy(a.value, v, a.ticks * sizeof(double));
+                return a;
+            }
+        }
+    }
+}
 
 /* The axis over [lo, hi]: the smallest step of 1, 2 or 5 times a power of
  * ten that needs at most MAX_TICKS ticks, the range rounded out to ticks.
@@ -75,10 +123,34 @@ static axis make_axis(double lo, double hi, int any, double pad)
     return a;
 }
 
+/* The axis over [lo, hi] with ticks at origin + k step, step the first of
+ * steps (0-terminated) that needs at most MAX_TICKS, the range rounded out
+ * to ticks; make_axis's when none does. */
+static axis make_steps_axis(double lo, double hi, int any, const double *steps,
+                            double origin)
+{
+    for (size_t i = 0; any && steps && steps[i] > 0; i++) {
+        double step = steps[i];
+        axis a = {.step = step};
+        a.lo = a.first = origin + floor((lo - origin) / step) * step;
+        a.hi = origin + ceil((hi - origin) / step) * step;
+        if (a.hi <= a.lo)
+            a.hi = a.lo + step;
+        a.ticks = (size_t)llround((a.hi - a.lo) / step) + 1;
+        if (a.ticks <= MAX_TICKS)
+            return a;
+    }
+    return make_axis(lo, hi, any, 0);
+}
+
 /* A tick label: as many decimals as the step needs; k, M, G from 10^4,
  * 10^6, 10^9; exponents beyond 10^12 or for tiny values. */
 static void tick_label(const axis *a, double v, char *buf, size_t size)
 {
+    if (a->log) {
+        snprintf(buf, size, "%g", v);
+        return;
+    }
     if (fabs(v) < a->step * 1e-6)
         v = 0;
     double mag = fmax(fabs(a->lo), fabs(a->hi));
@@ -137,6 +209,7 @@ static void put_escaped(FILE *f, const char *s)
 typedef struct {
     axis x, y;
     double left, right, top, bottom; /* plot area in pixels */
+    const plot_x_labels *x_labels;   /* NULL: numbers */
 } frame;
 
 static double px(const frame *fr, double x)
@@ -147,6 +220,8 @@ static double px(const frame *fr, double x)
 
 static double py(const frame *fr, double y)
 {
+    if (fr->y.log)
+        y = log10(y);
     double v = fr->bottom - (y - fr->y.lo) / (fr->y.hi - fr->y.lo) * (fr->bottom - fr->top);
     return fmax(-1e5, fmin(1e5, v));
 }
@@ -265,7 +340,7 @@ static void draw_axes(FILE *f, const frame *fr)
                 x, fr->bottom);
     }
     for (size_t k = 0; k < fr->y.ticks; k++) {
-        double y = py(fr, fr->y.first + (double)k * fr->y.step);
+        double y = py(fr, tick_value(&fr->y, k));
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", fr->left,
                 y, fr->right, y);
     }
@@ -276,7 +351,10 @@ static void draw_axes(FILE *f, const frame *fr)
     fprintf(f, "<g " FONT " font-size=\"12\" fill=\"#333\" text-anchor=\"middle\">\n");
     for (size_t k = 0; k < fr->x.ticks; k++) {
         double v = fr->x.first + (double)k * fr->x.step, x = px(fr, v);
-        tick_label(&fr->x, v, label, sizeof label);
+        if (fr->x_labels)
+            fr->x_labels->label(fr->x_labels->ctx, v, label, sizeof label);
+        else
+            tick_label(&fr->x, v, label, sizeof label);
         /* A long last label would run off the canvas: end it at the edge. */
         double half = 3.6 * (double)strlen(label), tx = x;
         const char *anchor = "";
@@ -289,7 +367,7 @@ static void draw_axes(FILE *f, const frame *fr)
     fputs("</g>\n", f);
     fprintf(f, "<g " FONT " font-size=\"12\" fill=\"#333\" text-anchor=\"end\">\n");
     for (size_t k = 0; k < fr->y.ticks; k++) {
-        double v = fr->y.first + (double)k * fr->y.step, y = py(fr, v);
+        double v = tick_value(&fr->y, k), y = py(fr, v);
         tick_label(&fr->y, v, label, sizeof label);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", fr->left - 5, y, fr->left, y,
@@ -391,7 +469,8 @@ static void draw_legend(FILE *f, const frame *fr, const plot_series *series,
 }
 
 static void write_chart(FILE *f, const char *title, const char *xlabel,
-                        const char *ylabel, const plot_series *series, size_t n_series)
+                        const char *ylabel, const plot_series *series, size_t n_series,
+                        int log_auto, const plot_x_labels *xl)
 {
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     int any = 0;
@@ -405,9 +484,13 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
             ylo = fmin(ylo, series[k].y[i]);
             yhi = fmax(yhi, series[k].y[i]);
         }
-    frame fr = {make_axis(xlo, xhi, any, 0), make_axis(ylo, yhi, any, 0.03), LEFT,
-                WIDTH - RIGHT,
-                TOP, HEIGHT - BOTTOM};
+    int log_y = log_auto && any && ylo > 0 && yhi >= PLOT_LOG_SPAN * ylo;
+    frame fr = {.x = xl ? make_steps_axis(xlo, xhi, any, xl->steps, xl->origin)
+                        : make_axis(xlo, xhi, any, 0),
+                .y = log_y ? make_log_axis(ylo, yhi)
+                           : make_axis(ylo, yhi, any, 0.03),
+                .left = LEFT, .right = WIDTH - RIGHT, .top = TOP,
+                .bottom = HEIGHT - BOTTOM, .x_labels = xl};
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -437,6 +520,8 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-90 %.1f %.1f)\" " FONT
                 " font-size=\"13\" fill=\"#222\" text-anchor=\"middle\">", cx, cy, cx, cy);
         put_escaped(f, ylabel);
+        if (log_y)
+            fputs(" (log scale)", f);
         fputs("</text>\n", f);
     }
 
@@ -452,10 +537,11 @@ static void write_chart(FILE *f, const char *title, const char *xlabel,
     fputs("</svg>\n", f);
 }
 
-int plot_svg(const char *path, const char *title, const char *xlabel,
-             const char *ylabel, const plot_series *series, size_t n_series)
+static int write_svg(const char *path, const char *title, const char *xlabel,
+                     const char *ylabel, const plot_series *series,
+                     size_t n_series, int log_auto, const plot_x_labels *xl)
 {
-    if (!path || !*path || (n_series && !series)) {
+    if (!path || !*path || (n_series && !series) || (xl && !xl->label)) {
         errno = EINVAL;
         return -1;
     }
@@ -488,7 +574,7 @@ int plot_svg(const char *path, const char *title, const char *xlabel,
         errno = err;
         return -1;
     }
-    write_chart(f, title, xlabel, ylabel, series, n_series);
+    write_chart(f, title, xlabel, ylabel, series, n_series, log_auto, xl);
     int ok = fflush(f) == 0 && !ferror(f);
     int err = ok ? 0 : errno ? errno : EIO;
     if (ok && fsync(fd) != 0)
@@ -505,4 +591,24 @@ int plot_svg(const char *path, const char *title, const char *xlabel,
         return -1;
     }
     return 0;
+}
+
+int plot_svg(const char *path, const char *title, const char *xlabel,
+             const char *ylabel, const plot_series *series, size_t n_series)
+{
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 0, NULL);
+}
+
+int plot_svg_labelled(const char *path, const char *title, const char *xlabel,
+                      const char *ylabel, const plot_x_labels *x,
+                      const plot_series *series, size_t n_series)
+{
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 0, x);
+}
+
+int plot_loss_svg(const char *path, const char *title, const char *xlabel,
+                  const char *ylabel, const plot_series *series,
+                  size_t n_series)
+{
+    return write_svg(path, title, xlabel, ylabel, series, n_series, 1, NULL);
 }

@@ -30,4 +30,36 @@ typedef struct {
 int plot_svg(const char *path, const char *title, const char *xlabel,
              const char *ylabel, const plot_series *series, size_t n_series);
 
+/* An x axis labelled by the caller, as dates at step indices: ticks at
+ * origin + k step for the smallest of `steps` (ascending, 0-terminated;
+ * 12 months from a January make yearly ticks) that needs at most 7 of
+ * them (none does: the usual 1-2-5 ticks), each tick's text written by
+ * label into buf. */
+typedef struct {
+    void (*label)(const void *ctx, double x, char *buf, size_t size);
+    const void *ctx;
+    const double *steps;
+    double origin;
+} plot_x_labels;
+
+/* plot_svg with the x axis labelled by x (NULL: as plot_svg); EINVAL also
+ * for an x without its label function. */
+int plot_svg_labelled(const char *path, const char *title, const char *xlabel,
+                      const char *ylabel, const plot_x_labels *x,
+                      const plot_series *series, size_t n_series);
+
+/* A loss curve's y data spanning this factor or more (max / min, all
+ * positive) get a logarithmic axis: a first epoch at 54 nats would
+ * otherwise flatten a tail between 8.0 and 8.6 into a line. */
+#define PLOT_LOG_SPAN 5.0
+
+/* plot_svg for loss curves: the y axis is logarithmic, and the y label
+ * says "(log scale)", when every finite y is positive and they span a
+ * factor of PLOT_LOG_SPAN or more; otherwise as plot_svg. Ticks on a log
+ * axis are 1, 2 and 5 (or every digit, or every few decades) times powers
+ * of ten, whichever gives enough of them. */
+int plot_loss_svg(const char *path, const char *title, const char *xlabel,
+                  const char *ylabel, const plot_series *series,
+                  size_t n_series);
+
 #endif

@@ -33,6 +33,26 @@ typedef struct {
     int raw_start;
 } sample_settings;
 
+/* The prime's words the vocabulary lacks, read as <unk>: said on stderr
+ * (the text goes to stdout), with a warning above CLI_OOV_WARN_PERCENT and
+ * the first few named. */
+static void note_prime_oov(const word_vocab *v, const word_list *w, size_t n)
+{
+    word_list fed = *w; /* the n tokens fed */
+    fed.count = n;
+    size_t oov = word_vocab_count_missing(v, &fed);
+    if (!oov)
+        return;
+    double pct = cli_percent(oov, n);
+    fprintf(stderr, "recur sample: %s--prime: out of vocabulary: %zu of its "
+            "%zu tokens (%.1f %%) read as %s:", pct > CLI_OOV_WARN_PERCENT ?
+            "warning: " : "", oov, n, pct, RECUR_UNK);
+    for (size_t i = 0, shown = 0; i < n && shown < 5; i++)
+        if (word_vocab_find(v, w->token[i]) < 0)
+            fprintf(stderr, "%s '%.40s'", shown++ ? "," : "", w->token[i]);
+    fprintf(stderr, "%s\n", oov > 5 ? ", ..." : "");
+}
+
 /* Word models: the prime's words (words.h: a line's end is <eos>; unseen
  * words are <unk> where the vocabulary has it), after an unprinted <eos>
  * unless raw_start, then `length` words, each printed after a space, <eos>
@@ -61,6 +81,8 @@ static recur_status sample_words(recur_lm *lm, recur_lm_state *st,
             s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         if (!s)
             s = word_vocab_encode(lm->words, &w, "--prime", ids);
+        if (!s)
+            note_prime_oov(lm->words, &w, n);
     }
     if (!s && eos >= 0 && (blank || !set->raw_start))
         s = recur_lm_state_feed(st, (size_t)eos);
@@ -106,16 +128,16 @@ int cmd_sample(int argc, char **argv)
     const char *given = seqtask_arg(argc, argv, "--task");
     int words = given && !strcmp(given, "wordlm");
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &task, NULL, "the model's task (default: the checkpoint's); music has its own options: recur sample --task music --help", "charlm|wordlm|music", 0, 0, NULL, NULL},
-        {"--model", OPT_STRING, &model, NULL, "checkpoint written by recur train (required)", NULL, 0, 0, "PATH", NULL},
-        {"--prime", OPT_STRING, &prime, "\n", words ? "words fed before sampling, a line end as <eos> (a newline alone: one <eos>)" : "text fed before sampling", NULL, 0, 0, "TEXT", NULL},
-        {"--length", OPT_SIZE, &length, "500", !given ? "characters (charlm) or words (wordlm) to generate" : words ? "words to generate" : "characters to generate", NULL, 0, 1e12, "N", NULL},
-        {"--temperature", OPT_FLOAT, &temperature, "0.8", "softmax temperature (0: always the most likely)", NULL, 0.0, 100.0, "T", NULL},
-        {"--top-k", OPT_SIZE, &top_k, "0", "sample among the K most likely (0: all)", NULL, 0, 1e9, "K", NULL},
-        {"--top-p", OPT_FLOAT, &top_p, "1", "nucleus sampling: the smallest set with this probability", NULL, 1e-9, 1.0, "P", NULL},
-        {"--seed", OPT_SIZE, &seed, "1", "random seed", NULL, 0, 0, "S", NULL},
-        {"--raw-start", OPT_FLAG, &raw_start, NULL, words ? "feed the prime from the zero state, without the unprinted <eos> before it" : "feed the prime from the zero state, without the unprinted newline before it", NULL, 0, 0, NULL, NULL},
-        {"--threads", OPT_SIZE, &threads, "1", "BLAS threads", NULL, 0, 1024, "N", NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); music has its own options: recur sample --task music --help", .choices = "charlm|wordlm|music"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
+        {.name = "--prime", .type = OPT_STRING, .dest = &prime, .def = "\n", .help = words ? "words fed before sampling, a line end as <eos> (a newline alone: one <eos>)" : "text fed before sampling", .metavar = "TEXT"},
+        {.name = "--length", .type = OPT_SIZE, .dest = &length, .def = "500", .help = !given ? "characters (charlm) or words (wordlm) to generate" : words ? "words to generate" : "characters to generate", .min = 0, .max = 1e12, .metavar = "N"},
+        {.name = "--temperature", .type = OPT_FLOAT, .dest = &temperature, .def = "0.8", .help = "softmax temperature (0: always the most likely)", .min = 0.0, .max = 100.0, .metavar = "T"},
+        {.name = "--top-k", .type = OPT_SIZE, .dest = &top_k, .def = "0", .help = "sample among the K most likely (0: all)", .min = 0, .max = 1e9, .metavar = "K"},
+        {.name = "--top-p", .type = OPT_FLOAT, .dest = &top_p, .def = "1", .help = "nucleus sampling: the smallest set with this probability", .min = 1e-9, .max = 1.0, .metavar = "P"},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &seed, .def = "1", .help = "random seed", .metavar = "S"},
+        {.name = "--raw-start", .type = OPT_FLAG, .dest = &raw_start, .help = words ? "feed the prime from the zero state, without the unprinted <eos> before it" : "feed the prime from the zero state, without the unprinted newline before it"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "BLAS threads", .min = 0, .max = 1024, .metavar = "N"},
     };
     const char *about =
         !given ? "Generates from a trained model, by the model's task (read "
@@ -155,8 +177,10 @@ int cmd_sample(int argc, char **argv)
     rng_state rng;
     rng_seed(&rng, seed);
     if (!s && lm->words) {
-        const sample_settings set = {length, (float)temperature, top_k,
-                                     (float)top_p, raw_start};
+        const sample_settings set = {.length = length,
+                                     .temperature = (float)temperature,
+                                     .top_k = top_k, .top_p = (float)top_p,
+                                     .raw_start = raw_start};
         s = sample_words(lm, st, prime, &set, &rng, scratch);
         n = 0;
     } else if (!s) {

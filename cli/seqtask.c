@@ -3,6 +3,7 @@
  */
 #include "seqtask.h"
 #include "cli.h"
+#include "guard.h"
 #include "base/error.h"
 #include "base/floatfmt.h"
 #include "plot.h"
@@ -24,27 +25,27 @@ size_t seqtask_specs(seqtask_opts *o, const seqtask_defaults *def,
                      opt_spec *specs)
 {
     const opt_spec s[] = {
-        {"--cell", OPT_CHOICE, &o->cell, "lstm", "recurrent cell", "lstm|gru|gru_reset_before|rnn|rnn_relu", 0, 0, NULL, NULL},
-        {"--hidden", OPT_SIZE, &o->hidden, def->hidden, "hidden units per layer and direction", NULL, 1, 16384, "H", NULL},
-        {"--layers", OPT_SIZE, &o->layers, def->layers, "stacked layers", NULL, 1, 64, "L", NULL},
-        {"--bidirectional", OPT_FLAG, &o->bidirectional, def->bidirectional ? "1" : NULL, "read each sequence both ways (features of both directions concatenated)", NULL, 0, 0, NULL, NULL},
-        {"--unidirectional", OPT_FLAG, &o->unidirectional, NULL, "one direction only (overrides --bidirectional)", NULL, 0, 0, NULL, NULL},
-        {"--embed", OPT_SIZE, &o->embed, def->embed, "embedding size (token input)", NULL, 1, 16384, "E", NULL},
-        {"--pool", OPT_CHOICE, &o->pool, def->pool, "what the output layer reads: the last state of each direction, or the outputs' mean or maximum over the steps", def->pools, 0, 0, NULL, NULL},
-        {"--dropout", OPT_FLOAT, &o->dropout, def->dropout, "dropout on the embeddings, between layers and before the output layer", NULL, 0.0, 0.95, "P", NULL},
-        {"--batch", OPT_SIZE, &o->batch, def->batch, "examples per step", NULL, 1, 1000000, "B", NULL},
-        {"--epochs", OPT_SIZE, &o->epochs, def->epochs, "passes over the training examples", NULL, 1, 1000000, "N", NULL},
-        {"--optimizer", OPT_CHOICE, &o->optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, NULL},
-        {"--lr", OPT_FLOAT, &o->lr, def->lr, "learning rate", NULL, 1e-12, 100.0, NULL, NULL},
-        {"--lr-decay", OPT_FLOAT, &o->lr_decay, "1", "multiply the learning rate by this after every epoch that does not improve the validation loss", NULL, 1e-6, 1.0, NULL, NULL},
-        {"--weight-decay", OPT_FLOAT, &o->weight_decay, "0", "L2 weight decay (adamw: decoupled, and 0.01 unless given)", NULL, 0.0, 1.0, NULL, &o->weight_decay_given},
-        {"--clip", OPT_FLOAT, &o->clip, def->clip, "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e6, NULL, NULL},
-        {"--patience", OPT_SIZE, &o->patience, def->patience, "stop after this many epochs without a better validation loss (0: never)", NULL, 0, 1000000, "N", NULL},
-        {"--time-limit", OPT_FLOAT, &o->time_limit, "0", "stop training after this many seconds (0: no limit)", NULL, 0.0, 1e9, "S", NULL},
-        {"--seed", OPT_SIZE, &o->seed, "1", "seed of the initialisation, the split, shuffling and dropout", NULL, 0, 0, NULL, NULL},
-        {"--threads", OPT_SIZE, &o->threads, "0", "threads (0: all cores)", NULL, 0, 1024, "N", NULL},
-        {"--quiet", OPT_FLAG, &o->quiet, NULL, "no per-epoch lines on stderr", NULL, 0, 0, NULL, NULL},
-        {"--save", OPT_STRING, &o->save, NULL, "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg", NULL, 0, 0, "PATH", NULL},
+        {.name = "--cell", .type = OPT_CHOICE, .dest = &o->cell, .def = "lstm", .help = "recurrent cell", .choices = "lstm|gru|gru_reset_before|rnn|rnn_relu"},
+        {.name = "--hidden", .type = OPT_SIZE, .dest = &o->hidden, .def = def->hidden, .help = "hidden units per layer and direction", .min = 1, .max = 16384, .metavar = "H"},
+        {.name = "--layers", .type = OPT_SIZE, .dest = &o->layers, .def = def->layers, .help = "stacked layers", .min = 1, .max = 64, .metavar = "L"},
+        {.name = "--bidirectional", .type = OPT_FLAG, .dest = &o->bidirectional, .def = def->bidirectional ? "1" : NULL, .help = "read each sequence both ways (features of both directions concatenated)"},
+        {.name = "--unidirectional", .type = OPT_FLAG, .dest = &o->unidirectional, .help = "one direction only (overrides --bidirectional)"},
+        {.name = "--embed", .type = OPT_SIZE, .dest = &o->embed, .def = def->embed, .help = "embedding size (token input)", .min = 1, .max = 16384, .metavar = "E"},
+        {.name = "--pool", .type = OPT_CHOICE, .dest = &o->pool, .def = def->pool, .help = "what the output layer reads: the last state of each direction, or the outputs' mean or maximum over the steps", .choices = def->pools},
+        {.name = "--dropout", .type = OPT_FLOAT, .dest = &o->dropout, .def = def->dropout, .help = "dropout on the embeddings, between layers and before the output layer", .min = 0.0, .max = 0.95, .metavar = "P"},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &o->batch, .def = def->batch, .help = "examples per step", .min = 1, .max = 1000000, .metavar = "B"},
+        {.name = "--epochs", .type = OPT_SIZE, .dest = &o->epochs, .def = def->epochs, .help = "passes over the training examples", .min = 1, .max = 1000000, .metavar = "N"},
+        {.name = "--optimizer", .type = OPT_CHOICE, .dest = &o->optimizer, .def = "adam", .help = "optimizer", .choices = "adam|adamw|sgd|rmsprop|adagrad"},
+        {.name = "--lr", .type = OPT_FLOAT, .dest = &o->lr, .def = def->lr, .help = "learning rate", .min = 1e-12, .max = 100.0},
+        {.name = "--lr-decay", .type = OPT_FLOAT, .dest = &o->lr_decay, .def = "1", .help = "multiply the learning rate by this after every epoch that does not improve the validation loss", .min = 1e-6, .max = 1.0},
+        {.name = "--weight-decay", .type = OPT_FLOAT, .dest = &o->weight_decay, .def = "0", .help = "L2 weight decay (adamw: decoupled, and 0.01 unless given)", .min = 0.0, .max = 1.0, .given = &o->weight_decay_given},
+        {.name = "--clip", .type = OPT_FLOAT, .dest = &o->clip, .def = def->clip, .help = "clip the global gradient norm to this (0: no clipping)", .min = 0.0, .max = 1e6},
+        {.name = "--patience", .type = OPT_SIZE, .dest = &o->patience, .def = def->patience, .help = "stop after this many epochs without a better validation loss (0: never)", .min = 0, .max = 1000000, .metavar = "N"},
+        {.name = "--time-limit", .type = OPT_FLOAT, .dest = &o->time_limit, .def = "0", .help = "stop training after this many seconds (0: no limit)", .min = 0.0, .max = 1e9, .metavar = "S"},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &o->seed, .def = "1", .help = "seed of the initialisation, the split, shuffling and dropout"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &o->threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--quiet", .type = OPT_FLAG, .dest = &o->quiet, .help = "no per-epoch lines on stderr"},
+        {.name = "--save", .type = OPT_STRING, .dest = &o->save, .def = def->save, .help = "checkpoint to write (the best validation epoch's parameters); also PATH.metrics.csv and PATH.loss.svg. Locked while the run writes it (PATH.lock): a second run given the same PATH is refused (exit status 1). Ctrl-C (SIGINT) or SIGTERM stops at the next step with the best model so far saved here (exit status 130, 143)", .metavar = "PATH"},
     };
     /* Options a task has no use for are left out (and so refused). */
     size_t n = 0;
@@ -145,6 +146,22 @@ const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
     return buf;
 }
 
+int seqtask_verdict(const char *metric, double model, const char *baseline,
+                    double base, int lower_is_better, int print)
+{
+    int beats = lower_is_better ? model < base : model > base;
+    int ties = model == base;
+    if (print && beats)
+        printf("result: better than the %s baseline on the test part (%s "
+               "%.4g against %.4g)\n", baseline, metric, model, base);
+    else if (print)
+        printf("result: %s the %s baseline on the test part (%s %.4g against "
+               "%.4g): the baseline is the better model here\n",
+               ties ? "no better than" : "WORSE than", baseline, metric, model,
+               base);
+    return beats;
+}
+
 /* ---- the training run ---- */
 
 typedef struct {
@@ -162,18 +179,22 @@ typedef struct {
 static void plot_log(const run_log *log)
 {
     plot_series s[2] = {
-        {"training", log->x, log->train, log->n, NULL},
-        {"validation", log->x, log->val, log->n, NULL},
+        {.name = "training", .x = log->x, .y = log->train, .n = log->n,
+         .color = NULL},
+        {.name = "validation", .x = log->x, .y = log->val, .n = log->n,
+         .color = NULL},
     };
     if (log->svg)
-        plot_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
+        plot_loss_svg(log->svg, "loss per epoch", "epoch", "mean loss", s, 2);
 }
 
+/* A non-zero return (after SIGINT or SIGTERM, guard.h) stops fit_run at
+ * this step; it then scores the epoch so far and keeps the best. */
 static int on_event(void *ctx, const fit_event *ev)
 {
     run_log *log = ctx;
     if (ev->kind != FIT_EPOCH)
-        return 0;
+        return guard_signal() != 0;
     log->run.epochs = ev->epoch;
     log->run.seconds = ev->elapsed;
     if (ev->best) {
@@ -203,7 +224,7 @@ static int on_event(void *ctx, const fit_event *ev)
             log->plotted = ev->elapsed;
         }
     }
-    return 0;
+    return guard_signal() != 0;
 }
 
 recur_status seqtask_train(const char *cmd, const char *task,
@@ -228,31 +249,29 @@ recur_status seqtask_train(const char *cmd, const char *task,
         return s;
     size_t n = seq_model_size(m);
     run_log log = {.cmd = cmd, .quiet = o->quiet, .epochs = o->epochs};
-    char *csv_path = o->save ? cli_beside(o->save, ".metrics.csv", 0) : NULL;
-    char *svg_path = o->save ? cli_beside(o->save, ".loss.svg", 0) : NULL;
+    char *csv_path = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg_path = cli_beside(o->save, ".loss.svg", 0);
     log.svg = svg_path;
     float *best = malloc(n * sizeof(float));
     size_t cap = o->epochs < 100000 ? o->epochs : 100000;
     log.epochs = o->epochs;
     log.x = malloc(3 * cap * sizeof(double));
-    if (!best || !log.x) {
+    if (!best || !log.x || !csv_path || !svg_path) {
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
         goto done;
     }
     log.epochs = cap;
     log.train = log.x + cap;
     log.val = log.train + cap;
-    if (o->save) /* what an earlier run killed in a save left behind */
-        cli_remove_stale_temps("train", o->save);
-    if (csv_path) {
-        log.csv = fopen(csv_path, "w");
-        if (!log.csv) {
-            s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
-            goto done;
-        }
-        /* step, epoch first, as in the language models' log (metrics.c) */
-        fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
+    /* What an earlier run killed in a save left behind. */
+    cli_remove_stale_temps("train", o->save);
+    log.csv = fopen(csv_path, "w");
+    if (!log.csv) {
+        s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
+        goto done;
     }
+    /* step, epoch first, as in the language models' log (metrics.c) */
+    fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
                 "examples\n", task, n, train->n, val ? val->n : 0);
@@ -261,8 +280,7 @@ recur_status seqtask_train(const char *cmd, const char *task,
     plot_log(&log);
     if (!s) {
         memcpy(seq_model_params(m), best, n * sizeof(float));
-        if (o->save)
-            s = seqtask_save(m, task, meta, meta_ctx, o->save);
+        s = seqtask_save(m, task, meta, meta_ctx, o->save);
     }
 done:
     if (log.csv)
@@ -276,9 +294,39 @@ done:
         return s;
     }
     *out = m;
+    log.run.signal = guard_signal();
     if (run)
         *run = log.run;
     return RECUR_OK;
+}
+
+int seqtask_stopped(const char *cmd, const char *task, const seqtask_opts *o,
+                    const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    const char *use = strcmp(task, "forecast") ? "recur eval" : "recur predict";
+    fprintf(stderr, "recur %s: interrupted by %s in epoch %zu; saved the best "
+            "model so far (epoch %zu) at %s, log %s, plot %s; the test part "
+            "was not scored. Use the model with `%s --model %s --data FILE`, or "
+            "train again from the start (--task %s has no --resume)\n", cmd,
+            guard_signal_name(run->signal), run->epochs, run->best_epoch,
+            o->save, csv ? csv : "", svg ? svg : "", use, o->save, task);
+    free(csv);
+    free(svg);
+    return 128 + run->signal;
+}
+
+void seqtask_saved(const char *cmd, const seqtask_opts *o,
+                   const seqtask_run *run)
+{
+    char *csv = cli_beside(o->save, ".metrics.csv", 0);
+    char *svg = cli_beside(o->save, ".loss.svg", 0);
+    fprintf(stderr, "recur %s: done after %zu epochs; saved the best model "
+            "(epoch %zu) at %s, log %s, plot %s\n", cmd, run->epochs,
+            run->best_epoch, o->save, csv ? csv : "", svg ? svg : "");
+    free(csv);
+    free(svg);
 }
 
 /* ---- the prepared examples, for the PyTorch twin ---- */

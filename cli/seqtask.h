@@ -30,6 +30,7 @@ typedef struct {
 typedef struct {
     const char *hidden, *layers, *embed, *batch, *epochs, *lr, *dropout,
         *patience, *pool, *pools, *clip;
+    const char *save; /* "TASK.safetensors": --save's default */
     int bidirectional, causal;
 } seqtask_defaults;
 
@@ -60,19 +61,31 @@ typedef struct {
     size_t best_epoch;      /* the epoch whose parameters were kept */
     double seconds;         /* training time, validation included */
     double best_val;        /* the kept epoch's validation loss (NaN: none) */
+    int signal;             /* SIGINT or SIGTERM that stopped it (guard.h); 0 */
 } seqtask_run;
 
 /* Trains a fresh model (seed --seed) on train, validating on val, printing
  * one line per epoch to stderr (unless --quiet), logging PATH.metrics.csv
  * and drawing PATH.loss.svg beside --save; at the end the model holds the
  * best validation epoch's parameters and is saved at --save with the task's
- * metadata. *out gets the model (caller frees), *run (may be NULL) what
- * the run did. */
+ * metadata. SIGINT or SIGTERM (guard.h; the caller has called guard_begin)
+ * stops it at the next step and it saves as at the end, run->signal saying
+ * which. *out gets the model (caller frees), *run (may be NULL) what the
+ * run did. */
 recur_status seqtask_train(const char *cmd, const char *task,
                            const seqtask_opts *o, const seq_config *config,
                            const seq_data *train, const seq_data *val,
                            seqtask_meta_fn meta, void *meta_ctx,
                            seq_model **out, seqtask_run *run);
+
+/* The run's last line on stderr after a signal stopped seqtask_train:
+ * what was saved where, and what to do next. Returns the exit status,
+ * 128 + the signal's number. */
+int seqtask_stopped(const char *cmd, const char *task, const seqtask_opts *o,
+                    const seqtask_run *run);
+/* ... after a run to its end: where the model, log and plot are. */
+void seqtask_saved(const char *cmd, const seqtask_opts *o,
+                   const seqtask_run *run);
 
 /* Writes the model and the task's metadata to path (atomically). */
 recur_status seqtask_save(const seq_model *m, const char *task,
@@ -92,6 +105,17 @@ const char *seqtask_arg(int argc, char **argv, const char *name);
  * validation has no best_val). Returns buf. */
 const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
                                 double v);
+
+/* The run against its better baseline on the test part: model and base are
+ * one metric (named `metric`, "RMSE"; lower_is_better for errors, not for
+ * accuracy) of the model and of the better baseline (`baseline`, its name,
+ * "seasonal naive"). Returns 1 when the model is strictly better (a NaN
+ * never is). print: one line on stdout saying so, plainly when it is not:
+ *     result: worse than the seasonal-naive baseline on the test part (RMSE
+ *     68.83 against 49.99): the baseline is the better forecast here
+ */
+int seqtask_verdict(const char *metric, double model, const char *baseline,
+                    double base, int lower_is_better, int print);
 
 /* Writes the prepared examples (train, validation, test; any may be NULL)
  * as safetensors: <part>.offset [n+1] int64, <part>.tokens [steps] int32 or

@@ -28,14 +28,14 @@ static const struct {
     int lm;
     command_fn train, eval, predict, sample;
 } tasks[] = {
-    {"charlm", "a character language model", 1, NULL, NULL, NULL, NULL},
-    {"wordlm", "a word language model", 1, NULL, NULL, NULL, NULL},
-    {"classify", "a text classifier", 0, cmd_train_classify, cmd_eval_classify,
-     cmd_predict_classify, NULL},
-    {"forecast", "a forecaster", 0, cmd_train_forecast, cmd_eval_forecast,
-     cmd_predict_forecast, NULL},
-    {"music", "a music model", 0, cmd_train_music, cmd_eval_music, NULL,
-     cmd_sample_music},
+    {.task = "charlm", .noun = "a character language model", .lm = 1},
+    {.task = "wordlm", .noun = "a word language model", .lm = 1},
+    {.task = "classify", .noun = "a text classifier", .train = cmd_train_classify,
+     .eval = cmd_eval_classify, .predict = cmd_predict_classify, .sample = NULL},
+    {.task = "forecast", .noun = "a forecaster", .train = cmd_train_forecast,
+     .eval = cmd_eval_forecast, .predict = cmd_predict_forecast, .sample = NULL},
+    {.task = "music", .noun = "a music model", .train = cmd_train_music,
+     .eval = cmd_eval_music, .predict = NULL, .sample = cmd_sample_music},
 };
 enum { TASKS = sizeof tasks / sizeof *tasks };
 

@@ -10,6 +10,7 @@
  *     PATH.loss.svg        training and validation loss against step
  */
 #include "cli.h"
+#include "guard.h"
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
@@ -23,7 +24,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +36,13 @@ static const char description[] =
     "through time: the text is cut into --batch parallel streams read in "
     "chunks of --seq-len steps, the state carried from chunk to chunk and "
     "reset each epoch. Writes the checkpoint at --save, the best one beside "
-    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg). The "
-    "supervised tasks have their own options: recur train --task classify|"
-    "forecast|music --help.";
+    "it, a metrics log (.metrics.csv) and a loss plot (.loss.svg), and locks "
+    "it while running (--save PATH makes PATH.lock: a second run given the "
+    "same --save is refused, exit status 1). Ctrl-C (SIGINT) or SIGTERM "
+    "stops at the next step and saves as at the end; --resume continues. "
+    "Exit status: 0 done, 1 data or file error, 2 usage error, 130 stopped "
+    "by SIGINT, 143 by SIGTERM. The supervised tasks have their own options: "
+    "recur train --task classify|forecast|music --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -50,16 +54,21 @@ typedef struct {
         decay_after, warmup, patience, val_every, save_every, seed, threads,
         recompute;
     int tie, forget_bias, nesterov, no_bias, variational, layer_norm, json;
-    int task_given, save_given;
-    int given[64];
+    /* Which options the command line gave (opt_spec.given), each by its
+     * name: a default is told from a value the user chose (the optimizer's
+     * own defaults stand unless --momentum ... --eps are given), and
+     * check_resume_options holds every given model (cell ... layer_norm)
+     * or training (seq_len ... seed) option to the checkpoint's value. */
+    struct {
+        int task, save;
+        int cell, hidden, layers, embed, proj, tie, no_bias, dropout, init,
+            init_range, forget_bias, variational, recurrent_dropout, zoneout,
+            layer_norm;
+        int seq_len, batch, optimizer, lr, momentum, nesterov, weight_decay,
+            beta1, beta2, eps, schedule, decay_after, decay_factor, warmup,
+            min_lr, patience, clip, seed;
+    } given;
 } train_opts;
-
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 /* ---- data ---- */
 
@@ -68,6 +77,9 @@ typedef struct {
     size_t n_train, n_val;
     char_vocab *vocab;     /* charlm */
     word_vocab *words; /* wordlm */
+    size_t val_unseen; /* wordlm: validation tokens absent from the training
+                          part, which the model only ever sees as inputs
+                          and targets it was never trained on */
 } corpus;
 
 static void corpus_free(corpus *c)
@@ -76,6 +88,25 @@ static void corpus_free(corpus *c)
     free(c->val);
     char_vocab_free(c->vocab);
     word_vocab_free(c->words);
+}
+
+/* The validation tokens whose ids never occur in the training part: the
+ * vocabulary is built over both texts, so no validation word is read as
+ * <unk>, and these are the words that are out of vocabulary for what the
+ * model learns. */
+static recur_status count_unseen(corpus *c)
+{
+    size_t V = word_vocab_size(c->words);
+    unsigned char *seen = calloc(V ? V : 1, 1);
+    if (!seen)
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; i < c->n_train; i++)
+        seen[c->train[i]] = 1;
+    c->val_unseen = 0;
+    for (size_t i = 0; i < c->n_val; i++)
+        c->val_unseen += !seen[c->val[i]];
+    free(seen);
+    return RECUR_OK;
 }
 
 /* wordlm: the tokens of the training text, validation from --val-data or
@@ -117,6 +148,8 @@ static int load_word_corpus(const train_opts *o, corpus *c)
     }
     c->n_train = split;
     c->n_val = nv;
+    if (!s)
+        s = count_unseen(c);
     words_free(&text);
     words_free(&vtext);
     return s ? cli_fail("train", s) : EXIT_OK;
@@ -202,11 +235,11 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
     tc.batch = o->batch;
     tc.seq_len = o->seq_len;
     tc.optim = optim_default(kind);
-    if (o->given[0]) tc.optim.momentum = (float)o->momentum;
-    if (o->given[1]) tc.optim.weight_decay = (float)o->weight_decay;
-    if (o->given[2]) tc.optim.beta1 = (float)o->beta1;
-    if (o->given[3]) tc.optim.beta2 = (float)o->beta2;
-    if (o->given[4]) tc.optim.eps = (float)o->eps;
+    if (o->given.momentum) tc.optim.momentum = (float)o->momentum;
+    if (o->given.weight_decay) tc.optim.weight_decay = (float)o->weight_decay;
+    if (o->given.beta1) tc.optim.beta1 = (float)o->beta1;
+    if (o->given.beta2) tc.optim.beta2 = (float)o->beta2;
+    if (o->given.eps) tc.optim.eps = (float)o->eps;
     tc.optim.nesterov = o->nesterov;
     tc.sched = sched_default(sk, (float)o->lr);
     tc.sched.decay_after = o->decay_after;
@@ -363,8 +396,8 @@ static int check_resume_options(const opt_spec *specs, size_t n_specs,
     const train_config *tc = trainer_config(t);
     for (size_t i = 0; i < n_specs; i++) {
         const opt_spec *spec = &specs[i];
-        if (!spec->given || !*spec->given || spec->given == &o->task_given ||
-            spec->given == &o->save_given)
+        if (!spec->given || !*spec->given || spec->given == &o->given.task ||
+            spec->given == &o->given.save)
             continue;
         char given[64], held[64];
         int c = resume_compare(spec, lc, tc, given, held, sizeof given);
@@ -404,6 +437,7 @@ typedef struct {
     metrics_log *log;
     const char *plot_path;
     double last_loss;
+    size_t val_oov, val_tokens; /* wordlm: corpus.val_unseen of n_val */
 } reporter;
 
 static int report(void *ctx, const train_event *ev)
@@ -427,18 +461,23 @@ static int report(void *ctx, const train_event *ev)
         if (r->opts->json)
             printf("{\"step\": %llu, \"epoch\": %.4f, \"train_loss\": %.6f, "
                    "\"val_loss\": %.6f, \"%s\": %.6f, \"ppl\": %.6f, "
-                   "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s}\n",
+                   "\"tokens\": %zu, \"elapsed\": %.3f, \"best\": %s",
                    (unsigned long long)ev->step, ev->epoch, r->last_loss,
                    ev->val_loss,
                    strcmp(r->opts->task, "wordlm") ? "bpc" : "bits_per_word",
                    ev->val_loss / log(2.0), exp(ev->val_loss),
                    ev->val_tokens, ev->elapsed, ev->best ? "true" : "false");
+        if (r->opts->json && !strcmp(r->opts->task, "wordlm"))
+            printf(", \"val_oov_tokens\": %zu, \"val_oov_rate\": %.6f",
+                   r->val_oov, cli_percent(r->val_oov, r->val_tokens) / 100.0);
+        if (r->opts->json)
+            printf("}\n");
         fflush(stdout);
         break;
     case TRAIN_SAVED:
         break;
     }
-    return interrupted;
+    return guard_signal() != 0; /* SIGINT, SIGTERM: stop at this step */
 }
 
 int cmd_train(int argc, char **argv)
@@ -447,59 +486,54 @@ int cmd_train(int argc, char **argv)
     if (task_dispatch("train", argc, argv, &task_rc))
         return task_rc;
     train_opts o = {0};
-    int *g = o.given;
-    /* Options fixed for the whole run: the model's (arch) and the
-     * training's (run, g): a resumed run takes them from the checkpoint,
-     * and check_resume_options holds any given with --resume to it. */
-    int arch[15] = {0}, run[13] = {0};
     const opt_spec specs[] = {
-        {"--task", OPT_CHOICE, &o.task, "charlm", "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", "charlm|wordlm|classify|forecast|music", 0, 0, NULL, &o.task_given},
-        {"--data", OPT_STRING, &o.data, NULL, "UTF-8 training text (required)", NULL, 0, 0, "FILE", NULL},
-        {"--val-data", OPT_STRING, &o.val_data, NULL, "validation text; without it the last --val-fraction of --data", NULL, 0, 0, "FILE", NULL},
-        {"--val-fraction", OPT_FLOAT, &o.val_fraction, "0.1", "fraction of --data held out for validation (its end)", NULL, 0.0, 0.9, NULL, NULL},
-        {"--cell", OPT_CHOICE, &o.cell, "lstm", "recurrent cell", "lstm|gru|gru_reset_before|rnn|rnn_relu", 0, 0, NULL, &arch[0]},
-        {"--hidden", OPT_SIZE, &o.hidden, "256", "hidden units per layer", NULL, 1, 16384, "H", &arch[1]},
-        {"--layers", OPT_SIZE, &o.layers, "2", "stacked layers", NULL, 1, 64, "L", &arch[2]},
-        {"--embed", OPT_SIZE, &o.embed, "64", "embedding size", NULL, 1, 16384, "E", &arch[3]},
-        {"--proj", OPT_SIZE, &o.proj, "0", "LSTM projection size (0: none)", NULL, 0, 16384, "P", &arch[4]},
-        {"--tie", OPT_FLAG, &o.tie, NULL, "tie the output matrix to the embedding (needs --embed = output size)", NULL, 0, 0, NULL, &arch[5]},
-        {"--no-bias", OPT_FLAG, &o.no_bias, NULL, "cells without biases", NULL, 0, 0, NULL, &arch[6]},
-        {"--dropout", OPT_FLOAT, &o.dropout, "0.1", "dropout on the embedding, between layers and on the output", NULL, 0.0, 0.95, "P", &arch[7]},
-        {"--init", OPT_CHOICE, &o.init, "pytorch", "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", "pytorch|orthogonal|uniform", 0, 0, NULL, &arch[8]},
-        {"--init-range", OPT_FLOAT, &o.init_range, "0.1", "R of --init uniform", NULL, 1e-6, 10.0, "R", &arch[14]},
-        {"--forget-bias", OPT_FLAG, &o.forget_bias, NULL, "LSTM forget-gate bias 1 at initialisation", NULL, 0, 0, NULL, &arch[9]},
-        {"--variational", OPT_FLAG, &o.variational, NULL, "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", NULL, 0, 0, NULL, &arch[10]},
-        {"--recurrent-dropout", OPT_FLOAT, &o.recurrent_dropout, "0", "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", NULL, 0.0, 0.95, "Q", &arch[11]},
-        {"--zoneout", OPT_FLOAT, &o.zoneout, "0", "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", NULL, 0.0, 0.95, "Z", &arch[12]},
-        {"--layer-norm", OPT_FLAG, &o.layer_norm, NULL, "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", NULL, 0, 0, NULL, &arch[13]},
-        {"--seq-len", OPT_SIZE, &o.seq_len, "100", "steps per chunk (truncated BPTT length)", NULL, 1, 100000, "T", &run[0]},
-        {"--batch", OPT_SIZE, &o.batch, "64", "parallel streams", NULL, 1, 100000, "B", &run[1]},
-        {"--optimizer", OPT_CHOICE, &o.optimizer, "adam", "optimizer", "adam|adamw|sgd|rmsprop|adagrad", 0, 0, NULL, &run[2]},
-        {"--lr", OPT_FLOAT, &o.lr, "2e-3", "learning rate", NULL, 0.0, 100.0, NULL, &run[3]},
-        {"--momentum", OPT_FLOAT, &o.momentum, "0", "momentum (sgd, rmsprop)", NULL, 0.0, 0.9999, NULL, &g[0]},
-        {"--nesterov", OPT_FLAG, &o.nesterov, NULL, "Nesterov momentum (sgd)", NULL, 0, 0, NULL, &run[4]},
-        {"--weight-decay", OPT_FLOAT, &o.weight_decay, "0", "weight decay (adamw: decoupled, default 0.01)", NULL, 0.0, 1.0, NULL, &g[1]},
-        {"--beta1", OPT_FLOAT, &o.beta1, "0.9", "Adam beta1", NULL, 0.0, 0.9999999, NULL, &g[2]},
-        {"--beta2", OPT_FLOAT, &o.beta2, "0.999", "Adam beta2", NULL, 0.0, 0.9999999, NULL, &g[3]},
-        {"--eps", OPT_FLOAT, &o.eps, "1e-8", "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", NULL, 0.0, 1.0, NULL, &g[4]},
-        {"--schedule", OPT_CHOICE, &o.schedule, "constant", "learning-rate schedule", "constant|step|cosine|plateau", 0, 0, NULL, &run[5]},
-        {"--decay-after", OPT_SIZE, &o.decay_after, "4", "step: epochs at the full rate before decay starts", NULL, 0, 1000000, "K", &run[6]},
-        {"--decay-factor", OPT_FLOAT, &o.decay_factor, "0.5", "step: factor per epoch; plateau: factor per reduction", NULL, 1e-6, 1.0, NULL, &run[7]},
-        {"--warmup", OPT_SIZE, &o.warmup, "0", "cosine: warm-up steps", NULL, 0, 100000000, "N", &run[8]},
-        {"--min-lr", OPT_FLOAT, &o.min_lr, "0", "cosine, plateau: the lowest learning rate", NULL, 0.0, 100.0, NULL, &run[9]},
-        {"--patience", OPT_SIZE, &o.patience, "1", "plateau: epochs without improvement before a reduction", NULL, 0, 1000000, "N", &run[10]},
-        {"--clip", OPT_FLOAT, &o.clip, "5", "clip the global gradient norm to this (0: no clipping)", NULL, 0.0, 1e9, NULL, &run[11]},
-        {"--epochs", OPT_SIZE, &o.epochs, "10", "stop after this many epochs (0: no limit)", NULL, 0, 1000000, "N", NULL},
-        {"--steps", OPT_SIZE, &o.steps, "0", "stop after this many steps in all (0: no limit)", NULL, 0, 1e15, "N", NULL},
-        {"--time-limit", OPT_FLOAT, &o.time_limit, "0", "stop after this many seconds of training (0: no limit)", NULL, 0.0, 1e9, "SECONDS", NULL},
-        {"--val-every", OPT_SIZE, &o.val_every, "0", "also validate every N steps (0: at the end of each epoch)", NULL, 0, 1e15, "N", NULL},
-        {"--save", OPT_STRING, &o.save, "charlm.safetensors", "checkpoint path (with --resume: the resumed checkpoint unless given)", NULL, 0, 0, "PATH", &o.save_given},
-        {"--save-every", OPT_SIZE, &o.save_every, "500", "checkpoint every N steps (0: at the end only)", NULL, 0, 1e15, "N", NULL},
-        {"--resume", OPT_STRING, &o.resume, NULL, "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", NULL, 0, 0, "PATH", NULL},
-        {"--seed", OPT_SIZE, &o.seed, "1", "random seed (initialisation, dropout)", NULL, 0, 0, "S", &run[12]},
-        {"--threads", OPT_SIZE, &o.threads, "0", "BLAS threads (0: all cores); a run is bit-identical only at the same count", NULL, 0, 1024, "N", NULL},
-        {"--recompute", OPT_SIZE, &o.recompute, "0", "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", NULL, 0, 1000000, "S", NULL},
-        {"--json", OPT_FLAG, &o.json, NULL, "one JSON object per validation on stdout", NULL, 0, 0, NULL, NULL},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm|classify|forecast|music", .given = &o.given.task},
+        {.name = "--data", .type = OPT_STRING, .dest = &o.data, .help = "UTF-8 training text (required)", .metavar = "FILE"},
+        {.name = "--val-data", .type = OPT_STRING, .dest = &o.val_data, .help = "validation text; without it the last --val-fraction of --data", .metavar = "FILE"},
+        {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &o.val_fraction, .def = "0.1", .help = "fraction of --data held out for validation (its end)", .min = 0.0, .max = 0.9},
+        {.name = "--cell", .type = OPT_CHOICE, .dest = &o.cell, .def = "lstm", .help = "recurrent cell", .choices = "lstm|gru|gru_reset_before|rnn|rnn_relu", .given = &o.given.cell},
+        {.name = "--hidden", .type = OPT_SIZE, .dest = &o.hidden, .def = "256", .help = "hidden units per layer", .min = 1, .max = 16384, .metavar = "H", .given = &o.given.hidden},
+        {.name = "--layers", .type = OPT_SIZE, .dest = &o.layers, .def = "2", .help = "stacked layers", .min = 1, .max = 64, .metavar = "L", .given = &o.given.layers},
+        {.name = "--embed", .type = OPT_SIZE, .dest = &o.embed, .def = "64", .help = "embedding size", .min = 1, .max = 16384, .metavar = "E", .given = &o.given.embed},
+        {.name = "--proj", .type = OPT_SIZE, .dest = &o.proj, .def = "0", .help = "LSTM projection size (0: none)", .min = 0, .max = 16384, .metavar = "P", .given = &o.given.proj},
+        {.name = "--tie", .type = OPT_FLAG, .dest = &o.tie, .help = "tie the output matrix to the embedding (needs --embed = output size)", .given = &o.given.tie},
+        {.name = "--no-bias", .type = OPT_FLAG, .dest = &o.no_bias, .help = "cells without biases", .given = &o.given.no_bias},
+        {.name = "--dropout", .type = OPT_FLOAT, .dest = &o.dropout, .def = "0.1", .help = "dropout on the embedding, between layers and on the output", .min = 0.0, .max = 0.95, .metavar = "P", .given = &o.given.dropout},
+        {.name = "--init", .type = OPT_CHOICE, .dest = &o.init, .def = "pytorch", .help = "initialisation: PyTorch's defaults, orthogonal recurrent matrices, or every parameter uniform in [-R, R] (Zaremba et al.)", .choices = "pytorch|orthogonal|uniform", .given = &o.given.init},
+        {.name = "--init-range", .type = OPT_FLOAT, .dest = &o.init_range, .def = "0.1", .help = "R of --init uniform", .min = 1e-6, .max = 10.0, .metavar = "R", .given = &o.given.init_range},
+        {.name = "--forget-bias", .type = OPT_FLAG, .dest = &o.forget_bias, .help = "LSTM forget-gate bias 1 at initialisation", .given = &o.given.forget_bias},
+        {.name = "--variational", .type = OPT_FLAG, .dest = &o.variational, .help = "variational dropout: one --dropout mask per stream, reused at every step (Gal & Ghahramani 2016)", .given = &o.given.variational},
+        {.name = "--recurrent-dropout", .type = OPT_FLOAT, .dest = &o.recurrent_dropout, .def = "0", .help = "dropout on the recurrent state where it enters W_hh, one mask per stream and chunk (Gal & Ghahramani 2016)", .min = 0.0, .max = 0.95, .metavar = "Q", .given = &o.given.recurrent_dropout},
+        {.name = "--zoneout", .type = OPT_FLOAT, .dest = &o.zoneout, .def = "0", .help = "zoneout: each state unit keeps its previous value with this probability at each step (Krueger et al. 2016)", .min = 0.0, .max = 0.95, .metavar = "Z", .given = &o.given.zoneout},
+        {.name = "--layer-norm", .type = OPT_FLAG, .dest = &o.layer_norm, .help = "layer-normalised cells (Ba, Kiros & Hinton 2016; lstm and gru only)", .given = &o.given.layer_norm},
+        {.name = "--seq-len", .type = OPT_SIZE, .dest = &o.seq_len, .def = "100", .help = "steps per chunk (truncated BPTT length)", .min = 1, .max = 100000, .metavar = "T", .given = &o.given.seq_len},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &o.batch, .def = "64", .help = "parallel streams", .min = 1, .max = 100000, .metavar = "B", .given = &o.given.batch},
+        {.name = "--optimizer", .type = OPT_CHOICE, .dest = &o.optimizer, .def = "adam", .help = "optimizer", .choices = "adam|adamw|sgd|rmsprop|adagrad", .given = &o.given.optimizer},
+        {.name = "--lr", .type = OPT_FLOAT, .dest = &o.lr, .def = "2e-3", .help = "learning rate", .min = 0.0, .max = 100.0, .given = &o.given.lr},
+        {.name = "--momentum", .type = OPT_FLOAT, .dest = &o.momentum, .def = "0", .help = "momentum (sgd, rmsprop)", .min = 0.0, .max = 0.9999, .given = &o.given.momentum},
+        {.name = "--nesterov", .type = OPT_FLAG, .dest = &o.nesterov, .help = "Nesterov momentum (sgd)", .given = &o.given.nesterov},
+        {.name = "--weight-decay", .type = OPT_FLOAT, .dest = &o.weight_decay, .def = "0", .help = "weight decay (adamw: decoupled, default 0.01)", .min = 0.0, .max = 1.0, .given = &o.given.weight_decay},
+        {.name = "--beta1", .type = OPT_FLOAT, .dest = &o.beta1, .def = "0.9", .help = "Adam beta1", .min = 0.0, .max = 0.9999999, .given = &o.given.beta1},
+        {.name = "--beta2", .type = OPT_FLOAT, .dest = &o.beta2, .def = "0.999", .help = "Adam beta2", .min = 0.0, .max = 0.9999999, .given = &o.given.beta2},
+        {.name = "--eps", .type = OPT_FLOAT, .dest = &o.eps, .def = "1e-8", .help = "epsilon (adam, adamw, rmsprop; adagrad 1e-10)", .min = 0.0, .max = 1.0, .given = &o.given.eps},
+        {.name = "--schedule", .type = OPT_CHOICE, .dest = &o.schedule, .def = "constant", .help = "learning-rate schedule", .choices = "constant|step|cosine|plateau", .given = &o.given.schedule},
+        {.name = "--decay-after", .type = OPT_SIZE, .dest = &o.decay_after, .def = "4", .help = "step: epochs at the full rate before decay starts", .min = 0, .max = 1000000, .metavar = "K", .given = &o.given.decay_after},
+        {.name = "--decay-factor", .type = OPT_FLOAT, .dest = &o.decay_factor, .def = "0.5", .help = "step: factor per epoch; plateau: factor per reduction", .min = 1e-6, .max = 1.0, .given = &o.given.decay_factor},
+        {.name = "--warmup", .type = OPT_SIZE, .dest = &o.warmup, .def = "0", .help = "cosine: warm-up steps", .min = 0, .max = 100000000, .metavar = "N", .given = &o.given.warmup},
+        {.name = "--min-lr", .type = OPT_FLOAT, .dest = &o.min_lr, .def = "0", .help = "cosine, plateau: the lowest learning rate", .min = 0.0, .max = 100.0, .given = &o.given.min_lr},
+        {.name = "--patience", .type = OPT_SIZE, .dest = &o.patience, .def = "1", .help = "plateau: epochs without improvement before a reduction", .min = 0, .max = 1000000, .metavar = "N", .given = &o.given.patience},
+        {.name = "--clip", .type = OPT_FLOAT, .dest = &o.clip, .def = "5", .help = "clip the global gradient norm to this (0: no clipping)", .min = 0.0, .max = 1e9, .given = &o.given.clip},
+        {.name = "--epochs", .type = OPT_SIZE, .dest = &o.epochs, .def = "10", .help = "stop after this many epochs (0: no limit)", .min = 0, .max = 1000000, .metavar = "N"},
+        {.name = "--steps", .type = OPT_SIZE, .dest = &o.steps, .def = "0", .help = "stop after this many steps in all (0: no limit)", .min = 0, .max = 1e15, .metavar = "N"},
+        {.name = "--time-limit", .type = OPT_FLOAT, .dest = &o.time_limit, .def = "0", .help = "stop after this many seconds of training (0: no limit)", .min = 0.0, .max = 1e9, .metavar = "SECONDS"},
+        {.name = "--val-every", .type = OPT_SIZE, .dest = &o.val_every, .def = "0", .help = "also validate every N steps (0: at the end of each epoch)", .min = 0, .max = 1e15, .metavar = "N"},
+        {.name = "--save", .type = OPT_STRING, .dest = &o.save, .def = "charlm.safetensors", .help = "checkpoint path (with --resume: the resumed checkpoint unless given)", .metavar = "PATH", .given = &o.given.save},
+        {.name = "--save-every", .type = OPT_SIZE, .dest = &o.save_every, .def = "500", .help = "checkpoint every N steps (0: at the end only)", .min = 0, .max = 1e15, .metavar = "N"},
+        {.name = "--resume", .type = OPT_STRING, .dest = &o.resume, .help = "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", .metavar = "PATH"},
+        {.name = "--seed", .type = OPT_SIZE, .dest = &o.seed, .def = "1", .help = "random seed (initialisation, dropout)", .metavar = "S", .given = &o.given.seed},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &o.threads, .def = "0", .help = "BLAS threads (0: all cores); a run is bit-identical only at the same count", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--recompute", .type = OPT_SIZE, .dest = &o.recompute, .def = "0", .help = "memory-lean: cache S steps at a time, recompute the rest in backward (about a third more time; 0: cache all; bit-identity holds at the same S)", .min = 0, .max = 1000000, .metavar = "S"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &o.json, .help = "one JSON object per validation on stdout"},
     };
     int rc = opt_parse("train", synopsis, description, specs,
                        sizeof specs / sizeof *specs, argc, argv);
@@ -524,7 +558,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* A continued run goes back where it came from unless told otherwise. */
-    if (o.resume && !o.save_given)
+    if (o.resume && !o.given.save)
         o.save = o.resume;
     /* Found now rather than when the first checkpoint is written. */
     struct stat sb;
@@ -551,13 +585,16 @@ int cmd_train(int argc, char **argv)
                       task);
             return EXIT_FAILURE_DATA;
         }
-        if (o.task_given && strcmp(o.task, task)) {
+        if (o.given.task && strcmp(o.task, task)) {
             cli_error("train", "--task %s, but %s is a %s checkpoint", o.task,
                       o.resume, task);
             return EXIT_USAGE;
         }
         o.task = task;
     }
+    /* From here every path ends at guard_end. */
+    if ((rc = guard_begin("train", o.save)) != EXIT_OK)
+        return rc;
     rc = load_corpus(&o, &c);
     if (!rc && o.resume) {
         recur_status s = trainer_resume(o.resume, c.train, c.n_train, c.val,
@@ -589,27 +626,44 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "out of memory");
         rc = EXIT_FAILURE_DATA;
     }
-    reporter r = {&o, {0}, NULL, svg, NAN};
+    reporter r = {.opts = &o, .bar = {0}, .log = NULL, .plot_path = svg,
+                  .last_loss = NAN, .val_oov = c.val_unseen,
+                  .val_tokens = c.n_val};
     /* What an earlier run killed in the middle of a save left behind. */
     const char *written[2] = {o.save, best};
     for (int i = 0; !rc && i < 2; i++)
         cli_remove_stale_temps("train", written[i]);
-    if (!rc && !(r.log = metrics_open(csv, o.resume != NULL))) {
+    if (!rc && !(r.log = metrics_open(csv, o.resume != NULL,
+                                      strcmp(o.task, "wordlm") ? "character"
+                                                               : "word"))) {
         cli_error("train", "cannot write the metrics log %s: %s", csv,
                   strerror(errno));
         rc = EXIT_FAILURE_DATA;
     }
     if (!rc) {
         const recur_lm_config *lc = recur_lm_get_config(trainer_model(t));
+        int words = !strcmp(o.task, "wordlm");
         fprintf(stderr,
                 "recur train: %s %zux%zu, vocabulary %zu, %zu training and %zu "
                 "validation %s, %zu chunks of %zux%zu per epoch%s\n",
                 recur_mode_str(lc->rnn.mode), lc->rnn.num_layers,
                 lc->rnn.hidden_size, lc->vocab_size, c.n_train, c.n_val,
-                c.words ? "words" : "characters",
+                words ? "tokens (words and <eos>)" : "characters",
                 trainer_chunks_per_epoch(t), trainer_config(t)->batch,
                 trainer_config(t)->seq_len,
                 o.resume ? ", resumed" : "");
+        if (words && c.n_val) {
+            double pct = cli_percent(c.val_unseen, c.n_val);
+            fprintf(stderr, "recur train: out of vocabulary: %zu of the %zu "
+                    "validation tokens (%.2f %%) never occur in the training "
+                    "text\n", c.val_unseen, c.n_val, pct);
+            if (pct > CLI_OOV_WARN_PERCENT)
+                fprintf(stderr, "recur train: warning: %.1f %% of the "
+                        "validation tokens (above %.0f %%) are words absent "
+                        "from the training text: the model never learns "
+                        "them, and the validation loss and perplexity count "
+                        "them\n", pct, CLI_OOV_WARN_PERCENT);
+        }
         train_limits lim = {0};
         lim.epochs = o.epochs;
         lim.steps = o.steps;
@@ -622,19 +676,28 @@ int cmd_train(int argc, char **argv)
         if (o.epochs && (!total || o.epochs * trainer_chunks_per_epoch(t) < total))
             total = o.epochs * trainer_chunks_per_epoch(t);
         progress_init(&r.bar, stderr, total, o.time_limit);
-        signal(SIGINT, on_sigint);
         recur_status s = trainer_run(t, &lim, report, &r);
-        signal(SIGINT, SIG_DFL);
+        int sig = guard_signal();
         progress_done(&r.bar);
         metrics_plot(r.log, svg);
-        if (s)
+        if (s) {
             rc = cli_fail("train", s);
-        else
-            fprintf(stderr, "recur train: %s after %llu steps; checkpoint %s, "
+        } else if (sig) {
+            /* Stopped at a step boundary and saved as at a normal end. */
+            fprintf(stderr, "recur train: interrupted by %s at step %llu; "
+                    "saved checkpoint %s, best %s, log %s, plot %s; continue "
+                    "with: recur train --resume %s --data %s%s%s\n",
+                    guard_signal_name(sig), (unsigned long long)trainer_step(t),
+                    o.save, c.n_val ? best : "none (no validation data)", csv,
+                    svg, o.save, o.data, o.val_data ? " --val-data " : "",
+                    o.val_data ? o.val_data : "");
+            rc = 128 + sig;
+        } else {
+            fprintf(stderr, "recur train: done after %llu steps; checkpoint %s, "
                     "best %s, log %s, plot %s\n",
-                    interrupted ? "interrupted" : "done",
                     (unsigned long long)trainer_step(t), o.save,
                     c.n_val ? best : "none (no validation data)", csv, svg);
+        }
     }
     metrics_close(r.log);
     free(best);
@@ -642,5 +705,6 @@ int cmd_train(int argc, char **argv)
     free(svg);
     trainer_free(t);
     corpus_free(&c);
+    guard_end();
     return rc;
 }

@@ -16,18 +16,23 @@
  *
  * Naming
  *   Exported names start with recur_ (macros with RECUR_). Types are
- *   recur_<object> (the handles recur_rnn, recur_lm, recur_lm_state),
- *   recur_<object>_config (an architecture; recur_rnn_config_default
- *   builds one) and recur_regularizers (the same on both objects).
+ *   recur_<object> (the handles recur_rnn, recur_lm, recur_lm_state,
+ *   recur_file, recur_model), recur_<object>_config (an architecture;
+ *   recur_rnn_config_default builds one; recur_forecast_config, a
+ *   forecaster's), recur_regularizers (the same on both objects) and
+ *   recur_tensor_info (what a file says of a tensor).
  *   Functions are recur_<object>_<action>, the action a verb (create, load,
- *   save, free, forward, backward, pack_weights, unpack_weights, zero_grad,
- *   feed, reset); a property of a handle is read with
- *   recur_<object>_get_<what> and written with recur_<object>_set_<what>.
- *   Functions of no handle keep library-level names: recur_version,
- *   recur_status_str and recur_mode_str (the name of an enum value),
- *   recur_mode_parse (its inverse), recur_last_error (the calling thread's
- *   last message, not a handle's) and recur_set_threads (a process-wide
- *   setting: the library is its object).
+ *   open, save, free, forward, backward, pack_weights, unpack_weights,
+ *   zero_grad, feed, feed_frame, sample, sample_frame, reset, read_tensor,
+ *   classify, forecast); a property of a handle is read with
+ *   recur_<object>_get_<what> and written with recur_<object>_set_<what>,
+ *   and an entry looked up by its name rather than its index with
+ *   recur_<object>_find_<what>. Functions of no handle keep library-level
+ *   names: recur_version, recur_status_str, recur_mode_str and
+ *   recur_task_str (the name of an enum value), recur_mode_parse and
+ *   recur_task_parse (their inverses), recur_last_error (the calling
+ *   thread's last message, not a handle's) and recur_set_threads (a
+ *   process-wide setting: the library is its object).
  *
  * Documentation: each function's comment says what it does, then
  * Returns: (the result, and which statuses mean what), Ownership: (who frees
@@ -510,6 +515,23 @@ RECUR_API uint32_t recur_lm_get_codepoint(const recur_lm *lm, size_t id);
 RECUR_API recur_status recur_lm_get_token(const recur_lm *lm,
                                           uint32_t codepoint, size_t *id);
 
+/* The word of token id (word models).
+ * Returns: the word ("<eos>" stands for a line's end); NULL if the model
+ * has no word vocabulary or id >= V.
+ * Ownership: the model's; valid as long as the model. */
+RECUR_API const char *recur_lm_get_word(const recur_lm *lm, size_t id);
+
+/* The token id of a word (word models): the word's own id or, for a word
+ * the vocabulary lacks, that of "<unk>" when it has one, as `recur train`
+ * and `recur sample` encode text. Compare recur_lm_get_word(lm, *id) with
+ * the word to tell the two apart.
+ * Returns: RECUR_OK and *id set; RECUR_ERR_ARGUMENT for a word neither in
+ * the vocabulary nor mapped to <unk> (the message names it), a model
+ * without a word vocabulary, or a NULL argument.
+ * Ownership: nothing is allocated. */
+RECUR_API recur_status recur_lm_get_word_token(const recur_lm *lm,
+                                               const char *word, size_t *id);
+
 /* recur_rnn_pack_weights for the model's RNN stack: one-token steps then
  * multiply by weights packed once (sampling, streaming). Pack again after
  * changing the parameters; do not train while packed.
@@ -557,6 +579,29 @@ RECUR_API recur_status recur_lm_state_get_probs(const recur_lm_state *state,
                                                 float temperature,
                                                 float *probs);
 
+/* Seeds the generator that recur_lm_state_sample draws from; a new
+ * state's is seeded with 0, and recur_lm_state_reset leaves it alone.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL state.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_lm_state_set_seed(recur_lm_state *state,
+                                               uint64_t seed);
+
+/* Draws the next token from the logits of the last feed, as `recur
+ * sample` does (the same generator and draws: a state seeded with S gives
+ * the tokens of --seed S): softmax(logits / temperature) restricted to the
+ * top_k most likely tokens (0: all), then to the nucleus, the most likely
+ * tokens while the mass before each is below top_p (1: all). Temperature
+ * 0 is the most likely token and draws nothing; otherwise each call draws
+ * one number. The token is not fed: recur_lm_state_feed it to go on.
+ * Returns: RECUR_OK and *id set; RECUR_ERR_ARGUMENT for a NULL argument,
+ * before the first feed, a temperature negative, NaN or infinite, or top_p
+ * outside (0, 1]; RECUR_ERR_MEMORY (the first call allocates 16 V bytes of
+ * scratch).
+ * Ownership: the scratch is the state's, freed with it. */
+RECUR_API recur_status recur_lm_state_sample(recur_lm_state *state,
+                                            float temperature, size_t top_k,
+                                            float top_p, size_t *id);
+
 /* Back to the zero state. NULL is allowed.
  * Returns: nothing.
  * Ownership: nothing is freed. */
@@ -566,6 +611,348 @@ RECUR_API void recur_lm_state_reset(recur_lm_state *state);
  * Returns: nothing.
  * Ownership: its logits become invalid; the model is untouched. */
 RECUR_API void recur_lm_state_free(recur_lm_state *state);
+
+/* ------------------------------------------------------------------------ */
+/* Safetensors files                                                         */
+/*
+ * Any safetensors file, opened for reading: its tensors (name, dtype,
+ * shape), read as float32, and its __metadata__ strings. The whole file is
+ * read and checked at open (header length and JSON, dtypes, shapes, every
+ * tensor's bytes inside the data, no overlap, no duplicate names), so a
+ * truncated or crafted file is refused there and nothing read later can
+ * reach outside it.
+ */
+
+#define RECUR_TENSOR_MAX_DIMS 8
+
+/* What a file says of one tensor. */
+typedef struct {
+    const char *name;   /* the file's name for it */
+    const char *dtype;  /* as in the file: "F32", "F16", "BF16", "F64",
+                           "I64", "I32", "U8", "BOOL", ... */
+    size_t ndim;        /* 0 (a scalar) to RECUR_TENSOR_MAX_DIMS */
+    size_t shape[RECUR_TENSOR_MAX_DIMS]; /* ndim sizes, then zeros */
+    size_t numel;       /* the product of the sizes (1 for a scalar) */
+} recur_tensor_info;
+
+typedef struct recur_file recur_file;
+
+/* Opens a safetensors file: reads it whole and checks it.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_IO (the message names the file
+ * and the system's reason), RECUR_ERR_FORMAT (what is wrong, and where; a
+ * header above 100 MiB too), RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a
+ * NULL argument.
+ * Ownership: the caller owns *out and frees it with recur_file_free. */
+RECUR_API recur_status recur_file_open(const char *path, recur_file **out);
+
+/* Frees the file and everything it owns. NULL is allowed.
+ * Returns: nothing.
+ * Ownership: every name, dtype, key and value it gave out becomes
+ * invalid. */
+RECUR_API void recur_file_free(recur_file *file);
+
+/* The number of tensors.
+ * Returns: the count; 0 for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_file_get_tensor_count(const recur_file *file);
+
+/* The index-th tensor, in the order of the data in the file.
+ * Returns: RECUR_OK and *info set; RECUR_ERR_ARGUMENT for a NULL argument
+ * or an index out of range.
+ * Ownership: info->name and info->dtype are the file's; valid as long as
+ * the handle. */
+RECUR_API recur_status recur_file_get_tensor(const recur_file *file,
+                                             size_t index,
+                                             recur_tensor_info *info);
+
+/* The tensor called name.
+ * Returns: RECUR_OK and *info set; RECUR_ERR_SHAPE when the file has no
+ * such tensor (the message names it); RECUR_ERR_ARGUMENT for a NULL
+ * argument.
+ * Ownership: as recur_file_get_tensor. */
+RECUR_API recur_status recur_file_find_tensor(const recur_file *file,
+                                              const char *name,
+                                              recur_tensor_info *info);
+
+/* Copies the tensor called name into dst as float32, row-major, numel
+ * floats (recur_file_find_tensor), converting F16, BF16 and F64 (F64 is
+ * rounded to nearest; values beyond float's range become infinities).
+ * Returns: RECUR_OK; RECUR_ERR_SHAPE when there is no such tensor or its
+ * dtype is not a float type; RECUR_ERR_ARGUMENT for a NULL argument or a
+ * capacity below numel (the message gives both). dst is untouched on
+ * failure.
+ * Ownership: dst (capacity floats) is the caller's. */
+RECUR_API recur_status recur_file_read_tensor(const recur_file *file,
+                                              const char *name, float *dst,
+                                              size_t capacity);
+
+/* The number of __metadata__ entries (string keys and values).
+ * Returns: the count; 0 for a NULL handle or a file without metadata.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_file_get_meta_count(const recur_file *file);
+
+/* The index-th __metadata__ entry, in ascending byte order of the keys.
+ * key or value may be NULL (not wanted).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL handle or an index out
+ * of range.
+ * Ownership: *key and *value are the file's; valid as long as the
+ * handle. */
+RECUR_API recur_status recur_file_get_meta(const recur_file *file,
+                                           size_t index, const char **key,
+                                           const char **value);
+
+/* The __metadata__ value of key.
+ * Returns: the value; NULL when the file has no such key (or for a NULL
+ * argument).
+ * Ownership: the file's; valid as long as the handle. */
+RECUR_API const char *recur_file_find_meta(const recur_file *file,
+                                           const char *key);
+
+/* ------------------------------------------------------------------------ */
+/* Trained models of any task                                                */
+/*
+ * A checkpoint of `recur train` holds a model trained for one task, which
+ * its __metadata__ "task" names:
+ *   charlm, wordlm  a language model of characters or of words: the
+ *                   recur_lm above (recur_model_get_lm lends it), run one
+ *                   token at a time by a recur_lm_state
+ *   classify        a text classifier: text -> one of K labels
+ *                   (recur_model_classify)
+ *   forecast        a forecaster: the recent history of a series -> its
+ *                   next values (recur_model_forecast)
+ *   music           a polyphonic music model: 88-key piano-roll frames, one
+ *                   step at a time (recur_model_feed_frame,
+ *                   recur_model_sample_frame)
+ *
+ * Design. One handle, recur_model, loads any of them (recur_model_load)
+ * and says which (recur_model_get_task); each task has its own functions
+ * on it, and a function of one task given a model of another fails with
+ * RECUR_ERR_ARGUMENT, the message naming both tasks. A language model
+ * keeps its own handle and states: recur_model_get_lm lends the model's
+ * recur_lm, so a program that runs whatever checkpoint it is given needs
+ * only recur_model_load, and one that knows it has a language model may
+ * go on using recur_lm_load. What predicting needs beside the network
+ * (the tokenizer and vocabulary, the labels, a forecaster's transforms and
+ * normalisation) comes from the checkpoint and is applied inside, by the
+ * code `recur predict` and `recur sample` run: the same inputs give the
+ * same numbers.
+ *
+ * Threads: a model keeps a state between calls (its music stream, its
+ * generator, scratch): one thread at a time per model, as for every
+ * handle.
+ */
+
+typedef enum {
+    RECUR_TASK_NONE = 0,  /* no model: recur_model_get_task of NULL */
+    RECUR_TASK_CHARLM,    /* character language model */
+    RECUR_TASK_WORDLM,    /* word language model */
+    RECUR_TASK_CLASSIFY,  /* text classifier */
+    RECUR_TASK_FORECAST,  /* time-series forecaster */
+    RECUR_TASK_MUSIC      /* polyphonic music, piano-roll frames */
+} recur_task;
+
+/* The task's name as `recur train --task` and checkpoints write it:
+ * "charlm", "wordlm", "classify", "forecast", "music"; "none" for
+ * RECUR_TASK_NONE.
+ * Returns: the name; NULL for an unknown value.
+ * Ownership: static storage; not to be freed. */
+RECUR_API const char *recur_task_str(recur_task task);
+
+/* The inverse of recur_task_str for the five tasks ("none" is no task).
+ * Returns: RECUR_OK and *task set; RECUR_ERR_ARGUMENT for another name or
+ * a NULL argument.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_task_parse(const char *name, recur_task *task);
+
+/* Piano-roll frames (music): RECUR_MUSIC_KEYS keys, key k the MIDI note
+ * RECUR_MUSIC_LOWEST_NOTE + k (A0 to C8). */
+#define RECUR_MUSIC_KEYS 88
+#define RECUR_MUSIC_LOWEST_NOTE 21
+
+/* A forecaster's shape and transforms, as its checkpoint records them. */
+typedef struct {
+    size_t lookback;  /* steps of history the network reads */
+    size_t horizon;   /* values forecast, one per future step */
+    size_t columns;   /* values per step of history: the target first, then
+                         the feature columns, then (calendar) year_sin and
+                         year_cos (recur_model_get_column_name) */
+    size_t history;   /* the fewest steps recur_model_forecast needs:
+                         lookback, one more when differenced */
+    int recursive;    /* 1: one step at a time, each forecast fed back as
+                         the next input; 0: all horizon values at once */
+    int log;          /* the network models the target's logarithm: every
+                         target value given must be positive */
+    int difference;   /* ... its change from the step before (after the
+                         logarithm); forecasts are accumulated from the
+                         last value given */
+    int calendar;     /* the last two columns are the date's place in the
+                         year: sin and cos of 2 pi (month - 1) / 12 for
+                         monthly dates, of 2 pi (day of year - 1) / (days
+                         in the year) for daily ones */
+    const char *date_step; /* the step between the training data's dates
+                         (recur train --date) as an ISO 8601 duration:
+                         "P<N>M" (N months: "P1M" monthly, "P3M"
+                         quarterly) or "P<N>D" (N days: "P1D" daily); ""
+                         when they had none (no date column, dates not
+                         ISO YYYY-MM or YYYY-MM-DD or not evenly spaced,
+                         or a checkpoint from before dated forecasts).
+                         recur predict dates its forecasts by it from the
+                         last date of its file. Never NULL */
+    const char *date_last; /* the training data's last date as written in
+                         its date column ("1960-12"); "" without a date
+                         column (or from before dated forecasts). Never
+                         NULL */
+} recur_forecast_config;
+
+typedef struct recur_model recur_model;
+
+/* Loads a checkpoint of any task written by `recur train` (the best or
+ * the last one; a training checkpoint's extra state is ignored). The file
+ * is checked as recur_file_open does, and the model's metadata against its
+ * tensors.
+ * Returns: RECUR_OK and *out set; RECUR_ERR_IO, RECUR_ERR_FORMAT (not a
+ * recur checkpoint, or one whose metadata or tensors are wrong: the message
+ * says which), RECUR_ERR_UNSUPPORTED (a task this library does not know),
+ * RECUR_ERR_MEMORY; RECUR_ERR_ARGUMENT for a NULL argument.
+ * Ownership: the caller owns *out and frees it with recur_model_free. */
+RECUR_API recur_status recur_model_load(const char *path, recur_model **out);
+
+/* Frees the model and everything it owns, its language model included.
+ * NULL is allowed. Free the states of its language model first.
+ * Returns: nothing.
+ * Ownership: every pointer the model gave out becomes invalid. */
+RECUR_API void recur_model_free(recur_model *model);
+
+/* The task the model was trained for.
+ * Returns: the task; RECUR_TASK_NONE for a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API recur_task recur_model_get_task(const recur_model *model);
+
+/* The architecture of the model's RNN stack (cell, sizes, layers,
+ * directions).
+ * Returns: the configuration; NULL for a NULL handle.
+ * Ownership: the model's; valid as long as the model. */
+RECUR_API const recur_rnn_config *
+recur_model_get_rnn_config(const recur_model *model);
+
+/* The number of token ids of a model that reads tokens: V of a language
+ * model, the vocabulary of a classifier (ids 0 and 1 are <pad> and <unk>).
+ * Returns: V; 0 for a forecaster, a music model or a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_model_get_vocab_size(const recur_model *model);
+
+/* The language model of a charlm or wordlm checkpoint, to run with
+ * recur_lm_state (and recur_lm_get_codepoint / recur_lm_get_word ... for
+ * its tokens).
+ * Returns: RECUR_OK and *lm set; RECUR_ERR_ARGUMENT for a model of another
+ * task (the message names it) or a NULL argument.
+ * Ownership: the model's: not to be freed with recur_lm_free; valid as
+ * long as the model. */
+RECUR_API recur_status recur_model_get_lm(recur_model *model, recur_lm **lm);
+
+/* The number of labels (classes) of a classifier.
+ * Returns: K; 0 for a model of another task or a NULL handle.
+ * Ownership: nothing is allocated. */
+RECUR_API size_t recur_model_get_label_count(const recur_model *model);
+
+/* The name of label index of a classifier, as in its training data.
+ * Returns: the name; NULL for index >= K, a model of another task or a
+ * NULL handle.
+ * Ownership: the model's; valid as long as the model. */
+RECUR_API const char *recur_model_get_label(const recur_model *model,
+                                            size_t index);
+
+/* Classifies one text (UTF-8, NUL-terminated) as `recur predict` does: the
+ * checkpoint's tokenizer (words or characters), tokens outside the
+ * vocabulary as <unk> (a text without a token as one <unk>), the network,
+ * softmax. probs (NULL: not wanted) gets the K probabilities, in label
+ * order; *label (NULL: not wanted) the most probable one (the lowest
+ * index among equals).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a model of another task, a
+ * NULL model or text, text that is not valid UTF-8 (the message gives the
+ * byte) or a capacity below K with probs; RECUR_ERR_MEMORY. probs and
+ * *label are untouched on failure.
+ * Ownership: probs (capacity floats) is the caller's. */
+RECUR_API recur_status recur_model_classify(recur_model *model,
+                                            const char *text, float *probs,
+                                            size_t capacity, size_t *label);
+
+/* A forecaster's shape and transforms.
+ * Returns: the configuration; NULL for a model of another task or a NULL
+ * handle.
+ * Ownership: the model's; valid as long as the model. */
+RECUR_API const recur_forecast_config *
+recur_model_get_forecast_config(const recur_model *model);
+
+/* The name of a forecaster's column index (recur_forecast_config):
+ * the CSV header of the target or feature it was trained on, "year_sin",
+ * "year_cos".
+ * Returns: the name; NULL for index >= columns, a model of another task or
+ * a NULL handle.
+ * Ownership: the model's; valid as long as the model. */
+RECUR_API const char *recur_model_get_column_name(const recur_model *model,
+                                                  size_t index);
+
+/* Forecasts the horizon values after the last step of history, as `recur
+ * predict` does for a file of those steps: the logarithm and the
+ * differencing of the checkpoint applied to the target, the window of the
+ * last lookback steps z-scored with the training statistics, the network
+ * (horizon outputs at once, or one step at a time fed back), and the
+ * forecasts brought back to the data's units.
+ *   history   [steps, columns] row-major, oldest first, in the data's
+ *             units, every value finite; only the last
+ *             recur_forecast_config.history steps are read.
+ *   forecast  [horizon]: the values of steps `steps`, `steps` + 1, ...
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a model of another task, a
+ * NULL argument, columns other than the model's, steps below its
+ * history, a value that is not finite, a target value that is not positive
+ * under log (the message names the step) or a capacity below horizon;
+ * RECUR_ERR_MEMORY. forecast is untouched on failure.
+ * Ownership: the buffers are the caller's and are not kept. */
+RECUR_API recur_status recur_model_forecast(recur_model *model,
+                                            const double *history,
+                                            size_t steps, size_t columns,
+                                            double *forecast,
+                                            size_t capacity);
+
+/* Back to the silence before a piece: the music stream's state at zeros
+ * (as it is after loading).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a model of another task or a
+ * NULL handle.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_model_reset(recur_model *model);
+
+/* Advances a music model's stream by one frame and gives the probability
+ * that each key sounds in the next one. frame[k] is 1 where key k sounds
+ * and 0 where it does not; a piece starts from an all-zero frame (as in
+ * training, where the first frame is predicted from silence).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a model of another task, a
+ * NULL argument, or keys other than RECUR_MUSIC_KEYS; RECUR_ERR_MEMORY.
+ * Ownership: frame and probs (keys floats each) are the caller's. */
+RECUR_API recur_status recur_model_feed_frame(recur_model *model,
+                                              const float *frame, size_t keys,
+                                              float *probs);
+
+/* Draws a frame from a music model's probabilities, as `recur sample
+ * --task music` does: key k sounds (frame[k] = 1, else 0) with probability
+ * sigmoid(logit(probs[k]) / temperature), one number drawn per key in key
+ * order from the model's generator (recur_model_set_seed).
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a model of another task, a
+ * NULL argument, keys other than RECUR_MUSIC_KEYS, a probability outside
+ * [0, 1] or a temperature not > 0 (or infinite): nothing is drawn then.
+ * Ownership: probs and frame (keys floats each) are the caller's; they
+ * may be the same buffer. */
+RECUR_API recur_status recur_model_sample_frame(recur_model *model,
+                                                const float *probs,
+                                                size_t keys, float temperature,
+                                                float *frame);
+
+/* Seeds the generator recur_model_sample_frame draws from (0 after
+ * loading); a seed S gives the frames of `recur sample --seed S`.
+ * Returns: RECUR_OK; RECUR_ERR_ARGUMENT for a NULL handle.
+ * Ownership: nothing is kept. */
+RECUR_API recur_status recur_model_set_seed(recur_model *model,
+                                            uint64_t seed);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
-# make install into a temporary prefix, then examples/example.c built with
-# nothing but `pkg-config --cflags --libs recur` (shared) and `--static`,
-# and run; then make uninstall leaves no file behind.
+# make install into a temporary prefix, then examples/example.c and
+# examples/embed.c built with nothing but `pkg-config --cflags --libs recur`
+# (shared) and `--static`, and run (embed on a tiny model the installed
+# recur trains); then make uninstall leaves no file behind.
 #   sh tests/install.sh          (from the repository root, after make)
 set -eu
 prefix=$(mktemp -d)
@@ -39,7 +40,29 @@ LD_LIBRARY_PATH=$prefix/lib "$out/example-shared" >"$out/shared.txt" || fail "ex
 cmp -s "$out/shared.txt" "$out/static.txt" || fail "the shared and static examples print different things"
 [ -s "$out/shared.txt" ] || fail "the example printed nothing"
 
+# embed.c the same way, on a character model trained by the installed recur:
+# both builds print the same, and its text is recur sample's.
+# shellcheck disable=SC2046
+$cc -o "$out/embed-shared" examples/embed.c $(pkg-config --cflags --libs recur) 2>"$out/cc.log" ||
+    fail "embed.c does not build with pkg-config --cflags --libs recur: $(cat "$out/cc.log")"
+# shellcheck disable=SC2046
+$cc -static -o "$out/embed-static" examples/embed.c $(pkg-config --static --cflags --libs recur) 2>"$out/cc.log" ||
+    fail "embed.c does not build with -static and pkg-config --static: $(cat "$out/cc.log")"
+i=0
+while [ $i -lt 40 ]; do echo "the cat sat on the mat $i"; i=$((i + 1)); done >"$out/text.txt"
+"$prefix/bin/recur" train --task charlm --data "$out/text.txt" --hidden 8 --embed 4 \
+    --batch 2 --seq-len 8 --threads 1 --epochs 0 --steps 5 \
+    --save "$out/lm.safetensors" >/dev/null 2>&1 || fail "the installed recur cannot train"
+LD_LIBRARY_PATH=$prefix/lib "$out/embed-shared" "$out/lm.safetensors" 30 >"$out/embed-shared.txt" ||
+    fail "embed-shared failed"
+"$out/embed-static" "$out/lm.safetensors" 30 >"$out/embed-static.txt" || fail "embed-static failed"
+cmp -s "$out/embed-shared.txt" "$out/embed-static.txt" ||
+    fail "the shared and static embed print different things"
+"$prefix/bin/recur" sample --model "$out/lm.safetensors" --length 30 >"$out/sample.txt"
+sed '1,/^prediction:$/d' "$out/embed-shared.txt" | cmp -s - "$out/sample.txt" ||
+    fail "embed's text is not recur sample's"
+
 make --no-print-directory -s uninstall PREFIX="$prefix" >/dev/null
 left=$(find "$prefix" ! -type d ! -path "$out/*")
 [ -z "$left" ] || fail "make uninstall left: $left"
-echo "install: make install, pkg-config (shared: $soname; static), example run, uninstall: ok"
+echo "install: make install, pkg-config (shared: $soname; static), example and embed run, uninstall: ok"

@@ -31,6 +31,9 @@ const char *test_fixture_dir(void)
     X(test_cli_forward_fixtures)                                              \
     X(test_cli_bad_inputs)                                                    \
     X(test_example)                                                           \
+    X(test_embed_file)                                                        \
+    X(test_embed_model)                                                       \
+    X(test_embed_program)                                                     \
     X(test_text)                                                              \
     X(test_words)                                                             \
     X(test_pianoroll)                                                         \
@@ -40,6 +43,7 @@ const char *test_fixture_dir(void)
     X(test_bow)                                                               \
     X(test_csv)                                                               \
     X(test_series)                                                            \
+    X(test_dates)                                                             \
     X(test_sample)                                                            \
     X(test_optim_pytorch)                                                     \
     X(test_optim_misuse)                                                      \
@@ -72,6 +76,14 @@ const char *test_fixture_dir(void)
     X(test_cli_inspect_messages)                                              \
     X(test_cli_inspect_metrics)                                               \
     X(test_cli_inspect_progress)                                              \
+    X(test_cli_output_words)                                                  \
+    X(test_cli_output_baselines)                                              \
+    X(test_cli_output_plot)                                                   \
+    X(test_cli_output_dates)                                                  \
+    X(test_cli_signals_lm)                                                    \
+    X(test_cli_signals_tasks)                                                 \
+    X(test_cli_signals_lock)                                                  \
+    X(test_cli_signals_default_save)                                          \
     X(test_vmath)                                                             \
     X(test_bigmem)                                                            \
     X(test_gemm_packed)                                                       \

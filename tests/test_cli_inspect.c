@@ -114,16 +114,23 @@ static int write_words(const char *path)
     return fclose(f) == 0;
 }
 
-/* 200 steps of "date,temp,load": load a sine of period 12 plus a trend. */
-static int write_series(const char *path)
+/* 200 steps of "date,temp,load": load a sine of period 12 plus a trend;
+ * the dates monthly (ISO, a constant step) or labels without a step. */
+static int write_series(const char *path, int monthly)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return 0;
     fprintf(f, "date,temp,load\n");
-    for (int i = 0; i < 200; i++)
-        fprintf(f, "2020-01-%03d,%d,%.6f\n", i, i % 7,
+    for (int i = 0; i < 200; i++) {
+        char date[16];
+        if (monthly) /* 2000-01 to 2016-08, ISO at a constant step */
+            snprintf(date, sizeof date, "%04d-%02d", 2000 + i / 12, i % 12 + 1);
+        else         /* labels without a step */
+            snprintf(date, sizeof date, "2020-01-%03d", i);
+        fprintf(f, "%s,%d,%.6f\n", date, i % 7,
                 10 + 3 * sin(i * 2 * 3.14159265358979 / 12) + 0.05 * i);
+    }
     return fclose(f) == 0;
 }
 
@@ -178,7 +185,7 @@ static int make_models(models *m)
     in_scratch(m->classifier, 400, "k.safetensors");
     in_scratch(m->forecaster, 400, "f.safetensors");
     in_scratch(m->music, 400, "m.safetensors");
-    int ok = write_words(m->text) && write_series(m->series) &&
+    int ok = write_words(m->text) && write_series(m->series, 0) &&
              write_reviews(m->reviews) &&
              write_text(m->rolls, "60,64 62 -\n64 65 60,64,67\n60 62 64\n");
     CHECK(ok, "cannot write the data in %s", scratch);
@@ -211,7 +218,8 @@ static void check_meta_lines(const char *what, const char *path, const char *out
     CHECK(st_read(path, &st) == RECUR_OK, "%s: cannot read %s", what, path);
     size_t missing = 0, n = st_meta_count(st);
     for (size_t i = 0; i < n; i++) {
-        const char *v, *key = st_meta_at(st, i, &v);
+        const char *key = NULL, *v = NULL;
+        st_meta_at(st, i, &key, &v);
         int plain = strlen(v) <= 60;
         for (const char *p = v; *p; p++)
             plain &= (unsigned char)*p >= ' ';
@@ -248,7 +256,8 @@ static void check_info_json(const char *what, const char *path,
         json_t *meta = json_object_get(o, "metadata");
         size_t same = 0;
         for (size_t i = 0; i < st_meta_count(st); i++) {
-            const char *v, *key = st_meta_at(st, i, &v);
+            const char *key = NULL, *v = NULL;
+            st_meta_at(st, i, &key, &v);
             json_t *j = json_object_get(meta, key);
             same += json_is_string(j) && !strcmp(json_string_value(j), v);
         }
@@ -344,7 +353,10 @@ void test_cli_inspect_info(void)
         r = run("info", m.forecaster, END);
         expect("info forecast", &r, 0, r.out, "\n  lookback = 12\n",
                "summary: a forecaster (task forecast): LSTM, 1 layer of 8 "
-               "units, target 'load' from 12 steps, horizon 1 (direct)", END);
+               "units, target 'load' from 12 steps, horizon 1 (direct), dated "
+               "by column 'date' at no constant step (predict numbers the "
+               "forecasts by step), its training data ending 2020-01-199",
+               "\n  date_step = \n", "\n  date_last = 2020-01-199\n", END);
         spawn_result_free(&r);
 
         r = run("info", m.music, END);
@@ -454,7 +466,7 @@ void test_cli_inspect_not_safetensors(void)
     in_scratch(words, sizeof words, "words.txt");
     int ok = write_text(text, "weight_ih_l0 = [[1, 2], [3, 4]]\n"
                               "this is a text file, not safetensors\n") &&
-             write_series(series) && write_words(words);
+             write_series(series, 0) && write_words(words);
     CHECK(ok, "cannot write the files in %s", scratch);
     const char *cmds[][12] = {
         {"info", text, END},
@@ -527,13 +539,14 @@ static json_t *json_of(const char *what, const spawn_result *r)
     return o;
 }
 
-/* The test part's figures of a training run's --json against eval's. */
+/* The test part's figures and the verdict against the better baseline of
+ * a training run's --json against eval's. */
 static void same_scores(const char *what, json_t *trained, json_t *scored)
 {
     static const char *const keys[] = {
         "test_values", "rmse", "mae", "mape", "smape", "naive_rmse",
         "naive_mae", "naive_mape", "seasonal_rmse", "seasonal_mae",
-        "seasonal_mape"};
+        "seasonal_mape", "baseline_rmse"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         json_t *a = json_object_get(trained, keys[i]),
                *b = json_object_get(scored, keys[i]);
@@ -542,6 +555,15 @@ static void same_scores(const char *what, json_t *trained, json_t *scored)
               "%s: %s is %g in training, %g in eval", what, keys[i],
               json_number_value(a), json_number_value(b));
     }
+    const char *a = json_string_value(json_object_get(trained, "baseline")),
+               *b = json_string_value(json_object_get(scored, "baseline"));
+    CHECK(a && b && !strcmp(a, b), "%s: baseline %s in training, %s in eval",
+          what, a ? a : "(none)", b ? b : "(none)");
+    json_t *beats_a = json_object_get(trained, "beats_baseline"),
+           *beats_b = json_object_get(scored, "beats_baseline");
+    CHECK(json_is_boolean(beats_a) && json_is_boolean(beats_b) &&
+              json_is_true(beats_a) == json_is_true(beats_b),
+          "%s: beats_baseline differs between training and eval", what);
 }
 
 void test_cli_inspect_eval_forecast(void)
@@ -552,7 +574,7 @@ void test_cli_inspect_eval_forecast(void)
     in_scratch(series, sizeof series, "series.csv");
     in_scratch(f, sizeof f, "f.safetensors");
     in_scratch(r, sizeof r, "r.safetensors");
-    CHECK(write_series(series), "cannot write %s", series);
+    CHECK(write_series(series, 0), "cannot write %s", series);
 
     /* Direct, with the seasonal baseline: eval of the same file and split
      * gives what training printed at its end. */
@@ -580,8 +602,11 @@ void test_cli_inspect_eval_forecast(void)
     e = run("eval", "--task", "forecast", "--model", f, "--data", series,
             "--threads", "1", END);
     expect("eval --task forecast", &e, 0, e.out,
-           "test part: 40 windows from step 160, horizon 1 (40 values)",
-           "\n  recur ", "\n  naive ", "\n  seasonal naive ", END);
+           "test part: 40 windows from step 160 (2020-01-160 to 2020-01-199), "
+           "horizon 1 (40 values)",
+           "\n  recur ", "\n  naive ", "\n  seasonal naive ",
+           "\nresult: ", " the seasonal-naive baseline on the test part (RMSE ",
+           END);
     spawn_result_free(&e);
     e = run("eval", "--model", f, "--data", series, "--test", "30", "--json",
             END);
@@ -607,6 +632,34 @@ void test_cli_inspect_eval_forecast(void)
     json_decref(scored);
     spawn_result_free(&t);
     spawn_result_free(&e);
+
+    /* Monthly dates: eval prints what training printed, word for word (the
+     * table, the test part's dates, the result line), and info says how
+     * the forecasts are dated. */
+    char monthly[400], d[400], head[900];
+    in_scratch(monthly, sizeof monthly, "monthly.csv");
+    in_scratch(d, sizeof d, "d.safetensors");
+    CHECK(write_series(monthly, 1), "cannot write %s", monthly);
+    t = run("train", "--task", "forecast", "--data", monthly, TINY, "--quiet",
+            "--target", "load", "--date", "date", "--season", "12", "--epochs",
+            "3", "--save", d,
+            END);
+    expect("train dated", &t, 0, t.out,
+           "test part: 40 windows from step 160 (2013-05 to 2016-08), "
+           "horizon 1 (40 values)", "\nresult: ", END);
+    e = run("eval", "--model", d, "--data", monthly, "--threads", "1", END);
+    snprintf(head, sizeof head, "%s on %s:\n", d, monthly);
+    CHECK(t.out && e.out && !strncmp(e.out, head, strlen(head)) &&
+              !strcmp(e.out + strlen(head), t.out),
+          "eval of a dated forecaster printed\n%s\nwhere training printed\n%s",
+          e.out ? e.out : "", t.out ? t.out : "");
+    spawn_result_free(&t);
+    spawn_result_free(&e);
+    spawn_result info = run("info", d, END);
+    expect("info of a dated forecaster", &info, 0, info.out,
+           "dated by column 'date', monthly (P1M), its training data ending "
+           "2016-08", "\n  date_step = P1M\n", END);
+    spawn_result_free(&info);
     scratch_close();
 }
 

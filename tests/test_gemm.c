@@ -252,7 +252,8 @@ static void step_case(size_t M, size_t N, size_t KX, size_t KH, int with_x,
     memcpy(C, C0, M * ldc * sizeof(float));
     memcpy(Ch, H0, M * ldc * sizeof(float));
     int *seen = calloc(M, sizeof(int));
-    step_rows r = {sep ? Ch : C, rh, M, N, ldc, seen, 0};
+    step_rows r = {.C = sep ? Ch : C, .want = rh, .M = M, .N = N, .ldc = ldc,
+                   .seen = seen, .early = 0};
     gemm_packed_step(M, X, ldx, with_x ? &wx : NULL, bias, C, ldc, Hs,
                            ldh, &wh, beta_h, sep ? Ch : C, ldc, 1, mark_rows,
                            &r);

@@ -134,12 +134,16 @@ void test_layer_norm_api(void)
         const char *skip, *mode, *layer_norm, *names;
         recur_status want;
     } bad[] = {
-        {"bias_ln_hh_l0", NULL, NULL, "bias_ln_hh_l0", RECUR_ERR_SHAPE},
-        {"weight_ln_ih_l1_reverse", NULL, NULL, "weight_ln_ih_l1_reverse",
-         RECUR_ERR_SHAPE},
-        {"weight_ln_c_l0", NULL, NULL, "weight_ln_c_l0", RECUR_ERR_SHAPE},
-        {NULL, NULL, "0", "layer_norm", RECUR_ERR_SHAPE},
-        {NULL, "GRU", NULL, "GRU", RECUR_ERR_SHAPE},
+        {.skip = "bias_ln_hh_l0", .mode = NULL, .layer_norm = NULL,
+         .names = "bias_ln_hh_l0", .want = RECUR_ERR_SHAPE},
+        {.skip = "weight_ln_ih_l1_reverse", .mode = NULL, .layer_norm = NULL,
+         .names = "weight_ln_ih_l1_reverse", .want = RECUR_ERR_SHAPE},
+        {.skip = "weight_ln_c_l0", .mode = NULL, .layer_norm = NULL,
+         .names = "weight_ln_c_l0", .want = RECUR_ERR_SHAPE},
+        {.skip = NULL, .mode = NULL, .layer_norm = "0", .names = "layer_norm",
+         .want = RECUR_ERR_SHAPE},
+        {.skip = NULL, .mode = "GRU", .layer_norm = NULL, .names = "GRU",
+         .want = RECUR_ERR_SHAPE},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK(write_model(rnn, path, bad[i].skip, bad[i].mode,

@@ -110,7 +110,8 @@ static const char *parse_midi(const unsigned char *b, size_t n, song *m)
         if (status == 0x90) {
             if (open[midi] || velocity == 0 || m->notes_n == MAX_NOTES)
                 return "a note-on of a sounding key, or of velocity 0";
-            m->notes[m->notes_n] = (note){midi, velocity, tick, 0};
+            m->notes[m->notes_n] = (note){.midi = midi, .velocity = velocity,
+                                          .on = tick, .off = 0};
             open[midi] = ++m->notes_n;
         } else {
             if (!open[midi] || velocity != 64)

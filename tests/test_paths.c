@@ -135,9 +135,11 @@ static int batch_make(const recur_rnn_config *c, size_t T, size_t B, int varlen,
 {
     const size_t D = c->bidirectional ? 2 : 1;
     const size_t P = c->proj_size ? c->proj_size : c->hidden_size;
-    *b = (batch){NULL, T, B, random_floats(T * B * c->input_size, &seed),
-                 random_floats(T * B * D * P, &seed),
-                 malloc(B * sizeof(int64_t)), regularised};
+    *b = (batch){.rnn = NULL, .T = T, .B = B,
+                 .x = random_floats(T * B * c->input_size, &seed),
+                 .dy = random_floats(T * B * D * P, &seed),
+                 .len = malloc(B * sizeof(int64_t)),
+                 .regularised = regularised};
     const recur_regularizers reg = {.recurrent_dropout = 0.3f, .zoneout = 0.2f};
     if (recur_rnn_create(c, seed, &b->rnn) || !b->x || !b->dy || !b->len ||
         (regularised && recur_rnn_set_regularizers(b->rnn, &reg))) {
@@ -179,7 +181,7 @@ static void step_inputs_case(recur_mode mode, size_t I, size_t H,
         run_out up = {0}, step = {0};
         stack_set_plain_step(b.rnn, 1);
         int ok = batch_run(&b, &up);
-        unsigned *count = b.rnn->per_step_inputs;
+        unsigned *count = b.rnn->test_hooks.per_step_inputs;
         unsigned up_count = count[0] + count[1];
         count[0] = count[1] = 0;
         stack_set_plain_step(b.rnn, 0);
@@ -257,9 +259,9 @@ static void directions_case(recur_mode mode, size_t I, size_t H, size_t L,
           recur_mode_str(mode), stack_parallel_directions(b.rnn), want);
     /* ... and they did run in a team of two (else outside any region: in
      * one, each product's team would be a nested one). */
-    CHECK(!ok || b.rnn->direction_team == (want ? 2 : 0),
+    CHECK(!ok || b.rnn->test_hooks.direction_team == (want ? 2 : 0),
           "%s, 2 threads: directions ran in a team of %d",
-          recur_mode_str(mode), b.rnn->direction_team);
+          recur_mode_str(mode), b.rnn->test_hooks.direction_team);
     recur_set_threads(1);
     CHECK(!ok || same_forward(&one, &two),
           "%s H=%zu L=%zu B=%zu varlen=%d reg=%d: forward at 2 threads "

@@ -210,19 +210,23 @@ static void split(void)
     CHECK(series_split(10, &def, &p) == RECUR_OK && p.test == 2 &&
               p.valid == 1 && p.train == 7,
           "10 by default: %zu %zu %zu", p.train, p.valid, p.test);
-    split_spec airline = {24, 12, 0, 0};
+    split_spec airline = {.test = 24, .valid = 12, .test_fraction = 0,
+                          .valid_fraction = 0};
     CHECK(series_split(144, &airline, &p) == RECUR_OK && p.test == 24 &&
               p.valid == 12 && p.train == 108,
           "airline counts");
-    split_spec none = {0, 0, 0.25, 0};
+    split_spec none = {.test = 0, .valid = 0, .test_fraction = 0.25,
+                       .valid_fraction = 0};
     CHECK(series_split(8, &none, &p) == RECUR_OK && p.test == 2 &&
               p.valid == 0 && p.train == 6,
           "no validation part");
-    split_spec all = {5, 5, 0, 0};
+    split_spec all = {.test = 5, .valid = 5, .test_fraction = 0,
+                      .valid_fraction = 0};
     CHECK(series_split(10, &all, &p) == RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "none for training"),
           "nothing left: %s", recur_last_error());
-    split_spec bad = {0, 0, 1.0, 0};
+    split_spec bad = {.test = 0, .valid = 0, .test_fraction = 1.0,
+                      .valid_fraction = 0};
     CHECK(series_split(10, &bad, &p) == RECUR_ERR_ARGUMENT, "fraction 1");
     bad.test_fraction = NAN;
     CHECK(series_split(10, &bad, &p) == RECUR_ERR_ARGUMENT, "fraction NaN");
@@ -334,7 +338,7 @@ static void windows(void)
     seq_data_free(&d);
     series_norm_free(&z);
 
-    window_set past = {9, 1, 3, 2};
+    window_set past = {.first = 9, .count = 1, .lookback = 3, .horizon = 2};
     CHECK(series_windows(&s, NULL, &past, &d) == RECUR_ERR_ARGUMENT &&
               d.x == NULL,
           "windows past the end");
@@ -384,12 +388,12 @@ static void baselines(void)
 
     /* Horizon 3 > m = 2 from origin 9: steps 9, 10 take 7, 8; step 11
      * takes 11 - 4 = 7, from the last season seen, not the unseen 9. */
-    window_set w3 = {9, 1, 1, 3};
+    window_set w3 = {.first = 9, .count = 1, .lookback = 1, .horizon = 3};
     CHECK(series_seasonal_naive(&s, &w3, 2, seasonal) == RECUR_OK &&
               seasonal[0] == 5 && seasonal[1] == 3 && seasonal[2] == 5,
           "seasonal naive, horizon past the period: %g %g %g", seasonal[0],
           seasonal[1], seasonal[2]);
-    window_set early = {2, 1, 2, 1};
+    window_set early = {.first = 2, .count = 1, .lookback = 2, .horizon = 1};
     CHECK(series_seasonal_naive(&s, &early, 4, seasonal) ==
                   RECUR_ERR_ARGUMENT &&
               strstr(recur_last_error(), "period 4"),
@@ -449,7 +453,7 @@ static void forecast_csv(void)
         CHECK(0, "series: %s", recur_last_error());
         return;
     }
-    window_set w = {2, 2, 1, 1};
+    window_set w = {.first = 2, .count = 2, .lookback = 1, .horizon = 1};
     double fc[2] = {2.5, 0.125}, nv[2] = {2, 3};
     char *buf = write_csv(&s, &w, fc, nv, NULL);
     CHECK(buf && !strcmp(buf, "index,date,actual,forecast,naive\n"
@@ -458,7 +462,7 @@ static void forecast_csv(void)
           "one-step CSV:\n%s", buf ? buf : "(none)");
     free(buf);
 
-    w = (window_set){1, 2, 1, 2};
+    w = (window_set){.first = 1, .count = 2, .lookback = 1, .horizon = 2};
     double fc2[4] = {1, 2, 3, 4}, nv2[4] = {1, 1, 2, 2}, sn[4] = {5, 6, 7, 8};
     buf = write_csv(&s, &w, fc2, nv2, sn);
     CHECK(buf && !strcmp(buf, "index,date,step,actual,forecast,naive,seasonal_naive\n"

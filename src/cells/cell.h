@@ -87,7 +87,7 @@ typedef struct {
     float *ln_r;   /* [N, 3]   r of the three, row by row                   */
 } cell_cache;
 
-/* Scratch shared by all cells of a stack, sized by cell_scratch_floats. */
+/* Scratch shared by all cells of a stack, sized by cell_scratch_sizes. */
 typedef struct {
     float *step;   /* [B, G*H] per-step products                           */
     float *step2;  /* [B, H]                                               */
@@ -102,9 +102,15 @@ typedef struct {
      * norm, reset-before GRU, fewer than CELL_STEP_INPUT_ROWS rows). */
     float *ihpack;
     float *bias;
-    int whole_inputs; /* tests: no per-step input products */
-    unsigned *per_step_inputs; /* tests: counts the cell forwards that
-                                  took them, or NULL */
+    /* Test hooks. Production code never sets whole_inputs (only
+     * stack_set_plain_step does, for tests) and never reads
+     * per_step_inputs (the stack points it at a counter that only tests
+     * read). */
+    struct {
+        int whole_inputs;          /* no per-step input products */
+        unsigned *per_step_inputs; /* counts the cell forwards that took
+                                      them, or NULL */
+    } test_hooks;
     /* No backward follows (weights packed for inference): the caches of
      * what enters each step (hprev, cprev) need not be filled. */
     int lean;
@@ -117,19 +123,27 @@ typedef struct {
     unsigned *sweep;
 } cell_scratch;
 
-/* Floats each cache buffer needs (0 = unused) for N rows, in the order of
- * cell_cache: gates, hprev, tanh_c, cprev, hraw, aux, then (index 6..9)
- * ln_ih, ln_hh, ln_c, ln_r. */
-enum { CELL_CACHE_SIZES = 10 };
-void cell_cache_sizes(const cell_dims *d, size_t N,
-                      size_t sizes[CELL_CACHE_SIZES]);
-/* Floats each scratch buffer needs for B sequences and N rows, in the
- * order of cell_scratch (wpack: per stack, the largest of w_hh and w_ih
- * either way round; 0 where nothing is packed; ihpack and bias: per
- * stack, like wpack). */
-enum { CELL_SCRATCH_SIZES = 8 };
+/* Floats each cache buffer needs (0 = unused) for N rows, one field per
+ * buffer of cell_cache that the cell decides (the regularisers' masks,
+ * rmask, hfull, zh and zc, are the stack's). */
+typedef struct {
+    size_t gates, hprev, tanh_c, cprev, hraw, aux;
+    size_t ln_ih, ln_hh, ln_c, ln_r;
+} cell_cache_floats;
+void cell_cache_sizes(const cell_dims *d, size_t N, cell_cache_floats *out);
+
+/* Floats each scratch buffer needs for B sequences and N rows, one field
+ * per buffer of cell_scratch: step and step2 grow with B, dgates,
+ * dgates_h and dh_all with N; wpack (the largest of w_hh and w_ih either
+ * way round, 0 where nothing is packed), ihpack and bias are per stack,
+ * whatever B and N. */
+typedef struct {
+    size_t step, step2;
+    size_t dgates, dgates_h, dh_all;
+    size_t wpack, ihpack, bias;
+} cell_scratch_floats;
 void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
-                        size_t sizes[CELL_SCRATCH_SIZES]);
+                        cell_scratch_floats *out);
 
 /*
  * Forward.

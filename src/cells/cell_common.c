@@ -7,26 +7,27 @@
 #include <string.h>
 
 void cell_scratch_sizes(const cell_dims *d, size_t B, size_t N,
-                        size_t s[CELL_SCRATCH_SIZES])
+                        cell_scratch_floats *s)
 {
     size_t GH = d->G * d->H;
     size_t wide = d->H > d->P ? d->H : d->P;
     int gru = d->mode == RECUR_GRU || d->mode == RECUR_GRU_RESET_BEFORE;
-    s[0] = B * GH;
-    s[1] = B * wide;
-    s[2] = N * GH;
-    s[3] = gru || d->layer_norm ? N * GH : 0;
-    s[4] = d->mode == RECUR_LSTM && d->P != d->H ? N * d->P : 0;
+    s->step = B * GH;
+    s->step2 = B * wide;
+    s->dgates = N * GH;
+    s->dgates_h = gru || d->layer_norm ? N * GH : 0;
+    s->dh_all = d->mode == RECUR_LSTM && d->P != d->H ? N * d->P : 0;
+    /* w_hhᵀ, w_hh, w_ihᵀ, w_ih packed */
     size_t packs[4] = {
         gemm_pack_floats(GH, d->P), gemm_pack_floats(d->P, GH),
         gemm_pack_floats(GH, d->I), gemm_pack_floats(d->I, GH)};
-    s[5] = 0;
+    s->wpack = 0;
     for (int i = 0; i < 4; i++)
-        s[5] = packs[i] > s[5] ? packs[i] : s[5];
+        s->wpack = packs[i] > s->wpack ? packs[i] : s->wpack;
     int step_inputs =
         d->mode != RECUR_GRU_RESET_BEFORE && !d->layer_norm;
-    s[6] = step_inputs ? packs[2] : 0;
-    s[7] = step_inputs && s[6] ? GH : 0;
+    s->ihpack = step_inputs ? packs[2] : 0;
+    s->bias = step_inputs && s->ihpack ? GH : 0;
 }
 
 /* C[N, GH] (+)= x · w_ihᵀ (+ bias[GH] each row), or C[N, I] += dG · w_ih
@@ -65,22 +66,21 @@ void cell_pack_recurrent(const cell_dims *d, const cell_params *p,
         gemm_pack(wb, 1, GH, P, p->w_hh, P, buf);
 }
 
-void cell_cache_sizes(const cell_dims *d, size_t N,
-                      size_t s[CELL_CACHE_SIZES])
+void cell_cache_sizes(const cell_dims *d, size_t N, cell_cache_floats *s)
 {
     int lstm = d->mode == RECUR_LSTM;
     int gru = d->mode == RECUR_GRU || d->mode == RECUR_GRU_RESET_BEFORE;
     int ln = d->layer_norm;
-    s[0] = N * d->G * d->H;
-    s[1] = N * d->P;
-    s[2] = lstm ? N * d->H : 0;
-    s[3] = lstm ? N * d->H : 0;
-    s[4] = lstm && d->P != d->H ? N * d->H : 0;
-    s[5] = gru ? N * d->H : 0;
-    s[6] = ln ? N * d->G * d->H : 0;
-    s[7] = ln ? N * d->G * d->H : 0;
-    s[8] = ln && lstm ? N * d->H : 0;
-    s[9] = ln ? N * 3 : 0;
+    s->gates = N * d->G * d->H;
+    s->hprev = N * d->P;
+    s->tanh_c = lstm ? N * d->H : 0;
+    s->cprev = lstm ? N * d->H : 0;
+    s->hraw = lstm && d->P != d->H ? N * d->H : 0;
+    s->aux = gru ? N * d->H : 0;
+    s->ln_ih = ln ? N * d->G * d->H : 0;
+    s->ln_hh = ln ? N * d->G * d->H : 0;
+    s->ln_c = ln && lstm ? N * d->H : 0;
+    s->ln_r = ln ? N * 3 : 0;
 }
 
 void cell_ln_stats(const float *v, size_t w, float *mean, float *r)
@@ -202,7 +202,7 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
     in->wx = NULL;
     in->bias = NULL;
     if (!one && !d->layer_norm && d->mode != RECUR_GRU_RESET_BEFORE &&
-        !s->whole_inputs && lay->T > 1 &&
+        !s->test_hooks.whole_inputs && lay->T > 1 &&
         lay->batch[0] >= CELL_STEP_INPUT_ROWS && (s->fixed_ih || s->ihpack) &&
         s->bias) {
         if (s->fixed_ih)
@@ -212,8 +212,8 @@ void cell_forward_inputs(const cell_dims *d, const cell_params *p,
                             s->ihpack);
         in->wx = &in->w;
         in->bias = bias_row(d, p, fold, s->bias) ? s->bias : NULL;
-        if (s->per_step_inputs)
-            ++*s->per_step_inputs;
+        if (s->test_hooks.per_step_inputs)
+            ++*s->test_hooks.per_step_inputs;
     } else if (!one) {
         cell_project_inputs(d, p, x, ldx, lay->offset[lay->T], fold,
                             cache->gates, cache, s);

@@ -141,8 +141,9 @@ void gru_cell_forward(const cell_dims *d, const cell_params *p,
                 memcpy(y + (row + j) * ldy, h + j * H, H * sizeof(float));
             continue;
         }
-        gru_rows r = {n, H, p->b_hh, a, s->step, hu, zh, aux, h,
-                      y + row * ldy, ldy};
+        gru_rows r = {.n = n, .H = H, .b_hh = p->b_hh, .a = a,
+                      .gh = s->step, .hu = hu, .zh = zh, .aux = aux, .h = h,
+                      .y = y + row * ldy, .ldy = ldy};
         if (d->layer_norm) {
             gemm_packed(n, 1.0f, hp, H, &whh, 0.0f, s->step, GH);
             cell_ln_forward(s->step, GH, s->step, GH, 0, n, GH, p->ln_hh_w,
@@ -303,8 +304,10 @@ void gru_cell_backward(const cell_dims *d, const cell_params *p,
         backward_steps_rb_ln(d, p, g, lay, reverse, rb ? NULL : &whh, dy,
                              lddy, dh, cache, s);
     } else {
-        cell_back b = {cache, s, dh, H, dy, lddy, s->dgates_h, GH, 1.0f, 1,
-                       gru_back_row, NULL, 0, 0, 0};
+        cell_back b = {.cache = cache, .s = s, .dh = dh, .P = H, .dy = dy,
+                       .lddy = lddy, .dGr = s->dgates_h, .GH = GH,
+                       .beta = 1.0f, .mask_add = 1, .row = gru_back_row,
+                       .cell = NULL, .first = 0, .n = 0, .n_prod = 0};
         cell_backward_steps(lay, reverse, &whh, &b);
     }
 

@@ -185,11 +185,13 @@ void lstm_cell_forward(const cell_dims *d, const cell_params *p,
                 cell_recurrent_input(cache, n, P, h, hp, NULL);
             /* Lean (no backward follows): hp and cp are not kept, but c's
              * zoneout reads the previous c. */
-            lstm_rows r = {n, H, P, zc, gates, cp, c, tcn,
-                           proj ? cache->hraw + row * H : y + row * ldy,
-                           proj ? H : ldy, h,
-                           masked || s->lean ? NULL : hp, !s->lean || zc,
-                           !proj, zh};
+            lstm_rows r = {.n = n, .H = H, .P = P, .zc = zc,
+                           .gates = gates, .cp = cp, .c = c, .tcn = tcn,
+                           .hr = proj ? cache->hraw + row * H : y + row * ldy,
+                           .ldhr = proj ? H : ldy, .h = h,
+                           .hp = masked || s->lean ? NULL : hp,
+                           .keep_c = !s->lean || zc, .state = !proj,
+                           .zh = zh};
             if (one) {
                 cell_step_products(d, p, x, masked ? hp : h, fold, gates, s);
                 lstm_gate_rows(&r, 0, 1);
@@ -350,10 +352,12 @@ void lstm_cell_backward(const cell_dims *d, const cell_params *p,
         backward_steps_ln_proj(d, p, g, lay, reverse, &whh, dy, lddy, dh, dc,
                                cache, s);
     } else {
-        lstm_back c = {dc, s->step2};
-        cell_back b = {cache, s, dh, P, dy, lddy, s->dgates, GH,
-                       cache->zh ? 1.0f : 0.0f, cache->zh != NULL,
-                       lstm_back_row, &c, 0, 0, 0};
+        lstm_back c = {.dc = dc, .dhr = s->step2};
+        cell_back b = {.cache = cache, .s = s, .dh = dh, .P = P, .dy = dy,
+                       .lddy = lddy, .dGr = s->dgates, .GH = GH,
+                       .beta = cache->zh ? 1.0f : 0.0f,
+                       .mask_add = cache->zh != NULL, .row = lstm_back_row,
+                       .cell = &c, .first = 0, .n = 0, .n_prod = 0};
         cell_backward_steps(lay, reverse, &whh, &b);
     }
 

@@ -69,9 +69,9 @@ void rnn_cell_forward(const cell_dims *d, const cell_params *p,
         size_t n = lay->batch[t], row = lay->offset[t];
         float *a = cache->gates + row * H;
         float *hp = cache->hprev + row * H;
-        rnn_rows r = {n, H, d->mode == RECUR_RNN_RELU, a,
-                      cache->zh ? cache->zh + row * H : NULL, h,
-                      y + row * ldy, ldy};
+        rnn_rows r = {.n = n, .H = H, .relu = d->mode == RECUR_RNN_RELU,
+                      .a = a, .zh = cache->zh ? cache->zh + row * H : NULL,
+                      .h = h, .y = y + row * ldy, .ldy = ldy};
         cell_recurrent_input(cache, n, H, h, hp, NULL);
         if (one) {
             cell_step_products(d, p, x, hp, fold, a, s);
@@ -114,9 +114,11 @@ void rnn_cell_backward(const cell_dims *d, const cell_params *p,
     gemm_b whh;
     cell_pack_recurrent(d, p, lay, 1, s, &whh);
 
-    cell_back b = {cache, s, dh, H, dy, lddy, s->dgates, H,
-                   cache->zh ? 1.0f : 0.0f, cache->zh != NULL, rnn_back_row,
-                   &relu, 0, 0, 0};
+    cell_back b = {.cache = cache, .s = s, .dh = dh, .P = H, .dy = dy,
+                   .lddy = lddy, .dGr = s->dgates, .GH = H,
+                   .beta = cache->zh ? 1.0f : 0.0f,
+                   .mask_add = cache->zh != NULL, .row = rnn_back_row,
+                   .cell = &relu, .first = 0, .n = 0, .n_prod = 0};
     cell_backward_steps(lay, reverse, &whh, &b);
 
     cell_input_backward(d, p, g, x, ldx, N, s->dgates, dx, lddx, cache, s);

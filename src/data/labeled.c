@@ -237,7 +237,7 @@ static recur_status parse(char *buf, size_t n, const char *what,
         labeled_free(&d);
         return error_fail(RECUR_ERR_MEMORY, "out of memory for %s", what);
     }
-    scanner sc = {buf, n, 0, 1, what};
+    scanner sc = {.buf = buf, .n = n, .pos = 0, .line = 1, .what = what};
     /* A byte-order mark is not part of the first label. */
     if (n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
         sc.pos = 3;

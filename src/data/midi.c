@@ -153,7 +153,7 @@ recur_status midi_encode(const unsigned char *roll, size_t frames,
     be(bytes + 12, division, 2);
     memcpy(bytes + 14, "MTrk", 4);
     be(bytes + 18, (uint32_t)count.n, 4);
-    sink write = {bytes, 0, 0, 0};
+    sink write = {.p = bytes, .n = 0, .tick = 0, .too_long = 0};
     track(&write, roll, frames, o.track_name, (uint32_t)us, step,
           (unsigned char)velocity);
     *out = bytes;

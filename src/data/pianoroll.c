@@ -156,8 +156,9 @@ recur_status pianoroll_parse(const char *text, size_t n,
         return error_fail(RECUR_ERR_UNSUPPORTED, "%s: %zu frames, more than the "
                           "%zu recur reads", what, frames,
                           RECUR_PIANOROLL_MAX_FRAMES);
-    pianoroll_set p = {pieces, malloc((pieces + 1) * sizeof(size_t)),
-                         calloc(frames, K)};
+    pianoroll_set p = {.n = pieces,
+                       .offset = malloc((pieces + 1) * sizeof(size_t)),
+                       .roll = calloc(frames, K)};
     if (!p.offset || !p.roll) {
         pianoroll_free(&p);
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the %zu frames "

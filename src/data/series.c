@@ -4,6 +4,7 @@
  * forecast CSV are in series_window.c.
  */
 #include "data/series.h"
+#include "data/dates.h"
 #include "base/error.h"
 
 #include <math.h>
@@ -99,33 +100,18 @@ static int fill_gaps(double *v, size_t n, size_t columns, size_t c,
 
 #define TWO_PI 6.283185307179586476925286766559
 
-static int leap(long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 /* The angle of a date "YYYY-MM" (month of year) or "YYYY-MM-DD" (day of
  * year) in its year's cycle, in [0, 2 pi); -1 when it is neither. */
-static double year_angle(const char *d)
+static double year_angle(const char *text)
 {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    size_t len = strlen(d);
-    for (size_t i = 0; i < len; i++)
-        if ((i == 4 || i == 7) ? d[i] != '-' : (d[i] < '0' || d[i] > '9'))
-            return -1;
-    if (len != 7 && len != 10)
+    date_ymd d, jan1;
+    if (date_parse(text, &d))
         return -1;
-    long year = strtol(d, NULL, 10);
-    int month = (d[5] - '0') * 10 + (d[6] - '0');
-    if (month < 1 || month > 12)
-        return -1;
-    if (len == 7)
-        return TWO_PI * (month - 1) / 12;
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    int in_month = days[month - 1] + (month == 2 && leap(year));
-    if (day < 1 || day > in_month)
-        return -1;
-    int doy = day - 1;
-    for (int m = 1; m < month; m++)
-        doy += days[m - 1] + (m == 2 && leap(year));
-    return TWO_PI * doy / (365 + leap(year));
+    if (!d.day)
+        return TWO_PI * (d.month - 1) / 12;
+    jan1 = (date_ymd){d.year, 1, 1};
+    long doy = date_day_number(&d) - date_day_number(&jan1);
+    return TWO_PI * (double)doy / (365 + date_leap(d.year));
 }
 
 /* Columns c, c + 1 of v[rows, columns]: sine and cosine of each row's
@@ -262,14 +248,17 @@ static recur_status build(const csv_table *t, const size_t *sel, size_t picked,
     if (!block)
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the series of %s",
                           t->name);
-    series_data s = {n, columns, (double *)(void *)block,
-                      (size_t *)(void *)(block + value_bytes),
-                      date_col != SIZE_MAX
-                          ? (const char **)(void *)(block + value_bytes + line_bytes)
-                          : NULL,
-                      (const char **)(void *)(block + value_bytes + line_bytes +
-                                              date_bytes),
-                      block};
+    series_data s = {
+        .n = n,
+        .columns = columns,
+        .value = (double *)(void *)block,
+        .line = (size_t *)(void *)(block + value_bytes),
+        .date = date_col != SIZE_MAX
+                    ? (const char **)(void *)(block + value_bytes + line_bytes)
+                    : NULL,
+        .name = (const char **)(void *)(block + value_bytes + line_bytes +
+                                        date_bytes),
+        .block = block};
     char *at = (char *)block + value_bytes + line_bytes + date_bytes + name_bytes;
     for (size_t c = 0; c < picked; c++)
         s.name[c] = copy_text(&at, csv_header(t, sel[c]));
@@ -396,7 +385,7 @@ recur_status series_split(size_t n, const split_spec *spec,
         return error_fail(RECUR_ERR_ARGUMENT,
                           "a split of %zu steps into %zu validation and %zu test "
                           "leaves none for training", n, valid, test);
-    *out = (split_sets){n - held, valid, test};
+    *out = (split_sets){.train = n - held, .valid = valid, .test = test};
     return RECUR_OK;
 }
 
@@ -445,6 +434,6 @@ recur_status series_norm_fit(const series_data *s, size_t start, size_t end,
         if (std[c] == 0 || std[c] < 1e-10 * fabs(mean[c]))
             std[c] = 1;
     }
-    *out = (series_norm){s->columns, mean, std};
+    *out = (series_norm){.columns = s->columns, .mean = mean, .std = std};
     return RECUR_OK;
 }

@@ -104,7 +104,9 @@ typedef struct {
     double test_fraction, valid_fraction; /* in [0, 1) */
 } split_spec;
 
-#define RECUR_SPLIT_DEFAULT ((split_spec){0, 0, 0.2, 0.1})
+#define RECUR_SPLIT_DEFAULT                                                    \
+    ((split_spec){.test = 0, .valid = 0, .test_fraction = 0.2,                 \
+                  .valid_fraction = 0.1})
 
 /* Steps [0, train) train, [train, train + valid) validation,
  * [train + valid, n) test. */

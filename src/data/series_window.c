@@ -31,7 +31,8 @@ recur_status window_plan(const char *part, size_t start, size_t end,
                           "at step %zu or later",
                           part, start, end, end - start, horizon, lookback,
                           first, first + horizon);
-    *out = (window_set){first, end - first - horizon + 1, lookback, horizon};
+    *out = (window_set){.first = first, .count = end - first - horizon + 1,
+                        .lookback = lookback, .horizon = horizon};
     return RECUR_OK;
 }
 

@@ -35,8 +35,8 @@ static recur_status split(char *buf, size_t n, const char *what,
         free(buf);
         return error_fail(RECUR_ERR_MEMORY, "%s: too many words", what);
     }
-    word_list w = {buf, malloc(cap * sizeof(const char *)),
-                     malloc(cap * sizeof(uint32_t)), 0};
+    word_list w = {.buf = buf, .token = malloc(cap * sizeof(const char *)),
+                   .line = malloc(cap * sizeof(uint32_t)), .count = 0};
     if (!w.token || !w.line) {
         words_free(&w);
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the words of %s",
@@ -314,4 +314,12 @@ recur_status word_vocab_encode(const word_vocab *v,
         out[i] = (int32_t)(id < 0 ? unk : id);
     }
     return RECUR_OK;
+}
+
+size_t word_vocab_count_missing(const word_vocab *v, const word_list *w)
+{
+    size_t missing = 0;
+    for (size_t i = 0; v && w && i < w->count; i++)
+        missing += word_vocab_find(v, w->token[i]) < 0;
+    return missing;
 }

@@ -76,5 +76,9 @@ int64_t word_vocab_find(const word_vocab *v, const char *word);
 recur_status word_vocab_encode(const word_vocab *v,
                                     const word_list *w, const char *what,
                                     int32_t *out);
+/* How many of w's tokens the vocabulary lacks: the words
+ * word_vocab_encode reads as <unk> (a "<unk>" written in the text is in a
+ * vocabulary that has it, and is not counted). O(count log V). */
+size_t word_vocab_count_missing(const word_vocab *v, const word_list *w);
 
 #endif

@@ -16,7 +16,8 @@ struct bow_model {
 
 bow_options bow_defaults(void)
 {
-    return (bow_options){10, 32, 0.01f, 1e-4f, 1};
+    return (bow_options){.epochs = 10, .batch = 32, .lr = 0.01f, .l2 = 1e-4f,
+                         .seed = 1};
 }
 
 void bow_free(bow_model *m)

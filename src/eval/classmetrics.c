@@ -39,11 +39,12 @@ recur_status class_metrics_compute(const int32_t *truth,
     if (!size_mul_ok(K, K, &cells) ||
         !size_mul_ok(cells, sizeof(size_t), &(size_t){0}))
         return error_fail(RECUR_ERR_MEMORY, "%zu classes are too many", K);
-    class_metrics m = {K, n, 0, 0, malloc(K * sizeof(double)),
-                            malloc(K * sizeof(double)),
-                            malloc(K * sizeof(double)),
-                            calloc(K, sizeof(size_t)),
-                            calloc(cells, sizeof(size_t))};
+    class_metrics m = {.K = K, .n = n, .accuracy = 0, .macro_f1 = 0,
+                       .precision = malloc(K * sizeof(double)),
+                       .recall = malloc(K * sizeof(double)),
+                       .f1 = malloc(K * sizeof(double)),
+                       .support = calloc(K, sizeof(size_t)),
+                       .confusion = calloc(cells, sizeof(size_t))};
     if (!m.precision || !m.recall || !m.f1 || !m.support || !m.confusion) {
         class_metrics_free(&m);
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the metrics of "

@@ -166,8 +166,8 @@ recur_status csv_parse(const unsigned char *bytes, size_t n,
     if (!block)
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the table of %s",
                           name);
-    sink sk = {(const char **)(void *)block,
-               (size_t *)(void *)(block + ptr_bytes), NULL};
+    sink sk = {.cell = (const char **)(void *)block,
+               .line = (size_t *)(void *)(block + ptr_bytes), .text = NULL};
     char *name_copy = (char *)block + ptr_bytes + line_bytes;
     memcpy(name_copy, name, name_bytes);
     sk.text = name_copy + name_bytes;
@@ -176,8 +176,9 @@ recur_status csv_parse(const unsigned char *bytes, size_t n,
         free(block);
         return s;
     }
-    *out = (csv_table){name_copy, sh.records - 1, sh.cols, sk.cell, sk.line,
-                       block};
+    *out = (csv_table){.name = name_copy, .rows = sh.records - 1,
+                       .cols = sh.cols, .cell = sk.cell, .line = sk.line,
+                       .block = block};
     return RECUR_OK;
 }
 

@@ -46,21 +46,21 @@ static const struct {
     size_t size;
     int rank;
 } dtypes[] = {
-    [RECUR_DT_BOOL] = {"BOOL", 1, 0},
-    [RECUR_DT_U8] = {"U8", 1, 1},
-    [RECUR_DT_I8] = {"I8", 1, 2},
-    [RECUR_DT_I16] = {"I16", 2, 5},
-    [RECUR_DT_U16] = {"U16", 2, 6},
-    [RECUR_DT_F16] = {"F16", 2, 7},
-    [RECUR_DT_BF16] = {"BF16", 2, 8},
-    [RECUR_DT_I32] = {"I32", 4, 9},
-    [RECUR_DT_U32] = {"U32", 4, 10},
-    [RECUR_DT_F32] = {"F32", 4, 11},
-    [RECUR_DT_F64] = {"F64", 8, 12},
-    [RECUR_DT_I64] = {"I64", 8, 13},
-    [RECUR_DT_U64] = {"U64", 8, 14},
-    [RECUR_DT_F8_E4M3] = {"F8_E4M3", 1, 4},
-    [RECUR_DT_F8_E5M2] = {"F8_E5M2", 1, 3},
+    [RECUR_DT_BOOL] = {.name = "BOOL", .size = 1, .rank = 0},
+    [RECUR_DT_U8] = {.name = "U8", .size = 1, .rank = 1},
+    [RECUR_DT_I8] = {.name = "I8", .size = 1, .rank = 2},
+    [RECUR_DT_I16] = {.name = "I16", .size = 2, .rank = 5},
+    [RECUR_DT_U16] = {.name = "U16", .size = 2, .rank = 6},
+    [RECUR_DT_F16] = {.name = "F16", .size = 2, .rank = 7},
+    [RECUR_DT_BF16] = {.name = "BF16", .size = 2, .rank = 8},
+    [RECUR_DT_I32] = {.name = "I32", .size = 4, .rank = 9},
+    [RECUR_DT_U32] = {.name = "U32", .size = 4, .rank = 10},
+    [RECUR_DT_F32] = {.name = "F32", .size = 4, .rank = 11},
+    [RECUR_DT_F64] = {.name = "F64", .size = 8, .rank = 12},
+    [RECUR_DT_I64] = {.name = "I64", .size = 8, .rank = 13},
+    [RECUR_DT_U64] = {.name = "U64", .size = 8, .rank = 14},
+    [RECUR_DT_F8_E4M3] = {.name = "F8_E4M3", .size = 1, .rank = 4},
+    [RECUR_DT_F8_E5M2] = {.name = "F8_E5M2", .size = 1, .rank = 3},
 };
 #define DTYPE_COUNT (sizeof dtypes / sizeof dtypes[0])
 
@@ -549,18 +549,15 @@ const char *st_meta(const st_file *st, const char *key)
     return hit ? hit->value : NULL;
 }
 
-size_t st_meta_count(const st_file *st)
-{
-    return st ? st->meta_count : 0;
-}
+size_t st_meta_count(const st_file *st) { return st ? st->meta_count : 0; }
 
-const char *st_meta_at(const st_file *st, size_t index, const char **value)
+int st_meta_at(const st_file *st, size_t index, const char **key,
+               const char **value)
 {
-    if (!st || index >= st->meta_count)
-        return NULL;
-    if (value)
-        *value = st->meta[index].value;
-    return st->meta[index].key;
+    if (!st || index >= st->meta_count) return 0;
+    if (key) *key = st->meta[index].key;
+    if (value) *value = st->meta[index].value;
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -65,10 +65,12 @@ const st_tensor *st_at(const st_file *st, size_t index);
 const st_tensor *st_find(const st_file *st, const char *name);
 /* A __metadata__ value; NULL when absent. */
 const char *st_meta(const st_file *st, const char *key);
-/* The __metadata__ entries in key order: the key of entry index (NULL past
- * the last) and, when value is not NULL, its value in *value. */
+/* The number of __metadata__ entries, and the index-th one (in ascending
+ * byte order of the keys): 1 with *key and *value set (either may be
+ * NULL), 0 when index is out of range. */
 size_t st_meta_count(const st_file *st);
-const char *st_meta_at(const st_file *st, size_t index, const char **value);
+int st_meta_at(const st_file *st, size_t index, const char **key,
+               const char **value);
 
 /* Converts a tensor of dtype F32, F64, F16 or BF16 into float32 at dst
  * (numel floats); RECUR_ERR_SHAPE naming the tensor for any other dtype. */

@@ -294,3 +294,24 @@ recur_status recur_lm_get_token(const recur_lm *lm, uint32_t cp, size_t *id)
     *id = lo;
     return RECUR_OK;
 }
+
+const char *recur_lm_get_word(const recur_lm *lm, size_t id)
+{
+    return lm && lm->words ? word_vocab_word(lm->words, id) : NULL;
+}
+
+recur_status recur_lm_get_word_token(const recur_lm *lm, const char *word,
+                                     size_t *id)
+{
+    if (!lm || !word || !id || !lm->words)
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_get_word_token: NULL "
+                          "argument or no word vocabulary");
+    int64_t at = word_vocab_find(lm->words, word);
+    if (at < 0)
+        at = word_vocab_find(lm->words, RECUR_UNK);
+    if (at < 0)
+        return error_fail(RECUR_ERR_ARGUMENT, "word '%.100s' is not in the "
+                          "model's vocabulary (which has no %s)", word, RECUR_UNK);
+    *id = (size_t)at;
+    return RECUR_OK;
+}

@@ -1,11 +1,14 @@
 /*
  * lm_state.c — one-token-at-a-time inference over a language model: the
  * recurrent state of one sequence, advanced by feeding tokens, with the
- * next token's logits after each feed. Dropout is off (evaluation mode).
+ * next token's logits after each feed, and the next token drawn from them
+ * (sample.h, from the state's own generator). Dropout is off (evaluation
+ * mode).
  */
 #include "base/error.h"
 #include "kernels/gemm.h"
 #include "model/lm.h"
+#include "model/sample.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +20,9 @@ struct recur_lm_state {
     float *h, *c, *h_n, *c_n;   /* [L, 1, P], [L, 1, H] */
     float *emb, *out, *logits;  /* [E], [P], [V] */
     int fed;
+    rng_state rng;              /* recur_lm_state_sample's draws */
+    void *scratch;              /* sample_scratch_size(V) bytes, from the
+                                   first sample on */
 };
 
 recur_status recur_lm_state_create(recur_lm *lm, recur_lm_state **out)
@@ -41,6 +47,7 @@ recur_status recur_lm_state_create(recur_lm *lm, recur_lm_state **out)
     s->out = s->emb + lm->E;
     s->logits = s->out + lm->P;
     recur_lm_state_reset(s);
+    rng_seed(&s->rng, 0);
     *out = s;
     return RECUR_OK;
 }
@@ -65,6 +72,7 @@ void recur_lm_state_free(recur_lm_state *s)
     if (!s)
         return;
     free(s->block);
+    free(s->scratch);
     free(s);
 }
 
@@ -114,4 +122,29 @@ recur_status recur_lm_state_get_probs(const recur_lm_state *s,
     for (size_t v = 0; v < V; v++)
         probs[v] = (float)(probs[v] / sum);
     return RECUR_OK;
+}
+
+recur_status recur_lm_state_set_seed(recur_lm_state *s, uint64_t seed)
+{
+    if (!s)
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_set_seed: NULL state");
+    rng_seed(&s->rng, seed);
+    return RECUR_OK;
+}
+
+recur_status recur_lm_state_sample(recur_lm_state *s, float temperature,
+                                   size_t top_k, float top_p, size_t *id)
+{
+    if (!s || !id || !s->fed)
+        return error_fail(RECUR_ERR_ARGUMENT, "recur_lm_state_sample: %s",
+                          s && id ? "nothing fed yet" : "NULL argument");
+    const size_t V = s->lm->V;
+    if (!s->scratch) {
+        size_t bytes = sample_scratch_size(V);
+        if (!bytes || !(s->scratch = malloc(bytes)))
+            return error_fail(RECUR_ERR_MEMORY, "out of memory for the sampling "
+                              "scratch of %zu tokens", V);
+    }
+    return sample_token(s->logits, V, temperature, top_k, top_p, &s->rng,
+                        s->scratch, id);
 }

@@ -1,5 +1,6 @@
 /*
- * sample.c — temperature / top-k / top-p sampling. See sample.h.
+ * sample.c — temperature / top-k / top-p sampling, and frames of binary
+ * units. See sample.h.
  *
  * Weights w_i = exp((l_i - max l) / T), in double: the shift makes the top
  * weight exactly 1, so the sums are >= 1 and nothing overflows; weights
@@ -179,4 +180,14 @@ recur_status sample_token(const float *logits, size_t V,
     }
     *id = pick;
     return RECUR_OK;
+}
+
+void sample_frame(const float *p, size_t K, float temperature, rng_state *rng,
+                  float *frame)
+{
+    for (size_t k = 0; k < K; k++) {
+        float z = logf(p[k]) - log1pf(-p[k]); /* the logit back */
+        float q = 1.0f / (1.0f + expf(-z / temperature));
+        frame[k] = rng_uniform(rng) < q ? 1.0f : 0.0f;
+    }
 }

@@ -2,7 +2,8 @@
  * sample.h — choosing the next token from a model's logits (internal API):
  * temperature, top-k and nucleus (top-p) sampling, applied in that order as
  * Hugging Face transformers' warpers do (TemperatureLogitsWarper,
- * TopKLogitsWarper, TopPLogitsWarper).
+ * TopKLogitsWarper, TopPLogitsWarper); and drawing a frame of independent
+ * binary units (a music model's keys) from their probabilities.
  *
  * Thread safety: none needed; the caller owns the rng and the scratch.
  */
@@ -44,5 +45,13 @@ size_t sample_scratch_size(size_t V);
 recur_status sample_token(const float *logits, size_t V,
                                 float temperature, size_t top_k, float top_p,
                                 rng_state *rng, void *scratch, size_t *id);
+
+/* Draws a frame of K independent binary units (the keys of a piano-roll
+ * frame) from their probabilities p[K]: unit k is 1 with probability
+ * sigmoid(logit(p[k]) / temperature), else 0, written to frame[k] as a
+ * float. One rng_uniform draw per unit, in order. temperature > 0 (the
+ * caller checks). frame may be p. */
+void sample_frame(const float *p, size_t K, float temperature, rng_state *rng,
+                  float *frame);
 
 #endif

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "kernels/gemm.h"
 #include "io/st_meta.h"
+#include "data/pianoroll.h"
 #include "model/loss.h"
 #include "stack/stack.h"
 
@@ -576,6 +577,21 @@ recur_status seq_model_reset_stream(seq_model *m)
     if (s)
         return s;
     m->streaming = 1;
+    return RECUR_OK;
+}
+
+recur_status seq_model_check_music(const seq_model *m, const char *path)
+{
+    const seq_config *c = &m->config;
+    if (c->vocab_size || c->rnn.input_size != RECUR_PIANO_KEYS ||
+        c->outputs != RECUR_PIANO_KEYS || c->loss != SEQ_LOSS_BCE ||
+        c->pool != SEQ_POOL_STEP || c->rnn.bidirectional)
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a music model (%zu inputs, "
+                          "%zu outputs, loss %s, pool %s, %s; expected %d, %d, "
+                          "bce, step, one direction)", path, c->rnn.input_size,
+                          c->outputs, seq_loss_str(c->loss), seq_pool_str(c->pool),
+                          c->rnn.bidirectional ? "two directions" : "one direction",
+                          RECUR_PIANO_KEYS, RECUR_PIANO_KEYS);
     return RECUR_OK;
 }
 

@@ -106,6 +106,12 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
 recur_status seq_model_reset_stream(seq_model *m);
 recur_status seq_model_stream(seq_model *m, const float *x, float *out);
 
+/* RECUR_OK when m is a music model: it reads and predicts 88-key frames
+ * (dense input of RECUR_PIANO_KEYS, as many outputs, loss bce, one
+ * prediction per step) and runs one step at a time (one direction); else
+ * RECUR_ERR_FORMAT "path: not a music model (...)". */
+recur_status seq_model_check_music(const seq_model *m, const char *path);
+
 /* Checkpoints: the parameters under the names above and __metadata__
  * format "recur-seq", task, and the configuration; the task adds its own
  * metadata to the same writer. */

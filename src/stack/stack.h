@@ -38,8 +38,9 @@ struct recur_rnn {
     /* Workspace: one block, carved per forward into the views below. */
     float *work;
     size_t work_size;
-    /* What the views were last carved for (stack.c: plan), valid when
-     * have_plan: a forward of the same shape and settings reuses them. */
+    /* What the views were last carved for (workspace.c: stack_plan), valid
+     * when have_plan: a forward of the same shape and settings reuses
+     * them. */
     struct {
         size_t T, B, seg_len;
         int dropped, per_sequence, recurrent, zoneout;
@@ -55,14 +56,21 @@ struct recur_rnn {
     size_t *perm;                /* sorted position j -> caller's batch row */
     float *x_packed;             /* [N, I] */
     const float *x_rows;         /* layer 0's rows: x_packed, or the
-                                    caller's x itself (stack.c: lean) */
+                                    caller's x itself (forward.c: lean) */
     int lean_forward;            /* the last forward ran with packed
                                     weights and kept nothing for backward */
-    unsigned per_step_inputs[2]; /* tests: cell forwards that ran per-step
-                                    input products, per scratch */
-    int direction_team;          /* tests: threads of the OpenMP team the
-                                    last layer's forward direction 0 ran
-                                    in, 0 outside any region */
+    /* Test hooks. Production code never sets plain_step (only
+     * stack_set_plain_step does, for tests) and never reads the other two,
+     * which it keeps up to date for the tests to read. */
+    struct {
+        unsigned per_step_inputs[2]; /* cell forwards that ran per-step
+                                        input products, per scratch */
+        int direction_team;          /* threads of the OpenMP team the last
+                                        layer's forward direction 0 ran in,
+                                        0 outside any region */
+        int plain_step;              /* 1: one-row steps with fixed weights
+                                        take the plain path (fixed_sweep) */
+    } test_hooks;
     float **out;                 /* per layer [N, D*P] */
     cell_cache *cache;           /* per layer*D + direction */
     float *h_state, *c_state;    /* [L*D, B, P], [L*D, B, H]: states in
@@ -94,11 +102,10 @@ struct recur_rnn {
     gemm_b *fixed;
     float *fixed_block;
     /* ... and per cell, the count of one-row steps through them
-     * (cell.h: cell_scratch.sweep); plain_step (tests) sends those steps
-     * down the plain path instead, and every step's input product up front
-     * (stack_set_plain_step). */
+     * (cell.h: cell_scratch.sweep); test_hooks.plain_step sends those
+     * steps down the plain path instead, and every step's input product up
+     * front (stack_set_plain_step). */
     unsigned *fixed_sweep;
-    int plain_step;
 
     /* Memory-lean training (segment.c): recompute = the segment length
      * asked for (0: off); seg_len the one this forward uses (T when off).
@@ -139,7 +146,7 @@ void stack_cell_backward(recur_rnn *rnn, size_t l, size_t dir,
 
 /* Whether a forward or backward of the last forward's shape, at the
  * thread count now set, runs the two directions of each layer at once,
- * one per thread (the conditions: stack.c). */
+ * one per thread (the conditions: parallel.c). */
 int stack_parallel_directions(const recur_rnn *rnn);
 
 /* Parameter views of layer l, direction dir (params or grads). */
