@@ -168,6 +168,10 @@ int cmd_train_classify(int argc, char **argv)
     classifier cl = {.tk = {!strcmp(tokens, "char") ? RECUR_TOKENS_CHAR : RECUR_TOKENS_WORD,
                             lowercase}};
     recur_status s = labeled_read(data, &lf, &all);
+    if (!s && all.classes < 2)
+        s = error_fail(RECUR_ERR_ARGUMENT, "%s: every example is of class "
+                       "'%.40s': a classifier needs examples of 2 or more",
+                       data, all.class_name[0]);
     if (!s && test_data && !(s = labeled_read(test_data, &lf, &test)))
         s = labeled_relabel(&test, test_data, all.class_name, all.classes);
     if (!s && val_data && !(s = labeled_read(val_data, &lf, &val)))
@@ -200,6 +204,19 @@ int cmd_train_classify(int argc, char **argv)
         }
         n_idx[0] = kept;
     }
+    /* A part the split leaves empty, said in the options' terms. */
+    static const char *const part_name[3] = {"training", "validation", "test"};
+    for (int p = 0; !s && p < 3; p++)
+        if (n_idx[p] == 0 && !(p == 1 && val_data) && !(p == 2 && test_data))
+            s = error_fail(RECUR_ERR_ARGUMENT, "%s: %zu example%s none "
+                           "for the %s part (--test-fraction %g, "
+                           "--val-fraction %g, each class split alike); give "
+                           "more examples%s", data, all.n,
+                           all.n == 1 ? " leaves" : "s leave", part_name[p],
+                           test_fraction,
+                           val_fraction,
+                           p == 1 ? " or --val-data"
+                           : p == 2 ? " or --test-data" : "");
     if (!s)
         s = tok_vocab_build(all.text, idx, n_idx[0], &cl.tk, min_count,
                                  max_vocab, &vocab);
@@ -312,10 +329,11 @@ done:
 int cmd_eval_classify(int argc, char **argv)
 {
     format_opts fo;
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "classify"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "labelled texts to score (required)", .metavar = "FILE"},
         FORMAT_SPECS(&fo),
@@ -323,7 +341,7 @@ int cmd_eval_classify(int argc, char **argv)
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
         {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
+    int rc = opt_parse("eval", "[--task classify] --model PATH --data FILE [options]",
                        "Scores a classifier on labelled texts: accuracy, "
                        "per-class precision, recall and F1, confusion matrix.",
                        specs, sizeof specs / sizeof *specs, argc, argv);
@@ -374,14 +392,15 @@ int cmd_eval_classify(int argc, char **argv)
 
 int cmd_predict_classify(int argc, char **argv)
 {
-    const char *model = NULL, *input = NULL;
+    const char *task = NULL, *model = NULL, *input = NULL;
     size_t threads;
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "classify"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task classify (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &input, .def = "-", .help = "texts to classify, one per line (UTF-8; - reads standard input)", .metavar = "FILE"},
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
-    int rc = opt_parse("predict", "--model PATH [--data FILE]",
+    int rc = opt_parse("predict", "[--task classify] --model PATH [--data FILE]",
                        "Classifies texts, one per line: prints the predicted "
                        "label and the probability of every class (tab-separated, "
                        "a header line first).",

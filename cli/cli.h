@@ -54,16 +54,28 @@ int cmd_sample(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 
-/* Runs cmd for a supervised task when argv names one (tasks.c): returns 1
- * with the command's exit status in *rc, else 0. */
+/* Runs cmd for a supervised task when argv names one by --task or by the
+ * --model checkpoint's task (tasks.c), or refuses a checkpoint cmd cannot
+ * use: returns 1 with the exit status in *rc; 0 to go on with the language
+ * models' command. */
 int task_dispatch(const char *cmd, int argc, char **argv, int *rc);
+/* What a task's checkpoints are: "a text classifier" for "classify"; NULL
+ * for another task or NULL. */
+const char *cli_task_noun(const char *task);
+/* Refuses the checkpoint at path, of `task` (NULL: it has none), for cmd
+ * (with --task given, or NULL): "PATH is a music model (task music); recur
+ * predict needs a text classifier or a forecaster (task classify or
+ * forecast)". Returns EXIT_FAILURE_DATA. */
+int cli_wrong_model(const char *cmd, const char *path, const char *task,
+                    const char *given);
 
 /* The supervised tasks (seqtask.h), reached from the commands above by
- * --task (train, sample) or by the checkpoint's task (eval, predict). */
+ * --task or by the --model checkpoint's task (eval, predict, sample). */
 int cmd_train_music(int argc, char **argv);
 int cmd_eval_music(int argc, char **argv);
 int cmd_sample_music(int argc, char **argv);
 int cmd_train_forecast(int argc, char **argv);
+int cmd_eval_forecast(int argc, char **argv);
 int cmd_predict_forecast(int argc, char **argv);
 int cmd_train_classify(int argc, char **argv);
 int cmd_eval_classify(int argc, char **argv);

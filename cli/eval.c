@@ -1,6 +1,7 @@
 /*
- * eval.c — `recur eval --model PATH --data FILE`: the loss of a language
- * model on a text, in nats per token (character or word), bits per
+ * eval.c — `recur eval --model PATH --data FILE`: scores a model of any
+ * task (tasks.c sends the supervised ones to their own code); here the
+ * loss of a language model on a text, in nats per token (character or word), bits per
  * character (character models) and perplexity. The text is read as --batch streams in chunks of --seq-len
  * (train.h), each stream from a zero state, every stream predicting all
  * its next tokens; --batch 1 (the default) reads it as one sequence, which
@@ -20,20 +21,23 @@
 #include "train/train.h"
 #include "model/lm_streams.h"
 #include "data/words.h"
+#include "seqtask.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cmd_eval(int argc, char **argv)
 {
     int task_rc;
     if (task_dispatch("eval", argc, argv, &task_rc))
         return task_rc;
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t batch, seq_len, threads;
     int json = 0;
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); classify, forecast and music have their own options: recur eval --task TASK --help", .choices = "charlm|wordlm|classify|forecast|music"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "UTF-8 text to evaluate (required)", .metavar = "FILE"},
         {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "1", .help = "parallel streams (1: the whole text as one sequence)", .min = 1, .max = 100000, .metavar = "B"},
@@ -41,11 +45,28 @@ int cmd_eval(int argc, char **argv)
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "BLAS threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
         {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
-                       "Evaluates a language model (character or word) on a "
-                       "text: loss in nats per token, bits per character, "
-                       "perplexity.",
-                       specs, sizeof specs / sizeof *specs, argc, argv);
+    /* The help of --task charlm or wordlm is that model's alone. */
+    const char *given = seqtask_arg(argc, argv, "--task");
+    const char *about =
+        !given ? "Scores a trained model on data, by the model's task (read "
+                 "from the checkpoint, or --task): charlm and wordlm, the "
+                 "options below: the loss of a text in nats per character or "
+                 "word, bits per character and perplexity; classify: "
+                 "accuracy, per-class precision, recall and F1 of labelled "
+                 "texts; forecast: RMSE, MAE, MAPE and sMAPE of a series' test "
+                 "part beside the naive forecasts, and whether it beats the "
+                 "better of them; music: the negative "
+                 "log-likelihood per frame of piano rolls. Those three have "
+                 "their own options: recur eval --task TASK --help."
+        : !strcmp(given, "wordlm")
+            ? "Scores a word language model on a text (read as in training: "
+              "<eos> at each line end, unseen words <unk> where the "
+              "vocabulary has it): loss in nats per word, perplexity and the "
+              "words out of the vocabulary."
+            : "Scores a character language model on a text: loss in nats per "
+              "character, bits per character and perplexity.";
+    int rc = opt_parse("eval", "[--task TASK] --model PATH --data FILE [options]",
+                       about, specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;
     if (!model || !data) {

@@ -1,5 +1,5 @@
 /*
- * forecast.c — `recur train|predict --task forecast`: time-series
+ * forecast.c — `recur train|eval|predict --task forecast`: time-series
  * forecasting from a CSV file (series.h). A window of --lookback steps
  * (the target's history and any feature columns, z-scored with the
  * training part's statistics) predicts the next --horizon target values,
@@ -7,7 +7,9 @@
  * each prediction fed back as the next input (recursive: one output).
  * The split is chronological: training, validation, then the test part;
  * the test windows are scored in original units against the naive and
- * seasonal-naive forecasts of the same targets.
+ * seasonal-naive forecasts of the same targets, at the end of training and
+ * by eval (the last part of any file with the same columns), with one
+ * verdict against the better baseline.
  *
  * The checkpoint keeps what predicting needs in __metadata__: lookback,
  * horizon, strategy, the columns (target, features, date), the missing-
@@ -139,6 +141,130 @@ static void print_row(const char *name, const forecast_metrics *mt)
            mt->mape, mt->smape);
 }
 
+/* The test part scored (train's end and eval): the truth, the forecasts
+ * and the baselines in the data's units, windows × horizon values each,
+ * their metrics, and the better baseline by RMSE, which the model must
+ * beat to be worth having. */
+typedef struct {
+    double *truth, *fc, *naive, *seasonal;
+    size_t values;
+    int have_seasonal;            /* a seasonal-naive baseline (--season) */
+    forecast_metrics mt[3];       /* recur, naive, seasonal naive; zeroed
+                                     until scored */
+    int seasonal_better;          /* the seasonal-naive baseline is the
+                                     better one */
+} test_scores;
+
+static void test_scores_free(test_scores *t)
+{
+    free(t->truth);
+    free(t->fc);
+    free(t->naive);
+    free(t->seasonal);
+}
+
+/* Forecasts the windows win (w in ser) with m and scores them against the
+ * naive and, with f->season, the seasonal-naive forecasts; a seasonal
+ * baseline the series is too short for is left out with a warning. */
+static recur_status score_test(seq_model *m, const forecaster *f,
+                               const series_data *ser, const window_set *w,
+                               const seq_data *win, size_t batch,
+                               const char *cmd, test_scores *t)
+{
+    memset(t, 0, sizeof *t);
+    t->values = win->n * f->horizon;
+    t->truth = malloc(t->values * sizeof(double));
+    t->fc = malloc(t->values * sizeof(double));
+    t->naive = malloc(t->values * sizeof(double));
+    t->seasonal = malloc(t->values * sizeof(double));
+    recur_status s = RECUR_OK;
+    if (!t->truth || !t->fc || !t->naive || !t->seasonal)
+        s = error_fail(RECUR_ERR_MEMORY, "out of memory");
+    if (!s)
+        s = series_truth(ser, w, t->truth);
+    if (!s)
+        s = series_naive(ser, w, t->naive);
+    if (!s)
+        s = forecaster_run(m, win, f, batch, t->fc);
+    if (!s)
+        forecaster_untransform(f, ser, w->first, w->count, t->fc);
+    if (!s && f->season) {
+        t->have_seasonal = series_seasonal_naive(ser, w, f->season,
+                                                 t->seasonal) == RECUR_OK;
+        if (!t->have_seasonal)
+            fprintf(stderr, "recur %s: no seasonal-naive baseline: %s\n", cmd,
+                    recur_last_error());
+    }
+    if (!s)
+        s = forecast_metrics_compute(t->truth, t->fc, t->values, &t->mt[0]);
+    if (!s)
+        s = forecast_metrics_compute(t->truth, t->naive, t->values, &t->mt[1]);
+    if (!s && t->have_seasonal)
+        s = forecast_metrics_compute(t->truth, t->seasonal, t->values, &t->mt[2]);
+    if (s) /* a failed run's figures are not read */
+        memset(t->mt, 0, sizeof t->mt);
+    t->seasonal_better = t->have_seasonal && t->mt[2].rmse < t->mt[1].rmse;
+    return s;
+}
+
+static const char *base_name(const test_scores *t)
+{
+    return t->seasonal_better ? "seasonal-naive" : "naive";
+}
+
+static double base_rmse(const test_scores *t)
+{
+    return t->mt[t->seasonal_better ? 2 : 1].rmse;
+}
+
+/* The scores as JSON members: "test_values": N, "rmse": ..., up to the
+ * seasonal baseline's (NaN, as where every actual value is 0, as null),
+ * then the verdict: "baseline", "baseline_rmse", "beats_baseline". */
+static void print_scores_json(const test_scores *t)
+{
+    const forecast_metrics *mt = t->mt;
+    char v[6][32];
+    printf("\"test_values\": %zu, \"rmse\": %s, \"mae\": %s, \"mape\": %s, "
+           "\"smape\": %s, \"naive_rmse\": %.6g, \"naive_mae\": %.6g, "
+           "\"naive_mape\": %s", t->values,
+           seqtask_json_number(v[0], 32, "%.6g", mt[0].rmse),
+           seqtask_json_number(v[1], 32, "%.6g", mt[0].mae),
+           seqtask_json_number(v[2], 32, "%.6g", mt[0].mape),
+           seqtask_json_number(v[3], 32, "%.6g", mt[0].smape),
+           mt[1].rmse, mt[1].mae,
+           seqtask_json_number(v[4], 32, "%.6g", mt[1].mape));
+    if (t->have_seasonal)
+        printf(", \"seasonal_rmse\": %.6g, \"seasonal_mae\": %.6g, "
+               "\"seasonal_mape\": %s", mt[2].rmse, mt[2].mae,
+               seqtask_json_number(v[5], 32, "%.6g", mt[2].mape));
+    printf(", \"baseline\": \"%s\", \"baseline_rmse\": %.6g, "
+           "\"beats_baseline\": %s",
+           t->seasonal_better ? "seasonal_naive" : "naive", base_rmse(t),
+           seqtask_verdict("RMSE", mt[0].rmse, base_name(t), base_rmse(t), 1, 0)
+               ? "true" : "false");
+}
+
+/* The scores as a table, one row per forecast, and the verdict line
+ * ("result: ..."). The test part's first and last target dates follow
+ * its first step where the series has a date column. */
+static void print_scores(const test_scores *t, const forecaster *f,
+                         const series_data *ser, const window_set *w)
+{
+    char dates[128] = "";
+    if (ser->date && w->count)
+        snprintf(dates, sizeof dates, " (%.40s to %.40s)", ser->date[w->first],
+                 ser->date[w->first + w->count - 1 + f->horizon - 1]);
+    printf("test part: %zu windows from step %zu%s, horizon %zu (%zu values)\n",
+           w->count, w->first, dates, f->horizon, t->values);
+    printf("  %-16s %10s %10s %9s %9s\n", "forecast", "RMSE", "MAE", "MAPE%",
+           "sMAPE%");
+    print_row(f->recursive ? "recur (recursive)" : "recur", &t->mt[0]);
+    print_row("naive", &t->mt[1]);
+    if (t->have_seasonal)
+        print_row("seasonal naive", &t->mt[2]);
+    seqtask_verdict("RMSE", t->mt[0].rmse, base_name(t), base_rmse(t), 1, 1);
+}
+
 int cmd_train_forecast(int argc, char **argv)
 {
     seqtask_opts o;
@@ -212,7 +338,7 @@ int cmd_train_forecast(int argc, char **argv)
     seq_loss loss = SEQ_LOSS_MSE;
     split_sets split;
     window_set w[3];
-    double *truth = NULL, *fc = NULL, *naive = NULL, *seasonal = NULL;
+    test_scores ts = {0};
     recur_status s = forecaster_split_features(&f, features);
     if (!s)
         s = read_series(&f, data, &ser);
@@ -276,38 +402,11 @@ int cmd_train_forecast(int argc, char **argv)
         goto done;
     }
     /* The test part in original units: the model and the baselines. */
-    const size_t values = win[2].n * f.horizon;
-    if (!s) {
-        truth = malloc(values * sizeof(double));
-        fc = malloc(values * sizeof(double));
-        naive = malloc(values * sizeof(double));
-        seasonal = malloc(values * sizeof(double));
-        if (!truth || !fc || !naive || !seasonal)
-            s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    }
     if (!s)
-        s = series_truth(&ser, &w[2], truth);
-    if (!s)
-        s = series_naive(&ser, &w[2], naive);
-    if (!s)
-        s = forecaster_run(m, &win[2], &f, o.batch, fc);
-    if (!s)
-        forecaster_untransform(&f, &ser, w[2].first, w[2].count, fc);
-    int have_seasonal = 0;
-    if (!s && f.season) {
-        have_seasonal = series_seasonal_naive(&ser, &w[2], f.season, seasonal) == RECUR_OK;
-        if (!have_seasonal)
-            fprintf(stderr, "recur train: no seasonal-naive baseline: %s\n",
-                    recur_last_error());
-    }
-    forecast_metrics mt[3];
-    memset(mt, 0, sizeof mt);
-    if (!s)
-        s = forecast_metrics_compute(truth, fc, values, &mt[0]);
-    if (!s)
-        s = forecast_metrics_compute(truth, naive, values, &mt[1]);
-    if (!s && have_seasonal)
-        s = forecast_metrics_compute(truth, seasonal, values, &mt[2]);
+        s = score_test(m, &f, &ser, &w[2], &win[2], o.batch, "train", &ts);
+    const double *truth = ts.truth, *fc = ts.fc, *naive = ts.naive,
+                 *seasonal = ts.seasonal;
+    const int have_seasonal = ts.have_seasonal;
     /* The forecast CSV and the plot of the test part. */
     char *csv_path = NULL, *svg_path = NULL;
     if (!s && (csv_out || o.save)) {
@@ -362,54 +461,25 @@ int cmd_train_forecast(int argc, char **argv)
         }
         free(history);
     }
-    /* The better baseline by RMSE, which the model must beat to be worth
-     * having. */
-    int seasonal_better = have_seasonal && mt[2].rmse < mt[1].rmse;
-    const char *base_name = seasonal_better ? "seasonal-naive" : "naive";
-    const double base_rmse = mt[seasonal_better ? 2 : 1].rmse;
     if (s) {
         rc = cli_fail("train", s);
     } else if (json) {
-        char v[8][32]; /* NaN (no validation, every actual 0) as null */
-        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %s, \"params\": %zu, \"test_values\": %zu, "
-               "\"rmse\": %s, \"mae\": %s, \"mape\": %s, \"smape\": %s, "
-               "\"naive_rmse\": %.6g, \"naive_mae\": %.6g, \"naive_mape\": %s", run.epochs, run.best_epoch, run.seconds,
-               seqtask_json_number(v[0], 32, "%.6g", run.best_val),
-               seq_model_size(m), values,
-               seqtask_json_number(v[1], 32, "%.6g", mt[0].rmse),
-               seqtask_json_number(v[2], 32, "%.6g", mt[0].mae),
-               seqtask_json_number(v[3], 32, "%.6g", mt[0].mape),
-               seqtask_json_number(v[4], 32, "%.6g", mt[0].smape),
-               mt[1].rmse, mt[1].mae,
-               seqtask_json_number(v[5], 32, "%.6g", mt[1].mape));
-        if (have_seasonal)
-            printf(", \"seasonal_rmse\": %.6g, \"seasonal_mae\": %.6g, "
-                   "\"seasonal_mape\": %s", mt[2].rmse, mt[2].mae,
-                   seqtask_json_number(v[6], 32, "%.6g", mt[2].mape));
-        printf(", \"baseline\": \"%s\", \"baseline_rmse\": %.6g, "
-               "\"beats_baseline\": %s}\n",
-               seasonal_better ? "seasonal_naive" : "naive", base_rmse,
-               seqtask_verdict("RMSE", mt[0].rmse, base_name, base_rmse, 1, 0)
-                   ? "true" : "false");
+        char v[32]; /* NaN (no validation) as null */
+        printf("{\"task\": \"forecast\", \"epochs\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, \"best_val_loss\": %s, \"params\": %zu, ",
+               run.epochs, run.best_epoch, run.seconds,
+               seqtask_json_number(v, 32, "%.6g", run.best_val),
+               seq_model_size(m));
+        print_scores_json(&ts);
+        printf("}\n");
     } else {
-        printf("test part: %zu windows from step %zu, horizon %zu (%zu values)\n",
-               w[2].count, w[2].first, f.horizon, values);
-        printf("  %-16s %10s %10s %9s %9s\n", "forecast", "RMSE", "MAE", "MAPE%", "sMAPE%");
-        print_row(f.recursive ? "recur (recursive)" : "recur", &mt[0]);
-        print_row("naive", &mt[1]);
-        if (have_seasonal)
-            print_row("seasonal naive", &mt[2]);
-        seqtask_verdict("RMSE", mt[0].rmse, base_name, base_rmse, 1, 1);
+        print_scores(&ts, &f, &ser, &w[2]);
     }
     if (!rc)
         seqtask_saved("train", &o, &run);
     free(csv_path);
     free(svg_path);
 done:
-    free(truth);
-    free(fc);
-    free(naive);
-    free(seasonal);
+    test_scores_free(&ts);
     for (int p = 0; p < 3; p++)
         seq_data_free(&win[p]);
     series_norm_free(&f.norm);
@@ -420,19 +490,124 @@ done:
     return rc;
 }
 
+/* The checkpoint at model as a forecaster, and its columns of data (eval,
+ * predict). */
+static recur_status open_forecaster(const char *model, const char *data,
+                                    seq_model **m, st_file **st, forecaster *f,
+                                    series_data *ser)
+{
+    recur_status s = seqtask_load(model, "forecast", m, st);
+    if (!s)
+        s = forecaster_read(*st, model, f, seq_model_config(*m));
+    if (!s)
+        s = read_series(f, data, ser);
+    return s;
+}
+
+/* ---- eval: the test part of a file, scored as at the end of training ---- */
+
+int cmd_eval_forecast(int argc, char **argv)
+{
+    const char *task = NULL, *model = NULL, *data = NULL;
+    size_t test_n, batch, threads;
+    double test_fraction;
+    int json = 0;
+    const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "forecast"},
+        {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task forecast (required)", .metavar = "PATH"},
+        {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV with the same columns as in training; its last part is scored (required)", .metavar = "FILE"},
+        {.name = "--test", .type = OPT_SIZE, .dest = &test_n, .def = "0", .help = "the last N steps are the test part (0: --test-fraction)", .min = 0, .max = 100000000, .metavar = "N"},
+        {.name = "--test-fraction", .type = OPT_FLOAT, .dest = &test_fraction, .def = "0.2", .help = "fraction of the steps in the test part (as in training)", .min = 0.0, .max = 0.9},
+        {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "32", .help = "windows per batch", .min = 1, .max = 1000000, .metavar = "B"},
+        {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
+        {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
+    };
+    int rc = opt_parse("eval", "[--task forecast] --model PATH --data FILE.csv [options]",
+                       "Scores a forecaster on the test part of a series (its "
+                       "last --test steps, or --test-fraction of them, as recur "
+                       "train --task forecast splits it): RMSE, MAE, MAPE and "
+                       "sMAPE in the data's units beside the naive and, with the "
+                       "checkpoint's season, the seasonal-naive forecasts of the "
+                       "same values, and whether the model beats the better of "
+                       "them (the 'result:' line). Given the training file and "
+                       "split, the figures are those training printed at its "
+                       "end.",
+                       specs, sizeof specs / sizeof *specs, argc, argv);
+    if (rc)
+        return rc == 1 ? EXIT_OK : EXIT_USAGE;
+    if (!model || !data) {
+        cli_error("eval", "--model and --data are required (see recur eval "
+                  "--task forecast --help)");
+        return EXIT_USAGE;
+    }
+    recur_set_threads((int)threads);
+    seq_model *m = NULL;
+    st_file *st = NULL;
+    forecaster f;
+    memset(&f, 0, sizeof f);
+    series_data ser = {0};
+    seq_data win = {0};
+    window_set w;
+    split_sets split;
+    test_scores ts = {0};
+    double *tvalue = NULL;
+    recur_status s = open_forecaster(model, data, &m, &st, &f, &ser);
+    if (!s) {
+        split_spec ss = {.test = test_n, .valid = 0,
+                         .test_fraction = test_fraction, .valid_fraction = 0.0};
+        s = series_split(ser.n, &ss, &split);
+    }
+    if (!s)
+        s = forecaster_transform(&f, &ser, data, &tvalue);
+    if (!s) {
+        series_data tser = ser;
+        tser.value = tvalue;
+        size_t start = split.train; /* no validation part: the test's start */
+        if (f.difference && start < f.lookback + 1) /* step 0 has no change */
+            start = f.lookback + 1 < ser.n ? f.lookback + 1 : ser.n;
+        s = window_plan("test", start, ser.n, f.lookback, f.horizon, &w);
+        if (!s)
+            s = series_windows(&tser, &f.norm, &w, &win);
+    }
+    if (!s && win.n == 0)
+        s = error_fail(RECUR_ERR_ARGUMENT, "%s: no test part (--test or "
+                       "--test-fraction)", data);
+    if (!s)
+        s = score_test(m, &f, &ser, &w, &win, batch, "eval", &ts);
+    if (s) {
+        rc = cli_fail("eval", s);
+    } else if (json) {
+        printf("{\"task\": \"forecast\", ");
+        print_scores_json(&ts);
+        printf("}\n");
+    } else {
+        printf("%s on %s:\n", model, data);
+        print_scores(&ts, &f, &ser, &w);
+    }
+    test_scores_free(&ts);
+    free(tvalue);
+    seq_data_free(&win);
+    series_norm_free(&f.norm);
+    series_free(&ser);
+    seq_model_free(m);
+    st_free(st);
+    return rc;
+}
+
 /* ---- predict: forecast the steps after the end of a file ---- */
 
 int cmd_predict_forecast(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL, *plot_out = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL, *plot_out = NULL;
     size_t threads;
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "forecast"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task forecast (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "CSV with the same columns as in training; the forecast starts after its last row (required)", .metavar = "FILE"},
         {.name = "--plot", .type = OPT_STRING, .dest = &plot_out, .help = "also draw the history and the forecast as SVG", .metavar = "PATH"},
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "threads", .min = 0, .max = 1024, .metavar = "N"},
     };
-    int rc = opt_parse("predict", "--model PATH --data FILE.csv [options]",
+    int rc = opt_parse("predict", "[--task forecast] --model PATH --data FILE.csv [options]",
                        "Forecasts the --horizon steps after the end of a series "
                        "with a trained forecaster; prints CSV (date, forecast) "
                        "on stdout, the dates following the file's last at the "
@@ -452,11 +627,7 @@ int cmd_predict_forecast(int argc, char **argv)
     memset(&f, 0, sizeof f);
     series_data ser = {0};
     double *fc = NULL;
-    recur_status s = seqtask_load(model, "forecast", &m, &st);
-    if (!s)
-        s = forecaster_read(st, model, &f, seq_model_config(m));
-    if (!s)
-        s = read_series(&f, data, &ser);
+    recur_status s = open_forecaster(model, data, &m, &st, &f, &ser);
     if (!s && !(fc = malloc(f.horizon * sizeof(double))))
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
     if (!s)

@@ -1,6 +1,7 @@
 /* main.c — `recur`: dispatches to the subcommands. */
 #include "cli.h"
 #include "base/file.h"
+#include "options.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +101,16 @@ int cli_fail(const char *cmd, recur_status status)
     return EXIT_FAILURE_DATA;
 }
 
+/* The commands, by name (the name first: opt_nearest reads it). */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"train", cmd_train},     {"eval", cmd_eval},   {"predict", cmd_predict},
+    {"sample", cmd_sample},   {"forward", cmd_forward}, {"info", cmd_info},
+    {"bench", cmd_bench},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -116,20 +127,18 @@ int main(int argc, char **argv)
         printf("recur %s\n", recur_version());
         return EXIT_OK;
     }
-    if (strcmp(cmd, "forward") == 0)
-        return cmd_forward(argc - 1, argv + 1);
-    if (strcmp(cmd, "info") == 0)
-        return cmd_info(argc - 1, argv + 1);
-    if (strcmp(cmd, "train") == 0)
-        return cmd_train(argc - 1, argv + 1);
-    if (strcmp(cmd, "eval") == 0)
-        return cmd_eval(argc - 1, argv + 1);
-    if (strcmp(cmd, "sample") == 0)
-        return cmd_sample(argc - 1, argv + 1);
-    if (strcmp(cmd, "predict") == 0)
-        return cmd_predict(argc - 1, argv + 1);
-    if (strcmp(cmd, "bench") == 0)
-        return cmd_bench(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    /* A slip ("trian") gets the command meant, as options do. */
+    const char *hint = opt_nearest(cmd, strlen(cmd), commands,
+                                   sizeof commands / sizeof *commands,
+                                   sizeof *commands);
+    if (hint) {
+        fprintf(stderr, "recur: unknown command '%s'; did you mean %s? (recur "
+                "--help lists the commands)\n", cmd, hint);
+        return EXIT_USAGE;
+    }
     fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -1,12 +1,15 @@
 /*
  * metrics.c — the CSV metrics log and its plot. Columns:
  *     step,epoch,lr,train_loss,grad_norm,val_loss,elapsed,tokens_per_sec
- * a step row leaves val_loss empty, a validation row the training columns.
+ * (step and epoch first, as in every task's log); a step row leaves
+ * val_loss empty, a validation row the training columns. The learning rate
+ * is the shortest decimal that reads back as the float the run used.
  * The plot is drawn from the file itself, so a resumed run's plot shows
  * the whole history.
  */
 #include "metrics.h"
 #include "plot.h"
+#include "base/floatfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -49,8 +52,10 @@ metrics_log *metrics_open(const char *path, int append, const char *unit)
 
 void metrics_step(metrics_log *log, const train_event *ev)
 {
-    fprintf(log->f, "%llu,%.6f,%.9g,%.6f,%.6f,,%.3f,%.1f\n",
-            (unsigned long long)ev->step, ev->epoch, (double)ev->lr, ev->loss,
+    char lr[32];
+    fprintf(log->f, "%llu,%.6f,%s,%.6f,%.6f,,%.3f,%.1f\n",
+            (unsigned long long)ev->step, ev->epoch,
+            floatfmt_shortest(lr, sizeof lr, ev->lr), ev->loss,
             (double)ev->grad_norm, ev->elapsed, ev->tokens_per_sec);
 }
 

@@ -142,17 +142,18 @@ done:
 
 int cmd_eval_music(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL;
+    const char *task = NULL, *model = NULL, *data = NULL;
     size_t threads, batch;
     int json = 0;
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "what the model does (default: the checkpoint's task)", .choices = "music"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train --task music (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "piano rolls to score, one piece per line (required)", .metavar = "FILE"},
         {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "32", .help = "pieces per batch", .min = 1, .max = 100000, .metavar = "B"},
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "0", .help = "threads (0: all cores)", .min = 0, .max = 1024, .metavar = "N"},
         {.name = "--json", .type = OPT_FLAG, .dest = &json, .help = "one JSON object on stdout"},
     };
-    int rc = opt_parse("eval", "--model PATH --data FILE [options]",
+    int rc = opt_parse("eval", "[--task music] --model PATH --data FILE [options]",
                        "Scores a music model on piano rolls: the negative "
                        "log-likelihood per frame in nats (88 keys summed, "
                        "averaged over every frame).",

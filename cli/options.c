@@ -226,30 +226,30 @@ static size_t distance(const char *a, size_t na, const char *b)
     return row[nb];
 }
 
-/* The option the user probably meant: the only one the text starts, or
- * the nearest within two edits. NULL when nothing is close. */
-static const char *suggest(const opt_spec *specs, size_t n_specs, const char *arg,
-                           size_t n)
+const char *opt_nearest(const char *arg, size_t n, const void *names,
+                        size_t count, size_t stride)
 {
+#define NAME(k) (*(const char *const *)((const char *)names + (k) * stride))
     const char *prefix_of = NULL;
     size_t prefixes = 0;
-    for (size_t k = 0; k < n_specs; k++)
-        if (n > 2 && strncmp(specs[k].name, arg, n) == 0) {
-            prefix_of = specs[k].name;
+    for (size_t k = 0; k < count; k++)
+        if (n > 2 && strncmp(NAME(k), arg, n) == 0) {
+            prefix_of = NAME(k);
             prefixes++;
         }
     if (prefixes == 1)
         return prefix_of;
     const char *best = NULL;
     size_t best_d = 3;
-    for (size_t k = 0; k < n_specs; k++) {
-        size_t d = distance(arg, n, specs[k].name);
+    for (size_t k = 0; k < count; k++) {
+        size_t d = distance(arg, n, NAME(k));
         if (d < best_d) {
             best_d = d;
-            best = specs[k].name;
+            best = NAME(k);
         }
     }
     return best;
+#undef NAME
 }
 
 /* Does argv[i] look like an option, so that it cannot be a value? */
@@ -302,7 +302,7 @@ int opt_parse(const char *cmd, const char *synopsis, const char *description,
         size_t n = eq ? (size_t)(eq - a) : strlen(a);
         const opt_spec *s = find(specs, n_specs, a, n);
         if (!s) {
-            const char *hint = suggest(specs, n_specs, a, n);
+            const char *hint = opt_nearest(a, n, specs, n_specs, sizeof *specs);
             if (hint)
                 cli_error(cmd, "unknown option '%.*s'; did you mean %s?", (int)n, a, hint);
             else
@@ -417,7 +417,16 @@ void opt_usage(FILE *out, const char *cmd, const char *synopsis,
             if (s->def && s->def[0] == '1')
                 NOTE("on by default");
         } else if (s->def) {
-            NOTE("default: %s", *s->def ? s->def : "\"\"");
+            /* A default such as "\n" is shown escaped, on its line. */
+            char def[64];
+            size_t at = 0;
+            for (const char *d = s->def; *d && at + 5 < sizeof def; d++)
+                at += (unsigned char)*d < ' '
+                          ? (size_t)snprintf(def + at, sizeof def - at, *d == '\n'
+                                             ? "\\n" : "\\x%02x", (unsigned char)*d)
+                          : (size_t)snprintf(def + at, sizeof def - at, "%c", *d);
+            def[at] = '\0';
+            NOTE("default: %s", *def ? def : "\"\"");
         }
         if (has_range(s)) {
             char range[96];

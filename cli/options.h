@@ -70,6 +70,15 @@ typedef struct {
 int opt_parse(const char *cmd, const char *synopsis, const char *description,
               const opt_spec *specs, size_t n_specs, int argc, char **argv);
 
+/* The name the user probably meant by arg[0..n) (an option, a command):
+ * the only one that arg, 3 characters or more, begins; else the nearest
+ * within two edits (Levenshtein); NULL when none is close. names: count
+ * entries stride bytes apart, each beginning with its name as a const char *
+ * (an array of strings, or of structs such as opt_spec whose first member
+ * is the name). */
+const char *opt_nearest(const char *arg, size_t n, const void *names,
+                        size_t count, size_t stride);
+
 /* Writes the usage: "usage: recur <cmd> <synopsis>", the description, then
  * every option with its metavar, help, "(default: X)" and its choices or
  * range, wrapped to 80 columns, and -h, --help. */

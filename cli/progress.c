@@ -44,27 +44,41 @@ void progress_init(progress *p, FILE *out, uint64_t total_steps, double time_lim
 
 double progress_elapsed(const progress *p) { return clock_seconds() - p->start; }
 
-/* Seconds left, or a negative number when unknown. */
-static double eta(const progress *p, double now)
+/* Seconds left until the step count ends the run, or a negative number
+ * when unknown. */
+static double eta_steps(const progress *p, double now)
 {
-    double left = -1;
     if (p->total_steps && p->step >= p->total_steps)
         return 0;
-    if (p->total_steps && p->step > 0) {
-        double per_step;
-        if (p->step > p->first_step && now > p->first_time)
-            per_step = (now - p->first_time) / (double)(p->step - p->first_step);
-        else
-            per_step = (now - p->start) / (double)p->step;
-        left = per_step * (double)(p->total_steps - p->step);
-    }
-    if (p->time_limit > 0) {
-        double by_time = p->time_limit - (now - p->start);
-        by_time = by_time > 0 ? by_time : 0;
-        if (left < 0 || by_time < left)
-            left = by_time;
-    }
-    return left;
+    if (!p->total_steps || p->step == 0)
+        return -1;
+    double per_step;
+    if (p->step > p->first_step && now > p->first_time)
+        per_step = (now - p->first_time) / (double)(p->step - p->first_step);
+    else
+        per_step = (now - p->start) / (double)p->step;
+    return per_step * (double)(p->total_steps - p->step);
+}
+
+/* Is the time limit what will end the run: no step count, or one that at
+ * the rate so far would take longer? */
+static int time_ends(const progress *p, double now)
+{
+    if (!(p->time_limit > 0))
+        return 0;
+    double by_steps = eta_steps(p, now);
+    double by_time = p->time_limit - (now - p->start);
+    return by_steps < 0 || by_time < by_steps;
+}
+
+/* Seconds left by whichever ends first, or a negative number when
+ * unknown. */
+static double eta(const progress *p, double now)
+{
+    if (!time_ends(p, now))
+        return eta_steps(p, now);
+    double by_time = p->time_limit - (now - p->start);
+    return by_time > 0 ? by_time : 0;
 }
 
 /* The status text of the last update (no newline). */
@@ -76,15 +90,24 @@ static void format_status(const progress *p, double now, char *buf, size_t size)
         if (used < size)                                                         \
             used += (size_t)snprintf(buf + used, size - used, __VA_ARGS__);      \
     } while (0)
-    if (p->total_steps)
+    /* The percentage, the step count and the ETA all follow what ends the
+     * run: the steps ("step 78/1560 5%"), or the time limit ("step 78  45%
+     * of --time-limit 10s", no step total that will not be reached). */
+    char t[32];
+    if (time_ends(p, now)) {
+        if (p->time_limit < 60) /* as given: "0.5s" */
+            snprintf(t, sizeof t, "%gs", p->time_limit);
+        else
+            progress_format_duration(p->time_limit, t, sizeof t);
+        ADD("step %llu  %.0f%% of --time-limit %s", (unsigned long long)p->step,
+            fmin(100, floor(100.0 * (now - p->start) / p->time_limit)), t);
+    } else if (p->total_steps) {
         ADD("step %llu/%llu %.0f%%", (unsigned long long)p->step,
             (unsigned long long)p->total_steps,
             floor(100.0 * (double)p->step / (double)p->total_steps));
-    else if (p->time_limit > 0)
-        ADD("step %llu %.0f%%", (unsigned long long)p->step,
-            fmin(100, floor(100.0 * (now - p->start) / p->time_limit)));
-    else
+    } else {
         ADD("step %llu", (unsigned long long)p->step);
+    }
     if (p->epoch >= 0)
         ADD("  epoch %.2f", p->epoch);
     if (p->loss >= 0 && isfinite(p->loss))
@@ -100,7 +123,6 @@ static void format_status(const progress *p, double now, char *buf, size_t size)
         ADD("  %.1fk tok/s", r / 1e3);
     else
         ADD("  %.2fM tok/s", r / 1e6);
-    char t[32];
     double left = eta(p, now);
     int finished = p->total_steps && p->step >= p->total_steps;
     if (left >= 0 && !finished) {

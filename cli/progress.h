@@ -10,7 +10,10 @@
  * live line, prints, and redraws it, so the two never garble each other.
  *
  * The ETA comes from the mean time per step so far and the steps left, or
- * from the time limit, whichever ends first. Times use CLOCK_MONOTONIC.
+ * from the time limit, whichever ends first; the percentage follows the
+ * same one: with a time limit that comes first the line reads
+ *   step 1200  45% of --time-limit 10m00s  epoch 1.37  ...  ETA 5m30s
+ * without a step total the run will not reach. Times use CLOCK_MONOTONIC.
  */
 #ifndef RECUR_CLI_PROGRESS_H
 #define RECUR_CLI_PROGRESS_H

@@ -1,6 +1,7 @@
 /*
- * sample.c — `recur sample --model PATH`: generates text from a character
- * language model one character at a time through the public step API
+ * sample.c — `recur sample --model PATH`: generates from a model (tasks.c
+ * sends music models to music.c); here text from a character or word
+ * language model, one token at a time through the public step API
  * (recur_lm_state), printing each as it comes. --prime text is fed first
  * (and printed); its characters must be in the model's vocabulary.
  *
@@ -18,6 +19,7 @@
 #include "model/sample.h"
 #include "data/text.h"
 #include "data/words.h"
+#include "seqtask.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,24 +120,36 @@ int cmd_sample(int argc, char **argv)
     int task_rc;
     if (task_dispatch("sample", argc, argv, &task_rc))
         return task_rc;
-    const char *model = NULL, *prime = NULL;
+    const char *task = NULL, *model = NULL, *prime = NULL;
     size_t length, top_k, seed, threads;
     double temperature, top_p;
     int raw_start = 0;
+    /* The help of --task charlm or wordlm is that model's alone. */
+    const char *given = seqtask_arg(argc, argv, "--task");
+    int words = given && !strcmp(given, "wordlm");
     const opt_spec specs[] = {
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); music has its own options: recur sample --task music --help", .choices = "charlm|wordlm|music"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
-        {.name = "--prime", .type = OPT_STRING, .dest = &prime, .def = "\n", .help = "text fed before sampling (default: a newline)", .metavar = "TEXT"},
-        {.name = "--length", .type = OPT_SIZE, .dest = &length, .def = "500", .help = "characters (a word model: words) to generate", .min = 0, .max = 1e12, .metavar = "N"},
+        {.name = "--prime", .type = OPT_STRING, .dest = &prime, .def = "\n", .help = words ? "words fed before sampling, a line end as <eos> (a newline alone: one <eos>)" : "text fed before sampling", .metavar = "TEXT"},
+        {.name = "--length", .type = OPT_SIZE, .dest = &length, .def = "500", .help = !given ? "characters (charlm) or words (wordlm) to generate" : words ? "words to generate" : "characters to generate", .min = 0, .max = 1e12, .metavar = "N"},
         {.name = "--temperature", .type = OPT_FLOAT, .dest = &temperature, .def = "0.8", .help = "softmax temperature (0: always the most likely)", .min = 0.0, .max = 100.0, .metavar = "T"},
         {.name = "--top-k", .type = OPT_SIZE, .dest = &top_k, .def = "0", .help = "sample among the K most likely (0: all)", .min = 0, .max = 1e9, .metavar = "K"},
         {.name = "--top-p", .type = OPT_FLOAT, .dest = &top_p, .def = "1", .help = "nucleus sampling: the smallest set with this probability", .min = 1e-9, .max = 1.0, .metavar = "P"},
         {.name = "--seed", .type = OPT_SIZE, .dest = &seed, .def = "1", .help = "random seed", .metavar = "S"},
-        {.name = "--raw-start", .type = OPT_FLAG, .dest = &raw_start, .help = "feed the prime from the zero state, without the unprinted newline before it"},
+        {.name = "--raw-start", .type = OPT_FLAG, .dest = &raw_start, .help = words ? "feed the prime from the zero state, without the unprinted <eos> before it" : "feed the prime from the zero state, without the unprinted newline before it"},
         {.name = "--threads", .type = OPT_SIZE, .dest = &threads, .def = "1", .help = "BLAS threads", .min = 0, .max = 1024, .metavar = "N"},
     };
-    int rc = opt_parse("sample", "--model PATH [options]",
-                       "Generates text from a character language model, one "
-                       "character at a time, printing each as it comes.",
+    const char *about =
+        !given ? "Generates from a trained model, by the model's task (read "
+                 "from the checkpoint, or --task): charlm and wordlm, the "
+                 "options below: text, one character or word at a time, "
+                 "printed as it comes; music: a MIDI file, with its own "
+                 "options (recur sample --task music --help)."
+        : words ? "Generates text from a word language model, one word at a "
+                  "time, printing each as it comes (<eos> as a line break)."
+                : "Generates text from a character language model, one "
+                  "character at a time, printing each as it comes.";
+    int rc = opt_parse("sample", "[--task TASK] --model PATH [options]", about,
                        specs, sizeof specs / sizeof *specs, argc, argv);
     if (rc)
         return rc == 1 ? EXIT_OK : EXIT_USAGE;

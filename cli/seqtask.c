@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "guard.h"
 #include "base/error.h"
+#include "base/floatfmt.h"
 #include "plot.h"
 
 #include <math.h>
@@ -110,8 +111,10 @@ recur_status seqtask_load(const char *path, const char *task, seq_model **m,
         return s;
     const char *t = st_meta(*st, "task");
     if (!t || strcmp(t, task) != 0)
-        s = error_fail(RECUR_ERR_FORMAT, "%s: a model for task '%.40s', not '%s'",
-                       path, t ? t : "(none)", task);
+        s = error_fail(RECUR_ERR_FORMAT, "%s is %s (task %.40s), not %s (task "
+                       "%s)", path,
+                       cli_task_noun(t) ? cli_task_noun(t) : "not a model of recur",
+                       t ? t : "none", cli_task_noun(task), task);
     if (!s)
         s = seq_model_read(*st, path, m);
     if (s) {
@@ -159,16 +162,6 @@ int seqtask_verdict(const char *metric, double model, const char *baseline,
     return beats;
 }
 
-const char *seqtask_model_task(int argc, char **argv)
-{
-    static char task[32];
-    const char *path = seqtask_arg(argc, argv, "--model");
-    int found = 0;
-    if (!path || st_peek_meta(path, "task", task, sizeof task, &found))
-        return NULL;
-    return found ? task : NULL;
-}
-
 /* ---- the training run ---- */
 
 typedef struct {
@@ -213,9 +206,10 @@ static int on_event(void *ctx, const fit_event *ev)
                 ev->epoch, log->epochs, ev->loss, ev->val_loss,
                 ev->best ? " *" : "", (double)ev->lr, ev->elapsed);
     if (log->csv) {
-        fprintf(log->csv, "%zu,%llu,%.6f,%.6f,%d,%.6g,%.3f\n", ev->epoch,
-                (unsigned long long)ev->step, ev->loss, ev->val_loss, ev->best,
-                (double)ev->lr, ev->elapsed);
+        char lr[32];
+        fprintf(log->csv, "%llu,%zu,%.6f,%.6f,%d,%s,%.3f\n",
+                (unsigned long long)ev->step, ev->epoch, ev->loss, ev->val_loss,
+                ev->best, floatfmt_shortest(lr, sizeof lr, ev->lr), ev->elapsed);
         fflush(log->csv);
     }
     if (log->n < log->epochs) {
@@ -276,7 +270,8 @@ recur_status seqtask_train(const char *cmd, const char *task,
         s = error_fail(RECUR_ERR_IO, "cannot write %s", csv_path);
         goto done;
     }
-    fprintf(log.csv, "epoch,step,train_loss,val_loss,best,lr,seconds\n");
+    /* step, epoch first, as in the language models' log (metrics.c) */
+    fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
                 "examples\n", task, n, train->n, val ? val->n : 0);

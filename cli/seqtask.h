@@ -97,10 +97,6 @@ recur_status seqtask_save(const seq_model *m, const char *task,
 recur_status seqtask_load(const char *path, const char *task, seq_model **m,
                           st_file **st);
 
-/* The task a checkpoint was trained for ("charlm", "classify", ...), read
- * from the --model PATH among the arguments; NULL when there is none or it
- * cannot be read (the command's own parsing reports that). Static storage. */
-const char *seqtask_model_task(int argc, char **argv);
 /* The value of --task among the arguments (either form), or NULL. */
 const char *seqtask_arg(int argc, char **argv, const char *name);
 

@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/floatfmt.h"
 #include "io/safetensors.h"
 #include "data/text.h"
 #include "data/words.h"
@@ -293,16 +294,6 @@ static int new_trainer(const train_opts *o, corpus *c, trainer **out)
 static const char *const unrecorded[] = {"--init", "--init-range",
                                          "--forget-bias"};
 
-/* v in the fewest significant digits that read back as v. */
-static void float_text(float v, char *buf, size_t size)
-{
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, size, "%.*g", digits, (double)v);
-        if (strtof(buf, NULL) == v)
-            return;
-    }
-}
-
 /* Compares an option given with --resume with what the checkpoint holds
  * for it, both in the type the run uses: a size; a float (the option's
  * double narrowed as a new run narrows it, so --lr 2e-3 equals a stored
@@ -344,8 +335,8 @@ static int resume_compare(const opt_spec *spec, const lm_config *model,
         for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
             if (!strcmp(n, reals[i].name)) {
                 float v = (float)*(const double *)spec->dest;
-                float_text(v, given, size);
-                float_text(reals[i].value, held, size);
+                floatfmt_shortest(given, size, v);
+                floatfmt_shortest(held, size, reals[i].value);
                 return v != reals[i].value;
             }
     } else if (spec->type == OPT_FLAG) {
@@ -496,7 +487,7 @@ int cmd_train(int argc, char **argv)
         return task_rc;
     train_opts o = {0};
     const opt_spec specs[] = {
-        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm", .given = &o.given.task},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm|classify|forecast|music", .given = &o.given.task},
         {.name = "--data", .type = OPT_STRING, .dest = &o.data, .help = "UTF-8 training text (required)", .metavar = "FILE"},
         {.name = "--val-data", .type = OPT_STRING, .dest = &o.val_data, .help = "validation text; without it the last --val-fraction of --data", .metavar = "FILE"},
         {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &o.val_fraction, .def = "0.1", .help = "fraction of --data held out for validation (its end)", .min = 0.0, .max = 0.9},

@@ -128,6 +128,16 @@ int test_data_file(char *path, size_t size, const char *name)
     X(cli, test_cli_tasks_forecast)                                           \
     X(cli, test_cli_tasks_music)                                              \
     X(cli, test_cli_tasks_help)                                               \
+    X(cli, test_cli_inspect_info)                                             \
+    X(cli, test_cli_inspect_gradients)                                        \
+    X(cli, test_cli_inspect_not_safetensors)                                  \
+    X(cli, test_cli_inspect_eval_forecast)                                    \
+    X(cli, test_cli_inspect_wrong_model)                                      \
+    X(cli, test_cli_inspect_help)                                             \
+    X(cli, test_cli_inspect_commands)                                         \
+    X(cli, test_cli_inspect_messages)                                         \
+    X(cli, test_cli_inspect_metrics)                                          \
+    X(cli, test_cli_inspect_progress)                                         \
     X(cli, test_cli_output_words)                                             \
     X(cli, test_cli_output_baselines)                                         \
     X(cli, test_cli_output_plot)                                              \

@@ -220,10 +220,10 @@ recur_status file_write(const char *path, const file_part *parts,
 {
     char ebuf[128];
     if (!path || (!parts && count))
-        return error_fail(RECUR_ERR_ARGUMENT, "file_write: NULL %s",
-                          path ? "parts" : "path");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to write (NULL)",
+                          path ? "data" : "file path");
     if (path[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "file_write: empty path");
+        return error_fail(RECUR_ERR_ARGUMENT, "an empty file path to write");
     size_t tmp_size = strlen(path) + 12;
     char *tmp = malloc(tmp_size);
     if (!tmp)
@@ -284,8 +284,8 @@ recur_status file_remove_stale_temps(const char *path, size_t *removed)
 {
     char ebuf[128];
     if (!path || path[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "file_remove_stale_temps: %s path",
-                          path ? "empty" : "NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s file path to clean up after",
+                          path ? "an empty" : "no (NULL)");
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     if (base[0] == '\0')

@@ -120,8 +120,8 @@ recur_status date_step_infer(const char *const *dates, size_t n,
                              date_step *out)
 {
     if (!dates || !out || n < 2)
-        return error_fail(RECUR_ERR_ARGUMENT, "date_step_infer: NULL or fewer "
-                          "than 2 dates");
+        return error_fail(RECUR_ERR_ARGUMENT, "no step between fewer than 2 "
+                          "dates (or none: NULL)");
     date_ymd *d = malloc(n * sizeof *d);
     long *diff = malloc((n - 1) * sizeof *diff);
     recur_status s = d && diff ? RECUR_OK
@@ -163,7 +163,7 @@ recur_status date_step_add(const date_step *step, const char *date, long k,
 {
     date_ymd d;
     if (!step || !date || !buf)
-        return error_fail(RECUR_ERR_ARGUMENT, "date_step_add: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no date or step to add (NULL)");
     if (date_parse(date, &d))
         return error_fail(RECUR_ERR_FORMAT, "\"%.40s\" is not a date YYYY-MM "
                           "or YYYY-MM-DD", date);
@@ -172,7 +172,8 @@ recur_status date_step_add(const date_step *step, const char *date, long k,
                           step->days ? "days (it has none)"
                                      : "months (not every month has its day)");
     if (k > 100000000L || k < -100000000L)
-        return error_fail(RECUR_ERR_ARGUMENT, "date_step_add: %ld steps", k);
+        return error_fail(RECUR_ERR_ARGUMENT, "%ld steps are too many to add "
+                          "to a date", k);
     date_ymd r = d;
     if (step->days) {
         r = from_day_number(date_day_number(&d) + k * step->days);
@@ -185,8 +186,8 @@ recur_status date_step_add(const date_step *step, const char *date, long k,
     if (r.year < 0 || r.year > 9999 ||
         (size_t)snprintf(buf, size, r.day ? "%04d-%02d-%02d" : "%04d-%02d",
                          r.year, r.month, r.day) >= size)
-        return error_fail(RECUR_ERR_ARGUMENT, "date_step_add: %ld steps from "
-                          "%s leave the years 0000-9999 or the buffer", k, date);
+        return error_fail(RECUR_ERR_ARGUMENT, "%ld steps from %s leave the "
+                          "years 0000-9999 or the buffer", k, date);
     return RECUR_OK;
 }
 

@@ -285,13 +285,14 @@ recur_status labeled_parse(const unsigned char *bytes, size_t n,
                                  labeled_set *out)
 {
     if ((!bytes && n) || !format || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "labeled_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no labelled text or format to "
+                          "read (NULL)");
     if ((format->layout != RECUR_LABELED_TSV &&
          format->layout != RECUR_LABELED_CSV) ||
         (format->label_column != 0 && format->label_column != 1) ||
         format->header < -1 || format->header > 1)
-        return error_fail(RECUR_ERR_ARGUMENT, "labeled_parse: a bad "
-                          "format (layout %d, label column %d, header %d)",
+        return error_fail(RECUR_ERR_ARGUMENT, "not a labelled-text format "
+                          "(layout %d, label column %d, header %d)",
                           (int)format->layout, format->label_column,
                           format->header);
     what = what ? what : "text";
@@ -324,7 +325,8 @@ recur_status labeled_read(const char *path,
                                 labeled_set *out)
 {
     if (!path || !format || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "labeled_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no labelled-text file or format "
+                          "to read (NULL)");
     unsigned char *file;
     size_t size;
     recur_status s = file_read(path, RECUR_LABELED_MAX_BYTES, &file,
@@ -343,11 +345,12 @@ recur_status labeled_relabel(labeled_set *d, const char *what,
                                    const char *const *names, size_t K)
 {
     if (!d || !names || K == 0 || K > (size_t)INT32_MAX)
-        return error_fail(RECUR_ERR_ARGUMENT, "labeled_relabel: %s",
-                          K ? "NULL" : "no classes");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          K ? "no examples or class names to relabel (NULL)"
+                            : "a model without classes");
     for (size_t k = 1; k < K; k++)
         if (strcmp(names[k - 1], names[k]) >= 0)
-            return error_fail(RECUR_ERR_ARGUMENT, "labeled_relabel: the "
+            return error_fail(RECUR_ERR_ARGUMENT, "the model's "
                               "class names are not strictly ascending");
     for (size_t i = 0; i < d->n; i++)
         if (find(names, K, d->label_name[i]) < 0)
@@ -391,7 +394,7 @@ char *labels_join(const char *const *names, size_t K)
 recur_status labels_parse(const char *text, char ***names, size_t *K)
 {
     if (!text || !names || !K)
-        return error_fail(RECUR_ERR_ARGUMENT, "labels_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no class names to read (NULL)");
     size_t n = strlen(text), count = 1, bytes;
     for (size_t i = 0; i < n; i++)
         count += text[i] == '\n';
@@ -439,15 +442,16 @@ recur_status labeled_encode(const labeled_set *d, const size_t *idx,
                                   const tok_vocab *v, seq_data *out)
 {
     if (!d || !tk || !v || !out || m == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "labeled_encode: %s",
-                          m ? "NULL" : "no examples");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          m ? "no examples, tokenizer or vocabulary to encode with (NULL)"
+                            : "no examples to encode");
 #define EXAMPLE(i) (idx ? idx[i] : (i))
     /* At most one token per byte, and one <unk> for an empty example. */
     size_t cap = 0, bytes;
     for (size_t i = 0; i < m; i++) {
         if (EXAMPLE(i) >= d->n)
-            return error_fail(RECUR_ERR_ARGUMENT, "labeled_encode: "
-                              "example %zu of %zu", EXAMPLE(i), d->n);
+            return error_fail(RECUR_ERR_ARGUMENT, "there is no "
+                              "example %zu among %zu", EXAMPLE(i), d->n);
         if (!size_add_ok(cap, strlen(d->text[EXAMPLE(i)]) + 1, &cap))
             return error_fail(RECUR_ERR_MEMORY, "too many tokens");
     }

@@ -107,7 +107,8 @@ recur_status midi_encode(const unsigned char *roll, size_t frames,
                                unsigned char **out, size_t *size)
 {
     if ((!roll && frames) || !out || !size)
-        return error_fail(RECUR_ERR_ARGUMENT, "midi_encode: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no piano roll or output for the "
+                          "MIDI file (NULL)");
     midi_options o = options ? *options : (midi_options){0};
     unsigned division = o.ticks_per_quarter ? o.ticks_per_quarter : 480;
     uint64_t step = o.ticks_per_step ? o.ticks_per_step : division;
@@ -164,7 +165,7 @@ recur_status midi_write(const char *path, const unsigned char *roll,
                               size_t frames, const midi_options *options)
 {
     if (!path)
-        return error_fail(RECUR_ERR_ARGUMENT, "midi_write: NULL path");
+        return error_fail(RECUR_ERR_ARGUMENT, "no MIDI file path (NULL)");
     unsigned char *bytes;
     size_t size;
     recur_status s = midi_encode(roll, frames, options, &bytes, &size);

@@ -137,7 +137,7 @@ recur_status pianoroll_parse(const char *text, size_t n,
                                    const char *what, pianoroll_set *out)
 {
     if (!text || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no piano-roll text to read (NULL)");
     what = what ? what : "text";
     const char *end = text + n, *c;
     /* First the sizes: a line per piece, a space more than frames per line
@@ -190,7 +190,7 @@ recur_status pianoroll_parse(const char *text, size_t n,
 recur_status pianoroll_read(const char *path, pianoroll_set *out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no piano-roll file to read (NULL)");
     unsigned char *file;
     size_t size;
     recur_status s =
@@ -206,8 +206,9 @@ recur_status pianoroll_format(const unsigned char *roll, size_t frames,
                                     char **out)
 {
     if (!roll || !out || frames == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_format: %s",
-                          frames ? "NULL" : "no frames");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          frames ? "no piano roll to write (NULL)"
+                                 : "a piece of no frames to write");
     /* At most "108," per key or "-" per frame, and a space after each frame
      * (the last one's room holds the NUL). */
     size_t cap;
@@ -238,8 +239,9 @@ recur_status pianoroll_examples(const pianoroll_set *p, size_t max_len,
                                       seq_data *out)
 {
     if (!p || !out || p->n == 0 || !p->offset || !p->roll)
-        return error_fail(RECUR_ERR_ARGUMENT, "pianoroll_examples: %s",
-                          p && out ? "no pieces" : "NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          p && out ? "no pieces of music"
+                                   : "no pieces to cut into examples (NULL)");
     size_t frames = p->offset[p->n], n = 0, floats, bytes;
     for (size_t i = 0; i < p->n; i++) {
         size_t T = p->offset[i + 1] - p->offset[i];

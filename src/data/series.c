@@ -149,7 +149,7 @@ static recur_status select_columns(const csv_table *t,
     for (size_t f = 0; f < spec->n_features; f++) {
         if (!spec->features[f])
             return error_fail(RECUR_ERR_ARGUMENT,
-                              "series_from_csv: feature %zu is NULL", f);
+                              "feature column %zu is not named (NULL)", f);
         if ((s = csv_column(t, spec->features[f], &sel[1 + f])))
             return s;
     }
@@ -285,10 +285,11 @@ recur_status series_from_csv(const csv_table *t,
                                    series_data *out)
 {
     if (!t || !spec || !out || (spec->n_features && !spec->features))
-        return error_fail(RECUR_ERR_ARGUMENT, "series_from_csv: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no CSV table or columns to read "
+                          "a series from (NULL)");
     if ((unsigned)spec->missing > SERIES_MISSING_DROP)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "series_from_csv: missing-value policy %d",
+                          "%d is not a missing-value policy",
                           (int)spec->missing);
     if (spec->n_features >= t->cols)
         return error_fail(RECUR_ERR_ARGUMENT,
@@ -373,7 +374,7 @@ recur_status series_split(size_t n, const split_spec *spec,
                                 split_sets *out)
 {
     if (!spec || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "series_split: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no split of the series to make (NULL)");
     size_t test = 0, valid = 0, held;
     recur_status s = part_size(n, spec->test, spec->test_fraction, "test", &test);
     if (!s)
@@ -402,10 +403,11 @@ recur_status series_norm_fit(const series_data *s, size_t start, size_t end,
                             series_norm *out)
 {
     if (!s || !out || !s->value)
-        return error_fail(RECUR_ERR_ARGUMENT, "series_norm_fit: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no series to normalise (NULL)");
     if (start >= end || end > s->n)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "series_norm_fit: steps [%zu, %zu) of a series of %zu",
+                          "steps [%zu, %zu) to normalise over are not "
+                          "in a series of %zu",
                           start, end, s->n);
     const size_t count = end - start;
     double *mean = malloc(2 * s->columns * sizeof(double));

@@ -17,11 +17,11 @@ recur_status window_plan(const char *part, size_t start, size_t end,
 {
     part = part ? part : "series";
     if (!out)
-        return error_fail(RECUR_ERR_ARGUMENT, "window_plan: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no windows to plan (NULL)");
     if (lookback == 0 || horizon == 0 || start > end)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "window_plan: lookback %zu, horizon %zu, steps "
-                          "[%zu, %zu)", lookback, horizon, start, end);
+                          "no windows of look-back %zu and horizon %zu "
+                          "in steps [%zu, %zu)", lookback, horizon, start, end);
     size_t first = start > lookback ? start : lookback;
     if (first > end || end - first < horizon)
         return error_fail(RECUR_ERR_ARGUMENT,
@@ -36,31 +36,33 @@ recur_status window_plan(const char *part, size_t start, size_t end,
     return RECUR_OK;
 }
 
-/* w valid for s: non-empty and inside the series. */
+/* w valid for s: non-empty and inside the series; `what` is what is being
+ * made of them ("the naive forecasts"). */
 static recur_status check(const series_data *s, const window_set *w,
-                          const void *buf, const char *fn)
+                          const void *buf, const char *what)
 {
     if (!s || !w || !buf || !s->value)
-        return error_fail(RECUR_ERR_ARGUMENT, "%s: NULL", fn);
+        return error_fail(RECUR_ERR_ARGUMENT, "no series, windows or place "
+                          "for %s (NULL)", what);
     if (w->count == 0 || w->lookback == 0 || w->horizon == 0 ||
         w->first < w->lookback || w->first > s->n ||
         s->n - w->first < w->count || s->n - w->first - w->count < w->horizon - 1)
         return error_fail(RECUR_ERR_ARGUMENT,
                           "%s: %zu windows from step %zu (look-back %zu, horizon "
                           "%zu) do not fit a series of %zu steps",
-                          fn, w->count, w->first, w->lookback, w->horizon, s->n);
+                          what, w->count, w->first, w->lookback, w->horizon, s->n);
     return RECUR_OK;
 }
 
 recur_status series_windows(const series_data *s, const series_norm *z,
                                   const window_set *w, seq_data *out)
 {
-    recur_status st = check(s, w, out, "series_windows");
+    recur_status st = check(s, w, out, "windows");
     if (st)
         return st;
     if (z && z->columns != s->columns)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "series_windows: a normalisation of %zu columns "
+                          "a normalisation of %zu columns "
                           "for a series of %zu", z->columns, s->columns);
     size_t C = s->columns, steps, xs, ys;
     if (!size_mul_ok(w->count, w->lookback, &steps) ||
@@ -119,9 +121,9 @@ enum { TRUTH, NAIVE, SEASONAL };
 /* out[i * horizon + k] for window i, target k: the truth, or a baseline's
  * forecast (m: the season of SEASONAL). */
 static recur_status gather(const series_data *s, const window_set *w,
-                           int kind, size_t m, double *out, const char *fn)
+                           int kind, size_t m, double *out, const char *what)
 {
-    recur_status st = check(s, w, out, fn);
+    recur_status st = check(s, w, out, what);
     if (st)
         return st;
     if (kind == SEASONAL && (m == 0 || w->first < m))
@@ -144,20 +146,20 @@ static recur_status gather(const series_data *s, const window_set *w,
 recur_status series_truth(const series_data *s, const window_set *w,
                                 double *out)
 {
-    return gather(s, w, TRUTH, 0, out, "series_truth");
+    return gather(s, w, TRUTH, 0, out, "the actual values");
 }
 
 recur_status series_naive(const series_data *s, const window_set *w,
                                 double *out)
 {
-    return gather(s, w, NAIVE, 0, out, "series_naive");
+    return gather(s, w, NAIVE, 0, out, "the naive forecasts");
 }
 
 recur_status series_seasonal_naive(const series_data *s,
                                          const window_set *w, size_t m,
                                          double *out)
 {
-    return gather(s, w, SEASONAL, m, out, "series_seasonal_naive");
+    return gather(s, w, SEASONAL, m, out, "the seasonal-naive forecasts");
 }
 
 recur_status forecast_metrics_compute(const double *actual,
@@ -166,8 +168,9 @@ recur_status forecast_metrics_compute(const double *actual,
 {
     if (!actual || !forecast || !out || n == 0)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "forecast_metrics_compute: %s",
-                          n == 0 ? "no values" : "NULL");
+                          "%s",
+                          n == 0 ? "no values to score a forecast on"
+                                 : "no values or forecasts to score (NULL)");
     double se = 0, ae = 0, ape = 0, sape = 0;
     size_t skipped = 0;
     for (size_t i = 0; i < n; i++) {
@@ -211,11 +214,12 @@ recur_status forecast_csv_write(FILE *f, const char *what,
                                       const double *naive,
                                       const double *seasonal)
 {
-    recur_status st = check(s, w, forecast, "forecast_csv_write");
+    recur_status st = check(s, w, forecast, "the forecast CSV");
     if (st)
         return st;
     if (!f)
-        return error_fail(RECUR_ERR_ARGUMENT, "forecast_csv_write: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no file to write the forecast "
+                          "CSV to (NULL)");
     what = what ? what : "the forecast CSV";
     int steps = w->horizon > 1;
     fprintf(f, "index%s%s,actual,forecast%s%s\n", s->date ? ",date" : "",

@@ -13,9 +13,10 @@ recur_status split_stratified(const int32_t *label, const size_t *pool,
                                     size_t *n_kept)
 {
     if (!label || !held || !n_held || !kept || !n_kept || m == 0 || K == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "split_stratified: %s",
-                          m == 0 ? "no examples" : K == 0 ? "no classes"
-                                                          : "NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          m == 0   ? "no examples to split"
+                          : K == 0 ? "no classes to split by"
+                                   : "no labels or parts to split into (NULL)");
     if (!(fraction > 0 && fraction < 1))
         return error_fail(RECUR_ERR_ARGUMENT, "a split fraction of %g is not "
                           "between 0 and 1", fraction);

@@ -152,7 +152,7 @@ recur_status utf8_check(const unsigned char *bytes, size_t n,
                               const char *what)
 {
     if (!bytes && n)
-        return error_fail(RECUR_ERR_ARGUMENT, "utf8_check: NULL bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "no text to check (NULL)");
     size_t start, count;
     return check(bytes, n, what ? what : "text", &start, &count);
 }
@@ -164,8 +164,9 @@ recur_status utf8_decode(const unsigned char *bytes, size_t n,
     if (!what)
         what = "text";
     if ((!bytes && n) || !out || !n_out)
-        return error_fail(RECUR_ERR_ARGUMENT, "utf8_decode: NULL %s",
-                          !out ? "out" : !n_out ? "n_out" : "bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          !out || !n_out ? "place for the decoded text"
+                                         : "text to decode");
     /* Pass 1 validates and counts, so that the result is allocated once at
      * its exact size (4 bytes per code point, not per byte). */
     size_t start, count;
@@ -222,8 +223,8 @@ size_t utf8_encode(uint32_t cp, char *buf)
 recur_status text_read(const char *path, uint32_t **out, size_t *n_out)
 {
     if (!path || !out || !n_out)
-        return error_fail(RECUR_ERR_ARGUMENT, "text_read: NULL %s",
-                          !path ? "path" : !out ? "out" : "n_out");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          !path ? "text file to read" : "place for the text");
     unsigned char *file;
     size_t size;
     recur_status s = file_read(path, RECUR_TEXT_MAX_BYTES, &file, &size);
@@ -259,10 +260,10 @@ recur_status char_vocab_build(const uint32_t *text, size_t n,
                                char_vocab **out)
 {
     if (!text || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_build: NULL %s",
-                          text ? "out" : "text");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          text ? "place for the vocabulary" : "text to build a vocabulary of");
     if (n == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_build: empty text");
+        return error_fail(RECUR_ERR_ARGUMENT, "an empty text has no vocabulary");
     /* One bit per possible code point (136 KiB): O(n) and sorted for free. */
     uint64_t *seen = calloc((MAX_CODEPOINT + 1) / 64, sizeof *seen);
     if (!seen)
@@ -272,7 +273,7 @@ recur_status char_vocab_build(const uint32_t *text, size_t n,
         if (!is_scalar(c)) {
             free(seen);
             return error_fail(RECUR_ERR_ARGUMENT,
-                              "char_vocab_build: text[%zu] = 0x%X is not a "
+                              "character %zu of the text, 0x%X, is not a "
                               "Unicode scalar value", i, (unsigned)c);
         }
         seen[c >> 6] |= (uint64_t)1 << (c & 63);
@@ -299,8 +300,8 @@ recur_status char_vocab_from_codepoints(const uint32_t *cps, size_t V,
 {
     if (!cps || !out)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "char_vocab_from_codepoints: NULL %s",
-                          cps ? "out" : "cps");
+                          "no %s (NULL)",
+                          cps ? "place for the vocabulary" : "vocabulary characters");
     if (V == 0)
         return error_fail(RECUR_ERR_FORMAT, "vocabulary: empty");
     if (V > (size_t)MAX_CODEPOINT + 1)
@@ -381,8 +382,8 @@ recur_status char_vocab_encode(const char_vocab *v, const uint32_t *text,
     if (!what)
         what = "text";
     if (!v || (!text && n) || (!out && n))
-        return error_fail(RECUR_ERR_ARGUMENT, "char_vocab_encode: NULL %s",
-                          !v ? "vocabulary" : !text ? "text" : "out");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to encode (NULL)",
+                          !v ? "vocabulary" : !text ? "text" : "place for the ids");
     /* Check everything before writing, so out is untouched on failure. */
     for (size_t i = 0; i < n; i++) {
         if (lookup(v, text[i]) >= 0)

@@ -113,9 +113,11 @@ recur_status tokenize(const tokenizer *tk, const char *text,
                             token_list *t)
 {
     if (!tk || !text || !t)
-        return error_fail(RECUR_ERR_ARGUMENT, "tokenize: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no text or tokenizer to "
+                          "tokenize with (NULL)");
     if (tk->mode != RECUR_TOKENS_WORD && tk->mode != RECUR_TOKENS_CHAR)
-        return error_fail(RECUR_ERR_ARGUMENT, "tokenize: unknown mode %d",
+        return error_fail(RECUR_ERR_ARGUMENT, "%d is not a tokenizer mode "
+                          "(word or char)",
                           (int)tk->mode);
     t->count = 0;
     size_t bytes, tokens;
@@ -264,14 +266,15 @@ recur_status tok_vocab_build(const char *const *text, const size_t *idx,
                                   tok_vocab **out)
 {
     if (!text || !idx || !tk || !out || m == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_build: %s",
-                          m ? "NULL" : "no texts");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          m ? "no texts or tokenizer to build a vocabulary with (NULL)"
+                            : "no texts to build a vocabulary of");
     if (max_size == 1)
         return error_fail(RECUR_ERR_ARGUMENT, "a vocabulary of at most 1 token "
                           "cannot hold <pad> and <unk>");
     if (tk->mode != RECUR_TOKENS_WORD && tk->mode != RECUR_TOKENS_CHAR)
-        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_build: unknown "
-                          "mode %d", (int)tk->mode);
+        return error_fail(RECUR_ERR_ARGUMENT, "%d is not a "
+                          "tokenizer mode (word or char)", (int)tk->mode);
     /* Every token of every text, in one block sized from the texts. */
     size_t bytes = 0, tokens = 0;
     for (size_t i = 0; i < m; i++) {
@@ -411,7 +414,7 @@ recur_status tok_vocab_parse(const char *text, size_t V,
                                   tok_vocab **out)
 {
     if (!text || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "tok_vocab_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no token vocabulary to read (NULL)");
     size_t n = strlen(text), lines = 1;
     for (size_t i = 0; i < n; i++)
         lines += text[i] == '\n';

@@ -93,7 +93,7 @@ recur_status words_split(const unsigned char *bytes, size_t n,
                                const char *what, word_list *out)
 {
     if (!bytes || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "words_split: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no text to split into words (NULL)");
     what = what ? what : "text";
     recur_status s = utf8_check(bytes, n, what);
     if (s)
@@ -109,7 +109,7 @@ recur_status words_split(const unsigned char *bytes, size_t n,
 recur_status words_read(const char *path, word_list *out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "words_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no text file to read words from (NULL)");
     unsigned char *file;
     size_t size;
     recur_status s = file_read(path, RECUR_TEXT_MAX_BYTES, &file, &size);
@@ -187,7 +187,7 @@ recur_status word_vocab_build2(const word_list *w, const word_list *w2,
                                     word_vocab **out)
 {
     if (!w || !out || w->count == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "word_vocab_build: no words");
+        return error_fail(RECUR_ERR_ARGUMENT, "no words to build a vocabulary of");
     size_t n = w->count + (w2 ? w2->count : 0);
     const char **sorted = malloc(n * sizeof(const char *));
     if (!sorted)
@@ -298,7 +298,8 @@ recur_status word_vocab_encode(const word_vocab *v,
                                     int32_t *out)
 {
     if (!v || !w || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "word_vocab_encode: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no words or vocabulary to "
+                          "encode (NULL)");
     int64_t unk = word_vocab_find(v, RECUR_UNK);
     /* Without <unk>, every word is checked first: out stays untouched. */
     for (size_t i = 0; unk < 0 && i < w->count; i++) {

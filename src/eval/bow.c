@@ -97,41 +97,43 @@ static void probabilities(const bow_model *m, const features *f, size_t i,
         p[k] /= sum;
 }
 
-static recur_status check_data(const seq_data *d, const char *who)
+/* d holds token examples; `what` is what they are for ("training"). */
+static recur_status check_data(const seq_data *d, const char *what)
 {
     if (!d || !d->offset || !d->tokens || d->features != 0 || d->n == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "%s: not a token seq_data with "
-                          "examples", who);
+        return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: no "
+                          "token examples for %s", what);
     for (size_t i = 0; i < d->n; i++)
         for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
             if (d->tokens[t] < 0)
-                return error_fail(RECUR_ERR_ARGUMENT, "%s: example %zu has "
-                                  "token id %d", who, i, (int)d->tokens[t]);
+                return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: "
+                                  "%s example %zu has token id %d", what, i,
+                                  (int)d->tokens[t]);
     return RECUR_OK;
 }
 
 static recur_status check_training(const seq_data *d, size_t V,
                                    const bow_options *o)
 {
-    recur_status s = check_data(d, "bow_train");
+    recur_status s = check_data(d, "training");
     if (s)
         return s;
     if (!o || o->epochs == 0 || o->batch == 0 || !(o->lr > 0) ||
         !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2))
-        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: bad options "
-                          "(epochs and batch >= 1, lr > 0, l2 >= 0)");
+        return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: options out of "
+                          "range (epochs and batch >= 1, lr > 0, l2 >= 0)");
     if (!d->label || d->outputs < 2 || V == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: needs labels, "
+        return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: it needs labels, "
                           "2 or more classes and a vocabulary");
     for (size_t i = 0; i < d->n; i++) {
         if (d->label[i] < 0 || (size_t)d->label[i] >= d->outputs)
-            return error_fail(RECUR_ERR_ARGUMENT, "bow_train: example "
+            return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: example "
                               "%zu has class %d of %zu", i, (int)d->label[i],
                               d->outputs);
         for (size_t t = d->offset[i]; t < d->offset[i + 1]; t++)
             if ((size_t)d->tokens[t] >= V)
-                return error_fail(RECUR_ERR_ARGUMENT, "bow_train: "
-                                  "example %zu has token id %d, outside a "
+                return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words "
+                                  "baseline: example %zu has token id %d, outside a "
                                   "vocabulary of %zu", i, (int)d->tokens[t],
                                   V);
     }
@@ -174,7 +176,8 @@ recur_status bow_train(const seq_data *train, size_t V,
                              const bow_options *o, bow_model **out)
 {
     if (!out)
-        return error_fail(RECUR_ERR_ARGUMENT, "bow_train: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: no place "
+                          "for the model (NULL)");
     recur_status s = check_training(train, V, o);
     if (s)
         return s;
@@ -230,8 +233,9 @@ recur_status bow_predict(const bow_model *m, const seq_data *d,
                                int32_t *pred, float *prob)
 {
     if (!m || !pred)
-        return error_fail(RECUR_ERR_ARGUMENT, "bow_predict: NULL");
-    recur_status s = check_data(d, "bow_predict");
+        return error_fail(RECUR_ERR_ARGUMENT, "bag-of-words baseline: no model "
+                          "or place for the predictions (NULL)");
+    recur_status s = check_data(d, "prediction");
     if (s)
         return s;
     features f = {0};

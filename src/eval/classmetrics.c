@@ -25,9 +25,10 @@ recur_status class_metrics_compute(const int32_t *truth,
                                         size_t K, class_metrics *out)
 {
     if (!truth || !pred || !out || n == 0 || K == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "class_metrics_compute: %s",
-                          n == 0 ? "no examples" : K == 0 ? "no classes"
-                                                          : "NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "%s",
+                          n == 0   ? "no examples to score"
+                          : K == 0 ? "no classes to score"
+                                   : "no labels or predictions to score (NULL)");
     for (size_t i = 0; i < n; i++)
         if (truth[i] < 0 || (size_t)truth[i] >= K || pred[i] < 0 ||
             (size_t)pred[i] >= K)
@@ -89,7 +90,8 @@ recur_status class_metrics_print(FILE *f, const class_metrics *m,
                                       const char *const *names)
 {
     if (!f || !m || !m->confusion)
-        return error_fail(RECUR_ERR_ARGUMENT, "class_metrics_print: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no metrics or file to print "
+                          "them to (NULL)");
     size_t K = m->K;
     char number[32];
     /* Column widths: the longest name shown, and the largest count. */

@@ -137,7 +137,7 @@ recur_status csv_parse(const unsigned char *bytes, size_t n,
                              const char *name, csv_table *out)
 {
     if (!out || (!bytes && n > 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "csv_parse: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no CSV text to read (NULL)");
     name = name ? name : "CSV";
     const unsigned char *nul = n ? memchr(bytes, '\0', n) : NULL;
     if (nul) {
@@ -185,7 +185,7 @@ recur_status csv_parse(const unsigned char *bytes, size_t n,
 recur_status csv_read(const char *path, csv_table *out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "csv_read: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no CSV file to read (NULL)");
     unsigned char *bytes;
     size_t size;
     recur_status s = file_read(path, RECUR_CSV_MAX_BYTES, &bytes, &size);
@@ -228,7 +228,8 @@ static const char *list_columns(const csv_table *t, char *buf, size_t size)
 recur_status csv_column(const csv_table *t, const char *spec, size_t *col)
 {
     if (!t || !spec || !col)
-        return error_fail(RECUR_ERR_ARGUMENT, "csv_column: NULL");
+        return error_fail(RECUR_ERR_ARGUMENT, "no table or column name to look "
+                          "up (NULL)");
     char cols[256];
     const char *name = spec;
     while (*name == ' ' || *name == '\t')

@@ -360,29 +360,54 @@ static uint64_t header_length(const unsigned char *p)
     return n;
 }
 
-static recur_status parse_header(st_file *st, const char *what)
+/* The header length n read from a file's first 8 bytes, against what
+ * follows them (rest: the avail bytes of header and data). A text file or
+ * another format read as a length gives a number beyond the file, and its
+ * ninth byte does not open a JSON object: that is said as "not a
+ * safetensors file" rather than as a header length nobody wrote. A length
+ * past the end of a file whose header does begin with '{' (or that ends
+ * after 8 bytes) is a truncated file, or one whose length was damaged. */
+static recur_status check_header_length(const char *what, uint64_t n,
+                                        const unsigned char *rest, size_t avail)
 {
-    const unsigned char *file = st->file;
-    size_t size = st->size;
-
-    if (size < 8)
-        return error_fail(RECUR_ERR_FORMAT,
-                          "%s: %zu bytes, too short for the 8-byte header length", what, size);
-    uint64_t n = header_length(file);
+    int opens_json = avail > 0 && rest[0] == '{';
+    if (n > avail && avail > 0 && !opens_json)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (its "
+                          "first 8 bytes are not a header length: %llu is "
+                          "more than the file holds)", what,
+                          (unsigned long long)n);
     if (n < 2)
         return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is too small for JSON",
                           what, (unsigned long long)n);
     if (n > RECUR_ST_MAX_HEADER)
         return error_fail(RECUR_ERR_FORMAT, "%s: header length %llu is above the limit of %llu",
                           what, (unsigned long long)n, (unsigned long long)RECUR_ST_MAX_HEADER);
-    if (n > size - 8)
+    if (n > avail)
         return error_fail(RECUR_ERR_FORMAT,
-                          "%s: header length %llu runs past the end of the %zu-byte file",
-                          what, (unsigned long long)n, size);
+                          "%s: header length %llu runs past the end of the %zu-byte "
+                          "file (a truncated file?)", what, (unsigned long long)n,
+                          avail + 8);
+    if (!opens_json)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (its "
+                          "header does not begin with '{')", what);
+    return RECUR_OK;
+}
+
+static recur_status parse_header(st_file *st, const char *what)
+{
+    const unsigned char *file = st->file;
+    size_t size = st->size;
+
+    if (size < 8)
+        return error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (%zu "
+                          "bytes, too short for the 8-byte header length)",
+                          what, size);
+    uint64_t n = header_length(file);
+    recur_status s = check_header_length(what, n, file + 8, size - 8);
+    if (s)
+        return s;
     size_t header_size = (size_t)n;
     const char *header = (const char *)file + 8;
-    if (header[0] != '{')
-        return error_fail(RECUR_ERR_FORMAT, "%s: header does not begin with '{'", what);
 
     json_error_t error;
     json_t *root = json_loadb(header, header_size, JSON_REJECT_DUPLICATES, &error);
@@ -393,7 +418,6 @@ static recur_status parse_header(st_file *st, const char *what)
         return error_fail(RECUR_ERR_FORMAT, "%s: header is not valid JSON: %s (header byte %d)",
                           what, error.text, error.position);
     }
-    recur_status s;
     if (!json_is_object(root))
         s = error_fail(RECUR_ERR_FORMAT, "%s: header is not a JSON object", what);
     else
@@ -425,7 +449,8 @@ static recur_status parse_owned(unsigned char *file, size_t size, const char *wh
 recur_status st_parse(const void *bytes, size_t size, const char *what, st_file **out)
 {
     if (!bytes || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_parse: NULL %s", bytes ? "out" : "bytes");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          bytes ? "place for the file" : "safetensors bytes to read");
     if (!what) what = "<buffer>";
     unsigned char *copy = malloc(size ? size : 1);
     if (!copy)
@@ -437,7 +462,8 @@ recur_status st_parse(const void *bytes, size_t size, const char *what, st_file 
 recur_status st_read(const char *path, st_file **out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_read: NULL %s", path ? "out" : "path");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s (NULL)",
+                          path ? "place for the file" : "safetensors file to read");
     unsigned char *file;
     size_t size;
     recur_status s = file_read(path, UINT64_MAX, &file, &size);
@@ -448,27 +474,36 @@ recur_status st_peek_meta(const char *path, const char *key, char *buf,
                                 size_t size, int *found)
 {
     if (!path || !key || !buf || size == 0 || !found)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_peek_meta: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no file, key or buffer to read "
+                          "metadata into (NULL)");
     unsigned char *head;
     size_t got;
-    recur_status s = file_read_prefix(path, 8, &head, &got);
+    /* The length and the byte after it; then, for a length within the
+     * limit, the header (a shorter file gives fewer bytes). */
+    recur_status s = file_read_prefix(path, 9, &head, &got);
     if (s)
         return s;
-    uint64_t n = got == 8 ? header_length(head) : 0;
-    free(head);
-    if (got < 8 || n < 2 || n > RECUR_ST_MAX_HEADER)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a safetensors file (header "
-                          "length %llu)", path, (unsigned long long)n);
-    if ((s = file_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
-        return s;
+    uint64_t n = got >= 8 ? header_length(head) : 0;
+    if (got >= 8 && n <= RECUR_ST_MAX_HEADER) {
+        free(head);
+        if ((s = file_read_prefix(path, 8 + (size_t)n, &head, &got)) != RECUR_OK)
+            return s;
+    }
+    if (got < 8)
+        s = error_fail(RECUR_ERR_FORMAT, "%s is not a safetensors file (%zu "
+                       "bytes, too short for the 8-byte header length)", path,
+                       got);
+    else
+        s = check_header_length(path, n, head + 8, got - 8);
     json_error_t error;
-    json_t *root = got == 8 + n ? json_loadb((const char *)head + 8, (size_t)n,
-                                             JSON_REJECT_DUPLICATES, &error)
-                                : NULL;
+    json_t *root = s ? NULL : json_loadb((const char *)head + 8, (size_t)n,
+                                         JSON_REJECT_DUPLICATES, &error);
     free(head);
+    if (s)
+        return s;
     if (!root)
         return error_fail(RECUR_ERR_FORMAT, "%s: the safetensors header is "
-                          "truncated or not JSON", path);
+                          "not JSON", path);
     json_t *v = json_object_get(json_object_get(root, "__metadata__"), key);
     *found = json_is_string(v);
     if (*found)
@@ -561,7 +596,8 @@ static float bf16_to_float(uint16_t h)
 recur_status st_to_f32(const st_tensor *t, float *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "st_to_f32: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to convert (NULL)",
+                          t ? "place for the floats" : "tensor");
     const unsigned char *p = t->data;
     switch (t->dtype) {
     case RECUR_DT_F32:
@@ -593,7 +629,8 @@ recur_status st_to_f32(const st_tensor *t, float *dst)
 recur_status st_to_i64(const st_tensor *t, int64_t *dst)
 {
     if (!t || (!dst && t->numel != 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "st_to_i64: NULL %s", t ? "dst" : "tensor");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to convert (NULL)",
+                          t ? "place for the integers" : "tensor");
     const unsigned char *p = t->data;
     const char *name = t->name ? t->name : "";
     size_t n = t->numel;
@@ -678,7 +715,8 @@ static int utf8_valid(const char *str)
 
 recur_status st_writer_new(st_writer **out)
 {
-    if (!out) return error_fail(RECUR_ERR_ARGUMENT, "st_writer_new: NULL out");
+    if (!out) return error_fail(RECUR_ERR_ARGUMENT, "no place for a "
+                                "safetensors writer (NULL)");
     st_writer *w = calloc(1, sizeof *w);
     if (w) {
         w->names = json_object();
@@ -686,7 +724,7 @@ recur_status st_writer_new(st_writer **out)
     }
     if (!w || !w->names || !w->meta) {
         st_writer_free(w);
-        return error_fail(RECUR_ERR_MEMORY, "st_writer_new: out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for a safetensors writer");
     }
     *out = w;
     return RECUR_OK;
@@ -707,10 +745,11 @@ recur_status st_writer_add(st_writer *w, const char *name, st_dtype dtype,
 {
     const int shown = NAME_MAX_SHOWN;
     if (!w || !name)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: NULL %s",
-                          w ? "name" : "writer");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to add a tensor to (NULL)",
+                          w ? "tensor name" : "writer");
     if (name[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_add: empty tensor name");
+        return error_fail(RECUR_ERR_ARGUMENT, "a tensor without a name cannot "
+                          "be written");
     if (!utf8_valid(name))
         return error_fail(RECUR_ERR_ARGUMENT, "tensor '%.*s': name is not valid UTF-8",
                           shown, name);
@@ -780,7 +819,7 @@ recur_status st_writer_add(st_writer *w, const char *name, st_dtype dtype,
 recur_status st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_meta: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s for a metadata entry (NULL)",
                           !w ? "writer" : !key ? "key" : "value");
     if (!utf8_valid(key) || !utf8_valid(value))
         return error_fail(RECUR_ERR_ARGUMENT, "metadata '%.*s': not valid UTF-8",
@@ -838,10 +877,11 @@ static char *header_json(const st_writer *w, writer_entry *const *order)
 recur_status st_writer_write(st_writer *w, const char *path)
 {
     if (!w || !path)
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: NULL %s",
-                          w ? "path" : "writer");
+        return error_fail(RECUR_ERR_ARGUMENT, "no %s to write (NULL)",
+                          w ? "file path" : "writer");
     if (path[0] == '\0')
-        return error_fail(RECUR_ERR_ARGUMENT, "st_writer_write: empty path");
+        return error_fail(RECUR_ERR_ARGUMENT, "an empty path to write a "
+                          "safetensors file to");
 
     writer_entry **order = malloc((w->count ? w->count : 1) * sizeof *order);
     if (!order) return error_fail(RECUR_ERR_MEMORY, "%s: out of memory", path);

@@ -10,7 +10,10 @@
  * file size and a bound (RECUR_ST_MAX_HEADER), the JSON's form and depth,
  * dtype names, dims (non-negative integers, product without overflow),
  * byte counts against shape × dtype size, offsets inside the buffer, no
- * overlap, no hole, no duplicate names. Errors name the tensor and the problem.
+ * overlap, no hole, no duplicate names. Errors name the tensor and the problem;
+ * a file whose first 8 bytes are no header length (a length beyond the file
+ * and no '{' after them, or a header that does not begin with '{') is
+ * "PATH is not a safetensors file (...)".
  */
 #ifndef RECUR_SAFETENSORS_H
 #define RECUR_SAFETENSORS_H

@@ -5,6 +5,7 @@
  */
 #include "io/st_meta.h"
 #include "base/error.h"
+#include "base/floatfmt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -56,6 +57,12 @@ recur_status meta_put(st_writer *w, const char *key, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     return st_writer_meta(w, key, buf);
+}
+
+recur_status meta_put_float(st_writer *w, const char *key, float v)
+{
+    char buf[32];
+    return st_writer_meta(w, key, floatfmt_shortest(buf, sizeof buf, v));
 }
 
 recur_status st_check_2d(const st_file *st, const char *path,

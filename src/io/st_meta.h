@@ -18,6 +18,9 @@ recur_status meta_double(const st_file *st, const char *path, const char *key,
  * sizes imply. */
 recur_status st_check_2d(const st_file *st, const char *path,
                          const char *name, size_t rows, size_t cols);
+/* A float as the shortest decimal that reads back as it (floatfmt.h):
+ * "0.002" for 2e-3f. */
+recur_status meta_put_float(st_writer *w, const char *key, float v);
 /* A formatted metadata value (at most 127 bytes). */
 recur_status meta_put(st_writer *w, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)

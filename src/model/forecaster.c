@@ -40,8 +40,8 @@ recur_status forecaster_set_dates(forecaster *f, const series_data *s,
     f->date_step[0] = '\0';
     f->date_last = s->date && s->n ? s->date[s->n - 1] : NULL;
     if (!s->date)
-        return error_fail(RECUR_ERR_ARGUMENT, "forecaster_set_dates: a series "
-                          "without dates");
+        return error_fail(RECUR_ERR_ARGUMENT, "no dates to step through: the "
+                          "series has no date column");
     if (s->n < 2)
         return error_fail(RECUR_ERR_FORMAT, "a single date");
     date_step found;
@@ -181,7 +181,7 @@ recur_status forecaster_run(seq_model *m, const seq_data *win,
     else
         memcpy(d.x, win->x, win->offset[n] * I * sizeof(float));
     if (!s && batch == 0)
-        s = error_fail(RECUR_ERR_ARGUMENT, "forecaster_run: batch 0");
+        s = error_fail(RECUR_ERR_ARGUMENT, "no windows per batch (batch 0)");
     for (size_t r = 0; !s && r < (f->recursive ? h : 1); r++) {
         if ((s = predict_windows(m, &d, batch, pred)) != RECUR_OK)
             break;
@@ -263,6 +263,10 @@ recur_status forecaster_read(const st_file *st, const char *path,
     recur_status s = forecaster_split_features(f, features);
     if (!s) s = meta_size(st, path, "lookback", 100000, &f->lookback);
     if (!s) s = meta_size(st, path, "horizon", 10000, &f->horizon);
+    /* The seasonal-naive baseline's season (recur eval scores against it). */
+    f->season = 0;
+    if (!s && st_meta(st, "season"))
+        s = meta_size(st, path, "season", 100000, &f->season);
     size_t lg = 0, diff = 0, cal = 0;
     if (!s) s = meta_size(st, path, "log", 1, &lg);
     if (!s) s = meta_size(st, path, "difference", 1, &diff);

@@ -68,7 +68,8 @@ recur_status forecaster_write_meta(void *ctx, st_writer *w);
  * or the network reads tokens or predicts classes or every step, or its
  * date_step is neither "" nor a step date_step_parse reads. f->norm is
  * allocated (series_norm_free; also on failure); target, date, date_last
- * (NULL when absent or "") and missing point into st. */
+ * (NULL when absent or "") and missing point into st; season is 0 where
+ * the metadata has none. */
 recur_status forecaster_read(const st_file *st, const char *path,
                              forecaster *f, const seq_config *c);
 

@@ -391,7 +391,8 @@ recur_status lm_chunk(recur_lm *lm, size_t T, size_t B, const int32_t *x,
 {
     size_t rows;
     if (!x || !y || T == 0 || B == 0 || !size_mul_ok(T, B, &rows))
-        return error_fail(RECUR_ERR_ARGUMENT, "lm_chunk: empty or NULL chunk");
+        return error_fail(RECUR_ERR_ARGUMENT, "an empty chunk of tokens (no "
+                          "steps, no streams or NULL)");
     const size_t E = lm->E, P = lm->P, V = lm->V;
     for (size_t i = 0; i < rows; i++)
         if (x[i] < 0 || (size_t)x[i] >= V || y[i] >= (int32_t)V)

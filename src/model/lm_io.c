@@ -50,11 +50,10 @@ recur_status lm_write(const recur_lm *lm, const char *task, st_writer *w)
     if (!s) s = meta_put(w, "vocab_size", "%zu", c->vocab_size);
     if (!s) s = meta_put(w, "embed_size", "%zu", c->embed_size);
     if (!s) s = meta_put(w, "tie_weights", "%d", c->tie_weights);
-    if (!s) s = meta_put(w, "dropout", "%.9g", (double)r->dropout);
+    if (!s) s = meta_put_float(w, "dropout", r->dropout);
     if (!s) s = meta_put(w, "variational", "%d", r->variational);
-    if (!s) s = meta_put(w, "recurrent_dropout", "%.9g",
-                         (double)r->recurrent_dropout);
-    if (!s) s = meta_put(w, "zoneout", "%.9g", (double)r->zoneout);
+    if (!s) s = meta_put_float(w, "recurrent_dropout", r->recurrent_dropout);
+    if (!s) s = meta_put_float(w, "zoneout", r->zoneout);
     if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
     if (!s && lm->words) {
         char *text = word_vocab_join(lm->words);

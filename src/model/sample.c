@@ -87,11 +87,12 @@ recur_status sample_token(const float *logits, size_t V,
                                 rng_state *rng, void *scratch, size_t *id)
 {
     if (!logits || !rng || !scratch || !id)
-        return error_fail(RECUR_ERR_ARGUMENT, "sample_token: NULL %s",
+        return error_fail(RECUR_ERR_ARGUMENT, "sampling a token: no %s (NULL)",
                           !logits ? "logits" : !rng ? "rng"
                           : !scratch ? "scratch" : "id");
     if (V == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "sample_token: V = 0");
+        return error_fail(RECUR_ERR_ARGUMENT, "sampling a token from a "
+                          "vocabulary of 0");
     if (!(temperature >= 0) || isinf(temperature))
         return error_fail(RECUR_ERR_ARGUMENT,
                           "temperature %g is not a finite number >= 0",

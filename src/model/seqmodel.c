@@ -598,8 +598,8 @@ recur_status seq_model_check_music(const seq_model *m, const char *path)
 recur_status seq_model_stream(seq_model *m, const float *x, float *out)
 {
     if (!m->streaming)
-        return error_fail(RECUR_ERR_STATE, "seq_model_stream before "
-                          "seq_model_reset_stream");
+        return error_fail(RECUR_ERR_STATE, "a step of a stream that was "
+                          "not started (reset the stream first)");
     const size_t LP = m->L * m->P, LH = m->L * m->H, K = m->K;
     int lstm = m->config.rnn.mode == RECUR_LSTM;
     float *h = m->stream, *c = h + LP, *h_n = c + LH, *c_n = h_n + LP;
@@ -714,7 +714,7 @@ recur_status seq_model_write(const seq_model *m, const char *task,
     if (!s) s = meta_put(w, "outputs", "%zu", c->outputs);
     if (!s) s = st_writer_meta(w, "pool", seq_pool_str(c->pool));
     if (!s) s = st_writer_meta(w, "loss", seq_loss_str(c->loss));
-    if (!s) s = meta_put(w, "dropout", "%.9g", (double)c->dropout);
+    if (!s) s = meta_put_float(w, "dropout", c->dropout);
     return s;
 }
 

@@ -21,6 +21,7 @@
  */
 #include "stack/rnn_io.h"
 #include "base/error.h"
+#include "base/floatfmt.h"
 #include "stack/stack.h"
 
 #include <stdio.h>
@@ -356,14 +357,22 @@ static recur_status read_zoneout(const st_file *st, const char *path,
 recur_status rnn_from_st(const st_file *st, const char *path, recur_rnn **out)
 {
     char prefix[RECUR_PREFIX_MAX];
+    recur_status s = find_prefix(st, path, prefix);
+    return s ? s : rnn_from_st_prefix(st, path, prefix, out);
+}
+
+recur_status rnn_from_st_prefix(const st_file *st, const char *path,
+                                const char *prefix, recur_rnn **out)
+{
+    if (strlen(prefix) >= RECUR_PREFIX_MAX)
+        return error_fail(RECUR_ERR_SHAPE, "%s: the prefix '%.40s...' is too "
+                          "long", path, prefix);
     found_set *fs = calloc(1, sizeof *fs);
     recur_rnn_config config;
     recur_rnn *rnn = NULL;
     recur_status s = RECUR_OK;
     if (!fs)
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
-    if (!s)
-        s = find_prefix(st, path, prefix);
     if (!s)
         s = collect(st, path, prefix, fs);
     if (!s)
@@ -429,8 +438,8 @@ recur_status recur_rnn_save(const recur_rnn *rnn, const char *path)
         s = st_writer_meta(w, "layer_norm", "1");
     if (!s && rnn->reg.zoneout > 0.0f) {
         char z[32];
-        snprintf(z, sizeof z, "%.9g", (double)rnn->reg.zoneout);
-        s = st_writer_meta(w, "zoneout", z);
+        s = st_writer_meta(w, "zoneout",
+                           floatfmt_shortest(z, sizeof z, rnn->reg.zoneout));
     }
     if (!s)
         s = st_writer_write(w, path);

@@ -52,8 +52,8 @@ recur_status fit_evaluate(seq_model *m, const seq_data *d, size_t batch,
         return error_fail(RECUR_ERR_ARGUMENT, "nothing to evaluate");
     const size_t K = seq_model_config(m)->outputs;
     if (pred && seq_model_config(m)->pool == SEQ_POOL_STEP)
-        return error_fail(RECUR_ERR_ARGUMENT, "fit_evaluate gives predictions "
-                          "of pooled models only");
+        return error_fail(RECUR_ERR_ARGUMENT, "per-example predictions need a "
+                          "pooled model (this one predicts every step)");
     size_t *idx = malloc(d->n * sizeof *idx);
     len_key *keys = malloc(d->n * sizeof *keys);
     float *out = pred ? malloc(batch * K * sizeof(float)) : NULL;
@@ -115,12 +115,12 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
                      float *best, double *best_val)
 {
     if (!m || !train || !c || train->n == 0 || c->batch == 0 || c->epochs == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "fit: no model, no training "
-                          "examples, batch 0 or epochs 0");
+        return error_fail(RECUR_ERR_ARGUMENT, "nothing to train: no model, no "
+                          "training examples, a batch of 0 or 0 epochs");
     if (!(c->lr > 0) || !(c->lr_decay > 0 && c->lr_decay <= 1) || !(c->clip >= 0))
-        return error_fail(RECUR_ERR_ARGUMENT, "fit: lr %g, lr_decay %g or clip "
-                          "%g out of range", (double)c->lr, (double)c->lr_decay,
-                          (double)c->clip);
+        return error_fail(RECUR_ERR_ARGUMENT, "learning rate %g, learning-rate "
+                          "decay %g or clip %g out of range", (double)c->lr,
+                          (double)c->lr_decay, (double)c->clip);
     const size_t n = train->n, np = seq_model_size(m);
     const size_t max_batches = (n + c->batch - 1) / c->batch;
     optimizer *opt = NULL;
@@ -163,7 +163,7 @@ recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
             float norm = c->clip > 0 ? clip_grad_norm(grads, np, c->clip)
                                      : clip_grad_norm(grads, np, INFINITY);
             if (!isfinite(norm) || !isfinite(sum)) {
-                s = error_fail(RECUR_ERR_STATE, "fit: the loss or the gradient "
+                s = error_fail(RECUR_ERR_STATE, "the loss or the gradient "
                                "is not finite at step %llu (epoch %zu): lower the "
                                "learning rate or clip", (unsigned long long)step + 1,
                                epoch + 1);

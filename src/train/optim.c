@@ -72,7 +72,7 @@ const char *optim_str(optim_kind kind)
 recur_status optim_parse(const char *name, optim_kind *kind)
 {
     if (!name || !kind)
-        return error_fail(RECUR_ERR_ARGUMENT, "optim_parse: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no optimizer name to read (NULL)");
     for (size_t k = 0; k < KIND_COUNT; k++)
         if (strcmp(name, kind_names[k]) == 0) {
             *kind = (optim_kind)k;
@@ -144,7 +144,7 @@ static recur_status check_config(const optim_config *c)
 {
     const char *k = optim_str(c->kind);
     if (!k)
-        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: unknown optimizer kind %d",
+        return error_fail(RECUR_ERR_ARGUMENT, "%d is not an optimizer",
                           (int)c->kind);
     TRY(check_range(k, "weight_decay", c->weight_decay, 0, INFINITY, 0));
     switch (c->kind) {
@@ -186,9 +186,10 @@ recur_status optim_create(const optim_config *config, size_t n,
                                 optimizer **out)
 {
     if (!config || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no optimizer settings or place "
+                          "for the optimizer (NULL)");
     if (n == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "optim_create: no parameters (n = 0)");
+        return error_fail(RECUR_ERR_ARGUMENT, "an optimizer for no parameters");
     TRY(check_config(config));
 
     const char *names[MAX_BUFFERS];
@@ -218,17 +219,19 @@ recur_status optim_create(const optim_config *config, size_t n,
     size_t floats, bytes;
     if (!size_mul_ok(count, n, &floats) || !size_mul_ok(floats, sizeof(float), &bytes))
         return error_fail(RECUR_ERR_MEMORY,
-                          "optim_create: %zu buffers of %zu floats overflow",
+                          "the optimizer's state, %zu buffers of %zu floats, "
+                          "is more than memory can address",
                           count, n);
     optimizer *opt = calloc(1, sizeof *opt);
     if (!opt)
-        return error_fail(RECUR_ERR_MEMORY, "optim_create: out of memory");
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the optimizer");
     if (count) {
         opt->storage = calloc(floats, sizeof(float));
         if (!opt->storage) {
             free(opt);
             return error_fail(RECUR_ERR_MEMORY,
-                              "optim_create: cannot allocate %zu bytes of state",
+                              "out of memory for %zu bytes of optimizer "
+                              "state",
                               bytes);
         }
     }
@@ -391,10 +394,11 @@ recur_status optim_step(optimizer *opt, float *params, const float *grads,
                               float lr)
 {
     if (!opt || !params || !grads)
-        return error_fail(RECUR_ERR_ARGUMENT, "optim_step: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no optimizer, parameters or "
+                          "gradients to step (NULL)");
     if (!isfinite(lr) || lr < 0)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "optim_step: learning rate %g must be finite and >= 0",
+                          "learning rate %g must be finite and >= 0",
                           (double)lr);
     /* SGD reads the count before it moves (first step = buffer init); Adam
      * and Adagrad read t after the increment, as PyTorch's step_t += 1. */

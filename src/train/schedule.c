@@ -32,7 +32,7 @@ const char *sched_str(sched_kind kind)
 recur_status sched_parse(const char *name, sched_kind *kind)
 {
     if (!name || !kind)
-        return error_fail(RECUR_ERR_ARGUMENT, "sched_parse: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no schedule name to read (NULL)");
     for (size_t k = 0; k < KIND_COUNT; k++)
         if (strcmp(name, kind_names[k]) == 0) {
             *kind = (sched_kind)k;
@@ -69,10 +69,12 @@ sched_config sched_default(sched_kind kind, float base_lr)
 recur_status sched_check(const sched_config *c)
 {
     if (!c)
-        return error_fail(RECUR_ERR_ARGUMENT, "sched_check: NULL config");
+        return error_fail(RECUR_ERR_ARGUMENT, "no learning-rate schedule to "
+                          "check (NULL)");
     const char *k = sched_str(c->kind);
     if (!k)
-        return error_fail(RECUR_ERR_ARGUMENT, "schedule: unknown kind %d", (int)c->kind);
+        return error_fail(RECUR_ERR_ARGUMENT, "%d is not a learning-rate "
+                          "schedule", (int)c->kind);
     if (!isfinite(c->base_lr) || c->base_lr < 0)
         return error_fail(RECUR_ERR_ARGUMENT, "%s schedule: base_lr = %g must be finite "
                           "and >= 0", k, (double)c->base_lr);

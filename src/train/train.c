@@ -97,12 +97,13 @@ recur_status trainer_create(recur_lm *lm, const char *task,
                             trainer **out)
 {
     if (!lm || !config || !train || !out || (n_val && !val))
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_create: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no model, settings, training "
+                          "tokens or place for the trainer (NULL)");
     if (config->batch == 0 || config->seq_len == 0 ||
         !(config->clip >= 0.0f) || !(config->sched.base_lr >= 0.0f))
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "batch and seq_len must be >= 1, clip and the "
-                          "learning rate >= 0");
+                          "the batch and the sequence length must be >= 1, "
+                          "the clip and the learning rate >= 0");
     recur_status s = sched_check(&config->sched);
     if (s)
         return s;
@@ -254,7 +255,8 @@ recur_status trainer_run(trainer *t, const train_limits *lim,
                          train_callback cb, void *ctx)
 {
     if (!t || !lim)
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_run: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no trainer or limits to run "
+                          "with (NULL)");
     const double start = clock_seconds();
     const uint64_t first = t->step;
     const size_t tokens_per_step = t->config.batch * t->config.seq_len;
@@ -348,7 +350,7 @@ recur_status trainer_save(trainer *t, const char *path)
     if (!s) s = meta_put(w, "train.batch", "%zu", c->batch);
     if (!s) s = meta_put(w, "train.seq_len", "%zu", c->seq_len);
     if (!s) s = meta_put(w, "train.seed", "%llu", (unsigned long long)c->seed);
-    if (!s) s = meta_put(w, "train.clip", "%.9g", (double)c->clip);
+    if (!s) s = meta_put_float(w, "train.clip", c->clip);
     if (!s) s = meta_put(w, "train.best_val", "%.17g", t->best_val);
     if (!s) s = meta_put(w, "train.n_train", "%zu", t->n_train);
     if (!s) s = meta_put(w, "train.n_val", "%zu", t->n_val);
@@ -356,30 +358,30 @@ recur_status trainer_save(trainer *t, const char *path)
     if (!s) s = st_writer_meta(w, "optim.kind", optim_str(o->kind));
     if (!s) s = meta_put(w, "optim.steps", "%llu",
                          (unsigned long long)optim_steps(t->opt));
-    if (!s) s = meta_put(w, "optim.momentum", "%.9g", (double)o->momentum);
-    if (!s) s = meta_put(w, "optim.dampening", "%.9g", (double)o->dampening);
+    if (!s) s = meta_put_float(w, "optim.momentum", o->momentum);
+    if (!s) s = meta_put_float(w, "optim.dampening", o->dampening);
     if (!s) s = meta_put(w, "optim.nesterov", "%d", o->nesterov);
-    if (!s) s = meta_put(w, "optim.weight_decay", "%.9g", (double)o->weight_decay);
-    if (!s) s = meta_put(w, "optim.beta1", "%.9g", (double)o->beta1);
-    if (!s) s = meta_put(w, "optim.beta2", "%.9g", (double)o->beta2);
-    if (!s) s = meta_put(w, "optim.eps", "%.9g", (double)o->eps);
-    if (!s) s = meta_put(w, "optim.alpha", "%.9g", (double)o->alpha);
+    if (!s) s = meta_put_float(w, "optim.weight_decay", o->weight_decay);
+    if (!s) s = meta_put_float(w, "optim.beta1", o->beta1);
+    if (!s) s = meta_put_float(w, "optim.beta2", o->beta2);
+    if (!s) s = meta_put_float(w, "optim.eps", o->eps);
+    if (!s) s = meta_put_float(w, "optim.alpha", o->alpha);
     if (!s) s = meta_put(w, "optim.centered", "%d", o->centered);
-    if (!s) s = meta_put(w, "optim.lr_decay", "%.9g", (double)o->lr_decay);
-    if (!s) s = meta_put(w, "optim.initial_accumulator_value", "%.9g",
-                         (double)o->initial_accumulator_value);
+    if (!s) s = meta_put_float(w, "optim.lr_decay", o->lr_decay);
+    if (!s) s = meta_put_float(w, "optim.initial_accumulator_value",
+                               o->initial_accumulator_value);
     if (!s) s = st_writer_meta(w, "sched.kind", sched_str(k->kind));
-    if (!s) s = meta_put(w, "sched.base_lr", "%.9g", (double)k->base_lr);
+    if (!s) s = meta_put_float(w, "sched.base_lr", k->base_lr);
     if (!s) s = meta_put(w, "sched.decay_after", "%zu", k->decay_after);
-    if (!s) s = meta_put(w, "sched.factor", "%.9g", (double)k->factor);
+    if (!s) s = meta_put_float(w, "sched.factor", k->factor);
     if (!s) s = meta_put(w, "sched.warmup_steps", "%llu", (unsigned long long)k->warmup_steps);
     if (!s) s = meta_put(w, "sched.total_steps", "%llu", (unsigned long long)k->total_steps);
-    if (!s) s = meta_put(w, "sched.min_lr", "%.9g", (double)k->min_lr);
+    if (!s) s = meta_put_float(w, "sched.min_lr", k->min_lr);
     if (!s) s = meta_put(w, "sched.patience", "%zu", k->patience);
-    if (!s) s = meta_put(w, "sched.threshold", "%.9g", (double)k->threshold);
+    if (!s) s = meta_put_float(w, "sched.threshold", k->threshold);
     if (!s) s = meta_put(w, "sched.cooldown", "%zu", k->cooldown);
-    if (!s) s = meta_put(w, "sched.lr", "%.9g", (double)t->sched.lr);
-    if (!s) s = meta_put(w, "sched.best", "%.9g", (double)t->sched.best);
+    if (!s) s = meta_put_float(w, "sched.lr", t->sched.lr);
+    if (!s) s = meta_put_float(w, "sched.best", t->sched.best);
     if (!s) s = meta_put(w, "sched.bad_epochs", "%zu", t->sched.bad_epochs);
     if (!s) s = meta_put(w, "sched.cooldown_left", "%zu", t->sched.cooldown_left);
     if (!s)
@@ -465,7 +467,8 @@ recur_status trainer_resume(const char *path, const int32_t *train,
                             trainer **out)
 {
     if (!path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "trainer_resume: NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "no checkpoint path or place for "
+                          "the trainer (NULL)");
     st_file *st;
     recur_status s = st_read(path, &st);
     if (s)

@@ -158,7 +158,7 @@ static void check_file(const char *path, const char *starts)
  * numbered 1.. with finite losses. */
 static void check_metrics(const char *path, size_t epochs)
 {
-    static const char header[] = "epoch,step,train_loss,val_loss,best,lr,seconds";
+    static const char header[] = "step,epoch,train_loss,val_loss,best,lr,seconds";
     char *csv = spawn_read_file(path, NULL), *line[64];
     CHECK(csv != NULL, "no metrics log %s", path);
     if (!csv)
@@ -167,11 +167,11 @@ static void check_metrics(const char *path, size_t epochs)
     CHECK(n > 0 && !strcmp(line[0], header), "%s: the header is not '%s'",
           path, header);
     for (size_t i = 1; i < n; i++) {
-        char *end;
-        unsigned long epoch = strtoul(line[i], &end, 10);
-        char *loss = strchr(end + 1, ',');
-        bad += epoch != i || *end != ',' || !loss ||
-               !isfinite(strtod(loss + 1, NULL));
+        char *step_end, *end;
+        strtoull(line[i], &step_end, 10);
+        unsigned long epoch = strtoul(step_end + 1, &end, 10);
+        bad += epoch != i || *step_end != ',' || *end != ',' ||
+               !isfinite(strtod(end + 1, NULL));
     }
     CHECK(n == epochs + 1 && bad == 0, "%s: %zu rows (%zu malformed), "
           "expected %zu epochs", path, n - 1, bad, epochs);
@@ -944,10 +944,10 @@ static void refuse_other_tasks(const char *cls, const char *fc, const char *mus)
     char data[400];
     in_scratch(data, sizeof data, "s.csv");
     cmdline a = {{NULL}, 0}, b = {{NULL}, 0}, c = {{NULL}, 0};
-    push(&a, "eval", "--model", fc, "--data", data, END);
-    expect_refusal("eval of a forecaster", &a, 2, "eval", "forecast", END);
+    push(&a, "sample", "--model", fc, END);
+    expect_refusal("sample of a forecaster", &a, 1, "sample", "forecast", END);
     push(&b, "predict", "--model", mus, "--data", data, END);
-    expect_refusal("predict of a music model", &b, 2, "predict", "music", END);
+    expect_refusal("predict of a music model", &b, 1, "predict", "music", END);
     push(&c, "sample", "--task", "music", "--model", cls, "--output",
          in_scratch(data, sizeof data, "x.mid"), END);
     expect_refusal("sample --task music of a classifier", &c, 1, "classify",
