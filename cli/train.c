@@ -527,7 +527,7 @@ int cmd_train(int argc, char **argv)
         {.name = "--steps", .type = OPT_SIZE, .dest = &o.steps, .def = "0", .help = "stop after this many steps in all (0: no limit)", .min = 0, .max = 1e15, .metavar = "N"},
         {.name = "--time-limit", .type = OPT_FLOAT, .dest = &o.time_limit, .def = "0", .help = "stop after this many seconds of training (0: no limit)", .min = 0.0, .max = 1e9, .metavar = "SECONDS"},
         {.name = "--val-every", .type = OPT_SIZE, .dest = &o.val_every, .def = "0", .help = "also validate every N steps (0: at the end of each epoch)", .min = 0, .max = 1e15, .metavar = "N"},
-        {.name = "--save", .type = OPT_STRING, .dest = &o.save, .def = "charlm.safetensors", .help = "checkpoint path (with --resume: the resumed checkpoint unless given)", .metavar = "PATH", .given = &o.given.save},
+        {.name = "--save", .type = OPT_STRING, .dest = &o.save, .help = "checkpoint path (default: TASK.safetensors in the current directory, charlm.safetensors or wordlm.safetensors; with --resume: the resumed checkpoint)", .metavar = "PATH", .given = &o.given.save},
         {.name = "--save-every", .type = OPT_SIZE, .dest = &o.save_every, .def = "500", .help = "checkpoint every N steps (0: at the end only)", .min = 0, .max = 1e15, .metavar = "N"},
         {.name = "--resume", .type = OPT_STRING, .dest = &o.resume, .help = "continue the run saved in this checkpoint, with its model and training settings (same --data), saving back to PATH unless --save is given. A model or training option may be repeated only with the checkpoint's value (--lr 2e-3 equals a stored 0.002); one that differs is refused, and so are --init, --init-range and --forget-bias, which a checkpoint does not record. The limits (--epochs, --steps, --time-limit), --val-every, --save, --save-every, --threads, --recompute and --json may change", .metavar = "PATH"},
         {.name = "--seed", .type = OPT_SIZE, .dest = &o.seed, .def = "1", .help = "random seed (initialisation, dropout)", .metavar = "S", .given = &o.given.seed},
@@ -560,6 +560,9 @@ int cmd_train(int argc, char **argv)
     /* A continued run goes back where it came from unless told otherwise. */
     if (o.resume && !o.given.save)
         o.save = o.resume;
+    else if (!o.given.save)
+        o.save = !strcmp(o.task, "wordlm") ? "wordlm.safetensors"
+                                            : "charlm.safetensors";
     /* Found now rather than when the first checkpoint is written. */
     struct stat sb;
     if (stat(o.save, &sb) == 0 && S_ISDIR(sb.st_mode)) {

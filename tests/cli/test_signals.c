@@ -654,20 +654,23 @@ void test_cli_signals_lock(void)
 
 void test_cli_signals_default_save(void)
 {
-    char tsv[400], csv[400], dir[400], work[400], path[500];
+    char text[400], tsv[400], csv[400], dir[400], work[400], path[500];
     if (!scratch_open())
         return;
-    int ok = write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv")) &&
+    int ok = write_words(in_scratch(text, sizeof text, "text.txt"), 250) &&
+             write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv")) &&
              write_series(in_scratch(csv, sizeof csv, "s.csv")) &&
              write_rolls(in_scratch(dir, sizeof dir, "rolls")) &&
              mkdir(in_scratch(work, sizeof work, "work"), 0700) == 0;
     CHECK(ok, "cannot write the data into %s", scratch);
-    const char *tasks[3] = {"classify", "forecast", "music"};
-    const char *data[3] = {tsv, csv, dir};
-    for (int i = 0; ok && i < 3; i++) {
-        const char *args[] = {"train", "--task", tasks[i], "--data", data[i],
-                              SEQ_TINY, "--epochs", "1", END};
-        spawn_result r = spawn_recur_in(work, capture, args);
+    const char *tasks[5] = {"charlm", "wordlm", "classify", "forecast", "music"};
+    const char *data[5] = {text, text, tsv, csv, dir};
+    for (int i = 0; ok && i < 5; i++) {
+        const char *lm[] = {"train", "--task", tasks[i], "--data", data[i],
+                            LM_TINY, "--steps", "3", END};
+        const char *seq[] = {"train", "--task", tasks[i], "--data", data[i],
+                             SEQ_TINY, "--epochs", "1", END};
+        spawn_result r = spawn_recur_in(work, capture, i < 2 ? lm : seq);
         char name[64];
         snprintf(name, sizeof name, "%s.safetensors", tasks[i]);
         const char *last = r.err ? r.err + strlen(r.err) : "";
