@@ -23,6 +23,7 @@
  */
 #include "base/floatfmt.h"
 #include "io/safetensors.h"
+#include "scratch.h"
 #include "spawn.h"
 #include "test.h"
 
@@ -39,27 +40,7 @@
 #define END ((const char *)NULL)
 
 /* ------------------------------------------------------------------------ */
-/* Scratch directory and runs                                                */
-
-static char scratch[256], capture[300];
-
-static const char *in_scratch(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", scratch, name);
-    return buf;
-}
-
-static int scratch_open(void)
-{
-    return spawn_scratch_open("recur-inspect", scratch, sizeof scratch,
-                              capture, sizeof capture);
-}
-
-static void scratch_close(void)
-{
-    spawn_remove_tree(scratch);
-    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
-}
+/* Runs (the scratch directory: scratch.h)                                   */
 
 /* Runs `recur` with the arguments up to END; the result (caller frees). */
 static spawn_result run(const char *first, ...)
@@ -87,11 +68,6 @@ static void expect(const char *what, const spawn_result *r, int status,
         CHECK(text && strstr(text, n), "%s: no '%s' in: %s", what, n,
               text ? text : "(nothing)");
     va_end(ap);
-}
-
-static int write_text(const char *path, const char *text)
-{
-    return spawn_write_file(path, text, strlen(text));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -316,7 +292,7 @@ static void check_shortened(void)
 
 void test_cli_inspect_info(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     models m;
     if (make_models(&m)) {
@@ -397,7 +373,7 @@ static int merge(const char *path, const char *a, const char *b)
 
 void test_cli_inspect_gradients(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     char model[512], input[512], out[400], both[400];
     snprintf(model, sizeof model, "%s/lstm-uni-L1/model.safetensors",
@@ -456,7 +432,7 @@ void test_cli_inspect_gradients(void)
 
 void test_cli_inspect_not_safetensors(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     char text[400], series[400], out[400], mid[400], words[400], cut[400];
     in_scratch(text, sizeof text, "notes.safetensors");
@@ -568,7 +544,7 @@ static void same_scores(const char *what, json_t *trained, json_t *scored)
 
 void test_cli_inspect_eval_forecast(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     char series[400], f[400], r[400];
     in_scratch(series, sizeof series, "series.csv");
@@ -668,7 +644,7 @@ void test_cli_inspect_eval_forecast(void)
 
 void test_cli_inspect_wrong_model(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     models m;
     char out[400], mid[400], model[512], input[512];
@@ -743,7 +719,7 @@ void test_cli_inspect_wrong_model(void)
 
 void test_cli_inspect_help(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     static const char *const all = "--task charlm|wordlm|classify|forecast|music";
     spawn_result r = run("eval", "--help", END);
@@ -801,7 +777,7 @@ void test_cli_inspect_help(void)
 
 void test_cli_inspect_commands(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     static const char *const slips[][2] = {
         {"trian", "train"}, {"sampel", "sample"}, {"evl", "eval"},
@@ -890,7 +866,7 @@ void test_cli_inspect_messages(void)
           "name of the code that noticed", bad, calls);
 
     /* What used to say "labeled_encode: no examples". */
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     char two[400], one[400];
     in_scratch(two, sizeof two, "two.tsv");
@@ -961,7 +937,7 @@ void test_cli_inspect_metrics(void)
     CHECK(bad == 0, "%zu of 100000 floats do not read back from their "
           "shortest text", bad);
 
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     models m;
     char csv[400], cell[64], header[80];
@@ -1013,7 +989,7 @@ static int has_step_total(const char *text)
 
 void test_cli_inspect_progress(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-inspect"))
         return;
     char text[400], save[400];
     in_scratch(text, sizeof text, "words.txt");

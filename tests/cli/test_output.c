@@ -28,6 +28,7 @@
 #include "data/dates.h"
 #include "data/words.h"
 #include "io/safetensors.h"
+#include "scratch.h"
 #include "spawn.h"
 #include "test.h"
 
@@ -38,26 +39,6 @@
 #include <string.h>
 
 #define END ((const char *)NULL)
-
-static char scratch[256], capture[300];
-
-static const char *in_scratch(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", scratch, name);
-    return buf;
-}
-
-static int scratch_open(void)
-{
-    return spawn_scratch_open("recur-output", scratch, sizeof scratch, capture,
-                              sizeof capture);
-}
-
-static void scratch_close(void)
-{
-    spawn_remove_tree(scratch);
-    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
-}
 
 /* Writes `lines` copies of line (which ends in '\n') to scratch/name. */
 static const char *write_lines(char *path, size_t size, const char *name,
@@ -137,7 +118,7 @@ static void count_missing(void)
 void test_cli_output_words(void)
 {
     count_missing();
-    if (!scratch_open())
+    if (!scratch_open("recur-output"))
         return;
     char train[300], val[300], other[300], model[300], svg[300];
     /* 5 tokens a validation line ("zebra" unseen): 20 of 100 tokens. */
@@ -285,7 +266,7 @@ static void check_forecast(const char *data, const char *season, int want_beats,
 
 void test_cli_output_baselines(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-output"))
         return;
     char data[300], reviews[300], model[300];
     /* Exactly seasonal: the seasonal-naive error is 0. */
@@ -376,7 +357,7 @@ static int tick_scale(const double *y, const double *v, size_t n)
 
 void test_cli_output_plot(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-output"))
         return;
     char data[300], model[300], svg[300];
     double y[16], v[16];
@@ -540,7 +521,7 @@ static void check_dated(const char *data, const char *step, const char *last,
 
 void test_cli_output_dates(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-output"))
         return;
     char data[300];
     /* 120 months to 1960-12: forecasts 1961-01..03; ticks on Januaries

@@ -25,6 +25,7 @@
  *     leaves no lock.
  */
 #include "io/safetensors.h"
+#include "scratch.h"
 #include "spawn.h"
 #include "test.h"
 #include "base/clock.h"
@@ -51,29 +52,6 @@ extern char **environ;
                 "4", "--seq-len", "8", "--threads", "1", "--epochs", "0"
 /* ... and the supervised tasks'. */
 #define SEQ_TINY "--hidden", "8", "--threads", "1", "--quiet"
-
-/* ------------------------------------------------------------------------ */
-/* Scratch directory                                                         */
-
-static char scratch[256], capture[300];
-
-static const char *in_scratch(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", scratch, name);
-    return buf;
-}
-
-static int scratch_open(void)
-{
-    return spawn_scratch_open("recur-signals", scratch, sizeof scratch,
-                              capture, sizeof capture);
-}
-
-static void scratch_close(void)
-{
-    spawn_remove_tree(scratch);
-    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
-}
 
 /* ------------------------------------------------------------------------ */
 /* A run in the background                                                   */
@@ -442,7 +420,7 @@ static void task_interrupt(const char *task, const char *const *data, int sig,
 void test_cli_signals_lm(void)
 {
     char text[400];
-    if (!scratch_open())
+    if (!scratch_open("recur-signals"))
         return;
     if (write_words(in_scratch(text, sizeof text, "text.txt"), 250)) {
         lm_interrupt("charlm", text, SIGINT, 1);
@@ -455,7 +433,7 @@ void test_cli_signals_lm(void)
 void test_cli_signals_tasks(void)
 {
     char tsv[400], csv[400], dir[400], test[450];
-    if (!scratch_open())
+    if (!scratch_open("recur-signals"))
         return;
     int ok = write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv")) &&
              write_series(in_scratch(csv, sizeof csv, "s.csv")) &&
@@ -637,7 +615,7 @@ static void failed_run(void)
 void test_cli_signals_lock(void)
 {
     char text[400], tsv[400];
-    if (!scratch_open())
+    if (!scratch_open("recur-signals"))
         return;
     if (write_words(in_scratch(text, sizeof text, "text.txt"), 250) &&
         write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv"))) {
@@ -655,7 +633,7 @@ void test_cli_signals_lock(void)
 void test_cli_signals_default_save(void)
 {
     char text[400], tsv[400], csv[400], dir[400], work[400], path[500];
-    if (!scratch_open())
+    if (!scratch_open("recur-signals"))
         return;
     int ok = write_words(in_scratch(text, sizeof text, "text.txt"), 250) &&
              write_reviews(in_scratch(tsv, sizeof tsv, "r.tsv")) &&

@@ -26,6 +26,7 @@
  */
 #include "data/pianoroll.h"
 #include "io/safetensors.h"
+#include "scratch.h"
 #include "spawn.h"
 #include "test.h"
 
@@ -40,29 +41,7 @@
 #define END ((const char *)NULL)
 
 /* ------------------------------------------------------------------------ */
-/* Scratch directory, arguments, runs                                        */
-
-/* The running group's directory; captures go to its "cap" subdirectory so
- * that they never count among the files a run leaves. */
-static char scratch[256], capture[300];
-
-static const char *in_scratch(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", scratch, name);
-    return buf;
-}
-
-static int scratch_open(void)
-{
-    return spawn_scratch_open("recur-tasks", scratch, sizeof scratch, capture,
-                              sizeof capture);
-}
-
-static void scratch_close(void)
-{
-    spawn_remove_tree(scratch);
-    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
-}
+/* Arguments and runs (the scratch directory: scratch.h)                     */
 
 typedef spawn_args cmdline;
 #define push spawn_args_add
@@ -247,11 +226,6 @@ static int write_reviews(const char *path, size_t n, uint64_t seed,
     return fclose(f) == 0;
 }
 
-static int write_text(const char *path, const char *text)
-{
-    return spawn_write_file(path, text, strlen(text));
-}
-
 /* Runs c, then the extra arguments, and returns its --json object (NULL
  * when it failed). */
 static json_t *train_json(const char *what, cmdline *c, va_list extra)
@@ -391,7 +365,7 @@ static void refuse_bad_training_files(void)
 
 void test_cli_tasks_classify(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-tasks"))
         return;
     char tsv[400], test_tsv[400], val_tsv[400], csv[400], m[400], m2[400],
         mc[400], buf[64];
@@ -601,7 +575,7 @@ static json_t *train_forecaster(const char *what, const char *data,
 
 void test_cli_tasks_forecast(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-tasks"))
         return;
     char data[400], missing[400], f[400], r[400], z[400], path[400];
     in_scratch(data, sizeof data, "series.csv");
@@ -848,7 +822,7 @@ static void check_sample(const char *model, const char *prime)
 
 void test_cli_tasks_music(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-tasks"))
         return;
     char dir[400], path[400], test[400], mu[400], mu0[400], bad[400];
     in_scratch(dir, sizeof dir, "rolls");
@@ -1022,7 +996,7 @@ void test_cli_tasks_help(void)
         "--task", "--model", "--output", "--steps", "--prime", "--piece",
         "--prime-steps", "--temperature", "--seed", "--bpm", "--ticks-per-step",
         "--threads", NULL};
-    if (!scratch_open())
+    if (!scratch_open("recur-tasks"))
         return;
     check_help(train_classify, "train", "--task", "classify", END);
     check_help(train_forecast, "train", "--task", "forecast", END);

@@ -26,6 +26,7 @@
 #include "model/lm.h"
 #include "io/safetensors.h"
 #include "model/sample.h"
+#include "scratch.h"
 #include "spawn.h"
 #include "test.h"
 #include "data/text.h"
@@ -43,29 +44,7 @@
 #define END ((const char *)NULL)
 
 /* ------------------------------------------------------------------------ */
-/* Scratch directory and arguments                                           */
-
-/* The running test's directory; captures go to its "cap" subdirectory so
- * that they never count among the files a run leaves. */
-static char scratch[256], capture[300];
-
-static const char *path_in(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", scratch, name);
-    return buf;
-}
-
-static int scratch_open(void)
-{
-    return spawn_scratch_open("recur-train", scratch, sizeof scratch, capture,
-                              sizeof capture);
-}
-
-static void scratch_close(void)
-{
-    spawn_remove_tree(scratch);
-    CHECK(!spawn_exists(scratch), "could not remove %s", scratch);
-}
+/* Arguments (the scratch directory: scratch.h)                              */
 
 typedef spawn_args arglist;
 #define add spawn_args_add
@@ -362,10 +341,10 @@ static int train(const char *what, const char *text, const char *save,
 static void check_train_outputs(const char *text)
 {
     char m[300], best[300], csv[300], svg[300];
-    path_in(m, sizeof m, "m.safetensors");
-    path_in(best, sizeof best, "m.best.safetensors");
-    path_in(csv, sizeof csv, "m.metrics.csv");
-    path_in(svg, sizeof svg, "m.loss.svg");
+    in_scratch(m, sizeof m, "m.safetensors");
+    in_scratch(best, sizeof best, "m.best.safetensors");
+    in_scratch(csv, sizeof csv, "m.metrics.csv");
+    in_scratch(svg, sizeof svg, "m.loss.svg");
     const char *extra[] = {"--steps", "30", "--val-every", "10", "--json", NULL};
     spawn_result r;
     if (train("train --json", text, m, extra, &r) != 0) {
@@ -397,7 +376,7 @@ static void check_resume_same_options(const char *text, const char *b,
                                       const char *c)
 {
     char d[300];
-    path_in(d, sizeof d, "d.safetensors");
+    in_scratch(d, sizeof d, "d.safetensors");
     arglist args = {{NULL}, 0};
     add(&args, "train", "--task", "charlm", "--data", text, TINY,
         "--dropout", "0.2", "--val-every", "10", "--steps", "30", "--cell",
@@ -426,10 +405,10 @@ static void check_resume_same_options(const char *text, const char *b,
 static void check_resume(const char *text)
 {
     char a[300], b[300], c[300], c_csv[300];
-    path_in(a, sizeof a, "a.safetensors");
-    path_in(b, sizeof b, "b.safetensors");
-    path_in(c, sizeof c, "c.safetensors");
-    path_in(c_csv, sizeof c_csv, "c.metrics.csv");
+    in_scratch(a, sizeof a, "a.safetensors");
+    in_scratch(b, sizeof b, "b.safetensors");
+    in_scratch(c, sizeof c, "c.safetensors");
+    in_scratch(c_csv, sizeof c_csv, "c.metrics.csv");
     const char *straight[] = {"--dropout", "0.2", "--val-every", "10",
                               "--steps", "30", NULL};
     const char *part[] = {"--dropout", "0.2", "--val-every", "10",
@@ -472,9 +451,9 @@ static void check_resume(const char *text)
 static void check_resume_writes_back(const char *text)
 {
     char dir[300], w[400], b[300], a[300], path[400];
-    path_in(dir, sizeof dir, "back");
-    path_in(a, sizeof a, "a.safetensors");
-    path_in(b, sizeof b, "b.safetensors");
+    in_scratch(dir, sizeof dir, "back");
+    in_scratch(a, sizeof a, "a.safetensors");
+    in_scratch(b, sizeof b, "b.safetensors");
     snprintf(w, sizeof w, "%s/w.safetensors", dir);
     size_t size = 0;
     char *bytes = spawn_read_file(b, &size);
@@ -525,7 +504,7 @@ static void check_stale_temps(const char *text)
         "x.safetensors.tmp.ABC1234", "x.safetensors.tmp.AB-123",
         "x.safetensors.tmp.", "x.safetensors.ABC123"};
     char dir[300], path[400];
-    path_in(dir, sizeof dir, "stale");
+    in_scratch(dir, sizeof dir, "stale");
     int ok = mkdir(dir, 0700) == 0;
     for (size_t i = 0; ok && i < sizeof stale / sizeof *stale; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
@@ -576,8 +555,8 @@ static void check_stale_temps(const char *text)
 static void check_layer_norm(const char *text)
 {
     char ln[300], resumed[300], buf[64];
-    path_in(ln, sizeof ln, "ln.safetensors");
-    path_in(resumed, sizeof resumed, "ln2.safetensors");
+    in_scratch(ln, sizeof ln, "ln.safetensors");
+    in_scratch(resumed, sizeof resumed, "ln2.safetensors");
     const char *extra[] = {"--cell", "gru", "--layer-norm", "--steps", "3", NULL};
     if (train("--layer-norm", text, ln, extra, NULL) != 0)
         return;
@@ -806,7 +785,7 @@ static void check_raw_start(const char *model)
 static void check_wordlm(const char *text_path, const char *text, size_t size)
 {
     char model[300], buf[8192], other[300];
-    path_in(model, sizeof model, "w.safetensors");
+    in_scratch(model, sizeof model, "w.safetensors");
     arglist a = {{NULL}, 0};
     add(&a, "train", "--task", "wordlm", "--data", text_path, TINY, "--steps",
         "30", "--optimizer", "sgd", "--lr", "1", "--init", "uniform",
@@ -892,7 +871,7 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
           r.err ? r.err : "");
     spawn_result_free(&r);
 
-    path_in(other, sizeof other, "unseen.txt");
+    in_scratch(other, sizeof other, "unseen.txt");
     const char unseen[] = "the river\nzyzzyva runs\n";
     CHECK(spawn_write_file(other, unseen, strlen(unseen)), "write %s", other);
     arglist u = {{NULL}, 0};
@@ -910,13 +889,13 @@ static void check_wordlm(const char *text_path, const char *text, size_t size)
 
 void test_cli_train_run(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-train"))
         return;
     char text_path[300], model[300];
     size_t size = 0;
     char *text = make_text(&size);
-    path_in(text_path, sizeof text_path, "text.txt");
-    path_in(model, sizeof model, "m.safetensors");
+    in_scratch(text_path, sizeof text_path, "text.txt");
+    in_scratch(model, sizeof model, "m.safetensors");
     int ok = text && spawn_write_file(text_path, text, size);
     CHECK(ok, "cannot write %s", text_path);
     if (ok) {
@@ -1061,18 +1040,18 @@ typedef struct {
 
 static int make_bad_files(bad_files *f, const char *text, size_t size)
 {
-    path_in(f->text, sizeof f->text, "text.txt");
-    path_in(f->other, sizeof f->other, "other.txt");
-    path_in(f->empty, sizeof f->empty, "empty.txt");
-    path_in(f->bad, sizeof f->bad, "latin1.txt");
-    path_in(f->small, sizeof f->small, "small.txt");
-    path_in(f->adir, sizeof f->adir, "adir");
-    path_in(f->absent, sizeof f->absent, "absent.txt");
-    path_in(f->absent_ck, sizeof f->absent_ck, "absent.safetensors");
-    path_in(f->novocab, sizeof f->novocab, "novocab.txt");
-    path_in(f->nodir, sizeof f->nodir, "nodir");
-    path_in(f->nodir_save, sizeof f->nodir_save, "nodir/m.safetensors");
-    path_in(f->model, sizeof f->model, "ck/m.safetensors");
+    in_scratch(f->text, sizeof f->text, "text.txt");
+    in_scratch(f->other, sizeof f->other, "other.txt");
+    in_scratch(f->empty, sizeof f->empty, "empty.txt");
+    in_scratch(f->bad, sizeof f->bad, "latin1.txt");
+    in_scratch(f->small, sizeof f->small, "small.txt");
+    in_scratch(f->adir, sizeof f->adir, "adir");
+    in_scratch(f->absent, sizeof f->absent, "absent.txt");
+    in_scratch(f->absent_ck, sizeof f->absent_ck, "absent.safetensors");
+    in_scratch(f->novocab, sizeof f->novocab, "novocab.txt");
+    in_scratch(f->nodir, sizeof f->nodir, "nodir");
+    in_scratch(f->nodir_save, sizeof f->nodir_save, "nodir/m.safetensors");
+    in_scratch(f->model, sizeof f->model, "ck/m.safetensors");
     snprintf(f->fixture, sizeof f->fixture, "%s/lstm-uni-L1/model.safetensors",
              test_fixture_dir());
     /* The text with one word changed: same length, other data. */
@@ -1357,14 +1336,14 @@ static void check_help(void)
 
 void test_cli_train_bad_inputs(void)
 {
-    if (!scratch_open())
+    if (!scratch_open("recur-train"))
         return;
     size_t size = 0;
     char *text = make_text(&size);
     bad_files f;
     snapshot snap = {.dir = {0}, .bytes = {NULL}, .size = {0},
                      .scratch_entries = 0};
-    path_in(snap.dir, sizeof snap.dir, "ck");
+    in_scratch(snap.dir, sizeof snap.dir, "ck");
     if (text && make_bad_files(&f, text, size) && mkdir(snap.dir, 0700) == 0) {
         const char *extra[] = {"--steps", "3", NULL};
         if (train("the checkpoint the refusals keep", f.text, f.model, extra,
