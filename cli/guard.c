@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,11 +67,21 @@ static void this_host(char *host, size_t size)
 static int read_holder(const char *path, holder *h)
 {
     memset(h, 0, sizeof *h);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* Only a regular file is read, and only its first lines: a FIFO or a
+     * link to a device planted as the lock must not hang the run (it reads
+     * as a lock that names no holder, which is refused). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
         return 0;
+    struct stat sb;
+    FILE *f = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? fdopen(fd, "r")
+                                                          : NULL;
+    if (!f) {
+        close(fd);
+        return 1;
+    }
     char line[512];
-    while (fgets(line, sizeof line, f)) {
+    for (int n = 0; n < 8 && fgets(line, sizeof line, f); n++) {
         line[strcspn(line, "\n")] = '\0';
         if (!strncmp(line, "pid ", 4))
             h->pid = strtol(line + 4, NULL, 10);
@@ -88,7 +100,7 @@ static int stale(const holder *h)
 {
     char host[256];
     this_host(host, sizeof host);
-    if (h->pid <= 0 || strcmp(h->host, host) != 0)
+    if (h->pid <= 0 || h->pid > INT_MAX || strcmp(h->host, host) != 0)
         return 0;
     if (h->pid == (long)getpid())
         return 1;

@@ -599,6 +599,28 @@ static void stale_and_foreign(const char *text)
     }
 }
 
+/* A FIFO planted as the lock is refused at once, not read (a read would
+ * block). */
+static void fifo_lock(const char *text)
+{
+    char model[400], lock[450];
+    in_scratch(model, sizeof model, "fifo.safetensors");
+    lock_of(lock, sizeof lock, model);
+    if (mkfifo(lock, 0600) != 0) {
+        CHECK(0, "cannot make the FIFO %s", lock);
+        return;
+    }
+    const char *args[] = {"train", "--data", text, LM_TINY, "--steps", "1",
+                          "--save", model, END};
+    spawn_result r = spawn_recur(capture, args);
+    CHECK(r.status == 1 && r.err && strstr(r.err, lock),
+          "a FIFO as the lock: exit status %d, expected 1 naming it: %s",
+          r.status, r.err ? r.err : "");
+    spawn_result_free(&r);
+    CHECK(!spawn_exists(model), "a FIFO as the lock: a checkpoint was written");
+    unlink(lock);
+}
+
 /* A run that fails after taking the lock leaves none. */
 static void failed_run(void)
 {
@@ -622,6 +644,7 @@ void test_cli_signals_lock(void)
         concurrent(text, tsv);
         stale_and_foreign(text);
         failed_run();
+        fifo_lock(text);
         double_signal(text);
     }
     scratch_close();
