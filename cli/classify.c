@@ -244,7 +244,7 @@ int cmd_train_classify(int argc, char **argv)
         s = seqtask_config(&o, tok_vocab_size(vocab), 0, all.classes,
                            SEQ_LOSS_XENT, &c);
     if (!s)
-        s = seqtask_train("train", "classify", &o, &c, &d[0], &d[1],
+        s = seqtask_train("classify", &o, &c, &d[0], &d[1],
                           classifier_write_meta, &cl, &m, &run);
     if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */
         rc = seqtask_stopped("train", "classify", &o, &run);

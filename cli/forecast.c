@@ -394,7 +394,7 @@ int cmd_train_forecast(int argc, char **argv)
     if (!s)
         s = seqtask_config(&o, 0, ser.columns, fit_h, loss, &c);
     if (!s)
-        s = seqtask_train("train", "forecast", &o, &c, &win[0],
+        s = seqtask_train("forecast", &o, &c, &win[0],
                           win[1].n ? &win[1] : NULL, forecaster_write_meta, &f,
                           &m, &run);
     if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the test not scored */

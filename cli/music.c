@@ -107,7 +107,7 @@ int cmd_train_music(int argc, char **argv)
     if (!s)
         s = seqtask_config(&o, 0, RECUR_PIANO_KEYS, RECUR_PIANO_KEYS, SEQ_LOSS_BCE, &c);
     if (!s)
-        s = seqtask_train("train", "music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
+        s = seqtask_train("music", &o, &c, &data[0], &data[1], NULL, NULL, &m, &run);
     if (!s && run.signal) { /* SIGINT, SIGTERM: saved, the parts not scored */
         rc = seqtask_stopped("train", "music", &o, &run);
         goto done;

@@ -165,7 +165,6 @@ int seqtask_verdict(const char *metric, double model, const char *baseline,
 /* ---- the training run ---- */
 
 typedef struct {
-    const char *cmd;
     int quiet;
     FILE *csv;
     const char *svg;
@@ -227,11 +226,9 @@ static int on_event(void *ctx, const fit_event *ev)
     return guard_signal() != 0;
 }
 
-recur_status seqtask_train(const char *cmd, const char *task,
-                           const seqtask_opts *o, const seq_config *config,
-                           const seq_data *train, const seq_data *val,
-                           seqtask_meta_fn meta, void *meta_ctx,
-                           seq_model **out, seqtask_run *run)
+recur_status seqtask_fit(const char *task, const seqtask_opts *o,
+                         const fit_model *m, const void *train, size_t n_train,
+                         const void *val, size_t n_val, seqtask_run *run)
 {
     optim_kind kind;
     recur_status s = optim_parse(o->optimizer, &kind);
@@ -244,17 +241,13 @@ recur_status seqtask_train(const char *cmd, const char *task,
                      .time_limit = o->time_limit};
     if (kind != RECUR_OPT_ADAMW || o->weight_decay_given)
         fc.optim.weight_decay = (float)o->weight_decay;
-    seq_model *m = NULL;
-    if ((s = seq_model_create(config, o->seed, &m)) != RECUR_OK)
-        return s;
-    size_t n = seq_model_size(m);
-    run_log log = {.cmd = cmd, .quiet = o->quiet, .epochs = o->epochs};
+    size_t n = m->size;
+    run_log log = {.quiet = o->quiet, .epochs = o->epochs};
     char *csv_path = cli_beside(o->save, ".metrics.csv", 0);
     char *svg_path = cli_beside(o->save, ".loss.svg", 0);
     log.svg = svg_path;
     float *best = malloc(n * sizeof(float));
     size_t cap = o->epochs < 100000 ? o->epochs : 100000;
-    log.epochs = o->epochs;
     log.x = malloc(3 * cap * sizeof(double));
     if (!best || !log.x || !csv_path || !svg_path) {
         s = error_fail(RECUR_ERR_MEMORY, "out of memory");
@@ -274,14 +267,13 @@ recur_status seqtask_train(const char *cmd, const char *task,
     fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
-                "examples\n", task, n, train->n, val ? val->n : 0);
+                "examples\n", task, n, n_train, n_val);
     double best_val;
-    s = fit_run(m, train, val, &fc, on_event, &log, best, &best_val);
+    s = fit_train(m, train, n_val ? val : NULL, &fc, on_event, &log, best,
+                  &best_val);
     plot_log(&log);
-    if (!s) {
-        memcpy(seq_model_params(m), best, n * sizeof(float));
-        s = seqtask_save(m, task, meta, meta_ctx, o->save);
-    }
+    if (!s)
+        memcpy(m->params, best, n * sizeof(float));
 done:
     if (log.csv)
         fclose(log.csv);
@@ -289,14 +281,31 @@ done:
     free(best);
     free(csv_path);
     free(svg_path);
+    log.run.signal = guard_signal();
+    if (!s && run)
+        *run = log.run;
+    return s;
+}
+
+recur_status seqtask_train(const char *task, const seqtask_opts *o,
+                           const seq_config *config, const seq_data *train,
+                           const seq_data *val,
+                           seqtask_meta_fn meta, void *meta_ctx,
+                           seq_model **out, seqtask_run *run)
+{
+    seq_model *m = NULL;
+    recur_status s = seq_model_create(config, o->seed, &m);
+    if (s)
+        return s;
+    fit_model fm = fit_seq_model(m);
+    s = seqtask_fit(task, o, &fm, train, train->n, val, val ? val->n : 0, run);
+    if (!s)
+        s = seqtask_save(m, task, meta, meta_ctx, o->save);
     if (s) {
         seq_model_free(m);
         return s;
     }
     *out = m;
-    log.run.signal = guard_signal();
-    if (run)
-        *run = log.run;
     return RECUR_OK;
 }
 

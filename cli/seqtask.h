@@ -64,6 +64,15 @@ typedef struct {
     int signal;             /* SIGINT or SIGTERM that stopped it (guard.h); 0 */
 } seqtask_run;
 
+/* The training run of any model (fit.h's fit_model) with the options' run
+ * settings: one line per epoch to stderr (unless --quiet), PATH.metrics.csv
+ * and PATH.loss.svg beside --save; at the end m holds the best validation
+ * epoch's parameters (the caller saves them). A signal (guard.h) stops it
+ * at the next step as at the end, run->signal saying which. */
+recur_status seqtask_fit(const char *task, const seqtask_opts *o,
+                         const fit_model *m, const void *train, size_t n_train,
+                         const void *val, size_t n_val, seqtask_run *run);
+
 /* Trains a fresh model (seed --seed) on train, validating on val, printing
  * one line per epoch to stderr (unless --quiet), logging PATH.metrics.csv
  * and drawing PATH.loss.svg beside --save; at the end the model holds the
@@ -72,9 +81,9 @@ typedef struct {
  * stops it at the next step and it saves as at the end, run->signal saying
  * which. *out gets the model (caller frees), *run (may be NULL) what the
  * run did. */
-recur_status seqtask_train(const char *cmd, const char *task,
-                           const seqtask_opts *o, const seq_config *config,
-                           const seq_data *train, const seq_data *val,
+recur_status seqtask_train(const char *task, const seqtask_opts *o,
+                           const seq_config *config, const seq_data *train,
+                           const seq_data *val,
                            seqtask_meta_fn meta, void *meta_ctx,
                            seq_model **out, seqtask_run *run);
 

@@ -1,6 +1,8 @@
 /*
- * fit.h — training a sequence model (seqmodel.h) on a set of examples, the
- * way Keras' fit and the usual PyTorch loop do it:
+ * fit.h — training a model of the supervised tasks on a set of examples,
+ * the way Keras' fit and the usual PyTorch loop do it. Any model with flat
+ * parameters that scores a minibatch of examples trains here (fit_model);
+ * the sequence model (seqmodel.h) and the tagger (tagger.h) do:
  *
  *   Each epoch shuffles the training examples (seeded), groups them into
  *   minibatches of similar length (bucketing: the shuffled order is cut into
@@ -18,6 +20,29 @@
 
 #include "train/optim.h"
 #include "model/seqmodel.h"
+
+/* What fit trains: the model's flat parameters and gradients, and how it
+ * reads a data set (an opaque pointer of the model's kind: seq_data for
+ * the sequence model, tag_data for the tagger). */
+typedef struct {
+    void *model;
+    size_t size;                /* parameters */
+    float *params, *grads;
+    /* examples in data, and example i's length (for bucketing) */
+    size_t (*count)(const void *data);
+    size_t (*length)(const void *data, size_t i);
+    void (*set_training)(void *model, int training);
+    void (*set_seed)(void *model, uint64_t seed);
+    /* forward (and with grads != 0, backward: the gradient of the mean
+     * loss accumulated into grads) over examples idx[0..B): the summed
+     * loss and the number of terms it averages over */
+    recur_status (*batch)(void *model, const void *data, const size_t *idx,
+                          size_t B, int grads, double *loss_sum,
+                          size_t *counted);
+} fit_model;
+
+/* The sequence model as a fit_model. */
+fit_model fit_seq_model(seq_model *m);
 
 typedef struct {
     size_t batch;               /* examples per step */
@@ -50,10 +75,19 @@ typedef struct {
 typedef int (*fit_callback)(void *ctx, const fit_event *ev);
 
 /* Trains m on train, scoring val (may be NULL or empty) after each epoch.
- * best (NULL or seq_model_size(m) floats) receives the parameters of the
- * best validation epoch (the last epoch's without validation) and
- * *best_val (may be NULL) that loss. The model is left with the last
- * epoch's parameters, in evaluation mode. */
+ * best (NULL or m->size floats) receives the parameters of the best
+ * validation epoch (the last epoch's without validation) and *best_val
+ * (may be NULL) that loss. The model is left with the last epoch's
+ * parameters, in evaluation mode. */
+recur_status fit_train(const fit_model *m, const void *train, const void *val,
+                       const fit_config *config, fit_callback cb, void *ctx,
+                       float *best, double *best_val);
+/* The mean loss over every example of d (dropout off), in batches of
+ * `batch` sorted by length. */
+recur_status fit_score(const fit_model *m, const void *d, size_t batch,
+                       double *mean_loss);
+
+/* fit_train of the sequence model. */
 recur_status fit_run(seq_model *m, const seq_data *train, const seq_data *val,
                      const fit_config *config, fit_callback cb, void *ctx,
                      float *best, double *best_val);
