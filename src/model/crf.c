@@ -59,19 +59,19 @@ static double log_sum_exp(const double *v, size_t n, size_t stride)
 }
 
 /* The arguments both calls share. */
-static recur_status check_args(const char *fn, const crf_params *p,
+static recur_status check_args(const crf_params *p,
                                const float *emit, size_t T, size_t K,
                                const double *work)
 {
     if (!p || !p->start || !p->end || !p->trans || !emit || !work)
-        return error_fail(RECUR_ERR_ARGUMENT, "%s: a NULL parameter, "
-                          "emission or work pointer", fn);
+        return error_fail(RECUR_ERR_ARGUMENT, "the CRF got a NULL parameter, "
+                          "emission or work pointer");
     if (T == 0 || K == 0)
-        return error_fail(RECUR_ERR_ARGUMENT, "%s: %zu tokens and %zu tags; "
-                          "both must be at least 1", fn, T, K);
+        return error_fail(RECUR_ERR_ARGUMENT, "the CRF got a sentence of %zu "
+                          "tokens over %zu tags; both must be at least 1", T, K);
     if (crf_work_size(T, K) == SIZE_MAX)
-        return error_fail(RECUR_ERR_ARGUMENT, "%s: %zu tokens × %zu tags "
-                          "overflows", fn, T, K);
+        return error_fail(RECUR_ERR_ARGUMENT, "the CRF's tables for %zu "
+                          "tokens × %zu tags overflow", T, K);
     return RECUR_OK;
 }
 
@@ -175,16 +175,16 @@ recur_status crf_nll(const crf_params *p, const float *emit, const int32_t *tags
                      size_t T, size_t K, float scale, float *d_emit,
                      const crf_grads *g, double *work, double *nll)
 {
-    recur_status st = check_args("crf_nll", p, emit, T, K, work);
+    recur_status st = check_args(p, emit, T, K, work);
     if (st != RECUR_OK)
         return st;
     if (!tags || !nll)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "crf_nll: a NULL tags or nll pointer");
+                          "the CRF's likelihood got a NULL tags or nll pointer");
     for (size_t t = 0; t < T; t++)
         if (tags[t] < 0 || (size_t)tags[t] >= K)
-            return error_fail(RECUR_ERR_ARGUMENT, "crf_nll: tag %ld at token "
-                              "%zu is outside [0, %zu)", (long)tags[t], t, K);
+            return error_fail(RECUR_ERR_ARGUMENT, "tag %ld at token %zu is "
+                              "outside the CRF's tags [0, %zu)", (long)tags[t], t, K);
     double *alpha = work, *beta = work + T * K, *extra = beta + T * K;
     /* The K·K accumulator's room (K·K ≥ K) is the passes' K-double tmp
      * first. */
@@ -203,15 +203,15 @@ recur_status crf_viterbi(const crf_params *p, const float *emit, size_t T,
                          size_t K, double *work, int32_t *bp, int32_t *path,
                          double *score)
 {
-    recur_status st = check_args("crf_viterbi", p, emit, T, K, work);
+    recur_status st = check_args(p, emit, T, K, work);
     if (st != RECUR_OK)
         return st;
     if (!bp || !path)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "crf_viterbi: a NULL back-pointer or path pointer");
+                          "the CRF's decoding got a NULL back-pointer or path pointer");
     if (K > INT32_MAX)
         return error_fail(RECUR_ERR_ARGUMENT,
-                          "crf_viterbi: %zu tags do not fit an int32 tag", K);
+                          "the CRF's %zu tags do not fit an int32 tag id", K);
     double *prev = work, *cur = work + K;
     for (size_t j = 0; j < K; j++)
         prev[j] = (double)p->start[j] + emit[j];
