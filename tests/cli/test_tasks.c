@@ -28,6 +28,7 @@
 #include "io/safetensors.h"
 #include "scratch.h"
 #include "spawn.h"
+#include "task_run.h"
 #include "test.h"
 
 #include <jansson.h>
@@ -37,153 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define END ((const char *)NULL)
-
-/* ------------------------------------------------------------------------ */
-/* Arguments and runs (the scratch directory: scratch.h)                     */
-
-typedef spawn_args cmdline;
-#define push spawn_args_add
-
-/* The tiny model and run of every training here. */
-#define TINY "--hidden", "8", "--threads", "1", "--quiet"
-
-/* Runs c; it must exit 0. The result (caller frees) has out == NULL when
- * it did not. */
-static spawn_result run_ok(const char *what, const cmdline *c)
-{
-    spawn_result r = spawn_recur(capture, c->v);
-    CHECK(r.status == 0, "%s: exit status %d; stderr: %s", what, r.status,
-          r.err ? r.err : "");
-    if (r.status != 0)
-        spawn_result_free(&r);
-    return r;
-}
-
-/* Runs c; it must exit `want` with a "recur <cmd>: " message naming each
- * of the needles (up to NULL) on stderr, and leave the scratch directory
- * with as many entries as before. */
-static void expect_refusal(const char *what, const cmdline *c, int want, ...)
-{
-    int before = spawn_count_entries(scratch);
-    spawn_result r = spawn_recur(capture, c->v);
-    if (!r.err)
-        return;
-    CHECK(r.status == want, "%s: exit status %d, expected %d; stderr: %s",
-          what, r.status, want, r.err);
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "recur %s: ", c->v[0]);
-    CHECK(strstr(r.err, prefix) != NULL, "%s: no '%s' message: %s", what,
-          prefix, r.err);
-    va_list ap;
-    va_start(ap, want);
-    for (const char *needle; (needle = va_arg(ap, const char *)) != NULL;)
-        CHECK(strstr(r.err, needle) != NULL, "%s: stderr does not mention "
-              "'%s': %s", what, needle, r.err);
-    va_end(ap);
-    CHECK(spawn_count_entries(scratch) == before, "%s: the failed run left "
-          "files in %s", what, scratch);
-    spawn_result_free(&r);
-}
-
-/* stdout of a --json run: one line, one object (caller decrefs; NULL when
- * it is not). */
-static json_t *json_line(const char *what, const char *out)
-{
-    json_error_t error;
-    size_t len = strlen(out);
-    CHECK(len > 0 && strchr(out, '\n') == out + len - 1,
-          "%s: stdout is not one line: %s", what, out);
-    json_t *o = json_loads(out, 0, &error);
-    CHECK(json_is_object(o), "%s: not a JSON object (%s): %s", what,
-          error.text, out);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* A finite number member of o (NaN, with a failed CHECK, when missing). */
-static double number(const char *what, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    int ok = json_is_number(v) && isfinite(json_number_value(v));
-    CHECK(ok, "%s: no finite '%s' in the JSON", what, key);
-    return ok ? json_number_value(v) : NAN;
-}
-
-/* The lines of text (split in place); returns how many, at most max. */
-static size_t split_lines(char *text, char **line, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-    for (char *l = strtok_r(text, "\n", &save); l && n < max;
-         l = strtok_r(NULL, "\n", &save))
-        line[n++] = l;
-    return n;
-}
-
-static void check_file(const char *path, const char *starts)
-{
-    char *bytes = spawn_read_file(path, NULL);
-    CHECK(bytes && strncmp(bytes, starts, strlen(starts)) == 0,
-          "%s is missing or does not start with '%s'", path, starts);
-    free(bytes);
-}
-
-/* The training log beside a checkpoint: its header and `epochs` rows
- * numbered 1.. with finite losses. */
-static void check_metrics(const char *path, size_t epochs)
-{
-    static const char header[] = "step,epoch,train_loss,val_loss,best,lr,seconds";
-    char *csv = spawn_read_file(path, NULL), *line[64];
-    CHECK(csv != NULL, "no metrics log %s", path);
-    if (!csv)
-        return;
-    size_t n = split_lines(csv, line, 64), bad = 0;
-    CHECK(n > 0 && !strcmp(line[0], header), "%s: the header is not '%s'",
-          path, header);
-    for (size_t i = 1; i < n; i++) {
-        char *step_end, *end;
-        strtoull(line[i], &step_end, 10);
-        unsigned long epoch = strtoul(step_end + 1, &end, 10);
-        bad += epoch != i || *step_end != ',' || *end != ',' ||
-               !isfinite(strtod(end + 1, NULL));
-    }
-    CHECK(n == epochs + 1 && bad == 0, "%s: %zu rows (%zu malformed), "
-          "expected %zu epochs", path, n - 1, bad, epochs);
-    free(csv);
-}
-
-/* The checkpoint, its metrics log with `epochs` rows and its loss plot. */
-static void check_training_files(const char *model, size_t epochs)
-{
-    char path[400];
-    size_t stem = strlen(model) - strlen(".safetensors");
-    st_file *st = NULL;
-    CHECK(st_read(model, &st) == RECUR_OK, "%s is not a checkpoint", model);
-    st_free(st);
-    snprintf(path, sizeof path, "%.*s.metrics.csv", (int)stem, model);
-    check_metrics(path, epochs);
-    snprintf(path, sizeof path, "%.*s.loss.svg", (int)stem, model);
-    check_file(path, "<");
-    char *svg = spawn_read_file(path, NULL);
-    CHECK(svg && strstr(svg, "</svg>"), "%s is not a whole SVG document", path);
-    free(svg);
-}
-
-static const char *meta_of(const char *model, const char *key, char *buf,
-                           size_t size)
-{
-    st_file *st = NULL;
-    buf[0] = '\0';
-    if (st_read(model, &st) == RECUR_OK && st_meta(st, key))
-        snprintf(buf, size, "%s", st_meta(st, key));
-    st_free(st);
-    return buf;
-}
 
 /* ------------------------------------------------------------------------ */
 /* classify                                                                  */
@@ -232,8 +86,8 @@ static json_t *train_json(const char *what, cmdline *c, va_list extra)
 {
     for (const char *s; (s = va_arg(extra, const char *)) != NULL;)
         push(c, s, END);
-    spawn_result r = run_ok(what, c);
-    json_t *o = r.out ? json_line(what, r.out) : NULL;
+    spawn_result r = task_run_ok(what, c);
+    json_t *o = r.out ? task_json_line(what, r.out) : NULL;
     spawn_result_free(&r);
     return o;
 }
@@ -260,7 +114,7 @@ static json_t *train_classifier(const char *what, const char *data,
     json_t *o = train_json(what, &c, ap);
     va_end(ap);
     if (o)
-        check_training_files(model, 20);
+        task_check_files(model, 20);
     CHECK(!spawn_exists(stale), "%s: train --task classify left the stale %s",
           what, stale);
     CHECK(spawn_exists(kept), "%s: train --task classify removed %s", what, kept);
@@ -297,11 +151,11 @@ static void check_predict(const char *model)
         return;
     cmdline c = {{NULL}, 0};
     push(&c, "predict", "--model", model, "--data", input, END);
-    spawn_result r = run_ok("predict", &c);
+    spawn_result r = task_run_ok("predict", &c);
     if (!r.out)
         return;
     char *line[16];
-    size_t lines = split_lines(r.out, line, 16), bad = 0, wrong = 0;
+    size_t lines = task_split_lines(r.out, line, 16), bad = 0, wrong = 0;
     CHECK(lines == n + 1 && !strcmp(line[0], "label\tp(0)\tp(1)"),
           "predict: %zu lines, expected the header 'label\\tp(0)\\tp(1)' and "
           "%zu rows", lines, n);
@@ -326,7 +180,7 @@ static void check_predict(const char *model)
         return;
     cmdline b = {{NULL}, 0};
     push(&b, "predict", "--model", model, "--data", bad_input, END);
-    expect_refusal("predict, invalid UTF-8", &b, 1, bad_input, "line 3, byte 29",
+    task_refusal("predict, invalid UTF-8", &b, 1, bad_input, "line 3, byte 29",
                    "UTF-8", END);
 }
 
@@ -358,7 +212,7 @@ static void refuse_bad_training_files(void)
         cmdline c = {{NULL}, 0};
         push(&c, "train", "--task", "classify", "--data", path, TINY,
              "--epochs", "1", "--save", model, END);
-        expect_refusal(what, &c, 1, where, cases[i].needle, END);
+        task_refusal(what, &c, 1, where, cases[i].needle, END);
         CHECK(!spawn_exists(model), "%s wrote %s", what, model);
     }
 }
@@ -385,11 +239,11 @@ void test_cli_tasks_classify(void)
     /* The TSV, split 0.2 test / 0.1 validation. */
     json_t *o = ok ? train_classifier("train TSV", tsv, m, END) : NULL;
     if (o) {
-        double acc = number("train TSV", o, "accuracy"),
-               bow = number("train TSV", o, "bow_accuracy");
-        double train = number("train TSV", o, "train"),
-               val = number("train TSV", o, "val"),
-               test = number("train TSV", o, "test");
+        double acc = task_number("train TSV", o, "accuracy"),
+               bow = task_number("train TSV", o, "bow_accuracy");
+        double train = task_number("train TSV", o, "train"),
+               val = task_number("train TSV", o, "val"),
+               test = task_number("train TSV", o, "test");
         CHECK(acc >= 0.9 && acc <= 1, "train TSV: accuracy %g on an easy rule", acc);
         CHECK(bow >= 0 && bow <= 1, "train TSV: bow_accuracy %g", bow);
         CHECK(train + val + test == 120 && test == 24 && val == 12,
@@ -401,13 +255,13 @@ void test_cli_tasks_classify(void)
         cmdline c = {{NULL}, 0};
         push(&c, "eval", "--model", m, "--data", tsv, "--json", "--threads",
              "1", END);
-        spawn_result r = run_ok("eval on the training file", &c);
-        json_t *e = r.out ? json_line("eval", r.out) : NULL;
+        spawn_result r = task_run_ok("eval on the training file", &c);
+        json_t *e = r.out ? task_json_line("eval", r.out) : NULL;
         if (e) {
-            double a = number("eval", e, "accuracy");
+            double a = task_number("eval", e, "accuracy");
             CHECK(a >= 0.9 && a <= 1, "eval on the training file: accuracy %g", a);
-            CHECK(number("eval", e, "examples") == 120, "eval: %g examples of "
-                  "120 lines", number("eval", e, "examples"));
+            CHECK(task_number("eval", e, "examples") == 120, "eval: %g examples of "
+                  "120 lines", task_number("eval", e, "examples"));
         }
         json_decref(e);
         spawn_result_free(&r);
@@ -421,18 +275,18 @@ void test_cli_tasks_classify(void)
                               END)
            : NULL;
     if (o) {
-        CHECK(number("--test-data", o, "train") == 120 &&
-                  number("--test-data", o, "val") == 20 &&
-                  number("--test-data", o, "test") == 40,
+        CHECK(task_number("--test-data", o, "train") == 120 &&
+                  task_number("--test-data", o, "val") == 20 &&
+                  task_number("--test-data", o, "test") == 40,
               "train --test-data --val-data: not 120 + 20 + 40 examples");
         cmdline c = {{NULL}, 0};
         push(&c, "eval", "--model", m2, "--data", test_tsv, "--json", END);
-        spawn_result r = run_ok("eval on --test-data", &c);
-        json_t *e = r.out ? json_line("eval", r.out) : NULL;
+        spawn_result r = task_run_ok("eval on --test-data", &c);
+        json_t *e = r.out ? task_json_line("eval", r.out) : NULL;
         if (e) {
-            double a = number("eval", e, "accuracy"), l = number("eval", e, "loss");
-            double ta = number("train", o, "accuracy"), tl = number("train", o, "test_loss");
-            CHECK(number("eval", e, "examples") == 40 && a == ta &&
+            double a = task_number("eval", e, "accuracy"), l = task_number("eval", e, "loss");
+            double ta = task_number("train", o, "accuracy"), tl = task_number("train", o, "test_loss");
+            CHECK(task_number("eval", e, "examples") == 40 && a == ta &&
                       fabs(l - tl) <= 1e-5 + 1e-4 * tl,
                   "eval of the test file: accuracy %g loss %g, training's test "
                   "figures %g and %g", a, l, ta, tl);
@@ -449,7 +303,7 @@ void test_cli_tasks_classify(void)
             push(&u, "eval", "--model", m2, "--data", unseen, END);
             char where[450];
             snprintf(where, sizeof where, "%s: line 4", unseen);
-            expect_refusal("eval, an unseen label", &u, 1, where, "'2'", END);
+            task_refusal("eval, an unseen label", &u, 1, where, "'2'", END);
         }
     }
 
@@ -458,13 +312,13 @@ void test_cli_tasks_classify(void)
                               "--label-column", "last", END)
            : NULL;
     if (o) {
-        double sum = number("CSV", o, "train") + number("CSV", o, "val") +
-                     number("CSV", o, "test");
+        double sum = task_number("CSV", o, "train") + task_number("CSV", o, "val") +
+                     task_number("CSV", o, "test");
         CHECK(sum == 120, "train CSV: %g examples of 120 records (the header "
               "is not one)", sum);
-        CHECK(number("CSV", o, "accuracy") >= 0.9, "train CSV: accuracy %g",
-              number("CSV", o, "accuracy"));
-        meta_of(m2, "labels", buf, sizeof buf);
+        CHECK(task_number("CSV", o, "accuracy") >= 0.9, "train CSV: accuracy %g",
+              task_number("CSV", o, "accuracy"));
+        task_meta_of(m2, "labels", buf, sizeof buf);
         CHECK(strstr(buf, "neg") && strstr(buf, "pos") && !strstr(buf, "sentiment"),
               "train CSV: the checkpoint's labels are '%s'", buf);
     }
@@ -475,10 +329,10 @@ void test_cli_tasks_classify(void)
                               END)
            : NULL;
     if (o) {
-        CHECK(!strcmp(meta_of(mc, "tokens", buf, sizeof buf), "char"),
+        CHECK(!strcmp(task_meta_of(mc, "tokens", buf, sizeof buf), "char"),
               "--tokens char: the checkpoint's tokens are '%s'", buf);
-        CHECK(number("char", o, "vocab") < 40, "--tokens char: %g tokens "
-              "from a text of a few letters", number("char", o, "vocab"));
+        CHECK(task_number("char", o, "vocab") < 40, "--tokens char: %g tokens "
+              "from a text of a few letters", task_number("char", o, "vocab"));
     }
     json_decref(o);
 
@@ -530,7 +384,7 @@ static void check_forecast_csv(const char *path, size_t horizon, size_t values)
     CHECK(csv != NULL, "no forecast CSV %s", path);
     if (!csv)
         return;
-    size_t n = split_lines(csv, line, 512), bad = 0;
+    size_t n = task_split_lines(csv, line, 512), bad = 0;
     const char *header = horizon > 1
                              ? "index,date,step,actual,forecast,naive"
                              : "index,date,actual,forecast,naive,seasonal_naive";
@@ -591,20 +445,20 @@ void test_cli_tasks_forecast(void)
                                       "12", END)
                    : NULL;
     if (o) {
-        double rmse = number("forecast", o, "rmse"),
-               naive = number("forecast", o, "naive_rmse"),
-               seasonal = number("forecast", o, "seasonal_rmse");
+        double rmse = task_number("forecast", o, "rmse"),
+               naive = task_number("forecast", o, "naive_rmse"),
+               seasonal = task_number("forecast", o, "seasonal_rmse");
         CHECK(rmse > 0 && naive > 0 && seasonal > 0,
               "train forecast: rmse %g, naive %g, seasonal %g", rmse, naive,
               seasonal);
         /* The seasonal naive forecast is off by the trend over 12 steps. */
         CHECK(fabs(seasonal - 0.6) < 1e-3, "seasonal_rmse %g, expected 0.6",
               seasonal);
-        CHECK(number("forecast", o, "test_values") == 40, "test_values %g, "
-              "expected 40", number("forecast", o, "test_values"));
-        check_training_files(f, 10);
+        CHECK(task_number("forecast", o, "test_values") == 40, "test_values %g, "
+              "expected 40", task_number("forecast", o, "test_values"));
+        task_check_files(f, 10);
         check_forecast_csv(in_scratch(path, sizeof path, "f.forecast.csv"), 1, 40);
-        check_file(in_scratch(path, sizeof path, "f.forecast.svg"), "<");
+        task_check_file(in_scratch(path, sizeof path, "f.forecast.svg"), "<");
         /* A checkpoint whose horizon (9) is not its outputs (1) is refused:
          * predict would read 9 forecasts of 1. */
         size_t size = 0;
@@ -623,7 +477,7 @@ void test_cli_tasks_forecast(void)
             CHECK(fclose(out) == 0 && wrote, "cannot write %s", h9);
             cmdline c = {{NULL}, 0};
             push(&c, "predict", "--model", h9, "--data", data, END);
-            expect_refusal("predict, horizon 9 of 1 output", &c, 1, h9,
+            task_refusal("predict, horizon 9 of 1 output", &c, 1, h9,
                            "horizon 9 with 1 outputs", END);
         }
         /* A checkpoint that claims the music task without 88 keys in and
@@ -643,7 +497,7 @@ void test_cli_tasks_forecast(void)
             cmdline c = {{NULL}, 0};
             push(&c, "sample", "--task", "music", "--model", mus, "--output",
                  in_scratch(mid, sizeof mid, "x.mid"), "--steps", "2", END);
-            expect_refusal("sample music with a forecaster", &c, 1, mus,
+            task_refusal("sample music with a forecaster", &c, 1, mus,
                            "not a music model", END);
         }
         free(bytes);
@@ -656,17 +510,17 @@ void test_cli_tasks_forecast(void)
                               "--strategy", "recursive", "--horizon", "3", END)
            : NULL;
     if (o) {
-        CHECK(number("recursive", o, "test_values") == 38 * 3,
+        CHECK(task_number("recursive", o, "test_values") == 38 * 3,
               "recursive: test_values %g, expected 114",
-              number("recursive", o, "test_values"));
+              task_number("recursive", o, "test_values"));
         check_forecast_csv(in_scratch(path, sizeof path, "r.forecast.csv"), 3,
                            38 * 3);
         cmdline c = {{NULL}, 0};
         push(&c, "predict", "--model", r, "--data", data, END);
-        spawn_result p = run_ok("predict a forecast", &c);
+        spawn_result p = task_run_ok("predict a forecast", &c);
         if (p.out) {
             char *line[8], *end;
-            size_t n = split_lines(p.out, line, 8), bad = 0;
+            size_t n = task_split_lines(p.out, line, 8), bad = 0;
             for (size_t i = 1; i < n; i++) {
                 bad += strtoul(line[i], &end, 10) != SERIES_ROWS + i - 1 ||
                        *end != ',' || !isfinite(strtod(end + 1, &end)) || *end;
@@ -683,12 +537,12 @@ void test_cli_tasks_forecast(void)
     cmdline c = {{NULL}, 0};
     push(&c, "train", "--task", "forecast", "--data", missing, TINY, "--date",
          "date", "--target", "load", "--epochs", "1", "--save", z, END);
-    expect_refusal("train, a missing value", &c, 1, missing, "line 52",
+    task_refusal("train, a missing value", &c, 1, missing, "line 52",
                    "\"load\"", END);
     o = ok ? train_forecaster("--missing interp", missing, z, "--missing",
                               "interp", "--val-fraction", "0", END)
            : NULL;
-    CHECK(o && number("interp", o, "rmse") > 0, "--missing interp: no rmse");
+    CHECK(o && task_number("interp", o, "rmse") > 0, "--missing interp: no rmse");
     /* Without validation there is no best validation loss: JSON's null
      * (printf's "nan" is not JSON, so the line would not parse). */
     CHECK(o && json_is_null(json_object_get(o, "best_val_loss")),
@@ -701,21 +555,21 @@ void test_cli_tasks_forecast(void)
     o = ok ? train_forecaster("--log --difference", data, z, "--log",
                               "--difference", END)
            : NULL;
-    CHECK(o && number("log", o, "rmse") < 3 * number("log", o, "naive_rmse"),
+    CHECK(o && task_number("log", o, "rmse") < 3 * task_number("log", o, "naive_rmse"),
           "--log --difference: rmse %g against the naive %g",
-          o ? number("log", o, "rmse") : NAN,
-          o ? number("log", o, "naive_rmse") : NAN);
+          o ? task_number("log", o, "rmse") : NAN,
+          o ? task_number("log", o, "naive_rmse") : NAN);
     json_decref(o);
     cmdline lg = {{NULL}, 0};
     push(&lg, "train", "--task", "forecast", "--data", data, "--target", "temp",
          "--log", "--save", z, END);
-    expect_refusal("--log of a zero", &lg, 1, data, "line 2", "not positive", END);
+    task_refusal("--log of a zero", &lg, 1, data, "line 2", "not positive", END);
 
     cmdline ft = {{NULL}, 0};
     push(&ft, "train", "--task", "forecast", "--data", data, "--features",
          "temp", "--strategy", "recursive", "--save",
          in_scratch(path, sizeof path, "nf.safetensors"), END);
-    expect_refusal("--features with --strategy recursive", &ft, 2, "--features",
+    task_refusal("--features with --strategy recursive", &ft, 2, "--features",
                    "recursive", END);
     scratch_close();
 }
@@ -746,12 +600,12 @@ static void train_music(const char *what, const char *dir, const char *model,
     cmdline c = {{NULL}, 0};
     push(&c, "train", "--task", "music", "--data", dir, TINY, "--epochs",
          epochs, "--patience", "0", "--lr", lr, "--save", model, "--json", END);
-    spawn_result r = run_ok(what, &c);
-    json_t *o = r.out ? json_line(what, r.out) : NULL;
+    spawn_result r = task_run_ok(what, &c);
+    json_t *o = r.out ? task_json_line(what, r.out) : NULL;
     *test_nll = NAN;
     if (o) {
-        double tr = number(what, o, "train_nll"), va = number(what, o, "val_nll");
-        *test_nll = number(what, o, "test_nll");
+        double tr = task_number(what, o, "train_nll"), va = task_number(what, o, "val_nll");
+        *test_nll = task_number(what, o, "test_nll");
         CHECK(tr > 0 && va > 0 && *test_nll > 0, "%s: NLL %g %g %g", what, tr,
               va, *test_nll);
     }
@@ -763,7 +617,7 @@ static void train_music(const char *what, const char *dir, const char *model,
  * `frames` frames. */
 static char *sample_music(const cmdline *c, size_t frames, pianoroll_set *roll)
 {
-    spawn_result r = run_ok("sample --task music", c);
+    spawn_result r = task_run_ok("sample --task music", c);
     if (!r.out)
         return NULL;
     size_t len = strlen(r.out);
@@ -816,7 +670,7 @@ static void check_sample(const char *model, const char *prime)
     push(&beyond, "sample", "--task", "music", "--model", model, "--output",
          in_scratch(mid2, sizeof mid2, "z.mid"), "--prime", prime, "--piece",
          "3", END);
-    expect_refusal("sample --piece beyond the file", &beyond, 1, prime,
+    task_refusal("sample --piece beyond the file", &beyond, 1, prime,
                    "2 pieces", END);
 }
 
@@ -838,7 +692,7 @@ void test_cli_tasks_music(void)
     if (ok) {
         train_music("train music, untrained", dir, mu0, "1", "1e-12", &untrained);
         train_music("train music", dir, mu, "20", "0.03", &trained);
-        check_training_files(mu, 20);
+        task_check_files(mu, 20);
     }
     CHECK(trained < untrained - 5, "music: test_nll %g after training, %g "
           "untrained", trained, untrained);
@@ -846,15 +700,15 @@ void test_cli_tasks_music(void)
     /* eval of the test file gives train's test_nll: 16 + 17 frames. */
     cmdline c = {{NULL}, 0};
     push(&c, "eval", "--model", mu, "--data", test, "--json", END);
-    spawn_result r = ok ? run_ok("eval music", &c) : (spawn_result){-1, NULL, NULL};
-    json_t *o = r.out ? json_line("eval music", r.out) : NULL;
+    spawn_result r = ok ? task_run_ok("eval music", &c) : (spawn_result){-1, NULL, NULL};
+    json_t *o = r.out ? task_json_line("eval music", r.out) : NULL;
     if (o) {
-        double nll = number("eval", o, "nll");
+        double nll = task_number("eval", o, "nll");
         CHECK(fabs(nll - trained) <= 1e-5, "eval: nll %.6f, train's test_nll "
               "%.6f", nll, trained);
-        CHECK(number("eval", o, "frames") == 33 && number("eval", o, "pieces") == 2,
+        CHECK(task_number("eval", o, "frames") == 33 && task_number("eval", o, "pieces") == 2,
               "eval: %g frames of %g pieces, expected 33 of 2",
-              number("eval", o, "frames"), number("eval", o, "pieces"));
+              task_number("eval", o, "frames"), task_number("eval", o, "pieces"));
     }
     json_decref(o);
     spawn_result_free(&r);
@@ -870,11 +724,11 @@ void test_cli_tasks_music(void)
         push(&b, "train", "--task", "music", "--train", bad, "--val", test,
              TINY, "--epochs", "1", "--save",
              in_scratch(path, sizeof path, "bad.safetensors"), END);
-        expect_refusal("train music, note 200", &b, 1, where, END);
+        task_refusal("train music, note 200", &b, 1, where, END);
     }
     cmdline bi = {{NULL}, 0};
     push(&bi, "train", "--task", "music", "--data", dir, "--bidirectional", END);
-    expect_refusal("train music --bidirectional", &bi, 2, "--bidirectional", END);
+    task_refusal("train music --bidirectional", &bi, 2, "--bidirectional", END);
     scratch_close();
 }
 
@@ -919,12 +773,12 @@ static void refuse_other_tasks(const char *cls, const char *fc, const char *mus)
     in_scratch(data, sizeof data, "s.csv");
     cmdline a = {{NULL}, 0}, b = {{NULL}, 0}, c = {{NULL}, 0};
     push(&a, "sample", "--model", fc, END);
-    expect_refusal("sample of a forecaster", &a, 1, "sample", "forecast", END);
+    task_refusal("sample of a forecaster", &a, 1, "sample", "forecast", END);
     push(&b, "predict", "--model", mus, "--data", data, END);
-    expect_refusal("predict of a music model", &b, 1, "predict", "music", END);
+    task_refusal("predict of a music model", &b, 1, "predict", "music", END);
     push(&c, "sample", "--task", "music", "--model", cls, "--output",
          in_scratch(data, sizeof data, "x.mid"), END);
-    expect_refusal("sample --task music of a classifier", &c, 1, "classify",
+    task_refusal("sample --task music of a classifier", &c, 1, "classify",
                    "music", END);
 }
 
@@ -943,7 +797,7 @@ static void check_help(const char *const *options, ...)
     }
     va_end(ap);
     push(&c, "--help", END);
-    spawn_result r = run_ok(what, &c);
+    spawn_result r = task_run_ok(what, &c);
     if (!r.out)
         return;
     char usage[64];
