@@ -113,6 +113,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(train, test_lm_evaluate_tail)                                           \
     X(train, test_fit)                                                        \
     X(eval, test_classmetrics)                                                \
+    X(eval, test_tagmetrics)                                                  \
     X(eval, test_bow)                                                         \
     X(api, test_api_misuse)                                                   \
     X(api, test_api_workspace)                                                \
