@@ -8,7 +8,7 @@ OBJCOPY ?= objcopy
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
-LIBS    := -lopenblas -ljansson -lm -fopenmp
+LIBS    := -lopenblas -ljansson -lz -lm -fopenmp
 # vmath.c's clamps let GCC thread jumps into three copies of σ's and tanh's
 # tails, each with its own division, all run masked by the vectoriser:
 # without it the vector loop has one division (the same results; σ and

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs what recur needs to build and test on Debian, when it is missing:
-# a C compiler and make, OpenBLAS, jansson, pkg-config. Run as root, or with
-# sudo available. Does nothing when everything is present. This is the only
-# place that installs anything; `make` never does.
+# a C compiler and make, OpenBLAS, jansson, zlib, pkg-config. Run as root, or
+# with sudo available. Does nothing when everything is present. This is the
+# only place that installs anything; `make` never does.
 #
-# The check is the build's own: a small program that includes <cblas.h> and
-# <jansson.h> and calls OpenBLAS and jansson is compiled and linked with the
-# Makefile's LIBS. A header alone proves nothing (netlib's libblas-dev ships a
-# cblas.h too, without libopenblas).
+# The check is the build's own: for each library a small program that
+# includes its header (<cblas.h>, <jansson.h>, <zlib.h>) and calls it is
+# compiled and linked with the Makefile's LIBS. A header alone proves nothing
+# (netlib's libblas-dev ships a cblas.h too, without libopenblas).
 set -e
 need=""
 command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
@@ -31,6 +31,9 @@ int main(void) { float a = 1, c = 0; openblas_set_num_threads(1);
 links '#include <jansson.h>
 int main(void) { json_t *o = json_object(); json_decref(o); return 0; }' \
     '-ljansson' || need="$need libjansson-dev"
+links '#include <zlib.h>
+int main(void) { z_stream z = {0}; return inflateInit2(&z, 16 + MAX_WBITS) != Z_OK ||
+  inflateEnd(&z) != Z_OK; }' '-lz' || need="$need zlib1g-dev"
 
 [ -z "$need" ] && exit 0
 echo "scripts/deps.sh: installing$need" >&2

@@ -80,6 +80,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(data, test_words)                                                       \
     X(data, test_tokens)                                                      \
     X(data, test_labeled)                                                     \
+    X(data, test_tagged)                                                      \
     X(data, test_split)                                                       \
     X(data, test_series)                                                      \
     X(data, test_dates)                                                       \

@@ -298,17 +298,9 @@ recur_status labeled_parse(const unsigned char *bytes, size_t n,
     what = what ? what : "text";
     if (n == 0)
         return error_fail(RECUR_ERR_FORMAT, "%s has no examples", what);
-    recur_status s = utf8_check(bytes, n, what);
+    recur_status s = text_check(bytes, n, what);
     if (s)
         return s;
-    const unsigned char *nul = memchr(bytes, '\0', n);
-    if (nul) {
-        size_t at = (size_t)(nul - bytes), line = 1;
-        for (size_t k = 0; k < at; k++)
-            line += bytes[k] == '\n';
-        return error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL "
-                          "byte (U+0000) is not text", what, line, at);
-    }
     if (n > UINT32_MAX)
         return error_fail(RECUR_ERR_UNSUPPORTED, "%s is larger than 4 GiB",
                           what);

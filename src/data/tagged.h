@@ -28,7 +28,11 @@
  *          seen at least min_count times by descending count (the key is
  *          the form, ASCII-lowercased when `lowercase`)
  *   chars  the same over the forms' code points (min_count 1, not lowered)
- *   tags   the sorted (bytewise) distinct tags; an id is a position
+ *   tags   the sorted (bytewise) distinct tags; an id is a position (a
+ *          tag holding a control character cannot be stored: refused,
+ *          RECUR_ERR_FORMAT naming the file and line)
+ * A form whose key is "<pad>" or "<unk>" is no word of the vocabulary; it
+ * is encoded as <unk> (never as the padding id).
  * Encoding maps a word or char outside its vocabulary to <unk>; a tag
  * outside the tag set is RECUR_ERR_FORMAT naming the file, line and tag
  * ("tag X was not seen in training"). A word's chars are its first
@@ -68,7 +72,8 @@ typedef struct {
 /* Reads path (gzip or plain). On failure *out is zeroed. */
 recur_status tagged_read(const char *path, tagged_format format,
                          tagged_column column, tagged_set *out);
-/* The same over text[0..size) in memory (name for messages). */
+/* The same over text[0..size) in memory (name for messages; gzip bytes
+ * are inflated here too). */
 recur_status tagged_parse(const char *text, size_t size, const char *name,
                           tagged_format format, tagged_column column,
                           tagged_set *out);

@@ -157,6 +157,22 @@ recur_status utf8_check(const unsigned char *bytes, size_t n,
     return check(bytes, n, what ? what : "text", &start, &count);
 }
 
+recur_status text_check(const unsigned char *bytes, size_t n,
+                        const char *what)
+{
+    recur_status s = utf8_check(bytes, n, what);
+    if (s)
+        return s;
+    const unsigned char *nul = memchr(bytes, '\0', n);
+    if (!nul)
+        return RECUR_OK;
+    size_t at = (size_t)(nul - bytes), line = 1;
+    for (size_t k = 0; k < at; k++)
+        line += bytes[k] == '\n';
+    return error_fail(RECUR_ERR_FORMAT, "%s: line %zu, byte %zu: a NUL byte "
+                      "(U+0000) is not text", what ? what : "text", line, at);
+}
+
 recur_status utf8_decode(const unsigned char *bytes, size_t n,
                                const char *what, uint32_t **out,
                                size_t *n_out)

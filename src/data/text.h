@@ -41,6 +41,12 @@ recur_status utf8_decode(const unsigned char *bytes, size_t n,
 recur_status utf8_check(const unsigned char *bytes, size_t n,
                               const char *what);
 
+/* utf8_check, and a NUL byte refused too (it is valid UTF-8 but not text
+ * a parser can keep in C strings): RECUR_ERR_FORMAT "what: line N, byte
+ * B: a NUL byte (U+0000) is not text". */
+recur_status text_check(const unsigned char *bytes, size_t n,
+                        const char *what);
+
 /* Checks n bytes against the same rules without decoding (a byte-order
  * mark is not special here). Returns 1 when they are valid UTF-8; else 0,
  * with the 0-based offset of the first bad sequence in *at and what is

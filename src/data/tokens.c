@@ -260,6 +260,60 @@ static int cmp_counted(const void *a, const void *b)
     return strcmp(x->token, y->token);
 }
 
+static int is_reserved(const char *t)
+{
+    return !strcmp(t, RECUR_PAD) || !strcmp(t, RECUR_UNKNOWN);
+}
+
+recur_status tok_vocab_from_strings(const char *const *s, size_t n,
+                                    size_t min_count, size_t max_size,
+                                    tok_vocab **out)
+{
+    if ((!s && n) || !out)
+        return error_fail(RECUR_ERR_ARGUMENT, "no tokens to build a "
+                          "vocabulary of (NULL)");
+    if (max_size == 1)
+        return error_fail(RECUR_ERR_ARGUMENT, "a vocabulary of at most 1 token "
+                          "cannot hold <pad> and <unk>");
+    if (!size_mul_ok(n + 2, sizeof(counted), &(size_t){0}))
+        return error_fail(RECUR_ERR_MEMORY, "too many tokens");
+    /* all[] holds the tokens sorted, then the ids' tokens: up to 2 more. */
+    const char **all = malloc((n + 2) * sizeof *all);
+    counted *kinds = malloc((n ? n : 1) * sizeof *kinds);
+    if (!all || !kinds) {
+        free(all);
+        free(kinds);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for the "
+                          "vocabulary of %zu tokens", n);
+    }
+    size_t m = 0, K = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_reserved(s[i]))
+            all[m++] = s[i];
+    qsort(all, m, sizeof *all, cmp_str);
+    for (size_t i = 0; i < m; i++) {
+        if (K > 0 && !strcmp(kinds[K - 1].token, all[i]))
+            kinds[K - 1].count++;
+        else
+            kinds[K++] = (counted){all[i], 1};
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < K; i++)
+        if (kinds[i].count >= min_count)
+            kinds[kept++] = kinds[i];
+    qsort(kinds, kept, sizeof *kinds, cmp_counted);
+    if (max_size && kept > max_size - 2)
+        kept = max_size - 2;
+    all[0] = RECUR_PAD;
+    all[1] = RECUR_UNKNOWN;
+    for (size_t i = 0; i < kept; i++)
+        all[2 + i] = kinds[i].token;
+    recur_status st = vocab_new(all, kept + 2, out);
+    free(kinds);
+    free(all);
+    return st;
+}
+
 recur_status tok_vocab_build(const char *const *text, const size_t *idx,
                                   size_t m, const tokenizer *tk,
                                   size_t min_count, size_t max_size,
@@ -282,46 +336,23 @@ recur_status tok_vocab_build(const char *const *text, const size_t *idx,
         if (!room(strlen(text[idx[i]]), &b, &t) ||
             !size_add_ok(bytes, b, &bytes) ||
             !size_add_ok(tokens, t, &tokens) ||
-            !size_mul_ok(tokens + 2, sizeof(counted), &(size_t){0}))
+            !size_mul_ok(tokens, sizeof(const char *), &(size_t){0}))
             return error_fail(RECUR_ERR_MEMORY, "too many tokens");
     }
     char *block = malloc(bytes);
-    /* all[] holds the ids' tokens at the end: up to 2 more than tokens. */
-    const char **all = malloc((tokens + 2) * sizeof *all);
-    counted *kinds = malloc(tokens * sizeof *kinds);
+    const char **all = malloc(tokens * sizeof *all);
     recur_status s = RECUR_OK;
-    if (!block || !all || !kinds)
+    if (!block || !all)
         s = error_fail(RECUR_ERR_MEMORY, "out of memory for the tokens of %zu "
                        "texts", m);
-    size_t n = 0, K = 0, used = 0;
+    size_t n = 0, used = 0;
     for (size_t i = 0; !s && i < m; i++) {
         size_t b;
         n += split(tk, text[idx[i]], block + used, all + n, &b);
         used += b;
     }
-    if (!s) {
-        qsort(all, n, sizeof *all, cmp_str);
-        for (size_t i = 0; i < n; i++) {
-            if (K > 0 && !strcmp(kinds[K - 1].token, all[i]))
-                kinds[K - 1].count++;
-            else
-                kinds[K++] = (counted){all[i], 1};
-        }
-        size_t kept = 0;
-        for (size_t i = 0; i < K; i++)
-            if (kinds[i].count >= min_count)
-                kinds[kept++] = kinds[i];
-        qsort(kinds, kept, sizeof *kinds, cmp_counted);
-        if (max_size && kept > max_size - 2)
-            kept = max_size - 2;
-        /* The ids in order, reusing all[]: the reserved two first. */
-        all[0] = RECUR_PAD;
-        all[1] = RECUR_UNKNOWN;
-        for (size_t i = 0; i < kept; i++)
-            all[2 + i] = kinds[i].token;
-        s = vocab_new(all, kept + 2, out);
-    }
-    free(kinds);
+    if (!s)
+        s = tok_vocab_from_strings(all, n, min_count, max_size, out);
     free(all);
     free(block);
     return s;

@@ -76,6 +76,15 @@ recur_status tok_vocab_build(const char *const *text, const size_t *idx,
                                   size_t m, const tokenizer *tk,
                                   size_t min_count, size_t max_size,
                                   tok_vocab **out);
+/* The vocabulary of the tokens s[0..n) themselves (no tokenizer), with
+ * the same ids, min_count and max_size as tok_vocab_build (n may be 0).
+ * A string equal to "<pad>" or "<unk>" is not counted: it stays outside
+ * the vocabulary, and tok_vocab_find then gives the reserved id of its
+ * name, so a caller whose strings can be these maps them to <unk> itself
+ * (tagged.h's words do). Errors and ownership as tok_vocab_build. */
+recur_status tok_vocab_from_strings(const char *const *s, size_t n,
+                                    size_t min_count, size_t max_size,
+                                    tok_vocab **out);
 /* NULL is allowed. */
 void tok_vocab_free(tok_vocab *v);
 /* V, the number of ids (>= 2; 0 for NULL). */
