@@ -2,6 +2,7 @@
 #include "model/parts.h"
 #include "base/error.h"
 #include "io/st_meta.h"
+#include "kernels/gemm.h"
 #include "stack/stack.h"
 
 #include <math.h>
@@ -32,6 +33,26 @@ void parts_dropout(rng_state *rng, float p, float *x, float *mask, size_t n)
         mask[i] = rng_uniform(rng) < p ? 0.0f : keep;
         x[i] *= mask[i];
     }
+}
+
+void parts_linear_forward(const float *W, const float *b, const float *x,
+                          size_t R, size_t F, size_t K, float *out)
+{
+    for (size_t r = 0; r < R; r++)
+        memcpy(out + r * K, b, K * sizeof(float));
+    gemm(0, 1, R, K, F, 1.0f, x, F, W, F, 1.0f, out, K);
+}
+
+void parts_linear_backward(const float *W, const float *x, const float *dout,
+                           size_t R, size_t F, size_t K, float *gW, float *gb,
+                           float *dx)
+{
+    gemm(1, 0, K, F, R, 1.0f, dout, K, x, F, 1.0f, gW, F);
+    for (size_t r = 0; r < R; r++)
+        for (size_t k = 0; k < K; k++)
+            gb[k] += dout[r * K + k];
+    if (dx)
+        gemm(0, 0, R, F, K, 1.0f, dout, K, W, F, 0.0f, dx, F);
 }
 
 recur_status parts_write_rnn_meta(st_writer *w, const recur_rnn_config *c)

@@ -25,6 +25,15 @@ void parts_init_uniform(float *p, size_t n, float bound, rng_state *rng);
  * 1/(1 − p), one draw per element in order; x[i] *= mask[i]. */
 void parts_dropout(rng_state *rng, float p, float *x, float *mask, size_t n);
 
+/* A linear layer (nn.Linear) over R rows: out [R, K] = x [R, F] · Wᵀ + b,
+ * W [K, F]; and its backward from dout [R, K]: gW += doutᵀ·x, gb += the
+ * column sums of dout, dx [R, F] = dout·W (written; NULL: not wanted). */
+void parts_linear_forward(const float *W, const float *b, const float *x,
+                          size_t R, size_t F, size_t K, float *out);
+void parts_linear_backward(const float *W, const float *x, const float *dout,
+                           size_t R, size_t F, size_t K, float *gW, float *gb,
+                           float *dx);
+
 /* A stack's configuration as __metadata__ keys mode, input_size,
  * hidden_size, proj_size, num_layers, bidirectional, bias, layer_norm;
  * and back (absent or malformed keys: RECUR_ERR_FORMAT naming path and

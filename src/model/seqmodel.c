@@ -9,7 +9,6 @@
 #include "model/seqmodel.h"
 #include "base/bigmem.h"
 #include "base/error.h"
-#include "kernels/gemm.h"
 #include "io/st_meta.h"
 #include "data/pianoroll.h"
 #include "model/loss.h"
@@ -504,20 +503,15 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
     if (drop)
         dropout(m, m->feat, m->feat_mask, R * F);
     const float *fc_w = m->params + m->fc_w_offset;
-    const float *fc_b = m->params + m->fc_b_offset;
-    for (size_t r = 0; r < R; r++)
-        memcpy(m->logits + r * K, fc_b, K * sizeof(float));
-    gemm(0, 1, R, K, F, 1.0f, m->feat, F, fc_w, F, 1.0f, m->logits, K);
+    parts_linear_forward(fc_w, m->params + m->fc_b_offset, m->feat, R, F, K,
+                         m->logits);
     size_t count = 0;
     double sum = loss_forward(m, d, idx, T, B, grads, &count, out);
 
     if (grads) {
-        float *g_w = m->grads + m->fc_w_offset, *g_b = m->grads + m->fc_b_offset;
-        gemm(1, 0, K, F, R, 1.0f, m->logits, K, m->feat, F, 1.0f, g_w, F);
-        for (size_t r = 0; r < R; r++)
-            for (size_t k = 0; k < K; k++)
-                g_b[k] += m->logits[r * K + k];
-        gemm(0, 0, R, F, K, 1.0f, m->logits, K, fc_w, F, 0.0f, m->dfeat, F);
+        parts_linear_backward(fc_w, m->feat, m->logits, R, F, K,
+                              m->grads + m->fc_w_offset,
+                              m->grads + m->fc_b_offset, m->dfeat);
         if (drop)
             for (size_t i = 0; i < R * F; i++)
                 m->dfeat[i] *= m->feat_mask[i];
