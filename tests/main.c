@@ -92,6 +92,12 @@ int test_data_file(char *path, size_t size, const char *name)
     X(model, test_lm_metadata_regs)                                           \
     X(model, test_lm_read_sizes_backed)                                       \
     X(model, test_lm_layer_norm)                                              \
+    X(model, test_crf_brute_force)                            \
+    X(model, test_crf_gradcheck)                              \
+    X(model, test_crf_viterbi_ties)                           \
+    X(model, test_crf_accumulate)                             \
+    X(model, test_crf_extreme)                                \
+    X(model, test_crf_misuse)                                 \
     X(model, test_sample)                                                     \
     X(model, test_seqmodel_parity)                                            \
     X(model, test_seqmodel_gradcheck)                                         \
