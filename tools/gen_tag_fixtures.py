@@ -20,9 +20,9 @@ import sys
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_seq_fixtures import save_case, write_cases  # noqa: E402
 from tag_torch import Tagger, batch_of  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -92,23 +92,8 @@ def make_case(name, spec, seed):
             "input_size": str(E + 2 * Hc), "hidden_size": str(H), "proj_size": "0",
             "num_layers": str(L), "bidirectional": str(int(bidir)), "bias": "1",
             "layer_norm": "0", "dropout": "0", "crf": str(int(crf))}
-    d = os.path.join(OUT, name)
-    os.makedirs(d, exist_ok=True)
-    state = {k: v.float().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, os.path.join(d, "model.safetensors"), metadata=meta)
-    save_file({k: v.contiguous() for k, v in out.items()},
-              os.path.join(d, "data.safetensors"))
-
-
-def main():
-    torch.set_num_threads(1)
-    os.makedirs(OUT, exist_ok=True)
-    for i, (name, spec) in enumerate(CASES.items()):
-        make_case(name, spec, 2000 + i)
-    with open(os.path.join(OUT, "INDEX"), "w") as f:
-        f.write("".join(n + "\n" for n in CASES))
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    save_case(OUT, name, model, meta, out)
 
 
 if __name__ == "__main__":
-    main()
+    write_cases(OUT, CASES, make_case, 2000)

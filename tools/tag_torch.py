@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-CELLS = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN_TANH": nn.RNN, "RNN_RELU": nn.RNN}
+from seq_model import rnn_module
 
 
 class CRF(nn.Module):
@@ -88,13 +88,8 @@ class Tagger(nn.Module):
         if self.has_chars:
             self.char_embedding = nn.Embedding(chars, char_embed, padding_idx=0)
             self.char_rnn = nn.LSTM(char_embed, char_hidden, bidirectional=True)
-        kw = dict(num_layers=num_layers, bidirectional=bidirectional, bias=bias,
-                  dropout=dropout if num_layers > 1 else 0.0)
-        if mode.startswith("RNN"):
-            kw["nonlinearity"] = "relu" if mode == "RNN_RELU" else "tanh"
-        if proj_size:
-            kw["proj_size"] = proj_size
-        self.rnn = CELLS[mode](word_embed + 2 * char_hidden, hidden_size, **kw)
+        self.rnn = rnn_module(mode, word_embed + 2 * char_hidden, hidden_size, num_layers,
+                              bidirectional, bias, dropout, proj_size)
         D = 2 if bidirectional else 1
         self.fc = nn.Linear(D * (proj_size or hidden_size), tags)
         self.crf = CRF(tags) if crf else None

@@ -1,5 +1,6 @@
 /* parts.c — initialisation, dropout and checkpoint pieces (parts.h). */
 #include "model/parts.h"
+#include "base/bigmem.h"
 #include "base/error.h"
 #include "io/st_meta.h"
 #include "kernels/gemm.h"
@@ -8,6 +9,28 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+recur_status parts_flat_arrays(size_t n, float **params, float **grads)
+{
+    float *p = big_floats_zeroed(n), *g = big_floats_zeroed(n);
+    if (!p || !g) {
+        big_free(p);
+        big_free(g);
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+    }
+    *params = p;
+    *grads = g;
+    return RECUR_OK;
+}
+
+void parts_attach_stack(recur_rnn *rnn, float *params, float *grads, float p,
+                        rng_state *rng)
+{
+    stack_bind(rnn, params, grads);
+    recur_rnn_set_prefix(rnn, "rnn.");
+    recur_regularizers reg = {.dropout = p};
+    stack_set_regularizers(rnn, &reg, rng);
+}
 
 void parts_init_normal(float *p, size_t n, rng_state *rng)
 {
@@ -35,6 +58,27 @@ void parts_dropout(rng_state *rng, float p, float *x, float *mask, size_t n)
     }
 }
 
+recur_status parts_carve(float **block, const parts_view *views, size_t count,
+                         const char *what)
+{
+    size_t total = 0, n;
+    for (size_t i = 0; i < count; i++)
+        if (!size_mul_ok(views[i].rows, views[i].cols, &n) ||
+            !size_add_ok(total, n, &total) || total > SIZE_MAX / sizeof(float))
+            return error_fail(RECUR_ERR_MEMORY, "%s is too large", what);
+    float *w = big_alloc((total ? total : 1) * sizeof(float));
+    if (!w)
+        return error_fail(RECUR_ERR_MEMORY, "out of memory for %s (%zu floats)",
+                          what, total);
+    big_free(*block);
+    *block = w;
+    for (size_t i = 0; i < count; i++) {
+        *views[i].view = w;
+        w += views[i].rows * views[i].cols;
+    }
+    return RECUR_OK;
+}
+
 void parts_linear_forward(const float *W, const float *b, const float *x,
                           size_t R, size_t F, size_t K, float *out)
 {
@@ -53,6 +97,30 @@ void parts_linear_backward(const float *W, const float *x, const float *dout,
             gb[k] += dout[r * K + k];
     if (dx)
         gemm(0, 0, R, F, K, 1.0f, dout, K, W, F, 0.0f, dx, F);
+}
+
+recur_status parts_check_format(const st_file *st, const char *path,
+                                const char *format, const char *what)
+{
+    const char *have = st_meta(st, "format");
+    if (!have || strcmp(have, format) != 0)
+        return error_fail(RECUR_ERR_FORMAT, "%s: not a recur %s checkpoint "
+                          "(__metadata__ format is '%.40s', expected '%s')",
+                          path, what, have ? have : "(none)", format);
+    return RECUR_OK;
+}
+
+recur_status parts_read_dropout(const st_file *st, const char *path,
+                                float *dropout)
+{
+    double p = 0;
+    recur_status s = meta_double(st, path, "dropout", &p);
+    if (!s && !(p >= 0 && p < 1))
+        s = error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
+                       "[0, 1)", path, p);
+    if (!s)
+        *dropout = (float)p;
+    return s;
 }
 
 recur_status parts_write_rnn_meta(st_writer *w, const recur_rnn_config *c)

@@ -157,17 +157,13 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     m->fc_b_offset = n;
     n += m->K;
     m->n_params = n;
-    m->params = big_floats_zeroed(n);
-    m->grads = big_floats_zeroed(n);
-    if (!m->params || !m->grads) {
+    if ((s = parts_flat_arrays(n, &m->params, &m->grads)) != RECUR_OK) {
         seq_model_free(m);
-        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+        return s;
     }
-    stack_bind(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset);
-    recur_rnn_set_prefix(m->rnn, "rnn.");
     seq_model_set_seed(m, seed);
-    recur_regularizers reg = {.dropout = config->dropout};
-    stack_set_regularizers(m->rnn, &reg, &m->rng);
+    parts_attach_stack(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset,
+                       config->dropout, &m->rng);
     init_params(m, seed);
     *out = m;
     return RECUR_OK;
@@ -696,14 +692,11 @@ recur_status seq_model_write(const seq_model *m, const char *task,
 static recur_status read_config(const st_file *st, const char *path,
                                 seq_config *c)
 {
-    const char *format = st_meta(st, "format");
-    if (!format || strcmp(format, "recur-seq") != 0)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a recur sequence-model "
-                          "checkpoint (__metadata__ format is '%.40s', expected "
-                          "'recur-seq')", path, format ? format : "(none)");
-    memset(c, 0, sizeof *c);
-    recur_status s = parts_read_rnn_meta(st, path, &c->rnn);
+    recur_status s = parts_check_format(st, path, "recur-seq", "sequence-model");
     if (s)
+        return s;
+    memset(c, 0, sizeof *c);
+    if ((s = parts_read_rnn_meta(st, path, &c->rnn)) != RECUR_OK)
         return s;
     const char *pool = st_meta(st, "pool"), *loss = st_meta(st, "loss");
     if (!pool || seq_pool_parse(pool, &c->pool) || !loss ||
@@ -712,15 +705,10 @@ static recur_status read_config(const st_file *st, const char *path,
                           "loss '%.20s' is not known", path, pool ? pool : "(none)",
                           loss ? loss : "(none)");
     size_t big = (size_t)1 << 24;
-    double dropout = 0;
     s = meta_size(st, path, "vocab_size", (size_t)INT32_MAX, &c->vocab_size);
     if (!s) s = meta_size(st, path, "embed_size", big, &c->embed_size);
     if (!s) s = meta_size(st, path, "outputs", big, &c->outputs);
-    if (!s) s = meta_double(st, path, "dropout", &dropout);
-    if (!s && !(dropout >= 0 && dropout < 1))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
-                       "[0, 1)", path, dropout);
-    c->dropout = (float)dropout;
+    if (!s) s = parts_read_dropout(st, path, &c->dropout);
     return s;
 }
 

@@ -43,7 +43,7 @@
 
 struct tagger {
     tagger_config config;
-    size_t E, C, I, P, D, F, K;  /* C = 2·Hc (0: no char model) */
+    size_t E, C, I, P, F, K;     /* C = 2·Hc (0: no char model) */
     float *params, *grads;
     size_t n_params;
     size_t char_offset, rnn_offset, fc_w_offset, fc_b_offset, crf_offset;
@@ -155,37 +155,30 @@ recur_status tagger_create(const tagger_config *config, uint64_t seed,
     m->E = config->word_embed;
     m->C = 2 * config->char_hidden;
     m->I = config->rnn.input_size;
-    m->P = recur_rnn_get_output_size(m->rnn);
-    m->D = config->rnn.bidirectional ? 2 : 1;
-    m->F = m->D * m->P;
     m->K = config->tags;
-    /* Vw·E <= 2^55 and every other term below 2^50: no overflow. */
-    size_t n = config->words * m->E;
-    m->char_offset = n;
-    n += m->C ? tagger_chars_size(&m->chars) : 0;
-    m->rnn_offset = n;
-    n += recur_rnn_get_flat_size(m->rnn);
-    m->fc_w_offset = n;
-    n += m->K * m->F;
-    m->fc_b_offset = n;
-    n += m->K;
-    m->crf_offset = n;
-    n += config->crf ? 2 * m->K + m->K * m->K : 0;
-    m->n_params = n;
-    m->params = big_floats_zeroed(n);
-    m->grads = big_floats_zeroed(n);
-    if (!m->params || !m->grads) {
+    m->P = recur_rnn_get_output_size(m->rnn);
+    m->F = (config->rnn.bidirectional ? 2 : 1) * m->P;
+    /* The flat array: word_embedding.weight at 0, then each part below
+     * after the one before it (Vw·E <= 2^55, the other sizes below 2^50:
+     * no overflow). */
+    size_t *const ends[] = {&m->char_offset, &m->rnn_offset, &m->fc_w_offset,
+                            &m->fc_b_offset, &m->crf_offset, &m->n_params};
+    const size_t parts[] = {config->words * m->E,
+                            m->C ? tagger_chars_size(&m->chars) : 0,
+                            recur_rnn_get_flat_size(m->rnn), m->K * m->F, m->K,
+                            config->crf ? 2 * m->K + m->K * m->K : 0};
+    for (size_t i = 0, end = 0; i < 6; i++)
+        *ends[i] = end += parts[i];
+    if ((s = parts_flat_arrays(m->n_params, &m->params, &m->grads)) != RECUR_OK) {
         tagger_free(m);
-        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+        return s;
     }
     if (m->C)
         tagger_chars_bind(&m->chars, m->params + m->char_offset,
                           m->grads + m->char_offset);
-    stack_bind(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset);
-    recur_rnn_set_prefix(m->rnn, "rnn.");
     tagger_set_seed(m, seed);
-    recur_regularizers reg = {.dropout = config->dropout};
-    stack_set_regularizers(m->rnn, &reg, &m->rng);
+    parts_attach_stack(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset,
+                       config->dropout, &m->rng);
     init_params(m, seed);
     *out = m;
     return RECUR_OK;
@@ -324,48 +317,35 @@ static recur_status ensure_work(tagger *m, size_t rows, size_t N, size_t B,
     B = B > m->B_cap ? B : m->B_cap;
     T = T > m->T_cap ? T : m->T_cap;
     const size_t I = m->I, F = m->F, K = m->K, C = m->C;
-    /* Each term is below 2^60 for batches that fit in memory; the checks
-     * catch the rest. */
-    size_t a, b, floats, slots, crf = m->config.crf ? crf_work_size(T, K) : 0;
-    int ok = size_mul_ok(rows, 3 * I + 2 * F, &a) &&
-             size_mul_ok(N, 3 * F + 2 * K + 2 * C, &b) &&
-             size_add_ok(a, b, &floats) && floats <= SIZE_MAX / sizeof(float) &&
-             crf != SIZE_MAX;
-    /* 8-byte slots: token [N], start [B + 1], lengths [B], crf work; then
-     * int32 word [N], tag [N], bp [T·K] (two per slot, rounded up). */
-    size_t ints = 0;
-    ok = ok && size_mul_ok(T, K, &ints) && size_add_ok(ints, 2 * N + 1, &ints) &&
-         size_add_ok(N + 2 * B + 1, crf, &slots) &&
-         size_add_ok(slots, ints / 2 + 1, &slots) &&
-         slots <= SIZE_MAX / sizeof(double);
-    if (!ok)
+    /* 8-byte slots: token [N], start [B + 1], lengths [B], the CRF's work;
+     * then int32 word [N], tag [N], bp [T·K], two to a slot. */
+    size_t crf = m->config.crf ? crf_work_size(T, K) : 0, ints, slots;
+    if (crf == SIZE_MAX || !size_mul_ok(T, K, &ints) ||
+        !size_add_ok(ints, 2 * N + 1, &ints) ||
+        !size_add_ok(N + 2 * B + 1, crf, &slots) ||
+        !size_add_ok(slots, ints / 2 + 1, &slots) ||
+        slots > SIZE_MAX / sizeof(double))
         return error_fail(RECUR_ERR_MEMORY, "a batch of %zu tokens is too large", N);
-    float *w = big_alloc(floats * sizeof(float));
     double *ix = malloc(slots * sizeof(double));
-    if (!w || !ix) {
-        big_free(w);
-        free(ix);
+    if (!ix)
         return error_fail(RECUR_ERR_MEMORY, "out of memory for a batch of %zu "
                           "tokens", N);
+    const parts_view views[] = {
+        {&m->x, rows, I},    {&m->x_mask, rows, I},  {&m->dx, rows, I},
+        {&m->y, rows, F},    {&m->dy, rows, F},      {&m->feat, N, F},
+        {&m->feat_mask, N, F}, {&m->dfeat, N, F},    {&m->emit, N, K},
+        {&m->d_emit, N, K},  {&m->cfeat, N, C},      {&m->dcfeat, N, C},
+    };
+    recur_status s = parts_carve(&m->work, views, sizeof views / sizeof *views,
+                                 "the batch's workspace");
+    if (s) {
+        free(ix);
+        return s;
     }
-    big_free(m->work);
-    free(m->index);
-    m->work = w;
-    m->x = w;
-    m->x_mask = m->x + rows * I;
-    m->dx = m->x_mask + rows * I;
-    m->y = m->dx + rows * I;
-    m->dy = m->y + rows * F;
-    m->feat = m->dy + rows * F;
-    m->feat_mask = m->feat + N * F;
-    m->dfeat = m->feat_mask + N * F;
-    m->emit = m->dfeat + N * F;
-    m->d_emit = m->emit + N * K;
-    m->cfeat = m->d_emit + N * K;
-    m->dcfeat = m->cfeat + N * C;
     _Static_assert(sizeof(size_t) == sizeof(double) &&
                        sizeof(int64_t) == sizeof(double),
                    "8-byte slots");
+    free(m->index);
     m->index = ix;
     m->token = (size_t *)ix;
     m->start = m->token + N;

@@ -13,6 +13,7 @@
 #include "model/tagger_chars.h"
 #include "base/bigmem.h"
 #include "base/error.h"
+#include "model/parts.h"
 #include "stack/stack.h"
 
 #include <stdlib.h>
@@ -60,29 +61,21 @@ static recur_status ensure_work(tagger_chars *c, size_t rows, size_t N)
         return RECUR_OK;
     rows = rows > c->rows_cap ? rows : c->rows_cap;
     N = N > c->N_cap ? N : c->N_cap;
-    const size_t Ec = c->Ec, Hc = c->Hc;
-    size_t total, state;
-    if (!size_mul_ok(rows, 2 * Ec + 2 * Hc, &total) ||
-        !size_mul_ok(N, 4 * Hc, &state) || !size_add_ok(total, state, &total) ||
-        total > SIZE_MAX / sizeof(float) || N > SIZE_MAX / sizeof(int64_t))
-        return error_fail(RECUR_ERR_MEMORY, "a batch of %zu tokens is too large "
-                          "for the char model", N);
-    float *w = big_alloc(total * sizeof(float));
-    int64_t *len = malloc(N * sizeof(int64_t));
-    if (!w || !len) {
-        big_free(w);
-        free(len);
+    int64_t *len = N <= SIZE_MAX / sizeof(int64_t) ? malloc(N * sizeof(int64_t))
+                                                   : NULL;
+    if (!len)
         return error_fail(RECUR_ERR_MEMORY, "out of memory for the char model "
                           "of %zu tokens", N);
+    const parts_view views[] = {
+        {&c->x, rows, c->Ec},     {&c->dx, rows, c->Ec}, {&c->y, rows, 2 * c->Hc},
+        {&c->h_n, N, 2 * c->Hc}, {&c->dh_n, N, 2 * c->Hc},
+    };
+    recur_status s = parts_carve(&c->work, views, 5, "the char model's workspace");
+    if (s) {
+        free(len);
+        return s;
     }
-    big_free(c->work);
     free(c->lengths);
-    c->work = w;
-    c->x = w;
-    c->dx = c->x + rows * Ec;
-    c->y = c->dx + rows * Ec;
-    c->h_n = c->y + rows * 2 * Hc;
-    c->dh_n = c->h_n + N * 2 * Hc;
     c->lengths = len;
     c->rows_cap = rows;
     c->N_cap = N;

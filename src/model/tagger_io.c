@@ -25,55 +25,60 @@ static void tensor_of(const void *m, size_t i, char *name, size_t size,
     tagger_tensor(m, i, name, size, offset, shape, ndim);
 }
 
+/* The sizes of the configuration under their __metadata__ keys, with the
+ * largest value a file may give. */
+typedef struct {
+    const char *key;
+    size_t *value, max;
+} size_key;
+
+static size_t size_keys(tagger_config *c, size_key keys[6])
+{
+    const size_t big = (size_t)1 << 24;
+    const size_key k[6] = {
+        {"words", &c->words, (size_t)INT32_MAX}, {"chars", &c->chars, (size_t)INT32_MAX},
+        {"tags", &c->tags, big},                 {"word_embed", &c->word_embed, big},
+        {"char_embed", &c->char_embed, big},     {"char_hidden", &c->char_hidden, big},
+    };
+    memcpy(keys, k, sizeof k);
+    return 6;
+}
+
 recur_status tagger_write(const tagger *m, st_writer *w)
 {
     if (!m || !w)
         return error_fail(RECUR_ERR_ARGUMENT, "writing a tagger checkpoint: a "
                           "NULL argument");
-    const tagger_config *c = tagger_get_config(m);
+    tagger_config c = *tagger_get_config(m);
+    size_key keys[6];
     /* tagger_params is not const; the tensors are only read. */
     recur_status s = parts_write_tensors(w, m, tagger_tensor_count(m), tensor_of,
                                          tagger_params((tagger *)m));
     if (!s) s = st_writer_meta(w, "format", "recur-tagger");
     if (!s) s = st_writer_meta(w, "task", "tag");
-    if (!s) s = meta_put(w, "words", "%zu", c->words);
-    if (!s) s = meta_put(w, "chars", "%zu", c->chars);
-    if (!s) s = meta_put(w, "tags", "%zu", c->tags);
-    if (!s) s = meta_put(w, "word_embed", "%zu", c->word_embed);
-    if (!s) s = meta_put(w, "char_embed", "%zu", c->char_embed);
-    if (!s) s = meta_put(w, "char_hidden", "%zu", c->char_hidden);
-    if (!s) s = parts_write_rnn_meta(w, &c->rnn);
-    if (!s) s = meta_put_float(w, "dropout", c->dropout);
-    if (!s) s = meta_put(w, "crf", "%d", c->crf);
+    for (size_t i = 0, n = size_keys(&c, keys); !s && i < n; i++)
+        s = meta_put(w, keys[i].key, "%zu", *keys[i].value);
+    if (!s) s = parts_write_rnn_meta(w, &c.rnn);
+    if (!s) s = meta_put_float(w, "dropout", c.dropout);
+    if (!s) s = meta_put(w, "crf", "%d", c.crf);
     return s;
 }
 
 static recur_status read_config(const st_file *st, const char *path,
                                 tagger_config *c)
 {
-    const char *format = st_meta(st, "format");
-    if (!format || strcmp(format, "recur-tagger") != 0)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a recur tagger checkpoint "
-                          "(__metadata__ format is '%.40s', expected "
-                          "'recur-tagger')", path, format ? format : "(none)");
+    recur_status s = parts_check_format(st, path, "recur-tagger", "tagger");
+    if (s)
+        return s;
     memset(c, 0, sizeof *c);
-    const size_t big = (size_t)1 << 24;
+    size_key keys[6];
     size_t crf = 0;
-    double dropout = 0;
-    recur_status s = parts_read_rnn_meta(st, path, &c->rnn);
-    if (!s) s = meta_size(st, path, "words", (size_t)INT32_MAX, &c->words);
-    if (!s) s = meta_size(st, path, "chars", (size_t)INT32_MAX, &c->chars);
-    if (!s) s = meta_size(st, path, "tags", big, &c->tags);
-    if (!s) s = meta_size(st, path, "word_embed", big, &c->word_embed);
-    if (!s) s = meta_size(st, path, "char_embed", big, &c->char_embed);
-    if (!s) s = meta_size(st, path, "char_hidden", big, &c->char_hidden);
+    s = parts_read_rnn_meta(st, path, &c->rnn);
+    for (size_t i = 0, n = size_keys(c, keys); !s && i < n; i++)
+        s = meta_size(st, path, keys[i].key, keys[i].max, keys[i].value);
     if (!s) s = meta_size(st, path, "crf", 1, &crf);
-    if (!s) s = meta_double(st, path, "dropout", &dropout);
-    if (!s && !(dropout >= 0 && dropout < 1))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
-                       "[0, 1)", path, dropout);
+    if (!s) s = parts_read_dropout(st, path, &c->dropout);
     c->crf = (int)crf;
-    c->dropout = (float)dropout;
     return s;
 }
 
@@ -107,7 +112,8 @@ static recur_status check_backed(const st_file *st, const char *path,
 recur_status tagger_read(const st_file *st, const char *path, tagger **out)
 {
     if (!st || !path || !out)
-        return error_fail(RECUR_ERR_ARGUMENT, "reading a tagger checkpoint: a NULL argument");
+        return error_fail(RECUR_ERR_ARGUMENT, "reading a tagger checkpoint: a "
+                          "NULL argument");
     tagger_config c;
     tagger *m = NULL;
     recur_status s = read_config(st, path, &c);

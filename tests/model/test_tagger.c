@@ -17,10 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The fixtures' gradients: max |recur − PyTorch| over a tensor, relative to
- * the tensor's max |PyTorch|. */
-#define TOL_TAG_GRAD 1e-4
-
 static void data_free(tag_data *d)
 {
     free(d->offset);
@@ -76,37 +72,24 @@ static void load_data(const st_file *st, size_t K, tag_data *d)
     d->tags = K;
 }
 
-/* max |got − ref| / max |ref| over a tensor (an all-zero reference wants
- * zeros: the absolute error then). */
-static double relative_error(const float *got, const st_tensor *ref)
+static void tensor_of(const void *m, size_t i, char *name, size_t size,
+                      size_t *offset, size_t shape[2], size_t *ndim)
 {
-    float *want = malloc(ref->numel * sizeof(float));
-    st_to_f32(ref, want);
-    double err = 0, scale = 0;
-    for (size_t i = 0; i < ref->numel; i++) {
-        scale = fmax(scale, fabs(want[i]));
-        err = fmax(err, isfinite(got[i]) ? fabs((double)got[i] - want[i]) : INFINITY);
-    }
-    free(want);
-    return scale > 0 ? err / scale : err;
+    tagger_tensor(m, i, name, size, offset, shape, ndim);
 }
 
 static void parity_case(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/tag/%s/model.safetensors", test_fixture_dir(), name);
-    st_file *mst = NULL, *dst = NULL;
+    st_file *mst, *dst;
     tagger *m = NULL;
-    recur_status s = st_read(path, &mst);
-    if (!s)
-        s = tagger_read(mst, path, &m);
-    snprintf(path, sizeof path, "%s/tag/%s/data.safetensors", test_fixture_dir(), name);
-    if (!s)
-        s = st_read(path, &dst);
-    CHECK(s == RECUR_OK, "%s: reading: %s", name, recur_last_error());
+    if (!fixture_open_case("tag", name, &mst, path, sizeof path, &dst))
+        return;
+    recur_status s = tagger_read(mst, path, &m);
+    st_free(mst);
+    CHECK(s == RECUR_OK, "%s: %s", name, recur_last_error());
     if (s) {
-        tagger_free(m);
-        st_free(mst);
+        st_free(dst);
         return;
     }
     const size_t K = tagger_get_config(m)->tags;
@@ -122,7 +105,8 @@ static void parity_case(const char *name)
     CHECK(s == RECUR_OK, "%s: batch: %s", name, recur_last_error());
     float *want_loss = fixture_f32(dst, "loss");
     double got = sum / (double)counted;
-    CHECK(counted == N && fabs(got - want_loss[0]) <= 1e-5 * fmax(1.0, fabs(want_loss[0])),
+    CHECK(counted == N &&
+              fabs(got - want_loss[0]) <= 1e-5 * fmax(1.0, fabs(want_loss[0])),
           "%s: loss %.9g over %zu tokens, PyTorch %.9g over %zu", name, got,
           counted, (double)want_loss[0], N);
     size_t wrong = 0;
@@ -130,25 +114,10 @@ static void parity_case(const char *name)
         wrong += pred[n] != want_pred[n];
     CHECK(wrong == 0, "%s: %zu of %zu predictions differ from PyTorch's", name,
           wrong, N);
-    char tname[300], gname[320], worst[320] = "";
-    double max_err = 0;
-    for (size_t i = 0; i < tagger_tensor_count(m); i++) {
-        size_t offset, shape[2], ndim;
-        tagger_tensor(m, i, tname, sizeof tname, &offset, shape, &ndim);
-        snprintf(gname, sizeof gname, "grad.%s", tname);
-        const st_tensor *ref = st_find(dst, gname);
-        CHECK(ref != NULL && ref->numel == shape[0] * (ndim == 2 ? shape[1] : 1),
-              "%s: %s missing from the fixture or of another size", name, gname);
-        if (!ref)
-            continue;
-        double err = relative_error(tagger_grads(m) + offset, ref);
-        CHECK(err <= TOL_TAG_GRAD, "%s: %s relative error %.3g (tolerance %g)",
-              name, gname, err, TOL_TAG_GRAD);
-        if (err >= max_err) {
-            max_err = err;
-            snprintf(worst, sizeof worst, "%s", tname);
-        }
-    }
+    char worst[300] = "";
+    double max_err = fixture_compare_grads(name, dst, m, tagger_tensor_count(m),
+                                           tensor_of, tagger_grads(m),
+                                           TOL_GRAD, worst, sizeof worst);
     printf("  tag %-26s loss %.8f (PyTorch %.8f), max relative gradient "
            "error %.2e (%s)\n", name, got, (double)want_loss[0], max_err, worst);
     free(want_loss);
@@ -157,26 +126,12 @@ static void parity_case(const char *name)
     free(idx);
     data_free(&d);
     tagger_free(m);
-    st_free(mst);
     st_free(dst);
 }
 
 void test_tagger_parity(void)
 {
-    char path[512], line[256];
-    snprintf(path, sizeof path, "%s/tag/INDEX", test_fixture_dir());
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open %s", path);
-    size_t cases = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        if (*line) {
-            parity_case(line);
-            cases++;
-        }
-    }
-    if (f)
-        fclose(f);
+    size_t cases = fixture_each_case("tag", parity_case);
     CHECK(cases >= 6, "%zu tagger fixtures", cases);
 }
 
@@ -230,14 +185,15 @@ static void random_data(const tagger_config *c, size_t n, size_t T,
         d->chars[j] = (int32_t)rng_below(&rng, c->chars ? c->chars : 1);
 }
 
-/* The mean loss of a batch, drawing from the same generator state. */
-static double batch_loss(tagger *m, const tag_data *d, const size_t *idx,
+/* The mean loss of a batch, drawing from the same generator state (a
+ * fixture_batch's loss). */
+static double batch_loss(void *model, const void *data, const size_t *idx,
                          size_t B, uint64_t seed)
 {
-    tagger_set_seed(m, seed);
+    tagger_set_seed(model, seed);
     double sum = 0;
     size_t counted = 1;
-    recur_status s = tagger_batch(m, d, idx, B, 0, &sum, &counted, NULL);
+    recur_status s = tagger_batch(model, data, idx, B, 0, &sum, &counted, NULL);
     return s ? NAN : sum / (double)counted;
 }
 
@@ -263,22 +219,10 @@ static void gradcheck(const char *what, tagger_config c, float alpha)
           "%s: batch: %s", what, recur_last_error());
     float *analytic = malloc(n * sizeof(float));
     memcpy(analytic, tagger_grads(m), n * sizeof(float));
-    float *p = tagger_params(m);
-    int bad = 0;
-    const float eps = 1e-3f;
-    for (size_t i = 0; i < n; i++) {
-        float keep = p[i];
-        p[i] = keep + eps;
-        double up = batch_loss(m, &d, idx, 3, 5);
-        p[i] = keep - eps;
-        double down = batch_loss(m, &d, idx, 3, 5);
-        p[i] = keep;
-        double num = (up - down) / (2.0 * eps);
-        if (!(fabs(num - analytic[i]) <= 1e-3 + 2e-2 * fabs(analytic[i])) &&
-            bad++ < 3)
-            fprintf(stderr, "  %s param %zu: numeric %.6g analytic %.6g\n",
-                    what, i, num, analytic[i]);
-    }
+    fixture_batch batch = {.loss = batch_loss, .model = m, .data = &d,
+                           .idx = idx, .B = 3, .seed = 5};
+    int bad = fixture_central_differences(what, tagger_params(m), analytic, n,
+                                          fixture_batch_loss, &batch);
     CHECK(bad == 0, "%s: %d of %zu gradients disagree with finite differences",
           what, bad, n);
     free(analytic);
