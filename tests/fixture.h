@@ -28,6 +28,16 @@
 size_t fixture_names(char ***names);
 void fixture_free_names(char **names, size_t n);
 
+/* Calls fn with each case listed in tests/fixtures/<dir>/INDEX (one name
+ * a line); returns how many (a failed CHECK when INDEX cannot be read). */
+size_t fixture_each_case(const char *dir, void (*fn)(const char *name));
+
+/* A case of a model's fixtures: tests/fixtures/<dir>/<name>/model.safetensors
+ * into *model (its path into model_path) and data.safetensors into *data.
+ * 1 when both were read; else 0, both NULL and a failed CHECK. */
+int fixture_open_case(const char *dir, const char *name, st_file **model,
+                      char *model_path, size_t size, st_file **data);
+
 /* "tests/fixtures/<name>/<file>" into buf. */
 void fixture_path(char *buf, size_t n, const char *name, const char *file);
 
@@ -52,6 +62,20 @@ size_t fixture_numel(const st_file *st, const char *name);
 int fixture_compare(const char *what, const char *name, const float *got,
                     const st_tensor *ref, double tol);
 
+/* Every parameter gradient of a model against the fixture's grad.<name>:
+ * tensor(model, i, ...) lists its count tensors (as seq_model_tensor,
+ * tagger_tensor), grads is its flat gradient array. Each tensor's error is
+ * max |got − ref| / max |ref| (absolute for an all-zero reference), one
+ * CHECK within tol each. Returns the largest error, its tensor's name in
+ * worst[size]. */
+typedef void fixture_tensor_fn(const void *model, size_t i, char *name,
+                               size_t size, size_t *offset, size_t shape[2],
+                               size_t *ndim);
+double fixture_compare_grads(const char *what, const st_file *data,
+                             const void *model, size_t count,
+                             fixture_tensor_fn *tensor, const float *grads,
+                             double tol, char *worst, size_t size);
+
 /* The tolerance for a tensor name: TOL_GRAD for grad*, else TOL_OUTPUT. */
 double fixture_tol(const char *name);
 
@@ -62,5 +86,35 @@ void fixture_random_ids(int32_t *ids, size_t n, size_t V, uint64_t seed);
 recur_rnn_config fixture_config(recur_mode mode, size_t I, size_t H,
                                 size_t proj, size_t L, int bidirectional,
                                 int bias);
+
+/* A model's loss at its current parameters (the same random draws every
+ * call), for fixture_central_differences. */
+typedef double fixture_loss_fn(void *ctx);
+/* A batch of a model whose loss fixture_central_differences takes apart:
+ * loss(model, data, idx, B, seed) is the mean loss of examples idx[0..B)
+ * of data, the random draws seeded with seed. fixture_batch_loss(batch)
+ * calls it (a fixture_loss_fn). */
+typedef struct {
+    double (*loss)(void *model, const void *data, const size_t *idx, size_t B,
+                   uint64_t seed);
+    void *model;
+    const void *data;
+    const size_t *idx;
+    size_t B;
+    uint64_t seed;
+} fixture_batch;
+double fixture_batch_loss(void *batch);
+
+/* (loss(p[i] + eps) − loss(p[i] − eps)) / 2·eps, p[i] restored; *sum
+ * (may be NULL) gets the two losses' sum, for a one-sided comparison. */
+double fixture_central_difference(float *p, size_t i, float eps,
+                                  fixture_loss_fn *loss, void *ctx,
+                                  double *sum);
+/* Central differences (step 1e-3) for each of the n parameters p[i]
+ * against analytic[i], within 1e-3 + 2e-2 · |analytic|; p is restored.
+ * Prints the first three disagreements under `what`; returns how many. */
+int fixture_central_differences(const char *what, float *p,
+                                const float *analytic, size_t n,
+                                fixture_loss_fn *loss, void *ctx);
 
 #endif

@@ -105,6 +105,12 @@ int test_data_file(char *path, size_t size, const char *name)
     X(model, test_seqmodel_stream)                                            \
     X(model, test_seqmodel_checkpoint)                                        \
     X(model, test_seqmodel_misuse)                                            \
+    X(model, test_tagger_parity)                                          \
+    X(model, test_tagger_gradcheck)                                       \
+    X(model, test_tagger_dropout)                                         \
+    X(model, test_tagger_workspace)                                       \
+    X(model, test_tagger_checkpoint)                                      \
+    X(model, test_tagger_misuse)                                          \
     X(train, test_optim_pytorch)                                              \
     X(train, test_optim_misuse)                                               \
     X(train, test_clip)                                                       \

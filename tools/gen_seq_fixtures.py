@@ -95,7 +95,13 @@ def make_case(name, spec, seed):
             "bidirectional": str(int(bidir)), "bias": "1", "layer_norm": "0",
             "vocab_size": str(V), "embed_size": str(I if V else 0), "outputs": str(K),
             "pool": pool, "loss": loss, "dropout": "0"}
-    d = os.path.join(OUT, name)
+    save_case(OUT, name, model, meta, data)
+
+
+def save_case(out, name, model, meta, data):
+    """out/name/model.safetensors (the parameters as float32, meta) and
+    out/name/data.safetensors (data as it is)."""
+    d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     state = {k: v.float().contiguous() for k, v in model.state_dict().items()}
     save_file(state, os.path.join(d, "model.safetensors"), metadata=meta)
@@ -103,15 +109,17 @@ def make_case(name, spec, seed):
               os.path.join(d, "data.safetensors"))
 
 
-def main():
+def write_cases(out, cases, make, first_seed):
+    """make(name, spec, seed) for every case, seeds from first_seed on, then
+    out/INDEX listing them."""
     torch.set_num_threads(1)
-    os.makedirs(OUT, exist_ok=True)
-    for i, (name, spec) in enumerate(CASES.items()):
-        make_case(name, spec, 1000 + i)
-    with open(os.path.join(OUT, "INDEX"), "w") as f:
-        f.write("".join(n + "\n" for n in CASES))
-    print(f"wrote {len(CASES)} cases to {OUT}")
+    os.makedirs(out, exist_ok=True)
+    for i, (name, spec) in enumerate(cases.items()):
+        make(name, spec, first_seed + i)
+    with open(os.path.join(out, "INDEX"), "w") as f:
+        f.write("".join(n + "\n" for n in cases))
+    print(f"wrote {len(cases)} cases to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    write_cases(OUT, CASES, make_case, 1000)

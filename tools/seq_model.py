@@ -15,6 +15,19 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 CELLS = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN_TANH": nn.RNN, "RNN_RELU": nn.RNN}
 
 
+def rnn_module(mode, input_size, hidden_size, num_layers, bidirectional, bias=True,
+               dropout=0.0, proj_size=0):
+    """The torch.nn stack of a recur stack's configuration (dropout between
+    layers only where there are several, as PyTorch wants)."""
+    kw = dict(num_layers=num_layers, bidirectional=bidirectional, bias=bias,
+              dropout=dropout if num_layers > 1 else 0.0)
+    if mode.startswith("RNN"):
+        kw["nonlinearity"] = "relu" if mode == "RNN_RELU" else "tanh"
+    if proj_size:
+        kw["proj_size"] = proj_size
+    return CELLS[mode](input_size, hidden_size, **kw)
+
+
 class SeqModel(nn.Module):
     """embedding (tokens, padding_idx 0) or dense input -> dropout (tokens) ->
     RNN stack -> pooling (last / mean / max / step) -> dropout -> fc."""
@@ -27,13 +40,8 @@ class SeqModel(nn.Module):
         if vocab_size:
             self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=0)
             input_size = embed_size
-        kw = dict(num_layers=num_layers, bidirectional=bidirectional, bias=bias,
-                  dropout=dropout if num_layers > 1 else 0.0)
-        if mode.startswith("RNN"):
-            kw["nonlinearity"] = "relu" if mode == "RNN_RELU" else "tanh"
-        if proj_size:
-            kw["proj_size"] = proj_size
-        self.rnn = CELLS[mode](input_size, hidden_size, **kw)
+        self.rnn = rnn_module(mode, input_size, hidden_size, num_layers, bidirectional,
+                              bias, dropout, proj_size)
         self.D = 2 if bidirectional else 1
         P = proj_size or hidden_size
         self.fc = nn.Linear(self.D * P, outputs)

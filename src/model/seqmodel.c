@@ -9,10 +9,10 @@
 #include "model/seqmodel.h"
 #include "base/bigmem.h"
 #include "base/error.h"
-#include "kernels/gemm.h"
 #include "io/st_meta.h"
 #include "data/pianoroll.h"
 #include "model/loss.h"
+#include "model/parts.h"
 #include "stack/stack.h"
 
 #include <math.h>
@@ -117,21 +117,12 @@ static void init_params(seq_model *m, uint64_t seed)
     rng_state rng;
     rng_seed(&rng, seed);
     float *p = m->params;
-    const size_t VE = m->config.vocab_size * m->config.embed_size;
-    for (size_t i = 0; i < VE; i += 2) { /* nn.Embedding: N(0, 1) */
-        float u1 = rng_uniform(&rng), u2 = rng_uniform(&rng);
-        float r = sqrtf(-2.0f * logf(u1 > 0 ? u1 : 1e-12f));
-        p[i] = r * cosf(6.2831853f * u2);
-        if (i + 1 < VE)
-            p[i + 1] = r * sinf(6.2831853f * u2);
-    }
+    parts_init_normal(p, m->config.vocab_size * m->config.embed_size, &rng);
     memset(p, 0, m->config.embed_size * sizeof(float)); /* padding row */
-    float bound = 1.0f / sqrtf((float)m->H);
-    for (size_t i = 0; i < recur_rnn_get_flat_size(m->rnn); i++)
-        p[m->rnn_offset + i] = (2.0f * rng_uniform(&rng) - 1.0f) * bound;
-    float fb = 1.0f / sqrtf((float)m->F);
-    for (size_t i = m->fc_w_offset; i < m->n_params; i++)
-        p[i] = (2.0f * rng_uniform(&rng) - 1.0f) * fb;
+    parts_init_uniform(p + m->rnn_offset, recur_rnn_get_flat_size(m->rnn),
+                       1.0f / sqrtf((float)m->H), &rng);
+    parts_init_uniform(p + m->fc_w_offset, m->n_params - m->fc_w_offset,
+                       1.0f / sqrtf((float)m->F), &rng);
     stack_init_layer_norm(m->rnn);
 }
 
@@ -166,17 +157,13 @@ recur_status seq_model_create(const seq_config *config, uint64_t seed,
     m->fc_b_offset = n;
     n += m->K;
     m->n_params = n;
-    m->params = big_floats_zeroed(n);
-    m->grads = big_floats_zeroed(n);
-    if (!m->params || !m->grads) {
+    if ((s = parts_flat_arrays(n, &m->params, &m->grads)) != RECUR_OK) {
         seq_model_free(m);
-        return error_fail(RECUR_ERR_MEMORY, "out of memory for %zu parameters", n);
+        return s;
     }
-    stack_bind(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset);
-    recur_rnn_set_prefix(m->rnn, "rnn.");
     seq_model_set_seed(m, seed);
-    recur_regularizers reg = {.dropout = config->dropout};
-    stack_set_regularizers(m->rnn, &reg, &m->rng);
+    parts_attach_stack(m->rnn, m->params + m->rnn_offset, m->grads + m->rnn_offset,
+                       config->dropout, &m->rng);
     init_params(m, seed);
     *out = m;
     return RECUR_OK;
@@ -300,11 +287,7 @@ static recur_status check_batch(const seq_model *m, const seq_data *d,
 /* x *= mask with mask ~ Bernoulli(1 − p) / (1 − p) per element. */
 static void dropout(seq_model *m, float *x, float *mask, size_t n)
 {
-    float p = m->config.dropout, keep = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = rng_uniform(&m->rng) < p ? 0.0f : keep;
-        x[i] *= mask[i];
-    }
+    parts_dropout(&m->rng, m->config.dropout, x, mask, n);
 }
 
 /* The embedded or copied input [T, B, I], zeros past each end. */
@@ -516,20 +499,15 @@ recur_status seq_model_batch(seq_model *m, const seq_data *d,
     if (drop)
         dropout(m, m->feat, m->feat_mask, R * F);
     const float *fc_w = m->params + m->fc_w_offset;
-    const float *fc_b = m->params + m->fc_b_offset;
-    for (size_t r = 0; r < R; r++)
-        memcpy(m->logits + r * K, fc_b, K * sizeof(float));
-    gemm(0, 1, R, K, F, 1.0f, m->feat, F, fc_w, F, 1.0f, m->logits, K);
+    parts_linear_forward(fc_w, m->params + m->fc_b_offset, m->feat, R, F, K,
+                         m->logits);
     size_t count = 0;
     double sum = loss_forward(m, d, idx, T, B, grads, &count, out);
 
     if (grads) {
-        float *g_w = m->grads + m->fc_w_offset, *g_b = m->grads + m->fc_b_offset;
-        gemm(1, 0, K, F, R, 1.0f, m->logits, K, m->feat, F, 1.0f, g_w, F);
-        for (size_t r = 0; r < R; r++)
-            for (size_t k = 0; k < K; k++)
-                g_b[k] += m->logits[r * K + k];
-        gemm(0, 0, R, F, K, 1.0f, m->logits, K, fc_w, F, 0.0f, m->dfeat, F);
+        parts_linear_backward(fc_w, m->feat, m->logits, R, F, K,
+                              m->grads + m->fc_w_offset,
+                              m->grads + m->fc_b_offset, m->dfeat);
         if (drop)
             for (size_t i = 0; i < R * F; i++)
                 m->dfeat[i] *= m->feat_mask[i];
@@ -687,28 +665,21 @@ void seq_model_tensor(const seq_model *m, size_t i, char *name, size_t size,
     }
 }
 
+static void tensor_of(const void *m, size_t i, char *name, size_t size,
+                      size_t *offset, size_t shape[2], size_t *ndim)
+{
+    seq_model_tensor(m, i, name, size, offset, shape, ndim);
+}
+
 recur_status seq_model_write(const seq_model *m, const char *task,
                              st_writer *w)
 {
     const seq_config *c = &m->config;
-    char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
-    recur_status s = RECUR_OK;
-    for (size_t i = 0; !s && i < seq_model_tensor_count(m); i++) {
-        size_t offset, shape[2], ndim;
-        seq_model_tensor(m, i, name, sizeof name, &offset, shape, &ndim);
-        s = st_writer_add(w, name, RECUR_DT_F32, ndim, shape,
-                                m->params + offset);
-    }
+    recur_status s = parts_write_tensors(w, m, seq_model_tensor_count(m),
+                                         tensor_of, m->params);
     if (!s) s = st_writer_meta(w, "format", "recur-seq");
     if (!s) s = st_writer_meta(w, "task", task);
-    if (!s) s = st_writer_meta(w, "mode", recur_mode_str(c->rnn.mode));
-    if (!s) s = meta_put(w, "input_size", "%zu", c->rnn.input_size);
-    if (!s) s = meta_put(w, "hidden_size", "%zu", c->rnn.hidden_size);
-    if (!s) s = meta_put(w, "proj_size", "%zu", c->rnn.proj_size);
-    if (!s) s = meta_put(w, "num_layers", "%zu", c->rnn.num_layers);
-    if (!s) s = meta_put(w, "bidirectional", "%d", c->rnn.bidirectional);
-    if (!s) s = meta_put(w, "bias", "%d", c->rnn.bias);
-    if (!s) s = meta_put(w, "layer_norm", "%d", c->rnn.layer_norm);
+    if (!s) s = parts_write_rnn_meta(w, &c->rnn);
     if (!s) s = meta_put(w, "vocab_size", "%zu", c->vocab_size);
     if (!s) s = meta_put(w, "embed_size", "%zu", c->embed_size);
     if (!s) s = meta_put(w, "outputs", "%zu", c->outputs);
@@ -721,42 +692,23 @@ recur_status seq_model_write(const seq_model *m, const char *task,
 static recur_status read_config(const st_file *st, const char *path,
                                 seq_config *c)
 {
-    const char *format = st_meta(st, "format");
-    if (!format || strcmp(format, "recur-seq") != 0)
-        return error_fail(RECUR_ERR_FORMAT, "%s: not a recur sequence-model "
-                          "checkpoint (__metadata__ format is '%.40s', expected "
-                          "'recur-seq')", path, format ? format : "(none)");
+    recur_status s = parts_check_format(st, path, "recur-seq", "sequence-model");
+    if (s)
+        return s;
     memset(c, 0, sizeof *c);
-    const char *mode = st_meta(st, "mode");
-    if (!mode || recur_mode_parse(mode, &c->rnn.mode))
-        return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ mode '%.40s' "
-                          "is not a known cell", path, mode ? mode : "(none)");
+    if ((s = parts_read_rnn_meta(st, path, &c->rnn)) != RECUR_OK)
+        return s;
     const char *pool = st_meta(st, "pool"), *loss = st_meta(st, "loss");
     if (!pool || seq_pool_parse(pool, &c->pool) || !loss ||
         seq_loss_parse(loss, &c->loss))
         return error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ pool '%.20s' or "
                           "loss '%.20s' is not known", path, pool ? pool : "(none)",
                           loss ? loss : "(none)");
-    size_t big = (size_t)1 << 24, bidir = 0, bias = 0, ln = 0;
-    double dropout = 0;
-    recur_status s = meta_size(st, path, "input_size", big, &c->rnn.input_size);
-    if (!s) s = meta_size(st, path, "hidden_size", big, &c->rnn.hidden_size);
-    if (!s) s = meta_size(st, path, "proj_size", big, &c->rnn.proj_size);
-    if (!s) s = meta_size(st, path, "num_layers", 4096, &c->rnn.num_layers);
-    if (!s) s = meta_size(st, path, "bidirectional", 1, &bidir);
-    if (!s) s = meta_size(st, path, "bias", 1, &bias);
-    if (!s) s = meta_size(st, path, "layer_norm", 1, &ln);
-    if (!s) s = meta_size(st, path, "vocab_size", (size_t)INT32_MAX, &c->vocab_size);
+    size_t big = (size_t)1 << 24;
+    s = meta_size(st, path, "vocab_size", (size_t)INT32_MAX, &c->vocab_size);
     if (!s) s = meta_size(st, path, "embed_size", big, &c->embed_size);
     if (!s) s = meta_size(st, path, "outputs", big, &c->outputs);
-    if (!s) s = meta_double(st, path, "dropout", &dropout);
-    if (!s && !(dropout >= 0 && dropout < 1))
-        s = error_fail(RECUR_ERR_FORMAT, "%s: __metadata__ dropout %g is not in "
-                       "[0, 1)", path, dropout);
-    c->rnn.bidirectional = (int)bidir;
-    c->rnn.bias = (int)bias;
-    c->rnn.layer_norm = (int)ln;
-    c->dropout = (float)dropout;
+    if (!s) s = parts_read_dropout(st, path, &c->dropout);
     return s;
 }
 
@@ -765,25 +717,15 @@ static recur_status read_config(const st_file *st, const char *path,
 static recur_status check_backed(const st_file *st, const char *path,
                                  const seq_config *c)
 {
-    const size_t H = c->rnn.hidden_size;
-    const size_t P = c->rnn.proj_size ? c->rnn.proj_size : H;
+    const size_t P = c->rnn.proj_size ? c->rnn.proj_size : c->rnn.hidden_size;
     const size_t D = c->rnn.bidirectional ? 2 : 1;
-    const recur_mode mode = c->rnn.mode;
-    const size_t G = mode == RECUR_LSTM ? 4
-                     : mode == RECUR_GRU || mode == RECUR_GRU_RESET_BEFORE ? 3 : 1;
     recur_status s = c->vocab_size ? st_check_2d(st, path, "embedding.weight",
                                                  c->vocab_size, c->embed_size)
                                    : RECUR_OK;
     if (!s)
         s = st_check_2d(st, path, "fc.weight", c->outputs, D * P);
-    char name[64];
-    for (size_t l = 0; !s && l < c->rnn.num_layers; l++) {
-        snprintf(name, sizeof name, "rnn.weight_ih_l%zu", l);
-        s = st_check_2d(st, path, name, G * H, l ? D * P : c->rnn.input_size);
-        snprintf(name, sizeof name, "rnn.weight_hh_l%zu", l);
-        if (!s)
-            s = st_check_2d(st, path, name, G * H, P);
-    }
+    if (!s)
+        s = parts_check_stack(st, path, "rnn.", &c->rnn);
     return s;
 }
 
@@ -800,21 +742,9 @@ recur_status seq_model_read(const st_file *st, const char *path,
         snprintf(why, sizeof why, "%s", recur_last_error());
         return error_fail(RECUR_ERR_FORMAT, "%s: %s", path, why);
     }
-    char name[RECUR_PREFIX_MAX + RECUR_NAME_MAX];
-    for (size_t i = 0; !s && i < seq_model_tensor_count(m); i++) {
-        size_t offset, shape[2], ndim;
-        seq_model_tensor(m, i, name, sizeof name, &offset, shape, &ndim);
-        const st_tensor *t = st_find(st, name);
-        if (!t || t->ndim != ndim || t->shape[0] != shape[0] ||
-            (ndim == 2 && t->shape[1] != shape[1]))
-            s = error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' is missing or not "
-                           "[%zu%s%zu] as the metadata implies", path, name,
-                           shape[0], ndim == 2 ? "," : "", ndim == 2 ? shape[1] : 0);
-        else if (st_to_f32(t, m->params + offset))
-            s = error_fail(RECUR_ERR_FORMAT, "%s: tensor '%s' has dtype %s, "
-                           "expected a float type", path, name,
-                           st_dtype_str(t->dtype));
-    }
+    if (!s)
+        s = parts_read_tensors(st, path, m, seq_model_tensor_count(m),
+                               tensor_of, m->params);
     if (s) {
         seq_model_free(m);
         return s;

@@ -18,6 +18,7 @@
  * re-seeds the handle's generator first, so it draws the same masks.
  */
 #include "gradcheck.h"
+#include "fixture.h"
 #include "test.h"
 #include "recur.h"
 
@@ -86,6 +87,8 @@ static double loss(problem *p)
     return v;
 }
 
+static double loss_of(void *p) { return loss(p); }
+
 /* Checks analytic[i] against differences of the loss in v[i], i < n.
  * relu has kinks: where the one-sided differences disagree, a kink lies
  * within EPS and the entry is skipped (at most a few may be). */
@@ -96,14 +99,8 @@ static int check_entries(problem *p, const char *what, const char *tensor,
     int kinks = recur_rnn_get_config(p->rnn)->mode == RECUR_RNN_RELU;
     double mid = loss(p);
     for (size_t i = 0; i < n; i++) {
-        float keep = v[i];
-        v[i] = keep + EPS;
-        double up = loss(p);
-        v[i] = keep - EPS;
-        double down = loss(p);
-        v[i] = keep;
-        double num = (up - down) / (2.0 * EPS);
-        double one_sided_gap = fabs((up - mid) - (mid - down)) / EPS;
+        double sum, num = fixture_central_difference(v, i, EPS, loss_of, p, &sum);
+        double one_sided_gap = fabs(sum - 2.0 * mid) / EPS;
         if (kinks && one_sided_gap > ATOL + RTOL * fabs(num)) {
             skipped++;
             continue;

@@ -59,6 +59,18 @@ static double chunk_loss(recur_lm *lm, const rng_state *rng, const int32_t *x,
     return sum / (double)count;
 }
 
+typedef struct {
+    recur_lm *lm;
+    const rng_state *rng;
+    const int32_t *x, *y;
+} chunk_ctx;
+
+static double chunk_loss_of(void *ctx)
+{
+    chunk_ctx *c = ctx;
+    return chunk_loss(c->lm, c->rng, c->x, c->y);
+}
+
 static void gradcheck(const char *what, lm_config c)
 {
     recur_lm *lm;
@@ -93,21 +105,9 @@ static void gradcheck(const char *what, lm_config c)
           "%s: chunk", what);
     float *analytic = malloc(lm->n_params * sizeof(float));
     memcpy(analytic, lm->grads, lm->n_params * sizeof(float));
-    int bad = 0;
-    const float eps = 1e-3f;
-    for (size_t i = 0; i < lm->n_params; i++) {
-        float keep = lm->params[i];
-        lm->params[i] = keep + eps;
-        double up = chunk_loss(lm, &rng, x, y);
-        lm->params[i] = keep - eps;
-        double down = chunk_loss(lm, &rng, x, y);
-        lm->params[i] = keep;
-        double num = (up - down) / (2.0 * eps);
-        if (!(fabs(num - analytic[i]) <= 1e-3 + 2e-2 * fabs(analytic[i])) &&
-            bad++ < 3)
-            fprintf(stderr, "  %s param %zu: numeric %.6g analytic %.6g\n",
-                    what, i, num, analytic[i]);
-    }
+    chunk_ctx ctx = {.lm = lm, .rng = &rng, .x = x, .y = y};
+    int bad = fixture_central_differences(what, lm->params, analytic,
+                                          lm->n_params, chunk_loss_of, &ctx);
     CHECK(bad == 0, "%s: %d of %zu gradients disagree with finite differences",
           what, bad, lm->n_params);
     free(analytic);

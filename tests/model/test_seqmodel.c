@@ -58,21 +58,24 @@ static int load_data(const st_file *st, seq_data *d, size_t K, size_t I)
     return 1;
 }
 
+static void tensor_of(const void *m, size_t i, char *name, size_t size,
+                      size_t *offset, size_t shape[2], size_t *ndim)
+{
+    seq_model_tensor(m, i, name, size, offset, shape, ndim);
+}
+
 static void parity_case(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/seq/%s/model.safetensors", test_fixture_dir(), name);
-    st_file *mst = NULL, *dst = NULL;
+    st_file *mst, *dst;
     seq_model *m = NULL;
-    recur_status s = st_read(path, &mst);
-    if (!s)
-        s = seq_model_read(mst, path, &m);
-    snprintf(path, sizeof path, "%s/seq/%s/data.safetensors", test_fixture_dir(), name);
-    if (!s)
-        s = st_read(path, &dst);
+    if (!fixture_open_case("seq", name, &mst, path, sizeof path, &dst))
+        return;
+    recur_status s = seq_model_read(mst, path, &m);
     CHECK(s == RECUR_OK, "%s: reading: %s", name, recur_last_error());
     if (s) {
         st_free(mst);
+        st_free(dst);
         return;
     }
     const seq_config *c = seq_model_config(m);
@@ -92,16 +95,9 @@ static void parity_case(const char *name)
     CHECK(fabs(got - want_loss[0]) <= 1e-5 * fmax(1.0, fabs(want_loss[0])),
           "%s: loss %.9g, PyTorch %.9g", name, got, (double)want_loss[0]);
     fixture_compare(name, "out", out, ref_out, TOL_OUTPUT);
-    char tname[300], gname[320];
-    for (size_t i = 0; i < seq_model_tensor_count(m); i++) {
-        size_t offset, shape[2], ndim;
-        seq_model_tensor(m, i, tname, sizeof tname, &offset, shape, &ndim);
-        snprintf(gname, sizeof gname, "grad.%s", tname);
-        const st_tensor *ref = st_find(dst, gname);
-        CHECK(ref != NULL, "%s: %s missing from the fixture", name, gname);
-        if (ref)
-            fixture_compare(name, gname, seq_model_grads(m) + offset, ref, TOL_GRAD);
-    }
+    char worst[300];
+    fixture_compare_grads(name, dst, m, seq_model_tensor_count(m), tensor_of,
+                          seq_model_grads(m), TOL_GRAD, worst, sizeof worst);
     free(want_loss);
     free(out);
     free(idx);
@@ -113,20 +109,7 @@ static void parity_case(const char *name)
 
 void test_seqmodel_parity(void)
 {
-    char path[512], line[256];
-    snprintf(path, sizeof path, "%s/seq/INDEX", test_fixture_dir());
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open %s", path);
-    size_t cases = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        if (*line) {
-            parity_case(line);
-            cases++;
-        }
-    }
-    if (f)
-        fclose(f);
+    size_t cases = fixture_each_case("seq", parity_case);
     CHECK(cases >= 8, "%zu sequence-model fixtures", cases);
 }
 
@@ -170,13 +153,14 @@ static void random_data(const seq_config *c, size_t n, size_t T, uint64_t seed,
     }
 }
 
-static double batch_loss(seq_model *m, const seq_data *d, const size_t *idx,
+/* The mean loss (a fixture_batch's loss). */
+static double batch_loss(void *model, const void *data, const size_t *idx,
                          size_t B, uint64_t seed)
 {
-    seq_model_set_seed(m, seed); /* the same dropout masks every time */
+    seq_model_set_seed(model, seed); /* the same dropout masks every time */
     double sum;
     size_t counted;
-    seq_model_batch(m, d, idx, B, 0, &sum, &counted, NULL);
+    seq_model_batch(model, data, idx, B, 0, &sum, &counted, NULL);
     return sum / (double)counted;
 }
 
@@ -220,22 +204,10 @@ static void gradcheck(const char *what, seq_config c)
           "%s: batch", what);
     float *analytic = malloc(n * sizeof(float));
     memcpy(analytic, seq_model_grads(m), n * sizeof(float));
-    float *p = seq_model_params(m);
-    int bad = 0;
-    const float eps = 1e-3f;
-    for (size_t i = 0; i < n; i++) {
-        float keep = p[i];
-        p[i] = keep + eps;
-        double up = batch_loss(m, &d, idx, 3, 5);
-        p[i] = keep - eps;
-        double down = batch_loss(m, &d, idx, 3, 5);
-        p[i] = keep;
-        double num = (up - down) / (2.0 * eps);
-        if (!(fabs(num - analytic[i]) <= 1e-3 + 2e-2 * fabs(analytic[i])) &&
-            bad++ < 3)
-            fprintf(stderr, "  %s param %zu: numeric %.6g analytic %.6g\n",
-                    what, i, num, analytic[i]);
-    }
+    fixture_batch batch = {.loss = batch_loss, .model = m, .data = &d,
+                           .idx = idx, .B = 3, .seed = 5};
+    int bad = fixture_central_differences(what, seq_model_params(m), analytic, n,
+                                          fixture_batch_loss, &batch);
     CHECK(bad == 0, "%s: %d of %zu gradients disagree with finite differences",
           what, bad, n);
     free(analytic);
