@@ -64,8 +64,8 @@ int task_dispatch(const char *cmd, int argc, char **argv, int *rc);
 const char *cli_task_noun(const char *task);
 /* Refuses the checkpoint at path, of `task` (NULL: it has none), for cmd
  * (with --task given, or NULL): "PATH is a music model (task music); recur
- * predict needs a text classifier or a forecaster (task classify or
- * forecast)". Returns EXIT_FAILURE_DATA. */
+ * predict needs a text classifier, a forecaster or a sequence tagger (task
+ * classify, forecast or tag)". Returns EXIT_FAILURE_DATA. */
 int cli_wrong_model(const char *cmd, const char *path, const char *task,
                     const char *given);
 
@@ -80,5 +80,8 @@ int cmd_predict_forecast(int argc, char **argv);
 int cmd_train_classify(int argc, char **argv);
 int cmd_eval_classify(int argc, char **argv);
 int cmd_predict_classify(int argc, char **argv);
+int cmd_train_tag(int argc, char **argv);
+int cmd_eval_tag(int argc, char **argv);
+int cmd_predict_tag(int argc, char **argv);
 
 #endif

@@ -37,7 +37,7 @@ int cmd_eval(int argc, char **argv)
     size_t batch, seq_len, threads;
     int json = 0;
     const opt_spec specs[] = {
-        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); classify, forecast and music have their own options: recur eval --task TASK --help", .choices = "charlm|wordlm|classify|forecast|music"},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &task, .help = "the model's task (default: the checkpoint's); classify, forecast, music and tag have their own options: recur eval --task TASK --help", .choices = "charlm|wordlm|classify|forecast|music|tag"},
         {.name = "--model", .type = OPT_STRING, .dest = &model, .help = "checkpoint written by recur train (required)", .metavar = "PATH"},
         {.name = "--data", .type = OPT_STRING, .dest = &data, .help = "UTF-8 text to evaluate (required)", .metavar = "FILE"},
         {.name = "--batch", .type = OPT_SIZE, .dest = &batch, .def = "1", .help = "parallel streams (1: the whole text as one sequence)", .min = 1, .max = 100000, .metavar = "B"},
@@ -56,8 +56,9 @@ int cmd_eval(int argc, char **argv)
                  "texts; forecast: RMSE, MAE, MAPE and sMAPE of a series' test "
                  "part beside the naive forecasts, and whether it beats the "
                  "better of them; music: the negative "
-                 "log-likelihood per frame of piano rolls. Those three have "
-                 "their own options: recur eval --task TASK --help."
+                 "log-likelihood per frame of piano rolls; tag: accuracy, "
+                 "accuracy on unseen words, per-tag and entity F1 of tagged "
+                 "sentences. Those four have their own options: recur eval --task TASK --help."
         : !strcmp(given, "wordlm")
             ? "Scores a word language model on a text (read as in training: "
               "<eos> at each line end, unseen words <unk> where the "

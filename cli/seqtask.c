@@ -146,6 +146,20 @@ const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
     return buf;
 }
 
+void seqtask_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 int seqtask_verdict(const char *metric, double model, const char *baseline,
                     double base, int lower_is_better, int print)
 {

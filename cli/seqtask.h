@@ -115,6 +115,10 @@ const char *seqtask_arg(int argc, char **argv, const char *name);
 const char *seqtask_json_number(char *buf, size_t size, const char *fmt,
                                 double v);
 
+/* s (UTF-8) as a JSON string, quotes included: '"' and '\\' escaped,
+ * control bytes as \u00XX. */
+void seqtask_json_string(FILE *f, const char *s);
+
 /* The run against its better baseline on the test part: model and base are
  * one metric (named `metric`, "RMSE"; lower_is_better for errors, not for
  * accuracy) of the model and of the better baseline (`baseline`, its name,

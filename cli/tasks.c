@@ -36,6 +36,8 @@ static const struct {
      .eval = cmd_eval_forecast, .predict = cmd_predict_forecast, .sample = NULL},
     {.task = "music", .noun = "a music model", .train = cmd_train_music,
      .eval = cmd_eval_music, .predict = NULL, .sample = cmd_sample_music},
+    {.task = "tag", .noun = "a sequence tagger", .train = cmd_train_tag,
+     .eval = cmd_eval_tag, .predict = cmd_predict_tag, .sample = NULL},
 };
 enum { TASKS = sizeof tasks / sizeof *tasks };
 
@@ -163,15 +165,16 @@ int cmd_predict(int argc, char **argv)
     if (wants_help(argc, argv)) {
         printf("usage: recur predict --model PATH --data FILE [options]\n\n"
                "Predictions of a classifier (a label and the class "
-               "probabilities per input line) or a forecaster (the steps "
-               "after the end of a series). The options depend on the "
-               "task: `recur predict --task classify|forecast --help`, or "
+               "probabilities per input line), a forecaster (the steps "
+               "after the end of a series) or a tagger (a tag per token). "
+               "The options depend on the task: `recur predict --task "
+               "classify|forecast|tag --help`, or "
                "`recur predict --model PATH --help` for the model's.\n");
         return EXIT_OK;
     }
     const char *given = seqtask_arg(argc, argv, "--task");
     if (given) {
-        cli_error("predict", "--task: '%s' is not one of classify|forecast",
+        cli_error("predict", "--task: '%s' is not one of classify|forecast|tag",
                   given);
         return EXIT_USAGE;
     }

@@ -42,7 +42,7 @@ static const char description[] =
     "stops at the next step and saves as at the end; --resume continues. "
     "Exit status: 0 done, 1 data or file error, 2 usage error, 130 stopped "
     "by SIGINT, 143 by SIGTERM. The supervised tasks have their own options: "
-    "recur train --task classify|forecast|music --help.";
+    "recur train --task classify|forecast|music|tag --help.";
 
 typedef struct {
     const char *task, *data, *val_data, *cell, *optimizer, *schedule, *init;
@@ -487,7 +487,7 @@ int cmd_train(int argc, char **argv)
         return task_rc;
     train_opts o = {0};
     const opt_spec specs[] = {
-        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast and music are described by `recur train --task TASK --help`", .choices = "charlm|wordlm|classify|forecast|music", .given = &o.given.task},
+        {.name = "--task", .type = OPT_CHOICE, .dest = &o.task, .def = "charlm", .help = "what to train: a character-level or a word-level language model (words: whitespace-separated, <eos> at each line end, the vocabulary of the training text, <unk> for unseen words where it has one); classify, forecast, music and tag are described by `recur train --task TASK --help`", .choices = "charlm|wordlm|classify|forecast|music|tag", .given = &o.given.task},
         {.name = "--data", .type = OPT_STRING, .dest = &o.data, .help = "UTF-8 training text (required)", .metavar = "FILE"},
         {.name = "--val-data", .type = OPT_STRING, .dest = &o.val_data, .help = "validation text; without it the last --val-fraction of --data", .metavar = "FILE"},
         {.name = "--val-fraction", .type = OPT_FLOAT, .dest = &o.val_fraction, .def = "0.1", .help = "fraction of --data held out for validation (its end)", .min = 0.0, .max = 0.9},

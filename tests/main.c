@@ -142,6 +142,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(cli, test_cli_tasks_forecast)                                           \
     X(cli, test_cli_tasks_music)                                              \
     X(cli, test_cli_tasks_help)                                               \
+    X(cli, test_cli_tag)                                                      \
     X(cli, test_cli_inspect_info)                                             \
     X(cli, test_cli_inspect_gradients)                                        \
     X(cli, test_cli_inspect_not_safetensors)                                  \

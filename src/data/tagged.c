@@ -356,6 +356,8 @@ static recur_status parse_owned(char *buf, size_t size, const char *name,
                                 tagged_format format, tagged_column column,
                                 tagged_set *out)
 {
+    if (format == TAGGED_AUTO)
+        format = tagged_detect(buf, size);
     reader r = {.tagged = format != TAGGED_PLAIN, .name = name};
     r.s.buf = buf;
     r.s.path = strdup(name);
@@ -387,7 +389,7 @@ static recur_status parse_owned(char *buf, size_t size, const char *name,
 static int bad_format(tagged_format format, tagged_column column)
 {
     return (format != TAGGED_CONLLU && format != TAGGED_COLUMNS &&
-            format != TAGGED_PLAIN) ||
+            format != TAGGED_PLAIN && format != TAGGED_AUTO) ||
            (column != TAGGED_UPOS && column != TAGGED_XPOS);
 }
 

@@ -54,7 +54,11 @@
 #define TAGGED_MAX_SENTENCE 4096
 #define TAGGED_MAX_CHARS 64
 
-typedef enum { TAGGED_CONLLU, TAGGED_COLUMNS, TAGGED_PLAIN } tagged_format;
+/* TAGGED_AUTO: CoNLL-U or two columns, as tagged_detect says of the
+ * (inflated) content. */
+typedef enum {
+    TAGGED_CONLLU, TAGGED_COLUMNS, TAGGED_PLAIN, TAGGED_AUTO
+} tagged_format;
 typedef enum { TAGGED_UPOS, TAGGED_XPOS } tagged_column;
 
 /* A read file: n sentences, sentence i = tokens [offset[i], offset[i+1]). */

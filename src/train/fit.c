@@ -4,6 +4,7 @@
 #include "train/fit.h"
 #include "base/error.h"
 #include "base/clock.h"
+#include "base/order.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,26 +13,13 @@
 
 enum { POOL_BATCHES = 50 };
 
-/* Sorting by length without a global: (length, index) pairs. */
-typedef struct {
-    size_t len, idx;
-} len_key;
-
-static int by_length(const void *a, const void *b)
-{
-    const len_key *x = a, *y = b;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* idx[0..n) sorted by example length, ties by index; keys has room for n. */
 static void sort_by_length(const fit_model *m, const void *d, size_t *idx,
                            size_t n, len_key *keys)
 {
     for (size_t i = 0; i < n; i++)
         keys[i] = (len_key){m->length(d, idx[i]), idx[i]};
-    qsort(keys, n, sizeof *keys, by_length);
+    len_key_sort(keys, n);
     for (size_t i = 0; i < n; i++)
         idx[i] = keys[i].idx;
 }

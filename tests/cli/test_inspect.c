@@ -656,7 +656,7 @@ void test_cli_inspect_wrong_model(void)
     spawn_result r = run("predict", "--model", m.charlm, "--data", m.text, END);
     expect("predict with a charlm", &r, 1, r.err,
            "is a character language model (task charlm); recur predict needs "
-           "a text classifier or a forecaster (task classify or forecast)", END);
+           "a text classifier, a forecaster or a sequence tagger (task classify, forecast or tag)", END);
     spawn_result_free(&r);
     r = run("predict", "--model", m.music, "--data", m.text, END);
     expect("predict with a music model", &r, 1, r.err,
@@ -721,9 +721,9 @@ void test_cli_inspect_help(void)
 {
     if (!scratch_open("recur-inspect"))
         return;
-    static const char *const all = "--task charlm|wordlm|classify|forecast|music";
+    static const char *const all = "--task charlm|wordlm|classify|forecast|music|tag";
     spawn_result r = run("eval", "--help", END);
-    expect("eval --help", &r, 0, r.out, all, "classify:", "forecast:", "music:",
+    expect("eval --help", &r, 0, r.out, all, "classify:", "forecast:", "music:", "tag:",
            "recur eval --task TASK --help", "--seq-len", END);
     CHECK(r.out && !strstr(r.out, "--test-fraction"),
           "eval --help lists the forecaster's options");

@@ -846,6 +846,11 @@ void test_cli_tasks_help(void)
                                                    "--threads", NULL};
     static const char *const eval_music[] = {"--model", "--data", "--batch",
                                              "--threads", "--json", NULL};
+    static const char *const train_tag[] = {
+        "--task", "--data", "--val-data", "--test-data", "--format",
+        "--tag-column", "--crf", "--char-embed", "--char-hidden",
+        "--word-dropout", "--min-count", "--max-vocab", "--lowercase", "--json",
+        "--bidirectional", "--unidirectional", "--embed", SHARED, NULL};
     static const char *const sample_music[] = {
         "--task", "--model", "--output", "--steps", "--prime", "--piece",
         "--prime-steps", "--temperature", "--seed", "--bpm", "--ticks-per-step",
@@ -855,6 +860,7 @@ void test_cli_tasks_help(void)
     check_help(train_classify, "train", "--task", "classify", END);
     check_help(train_forecast, "train", "--task", "forecast", END);
     check_help(train_music, "train", "--task", "music", END);
+    check_help(train_tag, "train", "--task", "tag", END);
     check_help(sample_music, "sample", "--task", "music", END);
     char cls[400], fc[400], mus[400];
     if (tiny_models(cls, fc, mus)) {
