@@ -273,6 +273,23 @@ static int summary_text(const file_info *fi, char *buf, size_t size)
     const char *format = st_meta(fi->st, "format");
     const char *task = st_meta(fi->st, "task");
     const char *noun = cli_task_noun(task);
+    if (format && !strcmp(format, "recur-tagger")) {
+        ADD("%s (task tag): ", noun ? noun : "a sequence tagger");
+        used += arch_text(fi, buf + used, used < size ? size - used : 0);
+        ADD(" over word embeddings (%s, %s words)", meta_or(fi, "word_embed", "?"),
+            meta_or(fi, "words", "?"));
+        if (strcmp(meta_or(fi, "char_hidden", "0"), "0"))
+            ADD(" and a character BiLSTM (%s per direction, %s characters)",
+                meta_or(fi, "char_hidden", "?"), meta_or(fi, "chars", "?"));
+        ADD(", %s %s tags (", meta_or(fi, "tags", "?"),
+            meta_or(fi, "tag_column", "?"));
+        const char *tags = st_meta(fi->st, "tag_names");
+        if (tags)
+            used += list_text(tags, 6, buf + used, used < size ? size - used : 0);
+        ADD(") by %s, %zu parameters", meta_on(fi, "crf") ? "a CRF" : "softmax",
+            fi->params);
+        return 1;
+    }
     if (format && (!strcmp(format, "recur-lm") || !strcmp(format, "recur-seq"))) {
         ADD("%s (task %s): ", noun ? noun : "a model of an unknown task",
             task ? task : "none");

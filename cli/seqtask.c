@@ -180,6 +180,7 @@ int seqtask_verdict(const char *metric, double model, const char *baseline,
 
 typedef struct {
     int quiet;
+    const char *metric;        /* the model's validation figure, or NULL */
     FILE *csv;
     const char *svg;
     size_t epochs;
@@ -214,15 +215,22 @@ static int on_event(void *ctx, const fit_event *ev)
         log->run.best_epoch = ev->epoch;
         log->run.best_val = ev->val_loss;
     }
+    char metric[64] = "";
+    if (log->metric)
+        snprintf(metric, sizeof metric, "  val %s %.4f", log->metric,
+                 ev->val_metric);
     if (!log->quiet)
-        fprintf(stderr, "epoch %zu/%zu  train %.4f  val %.4f%s  lr %.3g  %.1f s\n",
-                ev->epoch, log->epochs, ev->loss, ev->val_loss,
+        fprintf(stderr, "epoch %zu/%zu  train %.4f  val %.4f%s%s  lr %.3g  %.1f s\n",
+                ev->epoch, log->epochs, ev->loss, ev->val_loss, metric,
                 ev->best ? " *" : "", (double)ev->lr, ev->elapsed);
     if (log->csv) {
         char lr[32];
-        fprintf(log->csv, "%llu,%zu,%.6f,%.6f,%d,%s,%.3f\n",
+        fprintf(log->csv, "%llu,%zu,%.6f,%.6f,%d,%s,%.3f",
                 (unsigned long long)ev->step, ev->epoch, ev->loss, ev->val_loss,
                 ev->best, floatfmt_shortest(lr, sizeof lr, ev->lr), ev->elapsed);
+        if (log->metric)
+            fprintf(log->csv, ",%.6f", ev->val_metric);
+        fprintf(log->csv, "\n");
         fflush(log->csv);
     }
     if (log->n < log->epochs) {
@@ -256,7 +264,7 @@ recur_status seqtask_fit(const char *task, const seqtask_opts *o,
     if (kind != RECUR_OPT_ADAMW || o->weight_decay_given)
         fc.optim.weight_decay = (float)o->weight_decay;
     size_t n = m->size;
-    run_log log = {.quiet = o->quiet, .epochs = o->epochs};
+    run_log log = {.quiet = o->quiet, .epochs = o->epochs, .metric = m->metric};
     char *csv_path = cli_beside(o->save, ".metrics.csv", 0);
     char *svg_path = cli_beside(o->save, ".loss.svg", 0);
     log.svg = svg_path;
@@ -278,7 +286,8 @@ recur_status seqtask_fit(const char *task, const seqtask_opts *o,
         goto done;
     }
     /* step, epoch first, as in the language models' log (metrics.c) */
-    fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds\n");
+    fprintf(log.csv, "step,epoch,train_loss,val_loss,best,lr,seconds%s%s\n",
+            m->metric ? ",val_" : "", m->metric ? m->metric : "");
     if (!o->quiet)
         fprintf(stderr, "%s: %zu parameters, %zu training and %zu validation "
                 "examples\n", task, n, n_train, n_val);

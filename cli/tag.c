@@ -68,13 +68,35 @@ static recur_status tag_batch(void *m, const void *d, const size_t *idx,
     return tagger_batch(m, d, idx, B, grads, loss_sum, counted, NULL);
 }
 
+/* The best epoch is the one of the best validation accuracy, as taggers
+ * are compared (the loss keeps falling while the accuracy levels off, and
+ * rises again once the model grows overconfident). */
+static recur_status tag_validate(void *m, const void *data, size_t batch,
+                                 double *mean_loss, double *accuracy)
+{
+    const tag_data *d = data;
+    const size_t N = d->offset[d->n];
+    int32_t *pred = malloc(N * sizeof *pred);
+    if (!pred)
+        return error_fail(RECUR_ERR_MEMORY, "out of memory");
+    recur_status s = tagging_run(m, d, batch, pred, mean_loss);
+    size_t right = 0;
+    for (size_t k = 0; !s && k < N; k++)
+        right += pred[k] == d->tag[k];
+    free(pred);
+    if (!s)
+        *accuracy = (double)right / (double)N;
+    return s;
+}
+
 static fit_model fit_tagger(tagger *m)
 {
     return (fit_model){.model = m, .size = tagger_size(m),
                        .params = tagger_params(m), .grads = tagger_grads(m),
                        .count = tag_count, .length = tag_length,
                        .set_training = tag_training, .set_seed = tag_seed,
-                       .batch = tag_batch};
+                       .batch = tag_batch, .metric = "accuracy",
+                       .validate = tag_validate};
 }
 
 /* ---- scoring ---- */

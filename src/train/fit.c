@@ -200,7 +200,7 @@ recur_status fit_train(const fit_model *m, const void *train, const void *val,
     m->set_seed(m->model, c->seed);
     float *params = m->params, *grads = m->grads;
     const int have_val = val && m->count(val) > 0;
-    double best_loss = INFINITY, t0 = clock_seconds();
+    double best_loss = INFINITY, best_metric = -INFINITY, t0 = clock_seconds();
     float lr = c->lr;
     uint64_t step = 0;
     size_t stale = 0;
@@ -247,9 +247,15 @@ recur_status fit_train(const fit_model *m, const void *train, const void *val,
         }
         if (s || count == 0)
             break;
-        double vloss = NAN;
+        double vloss = NAN, vmetric = NAN;
         int is_best = 0;
-        if (have_val) {
+        if (have_val && m->validate) {
+            if ((s = m->validate(m->model, val, c->batch, &vloss, &vmetric)))
+                break;
+            /* a tie on the figure goes to the lower loss */
+            is_best = vmetric > best_metric ||
+                      (vmetric == best_metric && vloss < best_loss);
+        } else if (have_val) {
             if ((s = fit_score(m, val, c->batch, &vloss)) != RECUR_OK)
                 break;
             is_best = vloss < best_loss;
@@ -258,6 +264,7 @@ recur_status fit_train(const fit_model *m, const void *train, const void *val,
         }
         if (is_best) {
             best_loss = have_val ? vloss : total / (double)count;
+            best_metric = vmetric;
             stale = 0;
             if (best)
                 memcpy(best, params, np * sizeof(float));
@@ -271,7 +278,7 @@ recur_status fit_train(const fit_model *m, const void *train, const void *val,
             fit_event ev = {.kind = FIT_EPOCH, .epoch = epoch + 1, .step = step,
                             .steps_per_epoch = n_batches,
                             .loss = total / (double)count, .val_loss = vloss,
-                            .best = is_best, .lr = lr, .elapsed = clock_seconds() - t0};
+                            .val_metric = vmetric, .best = is_best, .lr = lr, .elapsed = clock_seconds() - t0};
             stop |= cb(ctx, &ev);
         }
     }

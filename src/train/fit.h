@@ -39,6 +39,14 @@ typedef struct {
     recur_status (*batch)(void *model, const void *data, const size_t *idx,
                           size_t B, int grads, double *loss_sum,
                           size_t *counted);
+    /* Optional: scores the validation set, the mean loss and a figure
+     * where higher is better (its name in `metric`, "accuracy"), which
+     * then picks the best epoch (a tie: the lower loss) and drives patience
+     * and the learning-rate decay instead of the loss (Keras'
+     * monitor="val_accuracy"). NULL: the loss does (fit_score). */
+    const char *metric;
+    recur_status (*validate)(void *model, const void *data, size_t batch,
+                             double *mean_loss, double *value);
 } fit_model;
 
 /* The sequence model as a fit_model. */
@@ -66,6 +74,7 @@ typedef struct {
     double loss;                /* STEP: this batch's mean loss; EPOCH: the
                                    epoch's mean training loss */
     double val_loss;            /* EPOCH: NaN without validation data */
+    double val_metric;          /* EPOCH: fit_model's metric, or NaN */
     int best;                   /* EPOCH: a new best validation loss */
     float lr, grad_norm;
     double elapsed;             /* seconds since the run started */

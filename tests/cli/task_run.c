@@ -107,8 +107,10 @@ void task_check_metrics(const char *path, size_t epochs)
     if (!csv)
         return;
     size_t n = task_split_lines(csv, line, 64), bad = 0;
-    CHECK(n > 0 && !strcmp(line[0], header), "%s: the header is not '%s'",
-          path, header);
+    size_t hl = strlen(header);
+    CHECK(n > 0 && !strncmp(line[0], header, hl) &&
+          (!line[0][hl] || !strncmp(line[0] + hl, ",val_", 5)),
+          "%s: the header is not '%s' (and a validation figure)", path, header);
     for (size_t i = 1; i < n; i++) {
         char *step_end, *end;
         strtoull(line[i], &step_end, 10);

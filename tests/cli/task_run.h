@@ -42,7 +42,8 @@ size_t task_split_lines(char *text, char **line, size_t max);
 /* path exists and starts with `starts`. */
 void task_check_file(const char *path, const char *starts);
 
-/* The training log beside a checkpoint: its header and `epochs` rows
+/* The training log beside a checkpoint: its header (with a last column
+ * val_<figure> where the model picks epochs by one) and `epochs` rows
  * numbered 1.. with finite losses. */
 void task_check_metrics(const char *path, size_t epochs);
 

@@ -235,9 +235,25 @@ void test_cli_tag(void)
     }
     spawn_result_free(&r);
     task_check_files(model, 12);
+    char csv[300];
+    snprintf(csv, sizeof csv, "%.*s.metrics.csv",
+             (int)(strlen(model) - strlen(".safetensors")), model);
+    char *log = spawn_read_file(csv, NULL);
+    CHECK(log && !strncmp(log, "step,epoch,train_loss,val_loss,best,lr,seconds,"
+                          "val_accuracy\n", 60), "%s: no val_accuracy column", csv);
+    free(log);
     char meta[64];
     CHECK(!strcmp(task_meta_of(model, "task", meta, sizeof meta), "tag"),
           "the checkpoint's task is '%s', not tag", meta);
+
+    /* info says what the file is. */
+    cmdline in = {0};
+    push(&in, "info", model, END);
+    r = task_run_ok("info", &in);
+    CHECK(r.out && strstr(r.out, "summary: a sequence tagger (task tag): LSTM") &&
+          strstr(r.out, "5 upos tags (ADJ, DET, NOUN, PUNCT, VERB) by softmax"),
+          "info: no tagger summary: %s", r.out ? r.out : "");
+    spawn_result_free(&r);
 
     /* eval gives train's figures on the same file. */
     cmdline e = {0};
