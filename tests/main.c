@@ -119,6 +119,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(train, test_lm_resume)                                                  \
     X(train, test_lm_evaluate_tail)                                           \
     X(train, test_fit)                                                        \
+    X(train, test_fit_metric)                                                 \
     X(eval, test_classmetrics)                                                \
     X(eval, test_tagmetrics)                                                  \
     X(eval, test_bow)                                                         \

@@ -5,7 +5,8 @@
  * parameters giving the best validation loss, two runs of one seed bit for
  * bit the same; early stopping `patience` epochs after the best on noise
  * labels; a learning rate of 0 refused. The model itself is
- * tests/model/test_seqmodel.c's.
+ * tests/model/test_seqmodel.c's. And a model that picks its epoch by a
+ * validation figure rather than the loss (fit_model.validate).
  */
 #include "base/rng.h"
 #include "model/seqmodel.h"
@@ -133,4 +134,69 @@ void test_fit(void)
     seq_model_free(m);
     seq_data_free(&train);
     seq_data_free(&val);
+}
+
+/* ---- a model that picks its epoch by a validation figure ---- */
+
+/* One parameter p that SGD walks up by 1 per step (the loss of a batch is
+ * −p, its gradient −1); the validation loss is p (rising: the loss would
+ * keep epoch 1) and the figure −(p − 3)² (best at p = 3). */
+static size_t one_count(const void *d) { (void)d; return 4; }
+static size_t one_length(const void *d, size_t i) { (void)d; return i + 1; }
+static void one_training(void *m, int on) { (void)m; (void)on; }
+static void one_seed(void *m, uint64_t seed) { (void)m; (void)seed; }
+static recur_status one_batch(void *m, const void *d, const size_t *idx,
+                              size_t B, int grads, double *loss_sum,
+                              size_t *counted)
+{
+    float *p = m;
+    (void)d;
+    (void)idx;
+    if (grads)
+        p[1] -= 1.0f; /* the gradient, after p[0] */
+    *loss_sum = -(double)p[0] * (double)B;
+    *counted = B;
+    return RECUR_OK;
+}
+static recur_status one_validate(void *m, const void *d, size_t batch,
+                                 double *mean_loss, double *value)
+{
+    const float *p = m;
+    (void)d;
+    (void)batch;
+    *mean_loss = p[0];
+    *value = -((double)p[0] - 3.0) * ((double)p[0] - 3.0);
+    return RECUR_OK;
+}
+
+void test_fit_metric(void)
+{
+    float pg[2] = {0, 0}, best = -1;
+    fit_model m = {.model = pg, .size = 1, .params = pg, .grads = pg + 1,
+                   .count = one_count, .length = one_length,
+                   .set_training = one_training, .set_seed = one_seed,
+                   .batch = one_batch, .metric = "accuracy",
+                   .validate = one_validate};
+    fit_config fc = {.batch = 4, .optim = optim_default(RECUR_OPT_SGD),
+                     .lr = 1, .lr_decay = 1, .epochs = 8, .patience = 2};
+    size_t seen[2] = {0, 0};
+    double best_val = NAN;
+    int dummy = 0;
+    CHECK(fit_train(&m, &dummy, &dummy, &fc, track_best, seen, &best,
+                    &best_val) == RECUR_OK, "fit_train: %s", recur_last_error());
+    CHECK(best == 3.0f && seen[1] == 3, "the figure's best epoch is 3 (p = 3), "
+          "got epoch %zu, p = %g", seen[1], (double)best);
+    CHECK(seen[0] == 5, "patience 2 after epoch 3 stops after epoch 5, not %zu",
+          seen[0]);
+    CHECK(best_val == 3.0, "best_val is the kept epoch's loss 3, not %g", best_val);
+    /* Without the figure the batches' loss −p picks: the last epoch. */
+    pg[0] = 0;
+    m.validate = NULL;
+    m.metric = NULL;
+    seen[0] = seen[1] = 0;
+    CHECK(fit_train(&m, &dummy, &dummy, &fc, track_best, seen, &best,
+                    &best_val) == RECUR_OK, "fit_train: %s", recur_last_error());
+    CHECK(seen[1] == 8 && best == 8.0f, "without the figure the epoch of the "
+          "lowest loss (the last, 8) is kept, got %zu (p = %g)", seen[1],
+          (double)best);
 }
