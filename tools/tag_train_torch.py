@@ -56,7 +56,8 @@ The specification, shared with recur; each part of the code below names the poin
          batch on its mean loss after clipping the global gradient norm to --clip (0: none); a
          non-finite loss or norm stops with an error. After each epoch the dev set is scored
          (dropout off, batches of --batch sorted by length); the parameters of the best dev
-         loss are kept (a copy of the state_dict); an epoch that does not improve multiplies
+         accuracy (a tie: the lower dev loss; --select loss: the best dev loss) are kept (a
+         copy of the state_dict); an epoch that does not improve multiplies
          the lr by --lr-decay, and --patience such epochs in a row stop training (0: never).
          --time-limit S (0: none) stops after the step at which S seconds have passed since
          training started; that epoch is still validated. Hyperparameters are rounded to
@@ -406,7 +407,7 @@ def train(model, tr, dev, table, count, a, log):
     lr = f32(a.lr)
     opt = torch.optim.Adam(params, lr=lr, betas=(f32(a.beta1), f32(a.beta2)), eps=f32(1e-8))
     count_t = torch.from_numpy(count)
-    best, best_loss, best_epoch, stale = None, math.inf, 0, 0
+    best, best_loss, best_acc, best_epoch, stale = None, math.inf, -math.inf, 0, 0
     history, step, step_time, step_tokens = [], 0, 0.0, 0
     t0 = time.perf_counter()
     stop, epoch = False, 0
@@ -441,9 +442,12 @@ def train(model, tr, dev, table, count, a, log):
         epoch += 1
         vloss, vpred = evaluate(model, dev, table, a.batch)
         vacc = accuracy(dev, vpred)
-        is_best = vloss < best_loss
+        if a.select == "accuracy":  # recur's tagger: fit_model.validate, a tie to the lower loss
+            is_best = vacc > best_acc or (vacc == best_acc and vloss < best_loss)
+        else:
+            is_best = vloss < best_loss
         if is_best:
-            best_loss, best_epoch, stale = vloss, epoch, 0
+            best_loss, best_acc, best_epoch, stale = vloss, vacc, epoch, 0
             best = copy.deepcopy(model.state_dict())
         else:
             stale += 1
@@ -512,6 +516,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--patience", type=int, default=5)
     ap.add_argument("--lr-decay", type=float, default=0.5)
+    ap.add_argument("--select", choices=["accuracy", "loss"], default="accuracy",
+                    help="what picks the best epoch, drives patience and the lr decay "
+                         "(recur's tagger: accuracy)")
     ap.add_argument("--clip", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
