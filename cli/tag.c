@@ -28,8 +28,8 @@
 #include <string.h>
 
 static const seqtask_defaults tag_defaults = {
-    .hidden = "200", .layers = "2", .embed = "100", .batch = "32",
-    .epochs = "40", .lr = "2e-3", .dropout = "0.33", .patience = "5",
+    .hidden = "300", .layers = "2", .embed = "100", .batch = "32",
+    .epochs = "50", .lr = "2e-3", .dropout = "0.5", .patience = "5",
     .pool = "step", .pools = NULL, .clip = "5", .bidirectional = 1,
     .save = "tag.safetensors",
 };
@@ -214,7 +214,7 @@ int cmd_train_tag(int argc, char **argv)
         DATA_SPECS(&fo, "upos", "upos|xpos"),
         {.name = "--crf", .type = OPT_FLAG, .dest = &crf, .help = "a linear-chain CRF output layer (Viterbi decoding) instead of a softmax per token: the usual choice for entity tags"},
         {.name = "--char-embed", .type = OPT_SIZE, .dest = &char_embed, .def = "32", .help = "character embedding size", .min = 1, .max = 4096, .metavar = "E"},
-        {.name = "--char-hidden", .type = OPT_SIZE, .dest = &char_hidden, .def = "64", .help = "hidden units of the character BiLSTM per direction (0: no character model, words only)", .min = 0, .max = 4096, .metavar = "H"},
+        {.name = "--char-hidden", .type = OPT_SIZE, .dest = &char_hidden, .def = "100", .help = "hidden units of the character BiLSTM per direction (0: no character model, words only)", .min = 0, .max = 4096, .metavar = "H"},
         {.name = "--word-dropout", .type = OPT_FLOAT, .dest = &word_dropout, .def = "0.25", .help = "alpha: in training a word seen c times is read as <unk> with probability alpha/(alpha+c), so that <unk> is learnt (0: never)", .min = 0.0, .max = 1000.0, .metavar = "A"},
         {.name = "--min-count", .type = OPT_SIZE, .dest = &min_count, .def = "1", .help = "words seen fewer times in training get no embedding of their own (<unk>; the characters still tell them apart)", .min = 1, .max = 1000000, .metavar = "N"},
         {.name = "--max-vocab", .type = OPT_SIZE, .dest = &max_vocab, .def = "0", .help = "at most this many word ids, <pad> and <unk> included (0: no limit)", .min = 0, .max = 100000000, .metavar = "V"},
