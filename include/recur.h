@@ -343,7 +343,8 @@ RECUR_API void recur_rnn_zero_grad(recur_rnn *rnn);
  * failure backward has no forward to go through.
  * Ownership: the buffers stay the caller's and are not kept. The handle
  * keeps what backward needs until the next forward; workspaces grow to the
- * largest T and B seen and are reused. */
+ * largest batch seen (its steps, the lengths' sum, not T*B) and are
+ * reused. */
 RECUR_API recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                          const float *x,
                                          const int64_t *lengths,

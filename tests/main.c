@@ -72,6 +72,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(stack, test_step_inputs)                                                \
     X(stack, test_parallel_directions)                                        \
     X(stack, test_training_in_place)                                          \
+    X(stack, test_packed_rows)                                                \
     X(stack, test_inference_lean)                                             \
     X(stack, test_stream_step)                                                \
     X(stack, test_regularizers)                                               \
@@ -109,6 +110,7 @@ int test_data_file(char *path, size_t size, const char *name)
     X(model, test_tagger_gradcheck)                                       \
     X(model, test_tagger_dropout)                                         \
     X(model, test_tagger_workspace)                                       \
+    X(model, test_tagger_repeated_forms)                                  \
     X(model, test_tagger_checkpoint)                                      \
     X(model, test_tagger_misuse)                                          \
     X(train, test_optim_pytorch)                                              \

@@ -58,6 +58,8 @@ struct tagger {
      * sentences and T_cap tokens in one sentence; grown, never shrunk. */
     size_t rows_cap, N_cap, B_cap, T_cap;
     float *work;
+    /* dx shares x's buffer and dy y's: x is read only by the stack's
+     * forward (which keeps its own copy), y only until feat is taken. */
     float *x, *x_mask, *dx;          /* [rows, I] */
     float *y, *dy;                   /* [rows, F] */
     float *feat, *feat_mask, *dfeat; /* [N, F] */
@@ -331,10 +333,10 @@ static recur_status ensure_work(tagger *m, size_t rows, size_t N, size_t B,
         return error_fail(RECUR_ERR_MEMORY, "out of memory for a batch of %zu "
                           "tokens", N);
     const parts_view views[] = {
-        {&m->x, rows, I},    {&m->x_mask, rows, I},  {&m->dx, rows, I},
-        {&m->y, rows, F},    {&m->dy, rows, F},      {&m->feat, N, F},
-        {&m->feat_mask, N, F}, {&m->dfeat, N, F},    {&m->emit, N, K},
-        {&m->d_emit, N, K},  {&m->cfeat, N, C},      {&m->dcfeat, N, C},
+        {&m->x, rows, I},      {&m->x_mask, rows, I}, {&m->y, rows, F},
+        {&m->feat, N, F},      {&m->feat_mask, N, F}, {&m->dfeat, N, F},
+        {&m->emit, N, K},      {&m->d_emit, N, K},    {&m->cfeat, N, C},
+        {&m->dcfeat, N, C},
     };
     recur_status s = parts_carve(&m->work, views, sizeof views / sizeof *views,
                                  "the batch's workspace");
@@ -342,6 +344,8 @@ static recur_status ensure_work(tagger *m, size_t rows, size_t N, size_t B,
         free(ix);
         return s;
     }
+    m->dx = m->x;
+    m->dy = m->y;
     _Static_assert(sizeof(size_t) == sizeof(double) &&
                        sizeof(int64_t) == sizeof(double),
                    "8-byte slots");
@@ -524,7 +528,7 @@ static recur_status backward(tagger *m, const tag_data *d, size_t T, size_t B,
             if (C)
                 memcpy(m->dcfeat + n * C, row + E, C * sizeof(float));
         }
-    return C ? tagger_chars_backward(&m->chars, d, m->token, m->dcfeat)
+    return C ? tagger_chars_backward(&m->chars, d, m->dcfeat)
              : RECUR_OK;
 }
 

@@ -6,7 +6,8 @@
  *   token k of a sentence, word id w_k, chars c_k,1..c_k,n (tagged.h)
  *   char model  char embedding (id 0 padding) → one-layer LSTM over the
  *               word's chars, both directions, hidden Hc each; the word's
- *               char feature is [h_n forward, h_n backward] (2·Hc)
+ *               char feature is [h_n forward, h_n backward] (2·Hc),
+ *               computed once per distinct form in a batch (tagger_chars.h)
  *   input       [word embedding (E, id 0 padding), char feature] → dropout
  *   sentence    LSTM/GRU stack over the sentence's tokens, bidirectional,
  *               dropout between layers → dropout

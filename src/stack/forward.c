@@ -1,5 +1,7 @@
 /*
- * forward.c — recur_rnn_forward through L layers × D directions.
+ * forward.c — recur_rnn_forward through L layers × D directions, and
+ * stack_forward, the same with the outputs y left out (NULL) where only
+ * the final states are wanted.
  *
  * Layer l > 0 reads the concatenated [forward, backward] outputs of layer
  * l − 1 ([N, D*P] packed). States h_n / c_n are [L*D, B, .] indexed
@@ -55,11 +57,23 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
                                const float *h0, const float *c0, float *y,
                                float *h_n, float *c_n)
 {
+    if (rnn && !y) {
+        rnn->have_forward = 0;
+        return error_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_forward: x and y must not be NULL");
+    }
+    return stack_forward(rnn, T, B, x, lengths, h0, c0, y, h_n, c_n);
+}
+
+recur_status stack_forward(recur_rnn *rnn, size_t T, size_t B, const float *x,
+                           const int64_t *lengths, const float *h0,
+                           const float *c0, float *y, float *h_n, float *c_n)
+{
     if (!rnn)
         return error_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: NULL handle");
     /* A failed forward leaves nothing for backward to go through. */
     rnn->have_forward = 0;
-    if (!x || !y)
+    if (!x)
         return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: x and y must not be NULL");
     if (T == 0 || B == 0)
@@ -71,17 +85,23 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
         return error_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: c0 and c_n are for LSTM only, "
                           "this is %s", recur_mode_str(rnn->config.mode));
-    if (lengths)
-        for (size_t b = 0; b < B; b++)
+    /* R: the packed rows (T·B without lengths; stack_plan checks T·B). */
+    size_t R = T * B;
+    if (lengths) {
+        R = 0;
+        for (size_t b = 0; b < B; b++) {
             if (lengths[b] < 1 || (uint64_t)lengths[b] > T)
                 return error_fail(RECUR_ERR_ARGUMENT,
                                   "lengths[%zu] = %lld is not in [1, %zu]", b,
                                   (long long)lengths[b], T);
+            R += (size_t)lengths[b];
+        }
+    }
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     /* Decided before plan: the workspace holds only the masks in use. */
     rnn->dropped = rnn->training && rnn->reg.dropout > 0.0f && L > 1;
     rnn->per_sequence = rnn->dropped && rnn->reg.variational;
-    recur_status st = stack_plan(rnn, T, B);
+    recur_status st = stack_plan(rnn, T, B, R);
     if (st)
         return st;
     stack_pack_layout(rnn, T, B, lengths);
@@ -100,7 +120,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
     /* Where the layouts agree the last layer's output goes straight to y,
      * in training too: backward never reads a layer's output, and a
      * recomputed segment writes out[L - 1], not y. */
-    const int y_direct = stack_layout_is_callers(rnn);
+    const int y_direct = y && stack_layout_is_callers(rnn);
     const int in_place = lean && y_direct;
     rnn->lean_forward = lean;
     rnn->x_rows = in_place ? x : rnn->x_packed;
@@ -128,7 +148,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, size_t T, size_t B,
             stack_drop_layer_output(rnn, l);
     }
 
-    if (!y_direct)
+    if (y && !y_direct)
         stack_scatter_seq(rnn, rnn->out[L - 1], D * P, y);
     if (h_n)
         stack_scatter_state(rnn, rnn->h_state, P, h_n);

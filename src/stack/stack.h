@@ -1,7 +1,8 @@
 /*
  * stack.h — the recur_rnn handle: L layers × D directions of one cell kind,
  * with flat parameter and gradient storage and a workspace that grows with
- * the largest (T, B) seen. Internal to the library.
+ * the largest (T, B) and packed rows (the lengths' sum) seen. Internal to
+ * the library.
  */
 #ifndef RECUR_STACK_H
 #define RECUR_STACK_H
@@ -42,7 +43,7 @@ struct recur_rnn {
      * when have_plan: a forward of the same shape and settings reuses
      * them. */
     struct {
-        size_t T, B, seg_len;
+        size_t T, B, R, seg_len;   /* R: packed rows, the lengths' sum */
         int dropped, per_sequence, recurrent, zoneout;
     } planned;
     int have_plan;
@@ -125,6 +126,11 @@ struct recur_rnn {
     gemm_b seg_fixed[2];
 };
 
+/* recur_rnn_forward, y NULL allowed: only the final states are wanted
+ * (a tagger's char model), so nothing [T, B, .] is written (forward.c). */
+recur_status stack_forward(recur_rnn *rnn, size_t T, size_t B, const float *x,
+                           const int64_t *lengths, const float *h0,
+                           const float *c0, float *y, float *h_n, float *c_n);
 /* Segments of the last forward (1 without recompute). */
 size_t stack_segments(const recur_rnn *rnn);
 /* One layer and direction of forward / backward, in segments (segment.c):

@@ -18,10 +18,11 @@ void stack_cell_fns(recur_mode mode, cell_forward_fn **fwd,
 
 /* ---- workspace.c ---- */
 
-/* Sizes the workspace for T, B and the settings of this forward (set in
- * rnn before the call) and points every view into it, growing the block
- * when needed; a repeated shape and settings keep the views. */
-recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B);
+/* Sizes the workspace for T, B, R packed rows (the lengths' sum, <= T*B)
+ * and the settings of this forward (set in rnn before the call) and points
+ * every view into it, growing the block when needed; a repeated shape and
+ * settings keep the views. */
+recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B, size_t R);
 
 /* ---- varlen.c ---- */
 

@@ -3,8 +3,12 @@
  * largest (T, B) and settings seen, carved into every view forward and
  * backward use (the packed input, each layer's output and dropout masks,
  * the states, each cell's caches and regulariser masks, each direction's
- * scratch, memory-lean training's checkpoints). A new T or B re-plans
- * (grows) it; nothing is allocated in the time loop.
+ * scratch, memory-lean training's checkpoints). The views hold the batch's
+ * packed rows, R = the lengths' sum (T·B without lengths), not T·B: a
+ * batch of a few long sequences among many short ones (a tagger's words
+ * as sequences of chars) needs R rows, where T·B may be ten times more.
+ * A new T, B or R re-plans (grows) it; nothing is allocated in the time
+ * loop.
  */
 #include "stack/stack_internal.h"
 #include "base/bigmem.h"
@@ -64,14 +68,15 @@ static void carve_scratch(carver *cv, cell_scratch *s, int used, size_t B,
     s->bias = take(cv, steps, row->bias, 1);
 }
 
-static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
+/* The views for T steps, B sequences and N packed rows (N <= T·B). */
+static void carve(recur_rnn *rnn, carver *cv, size_t T, size_t N, size_t B)
 {
     const size_t L = rnn->config.num_layers, D = rnn->D, P = rnn->P;
     const size_t H = rnn->config.hidden_size, I = rnn->config.input_size;
     const size_t wide = I > D * P ? I : D * P;
     /* Caches and per-row scratch: one segment's rows (all, without
      * recompute); checkpoints when there are several segments. */
-    const size_t S = rnn->seg_len, nseg = (N / B + S - 1) / S;
+    const size_t S = rnn->seg_len, nseg = (T + S - 1) / S;
     const size_t Nc = S * B < N ? S * B : N;
     cell_dims d;
     cell_cache_floats per_row;             /* times Nc below */
@@ -151,12 +156,12 @@ static void carve(recur_rnn *rnn, carver *cv, size_t N, size_t B)
     rnn->seg_pack_ih = pih;
 }
 
-/* Sizes the workspace for T, B (at most N = T*B rows) and points every view
- * into it, growing the block when this shape needs more. The views depend
- * on T, B and what the forward uses (the settings carve reads, kept in
- * rnn->planned): unchanged since the last plan, they are left as they are
- * (a streaming caller's one-step calls plan once). */
-recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B)
+/* Sizes the workspace for T, B and R packed rows (R <= T*B) and points
+ * every view into it, growing the block when this shape needs more. The
+ * views depend on T, B, R and what the forward uses (the settings carve
+ * reads, kept in rnn->planned): unchanged since the last plan, they are
+ * left as they are (a streaming caller's one-step calls plan once). */
+recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B, size_t R)
 {
     size_t N, steps;
     carver cv = {.base = NULL, .used = 0, .ok = 1};
@@ -164,16 +169,17 @@ recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B)
     const int recurrent = rnn->training && rnn->reg.recurrent_dropout > 0.0f;
     const int zoneout = rnn->reg.zoneout > 0.0f;
     if (rnn->have_plan && rnn->planned.T == T && rnn->planned.B == B &&
-        rnn->planned.seg_len == rnn->seg_len &&
+        rnn->planned.R == R && rnn->planned.seg_len == rnn->seg_len &&
         rnn->planned.dropped == rnn->dropped &&
         rnn->planned.per_sequence == rnn->per_sequence &&
         rnn->planned.recurrent == recurrent && rnn->planned.zoneout == zoneout)
         return RECUR_OK;
     rnn->have_plan = 0;
-    int ok = size_mul_ok(T, B, &N) && N <= gemm_max_dim() &&
-             size_mul_ok(T + 1, 4, &steps) && size_add_ok(steps, B, &steps);
+    int ok = size_mul_ok(T, B, &N) && N <= gemm_max_dim() && R >= 1 &&
+             R <= N && size_mul_ok(T + 1, 4, &steps) &&
+             size_add_ok(steps, B, &steps);
     if (ok)
-        carve(rnn, &cv, N, B);
+        carve(rnn, &cv, T, R, B);
     if (!ok || !cv.ok || cv.used > SIZE_MAX / sizeof(float))
         return error_fail(RECUR_ERR_MEMORY, "T=%zu, B=%zu is too large", T, B);
 
@@ -195,9 +201,10 @@ recur_status stack_plan(recur_rnn *rnn, size_t T, size_t B)
         rnn->steps_size = steps;
     }
     carver real = {.base = rnn->work, .used = 0, .ok = 1};
-    carve(rnn, &real, N, B);
+    carve(rnn, &real, T, R, B);
     rnn->planned.T = T;
     rnn->planned.B = B;
+    rnn->planned.R = R;
     rnn->planned.seg_len = rnn->seg_len;
     rnn->planned.dropped = rnn->dropped;
     rnn->planned.per_sequence = rnn->per_sequence;

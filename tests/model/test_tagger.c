@@ -330,6 +330,47 @@ void test_tagger_workspace(void)
     tagger_free(m);
 }
 
+/* The char model runs each distinct form of a batch once and sums its
+ * tokens' gradients: a batch holding a sentence twice has that sentence's
+ * mean loss and gradients, every form now with twice the tokens. */
+void test_tagger_repeated_forms(void)
+{
+    tagger_config c = small(RECUR_LSTM, 1, 1, 0, 0.0f);
+    tagger *m = NULL;
+    tagger_create(&c, 2, &m);
+    tag_data d;
+    random_data(&c, 3, 6, 5, &d);
+    const size_t n = tagger_size(m), one[1] = {0}, twice[2] = {0, 0};
+    double sum1, sum2;
+    size_t n1, n2;
+    memset(tagger_grads(m), 0, n * sizeof(float));
+    recur_status s1 = tagger_batch(m, &d, one, 1, 1, &sum1, &n1, NULL);
+    float *g1 = malloc(n * sizeof(float));
+    memcpy(g1, tagger_grads(m), n * sizeof(float));
+    memset(tagger_grads(m), 0, n * sizeof(float));
+    recur_status s2 = tagger_batch(m, &d, twice, 2, 1, &sum2, &n2, NULL);
+    const float *g2 = tagger_grads(m);
+    double worst = 0, big = 0;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmax(worst, fabs((double)g2[i] - g1[i]));
+        big = fmax(big, fabs((double)g1[i]));
+    }
+    /* The char stack's gradients are in the comparison and not zero. */
+    const size_t chars = c.words * c.word_embed;
+    double char_grad = 0;
+    for (size_t i = chars; i < chars + c.chars * c.char_embed; i++)
+        char_grad += fabs((double)g1[i]);
+    CHECK(s1 == RECUR_OK && s2 == RECUR_OK && n2 == 2 * n1 &&
+              fabs(sum2 / (double)n2 - sum1 / (double)n1) <= 1e-6 * sum1 / (double)n1,
+          "mean loss %.9g over %zu tokens, the sentence twice %.9g over %zu",
+          sum1 / (double)n1, n1, sum2 / (double)n2, n2);
+    CHECK(char_grad > 0 && worst <= 1e-5 * big, "gradients of the sentence "
+          "twice differ by %.3g (largest %.3g)", worst, big);
+    free(g1);
+    data_free(&d);
+    tagger_free(m);
+}
+
 /* ---- checkpoints ---- */
 
 static recur_status write_model(const tagger *m, const char *path)

@@ -42,8 +42,16 @@
  * with unsorted lengths; the setters refuse bad values; a saved stack
  * keeps its zoneout.
  *
- * All but test_training_in_place and test_regularizers need the packed
- * kernel (AVX-512F): on CPUs without it they are SKIPs.
+ * test_packed_rows: the workspace holds the batch's packed rows (the
+ * lengths' sum), not T·B: short sequences, then the same T and B with
+ * every sequence whole (more rows), then short ones again on one handle
+ * give the bits of a fresh handle each time; and stack_forward with y NULL
+ * (only the final states wanted) gives the bits of recur_rnn_forward,
+ * forward and backward, with segments and regularisers too, while
+ * recur_rnn_forward still refuses y NULL.
+ *
+ * All but test_training_in_place, test_packed_rows and test_regularizers
+ * need the packed kernel (AVX-512F): on CPUs without it they are SKIPs.
  */
 #include "fixture.h"
 #include "io/safetensors.h"
@@ -817,4 +825,114 @@ void test_regularizers(void)
     variational_packed();
     setters_refuse();
     zoneout_saved();
+}
+
+/* ---- packed rows ---- */
+
+/* The regularisers' generator back to run's seed. */
+static recur_status reseed(recur_rnn *rnn)
+{
+    recur_regularizers reg;
+    recur_status s = recur_rnn_get_regularizers(rnn, &reg);
+    reg.seed = 77;
+    return s ? s : recur_rnn_set_regularizers(rnn, &reg);
+}
+
+/* A fresh handle's run of b (its parameters) with lengths len. */
+static int fresh_run(const recur_rnn_config *c, const batch *b,
+                     const int64_t *len, size_t recompute, run_out *o)
+{
+    recur_rnn *rnn = NULL;
+    const recur_regularizers reg = {.recurrent_dropout = 0.3f, .zoneout = 0.2f};
+    int ok = recur_rnn_create(c, 1, &rnn) == RECUR_OK;
+    if (ok)
+        memcpy(recur_rnn_get_flat_params(rnn), recur_rnn_get_flat_params(b->rnn),
+               recur_rnn_get_flat_size(rnn) * sizeof(float));
+    ok = ok &&
+             (!b->regularised || recur_rnn_set_regularizers(rnn, &reg) == RECUR_OK) &&
+             (!recompute || recur_rnn_set_recompute(rnn, recompute) == RECUR_OK) &&
+             run(rnn, b->T, b->B, b->x, len, b->dy, b->regularised, o);
+    recur_rnn_free(rnn);
+    return ok;
+}
+
+static void packed_rows_case(recur_mode mode, int regularised,
+                             size_t recompute, uint64_t seed)
+{
+    const size_t T = 7, B = 9, I = 5, H = 6;
+    recur_rnn_config c = recur_rnn_config_default(mode, I, H);
+    c.num_layers = 2;
+    c.bidirectional = 1;
+    batch b;
+    int64_t whole[9];
+    for (size_t k = 0; k < B; k++)
+        whole[k] = (int64_t)T;
+    if (!batch_make(&c, T, B, 1, regularised, seed, &b) ||
+        (recompute && recur_rnn_set_recompute(b.rnn, recompute))) {
+        CHECK(0, "set-up: %s", recur_last_error());
+        batch_free(&b);
+        return;
+    }
+    const int64_t *order[3] = {b.len, whole, b.len};
+    for (int i = 0; i < 3; i++) {
+        run_out got = {0}, want = {0};
+        int ok = run(b.rnn, T, B, b.x, order[i], b.dy, regularised, &got) &&
+                 fresh_run(&c, &b, order[i], recompute, &want);
+        CHECK(ok && same_forward(&got, &want) && same_backward(&got, &want),
+              "%s regularised=%d recompute=%zu, run %d (%s lengths): a "
+              "reused workspace differs from a fresh one", recur_mode_str(mode),
+              regularised, recompute, i, i == 1 ? "whole" : "short");
+        run_free(&got);
+        run_free(&want);
+    }
+    /* y NULL: the same states and gradients. */
+    run_out ref = {0};
+    int ok = run(b.rnn, T, B, b.x, b.len, NULL, regularised, &ref);
+    const int lstm = mode == RECUR_LSTM;
+    float *hn = malloc(ref.nh * sizeof(float)), *cn = calloc(ref.nc, sizeof(float));
+    float *dx = malloc(ref.nx * sizeof(float)), *dh0 = malloc(ref.nh * sizeof(float));
+    uint64_t s2 = seed + 1;
+    float *dh = random_floats(ref.nh, &s2);
+    recur_status st = ok && hn && cn && dx && dh0 && dh ? RECUR_OK
+                                                        : RECUR_ERR_MEMORY;
+    recur_rnn_zero_grad(b.rnn);
+    if (!st)
+        st = reseed(b.rnn);
+    if (!st)
+        st = recur_rnn_forward(b.rnn, T, B, b.x, b.len, NULL, NULL, ref.y,
+                               ref.hn, lstm ? ref.cn : NULL);
+    if (!st)
+        st = recur_rnn_backward(b.rnn, NULL, dh, NULL, ref.dx, ref.dh0, NULL);
+    if (!st)
+        memcpy(ref.grads, recur_rnn_get_flat_grads(b.rnn), ref.ng * sizeof(float));
+    recur_rnn_zero_grad(b.rnn);
+    if (!st)
+        st = reseed(b.rnn);
+    if (!st)
+        st = stack_forward(b.rnn, T, B, b.x, b.len, NULL, NULL, NULL, hn,
+                           lstm ? cn : NULL);
+    if (!st)
+        st = recur_rnn_backward(b.rnn, NULL, dh, NULL, dx, dh0, NULL);
+    CHECK(st == RECUR_OK && same(hn, ref.hn, ref.nh) &&
+              (!lstm || same(cn, ref.cn, ref.nc)) && same(dx, ref.dx, ref.nx) &&
+              same(dh0, ref.dh0, ref.nh) &&
+              same(recur_rnn_get_flat_grads(b.rnn), ref.grads, ref.ng),
+          "%s regularised=%d recompute=%zu: stack_forward without y differs "
+          "(%s)", recur_mode_str(mode), regularised, recompute,
+          st ? recur_last_error() : "bits");
+    CHECK(recur_rnn_forward(b.rnn, T, B, b.x, b.len, NULL, NULL, NULL, hn,
+                            NULL) == RECUR_ERR_ARGUMENT &&
+              recur_rnn_backward(b.rnn, NULL, dh, NULL, dx, NULL, NULL) != RECUR_OK,
+          "recur_rnn_forward with y NULL refused, leaving nothing for backward");
+    free(hn), free(cn), free(dx), free(dh0), free(dh);
+    run_free(&ref);
+    batch_free(&b);
+}
+
+void test_packed_rows(void)
+{
+    packed_rows_case(RECUR_LSTM, 0, 0, 21);
+    packed_rows_case(RECUR_LSTM, 1, 0, 22);  /* recurrent dropout, zoneout */
+    packed_rows_case(RECUR_LSTM, 0, 3, 23);  /* segments of 3 */
+    packed_rows_case(RECUR_GRU, 1, 2, 24);
 }
