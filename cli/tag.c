@@ -424,6 +424,15 @@ int cmd_eval_tag(int argc, char **argv)
 /* ---- predict ---- */
 
 /* All of a stream (standard input), at most TAGGED_MAX_BYTES. */
+/* Only blank lines (ASCII spaces, tabs, line ends) or nothing. */
+static int text_is_blank(const char *text, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (!strchr(" \t\r\n", text[i]) || !text[i])
+            return 0;
+    return 1;
+}
+
 static recur_status read_stream(FILE *in, const char *name, char **out,
                                 size_t *size)
 {
@@ -498,8 +507,9 @@ int cmd_predict_tag(int argc, char **argv)
         s = gz_read(name, TAGGED_MAX_BYTES, (unsigned char **)&text, &size);
     else if (!s)
         s = read_stream(stdin, name, &text, &size);
-    /* The tags are not read: the model's are what is printed. */
-    if (!s)
+    /* No sentence at all (an empty input, blank lines): nothing to print. */
+    int blank = !s && !conllu && text_is_blank(text, size);
+    if (!s && !blank)
         s = tagged_parse(text, size, name, conllu ? TAGGED_CONLLU : TAGGED_PLAIN,
                          col, &set);
     if (!s && set.n) { /* the file's own tags are not read */

@@ -269,6 +269,12 @@ void test_cli_tag(void)
     spawn_result_free(&r);
 
     check_predict_plain(model, zebra);
+    cmdline empty = {0}; /* standard input is /dev/null: nothing to tag */
+    push(&empty, "predict", "--model", model, END);
+    r = task_run_ok("predict of an empty input", &empty);
+    CHECK(r.out && !*r.out, "predict of an empty input printed: %s",
+          r.out ? r.out : "");
+    spawn_result_free(&r);
     check_predict_conllu(model, test);
 
     /* Refusals: the file and line named, nothing written. */
