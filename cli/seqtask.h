@@ -30,6 +30,7 @@ typedef struct {
 typedef struct {
     const char *hidden, *layers, *embed, *batch, *epochs, *lr, *dropout,
         *patience, *pool, *pools, *clip;
+    const char *lr_decay; /* NULL: "1" */
     const char *save; /* "TASK.safetensors": --save's default */
     int bidirectional, causal;
 } seqtask_defaults;

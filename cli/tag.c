@@ -29,7 +29,8 @@
 
 static const seqtask_defaults tag_defaults = {
     .hidden = "300", .layers = "2", .embed = "100", .batch = "32",
-    .epochs = "50", .lr = "2e-3", .dropout = "0.5", .patience = "5",
+    .epochs = "50", .lr = "2e-3", .dropout = "0.5", .patience = "15",
+    .lr_decay = "0.8",
     .pool = "step", .pools = NULL, .clip = "5", .bidirectional = 1,
     .save = "tag.safetensors",
 };
