@@ -424,16 +424,16 @@ int cmd_eval_tag(int argc, char **argv)
 
 /* ---- predict ---- */
 
-/* All of a stream (standard input), at most TAGGED_MAX_BYTES. */
 /* Only blank lines (ASCII spaces, tabs, line ends) or nothing. */
 static int text_is_blank(const char *text, size_t size)
 {
     for (size_t i = 0; i < size; i++)
-        if (!strchr(" \t\r\n", text[i]) || !text[i])
+        if (!text[i] || !strchr(" \t\r\n", text[i]))
             return 0;
     return 1;
 }
 
+/* All of a stream (standard input), at most TAGGED_MAX_BYTES. */
 static recur_status read_stream(FILE *in, const char *name, char **out,
                                 size_t *size)
 {

@@ -198,6 +198,16 @@ static void check_predict_conllu(const char *model, const char *file)
     free(orig);
 }
 
+/* The first place of the string s in bytes[0..size), or NULL. */
+static char *find_bytes(char *bytes, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= size; i++)
+        if (!memcmp(bytes + i, s, n))
+            return bytes + i;
+    return NULL;
+}
+
 void test_cli_tag(void)
 {
     if (!scratch_open("recur-tag"))
@@ -291,6 +301,36 @@ void test_cli_tag(void)
     write_text(bad, "# c\n1\tthe\tthe\tDET\t_\t_\t0\tdep\t_\t_\n2\tcat\tcat\tWHAT\t_\t_\t0\tdep\t_\t_\n\n");
     task_refusal("a tag unseen in training", &b, 1, "bad.conllu", "line 3",
                  "WHAT", "not seen in training", END);
+
+    /* A checkpoint whose metadata was tampered with: refused, naming it. */
+    static const struct {
+        const char *from, *to, *needle;
+    } tamper[] = {
+        {"\"tag_column\":\"upos\"", "\"tag_column\":\"uxos\"", "tag_column"},
+        {"\"word_vocab\"", "\"word_vocaX\"", "vocabularies"},
+        {"<pad>\\n<unk>\\n", "<unk>\\n<pad>\\n", "<pad>"},
+    };
+    for (size_t i = 0; i < sizeof tamper / sizeof *tamper; i++) {
+        char bad_model[300];
+        in_scratch(bad_model, sizeof bad_model, "tampered.safetensors");
+        size_t size = 0;
+        char *bytes = spawn_read_file(model, &size);
+        char *at = bytes ? find_bytes(bytes, size, tamper[i].from) : NULL;
+        CHECK(at != NULL, "the checkpoint has no '%s' to tamper with",
+              tamper[i].from);
+        if (at) {
+            memcpy(at, tamper[i].to, strlen(tamper[i].to));
+            FILE *f = fopen(bad_model, "wb");
+            CHECK(f && fwrite(bytes, 1, size, f) == size && fclose(f) == 0,
+                  "cannot write %s", bad_model);
+            cmdline t = {0};
+            push(&t, "eval", "--model", bad_model, "--data", test, END);
+            task_refusal(tamper[i].from, &t, 1, "tampered.safetensors",
+                         tamper[i].needle, END);
+            remove(bad_model);
+        }
+        free(bytes);
+    }
 
     /* Two-column BIO files and the CRF. */
     char ner[300], ner_dev[300], ner_model[300];
